@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a machine that has only Python:
+#   make demo   builds .venv from uv.lock, starts the sandbox and opens the console
+#   make test   builds .venv from uv.lock, then runs ruff, the import contract and the suite
+PYTHON ?= python3
+VENV   := .venv
+UV     := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV     := $(VENV)-tools/bin/uv
+endif
+STAMP  := $(VENV)/.synced
+
+.PHONY: demo test lint bench sandbox screenshots clean
+
+$(VENV)-tools/bin/uv:
+	$(PYTHON) -m venv $(VENV)-tools
+	$(VENV)-tools/bin/pip install --quiet uv
+
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --all-groups
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/whodidthis demo
+
+sandbox: $(STAMP)
+	$(VENV)/bin/whodidthis sandbox
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check console widgets tests bench
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(VENV)/bin/python -m pytest -n 2 -p no:cacheprovider
+
+bench: $(STAMP)
+	$(VENV)/bin/python bench/run_all.py
+
+screenshots: $(STAMP)
+	$(VENV)/bin/python -m console.screenshots screenshots
+
+clean:
+	rm -rf $(VENV) $(VENV)-tools

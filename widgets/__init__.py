@@ -1,0 +1,1 @@
+"""Textual widgets for the whodidthis console. They render core dataclasses and never call AWS."""
