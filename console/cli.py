@@ -1,0 +1,185 @@
+"""The ``whodidthis`` command line: argument parsing and dispatch.
+
+Each subcommand's handler lives beside its domain and is imported only when that subcommand
+runs, so ``whodidthis whoami`` never pays for Textual or the engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from console.errors import EXIT_BAD_INPUT, WhodidthisError
+
+# subcommand -> "module:function"; each function takes the parsed args and returns an exit code.
+HANDLERS = {
+    "run": "console.app:run_console",
+    "whoami": "console.identity_cli:cli_whoami",
+    "preflight": "console.preflight:cli_preflight",
+    "apply": "console.headless:cli_apply",
+    "retry": "console.headless:cli_retry",
+    "teardown": "console.headless:cli_teardown",
+    "status": "console.headless:cli_status",
+    "ledger": "console.headless:cli_ledger",
+    "report": "console.headless:cli_report",
+    "iam-templates": "console.iam_templates:cli_iam_templates",
+    "sandbox": "console.sandbox.cli:cli_sandbox",
+    "demo": "console.demo:cli_demo",
+    "engine": "console.runner:cli_engine",
+}
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state-dir",
+        default=None,
+        help="where the state store lives (default: $WHODIDTHIS_STATE_DIR, else the XDG state dir)",
+    )
+    parser.add_argument(
+        "--operator", default=None, help="who is acting (default: the login user)"
+    )
+    parser.add_argument(
+        "--allow-long-term-keys",
+        action="store_true",
+        help="accept long-term (AKIA) or stored keys; loudly not recommended",
+    )
+
+
+def _course_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "course",
+        nargs="?",
+        default=None,
+        help="the course file (default: $WHODIDTHIS_COURSE)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, for ``main`` and for the tests that fuzz it."""
+    parser = argparse.ArgumentParser(
+        prog="whodidthis",
+        description="Build and tear down per-trainee AWS environments; see who did what.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="the console (TUI) for a course; attaches to a live run")
+    _course_arg(p)
+    _common(p)
+
+    p = sub.add_parser("whoami", help="the host identity and a verdict on it")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--scan",
+        nargs="*",
+        metavar="PATH",
+        default=None,
+        help="also look for stored credentials (default paths: the home folder and Jenkins' home)",
+    )
+    p.add_argument("--course", default=None, help="check the host role the course expects")
+    _common(p)
+
+    p = sub.add_parser("preflight", help="assume every trainee role, lint trust; change nothing")
+    _course_arg(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object per trainee")
+    _common(p)
+
+    for name, text in (
+        ("apply", "build every trainee (headless)"),
+        ("retry", "retry the named trainees (headless)"),
+        ("teardown", "tear down what the course created; shows the plan without --yes"),
+    ):
+        p = sub.add_parser(name, help=text)
+        _course_arg(p)
+        p.add_argument("--json", action="store_true", help="print one JSON event per line")
+        p.add_argument(
+            "--detach", action="store_true", help="run the engine as its own process session"
+        )
+        p.add_argument(
+            "--trainee",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="only these trainees (repeatable)" + ("; required" if name == "retry" else ""),
+        )
+        if name == "teardown":
+            p.add_argument("--yes", action="store_true", help="proceed with the plan")
+        _common(p)
+
+    p = sub.add_parser("status", help="per trainee and step state")
+    _course_arg(p)
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("ledger", help="who did what: the attributed action log")
+    _course_arg(p)
+    p.add_argument("--trainee", default=None, metavar="NAME")
+    p.add_argument("--json", action="store_true", help="one ledger record per line")
+    _common(p)
+
+    p = sub.add_parser("report", help="per trainee: resources, who created each, when")
+    _course_arg(p)
+    p.add_argument("--format", choices=("md", "json"), default="md")
+    _common(p)
+
+    p = sub.add_parser("iam-templates", help="CloudFormation for AdminEnvRole and ManageEnvRole")
+    p.add_argument("--admin-account", default=None, metavar="ID")
+    p.add_argument("--out", default=None, metavar="DIR", help="write files here (default: print)")
+    p.add_argument("--host-role", default="AdminEnvRole")
+    p.add_argument("--role-name", default="ManageEnvRole")
+
+    p = sub.add_parser("sandbox", help="local AWS + host emulation on loopback")
+    p.add_argument("--trainees", type=int, default=12)
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS")
+    p.add_argument("--jitter", type=float, default=0.0, metavar="MS")
+    p.add_argument("--throttle", type=float, default=0.0, metavar="P")
+    p.add_argument("--dir", default=None, help="where to put the sample course and the trail")
+    p.add_argument(
+        "--before",
+        action="append",
+        default=[],
+        metavar="TRAINEE=STATE",
+        help="a story 'before' state: root-trust, no-role or other-account",
+    )
+
+    p = sub.add_parser("demo", help="sandbox + a sample course + the console, in one command")
+    p.add_argument("--trainees", type=int, default=12)
+    _common(p)
+
+    p = sub.add_parser("engine", help="the detached engine (started by --detach and the console)")
+    _course_arg(p)
+    _common(p)
+    return parser
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """``whodidthis COURSE`` means ``whodidthis run COURSE``."""
+    if argv and not argv[0].startswith("-") and argv[0] not in HANDLERS:
+        return ["run", *argv]
+    return argv
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the subcommand; returns the exit code."""
+    argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage and the problem
+        return int(exc.code or 0) and EXIT_BAD_INPUT
+    if args.command is None:
+        if os.environ.get("WHODIDTHIS_COURSE"):
+            args = parser.parse_args(["run"])
+        else:
+            parser.print_help()
+            return EXIT_BAD_INPUT
+    module_name, func_name = HANDLERS[args.command].split(":")
+    handler = getattr(importlib.import_module(module_name), func_name)
+    try:
+        return int(handler(args))
+    except WhodidthisError as exc:
+        print(f"whodidthis: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130

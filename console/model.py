@@ -1,0 +1,155 @@
+"""The domain's plain records: what the engine writes, the store keeps and the console renders.
+
+These dataclasses are the contract between the core and the UI. They carry no behaviour that
+touches AWS, and no field ever holds a credential value.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class TraineeState(enum.StrEnum):
+    """A trainee's state, as DESIGN.md lists them (StackSets-like)."""
+
+    PENDING = "PENDING"
+    ASSUMING = "ASSUMING"
+    RUNNING = "RUNNING"
+    READY = "READY"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    TEARING_DOWN = "TEARING_DOWN"
+    TORN_DOWN = "TORN_DOWN"
+
+    @property
+    def is_active(self) -> bool:
+        """True while a worker is acting on the trainee."""
+        return self in (TraineeState.ASSUMING, TraineeState.RUNNING, TraineeState.TEARING_DOWN)
+
+    @property
+    def is_final(self) -> bool:
+        """True when no worker will touch the trainee again without a new command."""
+        return self in (
+            TraineeState.READY,
+            TraineeState.FAILED,
+            TraineeState.CANCELLED,
+            TraineeState.TORN_DOWN,
+        )
+
+
+class StepState(enum.StrEnum):
+    """A step's state within one trainee's pipeline."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+    TORN_DOWN = "TORN_DOWN"
+
+
+class Outcome(enum.StrEnum):
+    """A ledger record's outcome. ``unknown`` is an intent never completed: a crash in between."""
+
+    OK = "ok"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+
+class CommandKind(enum.StrEnum):
+    """What a console or the CLI can ask the engine to do, through the store's command queue."""
+
+    APPLY = "apply"
+    RETRY = "retry"
+    TEARDOWN = "teardown"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class StepStatus:
+    """One step of one trainee: ``index`` is 0-based in course order."""
+
+    index: int
+    kind: str
+    name: str
+    state: StepState = StepState.PENDING
+    error: str | None = None
+    resource_arn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TraineeStatus:
+    """One trainee row as the store holds it.
+
+    ``principal_arn`` is the assumed-role ARN confirmed by GetCallerIdentity on the session that
+    acts in the account; ``error_code`` is the AWS error code of the last failure, if any.
+    """
+
+    name: str
+    account: str
+    state: TraineeState = TraineeState.PENDING
+    step_index: int | None = None
+    step_count: int = 0
+    principal_arn: str | None = None
+    session_name: str | None = None
+    source_identity: str | None = None
+    last_action: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+    started_at: float | None = None
+    updated_at: float | None = None
+    finished_at: float | None = None
+    steps: tuple[StepStatus, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRecord:
+    """One attributed AWS call (DESIGN.md, "Ledger record"). Never holds a credential."""
+
+    id: int | None
+    ts: float
+    course: str
+    trainee: str
+    account: str
+    step: str | None
+    service: str
+    operation: str
+    principal_arn: str | None
+    session_name: str | None
+    source_identity: str | None
+    request_id: str | None = None
+    outcome: Outcome = Outcome.UNKNOWN
+    error_code: str | None = None
+    error_message: str | None = None
+    resource_arn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A progress event as the engine writes it and ``apply --json`` prints it.
+
+    ``type`` is ``trainee``, ``step``, ``action`` or ``summary``; ``fields`` holds that type's
+    fields (state, step, operation, counts, ...).
+    """
+
+    id: int | None
+    ts: float
+    type: str
+    trainee: str | None
+    fields: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A request in the command queue, executed exactly once by the engine that claims it."""
+
+    id: int | None
+    kind: CommandKind
+    trainees: tuple[str, ...] = ()
+    operator: str | None = None
+    created_at: float | None = None
+    claimed_by: str | None = None
+    claimed_at: float | None = None
+    done_at: float | None = None
+    result: str | None = None
