@@ -1,0 +1,190 @@
+"""The SQLite connection under the store: opening, transactions, and errors a user can act on.
+
+Writers open the file read-write in WAL mode with ``synchronous=NORMAL``: a commit is one
+append to the WAL without an fsync, and a crash (even ``kill -9``) loses nothing committed and
+never corrupts the file; only a power cut may drop the last commits. Readers never block the
+writer and the writer never blocks readers. Every write is one short ``BEGIN IMMEDIATE``
+transaction, so writers queue on the busy timeout instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from console.errors import StateError
+from console.store_schema import SCHEMA_VERSION, check_version, migrate, schema_version
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Database:
+    """One connection to a course's ``state.sqlite3``, used one call at a time.
+
+    Attributes:
+        path: the database file.
+        readonly: True when opened with ``mode=ro`` (or ``immutable=1``); every write raises.
+        snapshot: True when the file could only be opened ``immutable=1`` (read-only directory
+            and no writer): it then shows the state as of opening; reopen to see later changes.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool):
+        self.path = Path(path)
+        self.readonly = readonly
+        self.snapshot = False
+        # check_same_thread=False lets a console open the store on one thread and poll it from a
+        # worker thread; the lock keeps calls from two threads from interleaving transactions.
+        self._lock = threading.RLock()
+        with translate_errors(self.path, "open"):
+            self._conn = self._connect_readonly() if readonly else self._connect_writable()
+        self._conn.row_factory = sqlite3.Row
+
+    def _connect_writable(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+            check_same_thread=False,
+        )
+        # busy_timeout first: switching to WAL needs a lock another opener may hold.
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn, str(self.path))
+        return conn
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        uri = self.path.absolute().as_uri()
+        try:
+            conn = self._probe(f"{uri}?mode=ro")
+        except sqlite3.OperationalError:
+            # A WAL database needs its -shm file to be read; with no writer around and no right
+            # to create it, only an immutable open can read the (then complete) main file.
+            conn = self._probe(f"{uri}?immutable=1")
+            self.snapshot = True
+        found = schema_version(conn)
+        check_version(found, str(self.path))
+        if found < SCHEMA_VERSION:
+            conn.close()
+            raise StateError(
+                f"the state store {self.path} has schema version {found}, older than this "
+                "whodidthis; open it once with write access (any command) to migrate it"
+            )
+        return conn
+
+    def _probe(self, uri: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error:
+            conn.close()
+            raise
+        return conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any error."""
+        if self.readonly:
+            raise StateError(
+                f"the state store {self.path} is open read-only; this command needs write "
+                "access to it (check the directory's permissions or pass --state-dir DIR)"
+            )
+        with self._lock, translate_errors(self.path, "write"):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may already have rolled back by itself (disk full, I/O error).
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same snapshot."""
+        with self._lock, translate_errors(self.path, "read"):
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                if self._conn.in_transaction:
+                    self._conn.execute("COMMIT")
+
+    def scalar(self, sql: str, params: tuple = ()) -> object:
+        """The first column of the first row of one query (its own snapshot)."""
+        with self._lock, translate_errors(self.path, "read"):
+            row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def total_changes(self) -> int:
+        """Rows this connection changed since it opened (sees our own writes)."""
+        return self._conn.total_changes
+
+    def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        with self._lock:
+            self._conn.close()
+
+
+def row_dict(row: sqlite3.Row) -> dict:
+    """A row as a plain dict of column name to value."""
+    return dict(zip(row.keys(), row, strict=True))
+
+
+@contextlib.contextmanager
+def translate_errors(path: Path, doing: str) -> Iterator[None]:
+    """Turn SQLite's operational errors into a :class:`StateError` saying what to do."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise StateError(operational_message(path, doing, str(exc))) from exc
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            raise  # our bug, not the user's problem: keep the traceback
+        raise StateError(
+            f"the state store {path} is damaged ({exc}); move {path.parent} aside and run the "
+            "command again: resources in AWS carry their tags and are adopted, not duplicated"
+        ) from exc
+
+
+def operational_message(path: Path, doing: str, detail: str) -> str:
+    """The message for one of SQLite's operational errors, by what the user can do about it."""
+    lowered = detail.lower()
+    if "readonly" in lowered or "read-only" in lowered:
+        return (
+            f"cannot {doing} the state store {path}: it is read-only for user "
+            f"{_user()} ({detail}); make {path.parent} and the files in it writable by "
+            "that user, or pass --state-dir DIR"
+        )
+    if "full" in lowered:
+        return (
+            f"cannot {doing} the state store {path}: the disk is full ({detail}); nothing was "
+            f"half-written. Free space on the disk holding {path.parent}, then run the command "
+            "again: the run resumes where it stopped"
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return (
+            f"the state store {path} stayed locked by another process for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s ({detail}); try again, and if it persists look for a "
+            "stuck whodidthis process"
+        )
+    if "unable to open" in lowered:
+        return (
+            f"cannot open the state store {path} ({detail}); check that {path.parent} exists and "
+            f"is readable by user {_user()}, or pass --state-dir DIR"
+        )
+    return f"cannot {doing} the state store {path}: {detail}"
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "this user"

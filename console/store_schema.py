@@ -1,0 +1,151 @@
+"""The state store's schema and its migrations, versioned with ``PRAGMA user_version``.
+
+Each migration is a function from version N-1 to N, run inside the same ``BEGIN IMMEDIATE``
+transaction as the ``user_version`` bump, so two processes opening a new database at once
+cannot both migrate it and a crash mid-migration leaves the previous version intact. Add a
+migration by appending a function to ``MIGRATIONS``; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from console.errors import StateError
+
+
+def _v1_tables(conn: sqlite3.Connection) -> None:
+    """The first schema: runs, trainees, steps, events, ledger, commands, meta."""
+    statements = [
+        """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        )""",
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            operator TEXT,
+            pid INTEGER,
+            host TEXT,
+            engine_id TEXT,
+            trainees TEXT NOT NULL DEFAULT '[]',
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            summary TEXT
+        )""",
+        """CREATE TABLE trainees (
+            name TEXT PRIMARY KEY,
+            account TEXT NOT NULL,
+            removed INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'PENDING',
+            step_index INTEGER,
+            principal_arn TEXT,
+            session_name TEXT,
+            source_identity TEXT,
+            last_action TEXT,
+            error TEXT,
+            error_code TEXT,
+            started_at REAL,
+            updated_at REAL,
+            finished_at REAL
+        )""",
+        """CREATE TABLE steps (
+            trainee TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            name_template TEXT,
+            name TEXT,
+            state TEXT NOT NULL DEFAULT 'PENDING',
+            error TEXT,
+            resource_arn TEXT,
+            updated_at REAL,
+            PRIMARY KEY (trainee, idx)
+        ) WITHOUT ROWID""",
+        # AUTOINCREMENT: an id is never reused, even after the newest rows are deleted, so a
+        # console polling "events after id N" can never miss or repeat one.
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts REAL NOT NULL,
+            type TEXT NOT NULL,
+            trainee TEXT,
+            fields TEXT NOT NULL DEFAULT '{}'
+        )""",
+        """CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts REAL NOT NULL,
+            course TEXT NOT NULL,
+            trainee TEXT NOT NULL,
+            account TEXT NOT NULL,
+            step TEXT,
+            service TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            principal_arn TEXT,
+            session_name TEXT,
+            source_identity TEXT,
+            request_id TEXT,
+            outcome TEXT NOT NULL DEFAULT 'unknown',
+            error_code TEXT,
+            error_message TEXT,
+            resource_arn TEXT,
+            completed_at REAL
+        )""",
+        "CREATE INDEX ledger_by_trainee ON ledger (trainee, id)",
+        """CREATE TABLE commands (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            trainees TEXT NOT NULL DEFAULT '[]',
+            operator TEXT,
+            created_at REAL NOT NULL,
+            claimed_by TEXT,
+            claimed_at REAL,
+            done_at REAL,
+            result TEXT,
+            reclaims INTEGER NOT NULL DEFAULT 0
+        )""",
+        # The engine asks "the oldest command not done" every poll: keep that a short seek.
+        "CREATE INDEX commands_open ON commands (id) WHERE done_at IS NULL",
+    ]
+    for statement in statements:
+        conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_tables]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The database's ``user_version``: 0 for a new file, else the migrations applied."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> int:
+    """Bring the database up to :data:`SCHEMA_VERSION`; returns the version it was at.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``); the migration runs in its
+    own ``BEGIN IMMEDIATE`` transaction.
+
+    Raises:
+        StateError: the database was written by a newer whodidthis.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = schema_version(conn)
+        check_version(found, path)
+        for version in range(found, SCHEMA_VERSION):
+            MIGRATIONS[version](conn)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return found
+
+
+def check_version(found: int, path: str) -> None:
+    """Refuse a database from a newer whodidthis, whose schema this one cannot read safely."""
+    if found > SCHEMA_VERSION:
+        raise StateError(
+            f"the state store {path} has schema version {found}, newer than this whodidthis "
+            f"understands ({SCHEMA_VERSION}); upgrade whodidthis or use another --state-dir"
+        )
