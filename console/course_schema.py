@@ -51,14 +51,14 @@ class ValueRule:
         """Why ``value`` is not acceptable, or None when it is."""
         if value == "" and self.empty_ok:
             return None
-        if not self.min_len <= len(value) <= self.max_len:
-            if self.min_len == self.max_len:
-                return f"it has {len(value)} characters, not {self.min_len}"
-            return f"it has {len(value)} characters, not {self.min_len}-{self.max_len}"
         bad = sorted(set(re.sub(f"[{self.chars}]", "", value, flags=re.ASCII)))
         if bad:
             shown = " ".join(_show_char(c) for c in bad[:5])
             return f"it contains {shown}"
+        if not self.min_len <= len(value) <= self.max_len:
+            if self.min_len == self.max_len:
+                return f"it has {len(value)} characters, not {self.min_len}"
+            return f"it has {len(value)} characters, not {self.min_len}-{self.max_len}"
         if self.edges:
             for where, char in (("starts", value[0]), ("ends", value[-1])):
                 if not re.fullmatch(f"[{self.edges}]", char, flags=re.ASCII):
