@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("preflight", help="assume every trainee role, lint trust; change nothing")
     _course_arg(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object per trainee")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     _common(p)
 
     for name, text in (

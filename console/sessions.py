@@ -142,6 +142,25 @@ class SessionBroker:
                 self._cache[trainee] = await self._assume(trainee, account)
             return self._cache[trainee]
 
+    async def probe(self, trainee: str, account: str, *, source_identity: bool,
+                    tags: bool) -> str | None:
+        """One uncached AssumeRole with or without SourceIdentity and tags, for diagnosis;
+        returns the AWS error code, or None when it was allowed. Changes nothing."""
+        from botocore.exceptions import ClientError
+
+        kwargs = self._assume_kwargs(trainee, self.role_arn(account))
+        if not source_identity:
+            kwargs.pop("SourceIdentity", None)
+        if not tags:
+            kwargs.pop("Tags")
+        update_context(session_name=self.session_name,
+                       source_identity=kwargs.get("SourceIdentity"))
+        try:
+            await self._sts.assume_role(**kwargs)
+        except ClientError as exc:
+            return exc.response.get("Error", {}).get("Code", "ClientError")
+        return None
+
     async def _assume(self, trainee: str, account: str) -> TraineeSession:
         from aiobotocore.credentials import AioDeferredRefreshableCredentials
         from aiobotocore.session import AioSession
@@ -169,8 +188,7 @@ class SessionBroker:
         return TraineeSession(trainee, account, role_arn, self.session_name,
                               self.source_identity, principal, session)
 
-    def _fetcher(self, trainee: str, role_arn: str, assumed: dict):
-        """The assume-role fetcher the refreshable credentials call, now and at each refresh."""
+    def _assume_kwargs(self, trainee: str, role_arn: str) -> dict:
         kwargs = {
             "RoleArn": role_arn,
             "RoleSessionName": self.session_name,
@@ -183,6 +201,11 @@ class SessionBroker:
         }
         if self.source_identity:
             kwargs["SourceIdentity"] = self.source_identity
+        return kwargs
+
+    def _fetcher(self, trainee: str, role_arn: str, assumed: dict):
+        """The assume-role fetcher the refreshable credentials call, now and at each refresh."""
+        kwargs = self._assume_kwargs(trainee, role_arn)
 
         async def fetch() -> dict:
             answer = await self._sts.assume_role(**kwargs)
