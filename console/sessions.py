@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from console.awsconfig import aio_client_config
 from console.errors import WhodidthisError
 from console.ledger import Recorder, install_ledger_hooks, update_context
+from console.logsafety import quiet_sdk_loggers
 
 MAX_DURATION = 3600  # role chaining caps sessions at one hour
 _STS_NAME = re.compile(r"[^\w+=,.@-]")
@@ -114,6 +115,7 @@ class SessionBroker:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> SessionBroker:
+        quiet_sdk_loggers()  # botocore's DEBUG output holds AssumeRole response bodies
         config = aio_client_config(self._host_session.get_scoped_config(), mode="adaptive")
         self._sts = await self._stack.enter_async_context(
             self._host_session.create_client("sts", region_name=self.region, config=config)
