@@ -1,0 +1,95 @@
+"""Shared by the benchmark scripts: a sandbox in a child process, timing, and reporting.
+
+Benchmarks print numbers and ratios against a baseline measured in the same run; they assert
+nothing. Contenders alternate, so drift in the machine's load hits them all alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+@contextmanager
+def sandbox(trainees: int = 12, latency_ms: float = 0.0, extra: list[str] | None = None):
+    """``whodidthis sandbox`` in a child process; yields its environment for clients."""
+    argv = [str(VENV_BIN / "whodidthis"), "sandbox", "--trainees", str(trainees),
+            "--latency", str(latency_ms), *(extra or [])]
+    env = clean_env()
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               env=env, text=True)
+    exports = {}
+    for line in process.stdout:
+        if not line.startswith("export "):
+            break
+        name, _, value = line[len("export "):].strip().partition("=")
+        exports[name] = value.strip("'\"")
+        if name == "WHODIDTHIS_COURSE":
+            break
+    try:
+        yield {**env, **exports}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def clean_env() -> dict:
+    """This environment without keys or profiles: only the sandbox's host identity."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
+    env["AWS_CONFIG_FILE"] = "/nonexistent/config"
+    return env
+
+
+def timed(argv: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True)
+    return time.perf_counter() - started
+
+
+def alternate(contenders: dict[str, list[str]], env: dict, rounds: int) -> dict[str, list[float]]:
+    """Run each contender ``rounds`` times, alternating; one warm-up each first."""
+    for argv in contenders.values():
+        timed(argv, env)
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, argv in contenders.items():
+            times[name].append(timed(argv, env))
+    return times
+
+
+def report(title: str, times: dict[str, list[float]], baseline: str) -> dict:
+    """Print one line per contender (median, p10, p90) and the ratio to the baseline."""
+    print(f"\n## {title}")
+    base = statistics.median(times[baseline])
+    rows = {}
+    for name, values in times.items():
+        values = sorted(values)
+        median = statistics.median(values)
+        p10, p90 = values[len(values) // 10], values[(len(values) * 9) // 10]
+        rows[name] = median
+        print(f"{name:<34} median {median * 1000:8.1f} ms   p10 {p10 * 1000:8.1f}   "
+              f"p90 {p90 * 1000:8.1f}   x{median / base:5.2f} vs {baseline}")
+    return rows
+
+
+def machine() -> str:
+    return (f"{platform.platform()}, Python {platform.python_version()}, "
+            f"{os.cpu_count()} cores")
+
+
+def save(name: str, data: dict) -> None:
+    out = ROOT / ".bench"
+    out.mkdir(exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(data, indent=2))
