@@ -1,0 +1,131 @@
+"""How the step kinds talk to AWS: every page of a list, error codes, and botocore's waiters.
+
+The clients come from the engine (``ctx.client``) with retries and ledger hooks installed; these
+functions only shape the calls. Waiters are botocore's own where the service ships one; where it
+does not (an IAM user or a CodeCommit repository being gone), a small waiter model of the same
+kind is built here, so every wait polls the same way and fails the same way.
+"""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError, WaiterError
+from botocore.waiter import WaiterModel
+
+from console.errors import WhodidthisError
+
+
+class WaitFailed(WhodidthisError):
+    """A waiter gave up: the resource reached a failure state or never reached the wanted one."""
+
+    code = "WaitFailed"
+
+
+def error_code(exc: ClientError) -> str:
+    """The AWS error code of a ClientError (``NoSuchEntity``, ``404``, ...)."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def is_missing(exc: ClientError, *codes: str) -> bool:
+    """True when ``exc`` says the resource does not exist (one of ``codes``)."""
+    return error_code(exc) in codes
+
+
+async def every(client, operation: str, key: str, **params) -> list:
+    """Every item under ``key`` across all pages of a paginated list call.
+
+    Args:
+        client: an aiobotocore client.
+        operation: the snake_case operation (``list_access_keys``).
+        key: the result key holding the items (``AccessKeyMetadata``).
+        **params: the call's parameters.
+    """
+    items: list = []
+    async for page in client.get_paginator(operation).paginate(**params):
+        items.extend(page.get(key) or [])
+    return items
+
+
+async def wait(client, waiter_name: str, what: str, **params) -> None:
+    """Wait with botocore's waiter ``waiter_name``; a give-up becomes a WaitFailed naming ``what``.
+
+    Args:
+        client: an aiobotocore client.
+        waiter_name: e.g. ``cluster_active``.
+        what: what was awaited, for the error (``EKS cluster dojo-alice to become ACTIVE``).
+        **params: the waiter's operation parameters (and ``WaiterConfig``).
+    """
+    try:
+        await client.get_waiter(waiter_name).wait(**params)
+    except WaiterError as exc:
+        raise WaitFailed(f"Waiting for {what} failed: {exc.kwargs.get('reason', exc)}") from exc
+
+
+async def wait_until(client, operation: str, what: str, acceptors: list[dict], *,
+                     delay: int, max_attempts: int, **params) -> dict:
+    """Wait with a botocore waiter built here, for a state no shipped waiter covers.
+
+    Args:
+        client: an aiobotocore client.
+        operation: the CamelCase describe call the waiter polls (``GetUser``).
+        what: what is awaited, for the error.
+        acceptors: botocore waiter acceptors (``matcher``, ``expected``, ``state``, ...); a
+            response no acceptor matches means "keep polling".
+        delay, max_attempts: the polling schedule.
+        **params: the describe call's parameters.
+
+    Returns:
+        The last response (the one a success acceptor matched).
+    """
+    from aiobotocore.waiter import create_waiter_with_client
+
+    name = f"Whodidthis{operation}"
+    model = WaiterModel({"version": 2, "waiters": {name: {
+        "operation": operation, "delay": delay, "maxAttempts": max_attempts,
+        "acceptors": acceptors,
+    }}})
+    try:
+        return await create_waiter_with_client(name, model, client).wait(**params)
+    except WaiterError as exc:
+        raise WaitFailed(f"Waiting for {what} failed: {exc.kwargs.get('reason', exc)}") from exc
+
+
+async def wait_gone(client, operation: str, missing_code: str, what: str, *, delay: int = 2,
+                    max_attempts: int = 30, **params) -> None:
+    """Wait until ``operation`` answers ``missing_code``: a waiter for services that ship none.
+
+    IAM and CodeCommit deletes are eventually consistent and have no "not exists" waiter; this
+    one succeeds on the not-found error and keeps polling while the describe call still
+    succeeds, so it polls and fails exactly like the shipped ones.
+
+    Args:
+        client: an aiobotocore client.
+        operation: the CamelCase describe call (``GetUser``).
+        missing_code: the error code meaning gone (``NoSuchEntity``).
+        what: what should be gone, for the error.
+        delay, max_attempts: the polling schedule.
+        **params: the describe call's parameters.
+    """
+    await wait_until(client, operation, f"{what} to be gone",
+                     [{"matcher": "error", "expected": missing_code, "state": "success"}],
+                     delay=delay, max_attempts=max_attempts, **params)
+
+
+async def every_by_token(client, operation: str, key: str, *, token: str, **params) -> list:
+    """Every item of a list call botocore ships no paginator for, following ``token``.
+
+    Args:
+        client: an aiobotocore client.
+        operation: the snake_case operation (``list_tags_for_resource``).
+        key: the result key holding the items.
+        token: the name of the continuation token, the same in request and answer
+            (``Marker`` for IAM, ``nextToken`` for CodeCommit).
+        **params: the call's parameters.
+    """
+    items: list = []
+    call = getattr(client, operation)
+    while True:
+        page = await call(**params)
+        items.extend(page.get(key) or [])
+        if not page.get(token):
+            return items
+        params = {**params, token: page[token]}

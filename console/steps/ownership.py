@@ -1,0 +1,48 @@
+"""Ownership checks and teardown-plan lines shared by the step kinds.
+
+A resource is ours only when it carries this course's and trainee's tags (``ctx.is_ours``).
+Every kind creates its resource with the tags in the create call itself, so an untagged
+resource is normally a stranger's. The one exception is an S3 bucket, whose tags may be put in a
+second call: see ``s3.py`` for how a crash between the two is handled.
+"""
+
+from __future__ import annotations
+
+from console.steps.base import NotOurs, PlannedDeletion, StepContext
+
+
+def tags_from_pairs(pairs: list[dict] | None, key: str = "Key",
+                    value: str = "Value") -> dict[str, str]:
+    """``[{"Key": k, "Value": v}, ...]`` (IAM, S3, CloudFormation) as a dict."""
+    return {pair[key]: pair[value] for pair in pairs or ()}
+
+
+def refuse_unless_ours(ctx: StepContext, resource: str, tags: dict[str, str]) -> None:
+    """Raise NotOurs when ``tags`` do not carry this course's and trainee's tags."""
+    if not ctx.is_ours(tags):
+        raise NotOurs(resource, tags)
+
+
+def gone(resource: str) -> PlannedDeletion:
+    """A plan line for a resource that does not exist: nothing to do."""
+    return PlannedDeletion(resource, None, ours=False, exists=False, note="already gone")
+
+
+def kept(resource: str, arn: str | None, tags: dict[str, str]) -> PlannedDeletion:
+    """A plan line for a resource that exists but is not ours: it is left alone."""
+    found = ", ".join(f"{k}={v}" for k, v in sorted(tags.items())
+                      if k.startswith("whodidthis:")) or "no whodidthis tags"
+    return PlannedDeletion(resource, arn, ours=False,
+                           note=f"kept: not tagged for this course and trainee ({found})")
+
+
+def to_delete(resource: str, arn: str | None, note: str = "") -> PlannedDeletion:
+    """A plan line for a resource of ours that teardown deletes."""
+    return PlannedDeletion(resource, arn, ours=True, note=note or "would delete")
+
+
+def deleted(line: PlannedDeletion) -> PlannedDeletion:
+    """The plan line as teardown reports it once the resource is confirmed gone."""
+    return PlannedDeletion(line.resource, line.resource_arn, ours=True, exists=False,
+                           note="deleted" + (f" ({line.note})" if line.note != "would delete"
+                                             else ""))

@@ -1,0 +1,186 @@
+"""``s3_bucket``: an S3 bucket for the trainee, optionally versioned.
+
+Tags and crashes: the bucket is created with its ownership tags in CreateBucket
+(``CreateBucketConfiguration.Tags``; needs ``s3:TagResource``), and PutBucketTagging follows at
+once with the same tags, for endpoints that do not apply create-time tags. Where the create-time
+tags are not applied, a crash between the two calls leaves a bucket of ours with no tags at all,
+which looks exactly like a stranger's bucket. An untagged bucket is therefore refused (never
+adopted, never deleted) unless the engine says its ledger holds our CreateBucket call for this
+step (``ctx.extra["created_by_us"]``): then a bucket with no tags at all is ours, and ``apply``
+tags it. A bucket carrying any other tags is never claimed that way.
+
+Bucket names are global: a bucket of the same name in another account answers HeadBucket with
+403, and is refused like any other bucket that is not ours.
+"""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from console.errors import WhodidthisError
+from console.steps import ownership
+from console.steps.base import (
+    ApplyResult,
+    CheckResult,
+    NotOurs,
+    PlannedDeletion,
+    StepContext,
+    StepKind,
+    resource_name,
+)
+from console.steps.calls import error_code, every, wait
+
+BATCH = 1000  # DeleteObjects takes at most 1000 keys
+
+
+class EmptyingFailed(WhodidthisError):
+    """DeleteObjects refused some object versions, so the bucket cannot be deleted yet."""
+
+    code = "EmptyingFailed"
+
+
+def _arn(name: str) -> str:
+    return f"arn:aws:s3:::{name}"
+
+
+async def _tags(s3, name: str) -> dict[str, str] | None:
+    """The bucket's tags; None when the bucket does not exist; raises NotOurs when it exists in
+    an account we cannot read."""
+    try:
+        await s3.head_bucket(Bucket=name)
+    except ClientError as exc:
+        code = error_code(exc)
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return None
+        if code in ("403", "AccessDenied", "Forbidden"):
+            raise NotOurs(f"S3 bucket {name} (in another account, or not readable)", {}) from exc
+        raise
+    try:
+        answer = await s3.get_bucket_tagging(Bucket=name)
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchTagSet":
+            return {}
+        raise
+    return ownership.tags_from_pairs(answer.get("TagSet"))
+
+
+def _claimable(ctx: StepContext, tags: dict[str, str]) -> bool:
+    """An untagged bucket our own interrupted create left behind (see the module docstring)."""
+    return not tags and bool(ctx.extra.get("created_by_us"))
+
+
+async def _versioning_enabled(s3, name: str) -> bool:
+    return (await s3.get_bucket_versioning(Bucket=name)).get("Status") == "Enabled"
+
+
+class S3Bucket(StepKind):
+    """An S3 bucket, versioned when the course asks for it."""
+
+    kind = "s3_bucket"
+
+    @staticmethod
+    def _resource(ctx: StepContext) -> str:
+        return f"S3 bucket {resource_name(ctx)}"
+
+    async def apply(self, ctx: StepContext) -> ApplyResult:
+        """Create the bucket (tagged) or adopt ours, then turn on versioning when asked."""
+        s3, name = await ctx.client("s3"), resource_name(ctx)
+        tags = await _tags(s3, name)
+        created = tags is None
+        if created:
+            await self._create(ctx, s3, name)
+        elif _claimable(ctx, tags):
+            ctx.progress(f"tagging bucket {name}, left untagged by an interrupted run")
+            await s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ctx.tag_list()})
+        else:
+            ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
+        if ctx.params.get("versioning") and not await _versioning_enabled(s3, name):
+            ctx.progress(f"turning on versioning of {name}")
+            await s3.put_bucket_versioning(Bucket=name,
+                                           VersioningConfiguration={"Status": "Enabled"})
+        return ApplyResult(_arn(name), created)
+
+    @staticmethod
+    async def _create(ctx: StepContext, s3, name: str) -> None:
+        ctx.progress(f"creating S3 bucket {name}")
+        config: dict = {"Tags": ctx.tag_list()}
+        if ctx.region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
+            config["LocationConstraint"] = ctx.region
+        await s3.create_bucket(Bucket=name, CreateBucketConfiguration=config)
+        await s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ctx.tag_list()})
+
+    async def check(self, ctx: StepContext) -> CheckResult:
+        """The bucket exists, is ours, and is versioned when the course asks for it.
+
+        ``versioning = false`` means "not asked for": a bucket versioned by hand is not drift.
+        """
+        s3, name = await ctx.client("s3"), resource_name(ctx)
+        try:
+            tags = await _tags(s3, name)
+        except NotOurs as exc:
+            return CheckResult(False, _arn(name), (str(exc),))
+        if tags is None:
+            return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
+        if not ctx.is_ours(tags):
+            return CheckResult(False, _arn(name), (f"{self._resource(ctx)} is not ours",))
+        if ctx.params.get("versioning") and not await _versioning_enabled(s3, name):
+            return CheckResult(False, _arn(name), ("versioning is not enabled",))
+        return CheckResult(True, _arn(name))
+
+    async def plan_teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
+        """The bucket and its contents, if ours; or why it would be kept."""
+        s3, name = await ctx.client("s3"), resource_name(ctx)
+        try:
+            tags = await _tags(s3, name)
+        except NotOurs:
+            return [PlannedDeletion(self._resource(ctx), None, ours=False,
+                                    note="kept: in another account, or its tags cannot be read")]
+        if tags is None:
+            return [ownership.gone(self._resource(ctx))]
+        if not (ctx.is_ours(tags) or _claimable(ctx, tags)):
+            return [ownership.kept(self._resource(ctx), _arn(name), tags)]
+        return [ownership.to_delete(self._resource(ctx), _arn(name),
+                                    "first deleting every object version and delete marker")]
+
+    async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
+        """Empty the bucket (every version and delete marker), delete it, wait until gone."""
+        s3, name = await ctx.client("s3"), resource_name(ctx)
+        [line] = await self.plan_teardown(ctx)
+        if not (line.ours and line.exists):
+            return [line]
+        await _empty(ctx, s3, name)
+        ctx.progress(f"deleting S3 bucket {name}")
+        try:
+            await s3.delete_bucket(Bucket=name)
+        except ClientError as exc:
+            if error_code(exc) != "NoSuchBucket":
+                raise
+        await wait(s3, "bucket_not_exists", f"{self._resource(ctx)} to be gone", Bucket=name)
+        return [ownership.deleted(line)]
+
+
+async def _empty(ctx: StepContext, s3, name: str) -> None:
+    """Abort unfinished uploads, then delete every object version and delete marker in batches.
+
+    Each page of ListObjectVersions is deleted before the next is fetched; the paginator's
+    markers point past the deleted entries, so nothing is skipped.
+    """
+    for upload in await every(s3, "list_multipart_uploads", "Uploads", Bucket=name):
+        await s3.abort_multipart_upload(Bucket=name, Key=upload["Key"],
+                                        UploadId=upload["UploadId"])
+    removed = 0
+    async for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+        entries = [{"Key": item["Key"], "VersionId": item["VersionId"]}
+                   for item in (page.get("Versions") or []) + (page.get("DeleteMarkers") or [])]
+        for start in range(0, len(entries), BATCH):
+            batch = entries[start:start + BATCH]
+            answer = await s3.delete_objects(Bucket=name,
+                                             Delete={"Objects": batch, "Quiet": True})
+            if answer.get("Errors"):
+                first = answer["Errors"][0]
+                raise EmptyingFailed(
+                    f"S3 bucket {name}: {len(answer['Errors'])} object versions could not be "
+                    f"deleted; the first, {first.get('Key')}, failed with {first.get('Code')}: "
+                    f"{first.get('Message')}")
+            removed += len(batch)
+            ctx.progress(f"emptying {name}: {removed} object versions deleted")
