@@ -1,0 +1,232 @@
+"""The gateway: every AWS client of the sandbox talks to moto through it.
+
+Per request it finds the service, operation and caller; refuses keys moto never issued or that
+expired; injects the faults of the live ``FaultPlan``; decides ``sts:AssumeRole`` as AWS would;
+answers what moto lacks (``gaps``); forwards the rest to moto over HTTP with the caller's account
+named in ``x-moto-account-id``; makes sure botocore finds a request id; and writes the trail.
+
+``/_sandbox/faults`` (GET, PUT to replace, PATCH to merge) and ``/_sandbox/trail`` (GET) control
+and observe it from another process; they are never faulted nor recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import urllib3
+
+from console.sandbox import assume_role, moto_state
+from console.sandbox.faults import FaultPlan
+from console.sandbox.gaps import MotoGaps
+from console.sandbox.httpserver import HOP_BY_HOP, HttpRequest, HttpResponse
+from console.sandbox.policy import role_account
+from console.sandbox.principals import Principal, Principals
+from console.sandbox.protocols import (
+    Call,
+    ServiceCatalog,
+    classify,
+    ensure_request_id,
+    error_code,
+    error_response,
+    new_request_id,
+    throttling_response,
+)
+from console.sandbox.trail import Trail, TrailRecord, now_iso
+
+CONTROL_PREFIX = "/_sandbox/"
+INVALID_TOKEN = "The security token included in the request is invalid."
+EXPIRED_TOKEN = "The security token included in the request is expired"
+
+# protocol -> (code, status, message) AWS answers for an unsigned request, a key it never
+# issued, and a session that expired.
+_UNSIGNED = {
+    "default": ("MissingAuthenticationToken", 403, "Missing Authentication Token"),
+    "json": ("MissingAuthenticationTokenException", 400, "Missing Authentication Token"),
+    "rest-json": ("MissingAuthenticationTokenException", 403, "Missing Authentication Token"),
+    "rest-xml": ("AccessDenied", 403, "Access Denied"),
+}
+_INVALID = {
+    "default": ("InvalidClientTokenId", 403, INVALID_TOKEN),
+    "json": ("UnrecognizedClientException", 400, INVALID_TOKEN),
+    "rest-json": ("UnrecognizedClientException", 403, INVALID_TOKEN),
+    "rest-xml": (
+        "InvalidAccessKeyId",
+        403,
+        "The AWS Access Key Id you provided does not exist in our records.",
+    ),
+}
+_EXPIRED = {
+    "default": ("ExpiredToken", 403, EXPIRED_TOKEN),
+    "json": ("ExpiredTokenException", 400, EXPIRED_TOKEN),
+    "rest-json": ("ExpiredTokenException", 403, EXPIRED_TOKEN),
+    "rest-xml": ("ExpiredToken", 400, "The provided token has expired."),
+}
+
+
+class Gateway:
+    """The request handler in front of moto (plug it into ``HttpServer``)."""
+
+    def __init__(self, moto_url: str, trail: Trail, faults: FaultPlan):
+        self.moto_url = moto_url.rstrip("/")
+        self.trail = trail
+        self.faults = faults
+        self.catalog = ServiceCatalog()
+        self.principals = Principals()
+        self.gaps = MotoGaps()
+        # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
+        self._pool = urllib3.PoolManager(num_pools=4, maxsize=128, block=False, retries=False)
+
+    def reset(self) -> None:
+        """Forget gateway state tied to moto's (after moto was reset)."""
+        self.principals.clear()
+        self.gaps.clear()
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Serve one request (called concurrently from the server's threads)."""
+        if request.path.startswith(CONTROL_PREFIX):
+            return self._control(request)
+        call = classify(request, self.catalog)
+        principal = self.principals.resolve(call.access_key_id)
+        response, target_role_arn = self._serve(call, principal, request)
+        request_id = ensure_request_id(call, response)
+        self.trail.record(
+            TrailRecord(
+                ts=now_iso(),
+                account=principal.account if principal else self._key_account(call),
+                principal_arn=principal.arn if principal else None,
+                session_name=principal.session_name if principal else None,
+                source_identity=principal.source_identity if principal else None,
+                service=call.service,
+                operation=call.operation,
+                request_id=request_id,
+                status=response.status,
+                error_code=error_code(call, response),
+                region=call.region,
+                target_role_arn=target_role_arn,
+            )
+        )
+        return response
+
+    @staticmethod
+    def _key_account(call: Call) -> str | None:
+        if not call.access_key_id:
+            return None
+        return moto_state.account_from_access_key(call.access_key_id)
+
+    def _serve(
+        self, call: Call, principal: Principal | None, request: HttpRequest
+    ) -> tuple[HttpResponse, str | None]:
+        """The response, and the target role ARN for AssumeRole."""
+        delay = self.faults.delay_seconds()
+        if delay > 0:
+            time.sleep(delay)  # the injected latency itself, not a wait for work
+        is_assume = call.service == "sts" and call.operation == "AssumeRole"
+        target = call.params.get("RoleArn") if is_assume else None
+        refusal = self._authenticate(call, principal)
+        if refusal is not None:
+            return refusal, target
+        assert principal is not None
+        fault = self._fault(call, principal, target)
+        if fault is not None:
+            return fault, target
+        if is_assume:
+            return self._assume_role(call, principal, request), target
+        local = self.gaps.answer(call, principal, request, new_request_id(call))
+        if local is not None:
+            return local, target
+        response = self._forward(request, principal.account)
+        self.gaps.after(call, principal, response)
+        return response, target
+
+    def _authenticate(self, call: Call, principal: Principal | None) -> HttpResponse | None:
+        """AWS's answer to an unsigned request, an unknown key or an expired one; else None."""
+        if not call.access_key_id:
+            code, status, message = _UNSIGNED.get(call.protocol, _UNSIGNED["default"])
+        elif principal is None:
+            code, status, message = _INVALID.get(call.protocol, _INVALID["default"])
+        elif principal.expired(datetime.now(UTC)):
+            code, status, message = _EXPIRED.get(call.protocol, _EXPIRED["default"])
+        else:
+            return None
+        return error_response(call, code, message, status, new_request_id(call))
+
+    def _fault(self, call: Call, principal: Principal, target: str | None) -> HttpResponse | None:
+        accounts = {principal.account}
+        if target:
+            accounts.add(role_account(target))
+        rule = self.faults.error_for(accounts, call.service, call.operation, principal.arn)
+        if rule is not None:
+            return error_response(call, rule.code, rule.message, rule.status, new_request_id(call))
+        if self.faults.should_throttle(call.service):
+            return throttling_response(call, new_request_id(call))
+        return None
+
+    def _assume_role(self, call: Call, caller: Principal, request: HttpRequest) -> HttpResponse:
+        refusal = assume_role.check(caller, call.params)
+        if refusal is not None:
+            return error_response(
+                call, refusal.code, refusal.message, refusal.status, new_request_id(call)
+            )
+        response = self._forward(request, caller.account)
+        if response.status == 200:
+            body, new_key, facts = assume_role.complete(
+                caller, call.params, response.body, self.faults.credential_lifetime
+            )
+            response.body = body
+            if new_key:
+                self.principals.remember(new_key, facts)
+        return response
+
+    def _forward(self, request: HttpRequest, account: str) -> HttpResponse:
+        headers = {
+            key: value
+            for key, value in request.headers
+            if key.lower() not in HOP_BY_HOP and key.lower() != moto_state.ACCOUNT_HEADER
+        }
+        headers[moto_state.ACCOUNT_HEADER] = account
+        url = self.moto_url + request.path + (f"?{request.query}" if request.query else "")
+        upstream = self._pool.urlopen(
+            request.method,
+            url,
+            body=request.body or None,
+            headers=headers,
+            redirect=False,
+            assert_same_host=False,
+            preload_content=True,
+            decode_content=False,
+        )
+        return HttpResponse(upstream.status, list(upstream.headers.items()), upstream.data)
+
+    # -- the control endpoint --------------------------------------------------------------------
+
+    def _control(self, request: HttpRequest) -> HttpResponse:
+        route = request.path.removeprefix(CONTROL_PREFIX).rstrip("/")
+        try:
+            if route == "faults":
+                return self._control_faults(request)
+            if route == "trail" and request.method == "GET":
+                return _json(200, self.trail.records())
+            if route == "health" and request.method == "GET":
+                return _json(200, {"ok": True})
+        except (ValueError, TypeError) as exc:
+            return _json(400, {"error": str(exc)})
+        return _json(404, {"error": f"no such control route: {request.method} {request.path}"})
+
+    def _control_faults(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET":
+            return _json(200, self.faults.snapshot())
+        document = json.loads(request.body or b"{}")
+        if not isinstance(document, dict):
+            raise ValueError("the fault plan must be a JSON object")
+        if request.method == "PUT":
+            return _json(200, self.faults.replace(document))
+        if request.method == "PATCH":
+            return _json(200, self.faults.merge(document))
+        return _json(405, {"error": "use GET, PUT or PATCH"})
+
+
+def _json(status: int, payload: object) -> HttpResponse:
+    body = json.dumps(payload).encode()
+    return HttpResponse(status, [("Content-Type", "application/json")], body)
