@@ -18,6 +18,7 @@ from pathlib import Path
 from console.course_lines import KeyPath, LineMap
 from console.course_placeholders import placeholder_problems
 from console.course_schema import (
+    ACCOUNT_ID,
     COURSE_KEYS,
     STEP_KINDS,
     TOP_LEVEL_KEYS,
@@ -80,7 +81,7 @@ def field_name(path: KeyPath) -> str:
 def quote(value: object) -> str:
     """A value as it would be written in TOML, shortened when long."""
     if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
+        shown = value if len(value) <= 128 else value[:125] + "..."
         return json.dumps(shown, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -124,7 +125,8 @@ def _type_fix(value: object, spec: ParamSpec) -> str:
     """What to write instead of ``value`` where ``spec`` wants another type."""
     example = f"e.g. {spec.example}"
     if spec.type == "str" and isinstance(value, int | float) and not isinstance(value, bool):
-        return f"put it in double quotes (a TOML number loses leading zeros), {example}"
+        lost = " (a TOML number loses leading zeros)" if spec.rule is ACCOUNT_ID else ""
+        return f"put it in double quotes{lost}, {example}"
     if spec.type == "int" and isinstance(value, str) and value.strip().isdecimal():
         return f"write it without quotes: {spec.name} = {value.strip()}"
     if spec.type == "bool" and isinstance(value, str) and value.lower() in ("true", "false"):
@@ -374,7 +376,10 @@ def _check_template(template: str, path: KeyPath, problems: Problems, base_dir: 
         where = where.resolve()
         if where.is_file():
             return
-        what = "is a folder, not a file" if where.is_dir() else "does not exist"
+        if where.is_dir():
+            what = "is a folder, not a file"
+        else:
+            what = "is not a regular file" if where.exists() else "does not exist"
     except (OSError, ValueError) as exc:  # a NUL byte or an over-long name
         what = f"cannot be used as a path ({exc})"
     note = " (placeholders are not rendered in template)" if "{" in template else ""
