@@ -17,8 +17,8 @@ from pathlib import Path
 
 from console.course_lines import KeyPath, LineMap
 from console.course_placeholders import placeholder_problems
+from console.course_rules import ACCOUNT_ID
 from console.course_schema import (
-    ACCOUNT_ID,
     COURSE_KEYS,
     STEP_KINDS,
     TOP_LEVEL_KEYS,

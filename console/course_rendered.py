@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from console.course_check import CheckedCourse, Problems, field_name, quote
 from console.course_lines import KeyPath
 from console.course_placeholders import has_placeholders, render_text
-from console.course_schema import STEP_KINDS, ValueRule
+from console.course_rules import ValueRule
+from console.course_schema import STEP_KINDS
 
 Context = tuple[str, dict[str, str]]  # (trainee name, placeholder values)
 
