@@ -27,6 +27,7 @@ from console.store_db import Database, row_dict
 from console.store_guard import refuse_credentials
 from console.store_ledger import Ledger
 from console.store_queue import CommandQueue
+from console.store_roster import sync_steps, sync_trainees
 from console.store_runs import EngineRuns
 
 DB_FILE = "state.sqlite3"
@@ -167,8 +168,8 @@ class Store(Ledger, CommandQueue, EngineRuns):
         """
         refuse_credentials({"trainees": trainees, "steps": steps}, "roster")
         with self._db.write() as conn:
-            counts = _sync_trainees(conn, dict(trainees))
-            _sync_steps(conn, [name for name, _ in trainees], list(steps))
+            counts = sync_trainees(conn, dict(trainees))
+            sync_steps(conn, [name for name, _ in trainees], list(steps))
             if any(counts.values()):
                 self._insert_event(conn, "roster", None, counts)
 
@@ -347,59 +348,3 @@ def _columns(fields: Mapping[str, object], allowed: frozenset[str], method: str)
         raise TypeError(f"{method}() got unknown fields {unknown}; allowed: {sorted(allowed)}")
     return {key: (value.value if isinstance(value, TraineeState | StepState) else value)
             for key, value in fields.items()}
-
-
-def _sync_trainees(conn: sqlite3.Connection, roster: dict[str, str]) -> dict[str, int]:
-    """Insert, revive, re-account and retire trainee rows; returns what changed, by kind."""
-    counts = {"added": 0, "removed": 0, "restored": 0, "account_changed": 0}
-    known = {row["name"]: row for row in conn.execute("SELECT name, account, removed FROM trainees")}
-    for name, account in roster.items():
-        row = known.get(name)
-        if row is None:
-            conn.execute("INSERT INTO trainees (name, account) VALUES (?, ?)", (name, account))
-            counts["added"] += 1
-            continue
-        if row["account"] != account:
-            conn.execute(
-                "UPDATE trainees SET account = ?, state = 'PENDING', step_index = NULL,"
-                " principal_arn = NULL, session_name = NULL, source_identity = NULL,"
-                " error = NULL, error_code = NULL, finished_at = NULL WHERE name = ?",
-                (account, name),
-            )
-            conn.execute("DELETE FROM steps WHERE trainee = ?", (name,))
-            counts["account_changed"] += 1
-        if row["removed"]:
-            conn.execute("UPDATE trainees SET removed = 0 WHERE name = ?", (name,))
-            counts["restored"] += 1
-    for name, row in known.items():
-        if name not in roster and not row["removed"]:
-            conn.execute("UPDATE trainees SET removed = 1 WHERE name = ?", (name,))
-            counts["removed"] += 1
-    return counts
-
-
-def _sync_steps(conn: sqlite3.Connection, names: list[str], steps: list[tuple[str, str]]) -> None:
-    """Give each listed trainee exactly the course's steps, keeping states that still apply."""
-    existing: dict[tuple[str, int], tuple[str, str]] = {
-        (row["trainee"], row["idx"]): (row["kind"], row["name_template"])
-        for row in conn.execute("SELECT trainee, idx, kind, name_template FROM steps")
-    }
-    inserts, resets = [], []
-    for name in names:
-        for index, (kind, template) in enumerate(steps):
-            found = existing.get((name, index))
-            if found is None:
-                inserts.append((name, index, kind, template))
-            elif found != (kind, template):
-                resets.append((kind, template, name, index))
-    conn.executemany(
-        "INSERT INTO steps (trainee, idx, kind, name_template) VALUES (?, ?, ?, ?)", inserts
-    )
-    conn.executemany(
-        "UPDATE steps SET kind = ?, name_template = ?, name = NULL, state = 'PENDING',"
-        " error = NULL, resource_arn = NULL WHERE trainee = ? AND idx = ?",
-        resets,
-    )
-    conn.executemany(
-        "DELETE FROM steps WHERE trainee = ? AND idx >= ?", [(name, len(steps)) for name in names]
-    )

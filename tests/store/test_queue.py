@@ -1,0 +1,96 @@
+"""The command queue: exactly-once claims, even between processes racing; reclaim once."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import signal
+
+import pytest
+
+from console.errors import StateError
+from console.model import CommandKind
+from console.store import Store
+
+from .conftest import COURSE
+from .workers import claim_all, enqueue_many
+
+
+def test_commands_are_claimed_oldest_first_and_once(store: Store):
+    retry = store.enqueue(CommandKind.RETRY, ["alice", "bob"], "op")
+    teardown = store.enqueue(CommandKind.TEARDOWN)
+
+    first = store.claim_next("engine-a")
+    assert (first.id, first.kind, first.trainees, first.operator) == (
+        retry, CommandKind.RETRY, ("alice", "bob"), "op")
+    assert first.claimed_by == "engine-a"
+    assert store.claim_next("engine-b").id == teardown
+    assert store.claim_next("engine-b") is None
+    assert [c.id for c in store.pending_commands()] == [retry, teardown]
+
+    store.complete(retry, "ok")
+    assert [c.id for c in store.pending_commands()] == [teardown]
+    assert store.commands()[0].result == "ok"
+    with pytest.raises(StateError, match="already done"):
+        store.complete(retry, "ok again")
+
+
+def test_an_unclaimed_command_cannot_be_completed(store: Store):
+    command = store.enqueue(CommandKind.CANCEL)
+    with pytest.raises(StateError, match="not claimed"):
+        store.complete(command, "ok")
+    assert store.pending_commands()[0].done_at is None
+
+
+def test_two_processes_racing_claim_every_command_exactly_once(state_dir, store: Store):
+    ids = enqueue_many(store, 300)
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    engines = [
+        context.Process(target=claim_all, args=(str(state_dir), COURSE, name, barrier, results))
+        for name in ("engine-a", "engine-b")
+    ]
+    for engine in engines:
+        engine.start()
+    claimed = dict(results.get(timeout=120) for _ in engines)
+    for engine in engines:
+        engine.join(timeout=60)
+        assert engine.exitcode == 0
+
+    assert set(claimed["engine-a"]).isdisjoint(claimed["engine-b"])
+    assert sorted(claimed["engine-a"] + claimed["engine-b"]) == ids
+    by_id = {command.id: command for command in store.commands()}
+    for engine_id, mine in claimed.items():
+        assert all(by_id[i].claimed_by == engine_id for i in mine)
+        assert all(by_id[i].result == f"done by {engine_id}" for i in mine)
+    assert store.pending_commands() == []
+
+
+def test_reclaim_gives_a_dead_engines_command_back_once(store: Store):
+    alive = {"engine-a": True, "engine-b": True}
+    command = store.enqueue(CommandKind.APPLY)
+    store.claim_next("engine-a")
+    assert store.reclaim_abandoned(alive.get) == 0  # its engine still runs
+
+    alive["engine-a"] = False
+    assert store.reclaim_abandoned(alive.get) == 1
+    assert store.claim_next("engine-b").id == command
+
+    alive["engine-b"] = False
+    assert store.reclaim_abandoned(alive.get) == 0  # second death: closed, not requeued
+    (closed,) = store.commands()
+    assert closed.done_at is not None and closed.result.startswith("abandoned")
+    assert store.claim_next("engine-c") is None
+
+
+def test_reclaim_after_the_engine_process_is_killed(store: Store, workers):
+    command = store.enqueue(CommandKind.APPLY, ["alice"])
+    engine = workers("hold-lock", str(store.course_dir.parent), COURSE)
+    started = json.loads(engine.stdout.readline())
+    assert started["command"] == command
+    assert store.reclaim_abandoned(store.engine_alive) == 0
+
+    engine.send_signal(signal.SIGKILL)
+    engine.wait()
+    assert store.reclaim_abandoned(store.engine_alive) == 1
+    assert store.claim_next("engine-new").id == command

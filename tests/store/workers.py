@@ -1,0 +1,89 @@
+"""Processes the store tests start: an engine holding the lock, a writer to kill, a claimer.
+
+Run as ``python -m tests.store.workers COMMAND STATE_DIR COURSE``; each prints one line per
+milestone and flushes, so the test waits on its output instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from console.errors import StateError
+from console.model import CommandKind, LedgerRecord, Outcome, TraineeState
+from console.store import Store
+
+
+def hold_lock(state_dir: str, course: str) -> None:
+    """Take the engine lock, begin a run, claim one command, then wait to be killed."""
+    store = Store.open(Path(state_dir), course)
+    lock = store.engine_lock().acquire()
+    run_id = store.begin_run("apply", "worker", os.getpid(), ["alice"])
+    command = store.claim_next(lock.engine_id)
+    print(json.dumps({"engine_id": lock.engine_id, "run_id": run_id,
+                      "command": command and command.id}), flush=True)
+    sys.stdin.read()  # until the test closes stdin or kills us
+
+
+def write_loop(state_dir: str, course: str) -> None:
+    """Write ledger records, trainee updates and completions forever; report every 50."""
+    store = Store.open(Path(state_dir), course)
+    store.sync_roster([("alice", "111111111111")], [("iam_user", "{trainee}")])
+    states = [TraineeState.RUNNING, TraineeState.READY]
+    count = 0
+    while True:
+        record_id = store.ledger_intent(_record(count))
+        store.set_trainee("alice", state=states[count % 2], last_action=f"call {count}")
+        store.ledger_complete(record_id, outcome=Outcome.OK, request_id=f"req-{count}")
+        count += 1
+        if count % 50 == 0:
+            print(count, flush=True)
+
+
+def try_write(state_dir: str, course: str) -> None:
+    """Open the store as this (unprivileged) process can, read, then try one write."""
+    result: dict = {}
+    try:
+        store = Store.open(Path(state_dir), course)
+        result["readonly"] = store.readonly
+        result["trainees"] = [t.name for t in store.trainees()]
+        store.add_event("note", None, text="written")
+        result["wrote"] = True
+    except StateError as exc:
+        result["error"] = str(exc)
+    print(json.dumps(result), flush=True)
+
+
+def claim_all(state_dir: str, course: str, engine_id: str, barrier, results) -> None:
+    """Claim and complete commands until the queue is empty; send back the ids claimed."""
+    store = Store.open(Path(state_dir), course)
+    claimed = []
+    barrier.wait()
+    while (command := store.claim_next(engine_id)) is not None:
+        claimed.append(command.id)
+        store.pending_commands()  # an engine's work between claims: here, a read
+        store.complete(command.id, f"done by {engine_id}")
+    store.close()
+    results.put((engine_id, claimed))
+
+
+def enqueue_many(store: Store, count: int) -> list[int]:
+    """Queue ``count`` retry commands; returns their ids."""
+    return [store.enqueue(CommandKind.RETRY, [f"t{i}"], "op") for i in range(count)]
+
+
+def _record(count: int) -> LedgerRecord:
+    return LedgerRecord(
+        id=None, ts=float(count), course="dojo", trainee="alice", account="111111111111",
+        step="iam_user", service="iam", operation="CreateUser",
+        principal_arn="arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo",
+        session_name="op@dojo", source_identity="op",
+    )
+
+
+COMMANDS = {"hold-lock": hold_lock, "write-loop": write_loop, "try-write": try_write}
+
+if __name__ == "__main__":
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
