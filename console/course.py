@@ -3,7 +3,8 @@
 A course file (TOML, see DESIGN.md "Course file") is accepted whole or rejected whole, before
 any AWS call: ``load_course`` raises ``CourseError`` with one message per problem, each naming
 the file, line and field, what is wrong and what is allowed. What is allowed lives in
-``console.course_schema``; ``STEP_KINDS`` is re-exported here for the engine.
+``console.course_schema``; ``STEP_KINDS`` is re-exported here for the engine. Messages count
+array items from 1 (``trainee[2]`` is the second ``[[trainee]]``); ``Step.index`` counts from 0.
 
 Example::
 
@@ -174,14 +175,10 @@ def load_course(path: str | os.PathLike) -> Course:
     source = os.fspath(path)
     try:
         data = Path(path).read_bytes()
-    except OSError as exc:
-        raise CourseError(
-            source,
-            [
-                f"{source}: cannot read the course file: {exc.strerror}; "
-                "check the path and its permissions"
-            ],
-        ) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        message = f"{source}: cannot read the course file: {reason}; check the path and its rights"
+        raise CourseError(source, [message]) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

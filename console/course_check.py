@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +128,7 @@ def _type_fix(value: object, spec: ParamSpec) -> str:
     if spec.type == "str" and isinstance(value, int | float) and not isinstance(value, bool):
         lost = " (a TOML number loses leading zeros)" if spec.rule is ACCOUNT_ID else ""
         return f"put it in double quotes{lost}, {example}"
-    if spec.type == "int" and isinstance(value, str) and value.strip().isdecimal():
+    if spec.type == "int" and isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
         return f"write it without quotes: {spec.name} = {value.strip()}"
     if spec.type == "bool" and isinstance(value, str) and value.lower() in ("true", "false"):
         return f"write it without quotes: {spec.name} = {value.lower()}"

@@ -9,7 +9,7 @@ import pytest
 from console.course import Course, load_course
 from console.errors import CourseError
 
-SAMPLE = '''\
+SAMPLE = """\
 [course]
 name = "dojo-2026-12"            # [a-z0-9-], used in tags and session names
 region = "ap-northeast-1"        # required
@@ -33,9 +33,9 @@ kind = "iam_user"                # the trainee's IAM user (name defaults to "{tr
 [[step]]
 kind = "codecommit_repo"
 name = "dojo-app"
-'''
+"""
 
-MINIMAL = '''\
+MINIMAL = """\
 [course]
 name = "dojo"
 region = "eu-west-1"
@@ -50,7 +50,7 @@ account = "222222222222"
 
 [[step]]
 kind = "iam_user"
-'''
+"""
 
 
 def line_of(text: str, needle: str, nth: int = 1) -> int:

@@ -16,8 +16,9 @@ regions = st.sampled_from(["us-east-1", "ap-northeast-1", "us-gov-west-1"]) | st
     r"[a-z]{2}(-[a-z]{1,9}){1,2}-[0-9]", fullmatch=True
 )
 role_names = st.from_regex(r"[A-Za-z0-9_+=,.@-]{1,64}", fullmatch=True)
-plain_text = st.text(st.characters(blacklist_characters="{}", blacklist_categories=("Cs",)),
-                     max_size=30)
+plain_text = st.text(
+    st.characters(blacklist_characters="{}", blacklist_categories=("Cs",)), max_size=30
+)
 template_text = st.sampled_from(["{trainee}", "{course}", "{account}", "x", "{{", "}}"])
 
 
@@ -44,8 +45,14 @@ def _step(draw, index: int) -> dict:
     if kind == "iam_user":
         step = {"name": f"u{index}-{{trainee}}"}
         maybe = {
-            "policy_arns": st.lists(st.sampled_from(["arn:aws:iam::aws:policy/ReadOnlyAccess",
-                                                     "arn:aws:iam::{account}:policy/P-{course}"])),
+            "policy_arns": st.lists(
+                st.sampled_from(
+                    [
+                        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                        "arn:aws:iam::{account}:policy/P-{course}",
+                    ]
+                )
+            ),
             "groups": st.lists(st.from_regex(r"[A-Za-z0-9_+=,.@-]{1,20}", fullmatch=True)),
         }
     elif kind == "codecommit_repo":
@@ -65,8 +72,11 @@ def _step(draw, index: int) -> dict:
     else:
         step = {"name": f"cf{index}-{{trainee}}", "template": TEMPLATE}
         maybe = {
-            "parameters": st.dictionaries(st.from_regex(r"[A-Za-z0-9]{1,12}", fullmatch=True),
-                                          plain_text | template_text, max_size=3),
+            "parameters": st.dictionaries(
+                st.from_regex(r"[A-Za-z0-9]{1,12}", fullmatch=True),
+                plain_text | template_text,
+                max_size=3,
+            ),
             "capabilities": st.lists(st.sampled_from(CAPABILITIES), max_size=3),
         }
     for key, values in maybe.items():
@@ -78,8 +88,14 @@ def _step(draw, index: int) -> dict:
 @st.composite
 def valid_documents(draw) -> dict:
     """A document that must load: every value allowed, names unique per kind and trainee."""
-    trainees = draw(st.lists(st.tuples(identifiers, accounts), min_size=1, max_size=4,
-                             unique_by=(lambda t: t[0], lambda t: t[1])))
+    trainees = draw(
+        st.lists(
+            st.tuples(identifiers, accounts),
+            min_size=1,
+            max_size=4,
+            unique_by=(lambda t: t[0], lambda t: t[1]),
+        )
+    )
     steps = [draw(_step(index)) for index in range(draw(st.integers(1, 5)))]
     if steps[0]["kind"] == "iam_user" and draw(st.booleans()):
         del steps[0]["name"]  # the default, "{trainee}", clashes with no other step's name
@@ -91,18 +107,36 @@ def valid_documents(draw) -> dict:
 
 
 KNOWN_KEYS = sorted(
-    {"course", "trainee", "step", "kind"} | set(COURSE_KEYS) | set(TRAINEE_KEYS)
+    {"course", "trainee", "step", "kind"}
+    | set(COURSE_KEYS)
+    | set(TRAINEE_KEYS)
     | {name for spec in STEP_KINDS.values() for name in spec.params}
 )
 toml_values = st.recursive(
     st.text(max_size=20)
-    | st.sampled_from(["{trainee}", "111111111111", "arn:aws:iam::{account}:role/R", "", "-",
-                       "{", "}", "{x}", "us-east-1", "iam_user", "s3_bucket", TEMPLATE])
+    | st.sampled_from(
+        [
+            "{trainee}",
+            "111111111111",
+            "arn:aws:iam::{account}:role/R",
+            "",
+            "-",
+            "{",
+            "}",
+            "{x}",
+            "us-east-1",
+            "iam_user",
+            "s3_bucket",
+            TEMPLATE,
+        ]
+    )
     | st.integers(-(2**63), 2**63 - 1)
     | st.booleans()
     | st.floats(),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=8) | st.sampled_from(KNOWN_KEYS), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(max_size=8) | st.sampled_from(KNOWN_KEYS), children, max_size=3)
+    ),
     max_leaves=6,
 )
 MUTATIONS = ("drop", "set", "rename", "add", "duplicate", "kind")
@@ -112,8 +146,11 @@ new_keys = st.text(max_size=6) | st.sampled_from(KNOWN_KEYS)
 def key_paths(value: object, path: tuple = ()) -> list[tuple]:
     """Every key path inside ``value`` (table keys and list indexes), parents first."""
     paths = []
-    items = value.items() if isinstance(value, dict) else (
-        enumerate(value) if isinstance(value, list) else ())
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else (enumerate(value) if isinstance(value, list) else ())
+    )
     for key, item in items:
         paths.append(path + (key,))
         paths.extend(key_paths(item, path + (key,)))

@@ -54,7 +54,9 @@ def test_course_defaults_when_only_the_required_keys_are_given(files):
 
 def test_every_step_kind_fills_its_defaults(files):
     files.write("AWSTemplateFormatVersion: '2010-09-09'\n", "net.yaml")
-    course = files.load(MINIMAL + '''
+    course = files.load(
+        MINIMAL
+        + """
 [[step]]
 kind = "codecommit_repo"
 name = "app"
@@ -72,7 +74,8 @@ role_arn = "arn:aws:iam::{account}:role/EksClusterRole"
 kind = "cloudformation_stack"
 name = "net-{trainee}"
 template = "net.yaml"
-''')
+"""
+    )
     params = {step.kind: step.params for step in course.steps}
     assert params["s3_bucket"]["versioning"] is False
     assert params["eks_cluster"] == {
@@ -98,7 +101,9 @@ def test_defaults_are_not_shared_between_steps(files):
 
 def test_render_substitutes_placeholders_in_strings_lists_and_tables(files):
     files.write("Resources: {}\n", "t/net.yaml")
-    course = files.load(MINIMAL + '''
+    course = files.load(
+        MINIMAL
+        + """
 [[step]]
 kind = "cloudformation_stack"
 name = "net-{trainee}"
@@ -110,7 +115,8 @@ capabilities = ["CAPABILITY_IAM"]
 kind = "iam_user"
 name = "u-{trainee}"
 policy_arns = ["arn:aws:iam::{account}:policy/Dojo-{course}"]
-''')
+"""
+    )
     bob = course.trainee("bob")
     stack, user = course.steps[1], course.steps[2]
     assert stack.render(course, bob) == {
@@ -133,7 +139,9 @@ def test_render_returns_a_fresh_copy(files):
 
 
 def test_role_arn_uses_the_course_role_name(files):
-    course = files.load(MINIMAL.replace('region = "eu-west-1"', 'region = "eu-west-1"\nrole_name = "Lab"'))
+    course = files.load(
+        MINIMAL.replace('region = "eu-west-1"', 'region = "eu-west-1"\nrole_name = "Lab"')
+    )
     assert course.role_arn(course.trainees[1]) == "arn:aws:iam::222222222222:role/Lab"
 
 
@@ -148,7 +156,10 @@ def test_unknown_trainee_is_a_usage_error_listing_the_valid_names(files):
 
 def test_template_path_is_relative_to_the_course_file_not_the_cwd(files, monkeypatch, tmp_path):
     template = files.write("Resources: {}\n", "sub/templates/net.yaml")
-    course_text = MINIMAL + '[[step]]\nkind = "cloudformation_stack"\nname = "n"\ntemplate = "templates/net.yaml"\n'
+    course_text = (
+        MINIMAL
+        + '[[step]]\nkind = "cloudformation_stack"\nname = "n"\ntemplate = "templates/net.yaml"\n'
+    )
     path = files.write(course_text, "sub/course.toml")
     monkeypatch.chdir(tmp_path)
     course = load_course(Path("sub/course.toml"))

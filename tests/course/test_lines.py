@@ -99,8 +99,10 @@ def test_a_missing_path_falls_back_to_its_nearest_ancestor():
 
 
 def test_dotted_keys_and_inline_tables():
-    text = 'course.name = "dojo"\ncourse.region = "x"\nstep = [\n  { kind = "iam_user" },\n' \
-           '  { kind = "s3_bucket", name = "b" },\n]\n'
+    text = (
+        'course.name = "dojo"\ncourse.region = "x"\nstep = [\n  { kind = "iam_user" },\n'
+        '  { kind = "s3_bucket", name = "b" },\n]\n'
+    )
     lines = find_lines(text)
     assert lines.line_of(("course", "region")) == 2
     assert lines.line_of(("step", 1, "name")) == 5
@@ -114,14 +116,16 @@ def test_crlf_line_endings_count_like_newlines():
 
 
 def test_a_document_the_scanner_does_not_follow_keeps_what_it_found():
-    lines = find_lines('a = 1\nb = @@@\nc = 3\n')  # not TOML: the scanner must not raise
+    lines = find_lines("a = 1\nb = @@@\nc = 3\n")  # not TOML: the scanner must not raise
     assert lines.line_of(("a",)) == 1
 
 
 def test_messages_in_the_tricky_document_land_on_the_right_lines(files):
-    text = (TRICKY.replace('"111111111111"', '"1"')
-            .replace('"arn:aws:iam::aws:policy/B"', '"arn:aws:iam::{acount}:policy/B"')
-            .replace('region" = \'eu-west-1\'', 'region" = \'eu-west-1\'\nregoin = "x"'))
+    text = (
+        TRICKY.replace('"111111111111"', '"1"')
+        .replace('"arn:aws:iam::aws:policy/B"', '"arn:aws:iam::{acount}:policy/B"')
+        .replace("region\" = 'eu-west-1'", 'region" = \'eu-west-1\'\nregoin = "x"')
+    )
     messages = files.problems(text)
     the_problem(messages, line_of(text, '"1"'), "trainee[1].account", "12")
     the_problem(messages, line_of(text, "{acount}"), "step[1].policy_arns[2]", "{acount}")

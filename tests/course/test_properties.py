@@ -34,8 +34,9 @@ PROPERTY = settings(
 
 NAME_RULES = {  # written independently of console.course_schema, from the AWS docs
     "iam_user": lambda n: re.fullmatch(r"[A-Za-z0-9_+=,.@-]{1,64}", n),
-    "codecommit_repo": lambda n: re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", n)
-    and not n.endswith(".git"),
+    "codecommit_repo": lambda n: (
+        re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", n) and not n.endswith(".git")
+    ),
     "s3_bucket": lambda n: re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", n) and ".." not in n,
     "eks_cluster": lambda n: re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", n),
     "cloudformation_stack": lambda n: re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", n),
@@ -77,7 +78,8 @@ def assert_invariants(course: Course, text: str) -> None:
     assert course.host_role is None or re.fullmatch(role, course.host_role)
     assert type(course.concurrency) is int and 1 <= course.concurrency <= 256
     assert course.failure_tolerance is None or (
-        type(course.failure_tolerance) is int and course.failure_tolerance >= 0)
+        type(course.failure_tolerance) is int and course.failure_tolerance >= 0
+    )
     assert type(course.source_identity) is bool
     assert course.trainees and course.steps
     assert len({t.name for t in course.trainees}) == len(course.trainees)
@@ -99,8 +101,9 @@ def _assert_step(course: Course, step) -> None:
         value = step.params[name]
         assert type(value) is PYTHON_TYPES[param.type], (name, value)
         if isinstance(value, list | dict):
-            assert all(isinstance(v, str) for v in (value.values() if isinstance(value, dict)
-                                                    else value))
+            assert all(
+                isinstance(v, str) for v in (value.values() if isinstance(value, dict) else value)
+            )
     if step.kind == "cloudformation_stack":
         assert course.template_path(step).is_file()
         assert set(step.params["capabilities"]) <= set(CAPABILITIES)
@@ -134,7 +137,7 @@ def test_arbitrary_text(course_file, text):
 
 
 @PROPERTY
-@given(st.text(alphabet='[]{}="\'.#,\n \tabcdknrstiuepl0123-_', max_size=200))
+@given(st.text(alphabet="[]{}=\"'.#,\n \tabcdknrstiuepl0123-_", max_size=200))
 def test_toml_ish_text(course_file, text):
     result = parse_or_problems(text, course_file)
     if isinstance(result, Course):
@@ -150,10 +153,12 @@ def test_documents_built_from_the_schema_load(course_file, doc):
     assert_invariants(course, text)
     assert course.name == doc["course"]["name"]
     assert [(t.name, t.account) for t in course.trainees] == [
-        (t["name"], t["account"]) for t in doc["trainee"]]
+        (t["name"], t["account"]) for t in doc["trainee"]
+    ]
     for step, written in zip(course.steps, doc["step"], strict=True):
         assert {k: v for k, v in step.params.items() if k in written} == {
-            k: v for k, v in written.items() if k != "kind"}
+            k: v for k, v in written.items() if k != "kind"
+        }
 
 
 @PROPERTY
@@ -168,9 +173,11 @@ def test_mutated_documents(course_file, doc, data, count):
 @PROPERTY
 @given(valid_documents(), st.data())
 def test_a_dropped_required_key_is_always_reported(course_file, doc, data):
-    required = [("course", "name"), ("course", "region")] + [
-        ("trainee", i, k) for i in range(len(doc["trainee"])) for k in ("name", "account")
-    ] + [("step", i, "kind") for i in range(len(doc["step"]))]
+    required = (
+        [("course", "name"), ("course", "region")]
+        + [("trainee", i, k) for i in range(len(doc["trainee"])) for k in ("name", "account")]
+        + [("step", i, "kind") for i in range(len(doc["step"]))]
+    )
     path = data.draw(st.sampled_from(required))
     del _parent(doc, path)[path[-1]]
     text, _ = to_toml(doc)
@@ -189,7 +196,9 @@ def test_a_wrong_type_is_reported_once_at_its_line(course_file, doc, data):
     problems = parse_or_problems(text, course_file)
     assert isinstance(problems, list) and len(problems) == 1, problems
     assert problems[0].startswith(f"{course_file}:{lines[path]}: {field_name(path)}: "), (
-        problems[0], lines[path])
+        problems[0],
+        lines[path],
+    )
     assert "the number 1.5" in problems[0]
 
 
@@ -200,9 +209,16 @@ def _parent(doc: dict, path: tuple) -> dict | list:
 
 
 @PROPERTY
-@given(valid_documents(), st.lists(st.tuples(st.sampled_from(["delete", "double", "insert"]),
-                                             st.integers(0, 10**6), st.characters()),
-                                   min_size=1, max_size=3))
+@given(
+    valid_documents(),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["delete", "double", "insert"]), st.integers(0, 10**6), st.characters()
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
 def test_text_edits_of_a_valid_file(course_file, doc, edits):
     text, _ = to_toml(doc)
     for edit, at, char in edits:
@@ -223,8 +239,27 @@ def test_text_edits_of_a_valid_file(course_file, doc, edits):
 
 
 @PROPERTY
-@given(st.lists(st.sampled_from(["{trainee}", "{course}", "{account}", "{", "}", "{{", "}}", "x",
-                                 "{x}", "{}", "{0}", "{trainee!r}", "{course:>9}"])).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "{trainee}",
+                "{course}",
+                "{account}",
+                "{",
+                "}",
+                "{{",
+                "}}",
+                "x",
+                "{x}",
+                "{}",
+                "{0}",
+                "{trainee!r}",
+                "{course:>9}",
+            ]
+        )
+    ).map("".join)
+)
 def test_rendering_matches_str_format_on_accepted_templates(text):
     values = {"trainee": "alice", "course": "dojo", "account": "111111111111"}
     if not placeholder_problems(text):
@@ -248,9 +283,11 @@ def test_arbitrary_bytes_through_load_course(course_file, data):
         assert_invariants(course, data.decode("utf-8-sig"))
 
 
-@pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000,
-                                  "a = " + "{b = " * 3000 + "1" + "}" * 3000])
+@pytest.mark.parametrize(
+    "text", ["a = " + "[" * 5000 + "]" * 5000, "a = " + "{b = " * 3000 + "1" + "}" * 3000]
+)
 def test_deep_nesting_is_a_problem_not_a_crash(course_file, text):
     problems = parse_or_problems(text, course_file)
-    assert problems == [f"{course_file}:1: values are nested too deeply; "
-                        "a course file needs no deep nesting"]
+    assert problems == [
+        f"{course_file}:1: values are nested too deeply; a course file needs no deep nesting"
+    ]

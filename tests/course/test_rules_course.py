@@ -27,7 +27,7 @@ def test_toml_error_at_the_end_of_the_file_names_the_last_line(files):
 
 def test_a_file_that_is_not_utf8_is_rejected_with_its_line(files):
     path = files.write(MINIMAL)
-    path.write_bytes(MINIMAL.encode() + b'\n# caf\xe9\n')
+    path.write_bytes(MINIMAL.encode() + b"\n# caf\xe9\n")
     with pytest.raises(CourseError) as caught:
         load_course(path)
     (message,) = caught.value.problems
@@ -49,8 +49,13 @@ def test_unreadable_file_is_a_course_error(files):
 def test_missing_required_key_points_at_its_table(files):
     text = MINIMAL.replace('region = "eu-west-1"\n', "")
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "[course]"), "course.region", 'missing key "region"',
-                'add it: region = "ap-northeast-1"')
+    the_problem(
+        [message],
+        line_of(text, "[course]"),
+        "course.region",
+        'missing key "region"',
+        'add it: region = "ap-northeast-1"',
+    )
 
 
 def test_missing_course_table(files):
@@ -67,24 +72,40 @@ def test_course_written_as_an_array_of_tables(files):
 def test_unknown_key_suggests_the_nearest(files):
     text = MINIMAL.replace('region = "eu-west-1"', 'region = "eu-west-1"\nconcurency = 4')
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "concurency"), "course.concurency",
-                'unknown key "concurency" in [course]', 'did you mean "concurrency"?')
+    the_problem(
+        [message],
+        line_of(text, "concurency"),
+        "course.concurency",
+        'unknown key "concurency" in [course]',
+        'did you mean "concurrency"?',
+    )
 
 
 def test_unknown_top_level_table_suggests_the_nearest(files):
     text = MINIMAL + '\n[[steps]]\nkind = "iam_user"\n'
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "[[steps]]"), "steps", 'unknown table "steps"',
-                'did you mean "step"?')
+    the_problem(
+        [message],
+        line_of(text, "[[steps]]"),
+        "steps",
+        'unknown table "steps"',
+        'did you mean "step"?',
+    )
 
 
 @pytest.mark.parametrize(
     ("line_text", "field", "words"),
     [
-        ('concurrency = "10"', "concurrency", ('the string "10" is not a whole number',
-                                               "without quotes: concurrency = 10")),
-        ('source_identity = "true"', "source_identity",
-         ('the string "true" is not true or false', "without quotes: source_identity = true")),
+        (
+            'concurrency = "10"',
+            "concurrency",
+            ('the string "10" is not a whole number', "without quotes: concurrency = 10"),
+        ),
+        (
+            'source_identity = "true"',
+            "source_identity",
+            ('the string "true" is not true or false', "without quotes: source_identity = true"),
+        ),
         ("source_identity = 1", "source_identity", ("the number 1 is not true or false",)),
         ("concurrency = true", "concurrency", ("the boolean true is not a whole number",)),
         ("concurrency = 2.5", "concurrency", ("the number 2.5 is not a whole number",)),
@@ -123,7 +144,9 @@ def test_course_names_that_are_allowed(files, name):
     assert files.load(MINIMAL.replace('name = "dojo"', f'name = "{name}"')).name == name
 
 
-@pytest.mark.parametrize("region", ["tokyo", "us-east", "US-EAST-1", "us-east-12", "u-east-1", "us_east_1"])
+@pytest.mark.parametrize(
+    "region", ["tokyo", "us-east", "US-EAST-1", "us-east-12", "u-east-1", "us_east_1"]
+)
 def test_region_must_look_like_an_aws_region(files, region):
     text = MINIMAL.replace("eu-west-1", region)
     (message,) = files.problems(text)
@@ -149,14 +172,18 @@ def test_numbers_out_of_range(files, line_text, words):
     the_problem([message], 4, f"course.{line_text.split()[0]}", *words)
 
 
-@pytest.mark.parametrize("line_text", ["concurrency = 1", "concurrency = 256", "failure_tolerance = 0"])
+@pytest.mark.parametrize(
+    "line_text", ["concurrency = 1", "concurrency = 256", "failure_tolerance = 0"]
+)
 def test_numbers_at_the_edges_are_allowed(files, line_text):
     files.load(MINIMAL.replace('region = "eu-west-1"', f'region = "eu-west-1"\n{line_text}'))
 
 
 @pytest.mark.parametrize("key", ["role_name", "host_role"])
-@pytest.mark.parametrize(("value", "reason"), [("Manage Env", "U+0020"), ("", "0 characters"),
-                                                ("r" * 65, "65 characters"), ("a/b", '"/"')])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("Manage Env", "U+0020"), ("", "0 characters"), ("r" * 65, "65 characters"), ("a/b", '"/"')],
+)
 def test_role_names_must_be_iam_role_names(files, key, value, reason):
     text = MINIMAL.replace('region = "eu-west-1"', f'region = "eu-west-1"\n{key} = "{value}"')
     (message,) = files.problems(text)
@@ -164,15 +191,32 @@ def test_role_names_must_be_iam_role_names(files, key, value, reason):
 
 
 def test_role_names_with_iam_punctuation_are_allowed(files):
-    text = MINIMAL.replace('region = "eu-west-1"', 'region = "eu-west-1"\nrole_name = "a_b+c=d,e.f@g-h"')
+    text = MINIMAL.replace(
+        'region = "eu-west-1"', 'region = "eu-west-1"\nrole_name = "a_b+c=d,e.f@g-h"'
+    )
     assert files.load(text).role_name == "a_b+c=d,e.f@g-h"
 
 
 def test_every_problem_is_reported_at_once_in_file_order(files):
-    text = MINIMAL.replace('"dojo"', '"Dojo"').replace("eu-west-1", "x").replace(
-        '"222222222222"', '"2"')
+    text = (
+        MINIMAL.replace('"dojo"', '"Dojo"')
+        .replace("eu-west-1", "x")
+        .replace('"222222222222"', '"2"')
+    )
     messages = files.problems(text)
-    assert [m.split(": ")[1] for m in messages] == ["course.name", "course.region",
-                                                    "trainee[2].account"]
+    assert [m.split(": ")[1] for m in messages] == [
+        "course.name",
+        "course.region",
+        "trainee[2].account",
+    ]
     lines = [int(m.split(":")[1]) for m in messages]
     assert lines == sorted(lines)
+
+
+@pytest.mark.parametrize("where", ["folder", "nul"])
+def test_a_folder_or_an_impossible_path_is_a_course_error(files, where):
+    path = files.root if where == "folder" else files.root / "a\0b.toml"
+    with pytest.raises(CourseError) as caught:
+        load_course(path)
+    (message,) = caught.value.problems
+    assert message.startswith(f"{path}: cannot read the course file: ")

@@ -12,14 +12,19 @@ def _with_step(body: str) -> str:
 
 
 def test_a_bucket_name_too_long_for_one_trainee_names_that_trainee(files):
-    text = _with_step('kind = "s3_bucket"\nname = "dojo-data-of-trainee-{trainee}-in-account-{account}"\n')
+    text = _with_step(
+        'kind = "s3_bucket"\nname = "dojo-data-of-trainee-{trainee}-in-account-{account}"\n'
+    )
     text = text.replace('name = "bob"', 'name = "bob-with-a-long-name"')
     (message,) = files.problems(text)
     the_problem(
-        [message], line_of(text, "dojo-data-of"), "step[2].name",
+        [message],
+        line_of(text, "dojo-data-of"),
+        "step[2].name",
         'renders to "dojo-data-of-trainee-bob-with-a-long-name-in-account-222222222222"',
         'for trainee "bob-with-a-long-name", which is not an S3 bucket name',
-        "it has 65 characters, not 3-63", "use 3-63 characters",
+        "it has 65 characters, not 3-63",
+        "use 3-63 characters",
     )
     assert "(and" not in message, "only one trainee breaks it"
 
@@ -27,8 +32,13 @@ def test_a_bucket_name_too_long_for_one_trainee_names_that_trainee(files):
 def test_a_name_broken_for_every_trainee_counts_them(files):
     text = _with_step('kind = "s3_bucket"\nname = "{trainee}_data"\n')
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "_data"), "step[2].name",
-                'renders to "alice_data" for trainee "alice" (and 1 more)', 'it contains "_"')
+    the_problem(
+        [message],
+        line_of(text, "_data"),
+        "step[2].name",
+        'renders to "alice_data" for trainee "alice" (and 1 more)',
+        'it contains "_"',
+    )
 
 
 @pytest.mark.parametrize(
@@ -37,28 +47,47 @@ def test_a_name_broken_for_every_trainee_counts_them(files):
         ('kind = "s3_bucket"\nname = "Dojo-{account}"', "an S3 bucket name", 'it contains "D"'),
         ('kind = "s3_bucket"\nname = "dojo..{account}"', "an S3 bucket name", "'..'"),
         ('kind = "s3_bucket"\nname = "{account}-"', "an S3 bucket name", 'it ends with "-"'),
-        ('kind = "codecommit_repo"\nname = "{trainee}.git"', "a CodeCommit repository name",
-         "ends with '.git'"),
-        ('kind = "codecommit_repo"\nname = "app {trainee}"', "a CodeCommit repository name", "U+0020"),
+        (
+            'kind = "codecommit_repo"\nname = "{trainee}.git"',
+            "a CodeCommit repository name",
+            "ends with '.git'",
+        ),
+        (
+            'kind = "codecommit_repo"\nname = "app {trainee}"',
+            "a CodeCommit repository name",
+            "U+0020",
+        ),
         ('kind = "iam_user"\nname = "{trainee}/x"', "an IAM user name", '"/"'),
-        ('kind = "eks_cluster"\nname = "-{trainee}"\nrole_arn = "arn:aws:iam::{account}:role/R"',
-         "an EKS cluster name", "does not start with a letter or digit"),
-        ('kind = "cloudformation_stack"\nname = "{account}-net"\ntemplate = "t.yaml"',
-         "a CloudFormation stack name", "does not start with a letter"),
+        (
+            'kind = "eks_cluster"\nname = "-{trainee}"\nrole_arn = "arn:aws:iam::{account}:role/R"',
+            "an EKS cluster name",
+            "does not start with a letter or digit",
+        ),
+        (
+            'kind = "cloudformation_stack"\nname = "{account}-net"\ntemplate = "t.yaml"',
+            "a CloudFormation stack name",
+            "does not start with a letter",
+        ),
     ],
 )
 def test_rendered_names_must_be_valid_for_their_kind(files, kind_and_name, what, reason):
     files.write("Resources: {}\n", "t.yaml")
     text = _with_step(kind_and_name + "\n")
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "name =", 4), "step[2].name", f"which is not {what}", reason)
+    the_problem(
+        [message], line_of(text, "name =", 4), "step[2].name", f"which is not {what}", reason
+    )
 
 
 def test_a_static_name_is_reported_once_without_a_trainee(files):
     text = _with_step('kind = "codecommit_repo"\nname = "my app"\n')
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "my app"), "step[2].name",
-                '"my app" is not a CodeCommit repository name: it contains U+0020')
+    the_problem(
+        [message],
+        line_of(text, "my app"),
+        "step[2].name",
+        '"my app" is not a CodeCommit repository name: it contains U+0020',
+    )
     assert "trainee" not in message.split(";")[0]
 
 
@@ -74,17 +103,21 @@ def test_a_static_name_is_reported_once_without_a_trainee(files):
     ],
 )
 def test_other_eks_values_are_checked_after_rendering(files, line_text, field, reason):
-    text = _with_step('kind = "eks_cluster"\nname = "k-{trainee}"\n'
-                      'role_arn = "arn:aws:iam::{account}:role/R"\n' + line_text + "\n")
+    text = _with_step(
+        'kind = "eks_cluster"\nname = "k-{trainee}"\n'
+        'role_arn = "arn:aws:iam::{account}:role/R"\n' + line_text + "\n"
+    )
     text = text.replace('role_arn = "arn:aws:iam::{account}:role/R"\nrole_arn', "role_arn")
     (message,) = files.problems(text)
     the_problem([message], line_of(text, line_text), f"step[2].{field}", reason)
 
 
 def test_eks_with_placeholders_in_arns_and_defaults_loads(files):
-    text = _with_step('kind = "eks_cluster"\nname = "k-{trainee}"\n'
-                      'role_arn = "arn:aws:iam::{account}:role/R"\nnodegroup = "workers"\n'
-                      'subnet_ids = ["subnet-0123456789abcdef0"]\n')
+    text = _with_step(
+        'kind = "eks_cluster"\nname = "k-{trainee}"\n'
+        'role_arn = "arn:aws:iam::{account}:role/R"\nnodegroup = "workers"\n'
+        'subnet_ids = ["subnet-0123456789abcdef0"]\n'
+    )
     course = files.load(text)
     rendered = course.steps[1].render(course, course.trainee("bob"))
     assert rendered["role_arn"] == "arn:aws:iam::222222222222:role/R"
@@ -92,26 +125,42 @@ def test_eks_with_placeholders_in_arns_and_defaults_loads(files):
 
 
 def test_policy_arns_are_checked_per_item(files):
-    text = MINIMAL.replace('kind = "iam_user"', 'kind = "iam_user"\npolicy_arns = ["ReadOnlyAccess"]')
+    text = MINIMAL.replace(
+        'kind = "iam_user"', 'kind = "iam_user"\npolicy_arns = ["ReadOnlyAccess"]'
+    )
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "policy_arns"), "step[1].policy_arns[1]",
-                '"ReadOnlyAccess" is not an IAM policy ARN', "arn:aws:iam::aws:policy/")
+    the_problem(
+        [message],
+        line_of(text, "policy_arns"),
+        "step[1].policy_arns[1]",
+        '"ReadOnlyAccess" is not an IAM policy ARN',
+        "arn:aws:iam::aws:policy/",
+    )
 
 
 def test_two_steps_of_a_kind_with_the_same_name_template(files):
     text = MINIMAL + '\n[[step]]\nkind = "iam_user"\n'
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "[[step]]", 2), "step[2].name",
-                f'"{{trainee}}" is also the name of step[1] (line {line_of(text, "[[step]]")})',
-                "two iam_user steps would fight over one resource")
+    the_problem(
+        [message],
+        line_of(text, "[[step]]", 2),
+        "step[2].name",
+        f'"{{trainee}}" is also the name of step[1] (line {line_of(text, "[[step]]")})',
+        "two iam_user steps would fight over one resource",
+    )
 
 
 def test_two_steps_whose_names_collide_for_one_trainee(files):
     text = _with_step('kind = "codecommit_repo"\nname = "app-{trainee}"\n') + (
-        '\n[[step]]\nkind = "codecommit_repo"\nname = "app-bob"\n')
+        '\n[[step]]\nkind = "codecommit_repo"\nname = "app-bob"\n'
+    )
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, '"app-bob"'), "step[3].name",
-                'renders to "app-bob" for trainee "bob", also the name of step[2]')
+    the_problem(
+        [message],
+        line_of(text, '"app-bob"'),
+        "step[3].name",
+        'renders to "app-bob" for trainee "bob", also the name of step[2]',
+    )
 
 
 def test_steps_of_different_kinds_may_share_a_name(files):
@@ -122,16 +171,25 @@ def test_steps_of_different_kinds_may_share_a_name(files):
 def test_a_bucket_name_shared_by_every_trainee(files):
     text = _with_step('kind = "s3_bucket"\nname = "dojo-data"\n')
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "dojo-data"), "step[2].name",
-                '"dojo-data" is the same for every trainee',
-                "S3 bucket names are global across all accounts", "{account}")
+    the_problem(
+        [message],
+        line_of(text, "dojo-data"),
+        "step[2].name",
+        '"dojo-data" is the same for every trainee',
+        "S3 bucket names are global across all accounts",
+        "{account}",
+    )
 
 
 def test_a_bucket_name_that_only_uses_the_course_is_shared(files):
     text = _with_step('kind = "s3_bucket"\nname = "{course}-data"\n')
     (message,) = files.problems(text)
-    the_problem([message], line_of(text, "-data"), "step[2].name",
-                'renders to "dojo-data" for both trainee "alice" and trainee "bob"')
+    the_problem(
+        [message],
+        line_of(text, "-data"),
+        "step[2].name",
+        'renders to "dojo-data" for both trainee "alice" and trainee "bob"',
+    )
 
 
 def test_a_fixed_bucket_name_is_fine_for_a_single_trainee(files):
