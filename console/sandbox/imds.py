@@ -3,8 +3,8 @@
 ``PUT /latest/api/token`` (with ``X-aws-ec2-metadata-token-ttl-seconds``) returns a session
 token; every GET must carry a live one in ``X-aws-ec2-metadata-token`` or gets 401. The role's
 credentials are AdminEnvRole's in the admin account, session name the instance id, issued in moto
-directly (like EC2 does) and replaced when less than the refresh margin remains (20 minutes, or a
-third of a short test lifetime). botocore's default chain, pointed here by
+directly (like EC2 does) and replaced when less than 20 minutes remain (so a test lifetime under
+20 minutes gets fresh credentials on every fetch). botocore's default chain, pointed here by
 ``AWS_EC2_METADATA_SERVICE_ENDPOINT``, resolves them with ``method == "iam-role"``.
 """
 
@@ -76,10 +76,10 @@ class InstanceMetadata:
 
     def _credentials(self) -> tuple[Any, datetime]:
         """The current session, replaced when little of its lifetime remains."""
-        margin = min(REFRESH_MARGIN, timedelta(seconds=self.lifetime / 3))
         with self._lock:
             now = datetime.now(UTC)
-            if self._session is None or moto_state.as_utc(self._session.expiration) - now < margin:
+            remaining = moto_state.as_utc(self._session.expiration) - now if self._session else None
+            if remaining is None or remaining < REFRESH_MARGIN:
                 self._session = self._issue(self.lifetime)
                 self._updated = now
             return self._session, self._updated

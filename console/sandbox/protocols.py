@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from botocore.exceptions import DataNotFoundError, UnknownServiceError
 from botocore.loaders import create_loader
-from botocore.model import ServiceModel
+from botocore.model import OperationModel, ServiceModel
 
 from console.sandbox.httpserver import HttpRequest, HttpResponse
 
@@ -34,19 +34,31 @@ _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
 
 @dataclass(frozen=True)
 class Route:
-    """One rest operation: method, a path regex and the query keys its URI requires."""
+    """One rest operation: method, a path regex, and the query keys and headers it requires.
+
+    Several S3 operations share a URI (PutObject, CopyObject, UploadPart all ``PUT
+    /{Bucket}/{Key+}``); their required query members and headers tell them apart.
+    """
 
     operation: str
     method: str
     pattern: re.Pattern[str]
     query: tuple[tuple[str, str | None], ...]
+    headers: tuple[str, ...]
     literal_length: int
 
-    def matches(self, method: str, path: str, params: dict[str, str]) -> bool:
-        """True when this route serves the request."""
+    def matches(self, method: str, path: str, params: dict[str, str], headers: set[str]) -> bool:
+        """True when this route can serve the request."""
         if method != self.method or not self.pattern.fullmatch(path):
             return False
+        if not all(name in headers for name in self.headers):
+            return False
         return all(k in params and (v is None or params[k] == v) for k, v in self.query)
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """More requirements and longer literal paths win among matching routes."""
+        return (len(self.query) + len(self.headers), self.literal_length)
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,25 @@ class ServiceInfo:
     routes: tuple[Route, ...] = ()
 
 
-def _compile_route(operation: str, http: dict) -> Route:
+def _required_members(model: OperationModel) -> tuple[list[tuple[str, None]], list[str]]:
+    """Required input members sent in the query string, and in headers (lower-cased)."""
+    shape = model.input_shape
+    if shape is None:
+        return [], []
+    query, headers = [], []
+    for name in shape.required_members:
+        member = shape.members[name]
+        where = member.serialization.get("location")
+        wire_name = member.serialization.get("name", name)
+        if where == "querystring":
+            query.append((wire_name, None))
+        elif where == "header":
+            headers.append(wire_name.lower())
+    return query, headers
+
+
+def _compile_route(model: OperationModel) -> Route:
+    http = model.http
     uri = http.get("requestUri", "/")
     path, _, query = uri.partition("?")
     regex, literal = "", 0
@@ -70,11 +100,20 @@ def _compile_route(operation: str, http: dict) -> Route:
         else:
             regex += re.escape(piece)
             literal += len(piece)
-    required = []
+    required: list[tuple[str, str | None]] = []
     for item in filter(None, query.split("&")):
         key, eq, value = item.partition("=")
         required.append((key, value if eq else None))
-    return Route(operation, http.get("method", "POST"), re.compile(regex), tuple(required), literal)
+    member_query, headers = _required_members(model)
+    required += [q for q in member_query if q[0] not in dict(required)]
+    return Route(
+        model.name,
+        http.get("method", "POST"),
+        re.compile(regex),
+        tuple(required),
+        tuple(headers),
+        literal,
+    )
 
 
 class ServiceCatalog:
@@ -102,7 +141,7 @@ class ServiceCatalog:
         routes: tuple[Route, ...] = ()
         if protocol.startswith("rest"):
             routes = tuple(
-                _compile_route(op, model.operation_model(op).http) for op in model.operation_names
+                _compile_route(model.operation_model(op)) for op in model.operation_names
             )
         return ServiceInfo(
             name, protocol, meta.get("xmlNamespace"), meta.get("jsonVersion"), routes
@@ -162,11 +201,13 @@ def _json_body(request: HttpRequest) -> Any:
 
 def _route(info: ServiceInfo, request: HttpRequest) -> str | None:
     params = request.query_params
-    candidates = [r for r in info.routes if r.matches(request.method, request.path, params)]
+    headers = {key.lower() for key, _ in request.headers}
+    candidates = [
+        r for r in info.routes if r.matches(request.method, request.path, params, headers)
+    ]
     if not candidates:
         return None
-    best = max(candidates, key=lambda r: (len(r.query), r.literal_length))
-    return best.operation
+    return max(candidates, key=lambda r: r.specificity).operation
 
 
 def classify(request: HttpRequest, catalog: ServiceCatalog) -> Call:
