@@ -1,0 +1,320 @@
+"""The console: a Textual App that renders a course's state store and sends it commands.
+
+The App never calls AWS to change anything. It reads the store a few times a second
+(:class:`console.watch.StoreWatch`, in a worker thread) and hands what changed to its screens as
+a message; the operator's actions become commands in the store's queue, served by the detached
+engine it starts when none runs. Quitting the console therefore never stops work, and opening it
+again (or a second console) attaches to the same run.
+
+``make_app`` is the one factory for the CLI, the tests and the screenshot script: what differs
+between them (the host identity, how the engine starts, the clock, the read-only AWS calls of the
+teardown plan and the preflight) is injected there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from console.course import Course, load_course
+from console.identity import HostIdentity
+from console.model import CommandKind, LedgerRecord
+from console.store import Store
+from console.watch import Changes, StoreWatch
+
+IdentityProvider = Callable[[], HostIdentity]
+EngineLauncher = Callable[[], "int | None"]
+PlanProvider = Callable[[list[str]], Awaitable[list]]
+PreflightProvider = Callable[[list[str]], Awaitable[list]]
+
+
+@dataclass
+class Services:
+    """What the console needs from the outside world, injected by :func:`make_app`."""
+
+    identity_provider: IdentityProvider
+    engine_launcher: EngineLauncher
+    plan_provider: PlanProvider
+    preflight_provider: PreflightProvider
+    clock: Callable[[], float] = time.time
+    poll_interval: float = 0.25
+
+
+@dataclass
+class Attribution:
+    """The latest ledger record per trainee: its last action and who performed it."""
+
+    latest: dict[str, LedgerRecord] = field(default_factory=dict)
+
+    def take(self, records: list[LedgerRecord]) -> None:
+        for record in records:
+            self.latest[record.trainee] = record
+
+
+class WhodidthisApp(App):
+    """The whodidthis console for one course."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "whodidthis"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave the console; the engine goes on"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key, and the states"),
+    ]
+
+    class StoreChanged(Message, bubble=False):
+        """The store changed: the trainees and ledger records to show (see ``Changes``).
+
+        Not bubbling: the App hands one to each screen, which must not hand it back.
+        """
+
+        def __init__(self, changes: Changes) -> None:
+            super().__init__()
+            self.changes = changes
+
+    class HostResolved(Message, bubble=False):
+        """The host identity was resolved, or could not be (``error`` says why)."""
+
+        def __init__(self, host: HostIdentity | None, error: str | None = None) -> None:
+            super().__init__()
+            self.host = host
+            self.error = error
+
+    def __init__(self, course: Course, store: Store, operator: str, services: Services) -> None:
+        super().__init__()
+        self.course = course
+        self.store = store
+        self.operator = operator
+        self.services = services
+        self.host: HostIdentity | None = None
+        self.host_error: str | None = None
+        self.attribution = Attribution()
+        self.watch = StoreWatch(store)
+        self.title = f"whodidthis · {course.name}"
+
+    def now(self) -> float:
+        """The console's clock (fixed in the tests and the screenshots)."""
+        return self.services.clock()
+
+    def on_mount(self) -> None:
+        from console.screens.overview import OverviewScreen
+
+        self.push_screen(OverviewScreen())
+        # The first read happens before the first frame, so the rows are there at once.
+        self._deliver(self.watch.poll())
+        self.set_interval(self.services.poll_interval, self._poll, name="poll")
+        self.set_interval(5.0, self._tick, name="identity-expiry")
+        self.resolve_host()
+
+    # -- reading the store -------------------------------------------------------------------
+
+    def _poll(self) -> None:
+        if not any(w.group == "poll" and not w.is_finished for w in self.workers):
+            self._poll_store()
+
+    @work(thread=True, group="poll", exit_on_error=False, description="read the state store")
+    def _poll_store(self) -> None:
+        changes = self.watch.poll()
+        if changes is not None:
+            self.post_message(self.StoreChanged(changes))
+
+    async def refresh_from_store(self) -> bool:
+        """Read the store now and show what changed; True when something had.
+
+        The same path as the timer's, awaited: for the tests and for an operator's action
+        that wants its effect on screen at once.
+        """
+        changes = await asyncio.to_thread(self.watch.poll)
+        if changes is None:
+            return False
+        self._deliver(changes)
+        await asyncio.sleep(0)  # let the screens take their messages
+        return True
+
+    def on_whodidthis_app_store_changed(self, message: StoreChanged) -> None:
+        self._deliver(message.changes)
+
+    def _deliver(self, changes: Changes | None) -> None:
+        if changes is None:
+            return
+        self.attribution.take(changes.records)
+        for screen in self.screen_stack:
+            screen.post_message(self.StoreChanged(changes))
+
+    def _tick(self) -> None:
+        host = self.host
+        now = self.now()
+        if host is not None and host.expires_at is not None:
+            left = host.seconds_left(dt.datetime.fromtimestamp(now, dt.UTC))
+            if left is not None and left <= 0 and not self._resolving():
+                self.resolve_host()  # the instance profile's keys rotate: look again
+
+    # -- the host identity -------------------------------------------------------------------
+
+    def _resolving(self) -> bool:
+        return any(w.group == "identity" and not w.is_finished for w in self.workers)
+
+    @work(thread=True, group="identity", exclusive=True, exit_on_error=False,
+          description="resolve the host identity")
+    def resolve_host(self) -> None:
+        """Ask STS who the host is (blocking botocore calls, so in a thread)."""
+        self.post_message(self.HostResolved(self.services.identity_provider()))
+
+    def on_whodidthis_app_host_resolved(self, message: HostResolved) -> None:
+        self.host, self.host_error = message.host, message.error
+        for screen in self.screen_stack:
+            screen.post_message(self.HostResolved(message.host, message.error))
+        if message.host is not None and message.host.problems:
+            self.notify("\n".join(message.host.problems), title="Host identity problem",
+                        severity="error", timeout=30)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def send_command(self, kind: CommandKind, names: list[str]) -> int | None:
+        """Queue a command for the engine and make sure one runs; returns the command id."""
+        if self.store.readonly:
+            self.notify(f"The state store {self.store.course_dir} is read-only for this user: "
+                        "this console can watch but not act. Use a writable --state-dir.",
+                        severity="error", timeout=15)
+            return None
+        command_id = self.store.enqueue(kind, names, self.operator)
+        who = ", ".join(names) if names else f"all {len(self.course.trainees)} trainees"
+        self.notify(f"{kind.value} queued as command {command_id} for {who}",
+                    title=kind.value.capitalize())
+        self.launch_engine()
+        self._poll()
+        return command_id
+
+    @work(thread=True, group="engine", exit_on_error=False, description="start the engine")
+    def launch_engine(self) -> None:
+        """Start the detached engine unless one already serves the course."""
+        pid = self.services.engine_launcher()
+        if pid is not None:
+            self.call_from_thread(self.notify, f"engine started (pid {pid}); it keeps running "
+                                  "when this console closes", title="Engine")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for the App's workers that failed, by what they were doing."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        group = event.worker.group
+        if group == "identity":
+            self.post_message(self.HostResolved(None, f"The host identity could not be "
+                                                f"resolved: {error}"))
+        elif group == "engine":
+            self.notify(f"The engine could not be started: {error}. The command stays queued; "
+                        "run `whodidthis apply COURSE` in a shell to serve it.",
+                        severity="error", timeout=30)
+        elif group == "poll":
+            self.notify(f"Cannot read the state store: {error}", severity="error", timeout=10)
+
+    # -- screens -----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from console.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def make_app(
+    course_path: Path,
+    state_dir: Path,
+    operator: str,
+    *,
+    identity_provider: IdentityProvider | None = None,
+    engine_launcher: EngineLauncher | None = None,
+    clock: Callable[[], float] = time.time,
+    plan_provider: PlanProvider | None = None,
+    preflight_provider: PreflightProvider | None = None,
+    poll_interval: float = 0.25,
+    allow_long_term: bool = False,
+) -> WhodidthisApp:
+    """The console for the course at ``course_path``, its store in ``state_dir``.
+
+    Every provider defaults to the real thing: the host identity from botocore's default
+    chain, the detached engine, and the read-only AWS calls of ``plan.teardown_plan`` and
+    ``preflight.preflight``. The roster is synced so a fresh course shows its trainees at once.
+    """
+    course = load_course(course_path)
+    store = Store.open(Path(state_dir), course.name)
+    if not store.readonly:
+        store.sync_roster([(t.name, t.account) for t in course.trainees],
+                          [(s.kind, s.name_template) for s in course.steps])
+    app_ref: list[WhodidthisApp] = []
+
+    def host() -> HostIdentity:
+        return app_ref[0].host or _resolve(course, allow_long_term)
+
+    services = Services(
+        identity_provider=identity_provider or (lambda: _resolve(course, allow_long_term)),
+        engine_launcher=engine_launcher or _engine_launcher(course_path, state_dir, operator,
+                                                            allow_long_term),
+        plan_provider=plan_provider or _plan_provider(course, store, operator, host),
+        preflight_provider=preflight_provider or _preflight_provider(course, operator, host),
+        clock=clock,
+        poll_interval=poll_interval,
+    )
+    app = WhodidthisApp(course, store, operator, services)
+    app_ref.append(app)
+    return app
+
+
+def _resolve(course: Course, allow_long_term: bool) -> HostIdentity:
+    from console.identity import resolve_host_identity
+
+    return resolve_host_identity(expected_role=course.host_role, allow_long_term=allow_long_term)
+
+
+def _engine_launcher(course_path, state_dir, operator, allow_long_term) -> EngineLauncher:
+    def launch() -> int | None:
+        from console.runner import ensure_engine
+
+        return ensure_engine(Path(course_path), Path(state_dir), operator, allow_long_term)
+
+    return launch
+
+
+def _plan_provider(course, store, operator, host) -> PlanProvider:
+    async def plan(names: list[str]) -> list:
+        from console.plan import teardown_plan
+
+        identity = await asyncio.to_thread(host)
+        return await teardown_plan(course, store, identity, operator, names or None)
+
+    return plan
+
+
+def _preflight_provider(course, operator, host) -> PreflightProvider:
+    async def check(names: list[str]) -> list:
+        from console.preflight import preflight
+
+        identity = await asyncio.to_thread(host)
+        return await preflight(course, identity, operator, names)
+
+    return check
+
+
+def run_console(args) -> int:
+    """``whodidthis [run] COURSE``: open the console; the exit code is 0."""
+    from console.course import resolve_course_path
+    from console.runner import operator_name
+    from console.store import resolve_state_dir
+
+    app = make_app(resolve_course_path(args.course), resolve_state_dir(args.state_dir),
+                   operator_name(args.operator),
+                   allow_long_term=getattr(args, "allow_long_term_keys", False))
+    app.run()
+    app.store.close()
+    return 0

@@ -1,0 +1,76 @@
+"""Every key of the console with what it does, and what each state symbol means."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from console.model import TraineeState
+from widgets.trainee_look import state_text
+
+KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "space", "enter": "enter",
+             "escape": "escape"}
+STATE_WORDS = {
+    TraineeState.PENDING: "waiting for its turn",
+    TraineeState.ASSUMING: "assuming ManageEnvRole in the trainee's account",
+    TraineeState.RUNNING: "running the course's steps",
+    TraineeState.READY: "every step done and checked",
+    TraineeState.FAILED: "stopped at a step; enter shows why, r retries from there",
+    TraineeState.CANCELLED: "not started (failure tolerance exceeded, or cancelled)",
+    TraineeState.TEARING_DOWN: "deleting what the course created, newest first",
+    TraineeState.TORN_DOWN: "everything the course created is gone",
+}
+
+
+def keys_table(bindings: list[Binding]) -> Table:
+    """The keys, with their tooltip when they have one."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for binding in bindings:
+        key = KEY_NAMES.get(binding.key, binding.key)
+        table.add_row(key, binding.description, binding.tooltip or "")
+    return table
+
+
+def states_table() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for state, words in STATE_WORDS.items():
+        table.add_row(state_text(state), words)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys of the main screen and the states; any of escape, q or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", id="close-help"),
+        Binding("q", "dismiss", "Close", show=False, id="close-help-q"),
+        Binding("question_mark", "dismiss", "Close", show=False, id="close-help-mark"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        from console.screens.overview import OverviewScreen
+
+        body = Group(
+            Text("Keys", style="bold underline"),
+            keys_table(OverviewScreen.BINDINGS),
+            Text(""),
+            Text("States", style="bold underline"),
+            states_table(),
+            Text(""),
+            Text("Quitting never stops the engine: open the console again to attach to the run. "
+                 "Ctrl keys are never needed (Session Manager may swallow them).",
+                 style="italic"),
+        )
+        with VerticalScroll(id="help-dialog", classes="dialog"):
+            yield Static(body)

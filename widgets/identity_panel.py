@@ -1,0 +1,126 @@
+"""The identity panel: who is acting, always on screen (DESIGN.md, "Every action is attributable").
+
+Two parts: the host (its ARN, where its credentials come from in words, how long they last) and
+the selected trainee (the assumed-role ARN, the session name, the source identity, and its last
+action with the principal that performed it). A problem with the host's identity turns the
+panel red and says what is wrong: the story's stored keys must be impossible to miss.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from console.identity import HostIdentity
+from console.model import LedgerRecord, TraineeStatus
+from console.render import clock, short_principal
+from widgets.trainee_look import state_text, time_left_words
+
+LABEL_WIDTH = 12
+
+
+class IdentityPanel(Static):
+    """The host's identity and the selected trainee's session, in four lines or a warning."""
+
+    DEFAULT_CSS = """
+    IdentityPanel {
+        height: auto;
+        max-height: 12;
+        padding: 0 1;
+        background: $boost;
+    }
+    IdentityPanel.-problem {
+        background: $error 30%;
+        border-left: thick $error;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._host: HostIdentity | None = None
+        self._host_error: str | None = None
+        self._now = 0.0
+        self._trainee: TraineeStatus | None = None
+        self._record: LedgerRecord | None = None
+
+    def show_host(self, host: HostIdentity | None, now: float, error: str | None = None) -> None:
+        """The host identity as resolved (None while resolving), or why it could not be."""
+        self._host, self._host_error, self._now = host, error, now
+        self.set_class(bool(error or (host and host.problems)), "-problem")
+        self._paint()
+
+    def show_trainee(self, status: TraineeStatus | None, record: LedgerRecord | None) -> None:
+        """The selected trainee and its latest ledger record (None when not known)."""
+        self._trainee, self._record = status, record
+        self._paint()
+
+    def tick(self, now: float) -> None:
+        """Count the host's credential lifetime down."""
+        self._now = now
+        if self._host is not None and self._host.expires_at is not None:
+            self._paint()
+
+    def _paint(self) -> None:
+        grid = Table.grid(padding=(0, 1), expand=True)
+        name = self._trainee.name if self._trainee else ""
+        grid.add_column(width=min(max(4, len(name)), LABEL_WIDTH), no_wrap=True,
+                        overflow="ellipsis")
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        for label, value in (*self._host_lines(), *self._trainee_lines()):
+            grid.add_row(label, value)
+        for problem in self._problems():
+            grid.add_row(Text("⚠ PROBLEM", style="bold red reverse"),
+                         Text(problem, style="bold"))
+        self.update(grid)
+
+    def _host_lines(self) -> list[tuple[Text, Text]]:
+        label = Text("Host", style="bold")
+        host = self._host
+        if self._host_error:
+            return [(label, Text("identity unknown", style="bold red"))]
+        if host is None:
+            return [(label, Text("resolving the host identity…", style="italic"))]
+        arn = Text(host.arn or "no principal (STS did not answer)", style="bold")
+        now = dt.datetime.fromtimestamp(self._now, dt.UTC)
+        details = Text(host.source_words)
+        details.append(f" · {host.key_type or 'no'} keys")
+        details.append(f" · {time_left_words(host.seconds_left(now))}")
+        if host.overridden:
+            details.append(" · --allow-long-term-keys", style="bold yellow")
+        return [(label, arn), (Text(""), details)]
+
+    def _trainee_lines(self) -> list[tuple[Text, Text]]:
+        status = self._trainee
+        if status is None:
+            return [(Text(""), Text("no trainee selected", style="italic"))]
+        label = Text(status.name, style="bold")
+        if status.principal_arn:
+            arn = Text(status.principal_arn, style="magenta")
+        else:
+            arn = Text.assemble(state_text(status.state), ("  no session yet", "italic"))
+        details = Text()
+        if status.session_name:
+            details.append(f"session {status.session_name}")
+        if status.source_identity:
+            details.append(f" · source {status.source_identity}")
+        details.append(" · " if details.plain else "")
+        details.append_text(self._last_action())
+        return [(label, arn), (Text(""), details)]
+
+    def _last_action(self) -> Text:
+        record, status = self._record, self._trainee
+        if record is None:
+            return Text(f"last: {status.last_action or 'nothing yet'}")
+        outcome = record.outcome.value + (f" {record.error_code}" if record.error_code else "")
+        text = Text(f"last {clock(record.ts)} {record.service}:{record.operation} ")
+        text.append(outcome, style="green" if outcome == "ok" else "bold red")
+        text.append(f"  by {short_principal(record.principal_arn) or 'unknown'}")
+        return text
+
+    def _problems(self) -> list[str]:
+        if self._host_error:
+            return [self._host_error]
+        return list(self._host.problems) if self._host else []

@@ -1,0 +1,85 @@
+"""The summary line: trainees per state, what the view hides, throughput and time running."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from console.model import TraineeState, TraineeStatus
+from console.render import STATE_SYMBOLS
+from widgets.trainee_look import STATE_STYLES, elapsed_words
+
+FINISHED = (TraineeState.READY, TraineeState.FAILED, TraineeState.TORN_DOWN,
+            TraineeState.CANCELLED)
+
+
+@dataclass(frozen=True)
+class ViewNote:
+    """What the table shows besides everything: a filter, failures only, pinning, marks."""
+
+    filter_text: str = ""
+    failures_only: bool = False
+    pinned: bool = False
+    marked: int = 0
+    shown: int = 0
+
+
+def run_words(run: dict | None, engine: dict | None, statuses: list[TraineeStatus],
+              now: float) -> str:
+    """``3.1/min · running 2m10s · engine pid 42``, or what the engine is doing instead."""
+    if run is None:
+        return f"engine pid {engine['pid']} idle" if engine else "no engine running"
+    started = run["started_at"]
+    finished = sum(1 for s in statuses if s.state in FINISHED and s.name in run["trainees"]
+                   and (s.finished_at or 0) >= started)
+    minutes = max(now - started, 1.0) / 60
+    return (f"{run['kind']} {finished}/{len(run['trainees'])} · {finished / minutes:.1f}/min · "
+            f"running {elapsed_words(now - started)} · engine pid {engine['pid'] if engine else '?'}")
+
+
+class SummaryBar(Static):
+    """One line under the table: counts per state (symbol, count, word), the view, the run."""
+
+    DEFAULT_CSS = """
+    SummaryBar {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def show(self, statuses: Iterable[TraineeStatus], view: ViewNote, run_text: str) -> None:
+        """Repaint with the latest rows, the table's view and the run in words."""
+        counts = Counter(status.state for status in statuses)
+        text = Text()
+        for state in TraineeState:
+            if counts[state]:
+                text.append(f"{STATE_SYMBOLS[state]} {counts[state]} {state.value}  ",
+                            style=STATE_STYLES[state])
+        if not counts:
+            text.append("no trainees  ")
+        for note in _view_words(view, sum(counts.values())):
+            text.append(f"[{note}] ", style="bold yellow")
+        text.append(run_text, style="bright_black")
+        self.update(text)
+
+
+def _view_words(view: ViewNote, total: int) -> list[str]:
+    notes = []
+    if view.failures_only:
+        notes.append("failures only")
+    if view.filter_text:
+        notes.append(f"filter {view.filter_text!r}")
+    if view.shown != total:
+        notes.append(f"{view.shown}/{total} shown")
+    if view.pinned:
+        notes.append("failures on top")
+    if view.marked:
+        notes.append(f"{view.marked} marked")
+    return notes

@@ -1,0 +1,130 @@
+"""How a trainee's state, progress and timing look in the console: Rich text, no widgets.
+
+Every state is a symbol and a word, and colour only adds to them (DESIGN.md: legible with 16
+colours, and readable by someone who cannot tell red from green). The colours are the 16 ANSI
+names, so ``TERM=xterm`` shows them as intended.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+from console.model import StepState, TraineeState, TraineeStatus
+from console.render import STATE_SYMBOLS, short_principal
+
+STATE_STYLES = {
+    TraineeState.PENDING: "bright_black",
+    TraineeState.ASSUMING: "cyan",
+    TraineeState.RUNNING: "bold cyan",
+    TraineeState.READY: "green",
+    TraineeState.FAILED: "bold red",
+    TraineeState.CANCELLED: "yellow",
+    TraineeState.TEARING_DOWN: "magenta",
+    TraineeState.TORN_DOWN: "blue",
+}
+
+STEP_SYMBOLS = {
+    StepState.PENDING: "·",
+    StepState.RUNNING: "▶",
+    StepState.DONE: "✔",
+    StepState.FAILED: "✖",
+    StepState.SKIPPED: "»",
+    StepState.TORN_DOWN: "○",
+}
+
+STEP_STYLES = {
+    StepState.PENDING: "bright_black",
+    StepState.RUNNING: "bold cyan",
+    StepState.DONE: "green",
+    StepState.FAILED: "bold red",
+    StepState.SKIPPED: "yellow",
+    StepState.TORN_DOWN: "blue",
+}
+
+BAR_CELLS = 5
+_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:\d*:([^\s,;)]+)")
+_AS_TAIL = re.compile(r" \(as arn:[^)]*\)$")
+
+
+def state_text(state: TraineeState) -> Text:
+    """``✖ FAILED`` in bold red: the symbol and the word carry the meaning, colour helps."""
+    return Text(f"{STATE_SYMBOLS[state]} {state.value}", style=STATE_STYLES[state])
+
+
+def step_state_text(state: StepState) -> Text:
+    """A step's state as a symbol and a word."""
+    return Text(f"{STEP_SYMBOLS[state]} {state.value}", style=STEP_STYLES[state])
+
+
+def steps_done(status: TraineeStatus) -> int:
+    """How many of the trainee's steps are finished (done, or torn down in a teardown)."""
+    return sum(1 for step in status.steps if step.state in (StepState.DONE, StepState.TORN_DOWN))
+
+
+def progress_text(status: TraineeStatus) -> Text:
+    """``3/5 ███░░``: the current step (1-based) of the count, and a bar of the steps done."""
+    count = status.step_count
+    if status.step_index is not None:
+        label = f"{status.step_index + 1}/{count}"
+    else:
+        label = f"{steps_done(status)}/{count}"
+    filled = round(BAR_CELLS * steps_done(status) / count) if count else 0
+    text = Text(f"{label:>5} ")
+    text.append("█" * filled, style=STATE_STYLES[status.state])
+    text.append("░" * (BAR_CELLS - filled), style="bright_black")
+    return text
+
+
+def elapsed_words(seconds: float | None) -> str:
+    """``42s``, ``3m05s``, ``1h02m``: short enough for a table column."""
+    if seconds is None or seconds < 0:
+        return ""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def elapsed_of(status: TraineeStatus, now: float) -> str:
+    """How long the trainee's latest pipeline ran (or has been running)."""
+    if status.started_at is None:
+        return ""
+    end = status.finished_at if status.finished_at and not status.state.is_active else now
+    return elapsed_words(end - status.started_at)
+
+
+def principal_text(arn: str | None) -> Text:
+    """The acting principal, shortened: ``ManageEnvRole/alice@dojo-2026-12``."""
+    return Text(short_principal(arn))
+
+
+def short_error(status: TraineeStatus) -> Text:
+    """The error in short for a failed or cancelled trainee: its AWS code, then the message
+    with ARNs cut to their last parts and without the ``(as PRINCIPAL)`` tail."""
+    if not status.error:
+        return Text("")
+    message = status.error.splitlines()[0]
+    if status.error_code and message.startswith(f"{status.error_code}: "):
+        message = message[len(status.error_code) + 2:]
+    message = _AS_TAIL.sub("", message)
+    message = _ARN.sub(lambda match: "/".join(match.group(1).split("/")[-2:]), message)
+    failed = status.state == TraineeState.FAILED
+    return Text.assemble((f"{status.error_code}: " if status.error_code else "",
+                          "bold red" if failed else "bold yellow"),
+                         (message, "red" if failed else "yellow"))
+
+
+def time_left_words(seconds: int | None) -> str:
+    """Credential lifetime left, in words: ``5h 58m left``, ``expired``, ``no expiry``."""
+    if seconds is None:
+        return "no expiry (long-term keys)"
+    if seconds <= 0:
+        return "expired"
+    hours, minutes = divmod(seconds // 60, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m left"
+    return f"{minutes}m {seconds % 60:02d}s left"

@@ -1,0 +1,295 @@
+"""The trainee table: one row per trainee, updated cell by cell as the store changes.
+
+Built for a thousand rows over a slow SSH or SSM link: a change touches only the cells that
+differ (``update_cell`` without ``update_width``), and the rows are rebuilt only when the set or
+order of visible rows changes (filter, failures only, a failure pinned to the top) or when a
+resize makes columns give way. Columns give way in a fixed order so that the trainee, its
+state, its step and the acting principal always stay (DESIGN.md, 80x24).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events, on
+from textual.message import Message
+from textual.widgets import DataTable
+
+from console.model import TraineeState, TraineeStatus
+from widgets.trainee_look import (
+    elapsed_of,
+    principal_text,
+    progress_text,
+    short_error,
+    state_text,
+)
+
+ATTENTION = (TraineeState.FAILED, TraineeState.CANCELLED)
+CELL_PADDING = 2  # DataTable's cell_padding of 1 on each side
+SCROLLBAR = 2
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A column: its key, header, width when shown, and when it gives way (0 stays longest)."""
+
+    key: str
+    label: str
+    width: int
+    priority: int
+    grows_to: int = 0  # a column that takes spare width, up to this many cells
+
+
+# In display order. Priorities 0-3 never give way; the others go from the highest number down.
+COLUMNS = (
+    ColumnSpec("name", "Trainee", 8, 0),
+    ColumnSpec("account", "Account", 12, 7),
+    ColumnSpec("state", "State", 14, 1),
+    ColumnSpec("step", "Step", 11, 2),
+    ColumnSpec("action", "Last action", 14, 6, grows_to=30),
+    ColumnSpec("principal", "Principal", 24, 3),
+    ColumnSpec("elapsed", "Elapsed", 7, 5),
+    ColumnSpec("error", "Error", 24, 4, grows_to=70),
+)
+KEPT = 3
+
+
+def needs_attention(status: TraineeStatus) -> bool:
+    """Failed or cancelled: what ``f`` shows and what pinning puts on top."""
+    return status.state in ATTENTION
+
+
+def choose_columns(width: int, name_width: int, principal_width: int) -> list[tuple[str, int]]:
+    """The columns that fit in ``width`` cells, in display order, as ``(key, width)``.
+
+    The kept columns are always there (the principal shrinks first when even they do not fit);
+    the others join by priority while they fit, then the growing ones share what is left.
+    """
+    natural = {spec.key: spec.width for spec in COLUMNS}
+    natural["name"] = max(natural["name"], name_width)
+    natural["principal"] = principal_width
+    budget = width - SCROLLBAR - sum(natural[s.key] + CELL_PADDING for s in COLUMNS
+                                     if s.priority <= KEPT)
+    if budget < 0:
+        natural["principal"] = max(12, natural["principal"] + budget)
+        budget = 0
+    chosen = {spec.key for spec in COLUMNS if spec.priority <= KEPT}
+    for spec in sorted((s for s in COLUMNS if s.priority > KEPT), key=lambda s: s.priority):
+        if natural[spec.key] + CELL_PADDING <= budget:
+            chosen.add(spec.key)
+            budget -= natural[spec.key] + CELL_PADDING
+    for spec in sorted(COLUMNS, key=lambda s: s.priority):
+        if spec.key in chosen and spec.grows_to:
+            extra = min(budget, spec.grows_to - natural[spec.key])
+            natural[spec.key] += extra
+            budget -= extra
+    return [(spec.key, natural[spec.key]) for spec in COLUMNS if spec.key in chosen]
+
+
+class TraineeTable(DataTable):
+    """The trainees of a course, with marks, a filter, failures only and failures pinned."""
+
+    DEFAULT_CSS = """
+    TraineeTable { height: 3fr; }
+    """
+
+    class TraineeHighlighted(Message):
+        """The cursor moved to a trainee (``name`` is None when the table is empty)."""
+
+        def __init__(self, name: str | None) -> None:
+            super().__init__()
+            self.name = name
+
+    class TraineeSelected(Message):
+        """The operator chose a trainee (enter) to see its detail."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    def __init__(self, *, clock: Callable[[], float], principal_width: int = 32,
+                 id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", cursor_foreground_priority="renderable")
+        self._clock = clock
+        self._principal_width = principal_width
+        self._statuses: dict[str, TraineeStatus] = {}
+        self._cells: dict[str, dict[str, Text]] = {}
+        self._visible: list[str] = []
+        self._layout: list[tuple[str, int]] = []
+        self.marked: set[str] = set()
+        self.filter_text = ""
+        self.failures_only = False
+        self.pin_failures = False
+
+    # -- what the screen asks ----------------------------------------------------------------
+
+    @property
+    def selected_name(self) -> str | None:
+        """The trainee under the cursor, or None when no row is shown."""
+        if not self._visible or not 0 <= self.cursor_row < len(self._visible):
+            return None
+        return self._visible[self.cursor_row]
+
+    @property
+    def visible_names(self) -> list[str]:
+        return list(self._visible)
+
+    def status(self, name: str) -> TraineeStatus | None:
+        return self._statuses.get(name)
+
+    def statuses(self) -> list[TraineeStatus]:
+        return list(self._statuses.values())
+
+    def show_trainees(self, statuses: Iterable[TraineeStatus], *, replace: bool = False) -> None:
+        """Take the latest rows: repaint changed cells, rebuild only when order or set changes.
+
+        Args:
+            statuses: changed trainees (or every trainee when ``replace``).
+            replace: the roster itself changed; forget trainees not given.
+        """
+        statuses = list(statuses)
+        before = {name: needs_attention(s) for name, s in self._statuses.items()}
+        if replace:
+            self._statuses = {}
+        for status in statuses:
+            self._statuses[status.name] = status
+        if replace or self._order_changed(statuses, before):
+            self.rebuild()
+            return
+        for status in statuses:
+            if status.name in self._cells:
+                self._repaint(status.name)
+
+    def tick(self) -> None:
+        """Advance the elapsed column of the trainees being worked on (once a second)."""
+        if "elapsed" not in dict(self._layout):
+            return
+        for name in self._visible:
+            if self._statuses[name].state.is_active:
+                self._repaint(name, only=("elapsed",))
+
+    def toggle_mark(self, name: str) -> None:
+        """Mark or unmark a trainee for ``r`` (retry) and ``t`` (teardown)."""
+        self.marked ^= {name}
+        if name in self._cells:
+            self._repaint(name, only=("name",))
+
+    def clear_marks(self) -> None:
+        names, self.marked = self.marked, set()
+        for name in names & set(self._cells):
+            self._repaint(name, only=("name",))
+
+    def set_view(self, *, filter_text: str | None = None, failures_only: bool | None = None,
+                 pin_failures: bool | None = None) -> None:
+        """Change what is shown and in which order; rebuilds the rows."""
+        if filter_text is not None:
+            self.filter_text = filter_text
+        if failures_only is not None:
+            self.failures_only = failures_only
+        if pin_failures is not None:
+            self.pin_failures = pin_failures
+        self.rebuild()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Lay out the columns for the current width and add the visible rows in order."""
+        keep = self.selected_name
+        layout = self._choose_layout()
+        if layout != self._layout:
+            self.clear(columns=True)
+            for key, width in layout:
+                label = next(spec.label for spec in COLUMNS if spec.key == key)
+                self.add_column(label, width=width, key=key)
+            self._layout = layout
+        else:
+            self.clear()
+        self._visible = self._ordered_visible()
+        self._cells = {name: self._render_row(self._statuses[name]) for name in self._visible}
+        keys = [key for key, _ in layout]
+        for name in self._visible:
+            cells = self._cells[name]
+            self.add_row(*(cells[key] for key in keys), key=name)
+        if keep in self._visible:
+            self.move_cursor(row=self._visible.index(keep), animate=False)
+        self.post_message(self.TraineeHighlighted(self.selected_name))
+
+    def _choose_layout(self) -> list[tuple[str, int]]:
+        name_width = max((len(name) for name in self._statuses), default=6) + 2
+        return choose_columns(self.size.width or 80, name_width, self._principal_width)
+
+    def _ordered_visible(self) -> list[str]:
+        terms = self.filter_text.lower().split()
+        names = []
+        for name in sorted(self._statuses):
+            status = self._statuses[name]
+            if self.failures_only and not needs_attention(status):
+                continue
+            if terms and not all(term in _haystack(status) for term in terms):
+                continue
+            names.append(name)
+        if self.pin_failures:
+            names.sort(key=lambda name: not needs_attention(self._statuses[name]))
+        return names
+
+    def _order_changed(self, statuses: list[TraineeStatus], before: dict[str, bool]) -> bool:
+        """True when a change adds, removes or moves a visible row."""
+        for status in statuses:
+            if status.name not in before:
+                return True
+            flipped = needs_attention(status) != before[status.name]
+            if flipped and (self.failures_only or self.pin_failures):
+                return True
+            if self.filter_text:
+                shown = status.name in self._cells
+                terms = self.filter_text.lower().split()
+                if shown != all(term in _haystack(status) for term in terms):
+                    return True
+        return False
+
+    def _render_row(self, status: TraineeStatus) -> dict[str, Text]:
+        mark = ("● ", "bold yellow") if status.name in self.marked else "  "
+        return {
+            "name": Text.assemble(mark, (status.name, "bold")),
+            "account": Text(status.account),
+            "state": state_text(status.state),
+            "step": progress_text(status),
+            "action": Text(status.last_action or "", style="italic" if status.state.is_active
+                           else ""),
+            "principal": principal_text(status.principal_arn),
+            "elapsed": Text(elapsed_of(status, self._clock())),
+            "error": short_error(status),
+        }
+
+    def _repaint(self, name: str, only: tuple[str, ...] | None = None) -> None:
+        cells = self._render_row(self._statuses[name])
+        shown = self._cells[name]
+        for key, _ in self._layout:
+            if (only is None or key in only) and cells[key] != shown.get(key):
+                self.update_cell(name, key, cells[key])
+                shown[key] = cells[key]
+
+    # -- events ------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._statuses and self._choose_layout() != self._layout:
+            self.rebuild()
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.TraineeHighlighted(self.selected_name))
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.selected_name:
+            self.post_message(self.TraineeSelected(self.selected_name))
+
+
+def _haystack(status: TraineeStatus) -> str:
+    """The words a filter matches against: name, account, state, error and last action."""
+    return " ".join((status.name, status.account, status.state.value, status.error or "",
+                     status.last_action or "")).lower()
