@@ -90,7 +90,6 @@ class Store(Ledger, CommandQueue, EngineRuns):
         course_dir: the directory holding it and the engine lock.
         course_name: the course.
         readonly: True when writes are refused (asked for, or the directory is not writable).
-        snapshot: True when a read-only store could only read a frozen copy (see Database).
     """
 
     def __init__(self, db: Database, course_name: str, clock: Callable[[], float]):
@@ -100,9 +99,13 @@ class Store(Ledger, CommandQueue, EngineRuns):
         self.course_dir = db.path.parent
         self.course_name = course_name
         self.readonly = db.readonly
-        self.snapshot = db.snapshot
         self._version = 0
         self._version_key: tuple[int, int, int] | None = None
+
+    @property
+    def snapshot(self) -> bool:
+        """True while a read-only store reads the file without a live writer (see Database)."""
+        return self._db.snapshot
 
     @classmethod
     def open(

@@ -28,8 +28,10 @@ class Database:
     Attributes:
         path: the database file.
         readonly: True when opened with ``mode=ro`` (or ``immutable=1``); every write raises.
-        snapshot: True when the file could only be opened ``immutable=1`` (read-only directory
-            and no writer): it then shows the state as of opening; reopen to see later changes.
+        snapshot: True while the file can only be read ``immutable=1`` (read-only directory
+            and no writer): reads then show the main file as it is. As soon as a writer opens
+            it (its ``-shm`` file appears) the next read switches to a live ``mode=ro``
+            connection, so a watching console follows an engine started after it.
     """
 
     def __init__(self, path: Path, *, readonly: bool):
@@ -74,6 +76,18 @@ class Database:
             )
         return conn
 
+    def _follow_writer(self) -> None:
+        """Leave the immutable snapshot for a live read-only connection once a writer exists."""
+        if not self.path.with_name(self.path.name + "-shm").exists():
+            return
+        try:
+            conn = self._probe(f"{self.path.absolute().as_uri()}?mode=ro")
+        except sqlite3.Error:
+            return  # not readable live yet; keep the snapshot and try on the next read
+        conn.row_factory = sqlite3.Row
+        self._conn.close()
+        self._conn, self.snapshot = conn, False
+
     def _probe(self, uri: str) -> sqlite3.Connection:
         conn = sqlite3.connect(
             uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
@@ -110,6 +124,8 @@ class Database:
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees the same snapshot."""
         with self._lock, translate_errors(self.path, "read"):
+            if self.snapshot:
+                self._follow_writer()
             self._conn.execute("BEGIN")
             try:
                 yield self._conn
@@ -120,6 +136,8 @@ class Database:
     def scalar(self, sql: str, params: tuple = ()) -> object:
         """The first column of the first row of one query (its own snapshot)."""
         with self._lock, translate_errors(self.path, "read"):
+            if self.snapshot:
+                self._follow_writer()
             row = self._conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 

@@ -80,18 +80,17 @@ def _check_text(text: str, where: str) -> None:
     match = KEY_ID.search(text)
     if match:
         _refuse(where, f"access key id ({mask_key_id(match.group())})")
-    if SESSION_TOKEN.search(text):
-        _refuse(where, "session token")
-    for match in SECRET_KEY.finditer(text):
-        if _looks_random(match.group()):
-            _refuse(where, "secret access key")
+    for pattern, kind in ((SESSION_TOKEN, "session token"), (SECRET_KEY, "secret access key")):
+        if any(_looks_random(match.group()) for match in pattern.finditer(text)):
+            _refuse(where, kind)
 
 
 def _looks_random(candidate: str) -> bool:
-    """A real secret key mixes upper case, lower case and digits; a hex digest or a word does not.
+    """A real key or token mixes upper case, lower case and digits; a hex digest or a word does not.
 
     A random 40-character base64 string lacks one of the three classes with a probability
-    below 1e-8, so this costs nothing in detection and spares git commit ids and plain words.
+    below 1e-8, so this costs nothing in detection and spares git commit ids, plain words and
+    runs of one character.
     """
     return (
         any(c.isupper() for c in candidate)

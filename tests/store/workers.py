@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from console.errors import StateError
 from console.model import CommandKind, LedgerRecord, Outcome, TraineeState
-from console.store import Store
+from console.store import DB_FILE, Store
+from console.store_db import Database
 
 
 def hold_lock(state_dir: str, course: str) -> None:
@@ -42,18 +44,36 @@ def write_loop(state_dir: str, course: str) -> None:
             print(count, flush=True)
 
 
-def try_write(state_dir: str, course: str) -> None:
-    """Open the store as this (unprivileged) process can, read, then try one write."""
+def try_write(state_dir: str, course: str, how: str = "open") -> None:
+    """Open the store as this (unprivileged) process can, read, then try one write.
+
+    ``how`` is ``open`` (Store.open, which falls back to read-only) or ``force`` (insist on a
+    read-write connection, to meet SQLite's own read-only error).
+    """
     result: dict = {}
     try:
-        store = Store.open(Path(state_dir), course)
-        result["readonly"] = store.readonly
+        if how == "force":
+            path = Path(state_dir) / course / DB_FILE
+            store = Store(Database(path, readonly=False), course, time.time)
+        else:
+            store = Store.open(Path(state_dir), course)
+        result["readonly"], result["snapshot"] = store.readonly, store.snapshot
         result["trainees"] = [t.name for t in store.trainees()]
         store.add_event("note", None, text="written")
         result["wrote"] = True
     except StateError as exc:
         result["error"] = str(exc)
     print(json.dumps(result), flush=True)
+
+
+def watch(state_dir: str, course: str) -> None:
+    """Open the store read-only and report what it sees, once now and once per stdin line."""
+    store = Store.open(Path(state_dir), course, readonly=True)
+    while True:
+        texts = [event.fields.get("text") for event in store.events_since(0)]
+        print(json.dumps({"snapshot": store.snapshot, "texts": texts}), flush=True)
+        if not sys.stdin.readline():
+            return
 
 
 def claim_all(state_dir: str, course: str, engine_id: str, barrier, results) -> None:
@@ -83,7 +103,9 @@ def _record(count: int) -> LedgerRecord:
     )
 
 
-COMMANDS = {"hold-lock": hold_lock, "write-loop": write_loop, "try-write": try_write}
+COMMANDS = {
+    "hold-lock": hold_lock, "write-loop": write_loop, "try-write": try_write, "watch": watch,
+}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])
