@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 
-from console.errors import EXIT_BAD_INPUT, WhodidthisError
+from console.errors import EXIT_BAD_INPUT, CourseError, WhodidthisError
 
 # subcommand -> "module:function"; each function takes the parsed args and returns an exit code.
 HANDLERS = {
@@ -178,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
         return int(handler(args))
+    except CourseError as exc:
+        from console.course import format_problems
+
+        print(format_problems(exc), file=sys.stderr)
+        return exc.exit_code
     except WhodidthisError as exc:
         print(f"whodidthis: {exc}", file=sys.stderr)
         return exc.exit_code

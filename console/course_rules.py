@@ -48,7 +48,7 @@ class ValueRule:
             return None
         bad = sorted(set(re.sub(f"[{self.chars}]", "", value, flags=re.ASCII)))
         if bad:
-            shown = " ".join(_show_char(c) for c in bad[:5])
+            shown = ", ".join(_show_char(c) for c in bad[:5])
             return f"it contains {shown}"
         if not self.min_len <= len(value) <= self.max_len:
             if self.min_len == self.max_len:
@@ -70,6 +70,8 @@ def _show_char(char: str) -> str:
     """A character as a reader can see it, even when it is a space or a control character."""
     if char.isprintable() and not char.isspace():
         return f'"{char}"'
+    if char == " ":
+        return "a space"
     return f"U+{ord(char):04X}"
 
 

@@ -55,7 +55,7 @@ def test_a_name_broken_for_every_trainee_counts_them(files):
         (
             'kind = "codecommit_repo"\nname = "app {trainee}"',
             "a CodeCommit repository name",
-            "U+0020",
+            "a space",
         ),
         ('kind = "iam_user"\nname = "{trainee}/x"', "an IAM user name", '"/"'),
         (
@@ -86,7 +86,7 @@ def test_a_static_name_is_reported_once_without_a_trainee(files):
         [message],
         line_of(text, "my app"),
         "step[2].name",
-        '"my app" is not a CodeCommit repository name: it contains U+0020',
+        '"my app" is not a CodeCommit repository name: it contains a space',
     )
     assert "trainee" not in message.split(";")[0]
 

@@ -160,7 +160,7 @@ def test_stack_parameter_keys_and_values(files):
         line_of(text, '"Env Name"'),
         'step[2].parameters."Env Name"',
         "is not a CloudFormation parameter name",
-        "U+0020",
+        "a space",
     )
     the_problem(
         messages,
