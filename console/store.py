@@ -141,7 +141,34 @@ class Store(Ledger, CommandQueue, EngineRuns):
                 f"there is no state for course {course_name} in {Path(state_dir)} yet, and it "
                 "cannot be created there: run the command with a writable --state-dir"
             )
-        return cls(Database(path, readonly=readonly), course_name, clock)
+        store = cls(Database(path, readonly=readonly), course_name, clock)
+        try:
+            store._check_meta()
+        except StateError:
+            store.close()
+            raise
+        return store
+
+    def meta(self) -> dict[str, str]:
+        """The store's own facts: ``course``, ``created_at``."""
+        with self._db.read() as conn:
+            return {row["key"]: row["value"] for row in conn.execute("SELECT key, value FROM meta")}
+
+    def _check_meta(self) -> None:
+        """Record which course this database belongs to, or check it (a moved directory)."""
+        course = self.meta().get("course")
+        if course is None and not self.readonly:
+            with self._db.write() as conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value)"
+                    " VALUES ('course', ?), ('created_at', ?)",
+                    (self.course_name, repr(self._clock())),
+                )
+        elif course is not None and course != self.course_name:
+            raise StateError(
+                f"the state store {self.path} belongs to course {course}, not {self.course_name}; "
+                f"was the directory renamed? Move it back to {self.course_dir.parent / course}"
+            )
 
     def close(self) -> None:
         """Close the database connection; the store is unusable afterwards."""

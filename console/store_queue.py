@@ -118,11 +118,11 @@ class CommandQueue:
             return sum(self._reclaim_from(conn, engine) for engine in dead)
 
     def _reclaim_from(self, conn: sqlite3.Connection, engine_id: str) -> int:
-        now = self._clock()
+        result = f"abandoned: its engine died running it {MAX_RECLAIMS + 1} times ({engine_id})"
         conn.execute(
             "UPDATE commands SET done_at = ?, result = ?"
             " WHERE claimed_by = ? AND done_at IS NULL AND reclaims >= ?",
-            (now, f"abandoned: its engine died running it {MAX_RECLAIMS + 1} times (last {engine_id})", engine_id, MAX_RECLAIMS),
+            (self._clock(), result, engine_id, MAX_RECLAIMS),
         )
         return conn.execute(
             "UPDATE commands SET claimed_by = NULL, claimed_at = NULL, reclaims = reclaims + 1"

@@ -12,7 +12,8 @@ import sqlite3
 def sync_trainees(conn: sqlite3.Connection, roster: dict[str, str]) -> dict[str, int]:
     """Insert, revive, re-account and retire trainee rows; returns what changed, by kind."""
     counts = {"added": 0, "removed": 0, "restored": 0, "account_changed": 0}
-    known = {row["name"]: row for row in conn.execute("SELECT name, account, removed FROM trainees")}
+    rows = conn.execute("SELECT name, account, removed FROM trainees")
+    known = {row["name"]: row for row in rows}
     for name, account in roster.items():
         row = known.get(name)
         if row is None:

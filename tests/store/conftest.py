@@ -16,7 +16,11 @@ from console.store import Store
 REPO = Path(__file__).resolve().parents[2]
 COURSE = "dojo"
 ROSTER = [("alice", "111111111111"), ("bob", "222222222222"), ("carol", "333333333333")]
-STEPS = [("iam_user", "{trainee}"), ("codecommit_repo", "dojo-app"), ("s3_bucket", "{course}-{account}")]
+STEPS = [
+    ("iam_user", "{trainee}"),
+    ("codecommit_repo", "dojo-app"),
+    ("s3_bucket", "{course}-{account}"),
+]
 
 
 class FixedClock:

@@ -7,6 +7,7 @@ happened, the file must be intact and hold only whole transactions.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ from console.model import LedgerRecord
 from console.store import Store
 
 from .conftest import COURSE, ROSTER, STEPS, integrity
+from .workers import open_and_note
 
 
 def _unprivileged() -> list[str]:
@@ -152,6 +154,29 @@ def test_kill_9_during_writes_loses_no_transaction_and_leaves_no_partial_one(
         # Only the last call can have been cut between intent and completion.
         assert [r.id for r in ledger if r.outcome == "unknown"] in ([], [ledger[-1].id])
         store.add_event("note", None, text="after the crash")
+
+
+def test_processes_creating_the_store_at_once_all_get_it(state_dir):
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(6), context.Queue()
+    args = (str(state_dir), COURSE, barrier, results)
+    openers = [context.Process(target=open_and_note, args=args) for _ in range(6)]
+    for opener in openers:
+        opener.start()
+    ids = [results.get(timeout=120) for _ in openers]
+    for opener in openers:
+        opener.join(timeout=60)
+    assert all(isinstance(event_id, int) for event_id in ids), ids
+    with Store.open(state_dir, COURSE) as store:
+        assert sorted(event.id for event in store.events_since(0)) == sorted(ids)
+        assert store.meta()["course"] == COURSE
+    assert integrity(state_dir / COURSE / "state.sqlite3") == "ok"
+
+
+def test_a_moved_course_directory_is_recognised(state_dir, filled):
+    filled.rename(state_dir / "other-course")
+    with pytest.raises(StateError, match="belongs to course dojo, not other-course"):
+        Store.open(state_dir, "other-course")
 
 
 def test_a_store_from_a_newer_whodidthis_is_refused(state_dir, store: Store):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import os
-import secrets
+import random
 import string
 
 import pytest
@@ -15,16 +14,20 @@ from console.store import Store
 from console.store_guard import CredentialRefused, mask_key_id, refuse_credentials
 
 ALPHABET = string.ascii_letters + string.digits
-# Shaped like the sandbox's (moto) and AWS's: key ids, a 40-character secret, a long token.
-KEY_ID = "ASIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+# Shaped like the sandbox's (moto) and AWS's: key ids, a 40-character secret, a long token. A
+# seeded generator: pytest-xdist needs every worker to collect the same parameters.
+_random = random.Random(4)
+KEY_ID = "ASIA" + "".join(_random.choice(string.ascii_uppercase + string.digits) for _ in range(16))
 LONG_TERM_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-RANDOM_SECRET = "Ab1" + "".join(secrets.choice(ALPHABET) for _ in range(37))
-TOKEN = "FQoGZXIvYXdzEBYaD" + base64.b64encode(os.urandom(266)).decode()[17:]
+RANDOM_SECRET = "Ab1" + "".join(_random.choice(ALPHABET) for _ in range(37))
+TOKEN = "FQoGZXIvYXdzEBYaD" + base64.b64encode(_random.randbytes(266)).decode()[17:]
 CREDENTIALS = [KEY_ID, LONG_TERM_KEY_ID, SECRET, RANDOM_SECRET, TOKEN]
+CREDENTIAL_IDS = ["temporary-key-id", "long-term-key-id", "example-secret", "random-secret",
+                  "session-token"]
 
 
-@pytest.mark.parametrize("secret", CREDENTIALS)
+@pytest.mark.parametrize("secret", CREDENTIALS, ids=CREDENTIAL_IDS)
 def test_every_write_path_refuses_a_credential(roster_store: Store, secret: str):
     before = roster_store.last_event_id()
     attempts = [

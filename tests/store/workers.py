@@ -89,6 +89,16 @@ def claim_all(state_dir: str, course: str, engine_id: str, barrier, results) -> 
     results.put((engine_id, claimed))
 
 
+def open_and_note(state_dir: str, course: str, barrier, results) -> None:
+    """Open (and so create or migrate) the store at the same moment as others; write once."""
+    barrier.wait()
+    try:
+        with Store.open(Path(state_dir), course) as store:
+            results.put(store.add_event("note", None, pid=os.getpid()).id)
+    except StateError as exc:
+        results.put(str(exc))
+
+
 def enqueue_many(store: Store, count: int) -> list[int]:
     """Queue ``count`` retry commands; returns their ids."""
     return [store.enqueue(CommandKind.RETRY, [f"t{i}"], "op") for i in range(count)]
