@@ -12,6 +12,7 @@ and observe it from another process; they are never faulted nor recorded.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -35,6 +36,7 @@ from console.sandbox.protocols import (
 )
 from console.sandbox.trail import Trail, TrailRecord, now_iso
 
+LOG = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_sandbox/"
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
@@ -89,7 +91,13 @@ class Gateway:
             return self._control(request)
         call = classify(request, self.catalog)
         principal = self.principals.resolve(call.access_key_id)
-        response, target_role_arn = self._serve(call, principal, request)
+        try:
+            response, target_role_arn = self._serve(call, principal, request)
+        except Exception as exc:  # a sandbox bug must look like AWS failing, not a dropped socket
+            LOG.exception("sandbox gateway failed on %s %s", call.service, call.operation)
+            message = f"sandbox gateway error ({type(exc).__name__}); see its log"
+            response = error_response(call, "InternalFailure", message, 500, new_request_id(call))
+            target_role_arn = None
         request_id = ensure_request_id(call, response)
         self.trail.record(
             TrailRecord(

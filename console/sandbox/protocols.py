@@ -243,40 +243,46 @@ def _xml(body: str) -> bytes:
     return body.encode("utf-8")
 
 
-def error_response(
-    call: Call, code: str, message: str, status: int, request_id: str, sender: bool = True
+def _query_error(
+    call: Call, code: str, message: str, status: int, request_id: str, sender: bool
 ) -> HttpResponse:
-    """An error exactly as ``call``'s service would send it, carrying ``request_id``."""
-    text, msg = escape(code), escape(message)
-    if call.protocol == "query":
-        namespace = (call.info.xml_namespace if call.info else None) or ""
-        xmlns = f' xmlns="{escape(namespace)}"' if namespace else ""
-        kind = "Sender" if sender else "Receiver"
-        body = (
-            f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type><Code>{text}</Code>"
-            f"<Message>{msg}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-        )
-        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
-        return HttpResponse(status, headers, _xml(body))
-    if call.protocol == "ec2":
-        body = (
-            f"<Response><Errors><Error><Code>{text}</Code><Message>{msg}</Message></Error>"
-            f"</Errors><RequestID>{request_id}</RequestID></Response>"
-        )
-        return HttpResponse(status, [("Content-Type", "text/xml")], _xml(body))
-    if call.protocol == "rest-xml":
-        host_id = secrets.token_urlsafe(48)
-        body = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Error><Code>{text}</Code><Message>{msg}</Message>"
-            f"<RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
-        )
-        headers = [
-            ("Content-Type", "application/xml"),
-            ("x-amz-request-id", request_id),
-            ("x-amz-id-2", host_id),
-        ]
-        return HttpResponse(status, headers, _xml(body))
+    namespace = (call.info.xml_namespace if call.info else None) or ""
+    xmlns = f' xmlns="{escape(namespace)}"' if namespace else ""
+    kind = "Sender" if sender else "Receiver"
+    body = (
+        f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+    headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+    return HttpResponse(status, headers, _xml(body))
+
+
+def _ec2_error(code: str, message: str, status: int, request_id: str) -> HttpResponse:
+    body = (
+        f"<Response><Errors><Error><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message></Error></Errors>"
+        f"<RequestID>{request_id}</RequestID></Response>"
+    )
+    return HttpResponse(status, [("Content-Type", "text/xml")], _xml(body))
+
+
+def _s3_error(code: str, message: str, status: int, request_id: str) -> HttpResponse:
+    host_id = secrets.token_urlsafe(48)
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+        f"<RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
+    )
+    headers = [
+        ("Content-Type", "application/xml"),
+        ("x-amz-request-id", request_id),
+        ("x-amz-id-2", host_id),
+    ]
+    return HttpResponse(status, headers, _xml(body))
+
+
+def _json_error(call: Call, code: str, message: str, status: int, request_id: str) -> HttpResponse:
     headers = [("x-amzn-RequestId", request_id)]
     if call.protocol == "rest-json":
         headers += [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
@@ -284,6 +290,19 @@ def error_response(
     version = (call.info.json_version if call.info else None) or "1.1"
     headers.append(("Content-Type", f"application/x-amz-json-{version}"))
     return HttpResponse(status, headers, json.dumps({"__type": code, "message": message}).encode())
+
+
+def error_response(
+    call: Call, code: str, message: str, status: int, request_id: str, sender: bool = True
+) -> HttpResponse:
+    """An error exactly as ``call``'s service would send it, carrying ``request_id``."""
+    if call.protocol == "query":
+        return _query_error(call, code, message, status, request_id, sender)
+    if call.protocol == "ec2":
+        return _ec2_error(code, message, status, request_id)
+    if call.protocol == "rest-xml":
+        return _s3_error(code, message, status, request_id)
+    return _json_error(call, code, message, status, request_id)
 
 
 def json_response(call: Call, payload: Any, request_id: str, status: int = 200) -> HttpResponse:
