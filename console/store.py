@@ -66,24 +66,23 @@ def resolve_state_dir(arg: str | None, environ: Mapping[str, str] | None = None)
     return state_dir
 
 
-def _make_private_dir(path: Path) -> bool:
-    """Create ``path`` (mode 0700) if missing; False when that is not possible."""
-    if path.is_dir():
-        return True
+def _make_private_dir(path: Path) -> None:
+    """Create ``path`` with mode 0700 if it is missing; an existing directory is left alone.
+
+    Raises:
+        StateError: it cannot be created (naming the directory and what to do).
+    """
     try:
-        path.mkdir(mode=0o700, parents=True)
-    except FileExistsError:
-        return path.is_dir()  # another process made it first
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise StateError(
             f"cannot create the state directory {path}: {exc.strerror}; pass --state-dir DIR "
             "or set WHODIDTHIS_STATE_DIR to a directory you can write"
         ) from exc
-    return True
 
 
 class Store(Ledger, CommandQueue, EngineRuns):
-    """A course's state store. Use one instance per thread; open one per process.
+    """A course's state store. Each process opens its own; calls on one instance are serialised.
 
     Attributes:
         path: the database file.

@@ -50,11 +50,15 @@ class Database:
             self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
             check_same_thread=False,
         )
-        # busy_timeout first: switching to WAL needs a lock another opener may hold.
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        migrate(conn, str(self.path))
+        try:
+            # busy_timeout first: switching to WAL needs a lock another opener may hold.
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            migrate(conn, str(self.path))
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _connect_readonly(self) -> sqlite3.Connection:
@@ -66,14 +70,17 @@ class Database:
             # to create it, only an immutable open can read the (then complete) main file.
             conn = self._probe(f"{uri}?immutable=1")
             self.snapshot = True
-        found = schema_version(conn)
-        check_version(found, str(self.path))
-        if found < SCHEMA_VERSION:
+        try:
+            found = schema_version(conn)
+            check_version(found, str(self.path))
+            if found < SCHEMA_VERSION:
+                raise StateError(
+                    f"the state store {self.path} has schema version {found}, older than this "
+                    "whodidthis; open it once with write access (any command) to migrate it"
+                )
+        except BaseException:
             conn.close()
-            raise StateError(
-                f"the state store {self.path} has schema version {found}, older than this "
-                "whodidthis; open it once with write access (any command) to migrate it"
-            )
+            raise
         return conn
 
     def _follow_writer(self) -> None:

@@ -118,22 +118,27 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, path: str) -> int:
-    """Bring the database up to :data:`SCHEMA_VERSION`; returns the version it was at.
+def migrate(
+    conn: sqlite3.Connection,
+    path: str,
+    migrations: list[Callable[[sqlite3.Connection], None]] = MIGRATIONS,
+) -> int:
+    """Bring the database up to ``len(migrations)``; returns the version it was at.
 
-    ``conn`` must be in autocommit mode (``isolation_level=None``); the migration runs in its
-    own ``BEGIN IMMEDIATE`` transaction.
+    ``conn`` must be in autocommit mode (``isolation_level=None``); all the migrations needed
+    run in one ``BEGIN IMMEDIATE`` transaction: a failure leaves the database as it was.
 
     Raises:
         StateError: the database was written by a newer whodidthis.
     """
+    target = len(migrations)
     conn.execute("BEGIN IMMEDIATE")
     try:
         found = schema_version(conn)
-        check_version(found, path)
-        for version in range(found, SCHEMA_VERSION):
-            MIGRATIONS[version](conn)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        check_version(found, path, target)
+        for version in range(found, target):
+            migrations[version](conn)
+        conn.execute(f"PRAGMA user_version = {target}")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -142,10 +147,10 @@ def migrate(conn: sqlite3.Connection, path: str) -> int:
     return found
 
 
-def check_version(found: int, path: str) -> None:
+def check_version(found: int, path: str, known: int = SCHEMA_VERSION) -> None:
     """Refuse a database from a newer whodidthis, whose schema this one cannot read safely."""
-    if found > SCHEMA_VERSION:
+    if found > known:
         raise StateError(
             f"the state store {path} has schema version {found}, newer than this whodidthis "
-            f"understands ({SCHEMA_VERSION}); upgrade whodidthis or use another --state-dir"
+            f"understands ({known}); upgrade whodidthis or use another --state-dir"
         )
