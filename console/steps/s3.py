@@ -162,25 +162,34 @@ class S3Bucket(StepKind):
 async def _empty(ctx: StepContext, s3, name: str) -> None:
     """Abort unfinished uploads, then delete every object version and delete marker in batches.
 
-    Each page of ListObjectVersions is deleted before the next is fetched; the paginator's
-    markers point past the deleted entries, so nothing is skipped.
+    Each round lists the first page of versions afresh and deletes it, until none are left.
+    Paginating on while deleting would rely on the markers of deleted entries still placing the
+    next page, which not every S3 implementation honours (moto skips the rest); a fresh first
+    page needs no marker at all.
     """
     for upload in await every(s3, "list_multipart_uploads", "Uploads", Bucket=name):
         await s3.abort_multipart_upload(Bucket=name, Key=upload["Key"],
                                         UploadId=upload["UploadId"])
-    removed = 0
-    async for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-        entries = [{"Key": item["Key"], "VersionId": item["VersionId"]}
-                   for item in (page.get("Versions") or []) + (page.get("DeleteMarkers") or [])]
-        for start in range(0, len(entries), BATCH):
-            batch = entries[start:start + BATCH]
-            answer = await s3.delete_objects(Bucket=name,
-                                             Delete={"Objects": batch, "Quiet": True})
-            if answer.get("Errors"):
-                first = answer["Errors"][0]
-                raise EmptyingFailed(
-                    f"S3 bucket {name}: {len(answer['Errors'])} object versions could not be "
-                    f"deleted; the first, {first.get('Key')}, failed with {first.get('Code')}: "
-                    f"{first.get('Message')}")
-            removed += len(batch)
-            ctx.progress(f"emptying {name}: {removed} object versions deleted")
+    removed, previous = 0, None
+    while True:
+        page = await s3.list_object_versions(Bucket=name, MaxKeys=BATCH)
+        batch = [{"Key": item["Key"], "VersionId": item["VersionId"]}
+                 for item in (page.get("Versions") or []) + (page.get("DeleteMarkers") or [])]
+        if not batch:
+            return
+        if batch == previous:
+            raise EmptyingFailed(f"S3 bucket {name}: deleted object versions are still listed; "
+                                 "run teardown again later.")
+        await _delete_batch(s3, name, batch)
+        removed, previous = removed + len(batch), batch
+        ctx.progress(f"emptying {name}: {removed} object versions deleted")
+
+
+async def _delete_batch(s3, name: str, batch: list[dict]) -> None:
+    answer = await s3.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
+    if answer.get("Errors"):
+        first = answer["Errors"][0]
+        raise EmptyingFailed(
+            f"S3 bucket {name}: {len(answer['Errors'])} object versions could not be deleted; "
+            f"the first, {first.get('Key')}, failed with {first.get('Code')}: "
+            f"{first.get('Message')}")
