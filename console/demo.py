@@ -1,0 +1,154 @@
+"""``whodidthis demo`` (and ``make demo``): the whole story in one command, on loopback.
+
+It starts the sandbox with twelve trainee accounts, where ``heidi``'s ManageEnvRole still trusts
+another account (her assume is denied, as in the story) and ``dave``'s account throttles his first
+IAM calls (his client retries and absorbs it). It queues an apply, starts the detached engine and
+opens the console. About twenty seconds later the sandbox fixes heidi's trust policy, so the
+operator can read why she failed and press ``r`` to watch her go READY.
+
+Quitting stops the engine (its whole process group) and the sandbox, and removes the temporary
+folder: nothing is left running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from console.model import CommandKind
+from console.runner import operator_name
+from console.store import Store
+
+FIX_AFTER_SECONDS = 20.0
+DENIED = "heidi"
+THROTTLED = "dave"
+THROTTLED_CALLS = 4  # well under the 10 attempts and the 500-token retry budget
+ENGINE_STOP_SECONDS = 5.0
+
+
+def _pick(names: list[str], wanted: str, fallback: int) -> str | None:
+    if wanted in names:
+        return wanted
+    return names[fallback] if names else None
+
+
+def start_sandbox(directory: Path, trainees: int):
+    """The sandbox with the story's two troubles; returns it with the names it chose."""
+    from console.sandbox import Sandbox, SandboxOptions
+    from console.sandbox.bootstrap import topology
+
+    names = [name for name, _ in topology(trainees)]
+    denied, throttled = _pick(names, DENIED, -1), _pick(names, THROTTLED, 0)
+    before = {denied: "other-account"} if denied else {}
+    sandbox = Sandbox(SandboxOptions(trainees=trainees, before=before,
+                                     directory=directory / "sandbox")).start()
+    if throttled:
+        sandbox.faults.add_error("ThrottlingException", "Rate exceeded", status=400,
+                                 account=sandbox.account_of(throttled), service="iam",
+                                 first=THROTTLED_CALLS)
+    return sandbox, denied, throttled
+
+
+def stop_engines(state_dir: Path, course_name: str, pids: set[int]) -> None:
+    """Stop every engine this demo started: each runs as its own process group."""
+    store = Store.open(state_dir, course_name)
+    holder = store.engine_holder()
+    store.close()
+    if holder:
+        pids.add(int(holder["pid"]))
+    for pid in pids:
+        _stop_group(pid)
+
+
+def _stop_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + ENGINE_STOP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)  # waiting for another process to exit: nothing to be notified by
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def cli_demo(args) -> int:
+    """Run the demo until the operator quits; returns 0."""
+    from console.app import make_app
+    from console.course import load_course
+    from console.runner import ensure_engine
+
+    directory = Path(tempfile.mkdtemp(prefix="whodidthis-demo-"))
+    state_dir = directory / "state"
+    operator = operator_name(args.operator)
+    pids: set[int] = set()
+    saved_env = dict(os.environ)
+    sandbox = course = None
+    fixer: threading.Timer | None = None
+    print("whodidthis demo: starting the sandbox (moto, the gateway, IMDS)…", file=sys.stderr)
+    try:
+        sandbox, denied, throttled = start_sandbox(directory, args.trainees)
+        # The detached engine inherits this environment: it acts as the sandbox's EC2 host.
+        os.environ.clear()
+        os.environ.update(sandbox.clean_env(saved_env))
+        course = load_course(sandbox.course_path)
+
+        def launch() -> int | None:
+            pid = ensure_engine(sandbox.course_path, state_dir, operator)
+            if pid is not None:
+                pids.add(pid)
+            return pid
+
+        app = make_app(sandbox.course_path, state_dir, operator, engine_launcher=launch)
+        app.store.enqueue(CommandKind.APPLY, [], operator)
+        launch()
+        if denied:
+            fixer = threading.Timer(FIX_AFTER_SECONDS, _fix_trust, (sandbox, denied, app))
+            fixer.daemon = True
+            fixer.start()
+        app.notify(_story(denied, throttled), title="The demo", timeout=15)
+        app.run()
+        app.store.close()
+    finally:
+        if fixer is not None:
+            fixer.cancel()
+        if course is not None:
+            stop_engines(state_dir, course.name, pids)
+        if sandbox is not None:
+            sandbox.stop()
+        os.environ.clear()
+        os.environ.update(saved_env)
+        shutil.rmtree(directory, ignore_errors=True)
+    print("whodidthis demo: stopped the engine and the sandbox; nothing is left running.",
+          file=sys.stderr)
+    return 0
+
+
+def _fix_trust(sandbox, name: str, app) -> None:
+    """The sandbox's administrator fixes the trust policy, as the story's fix does."""
+    sandbox.apply_before_state(name, "trusted")
+    app.call_from_thread(
+        app.notify, f"{name}'s ManageEnvRole now trusts AdminEnvRole only. Select {name} and "
+        "press r to retry.", title="Trust policy fixed", timeout=30)
+
+
+def _story(denied: str | None, throttled: str | None) -> str:
+    parts = ["An apply is running on the sandbox's trainee accounts."]
+    if denied:
+        parts.append(f"{denied}'s role still trusts another account: her assume is denied "
+                     "(enter shows why).")
+    if throttled:
+        parts.append(f"{throttled}'s account throttles his first IAM calls; his client "
+                     "retries and absorbs it.")
+    return " ".join(parts)
