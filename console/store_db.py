@@ -13,6 +13,7 @@ import contextlib
 import getpass
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from console.errors import StateError
 from console.store_schema import SCHEMA_VERSION, check_version, migrate, schema_version
 
 BUSY_TIMEOUT_MS = 5000
+WAL_SWITCH_RETRY_S = 0.005
 
 
 class Database:
@@ -51,9 +53,8 @@ class Database:
             check_same_thread=False,
         )
         try:
-            # busy_timeout first: switching to WAL needs a lock another opener may hold.
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             migrate(conn, str(self.path))
         except BaseException:
@@ -156,6 +157,27 @@ class Database:
         """Close the connection; safe to call twice."""
         with self._lock:
             self._conn.close()
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Put the database in WAL mode (a lasting property of the file), waiting for other openers.
+
+    Switching needs an exclusive lock, and SQLite answers "database is locked" at once instead
+    of calling the busy handler when another process opening a new store holds it: so wait
+    here, as the busy handler would, up to the same timeout.
+    """
+    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            # A file system without WAL support answers another mode; SQLite then still works.
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_SWITCH_RETRY_S)
 
 
 def row_dict(row: sqlite3.Row) -> dict:
