@@ -8,8 +8,10 @@ attributed like the engine writes them, and a clock that never moves. Nothing he
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,15 +23,23 @@ from console.store import Store
 T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
 COURSE = "dojo-2026-12"
 OPERATOR = "kenji"
-ADMIN_ACCOUNT = "000000000000"
+ADMIN_ACCOUNT = "100000000000"
 HOST_ARN = f"arn:aws:sts::{ADMIN_ACCOUNT}:assumed-role/AdminEnvRole/i-0a1b2c3d4e5f60718"
 NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
          "mallory", "niaj")
+RESOURCE_ARNS = {
+    "iam_user": "arn:aws:iam::{account}:user/{name}",
+    "codecommit_repo": "arn:aws:codecommit:ap-northeast-1:{account}:{name}",
+    "s3_bucket": "arn:aws:s3:::{name}",
+    "eks_cluster": "arn:aws:eks:ap-northeast-1:{account}:cluster/{name}",
+}
+TAKEN = ("The requested bucket name is not available. The bucket namespace is shared by all "
+         "users of the system. Please select a different name and try again.")
 STEPS = (("iam_user", "{trainee}", "iam", "CreateUser"),
          ("codecommit_repo", "dojo-app", "codecommit", "CreateRepository"),
          ("s3_bucket", "{course}-{trainee}", "s3", "CreateBucket"),
          ("eks_cluster", "{trainee}-eks", "eks", "CreateCluster"))
-DENIED = ("User: arn:aws:sts::000000000000:assumed-role/AdminEnvRole/i-0a1b2c3d4e5f60718 is not "
+DENIED = ("User: arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0a1b2c3d4e5f60718 is not "
           "authorized to perform: sts:AssumeRole on resource: "
           "arn:aws:iam::{account}:role/ManageEnvRole")
 
@@ -40,13 +50,14 @@ PICTURE = {
     "erin": (TraineeState.RUNNING, 3, 2, None), "frank": (TraineeState.ASSUMING, 0, 40, None),
     "grace": (TraineeState.READY, 4, 2, 44), "heidi": (TraineeState.FAILED, 0, 2, 1),
     "ivan": (TraineeState.READY, 4, 3, 39), "judy": (TraineeState.RUNNING, 1, 41, None),
+    "mallory": (TraineeState.FAILED, 2, 4, None),
 }
 RUN_SECONDS = 47
 
 
 def account_of(index: int) -> str:
-    """``111111111111``, ``222222222222``, ...: distinct and easy to read."""
-    return f"{(index + 1) * 111_111_111_111 % 10**12:012d}"
+    """The sandbox's accounts: ``200000000001`` for the first trainee, and so on."""
+    return str(200_000_000_001 + index)
 
 
 def trainee_names(count: int) -> list[str]:
@@ -101,41 +112,75 @@ def write_scene(directory: Path, count: int = 12) -> Scene:
     return Scene(course_path, state_dir, T0 + RUN_SECONDS)
 
 
+@contextlib.contextmanager
+def live_engine(scene: Scene):
+    """Hold the course's engine lock in this process with a run begun, as the detached engine
+    would: the console then shows the run (progress, throughput, engine pid) as live."""
+    store = Store.open(scene.state_dir, COURSE, clock=lambda: T0)  # the run began at T0
+    lock = store.engine_lock()
+    lock.acquire()
+    try:
+        store.begin_run("apply", OPERATOR, os.getpid(), trainee_names(len(store.trainees())))
+        yield
+    finally:
+        lock.release()
+        store.close()
+
+
 def _write_trainee(store: Store, name: str, account: str, moment: list[float]) -> None:
     state, done, start, ran = PICTURE.get(name, (TraineeState.PENDING, 0, None, None))
     if start is None:
         return
     moment[0] = T0 + start
     session = f"{OPERATOR}@{COURSE}"
-    principal = f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/{session}"
     store.set_trainee(name, state=TraineeState.ASSUMING, started_at=moment[0],
                       last_action="assume ManageEnvRole")
-    denied = state == TraineeState.FAILED
+    denied = name == "heidi"
     _record(store, name, account, None, "sts", "AssumeRole", HOST_ARN, session, moment,
             error=("AccessDenied", DENIED.format(account=account)) if denied else None)
     if denied:
-        store.set_trainee(name, state=state, finished_at=T0 + start + ran,
-                          error=f"AccessDenied: {DENIED.format(account=account)} (as {HOST_ARN})",
-                          error_code="AccessDenied", last_action="failed: AccessDenied")
-        return
-    if state == TraineeState.ASSUMING:
-        return
+        _fail(store, name, T0 + start + ran, "AccessDenied", DENIED.format(account=account),
+              HOST_ARN)
+    elif state != TraineeState.ASSUMING:
+        _run_steps(store, name, account, state, done, moment)
+        if state == TraineeState.READY:
+            store.set_trainee(name, state=state, finished_at=T0 + start + ran, step_index=None,
+                              last_action="all steps done")
+
+
+def _run_steps(store: Store, name: str, account: str, state: TraineeState, done: int,
+               moment: list[float]) -> None:
+    """The steps done (with their resources), then the running or failed one."""
+    session = f"{OPERATOR}@{COURSE}"
+    principal = f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/{session}"
     store.set_trainee(name, state=TraineeState.RUNNING, principal_arn=principal,
                       session_name=session, source_identity=OPERATOR,
                       last_action="GetCallerIdentity ok")
     for index, (kind, template, service, operation) in enumerate(STEPS[:done]):
-        label = f"{kind}:{template.format(trainee=name, course=COURSE)}"
-        _record(store, name, account, label, service, operation, principal, session, moment)
+        resource = template.format(trainee=name, course=COURSE)
+        _record(store, name, account, f"{kind}:{resource}", service, operation, principal,
+                session, moment)
         store.set_step(name, index, state=StepState.DONE,
-                       resource_arn=f"arn:aws:{service}:::{label.split(':', 1)[1]}")
-    if state == TraineeState.READY:
-        store.set_trainee(name, state=state, finished_at=T0 + start + ran, step_index=None,
-                          last_action="all steps done")
-    elif done < len(STEPS):
-        kind, template, _, _ = STEPS[done]
-        label = f"{kind}:{template.format(trainee=name, course=COURSE)}"
+                       resource_arn=RESOURCE_ARNS[kind].format(account=account, name=resource))
+    if done == len(STEPS):
+        return
+    kind, template, service, operation = STEPS[done]
+    label = f"{kind}:{template.format(trainee=name, course=COURSE)}"
+    store.set_trainee(name, step_index=done, last_action=label)
+    if state != TraineeState.FAILED:
         store.set_step(name, done, state=StepState.RUNNING)
-        store.set_trainee(name, step_index=done, last_action=label)
+        return
+    _record(store, name, account, label, service, operation, principal, session, moment,
+            error=("BucketAlreadyExists", TAKEN))
+    store.set_step(name, done, state=StepState.FAILED,
+                   error=f"BucketAlreadyExists: {TAKEN} (as {principal})")
+    _fail(store, name, moment[0], "BucketAlreadyExists", TAKEN, principal)
+
+
+def _fail(store: Store, name: str, when: float, code: str, message: str, principal: str) -> None:
+    store.set_trainee(name, state=TraineeState.FAILED, finished_at=when,
+                      error=f"{code}: {message} (as {principal})", error_code=code,
+                      last_action=f"failed: {code}")
 
 
 def _record(store: Store, trainee: str, account: str, step: str | None, service: str,
@@ -179,17 +224,16 @@ def scene_plan(names: list[str]) -> list[TraineePlan]:
             continue
         account = account_of(index)
         plan = TraineePlan(name, account)
-        state = PICTURE.get(name, (TraineeState.PENDING, 0, None, None))[0]
-        if state == TraineeState.FAILED:
+        if name == "heidi":
             plan.error = f"AccessDenied: {DENIED.format(account=account)}"
         else:
             plan.principal_arn = f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/" \
                                  f"{OPERATOR}@{COURSE}"
         done = PICTURE.get(name, (None, 0))[1]
-        for kind, template, service, _ in reversed(STEPS[:done]):
+        for kind, template, _, _ in reversed(STEPS[:done]):
             resource = template.format(trainee=name, course=COURSE)
-            plan.items.append(PlanItem(f"{kind}:{resource}", resource,
-                                       f"arn:aws:{service}:::{resource}", True))
+            arn = RESOURCE_ARNS[kind].format(account=account, name=resource)
+            plan.items.append(PlanItem(f"{kind}:{resource}", resource, arn, True))
         if name == "alice":
             plan.items.append(PlanItem("s3_bucket:alice-notes", "alice-notes", None, False,
                                        "no whodidthis tags: not ours"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -71,10 +72,10 @@ class IdentityPanel(Static):
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         for label, value in (*self._host_lines(), *self._trainee_lines()):
             grid.add_row(label, value)
-        for problem in self._problems():
-            grid.add_row(Text("⚠ PROBLEM", style="bold red reverse"),
-                         Text(problem, style="bold"))
-        self.update(grid)
+        # Problems wrap in full under the grid: a warning cut short would not be read.
+        problems = [Text.assemble((" ⚠ PROBLEM ", "bold reverse red"), " ", (problem, "bold"))
+                    for problem in self._problems()]
+        self.update(Group(*problems, grid) if problems else grid)
 
     def _host_lines(self) -> list[tuple[Text, Text]]:
         label = Text("Host", style="bold")
@@ -101,14 +102,12 @@ class IdentityPanel(Static):
             arn = Text(status.principal_arn, style="magenta")
         else:
             arn = Text.assemble(state_text(status.state), ("  no session yet", "italic"))
-        details = Text()
+        lines = [(label, arn)]
         if status.session_name:
-            details.append(f"session {status.session_name}")
-        if status.source_identity:
-            details.append(f" · source {status.source_identity}")
-        details.append(" · " if details.plain else "")
-        details.append_text(self._last_action())
-        return [(label, arn), (Text(""), details)]
+            lines.append((Text(""), Text(f"session {status.session_name} · source identity "
+                                         f"{status.source_identity or 'none'}")))
+        lines.append((Text(""), self._last_action()))
+        return lines
 
     def _last_action(self) -> Text:
         record, status = self._record, self._trainee
@@ -117,7 +116,7 @@ class IdentityPanel(Static):
         outcome = record.outcome.value + (f" {record.error_code}" if record.error_code else "")
         text = Text(f"last {clock(record.ts)} {record.service}:{record.operation} ")
         text.append(outcome, style="green" if outcome == "ok" else "bold red")
-        text.append(f"  by {short_principal(record.principal_arn) or 'unknown'}")
+        text.append(f" by {short_principal(record.principal_arn) or 'unknown'}")
         return text
 
     def _problems(self) -> list[str]:

@@ -55,19 +55,33 @@ class SummaryBar(Static):
     """
 
     def show(self, statuses: Iterable[TraineeStatus], view: ViewNote, run_text: str) -> None:
-        """Repaint with the latest rows, the table's view and the run in words."""
+        """Repaint with the latest rows, the table's view and the run in words.
+
+        When the line would not fit, the counts drop their words (the symbols stay, and the
+        table beside says each word): the view and the run stay readable at 80 columns.
+        """
         counts = Counter(status.state for status in statuses)
-        text = Text()
-        for state in TraineeState:
-            if counts[state]:
-                text.append(f"{STATE_SYMBOLS[state]} {counts[state]} {state.value}  ",
-                            style=STATE_STYLES[state])
-        if not counts:
-            text.append("no trainees  ")
-        for note in _view_words(view, sum(counts.values())):
-            text.append(f"[{note}] ", style="bold yellow")
-        text.append(run_text, style="bright_black")
+        notes = _view_words(view, sum(counts.values()))
+        for words, gap in ((True, "  "), (True, " "), (False, " ")):
+            text = _counts_text(counts, words, gap)
+            for note in notes:
+                text.append(f"[{note}] ", style="bold yellow")
+            text.append(run_text, style="bright_black")
+            if text.cell_len <= self.size.width - 2 or not self.size.width:
+                break
         self.update(text)
+
+
+def _counts_text(counts: Counter, words: bool, gap: str) -> Text:
+    text = Text()
+    for state in TraineeState:
+        if counts[state]:
+            label = (f"{STATE_SYMBOLS[state]} {counts[state]} {state.value}{gap}" if words
+                     else f"{STATE_SYMBOLS[state]}{counts[state]}{gap}")
+            text.append(label, style=STATE_STYLES[state])
+    if not counts:
+        text.append("no trainees  ")
+    return text
 
 
 def _view_words(view: ViewNote, total: int) -> list[str]:

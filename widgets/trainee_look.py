@@ -121,7 +121,7 @@ def short_error(status: TraineeStatus) -> Text:
 def time_left_words(seconds: int | None) -> str:
     """Credential lifetime left, in words: ``5h 58m left``, ``expired``, ``no expiry``."""
     if seconds is None:
-        return "no expiry (long-term keys)"
+        return "no expiry"
     if seconds <= 0:
         return "expired"
     hours, minutes = divmod(seconds // 60, 60)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events, on
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -92,8 +93,17 @@ class TraineeTable(DataTable):
     """The trainees of a course, with marks, a filter, failures only and failures pinned."""
 
     DEFAULT_CSS = """
-    TraineeTable { height: 3fr; }
+    TraineeTable { height: 4fr; }
     """
+
+    # Rows, not columns, are what a thousand trainees need to jump across; ctrl+home/end may
+    # not reach the host over Session Manager, so home/end and g/G move the cursor too.
+    BINDINGS = [
+        Binding("home,g", "scroll_top", "First", show=False),
+        Binding("end,G", "scroll_bottom", "Last", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
 
     class TraineeHighlighted(Message):
         """The cursor moved to a trainee (``name`` is None when the table is empty)."""

@@ -52,7 +52,7 @@ class TraineeDetailScreen(Screen):
         log = RichLog(id="detail-ledger", wrap=True, markup=False, max_lines=1000)
         log.border_title = "Ledger for this trainee"
         yield log
-        yield Footer(compact=True, show_command_palette=False)
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         steps = self.query_one("#detail-steps", DataTable)
@@ -123,7 +123,7 @@ def _session_grid(status: TraineeStatus) -> Table:
     grid.add_column(style="bold", width=10, no_wrap=True)
     grid.add_column(no_wrap=True, overflow="ellipsis")
     grid.add_row("Principal", Text(status.principal_arn or "no session yet", style="magenta"))
-    grid.add_row("Session", f"{status.session_name or '-'}   source identity "
+    grid.add_row("Session", f"{status.session_name or '-'} · source identity "
                  f"{status.source_identity or '-'}")
     grid.add_row("Last", status.last_action or "-")
     return grid

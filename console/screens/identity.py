@@ -99,7 +99,7 @@ class IdentityScreen(Screen):
             yield Static(Text(f"Preflight: {self.trainee or 'no trainee selected'}",
                               style="bold underline"), id="preflight-title")
             yield Static(id="preflight-result")
-        yield Footer(compact=True, show_command_palette=False)
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self._show_host(self.app.host, self.app.host_error)

@@ -51,8 +51,11 @@ class OverviewScreen(Screen):
         principal = len(f"{app.course.role_name}/{app.operator}@{app.course.name}")
         yield IdentityPanel(id="identity")
         yield TraineeTable(clock=app.now, principal_width=min(principal, 48), id="trainees")
-        yield Input(placeholder="filter: words in name, account, state or error; "
-                    "enter to keep, escape to leave", id="filter-line")
+        # No blinking cursor: over Session Manager every blink is a redraw sent.
+        line = Input(placeholder="filter: words in name, account, state or error; "
+                     "enter to keep, escape to leave", id="filter-line")
+        line.cursor_blink = False
+        yield line
         yield LedgerLog(id="ledger")
         yield SummaryBar(id="summary")
         yield Footer(show_command_palette=False)

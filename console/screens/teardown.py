@@ -65,8 +65,11 @@ class TeardownScreen(ModalScreen[bool]):
             yield Static("Computing the plan with read-only calls; nothing is changed.",
                          id="plan-status")
             yield RichLog(id="plan", wrap=False, markup=False, auto_scroll=False)
-            yield Input(placeholder=f"type {course.name} and enter to tear down; escape cancels",
-                        id="confirm-name", disabled=True)
+            # No blinking cursor: over Session Manager every blink is a redraw sent.
+            name = Input(placeholder=f"type {course.name} and enter to tear down; escape cancels",
+                         id="confirm-name", disabled=True)
+            name.cursor_blink = False
+            yield name
 
     def on_mount(self) -> None:
         self.load_plan()

@@ -1,0 +1,101 @@
+"""What must hold whatever the terminal: the columns that stay at 80 columns, keys that work over
+Session Manager, and a thousand trainees updated cell by cell."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.app import WhodidthisApp
+from console.demo_scene import write_scene
+from console.model import TraineeState
+from console.screens.confirm import ConfirmScreen
+from console.screens.detail import TraineeDetailScreen
+from console.screens.help import HelpScreen
+from console.screens.identity import IdentityScreen
+from console.screens.overview import OverviewScreen
+from console.screens.teardown import TeardownScreen
+from widgets.trainee_table import TraineeTable, choose_columns
+
+from .conftest import settle
+
+SWALLOWED = {"ctrl+s", "ctrl+q", "ctrl+o", "ctrl+y"}  # Session Manager clients may eat these
+KEPT = {"name", "state", "step", "principal"}
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 160, 200, 300])
+def test_name_state_step_and_principal_always_stay(width):
+    layout = choose_columns(width, name_width=9, principal_width=32)
+    keys = [key for key, _ in layout]
+    assert set(keys) >= KEPT
+    assert keys == [k for k in ("name", "account", "state", "step", "action", "principal",
+                                "elapsed", "error") if k in keys]  # display order kept
+    if width >= 60:
+        assert sum(w + 2 for _, w in layout) <= width - 2  # nothing pushed off screen
+
+
+def test_columns_give_way_in_order():
+    at_80 = {key for key, _ in choose_columns(80, 9, 32)}
+    at_120 = {key for key, _ in choose_columns(120, 9, 32)}
+    at_200 = {key for key, _ in choose_columns(200, 9, 32)}
+    assert at_80 == KEPT
+    assert at_120 == KEPT | {"error", "elapsed"}
+    assert at_200 == KEPT | {"error", "elapsed", "action", "account"}
+
+
+def test_the_principal_shrinks_rather_than_a_kept_column_going():
+    layout = dict(choose_columns(50, 9, 32))
+    assert set(layout) == KEPT and layout["principal"] < 32
+
+
+@pytest.mark.parametrize("screen", [WhodidthisApp, OverviewScreen, TraineeDetailScreen,
+                                    IdentityScreen, TeardownScreen, ConfirmScreen, HelpScreen,
+                                    TraineeTable])
+def test_no_action_needs_a_key_session_manager_may_swallow(screen):
+    keys_by_action: dict[str, set[str]] = {}
+    for binding in screen.BINDINGS:
+        for key in binding.key.split(","):
+            keys_by_action.setdefault(binding.action, set()).add(key.strip())
+    for action, keys in keys_by_action.items():
+        assert keys - SWALLOWED, f"{screen.__name__}.{action} is bound only to {keys}"
+    assert any(b.key == "q" for b in WhodidthisApp.BINDINGS)
+
+
+async def test_resizing_to_200_columns_brings_every_column_back(console):
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one(TraineeTable)
+        assert {str(k.value) for k in table.columns} == KEPT
+        await pilot.resize_terminal(200, 50)
+        await settle(pilot)
+        assert {str(k.value) for k in table.columns} == KEPT | {"account", "action", "elapsed",
+                                                                 "error"}
+        assert table.row_count == 12
+
+
+async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
+    from console.app import make_app
+    from console.demo_scene import OPERATOR, scene_host
+    from console.store import Store
+
+    big = write_scene(tmp_path / "big", count=1000)
+    app = make_app(big.course_path, big.state_dir, OPERATOR, identity_provider=scene_host,
+                   engine_launcher=lambda: None, clock=big.clock, poll_interval=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TraineeTable)
+        assert table.row_count == 1000
+        rebuilt: list[int] = []
+        original = table.rebuild
+        table.rebuild = lambda: (rebuilt.append(1), original())[1]
+        writer = Store.open(big.state_dir, "dojo-2026-12", clock=big.clock)
+        names = [f"trainee-{i:04d}" for i in range(100, 160)]
+        for name in names:
+            writer.set_trainee(name, state=TraineeState.ASSUMING, last_action="assume")
+        writer.close()
+        assert await app.refresh_from_store()
+        await pilot.pause()
+        assert not rebuilt  # 60 rows changed in place, no rebuild of 1,000
+        assert all(table.status(n).state == TraineeState.ASSUMING for n in names)
+        await pilot.press("end")
+        assert table.selected_name == "trainee-1000"
+    app.store.close()
