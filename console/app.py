@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -260,7 +262,7 @@ def make_app(
     services = Services(
         identity_provider=identity_provider or (lambda: _resolve(course, allow_long_term)),
         engine_launcher=engine_launcher or _engine_launcher(course_path, state_dir, operator,
-                                                            allow_long_term),
+                                                            allow_long_term, store),
         plan_provider=plan_provider or _plan_provider(course, store, operator, host),
         preflight_provider=preflight_provider or _preflight_provider(course, operator, host),
         clock=clock,
@@ -277,11 +279,27 @@ def _resolve(course: Course, allow_long_term: bool) -> HostIdentity:
     return resolve_host_identity(expected_role=course.host_role, allow_long_term=allow_long_term)
 
 
-def _engine_launcher(course_path, state_dir, operator, allow_long_term) -> EngineLauncher:
-    def launch() -> int | None:
-        from console.runner import ensure_engine
+def _engine_launcher(course_path, state_dir, operator, allow_long_term,
+                     store: Store) -> EngineLauncher:
+    """Start ``whodidthis engine`` as its own process session unless one holds the lock.
 
-        return ensure_engine(Path(course_path), Path(state_dir), operator, allow_long_term)
+    This is ``runner.ensure_engine`` without its ``Store.open``: opening the store file a second
+    time in this process (``os.open``/``os.close`` on it) drops the POSIX locks of the console's
+    own connection, and the engine, exiting, then deletes the WAL under it and its later writes
+    are lost. So the console's open store answers who holds the lock.
+    """
+
+    def launch() -> int | None:
+        if store.engine_holder():
+            return None
+        argv = [sys.executable, "-m", "console", "engine", str(course_path),
+                "--state-dir", str(state_dir), "--operator", operator]
+        if allow_long_term:
+            argv.append("--allow-long-term-keys")
+        with open(store.course_dir / "engine.log", "ab") as log:
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                       start_new_session=True, close_fds=True)
+        return process.pid
 
     return launch
 

@@ -87,7 +87,6 @@ def cli_demo(args) -> int:
     """Run the demo until the operator quits; returns 0."""
     from console.app import make_app
     from console.course import load_course
-    from console.runner import ensure_engine
 
     directory = Path(tempfile.mkdtemp(prefix="whodidthis-demo-"))
     state_dir = directory / "state"
@@ -104,13 +103,16 @@ def cli_demo(args) -> int:
         os.environ.update(sandbox.clean_env(saved_env))
         course = load_course(sandbox.course_path)
 
+        app = make_app(sandbox.course_path, state_dir, operator)
+        start_engine = app.services.engine_launcher
+
         def launch() -> int | None:
-            pid = ensure_engine(sandbox.course_path, state_dir, operator)
+            pid = start_engine()
             if pid is not None:
                 pids.add(pid)
             return pid
 
-        app = make_app(sandbox.course_path, state_dir, operator, engine_launcher=launch)
+        app.services.engine_launcher = launch
         app.store.enqueue(CommandKind.APPLY, [], operator)
         launch()
         if denied:

@@ -121,7 +121,7 @@ class TraineeTable(DataTable):
 
     def __init__(self, *, clock: Callable[[], float], principal_width: int = 32,
                  id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", cursor_foreground_priority="renderable")
+        super().__init__(id=id, cursor_type="row")
         self._clock = clock
         self._principal_width = principal_width
         self._statuses: dict[str, TraineeStatus] = {}
