@@ -7,6 +7,8 @@ Checked against moto 5.2.5 (through the gateway, with the product's calls):
   repository ARN (and repository id, so a recreated repository does not inherit old tags).
 * EKS: nodegroup tags are kept by CreateNodegroup and DescribeNodegroup, but TagResource,
   UntagResource and ListTagsForResource only know clusters. Filled here on the nodegroup itself.
+* More fills for the step kinds (IAM service-specific credentials, CodeCommit descriptions,
+  CloudFormation stacks that fail like AWS's): ``gaps_steps``.
 * Fine in moto, nothing to fill: IAM user tags (CreateUser Tags, TagUser, UntagUser,
   ListUserTags), S3 bucket tagging (Put/Get/DeleteBucketTagging), EKS cluster tags (CreateCluster
   tags, Tag/Untag/ListTagsForResource), CloudFormation stack tags (CreateStack Tags in
@@ -18,7 +20,7 @@ from __future__ import annotations
 import threading
 from urllib.parse import parse_qsl, unquote
 
-from console.sandbox import moto_state
+from console.sandbox import gaps_steps, moto_state
 from console.sandbox.httpserver import HttpRequest, HttpResponse
 from console.sandbox.principals import Principal
 from console.sandbox.protocols import Call, error_response, json_response
@@ -83,6 +85,10 @@ class MotoGaps:
         self, call: Call, caller: Principal, request: HttpRequest, request_id: str
     ) -> HttpResponse | None:
         """A full answer for a call moto cannot serve, or None to forward it."""
+        if call.service == "iam" and call.operation == "ListServiceSpecificCredentials":
+            return gaps_steps.list_service_specific_credentials(call, request_id)
+        if call.service == "codecommit" and call.operation == "UpdateRepositoryDescription":
+            return gaps_steps.update_repository_description(call, caller, request_id)
         if call.service == "codecommit" and call.operation in _CODECOMMIT:
             body = call.json_body if isinstance(call.json_body, dict) else {}
             return _CODECOMMIT[call.operation](self, call, caller, body, request_id)
@@ -95,7 +101,11 @@ class MotoGaps:
         return None
 
     def after(self, call: Call, caller: Principal, response: HttpResponse) -> None:
-        """Keep what moto dropped from a forwarded call that succeeded."""
+        """Keep what moto dropped from a forwarded call that succeeded; fail stacks as AWS."""
+        if call.service == "cloudformation" and call.operation == "CreateStack":
+            if response.status >= 300:
+                gaps_steps.fail_stack_like_aws(call, caller, response)
+            return
         if call.service != "codecommit" or response.status >= 300:
             return
         body = call.json_body if isinstance(call.json_body, dict) else {}
