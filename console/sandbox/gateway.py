@@ -6,7 +6,10 @@ answers what moto lacks (``gaps``); forwards the rest to moto over HTTP with the
 named in ``x-moto-account-id``; makes sure botocore finds a request id; and writes the trail.
 
 ``/_sandbox/faults`` (GET, PUT to replace, PATCH to merge) and ``/_sandbox/trail`` (GET) control
-and observe it from another process; they are never faulted nor recorded.
+and observe it from another process; they are never faulted nor recorded. Requests carrying
+``x-whodidthis-sandbox-backdoor: ACCOUNT`` are the account factory's (tests plant decoys and
+inspect state with them): they skip authentication, policies, faults and the trail, but still get
+the gap fills, so a CodeCommit tag planted through the backdoor is seen by the product.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from console.sandbox.trail import Trail, TrailRecord, now_iso
 
 LOG = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_sandbox/"
+# Names the account a backdoor session acts in (see Sandbox.backdoor_session).
+BACKDOOR_HEADER = "x-whodidthis-sandbox-backdoor"
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 
@@ -90,6 +95,9 @@ class Gateway:
         if request.path.startswith(CONTROL_PREFIX):
             return self._control(request)
         call = classify(request, self.catalog)
+        backdoor = request.header(BACKDOOR_HEADER)
+        if backdoor is not None:
+            return self._backdoor(call, backdoor, request)
         principal = self.principals.resolve(call.access_key_id)
         try:
             response, target_role_arn = self._serve(call, principal, request)
@@ -187,11 +195,30 @@ class Gateway:
                 self.principals.remember(new_key, facts)
         return response
 
+    def _backdoor(self, call: Call, account: str, request: HttpRequest) -> HttpResponse:
+        """The account factory's way in: moto plus the gap fills; no checks, faults or trail."""
+        if not (len(account) == 12 and account.isdigit()):
+            return _json(400, {"error": f"{BACKDOOR_HEADER} must be a 12-digit account id"})
+        owner = Principal(account=account, arn=f"arn:aws:iam::{account}:root", kind="backdoor")
+        response = self.gaps.answer(call, owner, request, new_request_id(call))
+        if response is None:
+            response = self._forward(request, account)
+            self.gaps.after(call, owner, response)
+            if call.service == "sts" and call.operation == "AssumeRole" and response.status == 200:
+                response.body, new_key, facts = assume_role.complete(
+                    owner, call.params, response.body, None
+                )
+                if new_key:
+                    self.principals.remember(new_key, facts)
+        ensure_request_id(call, response)
+        return response
+
     def _forward(self, request: HttpRequest, account: str) -> HttpResponse:
+        private = (moto_state.ACCOUNT_HEADER, BACKDOOR_HEADER)
         headers = {
             key: value
             for key, value in request.headers
-            if key.lower() not in HOP_BY_HOP and key.lower() != moto_state.ACCOUNT_HEADER
+            if key.lower() not in HOP_BY_HOP and key.lower() not in private
         }
         headers[moto_state.ACCOUNT_HEADER] = account
         url = self.moto_url + request.path + (f"?{request.query}" if request.query else "")

@@ -23,7 +23,7 @@ import urllib3
 
 from console.sandbox import bootstrap, moto_state
 from console.sandbox.faults import FaultPlan
-from console.sandbox.gateway import Gateway
+from console.sandbox.gateway import BACKDOOR_HEADER, Gateway
 from console.sandbox.httpserver import HttpServer
 from console.sandbox.imds import InstanceMetadata
 from console.sandbox.sample_course import write_sample_course
@@ -86,29 +86,33 @@ class SandboxOptions:
 
 
 class _BackdoorSession(boto3.Session):
-    """A boto3 session whose clients talk to moto directly, as one account."""
+    """A boto3 session acting as one account straight on moto, like an account factory.
 
-    def __init__(self, moto_url: str, account: str, region: str):
+    Its requests pass the gateway's backdoor (no authentication, policies, faults or trail), so
+    what moto lacks (CodeCommit tags...) is filled in for it as for the product.
+    """
+
+    def __init__(self, gateway_url: str, account: str, region: str):
         super().__init__(
             aws_access_key_id=_BACKDOOR_KEY[0],
             aws_secret_access_key=_BACKDOOR_KEY[1],
             region_name=region,
         )
-        self._moto_url = moto_url
+        self._gateway_url = gateway_url
         self._account = account
         self.events.register("before-send", self._name_account)
 
     def _name_account(self, request: Any, **_: Any) -> None:
-        request.headers[moto_state.ACCOUNT_HEADER] = self._account
+        request.headers[BACKDOOR_HEADER] = self._account
 
     def client(self, *args: Any, **kwargs: Any) -> Any:
-        """A client on moto itself (the gateway never sees its calls)."""
-        kwargs.setdefault("endpoint_url", self._moto_url)
+        """A client acting on moto as the session's account."""
+        kwargs.setdefault("endpoint_url", self._gateway_url)
         return super().client(*args, **kwargs)
 
     def resource(self, *args: Any, **kwargs: Any) -> Any:
-        """A resource on moto itself."""
-        kwargs.setdefault("endpoint_url", self._moto_url)
+        """A resource acting on moto as the session's account."""
+        kwargs.setdefault("endpoint_url", self._gateway_url)
         return super().resource(*args, **kwargs)
 
 
@@ -294,8 +298,11 @@ class Sandbox:
         return moto_state.issued_secrets()
 
     def backdoor_session(self, account: str) -> boto3.Session:
-        """A boto3 session acting directly on moto in ``account`` (not through the gateway)."""
-        return _BackdoorSession(self.moto_url, account, self.options.region)
+        """A boto3 session acting directly on moto in ``account``: no policies, faults or trail.
+
+        Tests plant decoys and inspect state with it; moto's gaps are filled for it too.
+        """
+        return _BackdoorSession(self.gateway_url, account, self.options.region)
 
     def account_of(self, name: str) -> str:
         """The account of trainee ``name``."""

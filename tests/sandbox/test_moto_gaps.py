@@ -81,3 +81,17 @@ def test_eks_nodegroup_tags(sandbox):
         "whodidthis:course": "dojo-2026-12",
         "extra": "1",
     }
+
+
+def test_the_backdoor_gets_the_gap_fills_without_faults_or_trail(sandbox):
+    account = sandbox.account_of("erin")
+    sandbox.faults.set_throttle(1.0)
+    backdoor = sandbox.backdoor_session(account).client("codecommit")
+    backdoor.create_repository(repositoryName="decoy", tags={"whodidthis:trainee": "mallory"})
+    assert backdoor.list_tags_for_resource(resourceArn=repo_arn(account, "decoy"))["tags"] == {
+        "whodidthis:trainee": "mallory"}
+    assert sandbox.trail() == []
+    sandbox.faults.clear()
+    product = trainee_session(account).client("codecommit")
+    assert product.list_tags_for_resource(resourceArn=repo_arn(account, "decoy"))["tags"] == {
+        "whodidthis:trainee": "mallory"}
