@@ -82,7 +82,7 @@ def test_a_denied_trainee_fails_alone_then_retry_brings_it_ready(sandbox, tmp_pa
     assert "AdminEnvRole" in states[victim]["error"]  # the principal that got the denial
     assert [n for n, t in states.items() if t["state"] != "READY"] == [victim]
 
-    sandbox.apply_before_state(victim, "after")  # the trust policy is fixed
+    sandbox.apply_before_state(victim, "trusted")  # the trust policy is fixed
     retried = cli(sandbox, tmp_path, "retry", "--trainee", victim)
     assert retried.returncode == 0, retried.stderr
     assert status(sandbox, tmp_path)[victim]["state"] == "READY"
@@ -174,11 +174,11 @@ def test_refused_identity_is_exit_3_before_any_trainee_call(sandbox, tmp_path, a
 
 
 def test_a_bad_course_file_is_exit_2_with_no_aws_call(sandbox, tmp_path):
-    bad = tmp_path / "course.toml"
+    bad = sandbox.course_path.parent / "bad-account.toml"
     bad.write_text(sandbox.course_path.read_text().replace('account = "200000000001"',
                                                            'account = "2000"'))
     result = cli(sandbox, tmp_path / "state", "apply", course=bad)
     assert result.returncode == 2
-    assert "account" in result.stderr and "12 digits" in result.stderr
+    assert "trainee[1].account" in result.stderr and "not 12" in result.stderr
     assert "Traceback" not in result.stderr
     assert sandbox.trail() == []
