@@ -74,13 +74,23 @@ def _stop_group(pid: int) -> None:
         return
     deadline = time.monotonic() + ENGINE_STOP_SECONDS
     while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
+        if _gone(pid):
             return
         time.sleep(0.05)  # waiting for another process to exit: nothing to be notified by
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
+
+
+def _gone(pid: int) -> bool:
+    """True once the engine's process group is empty; reaps the engine if it is our child
+    (a zombie still counts as a member of its group)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def cli_demo(args) -> int:
@@ -120,6 +130,9 @@ def cli_demo(args) -> int:
             fixer.daemon = True
             fixer.start()
         app.notify(_story(denied, throttled), title="The demo", timeout=15)
+        # A closed terminal (SIGHUP) or a kill (SIGTERM) ends the demo like q: cleaned up.
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(sig, lambda *_: app.exit())
         app.run()
         app.store.close()
     finally:
