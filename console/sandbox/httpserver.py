@@ -144,7 +144,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for key, value in response.headers:
             if key.lower() not in HOP_BY_HOP:
                 self.send_header(key, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        length = str(len(response.body))
+        if self.command == "HEAD":  # no body, but the length of the one a GET would get
+            length = response.header("Content-Length", length) or length
+        self.send_header("Content-Length", length)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote
 
 # moto reads this when an IAM backend is created; set it before anything imports moto.
-os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
 from moto.codecommit.models import codecommit_backends  # noqa: E402
 from moto.eks.models import eks_backends  # noqa: E402

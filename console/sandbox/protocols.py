@@ -27,6 +27,7 @@ from console.sandbox.httpserver import HttpRequest, HttpResponse
 
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _QUERY_SCOPE = re.compile(r"^([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request$")
+_SIGV2 = re.compile(r"^AWS ([A-Z0-9]+):")
 _XML_REQUEST_ID = re.compile(rb"<Request(?:I[dD])>([^<]+)</Request(?:I[dD])>")
 _EC2_REQUEST_ID = re.compile(rb"<requestId>([^<]+)</requestId>")
 _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
@@ -177,11 +178,14 @@ def _credential_scope(request: HttpRequest) -> tuple[str | None, str | None, str
     match = _SCOPE.search(request.header("Authorization") or "")
     if match:
         return match.group(1), match.group(2), match.group(3)
-    credential = request.query_params.get("X-Amz-Credential")
-    match = _QUERY_SCOPE.match(credential or "")
+    params = request.query_params
+    match = _QUERY_SCOPE.match(params.get("X-Amz-Credential") or "")
     if match:
         return match.group(1), match.group(2), match.group(3)
-    return None, None, None
+    # Signature version 2 survives only in S3 (presigned URLs, "AWS key:signature" headers).
+    match = _SIGV2.match(request.header("Authorization") or "")
+    key = match.group(1) if match else params.get("AWSAccessKeyId")
+    return (key, None, "s3") if key else (None, None, None)
 
 
 def _form_params(request: HttpRequest) -> dict[str, str]:

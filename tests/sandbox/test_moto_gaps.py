@@ -89,9 +89,11 @@ def test_the_backdoor_gets_the_gap_fills_without_faults_or_trail(sandbox):
     backdoor = sandbox.backdoor_session(account).client("codecommit")
     backdoor.create_repository(repositoryName="decoy", tags={"whodidthis:trainee": "mallory"})
     assert backdoor.list_tags_for_resource(resourceArn=repo_arn(account, "decoy"))["tags"] == {
-        "whodidthis:trainee": "mallory"}
+        "whodidthis:trainee": "mallory"
+    }
     assert sandbox.trail() == []
     sandbox.faults.clear()
     product = trainee_session(account).client("codecommit")
     assert product.list_tags_for_resource(resourceArn=repo_arn(account, "decoy"))["tags"] == {
-        "whodidthis:trainee": "mallory"}
+        "whodidthis:trainee": "mallory"
+    }

@@ -99,6 +99,14 @@ def parse(protocol, response):
     )
 
 
+def test_signature_v2_is_s3():
+    query = "AWSAccessKeyId=ASIAQAAAAAAAAAAAAAAA&Signature=x&Expires=1"
+    call = classify(HttpRequest("GET", "/bkt/key", query, []), CATALOG)
+    assert (call.service, call.access_key_id, call.operation) == ("s3", KEY, "GetObject")
+    header = [("Authorization", f"AWS {KEY}:c2lnbmF0dXJl")]
+    assert classify(HttpRequest("GET", "/", "", header), CATALOG).operation == "ListBuckets"
+
+
 @pytest.mark.parametrize(
     ("service", "protocol", "code", "status"),
     [
