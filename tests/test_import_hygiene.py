@@ -1,0 +1,40 @@
+"""The core never imports the UI: checked by import-linter, and here by importing it."""
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+UI_MODULES = {"console.app", "console.demo", "console.screenshots", "console.screens"}
+
+
+def core_modules() -> list[str]:
+    names = []
+    for path in sorted((ROOT / "console").iterdir()):
+        if path.name.startswith("_") or path.name == "__pycache__":
+            continue
+        name = f"console.{path.stem}"
+        if (path.suffix == ".py" or path.is_dir()) and name not in UI_MODULES:
+            names.append(name)
+    return names
+
+
+def test_every_core_module_is_in_the_import_contract():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    listed = set(config["tool"]["importlinter"]["contracts"][0]["source_modules"])
+    assert [m for m in core_modules() if m not in listed] == []
+
+
+def test_importing_the_whole_core_loads_no_textual():
+    code = ("import importlib, sys\n"
+            f"for name in {core_modules()!r}:\n"
+            "    importlib.import_module(name)\n"
+            "import console.steps, console.sandbox\n"
+            "console.steps.registry()\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'widgets')"
+            " or m.startswith('console.app')]\n"
+            "assert not bad, bad\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
