@@ -168,3 +168,13 @@ async def test_teardown_deletes_more_versions_than_one_page_holds(world):
     await STEP.teardown(world.ctx(params))
     assert world.operations().count("DeleteObjects") == 2
     assert not _exists(world, params["name"])
+
+
+async def test_teardown_deletes_an_untagged_bucket_only_when_the_ledger_says_ours(world):
+    params = _spec(world)
+    world.backdoor.client("s3").create_bucket(Bucket=params["name"],
+                                              CreateBucketConfiguration=LOCATION)
+    [kept] = await STEP.teardown(world.ctx(params))
+    assert not kept.ours and _exists(world, params["name"])
+    [done] = await STEP.teardown(world.ctx(params, extra={"created_by_us": True}))
+    assert done.ours and not done.exists and not _exists(world, params["name"])
