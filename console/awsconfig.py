@@ -34,7 +34,9 @@ def retry_settings(profile_config: dict | None = None, *, mode: str | None = Non
         max_attempts = int(attempts) if attempts else DEFAULT_MAX_ATTEMPTS
     except ValueError:
         max_attempts = DEFAULT_MAX_ATTEMPTS
-    return {"mode": chosen_mode, "max_attempts": max_attempts}
+    # ``total_max_attempts`` counts the first attempt, as AWS_MAX_ATTEMPTS does; botocore's
+    # ``max_attempts`` key would count retries only.
+    return {"mode": chosen_mode, "total_max_attempts": max_attempts}
 
 
 def client_config(profile_config: dict | None = None, *, mode: str | None = None, **extra) -> Config:

@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="TRAINEE=STATE",
-        help="a story 'before' state: root-trust, no-role or other-account",
+        help="a trainee's state from the story: root-trust, no-role, other-account, "
+        "no-source-identity, wildcard (or trusted, the fixed state)",
     )
 
     p = sub.add_parser("demo", help="sandbox + a sample course + the console, in one command")
