@@ -1,0 +1,115 @@
+"""Throughput: the sample course on a sandbox with 50 ms latency per call.
+
+Contenders, alternating, each on a fresh sandbox: ``whodidthis apply`` at concurrency 10 and
+32; bare aiobotocore making the same calls at the same concurrency (the floor the library
+allows); a sequential boto3 script (how the story's Jenkins job worked). The ideal is
+calls x latency / concurrency. Goals: at concurrency 32 with 200 trainees, at least 20x faster
+than sequential and within 1.25x of the floor.
+
+The sequential baseline is perfectly linear in trainees, so for 200 trainees it runs the first
+``SEQUENTIAL_SAMPLE`` and is scaled up; the line says so.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import VENV_BIN, machine, sandbox, save
+
+LATENCY_MS = 50
+SEQUENTIAL_SAMPLE = 25
+HERE = Path(__file__).resolve().parent
+
+
+def course_with(env: dict, concurrency: int) -> Path:
+    course = Path(env["WHODIDTHIS_COURSE"])
+    variant = course.parent / f"course-c{concurrency}.toml"
+    variant.write_text(course.read_text().replace("concurrency = 10",
+                                                  f"concurrency = {concurrency}"))
+    return variant
+
+
+def trail_calls(env: dict) -> int:
+    trail = Path(env["WHODIDTHIS_COURSE"]).parent / "trail.jsonl"
+    return sum(1 for line in trail.read_text().splitlines()
+               if json.loads(line)["account"] != "100000000000"
+               or json.loads(line)["operation"] == "AssumeRole")
+
+
+def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, int]:
+    """One contender on a fresh sandbox: (seconds, calls, trainees run)."""
+    with tempfile.TemporaryDirectory() as tmp, sandbox(
+            trainees=trainees, latency_ms=LATENCY_MS, extra=["--dir", tmp]) as env:
+        course = course_with(env, concurrency)
+        ran = trainees
+        if kind == "whodidthis":
+            argv = [str(VENV_BIN / "whodidthis"), "apply", str(course), "--state-dir",
+                    f"{tmp}/state"]
+        else:
+            argv = [sys.executable, str(HERE / "baselines.py"), kind, str(concurrency),
+                    str(course)]
+            if kind == "sequential" and trainees > SEQUENTIAL_SAMPLE * 2:
+                argv.append(str(SEQUENTIAL_SAMPLE))
+                ran = SEQUENTIAL_SAMPLE
+        started = time.perf_counter()
+        done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"{kind} failed ({done.returncode}): {done.stderr[-2000:]}")
+        return seconds, trail_calls(env), ran
+
+
+def measure(trainees: int, rounds: int) -> dict:
+    contenders = [("whodidthis", 10), ("whodidthis", 32), ("floor", 10), ("floor", 32)]
+    times: dict[str, list[float]] = {}
+    calls: dict[str, int] = {}
+    for _ in range(rounds):
+        for kind, conc in contenders:
+            seconds, n, _ = run_once(kind, trainees, conc)
+            times.setdefault(f"{kind} c{conc}", []).append(seconds)
+            calls[f"{kind} c{conc}"] = n
+    seconds, n, ran = run_once("sequential", trainees, 1)
+    scale = trainees / ran
+    times["sequential boto3"] = [seconds * scale]
+    calls["sequential boto3"] = int(n * scale)
+    return {"times": times, "calls": calls, "sequential_scaled_from": ran}
+
+
+def report(trainees: int, result: dict) -> dict:
+    times, calls = result["times"], result["calls"]
+    med = {name: statistics.median(values) for name, values in times.items()}
+    print(f"\n## Throughput: {trainees} trainees, {LATENCY_MS} ms per call "
+          f"(median of {len(times['whodidthis c10'])} runs)")
+    for name, seconds in med.items():
+        conc = 32 if "c32" in name else 10 if "c10" in name else 1
+        ideal = calls[name] * LATENCY_MS / 1000 / conc
+        note = (f" (scaled from {result['sequential_scaled_from']} trainees)"
+                if name == "sequential boto3" and result["sequential_scaled_from"] != trainees
+                else "")
+        print(f"{name:<18} {seconds:8.2f} s  {calls[name]:6d} calls  ideal {ideal:7.2f} s  "
+              f"x{seconds / ideal:4.2f} of ideal{note}")
+    for conc in (10, 32):
+        ours, floor = med[f"whodidthis c{conc}"], med[f"floor c{conc}"]
+        print(f"ratio c{conc}: sequential/whodidthis = {med['sequential boto3'] / ours:6.1f}x  "
+              f"whodidthis/floor = {ours / floor:4.2f}x")
+    return med
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    print(f"machine: {machine()}")
+    results = {}
+    for trainees in (50, 200):
+        results[trainees] = report(trainees, measure(trainees, rounds))
+    save("throughput", {str(k): v for k, v in results.items()})
+
+
+if __name__ == "__main__":
+    main()
