@@ -34,11 +34,22 @@ class CommandQueue:
     def enqueue(
         self, kind: CommandKind, trainees: Iterable[str] = (), operator: str | None = None
     ) -> int:
-        """Queue a command for the engine; returns its id."""
+        """Queue a command for the engine; returns its id.
+
+        An identical command (same kind, same trainees) that is queued or running absorbs this
+        one, and its id is returned: two consoles pressing retry on one trainee at the same
+        moment get one retry. The check and the insert share one write transaction.
+        """
         kind = CommandKind(kind)
         names = list(trainees)
         refuse_credentials({"trainees": names, "operator": operator}, "commands")
         with self._db.write() as conn:
+            for row in conn.execute(
+                "SELECT id, trainees FROM commands WHERE done_at IS NULL AND kind = ?",
+                (kind.value,),
+            ):
+                if sorted(json.loads(row["trainees"])) == sorted(names):
+                    return int(row["id"])
             cursor = conn.execute(
                 "INSERT INTO commands (kind, trainees, operator, created_at) VALUES (?, ?, ?, ?)",
                 (kind.value, json.dumps(names), operator, self._clock()),

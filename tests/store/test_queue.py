@@ -94,3 +94,14 @@ def test_reclaim_after_the_engine_process_is_killed(store: Store, workers):
     engine.wait()
     assert store.reclaim_abandoned(store.engine_alive) == 1
     assert store.claim_next("engine-new").id == command
+
+
+def test_an_identical_unfinished_command_absorbs_a_new_one(store):
+    first = store.enqueue(CommandKind.RETRY, ["bob"], "alice")
+    assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") == first
+    assert store.enqueue(CommandKind.RETRY, ["bob", "dave"], "carol") != first
+    claimed = store.claim_next("engine-1")
+    assert claimed.id == first
+    assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") == first  # still running
+    store.complete(first, "1 READY")
+    assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") != first  # a new request
