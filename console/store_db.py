@@ -216,6 +216,13 @@ def operational_message(path: Path, doing: str, detail: str) -> str:
             f"half-written. Free space on the disk holding {path.parent}, then run the command "
             "again: the run resumes where it stopped"
         )
+    if "disk i/o error" in lowered:
+        return (
+            f"cannot {doing} the state store {path}: the system refused the write ({detail}): "
+            f"the disk holding {path.parent} may be full, or a file size limit reached. Nothing "
+            "was half-written; free space (or lift the limit), then run the command again: the "
+            "run resumes where it stopped"
+        )
     if "locked" in lowered or "busy" in lowered:
         return (
             f"the state store {path} stayed locked by another process for more than "
