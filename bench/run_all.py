@@ -1,0 +1,84 @@
+"""``make bench``: every benchmark in turn, then the README's Performance section rewritten
+from the numbers of this run (and the machine it ran on)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import ROOT, machine
+
+SCRIPTS = ["whoami_bench.py", "throughput_bench.py", "preflight_bench.py", "scale_bench.py",
+           "console_bench.py", "store_bench.py"]
+
+
+def run_scripts() -> None:
+    here = Path(__file__).parent
+    for script in SCRIPTS:
+        if not (here / script).exists():
+            print(f"(skipping {script}: not present)")
+            continue
+        started = time.perf_counter()
+        print(f"\n==> {script}", flush=True)
+        done = subprocess.run([sys.executable, str(here / script)], cwd=here)
+        print(f"<== {script}: exit {done.returncode} in {time.perf_counter() - started:.0f} s")
+
+
+def load(name: str) -> dict | None:
+    path = ROOT / ".bench" / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def section() -> str:
+    lines = ["## Performance", "",
+             f"From `make bench` on {time.strftime('%Y-%m-%d')}: {machine()}. Every contender "
+             "runs in the same process tree against the same sandbox, alternating; times are "
+             "medians. Sandbox latency is added per call by the gateway.", ""]
+    if who := load("whoami"):
+        base = who["aws sts get-caller-identity"]
+        lines += ["| identity check | median | vs AWS CLI |", "|---|---|---|"]
+        lines += [f"| {name} | {value * 1000:.0f} ms | {value / base:.2f}x |"
+                  for name, value in who.items()]
+        lines.append("")
+    if tp := load("throughput"):
+        lines += ["| throughput (50 ms/call) | 50 trainees | 200 trainees |", "|---|---|---|"]
+        for name in tp["50"]:
+            lines.append(f"| {name} | {tp['50'][name]:.1f} s | {tp['200'][name]:.1f} s |")
+        ours, seq, floor = (tp["200"]["whodidthis c32"], tp["200"]["sequential boto3"],
+                            tp["200"]["floor c32"])
+        lines += ["", f"At concurrency 32 with 200 trainees: {seq / ours:.1f}x faster than "
+                  f"sequential (goal 20x), {ours / floor:.2f}x the bare aiobotocore floor "
+                  "(goal at most 1.25x).", ""]
+    if pf := load("preflight"):
+        lines += ["| preflight, 500 trainees, 50 ms/call | wall | ideal |", "|---|---|---|"]
+        lines += [f"| concurrency {k[1:]} | {v['wall']:.1f} s | {v['ideal']:.1f} s |"
+                  for k, v in pf.items()]
+        lines.append("")
+    if sc := load("scale"):
+        e, c = sc["engine"], sc.get("console", {})
+        lines += [f"Scale, 2,000 trainees, zero latency: engine {e['cpu_ms_per_call']:.2f} ms "
+                  f"CPU per AWS call, peak {e['rss_mb']:.0f} MB (goal < 300 MB); console peak "
+                  f"{c.get('rss_mb', float('nan')):.0f} MB (goal < 250 MB).", ""]
+    if cb := load("console"):
+        lines += ["Console during a 1,000-trainee run: " + ", ".join(
+            f"{k} {v}" for k, v in cb.items()) + ".", ""]
+    lines += ["Reproduce: `make bench` (about 10 minutes on 2 cores); each script under "
+              "`bench/` also runs alone and prints its own lines and ratios."]
+    return "\n".join(lines) + "\n"
+
+
+def update_readme() -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    head = text.split("## Performance", 1)[0]
+    readme.write_text(head + section())
+    print("\nREADME.md: Performance section rewritten")
+
+
+if __name__ == "__main__":
+    if "--readme-only" not in sys.argv:
+        run_scripts()
+    update_readme()
