@@ -111,6 +111,16 @@ def role_of(arn: str | None) -> str | None:
     return None
 
 
+def role_arn_of(arn: str | None) -> str | None:
+    """``arn:aws:sts::A:assumed-role/AdminEnvRole/i-0`` -> ``arn:aws:iam::A:role/AdminEnvRole``:
+    the ARN a trust policy names (other ARNs are returned unchanged)."""
+    if not arn or ":assumed-role/" not in arn:
+        return arn
+    prefix, rest = arn.split(":assumed-role/", 1)
+    partition, account = prefix.split(":")[1], prefix.split(":")[4]
+    return f"arn:{partition}:iam::{account}:role/{rest.split('/', 1)[0]}"
+
+
 def key_type_of(access_key_id: str | None) -> str | None:
     """``AKIA`` keys are long-term, ``ASIA`` keys temporary (AWS's key id prefixes)."""
     if not access_key_id:

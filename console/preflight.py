@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from console.errors import EXIT_FAILED, EXIT_OK
+from console.identity import role_arn_of
 from console.ledger import LedgerContext, current
 from console.trustlint import ERROR, Finding, lint_trust_policy
 
@@ -41,14 +42,6 @@ class PreflightRow:
                 "principal_arn": self.principal_arn, "error": self.error,
                 "error_code": self.error_code, "diagnosis": self.diagnosis, "ok": self.ok,
                 "findings": [f.to_json() for f in self.findings]}
-
-
-def host_role_arn(host_arn: str | None, account: str | None) -> str | None:
-    """``arn:aws:sts::A:assumed-role/AdminEnvRole/i-0`` -> ``arn:aws:iam::A:role/AdminEnvRole``."""
-    if not host_arn or ":assumed-role/" not in host_arn:
-        return host_arn
-    role = host_arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
-    return f"arn:aws:iam::{account}:role/{role}"
 
 
 async def preflight(course, host, operator: str, names: list[str] | None = None,
@@ -107,7 +100,7 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
         document = json.loads(unquote(document))
     row.findings = lint_trust_policy(
         document, admin_account=host.account,
-        host_role_arn=host_role_arn(host.arn, host.account),
+        host_role_arn=role_arn_of(host.arn),
         source_identity=course.source_identity)
     return row
 

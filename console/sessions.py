@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from console.awsconfig import aio_client_config
 from console.errors import WhodidthisError
+from console.identity import role_arn_of
 from console.ledger import Recorder, install_ledger_hooks, update_context
 from console.logsafety import quiet_sdk_loggers
 
@@ -58,7 +59,7 @@ class AssumeRoleDenied(WhodidthisError):
                  source_identity: bool):
         self.role_arn, self.host_arn, self.code, self.aws_message = role_arn, host_arn, code, message
         causes = [
-            f"the trust policy of {role_arn} does not trust {host_arn or 'the host role'}",
+            f"the trust policy of {role_arn} does not trust {role_arn_of(host_arn) or 'the host role'}",
             "the role does not exist in that account",
             "the host's own policy does not allow sts:AssumeRole on it",
         ]

@@ -40,3 +40,12 @@ def test_source_identity_never_starts_with_aws_prefix():
 def test_tag_values_are_cleaned_and_bounded():
     assert tag_value("a" * 300) == "a" * 256
     assert tag_value("alice;rm") == "alice-rm"
+
+
+def test_the_role_arn_a_trust_policy_names():
+    from console.identity import role_arn_of
+
+    assert role_arn_of("arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0a1b") == (
+        "arn:aws:iam::100000000000:role/AdminEnvRole")
+    assert role_arn_of("arn:aws:iam::1:user/x") == "arn:aws:iam::1:user/x"
+    assert role_arn_of(None) is None

@@ -63,6 +63,7 @@ async def test_denied_assume_is_reported_at_once_and_not_retried(sandbox):
     assert err.code == "AccessDenied" and err.role_arn == f"arn:aws:iam::{account}:role/ManageEnvRole"
     assert "is not authorized to perform: sts:AssumeRole" in str(err)
     assert "trust policy" in str(err) and "sts:SetSourceIdentity" in str(err)
+    assert f"does not trust arn:aws:iam::{ADMIN}:role/AdminEnvRole" in str(err)
     assert len(trail_for(sandbox, "AssumeRole", ADMIN)) == 1  # no retry of AccessDenied
 
 
