@@ -1,0 +1,101 @@
+"""Drills on the console: killed mid-run (SIGKILL, and SIGHUP as a dropped SSM session does),
+and two consoles retrying the same trainee at the same moment."""
+
+import os
+import signal
+import sys
+
+import pytest
+
+from console.model import CommandKind, TraineeState
+from console.store import Store
+from tests.engine.test_crash import wait_for
+from tests.ui.test_tmux import Terminal, row, wait_for_engine_to_finish
+
+COURSE = "dojo-2026-12"
+
+
+@pytest.fixture
+def terminals(tmp_path):
+    made = []
+    yield lambda: made.append(Terminal(tmp_path)) or made[-1]
+    for term in made:
+        term.stop()
+
+
+def console_argv(sandbox, state_dir):
+    return [sys.executable, "-m", "console", "run", str(sandbox.course_path),
+            "--state-dir", str(state_dir), "--operator", "kenji"]
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGHUP"])
+def test_the_engine_finishes_when_the_console_dies(sandbox, terminals, tmp_path, how):
+    sandbox.faults.set_latency(150)
+    state_dir = tmp_path / "state"
+    env = {**sandbox.clean_env(), "TERM": "xterm-256color", "HOME": str(tmp_path)}
+    console = terminals()
+    console.start(console_argv(sandbox, state_dir), env)
+    console.wait_for(lambda s: "AdminEnvRole" in s and "alice" in s, "the console")
+    console.keys("a")
+    console.wait_for(lambda s: "Apply course" in s, "the apply question")
+    console.keys("y")
+    store = Store.open(state_dir, COURSE, readonly=True)
+    wait_for(lambda: any(t.state == TraineeState.RUNNING for t in store.trainees()),
+             what="the run to start")
+    pid = int(console.tmux("display-message", "-p", "#{pane_pid}").strip())
+    if how == "SIGKILL":
+        os.kill(pid, signal.SIGKILL)
+    else:
+        console.stop()  # tmux hangs up on the pane: SIGHUP, as a dropped SSM session
+    wait_for(lambda: not _alive(pid), what="the console to die")
+    assert store.engine_holder() is not None  # the engine outlived it
+    sandbox.faults.set_latency(0)
+    wait_for_engine_to_finish(state_dir)
+    assert {t.state for t in store.trainees()} == {TraineeState.READY}
+
+    again = terminals()  # a new console shows the final state
+    again.start(console_argv(sandbox, state_dir), env)
+    screen = again.wait_for(lambda s: "12 READY" in s, "the final state")
+    assert all("READY" in row(screen, name) for name in ("alice", "bob", "carol"))
+    again.keys("q")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is dead for our purpose
+        return stat.read().split()[2] != "Z"
+
+
+def test_two_consoles_retrying_one_trainee_run_one_retry(sandbox_factory, terminals, tmp_path):
+    sandbox = sandbox_factory(trainees=4, before={"dave": "no-role"})
+    state_dir = tmp_path / "state"
+    from tests.engine.helpers import cli
+
+    assert cli(sandbox, state_dir, "apply").returncode == 1
+    sandbox.apply_before_state("dave", "trusted")
+    sandbox.faults.set_latency(100)  # the retry takes long enough for both key presses
+    env = {**sandbox.clean_env(), "TERM": "xterm-256color", "HOME": str(tmp_path)}
+    consoles = [terminals(), terminals()]
+    for console in consoles:
+        console.start(console_argv(sandbox, state_dir), env)
+        console.wait_for(lambda s: "FAILED" in row(s, "dave"), "dave FAILED")
+        console.keys("f")  # failures only: dave alone, under the cursor
+        console.wait_for(lambda s: "READY" not in row(s, "alice"), "the failures filter")
+    for console in consoles:
+        console.keys("r")
+    for console in consoles:
+        console.wait_for(lambda s: "retry queued" in s, "the retry being queued")
+    store = Store.open(state_dir, COURSE, readonly=True)
+    wait_for(lambda: [c for c in store.commands() if c.kind == CommandKind.RETRY and c.done_at],
+             what="the retry to finish")
+    wait_for_engine_to_finish(state_dir)
+    assert store.trainee("dave").state == TraineeState.READY
+    assert len([c for c in store.commands() if c.kind == CommandKind.RETRY]) == 1
+    retries = [run for run in store.runs() if run["kind"] == "retry"]
+    assert len(retries) == 1
+    assumes = [r for r in store.ledger(trainee="dave") if r.operation == "AssumeRole"
+               and r.outcome.value == "ok"]
+    assert len(assumes) == 1  # one retry assumed once; the failed apply's assume was denied
