@@ -68,7 +68,7 @@ class OverviewScreen(Screen):
             (len(t.name) for t in self.app.course.trainees), default=6)
         self.set_interval(1.0, self.tick, name="elapsed")
         self._run_text = "no engine running"
-        self.table.focus()
+        self.set_focus(self.table)
 
     @property
     def table(self) -> TraineeTable:
@@ -189,13 +189,14 @@ class OverviewScreen(Screen):
     def action_filter(self) -> None:
         line = self.query_one("#filter-line", Input)
         line.display = True
-        line.focus()
+        # At once, not with focus()'s call_later: the words typed right after / are for it.
+        self.set_focus(line)
 
     def action_unfilter(self) -> None:
         line = self.query_one("#filter-line", Input)
         if line.has_focus:
             line.display = bool(line.value)
-            self.table.focus()
+            self.set_focus(self.table)
         elif line.value:
             line.value = ""  # Input.Changed clears the table's filter
             line.display = False
@@ -208,4 +209,4 @@ class OverviewScreen(Screen):
     @on(Input.Submitted, "#filter-line")
     def _filter_kept(self, event: Input.Submitted) -> None:
         event.input.display = bool(event.value)
-        self.table.focus()
+        self.set_focus(self.table)

@@ -67,11 +67,13 @@ class TeardownScreen(ModalScreen[bool]):
             yield RichLog(id="plan", wrap=False, markup=False, auto_scroll=False)
             # No blinking cursor: over Session Manager every blink is a redraw sent.
             name = Input(placeholder=f"type {course.name} and enter to tear down; escape cancels",
-                         id="confirm-name", disabled=True)
+                         id="confirm-name")
             name.cursor_blink = False
             yield name
 
     def on_mount(self) -> None:
+        # The field has the keys from the start, so nothing typed reaches the App's bindings.
+        self.set_focus(self.query_one("#confirm-name", Input))
         self.load_plan()
 
     @work(group="plan", exclusive=True, exit_on_error=False, description="teardown plan")
@@ -88,9 +90,6 @@ class TeardownScreen(ModalScreen[bool]):
 
     def _ready(self, status: Text) -> None:
         self.query_one("#plan-status", Static).update(status)
-        name = self.query_one("#confirm-name", Input)
-        name.disabled = False
-        name.focus()
         self.ready = True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -101,6 +100,11 @@ class TeardownScreen(ModalScreen[bool]):
 
     @on(Input.Submitted, "#confirm-name")
     def _confirmed(self, event: Input.Submitted) -> None:
+        if not self.ready:
+            self.query_one("#plan-status", Static).update(
+                Text("The plan is still being computed: read it first, then press enter.",
+                     style="bold yellow"))
+            return
         if event.value.strip() == self.app.course.name:
             self.dismiss(True)
             return
