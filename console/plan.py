@@ -45,22 +45,17 @@ class TraineePlan:
 async def teardown_plan(course: Course, store, host: HostIdentity, operator: str,
                         names: list[str] | None = None) -> list[TraineePlan]:
     """The plan for ``names`` (default: every trainee), computed concurrently."""
-    from aiobotocore.session import AioSession
-
     from console.logsafety import quiet_sdk_loggers
     from console.pipeline import TraineePipeline, failure_of
     from console.runner import StoreRecorder
-    from console.sessions import SessionBroker
+    from console.sessions import broker_for
     from console.steps import registry
 
     quiet_sdk_loggers()
     kinds, recorder = registry(), StoreRecorder(store)
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
-    async with SessionBroker(AioSession(), region=course.region, role_name=course.role_name,
-                             course=course.name, operator=operator,
-                             source_identity=course.source_identity, host_arn=host.arn,
-                             recorder=recorder) as broker:
+    async with broker_for(course, host_arn=host.arn, operator=operator, recorder=recorder) as broker:
 
         async def one(trainee) -> TraineePlan:
             plan = TraineePlan(trainee.name, trainee.account)

@@ -47,20 +47,15 @@ class PreflightRow:
 async def preflight(course, host, operator: str, names: list[str] | None = None,
                     recorder=None) -> list[PreflightRow]:
     """Preflight ``names`` (default: every trainee) at the course's concurrency."""
-    from aiobotocore.session import AioSession
-
     from console.ledger import NullRecorder
     from console.logsafety import quiet_sdk_loggers
-    from console.sessions import SessionBroker
+    from console.sessions import broker_for
 
     quiet_sdk_loggers()
     recorder = recorder or NullRecorder()
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
-    async with SessionBroker(AioSession(), region=course.region, role_name=course.role_name,
-                             course=course.name, operator=operator,
-                             source_identity=course.source_identity, host_arn=host.arn,
-                             recorder=recorder) as broker:
+    async with broker_for(course, host_arn=host.arn, operator=operator, recorder=recorder) as broker:
 
         async def one(trainee) -> PreflightRow:
             async with slots:

@@ -66,18 +66,13 @@ async def run_engine(course: Course, store: Store, *, operator: str, host: HostI
     ``companion``, when given, is a coroutine run beside the engine (the foreground CLI's
     event printer); it is awaited after the engine goes idle.
     """
-    from aiobotocore.session import AioSession
-
     from console.engine import Engine
-    from console.sessions import SessionBroker
+    from console.sessions import broker_for
     from console.steps import registry
 
     quiet_sdk_loggers()
     recorder = StoreRecorder(store)
-    async with SessionBroker(AioSession(), region=course.region, role_name=course.role_name,
-                             course=course.name, operator=operator,
-                             source_identity=course.source_identity, host_arn=host.arn,
-                             recorder=recorder) as broker:
+    async with broker_for(course, host_arn=host.arn, operator=operator, recorder=recorder) as broker:
         engine = Engine(course, store, broker=broker, kinds=registry(), recorder=recorder,
                         engine_id=engine_id, operator=operator)
         if companion is None:

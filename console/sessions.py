@@ -248,3 +248,13 @@ class SessionBroker:
                 "course file."
             )
         return answer["Arn"]
+
+
+def broker_for(course, *, host_arn: str | None, operator: str, recorder: Recorder) -> SessionBroker:
+    """A broker for ``course``, acting from the host's default-chain session."""
+    from aiobotocore.session import AioSession
+
+    return SessionBroker(AioSession(), region=course.region, role_name=course.role_name,
+                         course=course.name, operator=operator,
+                         source_identity=course.source_identity, host_arn=host_arn,
+                         recorder=recorder)
