@@ -49,7 +49,7 @@ async def test_the_engine_started_by_the_console_leaves_its_store_intact(console
         # The engine refuses to act without a host identity (exit 3) and closes the store.
         _, status = await asyncio.to_thread(os.waitpid, started[0], 0)
         assert os.waitstatus_to_exitcode(status) == 3
-        await pilot.press("r")
+        await pilot.press("down", "r")  # bob: alice's retry is still queued, and would absorb
         await settle(pilot)
     log = (scene.state_dir / "dojo-2026-12" / "engine.log").read_text()
     assert "engine starting for dojo-2026-12" in log

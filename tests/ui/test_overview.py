@@ -49,13 +49,17 @@ async def test_first_frame_shows_every_trainee_and_the_host(console):
 
 async def test_apply_asks_then_queues_and_starts_the_engine(console, launcher):
     app = console()
+    # The scene's own apply is finished, so that the new one is not absorbed by it.
+    app.store.complete(app.store.claim_next("an-engine-long-gone").id, "ok")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         assert isinstance(app.screen, OverviewScreen)
         assert not [c for c in app.store.commands() if c.kind == CommandKind.APPLY and c.id > 1]
-        await pilot.press("a", "y")
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
         await settle(pilot)
         applies = [c for c in app.store.commands() if c.kind == CommandKind.APPLY]
         assert applies[-1].operator == "kenji" and applies[-1].trainees == ()
