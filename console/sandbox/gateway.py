@@ -20,6 +20,7 @@ import time
 from datetime import UTC, datetime
 
 import urllib3
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from console.sandbox import assume_role, moto_state
 from console.sandbox.faults import FaultPlan
@@ -77,6 +78,7 @@ class Gateway:
 
     def __init__(self, moto_url: str, trail: Trail, faults: FaultPlan):
         self.moto_url = moto_url.rstrip("/")
+        self.moto_app = None  # moto's WSGI application, when it runs in this process
         self.trail = trail
         self.faults = faults
         self.catalog = ServiceCatalog()
@@ -221,6 +223,8 @@ class Gateway:
             if key.lower() not in HOP_BY_HOP and key.lower() not in private
         }
         headers[moto_state.ACCOUNT_HEADER] = account
+        if self.moto_app is not None:
+            return self._dispatch(request, headers)
         url = self.moto_url + request.path + (f"?{request.query}" if request.query else "")
         upstream = self._pool.urlopen(
             request.method,
@@ -233,6 +237,26 @@ class Gateway:
             decode_content=False,
         )
         return HttpResponse(upstream.status, list(upstream.headers.items()), upstream.data)
+
+    def _dispatch(self, request: HttpRequest, headers: dict[str, str]) -> HttpResponse:
+        """Hand the request to moto's WSGI application in this process: the same application
+        its server runs, without a second HTTP hop (a TCP connection and a thread per request,
+        since moto's werkzeug server does not keep connections alive)."""
+        host = self.moto_url.split("://", 1)[1]
+        builder = EnvironBuilder(
+            method=request.method, path=request.path, query_string=request.query or "",
+            headers={**headers, "Host": host}, data=request.body or b"",
+            base_url=self.moto_url,
+        )
+        app_iter, status, out_headers = run_wsgi_app(self.moto_app, builder.get_environ(),
+                                                     buffered=True)
+        try:
+            body = b"".join(app_iter)
+        finally:
+            if hasattr(app_iter, "close"):
+                app_iter.close()
+        code = int(status.split(" ", 1)[0])
+        return HttpResponse(code, list(out_headers.items()), body)
 
     # -- the control endpoint --------------------------------------------------------------------
 

@@ -179,6 +179,7 @@ class Sandbox:
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
         self._gateway = Gateway(self.moto_url, self._trail, self.faults)
+        self._gateway.moto_app = self._moto._server.app
         self._imds = InstanceMetadata(
             self._issue_host_session,
             self.instance_id,
