@@ -15,26 +15,32 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import getpass
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from console.course import Course, load_course
-from console.identity import HostIdentity
 from console.model import CommandKind, LedgerRecord
 from console.store import Store
 from console.watch import Changes, StoreWatch
 
-IdentityProvider = Callable[[], HostIdentity]
+if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
+    from console.identity import HostIdentity
+
+IdentityProvider = Callable[[], "HostIdentity"]
 EngineLauncher = Callable[[], "int | None"]
 PlanProvider = Callable[[list[str]], Awaitable[list]]
 PreflightProvider = Callable[[list[str]], Awaitable[list]]
@@ -108,15 +114,20 @@ class WhodidthisApp(App):
         """The console's clock (fixed in the tests and the screenshots)."""
         return self.services.clock()
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The overview is the base screen (not pushed over a blank one, which as a background
+        screen turned every repaint into a full-screen one)."""
         from console.screens.overview import OverviewScreen
 
-        self.push_screen(OverviewScreen())
+        return OverviewScreen()
+
+    def on_mount(self) -> None:
         # The first read happens before the first frame, so the rows are there at once.
         self._deliver(self.watch.poll())
         self.set_interval(self.services.poll_interval, self._poll, name="poll")
         self.set_interval(5.0, self._tick, name="identity-expiry")
-        self.resolve_host()
+        # After the first frame: importing botocore holds the GIL for 0.2 s.
+        self.call_after_refresh(self.resolve_host)
 
     # -- reading the store -------------------------------------------------------------------
 
@@ -324,14 +335,24 @@ def _preflight_provider(course, operator, host) -> PreflightProvider:
     return check
 
 
+def _operator_name(arg: str | None) -> str:
+    """The same rule as ``runner.operator_name`` (``--operator``, else the login user), which
+    cannot be imported here: ``console.runner`` brings botocore, 0.2 s before the first frame."""
+    if arg:
+        return arg
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
 def run_console(args) -> int:
     """``whodidthis [run] COURSE``: open the console; the exit code is 0."""
     from console.course import resolve_course_path
-    from console.runner import operator_name
     from console.store import resolve_state_dir
 
     app = make_app(resolve_course_path(args.course), resolve_state_dir(args.state_dir),
-                   operator_name(args.operator),
+                   _operator_name(args.operator),
                    allow_long_term=getattr(args, "allow_long_term_keys", False))
     app.run()
     app.store.close()

@@ -9,16 +9,19 @@ panel red and says what is wrong: the story's stored keys must be impossible to 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from console.identity import HostIdentity
 from console.model import LedgerRecord, TraineeStatus
 from console.render import clock, short_principal
 from widgets.trainee_look import state_text, time_left_words
+
+if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
+    from console.identity import HostIdentity
 
 LABEL_WIDTH = 12
 
@@ -46,6 +49,8 @@ class IdentityPanel(Static):
         self._now = 0.0
         self._trainee: TraineeStatus | None = None
         self._record: LedgerRecord | None = None
+        self._painted: tuple | None = None
+        self._shape: tuple | None = None
 
     def show_host(self, host: HostIdentity | None, now: float, error: str | None = None) -> None:
         """The host identity as resolved (None while resolving), or why it could not be."""
@@ -65,6 +70,15 @@ class IdentityPanel(Static):
             self._paint()
 
     def _paint(self) -> None:
+        # Every store change asks for a repaint; most change nothing here, and an update of
+        # this auto-height panel costs a layout of the whole screen.
+        host = self._host
+        left = host.seconds_left(dt.datetime.fromtimestamp(self._now, dt.UTC)) if host else None
+        key = (host, self._host_error, self._trainee, self._record,
+               time_left_words(left) if host else None)
+        if key == self._painted:
+            return
+        self._painted = key
         grid = Table.grid(padding=(0, 1), expand=True)
         name = self._trainee.name if self._trainee else ""
         grid.add_column(width=min(max(4, len(name)), LABEL_WIDTH), no_wrap=True,
@@ -75,7 +89,10 @@ class IdentityPanel(Static):
         # Problems wrap in full under the grid: a warning cut short would not be read.
         problems = [Text.assemble((" ⚠ PROBLEM ", "bold reverse red"), " ", (problem, "bold"))
                     for problem in self._problems()]
-        self.update(Group(*problems, grid) if problems else grid)
+        # A layout of the screen only when the panel's height may change.
+        shape = (grid.row_count, tuple(problems))
+        self.update(Group(*problems, grid) if problems else grid, layout=shape != self._shape)
+        self._shape = shape
 
     def _host_lines(self) -> list[tuple[Text, Text]]:
         label = Text("Host", style="bold")

@@ -16,6 +16,9 @@ from console.render import clock, short_principal
 
 OUTCOME_STYLES = {Outcome.OK: "green", Outcome.ERROR: "bold red", Outcome.UNKNOWN: "yellow"}
 KEPT_LINES = 500
+# Rendering a line costs about half a millisecond: a poll that brings hundreds of records (a
+# thousand trainees at full speed) writes only the newest ones, so keys stay immediate.
+LINES_PER_POLL = 12
 
 
 def ledger_text(record: LedgerRecord, trainee_width: int = 10) -> Text:
@@ -49,7 +52,17 @@ class LedgerLog(RichLog):
         self.border_title = "Ledger: who did what"
         self.trainee_width = 10
 
+    def on_resize(self) -> None:
+        # The log follows its end; a panel above growing (a host warning) must not hide it.
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+
     def add_records(self, records: Iterable[LedgerRecord]) -> None:
-        """Append records (oldest first)."""
+        """Append records (oldest first); of many at once, only the newest are written."""
+        records = list(records)
+        skipped = len(records) - LINES_PER_POLL
+        if skipped > 0:
+            self.write(Text(f"… {skipped} more records (whodidthis ledger COURSE shows all)",
+                            style="bright_black italic"))
+            records = records[skipped:]
         for record in records:
             self.write(ledger_text(record, self.trainee_width))

@@ -44,6 +44,8 @@ def run_words(run: dict | None, engine: dict | None, statuses: list[TraineeStatu
 class SummaryBar(Static):
     """One line under the table: counts per state (symbol, count, word), the view, the run."""
 
+    _shown: Text | None = None
+
     DEFAULT_CSS = """
     SummaryBar {
         height: 1;
@@ -69,7 +71,9 @@ class SummaryBar(Static):
             text.append(run_text, style="bright_black")
             if text.cell_len <= self.size.width - 2 or not self.size.width:
                 break
-        self.update(text)
+        if text != self._shown:
+            self._shown = text
+            self.update(text, layout=False)  # always one line: no layout of the screen
 
 
 def _counts_text(counts: Counter, words: bool, gap: str) -> Text:

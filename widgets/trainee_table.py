@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from rich.text import Text
 from textual import events, on
@@ -55,6 +56,9 @@ COLUMNS = (
     ColumnSpec("error", "Error", 24, 4, grows_to=70),
 )
 KEPT = 3
+FIRST_ROWS = 100  # more than a screenful, so the first frame is complete
+MORE_ROWS = 300
+NEXT_ROWS_AFTER = 0.02  # seconds: long enough for the frame with the first rows to be drawn
 
 
 def needs_attention(status: TraineeStatus) -> bool:
@@ -128,6 +132,7 @@ class TraineeTable(DataTable):
         self._cells: dict[str, dict[str, Text]] = {}
         self._visible: list[str] = []
         self._layout: list[tuple[str, int]] = []
+        self._generation = 0
         self.marked: set[str] = set()
         self.filter_text = ""
         self.failures_only = False
@@ -141,6 +146,11 @@ class TraineeTable(DataTable):
         if not self._visible or not 0 <= self.cursor_row < len(self._visible):
             return None
         return self._visible[self.cursor_row]
+
+    @property
+    def rows_pending(self) -> int:
+        """Visible rows not added to the table yet (they follow the first ones in chunks)."""
+        return len(self._visible) - len(self._cells)
 
     @property
     def visible_names(self) -> list[str]:
@@ -176,7 +186,7 @@ class TraineeTable(DataTable):
         """Advance the elapsed column of the trainees being worked on (once a second)."""
         if "elapsed" not in dict(self._layout):
             return
-        for name in self._visible:
+        for name in self._cells:
             if self._statuses[name].state.is_active:
                 self._repaint(name, only=("elapsed",))
 
@@ -217,14 +227,37 @@ class TraineeTable(DataTable):
         else:
             self.clear()
         self._visible = self._ordered_visible()
-        self._cells = {name: self._render_row(self._statuses[name]) for name in self._visible}
-        keys = [key for key, _ in layout]
-        for name in self._visible:
-            cells = self._cells[name]
-            self.add_row(*(cells[key] for key in keys), key=name)
-        if keep in self._visible:
-            self.move_cursor(row=self._visible.index(keep), animate=False)
+        self._cells = {}
+        self._generation += 1
+        self._add_rows(0, FIRST_ROWS, keep, self._generation)
         self.post_message(self.TraineeHighlighted(self.selected_name))
+
+    def _add_rows(self, start: int, count: int, keep: str | None, generation: int) -> None:
+        """Add visible rows ``start`` to ``start + count``, then the rest after the next frame.
+
+        DataTable measures every cell it is given (about 0.2 ms a row), so a thousand rows at
+        once would hold the first frame (and each filter keystroke) for a fifth of a second.
+        """
+        if generation != self._generation:
+            return  # a newer rebuild has replaced these rows
+        keys = [key for key, _ in self._layout]
+        for name in self._visible[start:start + count]:
+            cells = self._cells[name] = self._render_row(self._statuses[name])
+            self.add_row(*(cells[key] for key in keys), key=name)
+        if keep in self._cells and start <= self._visible.index(keep) < start + count:
+            self.move_cursor(row=self._visible.index(keep), animate=False)
+        if start + count < len(self._visible):
+            # A timer, not call_after_refresh: an idle screen may not refresh for a long time.
+            self.set_timer(NEXT_ROWS_AFTER, partial(self._add_rows, start + count, MORE_ROWS,
+                                                    keep, generation))
+
+    def action_scroll_bottom(self) -> None:
+        """To the last trainee, even while the rows are still being added."""
+        added = len(self._cells)
+        if added < len(self._visible):
+            self._generation += 1  # the pending chunks stand down: the rest is added now
+            self._add_rows(added, len(self._visible) - added, None, self._generation)
+        super().action_scroll_bottom()
 
     def _choose_layout(self) -> list[tuple[str, int]]:
         name_width = max((len(name) for name in self._statuses), default=6) + 2

@@ -7,6 +7,7 @@ The preflight assumes the trainee's role and lints its trust policy with read-on
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.table import Table
@@ -19,8 +20,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from console.identity import HostIdentity
 from widgets.trainee_look import time_left_words
+
+if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
+    from console.identity import HostIdentity
 
 SEVERITY_STYLES = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
 

@@ -88,11 +88,20 @@ def console(scene: Scene, launcher: EngineLauncher, providers: Providers):
 
 async def settle(pilot) -> None:
     """Wait until what the console was asked to do is on screen: read the store now, let every
-    worker (host identity, plan, preflight, poll) finish, and let the messages be handled."""
+    worker (host identity, plan, preflight, poll) finish, let the messages be handled, and let
+    a big table finish adding its rows (they follow the first hundred on short timers)."""
+    from widgets.trainee_table import TraineeTable
+
     await pilot.pause()
     await pilot.app.refresh_from_store()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    for table in pilot.app.screen.query(TraineeTable):
+        for _ in range(200):
+            if not table.rows_pending:
+                break
+            await pilot.pause(0.02)  # the table's own timer adds the next chunk
+        assert not table.rows_pending
 
 
 def row_of(table, name: str) -> dict[str, str]:

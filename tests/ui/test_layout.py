@@ -99,3 +99,18 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
         await pilot.press("end")
         assert table.selected_name == "trainee-1000"
     app.store.close()
+
+
+async def test_the_last_row_is_reachable_before_every_row_is_added(tmp_path):
+    from console.app import make_app
+    from console.demo_scene import OPERATOR, scene_host
+
+    big = write_scene(tmp_path / "big", count=1000)
+    app = make_app(big.course_path, big.state_dir, OPERATOR, identity_provider=scene_host,
+                   engine_launcher=lambda: None, clock=big.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(TraineeTable)
+        assert table.rows_pending > 0  # the first frame holds only the first rows
+        await pilot.press("G")
+        assert table.selected_name == "trainee-1000" and table.row_count == 1000
+    app.store.close()
