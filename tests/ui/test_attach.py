@@ -50,3 +50,26 @@ async def test_a_run_written_by_another_process_shows_live(console, scene):
         writer.stdin.close()
         writer.wait(timeout=30)
     assert writer.returncode == 0
+
+
+async def test_the_detail_screen_follows_its_trainee_live(console, scene):
+    from console.model import StepState, TraineeState
+    from console.screens.detail import TraineeDetailScreen
+    from console.store import Store
+
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f", "enter")  # failures only: heidi first
+        await settle(pilot)
+        assert isinstance(app.screen, TraineeDetailScreen) and app.screen.trainee == "heidi"
+        writer = Store.open(scene.state_dir, "dojo-2026-12", clock=scene.clock)
+        writer.set_trainee("heidi", state=TraineeState.RUNNING, error=None, error_code=None,
+                           step_index=0, last_action="iam_user:heidi")
+        writer.set_step("heidi", 0, state=StepState.RUNNING)
+        writer.close()
+        await settle(pilot)
+        head = str(app.screen.query_one("#detail-head").render())
+        assert "RUNNING" in head and "FAILED" not in head
+        assert not app.screen.query_one("#detail-error").display
+        steps = app.screen.query_one("#detail-steps")
+        assert str(steps.get_row("0")[2]) == "▶ RUNNING"
