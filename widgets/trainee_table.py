@@ -133,6 +133,8 @@ class TraineeTable(DataTable):
         self._visible: list[str] = []
         self._layout: list[tuple[str, int]] = []
         self._generation = 0
+        self._row_of: dict[str, int] = {}
+        self._stale: set[str] = set()
         self.marked: set[str] = set()
         self.filter_text = ""
         self.failures_only = False
@@ -178,17 +180,30 @@ class TraineeTable(DataTable):
         if replace or self._order_changed(statuses, before):
             self.rebuild()
             return
-        for status in statuses:
-            if status.name in self._cells:
-                self._repaint(status.name)
+        self._stale.update(status.name for status in statuses if status.name in self._cells)
+        self._flush_stale()
 
     def tick(self) -> None:
         """Advance the elapsed column of the trainees being worked on (once a second)."""
-        if "elapsed" not in dict(self._layout):
+        if "elapsed" in dict(self._layout):
+            self._stale.update(name for name in self._cells
+                               if self._statuses[name].state.is_active)
+        self._flush_stale()
+
+    def _flush_stale(self) -> None:
+        """Repaint the changed rows that are on screen; the others wait until they are.
+
+        Any ``update_cell`` makes DataTable render every visible row again, so a change to a
+        row nobody sees (most of a thousand) would cost a whole table's rendering.
+        """
+        if not self._stale:
             return
-        for name in self._cells:
-            if self._statuses[name].state.is_active:
-                self._repaint(name, only=("elapsed",))
+        top = int(self.scroll_y)
+        bottom = top + self.scrollable_content_region.height + 2
+        for name in [n for n in self._stale if top - 2 <= self._row_of.get(n, -99) < bottom]:
+            self._stale.discard(name)
+            if name in self._cells:
+                self._repaint(name)
 
     def toggle_mark(self, name: str) -> None:
         """Mark or unmark a trainee for ``r`` (retry) and ``t`` (teardown)."""
@@ -227,7 +242,9 @@ class TraineeTable(DataTable):
         else:
             self.clear()
         self._visible = self._ordered_visible()
+        self._row_of = {name: index for index, name in enumerate(self._visible)}
         self._cells = {}
+        self._stale = set()
         self._generation += 1
         self._add_rows(0, FIRST_ROWS, keep, self._generation)
         self.post_message(self.TraineeHighlighted(self.selected_name))
@@ -323,6 +340,7 @@ class TraineeTable(DataTable):
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
+        self.call_after_refresh(self._flush_stale)  # rows the move scrolled into view
         self.post_message(self.TraineeHighlighted(self.selected_name))
 
     @on(DataTable.RowSelected)

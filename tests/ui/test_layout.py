@@ -16,7 +16,7 @@ from console.screens.overview import OverviewScreen
 from console.screens.teardown import TeardownScreen
 from widgets.trainee_table import TraineeTable, choose_columns
 
-from .conftest import settle
+from .conftest import row_of, settle
 
 SWALLOWED = {"ctrl+s", "ctrl+q", "ctrl+o", "ctrl+y"}  # Session Manager clients may eat these
 KEPT = {"name", "state", "step", "principal"}
@@ -87,17 +87,25 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
         rebuilt: list[int] = []
         original = table.rebuild
         table.rebuild = lambda: (rebuilt.append(1), original())[1]
+        painted: list[str] = []
+        update_cell = table.update_cell
+        table.update_cell = lambda row, *a, **k: (painted.append(str(row)),
+                                                  update_cell(row, *a, **k))[1]
         writer = Store.open(big.state_dir, "dojo-2026-12", clock=big.clock)
-        names = [f"trainee-{i:04d}" for i in range(100, 160)]
+        names = [f"trainee-{i:04d}" for i in range(941, 1001)]
         for name in names:
             writer.set_trainee(name, state=TraineeState.ASSUMING, last_action="assume")
         writer.close()
         assert await app.refresh_from_store()
         await pilot.pause()
         assert not rebuilt  # 60 rows changed in place, no rebuild of 1,000
+        assert not painted  # and none repainted while off screen
         assert all(table.status(n).state == TraineeState.ASSUMING for n in names)
         await pilot.press("end")
+        await pilot.pause()
         assert table.selected_name == "trainee-1000"
+        assert row_of(table, "trainee-0990")["state"] == "◌ ASSUMING"  # painted once in view
+        assert set(painted) <= set(names) and "trainee-0990" in painted
     app.store.close()
 
 
