@@ -42,6 +42,7 @@ class ColumnSpec:
     width: int
     priority: int
     grows_to: int = 0  # a column that takes spare width, up to this many cells
+    floor: int = 0  # the narrowest it may be to fit at all (0: its width)
 
 
 # In display order. Priorities 0-3 never give way; the others go from the highest number down.
@@ -53,7 +54,7 @@ COLUMNS = (
     ColumnSpec("action", "Last action", 14, 6, grows_to=30),
     ColumnSpec("principal", "Principal", 24, 3),
     ColumnSpec("elapsed", "Elapsed", 7, 5),
-    ColumnSpec("error", "Error", 24, 4, grows_to=70),
+    ColumnSpec("error", "Error", 24, 4, grows_to=70, floor=16),
 )
 KEPT = 3
 FIRST_ROWS = 100  # more than a screenful, so the first frame is complete
@@ -82,6 +83,8 @@ def choose_columns(width: int, name_width: int, principal_width: int) -> list[tu
         budget = 0
     chosen = {spec.key for spec in COLUMNS if spec.priority <= KEPT}
     for spec in sorted((s for s in COLUMNS if s.priority > KEPT), key=lambda s: s.priority):
+        if natural[spec.key] + CELL_PADDING > budget >= spec.floor + CELL_PADDING > CELL_PADDING:
+            natural[spec.key] = budget - CELL_PADDING  # narrower, rather than not at all
         if natural[spec.key] + CELL_PADDING <= budget:
             chosen.add(spec.key)
             budget -= natural[spec.key] + CELL_PADDING

@@ -35,9 +35,11 @@ def test_name_state_step_and_principal_always_stay(width):
 
 def test_columns_give_way_in_order():
     at_80 = {key for key, _ in choose_columns(80, 9, 32)}
+    at_100 = dict(choose_columns(100, 9, 32))
     at_120 = {key for key, _ in choose_columns(120, 9, 32)}
     at_200 = {key for key, _ in choose_columns(200, 9, 32)}
     assert at_80 == KEPT
+    assert set(at_100) == KEPT | {"error"} and at_100["error"] >= 16  # narrower, not gone
     assert at_120 == KEPT | {"error", "elapsed"}
     assert at_200 == KEPT | {"error", "elapsed", "action", "account"}
 
