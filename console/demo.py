@@ -95,12 +95,10 @@ def _gone(pid: int) -> bool:
 
 def cli_demo(args) -> int:
     """Run the demo until the operator quits; returns 0."""
-    from console.app import make_app
     from console.course import load_course
 
     directory = Path(tempfile.mkdtemp(prefix="whodidthis-demo-"))
     state_dir = directory / "state"
-    operator = operator_name(args.operator)
     pids: set[int] = set()
     saved_env = dict(os.environ)
     sandbox = course = None
@@ -112,19 +110,7 @@ def cli_demo(args) -> int:
         os.environ.clear()
         os.environ.update(sandbox.clean_env(saved_env))
         course = load_course(sandbox.course_path)
-
-        app = make_app(sandbox.course_path, state_dir, operator)
-        start_engine = app.services.engine_launcher
-
-        def launch() -> int | None:
-            pid = start_engine()
-            if pid is not None:
-                pids.add(pid)
-            return pid
-
-        app.services.engine_launcher = launch
-        app.store.enqueue(CommandKind.APPLY, [], operator)
-        launch()
+        app = open_console(sandbox.course_path, state_dir, operator_name(args.operator), pids)
         if denied:
             fixer = threading.Timer(FIX_AFTER_SECONDS, _fix_trust, (sandbox, denied, app))
             fixer.daemon = True
@@ -148,6 +134,26 @@ def cli_demo(args) -> int:
     print("whodidthis demo: stopped the engine and the sandbox; nothing is left running.",
           file=sys.stderr)
     return 0
+
+
+def open_console(course_path: Path, state_dir: Path, operator: str, pids: set[int]):
+    """The console on the demo's course with an apply queued and the engine started; every
+    engine it starts is noted in ``pids`` so that quitting can stop it."""
+    from console.app import make_app
+
+    app = make_app(course_path, state_dir, operator)
+    start_engine = app.services.engine_launcher
+
+    def launch() -> int | None:
+        pid = start_engine()
+        if pid is not None:
+            pids.add(pid)
+        return pid
+
+    app.services.engine_launcher = launch
+    app.store.enqueue(CommandKind.APPLY, [], operator)
+    launch()
+    return app
 
 
 def _fix_trust(sandbox, name: str, app) -> None:
