@@ -364,8 +364,17 @@ def _prepare_writable(course_dir: Path, path: Path) -> bool:
         _make_private_dir(course_dir)
         if not os.access(course_dir, os.W_OK):
             return False
+        if path.exists():
+            # Never open and close an existing database file outside SQLite: closing any
+            # descriptor of it drops every POSIX lock this process holds on it, including
+            # those of a store already open here (an engine could then checkpoint and delete
+            # the WAL under that store). Check writability without opening it.
+            return os.access(path, os.W_OK)
         # Create the file ourselves so it is 0600; SQLite gives -wal and -shm the same mode.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        # O_EXCL: if another process created it meanwhile, leave it alone.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+    except FileExistsError:
+        return os.access(path, os.W_OK)
     except (StateError, OSError):
         return False
     return True
