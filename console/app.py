@@ -16,10 +16,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
-import getpass
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -305,25 +301,16 @@ def _resolve(course: Course, allow_long_term: bool) -> HostIdentity:
 
 def _engine_launcher(course_path, state_dir, operator, allow_long_term,
                      store: Store) -> EngineLauncher:
-    """Start ``whodidthis engine`` as its own process session unless one holds the lock.
-
-    This is ``runner.ensure_engine`` without its ``Store.open``: opening the store file a second
-    time in this process (``os.open``/``os.close`` on it) drops the POSIX locks of the console's
-    own connection, and the engine, exiting, then deletes the WAL under it and its later writes
-    are lost. So the console's open store answers who holds the lock.
-    """
+    """Start the detached engine unless one holds the course's lock (the console's own open
+    store answers who holds it)."""
 
     def launch() -> int | None:
         if store.engine_holder():
             return None
-        argv = [sys.executable, "-m", "console", "engine", str(course_path),
-                "--state-dir", str(state_dir), "--operator", operator]
-        if allow_long_term:
-            argv.append("--allow-long-term-keys")
-        with open(store.course_dir / "engine.log", "ab") as log:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                       start_new_session=True, close_fds=True)
-        return process.pid
+        from console.runner import spawn_detached  # brings botocore: not before the first frame
+
+        return spawn_detached(course_path, state_dir, operator, allow_long_term,
+                              store.course_name)
 
     return launch
 
@@ -348,24 +335,14 @@ def _preflight_provider(course, operator, host) -> PreflightProvider:
     return check
 
 
-def _operator_name(arg: str | None) -> str:
-    """The same rule as ``runner.operator_name`` (``--operator``, else the login user), which
-    cannot be imported here: ``console.runner`` brings botocore, 0.2 s before the first frame."""
-    if arg:
-        return arg
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid{os.getuid()}"
-
-
 def run_console(args) -> int:
     """``whodidthis [run] COURSE``: open the console; the exit code is 0."""
     from console.course import resolve_course_path
+    from console.operator import operator_name
     from console.store import resolve_state_dir
 
     app = make_app(resolve_course_path(args.course), resolve_state_dir(args.state_dir),
-                   _operator_name(args.operator),
+                   operator_name(args.operator),
                    allow_long_term=getattr(args, "allow_long_term_keys", False))
     app.run()
     app.store.close()

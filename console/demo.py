@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from console.model import CommandKind
-from console.runner import operator_name
+from console.operator import operator_name
 from console.store import Store
 
 FIX_AFTER_SECONDS = 20.0

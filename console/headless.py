@@ -17,8 +17,9 @@ from pathlib import Path
 from console.course import Course, load_course, resolve_course_path
 from console.errors import EXIT_FAILED, EXIT_OK, UsageError
 from console.model import CommandKind, TraineeState
+from console.operator import operator_name
 from console.render import event_json, event_text, status_json, status_table
-from console.runner import check_host, ensure_engine, operator_name, serve_locked
+from console.runner import check_host, ensure_engine, serve_locked
 from console.store import Store, resolve_state_dir
 
 FOLLOW_POLL_SECONDS = 0.2

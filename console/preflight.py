@@ -138,7 +138,8 @@ def rows_text(rows: list[PreflightRow], wall: float) -> str:
 def cli_preflight(args) -> int:
     """Entry point of ``whodidthis preflight``."""
     from console.headless import open_course
-    from console.runner import StoreRecorder, check_host, operator_name
+    from console.operator import operator_name
+    from console.runner import StoreRecorder, check_host
 
     opened = open_course(args)
     host = check_host(opened.course, args.allow_long_term_keys)

@@ -8,7 +8,6 @@ a closed terminal or a killed console never stops it.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import logging
 import os
 import subprocess
@@ -20,20 +19,11 @@ from console.errors import IdentityRefused, StateError
 from console.identity import HostIdentity, resolve_host_identity
 from console.logsafety import file_handler, quiet_sdk_loggers
 from console.model import LedgerRecord, Outcome
+from console.operator import operator_name
 from console.store import Store, resolve_state_dir
 
 log = logging.getLogger("whodidthis.engine")
 IDLE_SECONDS_DETACHED = 5.0
-
-
-def operator_name(arg: str | None) -> str:
-    """``--operator``, else the login user (``ssm-user`` over Session Manager)."""
-    if arg:
-        return arg
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid{os.getuid()}"
 
 
 class StoreRecorder:
@@ -113,14 +103,19 @@ def engine_log_path(store: Store) -> Path:
 
 
 def spawn_detached(course_path: Path, state_dir: Path, operator: str,
-                   allow_long_term: bool = False) -> int:
-    """Start ``whodidthis engine`` as its own process session; returns its pid."""
+                   allow_long_term: bool = False, course_name: str | None = None) -> int:
+    """Start ``whodidthis engine`` as its own process session; returns its pid.
+
+    Its own session: a dropped SSM session, a closed terminal or a killed console never
+    reaches it. It logs (redacted) to ``engine.log`` in the course's state directory.
+    """
     argv = [sys.executable, "-m", "console", "engine", str(course_path),
             "--state-dir", str(state_dir), "--operator", operator]
     if allow_long_term:
         argv.append("--allow-long-term-keys")
-    course = load_course(course_path)
-    log_path = engine_log_path(Store.open(state_dir, course.name))
+    course_name = course_name or load_course(course_path).name
+    log_path = Path(state_dir) / course_name / "engine.log"  # the store's course dir
+    log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(log_path, "ab") as out:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                    start_new_session=True, close_fds=True)
@@ -135,7 +130,7 @@ def ensure_engine(course_path: Path, state_dir: Path, operator: str,
     try:
         if store.engine_holder():
             return None
-        return spawn_detached(course_path, state_dir, operator, allow_long_term)
+        return spawn_detached(course_path, state_dir, operator, allow_long_term, course.name)
     finally:
         store.close()
 
