@@ -23,8 +23,13 @@ import pytest
 from console.model import TraineeState
 from console.store import Store
 
-pytestmark = [pytest.mark.tmux,
-              pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
+pytestmark = [pytest.mark.tmux]
+
+
+@pytest.fixture(autouse=True)
+def _tmux_installed():
+    """Fail loudly, never skip: .ci/run installs tmux; a machine without it must say so."""
+    assert shutil.which("tmux"), "tmux is not installed: `apt-get install -y tmux` (.ci/run does)"
 
 DEADLINE = 120.0
 
