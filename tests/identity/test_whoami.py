@@ -116,12 +116,13 @@ def test_wrong_host_role_for_the_course_is_exit_3(sandbox, env, tmp_path):
 
 
 def test_scan_finds_a_planted_jenkins_file_masked(env, tmp_path):
+    key_id = "AKIA" + "ZZZZ1234567ABCDE"  # planted; built here so no key id sits in the tree
     jenkins = tmp_path / "jenkins"
     (jenkins / "jobs").mkdir(parents=True)
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz1234567890"[:40]
     (jenkins / "jobs" / "trainee-keys.txt").write_text(
-        f"# trainee accounts\nalice AKIAZZZZ1234567ABCDE {secret}\n")
-    (jenkins / "blob.bin").write_bytes(b"\0AKIAZZZZ1234567ABCDE " + secret.encode())
+        f"# trainee accounts\nalice {key_id} {secret}\n")
+    (jenkins / "blob.bin").write_bytes(f"\0{key_id} {secret}".encode())
     result = whoami(env, "--scan", str(jenkins), "--json")
     data = json.loads(result.stdout)
     assert result.returncode == 3
@@ -129,7 +130,7 @@ def test_scan_finds_a_planted_jenkins_file_masked(env, tmp_path):
     assert findings == [{"path": str(jenkins / "jobs" / "trainee-keys.txt"), "line": 2,
                          "key_id_masked": "AKIA****BCDE", "kind": "file", "with_secret": True}]
     assert data["scan"]["skipped"] == {"binary": 1}
-    assert secret not in result.stdout and "AKIAZZZZ1234567ABCDE" not in result.stdout
+    assert secret not in result.stdout and key_id not in result.stdout
 
 
 def test_whoami_imports_neither_textual_nor_the_engine(env):

