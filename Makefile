@@ -8,12 +8,17 @@ ifeq ($(UV),)
 UV     := $(VENV)-tools/bin/uv
 endif
 STAMP  := $(VENV)/.synced
+UV_VERSION := 0.13.9
+# Registries may sit behind a TLS-inspecting proxy whose CA is only in the system store:
+# make uv trust the platform's certificates (UV_NATIVE_TLS is the older name).
+export UV_SYSTEM_CERTS := true
+export UV_NATIVE_TLS := true
 
 .PHONY: demo test lint bench sandbox screenshots clean
 
 $(VENV)-tools/bin/uv:
 	$(PYTHON) -m venv $(VENV)-tools
-	$(VENV)-tools/bin/pip install --quiet uv
+	$(VENV)-tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 $(STAMP): uv.lock pyproject.toml | $(UV)
 	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --all-groups
