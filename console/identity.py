@@ -226,16 +226,7 @@ def resolve_host_identity(
     masked = mask_key_id(frozen.access_key)
     expires_at = getattr(creds, "_expiry_time", None)
     profile_config = session.get_scoped_config()
-    problems, notes = verdict(
-        arn=None,
-        method=method,
-        key_type=key_type,
-        key_id_masked=masked,
-        expected_role=None,
-        allow_long_term=allow_long_term,
-        profile_config=profile_config,
-    )
-    arn = account = user_id = None
+    arn = account = user_id = sts_problem = None
     try:
         sts = session.create_client(
             "sts", region_name=region or "us-east-1", config=client_config(profile_config)
@@ -244,22 +235,23 @@ def resolve_host_identity(
         arn, account, user_id = answer["Arn"], answer["Account"], answer["UserId"]
     except ClientError as exc:
         err = exc.response.get("Error", {})
-        problems.append(
+        sts_problem = (
             f"STS rejected the host's credentials ({err.get('Code')}: {err.get('Message')}). "
             "Check that the instance profile is attached and the clock is right."
         )
     except BotoCoreError as exc:
-        problems.append(f"STS could not be reached ({exc}). Check the network and the region.")
-    if expected_role and arn:
-        more, _ = verdict(
-            arn=arn,
-            method=method,
-            key_type=None,
-            key_id_masked=None,
-            expected_role=expected_role,
-            allow_long_term=True,
-        )
-        problems.extend(more)
+        sts_problem = f"STS could not be reached ({exc}). Check the network and the region."
+    problems, notes = verdict(
+        arn=arn,
+        method=method,
+        key_type=key_type,
+        key_id_masked=masked,
+        expected_role=expected_role,
+        allow_long_term=allow_long_term,
+        profile_config=profile_config,
+    )
+    if sts_problem:
+        problems.append(sts_problem)
     return HostIdentity(
         arn=arn,
         account=account,
