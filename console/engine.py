@@ -109,8 +109,6 @@ class Engine:
 
     def _targets(self, command: Command) -> list[str]:
         known = [t.name for t in self.course.trainees]
-        if command.kind == CommandKind.RETRY and command.trainees:
-            return [name for name in known if name in command.trainees]
         if command.trainees:
             return [name for name in known if name in command.trainees]
         return known
