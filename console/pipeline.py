@@ -64,6 +64,7 @@ class TraineePipeline:
         self.broker, self.kinds, self.recorder = broker, kinds, recorder
         self.cancelled = cancelled
         self.session: TraineeSession | None = None
+        self._created: set[str] | None = None  # step labels our ledger shows we created
 
     def _set(self, **fields) -> None:
         self.store.set_trainee(self.trainee.name, **fields)
@@ -124,16 +125,16 @@ class TraineePipeline:
     def _created_by_us(self, step: Step) -> bool:
         """True when the ledger shows our create call for this step, completed or interrupted,
         and no delete after it: an untagged resource left by a crash is then ours to adopt."""
-        label = step_label(step, self.course, self.trainee)
-        created = False
-        for record in self.store.ledger(trainee=self.trainee.name):
-            if record.step != label or record.outcome == Outcome.ERROR:
-                continue
-            if record.operation.startswith("Create"):
-                created = True
-            elif record.operation.startswith("Delete") and record.outcome == Outcome.OK:
-                created = False
-        return created
+        if self._created is None:  # read the trainee's ledger once, not once per step
+            self._created = set()
+            for record in self.store.ledger(trainee=self.trainee.name):
+                if record.step is None or record.outcome == Outcome.ERROR:
+                    continue
+                if record.operation.startswith("Create"):
+                    self._created.add(record.step)
+                elif record.operation.startswith("Delete") and record.outcome == Outcome.OK:
+                    self._created.discard(record.step)
+        return step_label(step, self.course, self.trainee) in self._created
 
     async def _converge(self, client, before: TraineeStatus | None) -> TraineeState:
         recheck_all = before is not None and before.state == TraineeState.READY
