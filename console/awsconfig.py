@@ -45,9 +45,13 @@ def client_config(profile_config: dict | None = None, *, mode: str | None = None
 
 
 def aio_client_config(profile_config: dict | None = None, *, mode: str | None = None, **extra):
-    """An ``AioConfig`` with explicit retries, for aiobotocore clients."""
+    """An ``AioConfig`` with explicit retries, for aiobotocore clients; their connections share
+    one verified TLS context (``console.tls``)."""
     from aiobotocore.config import AioConfig
 
+    from console.tls import SharedTLSSession
+
+    extra.setdefault("http_session_cls", SharedTLSSession)
     return AioConfig(retries=retry_settings(profile_config, mode=mode), **extra)
 
 

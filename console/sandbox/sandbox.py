@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 import urllib3
 
-from console.sandbox import bootstrap, moto_state
+from console.sandbox import bootstrap, moto_speed, moto_state
 from console.sandbox.faults import FaultPlan
 from console.sandbox.gateway import BACKDOOR_HEADER, Gateway
 from console.sandbox.httpserver import HttpServer
@@ -162,6 +162,7 @@ class Sandbox:
     def _start_servers(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        moto_speed.apply()
         moto_state.share_aws_managed_policies()
         werkzeug_log = logging.getLogger("werkzeug")
         if werkzeug_log.level == logging.NOTSET:

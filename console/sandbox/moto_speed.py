@@ -1,0 +1,53 @@
+"""Work moto repeats on every request that AWS would not: done once per process instead.
+
+Measured with py-spy on a 50-trainee build at 50 ms latency (``bench/throughput_bench.py``):
+a quarter of the sandbox's CPU went to EKS ``CreateCluster`` building a fresh boto3 Session and
+decoding botocore's ``endpoints.json`` only to list partition names, and another tenth to
+moto's dispatcher listing its own package directory (``os.listdir`` plus ``isdir`` of some 150
+entries) for every request. Neither result can change while the process runs. moto's
+``get_service_model`` is cached, but not under a lock, so a burst of concurrent first requests
+all loaded the same model; the models are loaded once at start instead.
+
+Only moto's internals are touched; what a request answers is unchanged (the sandbox tests pin
+both the dispatch and the EKS role-ARN validation).
+"""
+
+from __future__ import annotations
+
+import functools
+
+#: The services the sample course and the tests call; their models are loaded at start.
+WARM_SERVICES = ("sts", "iam", "s3", "codecommit", "eks", "cloudformation")
+
+_applied = False
+
+
+class _Partitions:
+    """Stands in for ``boto3.Session`` in ``moto.eks.utils``: only the partition list is used."""
+
+    @staticmethod
+    @functools.cache
+    def _names() -> tuple[str, ...]:
+        from boto3 import Session
+
+        return tuple(Session().get_available_partitions())
+
+    def get_available_partitions(self) -> list[str]:
+        return list(self._names())
+
+
+def apply() -> None:
+    """Install the caches (idempotent) and load the service models moto will need."""
+    global _applied
+    if _applied:
+        return
+    import moto.backends
+    import moto.eks.utils
+    from moto.core.utils import get_service_model
+
+    modules = tuple(moto.backends.list_of_moto_modules())
+    moto.backends.list_of_moto_modules = lambda: modules
+    moto.eks.utils.Session = _Partitions
+    for service in WARM_SERVICES:
+        get_service_model(service)
+    _applied = True
