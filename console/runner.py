@@ -24,6 +24,11 @@ from console.store import Store, resolve_state_dir
 
 log = logging.getLogger("whodidthis.engine")
 IDLE_SECONDS_DETACHED = 5.0
+#: How much the detached engine steps back for the consoles watching it (``nice`` increment).
+#: The engine is background work; the operator's keystrokes are not. On an idle host it still
+#: gets every cycle; when a console needs the CPU, the console wins. ``WHODIDTHIS_ENGINE_NICE=0``
+#: turns it off.
+ENGINE_NICE = 10
 
 
 class StoreRecorder:
@@ -135,6 +140,19 @@ def ensure_engine(course_path: Path, state_dir: Path, operator: str,
         store.close()
 
 
+def _step_back(setting: str | None) -> None:
+    """Lower the detached engine's CPU priority by ``setting`` (default ``ENGINE_NICE``)."""
+    try:
+        increment = ENGINE_NICE if setting in (None, "") else int(setting)
+    except ValueError:
+        log.warning("WHODIDTHIS_ENGINE_NICE=%r is not a whole number; using %d",
+                    setting, ENGINE_NICE)
+        increment = ENGINE_NICE
+    increment = max(0, min(19, increment))
+    if increment:
+        log.info("engine niceness now %d (WHODIDTHIS_ENGINE_NICE)", os.nice(increment))
+
+
 def cli_engine(args) -> int:
     """``whodidthis engine COURSE``: the detached engine's entry point."""
     course = load_course(resolve_course_path(args.course))
@@ -143,6 +161,7 @@ def cli_engine(args) -> int:
     logging.getLogger("whodidthis").addHandler(handler)
     logging.getLogger("whodidthis").setLevel(logging.INFO)
     log.info("engine starting for %s (pid %d)", course.name, os.getpid())
+    _step_back(os.environ.get("WHODIDTHIS_ENGINE_NICE"))
     host = check_host(course, args.allow_long_term_keys)
     runs = serve_locked(course, store, operator=operator_name(args.operator), host=host,
                         idle_seconds=IDLE_SECONDS_DETACHED)

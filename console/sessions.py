@@ -15,6 +15,7 @@ import re
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
+from console import clientcache
 from console.awsconfig import aio_client_config
 from console.errors import WhodidthisError
 from console.identity import role_arn_of
@@ -118,6 +119,7 @@ class SessionBroker:
 
     async def __aenter__(self) -> SessionBroker:
         quiet_sdk_loggers()  # botocore's DEBUG output holds AssumeRole response bodies
+        clientcache.install()  # every trainee's clients share models and classes per service
         config = aio_client_config(self._host_session.get_scoped_config(), mode="adaptive")
         self._sts = await self._stack.enter_async_context(
             self._host_session.create_client("sts", region_name=self.region, config=config)
