@@ -32,6 +32,12 @@ def apply_process(sandbox, state_dir, *extra):
         env=sandbox.clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def niceness(pid: int) -> int:
+    """A process's nice value, from /proc (field 19 of its stat line)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[16])
+
+
 def counts(sandbox):
     per_account = []
     for _, account in sandbox.trainees:
@@ -73,6 +79,8 @@ def test_detached_engine_survives_its_parent_and_a_second_apply_attaches(sandbox
     store = Store.open(tmp_path, COURSE)
     holder = wait_for(store.engine_holder, what="the detached engine")
     assert holder["pid"] != os.getpid()
+    # It steps back for the consoles: nice 10 above this test's own niceness.
+    assert niceness(int(holder["pid"])) == os.nice(0) + 10
     attached = cli(sandbox, tmp_path, "apply")
     assert attached.returncode == 0, attached.stderr
     assert "attached to the running engine" in attached.stderr

@@ -1,0 +1,69 @@
+"""What every trainee's clients share: one TLS context, one service model and class per service.
+
+Nothing here holds credentials; the tests pin that sharing happens and that what must stay
+per client (credentials, event hooks) still does.
+"""
+
+import os
+import ssl
+import subprocess
+import sys
+
+import pytest
+from aiobotocore.session import AioSession
+
+from console import clientcache
+from console.awsconfig import aio_client_config
+from console.tls import SharedTLSSession
+
+
+def test_verifying_sessions_share_one_context_and_it_verifies():
+    first, _ = SharedTLSSession()._build_ssl_contexts(None)
+    second, _ = SharedTLSSession()._build_ssl_contexts(None)
+    assert first is second
+    assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname
+    assert first.cert_store_stats()["x509_ca"] > 0  # the CA bundle is loaded
+
+
+def test_unverified_and_proxied_sessions_keep_their_own_context():
+    shared, _ = SharedTLSSession()._build_ssl_contexts(None)
+    unverified, _ = SharedTLSSession(verify=False)._build_ssl_contexts(None)
+    assert unverified is not shared and unverified.verify_mode == ssl.CERT_NONE
+    proxied, proxy_context = SharedTLSSession()._build_ssl_contexts("http://proxy.example:3128")
+    assert proxied is not shared and proxy_context is not None
+
+
+def test_our_client_config_uses_the_shared_session_class():
+    assert aio_client_config(None).http_session_cls is SharedTLSSession
+
+
+@pytest.fixture
+def session(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")  # only a local client object is built
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    clientcache.install()
+    return AioSession()
+
+
+async def test_clients_of_one_service_share_model_and_class_not_hooks(session):
+    config = aio_client_config(None)
+    async with session.create_client("iam", region_name="us-east-1", config=config) as one, \
+            session.create_client("iam", region_name="us-east-1", config=config) as two, \
+            session.create_client("s3", region_name="us-east-1", config=config) as s3:
+        assert type(one) is type(two)
+        assert one.meta.service_model is two.meta.service_model
+        assert type(s3) is not type(one)
+        assert one.meta.events is not two.meta.events  # per-client hooks stay per client
+        assert hasattr(s3, "generate_presigned_url")  # class-creation handlers still ran
+
+
+def test_detached_engine_niceness_setting():
+    """The increment comes from WHODIDTHIS_ENGINE_NICE, defaults to 10, and a bad value falls
+    back to the default (in a child: niceness cannot be undone)."""
+    code = ("import os, sys; from console.runner import _step_back; "
+            "_step_back(sys.argv[1] or None); print(os.nice(0))")
+    base = os.nice(0)
+    for setting, expected in (("", 10), ("3", 3), ("0", 0), ("lots", 10), ("99", 19)):
+        out = subprocess.run([sys.executable, "-c", code, setting], capture_output=True,
+                             text=True, check=True).stdout
+        assert int(out) == min(19, base + expected), setting
