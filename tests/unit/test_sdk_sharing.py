@@ -55,6 +55,11 @@ async def test_clients_of_one_service_share_model_and_class_not_hooks(session):
         assert type(s3) is not type(one)
         assert one.meta.events is not two.meta.events  # per-client hooks stay per client
         assert hasattr(s3, "generate_presigned_url")  # class-creation handlers still ran
+        # Each client's emitter is its own copy, but the alias cache (a function of the
+        # alias table they all copy) is shared, so no client works the aliases out again.
+        assert one.meta.events._alias_name_cache is two.meta.events._alias_name_cache
+        assert one.meta.events._event_aliases == session.get_component(
+            "event_emitter")._event_aliases
 
 
 def test_detached_engine_niceness_setting():
