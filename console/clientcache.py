@@ -15,6 +15,10 @@ event name again (a loop over every alias per name: a tenth of the engine's CPU)
 name depends only on the alias table, which the copy takes over unchanged, so the copies share
 the cache.
 
+Endpoint rules go the same way: each client parsed its service's rule set (thousands of
+objects for S3) into a fresh ``EndpointProvider``; the provider is a pure function of the rule
+set and partition data, so one per service serves every client, with its resolution cache.
+
 ``install()`` makes aiobotocore's sessions use ``CachingClientCreator`` and emitter copies share
 their alias cache. The model and class cache is keyed by the session's loader and event emitter
 as well, so a session with its own data path or its own ``creating-client-class`` handlers still
@@ -26,10 +30,13 @@ from __future__ import annotations
 import copy
 
 import aiobotocore.session
+import botocore.regions
 from aiobotocore.client import AioClientCreator
+from botocore.endpoint_provider import EndpointProvider
 from botocore.hooks import EventAliaser
 
 _models: dict[tuple, object] = {}
+_providers: dict[tuple, tuple[object, object, EndpointProvider]] = {}
 _classes: dict[tuple, type] = {}
 
 
@@ -58,7 +65,20 @@ def _copy_sharing_aliases(self: EventAliaser) -> EventAliaser:
     return duplicate
 
 
+def _shared_provider(ruleset_data, partition_data, excluded_params=None) -> EndpointProvider:
+    """One ``EndpointProvider`` per (rule set, partitions, excluded parameters); the loader
+    hands every client of a service the same data objects, and the entry keeps them alive so
+    their ids stay theirs."""
+    key = (id(ruleset_data), id(partition_data), frozenset(excluded_params or ()))
+    found = _providers.get(key)
+    if found is None:
+        provider = EndpointProvider(ruleset_data, partition_data, excluded_params)
+        found = _providers[key] = (ruleset_data, partition_data, provider)
+    return found[2]
+
+
 def install() -> None:
     """Make every aiobotocore session in this process create clients through the caches."""
     aiobotocore.session.AioClientCreator = CachingClientCreator
     EventAliaser.__copy__ = _copy_sharing_aliases
+    botocore.regions.EndpointProvider = _shared_provider

@@ -129,6 +129,18 @@ class SessionBroker:
             "principal_arn": self.host_arn, "source_identity": self.source_identity})
         return self
 
+    async def warm(self, services) -> None:
+        """Build (and close) one client per service before any trainee needs one.
+
+        Creating a client makes no AWS call, but the first one of each service loads its model,
+        endpoint rules and class, which every later client shares (``console.clientcache``).
+        """
+        config = aio_client_config(None)
+        for service in sorted(set(services) | {"sts"}):
+            async with self._host_session.create_client(service, region_name=self.region,
+                                                        config=config):
+                pass
+
     async def __aexit__(self, *exc) -> None:
         await self._stack.aclose()
 

@@ -111,6 +111,7 @@ class StepKind:
     """
 
     kind: str = ""
+    service: str = ""  # the AWS service its client is for (``ctx.client(service)``)
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create when missing, adopt when ours, raise NotOurs otherwise."""

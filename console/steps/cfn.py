@@ -106,6 +106,7 @@ class CloudFormationStack(StepKind):
     """A stack deployed from the course's template, with the course's parameters."""
 
     kind = "cloudformation_stack"
+    service = "cloudformation"
 
     @staticmethod
     def _resource(ctx: StepContext) -> str:

@@ -51,6 +51,7 @@ class CodeCommitRepo(StepKind):
     """A CodeCommit repository with the course's description."""
 
     kind = "codecommit_repo"
+    service = "codecommit"
 
     @staticmethod
     def _resource(ctx: StepContext) -> str:

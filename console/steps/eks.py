@@ -95,6 +95,7 @@ class EksCluster(StepKind):
     """An EKS cluster, waited for until ACTIVE, with an optional node group."""
 
     kind = "eks_cluster"
+    service = "eks"
 
     @staticmethod
     def _resource(ctx: StepContext) -> str:

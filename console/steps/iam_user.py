@@ -134,6 +134,7 @@ class IamUser(StepKind):
     """The trainee's IAM user with its managed policies and group memberships."""
 
     kind = "iam_user"
+    service = "iam"
 
     @staticmethod
     def _resource(ctx: StepContext) -> str:

@@ -77,6 +77,7 @@ class S3Bucket(StepKind):
     """An S3 bucket, versioned when the course asks for it."""
 
     kind = "s3_bucket"
+    service = "s3"
 
     @staticmethod
     def _resource(ctx: StepContext) -> str:

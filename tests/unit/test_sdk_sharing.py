@@ -52,6 +52,8 @@ async def test_clients_of_one_service_share_model_and_class_not_hooks(session):
             session.create_client("s3", region_name="us-east-1", config=config) as s3:
         assert type(one) is type(two)
         assert one.meta.service_model is two.meta.service_model
+        assert one._ruleset_resolver._provider is two._ruleset_resolver._provider
+        assert s3._ruleset_resolver._provider is not one._ruleset_resolver._provider
         assert type(s3) is not type(one)
         assert one.meta.events is not two.meta.events  # per-client hooks stay per client
         assert hasattr(s3, "generate_presigned_url")  # class-creation handlers still ran
