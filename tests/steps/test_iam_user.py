@@ -33,9 +33,18 @@ def _user_exists(world, name):
     return True
 
 
-async def test_apply_creates_a_tagged_user_with_policies_and_groups(world):
+def _calls(sandbox, world, since: int) -> list[str]:
+    """Every call the trainee's session made (reads too), from the sandbox's trail."""
+    return [r["operation"] for r in sandbox.trail()[since:] if r["account"] == world.account]
+
+
+async def test_apply_creates_a_tagged_user_with_policies_and_groups(world, sandbox):
     params = _spec(world)
+    since = len(sandbox.trail())
     result = await STEP.apply(world.ctx(params))
+    # A user we just made has nothing attached: no list call before attaching.
+    assert _calls(sandbox, world, since) == ["GetUser", "CreateUser", "AttachUserPolicy",
+                                             "AddUserToGroup"]
     assert result.created and result.resource_arn.endswith(f":user/{params['name']}")
     assert _tags(world, params["name"])[TAG_TRAINEE] == world.trainee
     iam = world.backdoor.client("iam")
@@ -52,6 +61,15 @@ async def test_apply_again_adopts_and_creates_nothing(world):
     again = await STEP.apply(world.ctx(params))
     assert not again.created
     assert world.operations() == []  # nothing changed: no create, attach or add
+
+
+async def test_a_course_asking_for_no_policies_or_groups_lists_none(world, sandbox):
+    params = {"name": unique(world.trainee), "policy_arns": [], "groups": []}
+    await STEP.apply(world.ctx(params))
+    since = len(sandbox.trail())
+    assert not (await STEP.apply(world.ctx(params))).created
+    assert (await STEP.check(world.ctx(params))).ok
+    assert _calls(sandbox, world, since) == ["GetUser", "ListUserTags", "GetUser", "ListUserTags"]
 
 
 async def test_apply_after_a_crash_before_the_policies_adds_them(world):
