@@ -5,8 +5,10 @@ a quarter of the sandbox's CPU went to EKS ``CreateCluster`` building a fresh bo
 decoding botocore's ``endpoints.json`` only to list partition names, and another tenth to
 moto's dispatcher listing its own package directory (``os.listdir`` plus ``isdir`` of some 150
 entries) for every request. Neither result can change while the process runs. moto's
-``get_service_model`` is cached, but not under a lock, so a burst of concurrent first requests
-all loaded the same model; the models are loaded once at start instead.
+``get_service_model`` and ``service_name_from_moto_package_name`` (which builds a botocore
+Session to answer, on every error response until cached) are cached, but not under a lock, so
+a burst of concurrent first requests all computed the same answer: 12% of the sandbox's CPU in
+a 200-trainee build. Both are worked out once at start instead.
 
 Only moto's internals are touched; what a request answers is unchanged (the sandbox tests pin
 both the dispatch and the EKS role-ARN validation).
@@ -43,11 +45,13 @@ def apply() -> None:
         return
     import moto.backends
     import moto.eks.utils
-    from moto.core.utils import get_service_model
+    from moto.core.utils import get_service_model, service_name_from_moto_package_name
 
     modules = tuple(moto.backends.list_of_moto_modules())
     moto.backends.list_of_moto_modules = lambda: modules
     moto.eks.utils.Session = _Partitions
     for service in WARM_SERVICES:
         get_service_model(service)
+        service_name_from_moto_package_name(service)  # moto's packages are named as these
+    service_name_from_moto_package_name("core")
     _applied = True

@@ -181,6 +181,8 @@ class Sandbox:
         self.moto_url = f"http://{host}:{port}"
         self._gateway = Gateway(self.moto_url, self._trail, self.faults)
         self._gateway.moto_app = self._moto._server.app
+        for service in moto_speed.WARM_SERVICES:  # before the first burst of requests
+            self._gateway.catalog.get(service)
         self._imds = InstanceMetadata(
             self._issue_host_session,
             self.instance_id,
