@@ -49,6 +49,7 @@ def apply() -> None:
 
     modules = tuple(moto.backends.list_of_moto_modules())
     moto.backends.list_of_moto_modules = lambda: modules
+    _Partitions._names()  # now, not by each thread of the first burst of CreateCluster
     moto.eks.utils.Session = _Partitions
     for service in WARM_SERVICES:
         get_service_model(service)
