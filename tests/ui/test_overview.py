@@ -286,3 +286,19 @@ async def test_a_change_in_the_store_repaints_only_that_row(console, scene):
         assert {row for row, _ in updates} == {"frank"}
         assert ("frank", "state") in updates
         assert table.row_count == 12
+        # Only frank's row renders again: the other rows come from the cache.
+        rendered: list[int] = []
+        compute = table._compute_row_renderables
+
+        def recording(row_index):
+            rendered.append(row_index)
+            return compute(row_index)
+
+        table._compute_row_renderables = recording
+        writer = Store.open(scene.state_dir, "dojo-2026-12", clock=scene.clock)
+        writer.set_trainee("frank", state=TraineeState.READY, step_index=4)
+        writer.close()
+        assert await app.refresh_from_store()
+        await pilot.pause()
+        assert any("✔ READY" in line and "frank" in line for line in screen_lines(app))
+        assert set(rendered) == {table.get_row_index("frank")}
