@@ -33,6 +33,10 @@ from pathlib import Path
 from common import ROOT, VENV_BIN, machine, sandbox, save
 
 TRAINEES = 1000
+# The sandbox plays AWS, which on the real host is not competing for these two cores: it runs
+# at the detached engine's niceness, so the console (the operator's program) and the engine
+# share the machine as they would on the host, and the build still runs flat out.
+SANDBOX_NICE = 10
 KEYPRESSES = 200
 SIZE = (40, 120)  # rows, columns
 
@@ -205,12 +209,13 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> dict:
     print(f"machine: {machine()}")
     rows: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp, sandbox(trainees=TRAINEES,
-                                                       extra=["--dir", tmp]) as env:
+    with tempfile.TemporaryDirectory() as tmp, sandbox(trainees=TRAINEES, extra=["--dir", tmp],
+                                                       nice=SANDBOX_NICE) as env:
         rows["first frame, 12 trainees"] = f"{scene_first_frame(env) * 1000:.0f} ms"
         rows.update(run_under_load(env, tmp))
         # Printed before the sandbox goes: its shutdown is not part of the measurement.
-        print(f"\n## Console, {TRAINEES} trainees being built, 120x40 pty, xterm-256color")
+        print(f"\n## Console, {TRAINEES} trainees being built, 120x40 pty, xterm-256color "
+          f"(sandbox at nice {SANDBOX_NICE}, engine at its default nice 10)")
         for name, value in rows.items():
             print(f"{name:<30} {value}", flush=True)
         save("console", rows)

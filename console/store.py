@@ -14,11 +14,12 @@ parts of :class:`Store`), :mod:`console.lock` (the engine lock).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from console.errors import StateError
@@ -208,6 +209,22 @@ class Store(Ledger, CommandQueue, EngineRuns):
         with self._db.read() as conn:
             rows = conn.execute(f"SELECT * FROM trainees {where} ORDER BY name").fetchall()
             step_rows = conn.execute("SELECT * FROM steps ORDER BY trainee, idx").fetchall()
+        steps: dict[str, list[sqlite3.Row]] = {}
+        for step in step_rows:
+            steps.setdefault(step["trainee"], []).append(step)
+        return [self._status(row, steps.get(row["name"], [])) for row in rows]
+
+    def trainees_named(self, names: Iterable[str]) -> list[TraineeStatus]:
+        """The named trainees (not removed) with their steps, sorted by name; unknown names are
+        left out. Two queries whatever the count: a console reads a poll's changes with it."""
+        wanted = json.dumps(sorted(set(names)))
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM trainees WHERE removed = 0 AND name IN "
+                "(SELECT value FROM json_each(?)) ORDER BY name", (wanted,)).fetchall()
+            step_rows = conn.execute(
+                "SELECT * FROM steps WHERE trainee IN (SELECT value FROM json_each(?)) "
+                "ORDER BY trainee, idx", (wanted,)).fetchall()
         steps: dict[str, list[sqlite3.Row]] = {}
         for step in step_rows:
             steps.setdefault(step["trainee"], []).append(step)

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 
 from console.model import LedgerRecord, TraineeStatus
 
-# Above this many changed trainees one query for all of them beats one query each.
-BULK_READ_THRESHOLD = 40
 # Ledger lines a console keeps when it attaches to a run already under way.
 BACKLOG_RECORDS = 200
 
@@ -45,6 +43,16 @@ class Changes:
     engine: dict | None = None
     run: dict | None = None
     first: bool = False
+
+    def then(self, later: Changes) -> Changes:
+        """These changes followed by ``later`` ones, as if read by one poll: each trainee's
+        latest row, every record in order, the latest engine and run."""
+        rows = {row.name: row for row in self.trainees}
+        rows.update((row.name, row) for row in later.trainees)
+        return Changes(trainees=list(rows.values()), records=self.records + later.records,
+                       roster_changed=self.roster_changed or later.roster_changed,
+                       summary=self.summary or later.summary, engine=later.engine,
+                       run=later.run, first=self.first or later.first)
 
 
 class StoreWatch:
@@ -118,11 +126,10 @@ class StoreWatch:
         return changes
 
     def _read_trainees(self, names: set[str], everyone: bool) -> list[TraineeStatus]:
-        if everyone or len(names) > BULK_READ_THRESHOLD:
-            rows = self.store.trainees()
-            return rows if everyone else [row for row in rows if row.name in names]
-        rows = (self.store.trainee(name) for name in sorted(names))
-        return [row for row in rows if row is not None]
+        """Only the changed rows (two queries), or every row when the roster changed."""
+        if everyone:
+            return self.store.trainees()
+        return self.store.trainees_named(names) if names else []
 
     def _read_records(self, ids: set[int]) -> list[LedgerRecord]:
         if not ids:

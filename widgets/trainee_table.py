@@ -9,6 +9,7 @@ state, its step and the acting principal always stay (DESIGN.md, 80x24).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -31,6 +32,7 @@ from widgets.trainee_look import (
 )
 
 ATTENTION = (TraineeState.FAILED, TraineeState.CANCELLED)
+TYPING_PAUSE = 0.3  # seconds after a key before the elapsed column moves again
 CELL_PADDING = 2  # DataTable's cell_padding of 1 on each side
 SCROLLBAR = 2
 
@@ -141,6 +143,7 @@ class TraineeTable(DataTable):
         self._row_of: dict[str, int] = {}
         self._stale: set[str] = set()
         self._dirty_rows: set[RowKey] = set()
+        self._typing_until = 0.0  # monotonic time until which the elapsed column waits
         self.marked: set[str] = set()
         self.filter_text = ""
         self.failures_only = False
@@ -191,6 +194,8 @@ class TraineeTable(DataTable):
 
     def tick(self) -> None:
         """Advance the elapsed column of the trainees being worked on (once a second)."""
+        if time.monotonic() < self._typing_until:
+            return  # the next second's tick catches up
         if "elapsed" in dict(self._layout):
             self._stale.update(name for name in self._cells
                                if self._statuses[name].state.is_active)
@@ -210,6 +215,11 @@ class TraineeTable(DataTable):
             self._stale.discard(name)
             if name in self._cells:
                 self._repaint(name)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key for the table: the elapsed column waits until the keys pause (the App holds
+        the store's changes likewise), so the key's own frame is the only one to paint."""
+        self._typing_until = time.monotonic() + TYPING_PAUSE
 
     def toggle_mark(self, name: str) -> None:
         """Mark or unmark a trainee for ``r`` (retry) and ``t`` (teardown)."""
@@ -346,7 +356,8 @@ class TraineeTable(DataTable):
         one changed cell made every visible row render again through Rich: measured with
         py-spy during a 1,000-trainee build, that was most of the console's time, and the
         reason a keypress waited up to 140 ms behind a repaint. Here only the changed row's
-        cache entries go (in ``render_lines``, once per frame); the rest stay warm.
+        cache entries go (in ``render_lines``, once per frame) and only its line is repainted;
+        the rest stay warm.
         Relies on DataTable's caches as of Textual 8.2 (``uv.lock`` pins it; the UI tests and
         snapshots pin the behaviour).
         """
@@ -360,7 +371,7 @@ class TraineeTable(DataTable):
                                    f"column_key={column_key!r}.")
         self._data[row_key][column_key] = value
         self._dirty_rows.add(row_key)
-        self.refresh()
+        self.refresh_row(self._row_locations.get(row_key))  # that line, not the whole table
 
     def render_lines(self, crop) -> list[Strip]:
         self._forget_dirty_rows()

@@ -302,3 +302,27 @@ async def test_a_change_in_the_store_repaints_only_that_row(console, scene):
         await pilot.pause()
         assert any("✔ READY" in line and "frank" in line for line in screen_lines(app))
         assert set(rendered) == {table.get_row_index("frank")}
+
+
+async def test_store_changes_wait_while_keys_are_pressed_then_show(console, scene):
+    """Keys first: a poll's changes arriving right after a key are held until the keys pause
+    (``TYPING_PAUSE``), merged with later ones, then shown."""
+    from console.app import TYPING_PAUSE
+    from console.store import Store
+
+    app = console()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = table_of(app)
+        await pilot.press("j")
+        writer = Store.open(scene.state_dir, "dojo-2026-12", clock=scene.clock)
+        writer.set_trainee("frank", state=TraineeState.RUNNING, step_index=0)
+        app.post_message(app.StoreChanged(app.watch.poll()))
+        writer.set_trainee("grace", state=TraineeState.RUNNING, step_index=1)
+        app.post_message(app.StoreChanged(app.watch.poll()))
+        writer.close()
+        await pilot.pause()
+        assert row_of(table, "frank")["state"] != "▶ RUNNING"  # held behind the key
+        await pilot.pause(TYPING_PAUSE + 0.2)
+        assert row_of(table, "frank")["state"] == "▶ RUNNING"
+        assert row_of(table, "grace")["state"] == "▶ RUNNING"
