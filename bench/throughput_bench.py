@@ -54,7 +54,7 @@ def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, in
         else:
             argv = [sys.executable, str(HERE / "baselines.py"), kind, str(concurrency),
                     str(course)]
-            if kind == "sequential" and trainees > SEQUENTIAL_SAMPLE * 2:
+            if kind == "sequential" and trainees >= SEQUENTIAL_SAMPLE * 2:
                 argv.append(str(SEQUENTIAL_SAMPLE))
                 ran = SEQUENTIAL_SAMPLE
         started = time.perf_counter()
