@@ -74,3 +74,20 @@ def test_detached_engine_niceness_setting():
         out = subprocess.run([sys.executable, "-c", code, setting], capture_output=True,
                              text=True, check=True).stdout
         assert int(out) == min(19, base + expected), setting
+
+
+def test_the_engine_session_has_every_builtin_handler_but_the_documentation_ones():
+    from botocore import handlers
+
+    from console.sessions import engine_session
+
+    def handlers_of(session):
+        emitter = session.get_component("event_emitter")._emitter
+        return {(name, handler) for name, handler, *_ in handlers.BUILTIN_HANDLERS
+                if handler in list(emitter._handlers.prefix_search(name))}
+
+    full, engine = handlers_of(AioSession()), handlers_of(engine_session())
+    assert {name for name, _ in full - engine} and all(
+        name.startswith("docs.") for name, _ in full - engine)
+    assert not any(name.startswith("docs.") for name, _ in engine)
+    assert {spec for spec in full if not spec[0].startswith("docs.")} == engine
