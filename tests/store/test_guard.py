@@ -109,3 +109,10 @@ def _record(**changes) -> LedgerRecord:
         session_name="op@dojo", source_identity="op",
     )
     return dataclasses.replace(base, **changes)
+
+
+def test_a_bare_key_id_is_refused_and_shorter_text_is_not_scanned():
+    key_id = "ASIA" + "".join(random.choices(string.ascii_uppercase + string.digits, k=16))
+    with pytest.raises(CredentialRefused):
+        refuse_credentials(key_id, "trainees.last_action")  # exactly 20 characters
+    refuse_credentials(key_id[:19], "trainees.last_action")  # 19 cannot be a credential
