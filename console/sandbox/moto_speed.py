@@ -8,7 +8,11 @@ entries) for every request. Neither result can change while the process runs. mo
 ``get_service_model`` and ``service_name_from_moto_package_name`` (which builds a botocore
 Session to answer, on every error response until cached) are cached, but not under a lock, so
 a burst of concurrent first requests all computed the same answer: 12% of the sandbox's CPU in
-a 200-trainee build. Both are worked out once at start instead.
+a 200-trainee build. Both are worked out once at start instead. Two more, from a py-spy profile
+of the sandbox during a 200-trainee build: every request listed its response class's methods
+with ``inspect.getmembers`` (4%), and every CreateStack parsed its template with PyYAML's
+pure-Python loader (9%); the method list is kept per class, and templates go through the same
+loader built on libyaml (``CLoader``) when PyYAML has it.
 
 Only moto's internals are touched; what a request answers is unchanged (the sandbox tests pin
 both the dispatch and the EKS role-ARN validation).
@@ -38,15 +42,40 @@ class _Partitions:
         return list(self._names())
 
 
+def _parse_templates_with_libyaml(models) -> None:
+    """moto's ``Stack.parse_template`` (YAML, else JSON) on libyaml's loader, same tags."""
+    import json
+
+    import yaml
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        return
+    yaml.add_multi_constructor("", models.yaml_tag_constructor, Loader=yaml.CLoader)
+
+    def parse_template(template: str) -> dict:
+        try:
+            return yaml.load(template, Loader=yaml.CLoader)  # noqa: S506 - moto's own choice
+        except (yaml.parser.ParserError, yaml.scanner.ScannerError):
+            return json.loads(template)
+
+    models.Stack.parse_template = staticmethod(parse_template)
+
+
 def apply() -> None:
     """Install the caches (idempotent) and load the service models moto will need."""
     global _applied
     if _applied:
         return
     import moto.backends
+    import moto.cloudformation.models
+    import moto.core.responses
     import moto.eks.utils
     from moto.core.utils import get_service_model, service_name_from_moto_package_name
 
+    methods = moto.core.responses.method_names_from_class
+    moto.core.responses.method_names_from_class = functools.cache(
+        lambda clazz: frozenset(methods(clazz)))
+    _parse_templates_with_libyaml(moto.cloudformation.models)
     modules = tuple(moto.backends.list_of_moto_modules())
     moto.backends.list_of_moto_modules = lambda: modules
     _Partitions._names()  # now, not by each thread of the first burst of CreateCluster

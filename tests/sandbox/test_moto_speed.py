@@ -22,3 +22,16 @@ def test_the_module_list_is_read_once_and_still_names_the_services(sandbox):
     modules = moto.backends.list_of_moto_modules()
     assert modules is moto.backends.list_of_moto_modules()  # the same tuple, not a new scan
     assert {"iam", "s3", "eks", "sts", "codecommit", "cloudformation"} <= set(modules)
+
+
+def test_templates_parse_on_libyaml_with_short_form_tags_and_json(sandbox):
+    import moto.cloudformation.models as models
+
+    parse = models.Stack.parse_template
+    yaml_template = ("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
+                     "    Properties:\n      QueueName: !Sub '${Trainee}-q'\n"
+                     "Outputs:\n  Name:\n    Value: !GetAtt Queue.QueueName\n")
+    parsed = parse(yaml_template)
+    assert parsed["Resources"]["Queue"]["Properties"]["QueueName"] == {"Fn::Sub": "${Trainee}-q"}
+    assert parsed["Outputs"]["Name"]["Value"] == {"Fn::GetAtt": ["Queue", "QueueName"]}
+    assert parse('{"Resources": {}}') == {"Resources": {}}
