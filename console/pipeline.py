@@ -44,7 +44,10 @@ def failure_of(exc: BaseException, principal: str | None) -> Failure:
         error = exc.response.get("Error", {})
         return Failure(error.get("Code", "ClientError"), error.get("Message", str(exc)), principal)
     if isinstance(exc, WhodidthisError):
-        return Failure(getattr(exc, "code", type(exc).__name__), str(exc), principal)
+        code = getattr(exc, "code", type(exc).__name__)
+        message = str(exc)
+        # Our errors that carry an AWS code often start their message with it already.
+        return Failure(code, message.removeprefix(f"{code}: "), principal)
     if isinstance(exc, BotoCoreError):
         return Failure(type(exc).__name__, str(exc), principal)
     return Failure(type(exc).__name__, str(exc) or repr(exc), principal)

@@ -80,6 +80,7 @@ def test_a_denied_trainee_fails_alone_then_retry_brings_it_ready(sandbox, tmp_pa
     assert states[victim]["state"] == "FAILED"
     assert states[victim]["error_code"] == "AccessDenied"
     assert "AdminEnvRole" in states[victim]["error"]  # the principal that got the denial
+    assert states[victim]["error"].startswith("AccessDenied: User: ")  # the code said once
     assert [n for n, t in states.items() if t["state"] != "READY"] == [victim]
 
     sandbox.apply_before_state(victim, "trusted")  # the trust policy is fixed
