@@ -91,3 +91,19 @@ def test_the_engine_session_has_every_builtin_handler_but_the_documentation_ones
         name.startswith("docs.") for name, _ in full - engine)
     assert not any(name.startswith("docs.") for name, _ in engine)
     assert {spec for spec in full if not spec[0].startswith("docs.")} == engine
+
+
+async def test_clients_share_one_connection_pool_which_closes_with_the_last(sandbox):
+    """Over HTTP to the sandbox: two clients (two services) use one keep-alive pool."""
+    session = AioSession()
+    config = aio_client_config(None)
+    async with session.create_client("sts", config=config) as sts:
+        async with session.create_client("iam", config=config) as iam:
+            assert (await sts.get_caller_identity())["Arn"]
+            await iam.list_roles()
+            pools = {client._endpoint.http_session._sessions[None].connector
+                     for client in (sts, iam)}
+            assert len(pools) == 1
+            pool = pools.pop()
+        assert not pool.closed  # sts still uses it
+    assert pool.closed
