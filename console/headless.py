@@ -83,6 +83,13 @@ def _print_event(event, as_json: bool) -> None:
 def run_command(args, kind: CommandKind, names: list[str]) -> int:
     """Enqueue a command, then run the engine here, attach to the live one, or detach."""
     opened = open_course(args)
+    try:
+        return _run_command(args, kind, names, opened)
+    finally:
+        opened.store.close()  # a clean exit leaves the store checkpointed (no WAL left over)
+
+
+def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
     course, store = opened.course, opened.store
     _check_trainees(course, names)
     operator = operator_name(args.operator)

@@ -186,9 +186,12 @@ def cli_engine(args) -> int:
     logging.getLogger("whodidthis").setLevel(logging.INFO)
     log.info("engine starting for %s (pid %d)", course.name, os.getpid())
     _step_back(os.environ.get("WHODIDTHIS_ENGINE_NICE"))
-    host = check_host(course, args.allow_long_term_keys)
-    runs = serve_locked(course, store, operator=operator_name(args.operator), host=host,
-                        idle_seconds=IDLE_SECONDS_DETACHED)
+    try:
+        host = check_host(course, args.allow_long_term_keys)
+        runs = serve_locked(course, store, operator=operator_name(args.operator), host=host,
+                            idle_seconds=IDLE_SECONDS_DETACHED)
+    finally:
+        store.close()  # a clean exit leaves the store checkpointed (no WAL left over)
     if runs is None:
         log.info("another engine holds the lock; nothing to do")
     else:

@@ -39,6 +39,8 @@ def test_apply_then_teardown_removes_ours_and_spares_decoys(sandbox, tmp_path):
     plant_decoys(sandbox)
     applied = cli(sandbox, tmp_path, "apply", "--json")
     assert applied.returncode == 0, applied.stderr
+    # The engine closed its store on the way out: checkpointed, no write-ahead log left.
+    assert list(tmp_path.glob("*/state.sqlite3")) and not list(tmp_path.glob("*/*-wal"))
     events = [json.loads(line) for line in applied.stdout.splitlines()]
     assert events[-1]["type"] == "summary"
     assert events[-1]["states"] == {"READY": len(sandbox.trainees)}
