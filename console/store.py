@@ -209,10 +209,7 @@ class Store(Ledger, CommandQueue, EngineRuns):
         with self._db.read() as conn:
             rows = conn.execute(f"SELECT * FROM trainees {where} ORDER BY name").fetchall()
             step_rows = conn.execute("SELECT * FROM steps ORDER BY trainee, idx").fetchall()
-        steps: dict[str, list[sqlite3.Row]] = {}
-        for step in step_rows:
-            steps.setdefault(step["trainee"], []).append(step)
-        return [self._status(row, steps.get(row["name"], [])) for row in rows]
+        return self._statuses(rows, step_rows)
 
     def trainees_named(self, names: Iterable[str]) -> list[TraineeStatus]:
         """The named trainees (not removed) with their steps, sorted by name; unknown names are
@@ -225,10 +222,7 @@ class Store(Ledger, CommandQueue, EngineRuns):
             step_rows = conn.execute(
                 "SELECT * FROM steps WHERE trainee IN (SELECT value FROM json_each(?)) "
                 "ORDER BY trainee, idx", (wanted,)).fetchall()
-        steps: dict[str, list[sqlite3.Row]] = {}
-        for step in step_rows:
-            steps.setdefault(step["trainee"], []).append(step)
-        return [self._status(row, steps.get(row["name"], [])) for row in rows]
+        return self._statuses(rows, step_rows)
 
     def trainee(self, name: str, *, include_removed: bool = False) -> TraineeStatus | None:
         """One trainee with its steps, or None when the course has no such trainee."""
@@ -328,6 +322,14 @@ class Store(Ledger, CommandQueue, EngineRuns):
         if row is None:
             raise StateError(f"course {self.course_name} has no trainee named {name}")
         return row
+
+    def _statuses(self, rows: list[sqlite3.Row], step_rows: list[sqlite3.Row]
+                  ) -> list[TraineeStatus]:
+        """Trainee rows joined with their step rows (ordered by trainee, then index)."""
+        steps: dict[str, list[sqlite3.Row]] = {}
+        for step in step_rows:
+            steps.setdefault(step["trainee"], []).append(step)
+        return [self._status(row, steps.get(row["name"], [])) for row in rows]
 
     def _status(self, row: sqlite3.Row, steps: list[sqlite3.Row]) -> TraineeStatus:
         return TraineeStatus(
