@@ -152,8 +152,13 @@ class WhodidthisApp(App):
 
     # -- reading the store -------------------------------------------------------------------
 
+    def keys_held(self) -> bool:
+        """True while the operator is pressing keys (until ``TYPING_PAUSE`` after the last):
+        the store's changes, its polls and the elapsed column wait meanwhile."""
+        return time.monotonic() < self._keys_until
+
     def _poll(self) -> None:
-        if time.monotonic() < self._keys_until:
+        if self.keys_held():
             return  # its changes would be held anyway; its thread would compete with the keys
         if not any(w.group == "poll" and not w.is_finished for w in self.workers):
             self._poll_store()
@@ -192,9 +197,8 @@ class WhodidthisApp(App):
             self._held = changes if self._held is None else self._held.then(changes)
         if self._held is None:
             return
-        wait = self._keys_until - time.monotonic()
-        if hold_for_keys and wait > 0:
-            self._hold_until_keys_pause(wait)
+        if hold_for_keys and self.keys_held():
+            self._hold_until_keys_pause(self._keys_until - time.monotonic())
             return
         changes, self._held = self._held, None
         self.attribution.take(changes.records)

@@ -9,7 +9,6 @@ state, its step and the acting principal always stay (DESIGN.md, 80x24).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -32,7 +31,6 @@ from widgets.trainee_look import (
 )
 
 ATTENTION = (TraineeState.FAILED, TraineeState.CANCELLED)
-TYPING_PAUSE = 0.3  # seconds after a key before the elapsed column moves again
 CELL_PADDING = 2  # DataTable's cell_padding of 1 on each side
 SCROLLBAR = 2
 
@@ -143,7 +141,6 @@ class TraineeTable(DataTable):
         self._row_of: dict[str, int] = {}
         self._stale: set[str] = set()
         self._dirty_rows: set[RowKey] = set()
-        self._typing_until = 0.0  # monotonic time until which the elapsed column waits
         self.marked: set[str] = set()
         self.filter_text = ""
         self.failures_only = False
@@ -194,8 +191,6 @@ class TraineeTable(DataTable):
 
     def tick(self) -> None:
         """Advance the elapsed column of the trainees being worked on (once a second)."""
-        if time.monotonic() < self._typing_until:
-            return  # the next second's tick catches up
         if "elapsed" in dict(self._layout):
             self._stale.update(name for name in self._cells
                                if self._statuses[name].state.is_active)
@@ -215,11 +210,6 @@ class TraineeTable(DataTable):
             self._stale.discard(name)
             if name in self._cells:
                 self._repaint(name)
-
-    def on_key(self, event: events.Key) -> None:
-        """A key for the table: the elapsed column waits until the keys pause (the App holds
-        the store's changes likewise), so the key's own frame is the only one to paint."""
-        self._typing_until = time.monotonic() + TYPING_PAUSE
 
     def toggle_mark(self, name: str) -> None:
         """Mark or unmark a trainee for ``r`` (retry) and ``t`` (teardown)."""

@@ -90,7 +90,8 @@ class OverviewScreen(Screen):
 
     def tick(self) -> None:
         now = self.app.now()
-        self.table.tick()
+        if not self.app.keys_held():  # the key's own frame first; the next tick catches up
+            self.table.tick()
         self.query_one(IdentityPanel).tick(now)
 
     @on(TraineeTable.TraineeHighlighted)
