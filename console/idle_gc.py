@@ -19,6 +19,14 @@ from collections.abc import Callable
 NO_AUTOMATIC_FULL_PASS = 1_000_000
 
 
+def freeze_startup(young: int, middle: int, old: int) -> None:
+    """Collect, freeze what survives (it lives as long as the process) out of the collector's
+    sight, and set the generation thresholds for what comes after."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(young, middle, old)
+
+
 class IdleCollector:
     """Runs ``gc.collect()`` when the operator has been quiet; ``tick()`` it every few seconds.
 
@@ -38,10 +46,8 @@ class IdleCollector:
 
     def start(self) -> None:
         """Freeze what start-up made and take full passes over to this collector."""
-        gc.collect()
-        gc.freeze()
         young, middle, _ = self._thresholds
-        gc.set_threshold(young, middle, NO_AUTOMATIC_FULL_PASS)
+        freeze_startup(young, middle, NO_AUTOMATIC_FULL_PASS)
         self._last_full = self._clock()
 
     def stop(self) -> None:

@@ -8,7 +8,6 @@ a closed terminal or a killed console never stops it.
 from __future__ import annotations
 
 import asyncio
-import gc
 import inspect
 import logging
 import os
@@ -19,6 +18,7 @@ from pathlib import Path
 from console.course import Course, load_course, resolve_course_path
 from console.errors import IdentityRefused, StateError
 from console.identity import HostIdentity, resolve_host_identity
+from console.idle_gc import freeze_startup
 from console.logsafety import file_handler, quiet_sdk_loggers
 from console.model import LedgerRecord, Outcome
 from console.operator import operator_name
@@ -95,9 +95,7 @@ def _settle_garbage_collector() -> None:
     ``gc.callbacks`` on a 200-trainee build, collection took 1.96 s of 13 s of engine CPU (16
     full passes of 67 ms over every live client), and 0.9 s after this.
     """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
+    freeze_startup(GC_YOUNG_THRESHOLD, 10, 10)
 
 
 def serve_locked(course: Course, store: Store, *, operator: str, host: HostIdentity,
