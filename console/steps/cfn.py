@@ -114,7 +114,7 @@ class CloudFormationStack(StepKind):
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the stack (tagged) or adopt ours, settling or replacing it as needed."""
-        cfn, name = await ctx.client("cloudformation"), resource_name(ctx)
+        cfn, name = await ctx.client(self.service), resource_name(ctx)
         stack = await _stack(cfn, name)
         if stack is not None:
             ownership.refuse_unless_ours(ctx, self._resource(ctx),
@@ -198,7 +198,7 @@ class CloudFormationStack(StepKind):
 
     async def check(self, ctx: StepContext) -> CheckResult:
         """The stack exists, is ours, is in a working state, and matches the course."""
-        cfn, name = await ctx.client("cloudformation"), resource_name(ctx)
+        cfn, name = await ctx.client(self.service), resource_name(ctx)
         stack = await _stack(cfn, name)
         if stack is None:
             return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
@@ -212,7 +212,7 @@ class CloudFormationStack(StepKind):
 
     async def plan_teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """The stack and how many resources it holds, if ours; or why it would be kept."""
-        cfn, name = await ctx.client("cloudformation"), resource_name(ctx)
+        cfn, name = await ctx.client(self.service), resource_name(ctx)
         stack = await _stack(cfn, name)
         if stack is None:
             return [ownership.gone(self._resource(ctx))]
@@ -226,7 +226,7 @@ class CloudFormationStack(StepKind):
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Delete the stack when ours, wait with botocore's waiter, and confirm it is gone."""
-        cfn, name = await ctx.client("cloudformation"), resource_name(ctx)
+        cfn, name = await ctx.client(self.service), resource_name(ctx)
         [line] = await self.plan_teardown(ctx)
         if not (line.ours and line.exists):
             return [line]

@@ -59,7 +59,7 @@ class CodeCommitRepo(StepKind):
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the repository (tagged) or adopt ours and set its description."""
-        codecommit, name = await ctx.client("codecommit"), resource_name(ctx)
+        codecommit, name = await ctx.client(self.service), resource_name(ctx)
         description = str(ctx.params.get("description") or "")
         found = await _find(codecommit, name)
         if found is None:
@@ -77,7 +77,7 @@ class CodeCommitRepo(StepKind):
 
     async def check(self, ctx: StepContext) -> CheckResult:
         """The repository exists, is ours and has the course's description."""
-        codecommit, name = await ctx.client("codecommit"), resource_name(ctx)
+        codecommit, name = await ctx.client(self.service), resource_name(ctx)
         found = await _find(codecommit, name)
         if found is None:
             return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
@@ -90,7 +90,7 @@ class CodeCommitRepo(StepKind):
 
     async def plan_teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """The repository, if ours; or why it would be kept."""
-        codecommit = await ctx.client("codecommit")
+        codecommit = await ctx.client(self.service)
         found = await _find(codecommit, resource_name(ctx))
         if found is None:
             return [ownership.gone(self._resource(ctx))]
@@ -102,7 +102,7 @@ class CodeCommitRepo(StepKind):
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Delete the repository when ours, and confirm it is gone."""
-        codecommit, name = await ctx.client("codecommit"), resource_name(ctx)
+        codecommit, name = await ctx.client(self.service), resource_name(ctx)
         [line] = await self.plan_teardown(ctx)
         if not (line.ours and line.exists):
             return [line]

@@ -103,7 +103,7 @@ class EksCluster(StepKind):
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the cluster (tagged) or adopt ours, wait until ACTIVE, then the node group."""
-        eks, name = await ctx.client("eks"), resource_name(ctx)
+        eks, name = await ctx.client(self.service), resource_name(ctx)
         cluster = await _cluster(eks, name)
         if cluster is not None:
             ownership.refuse_unless_ours(ctx, self._resource(ctx), cluster.get("tags") or {})
@@ -155,7 +155,7 @@ class EksCluster(StepKind):
 
     async def check(self, ctx: StepContext) -> CheckResult:
         """The cluster exists, is ours, ACTIVE, on the course's version; so is the node group."""
-        eks, name = await ctx.client("eks"), resource_name(ctx)
+        eks, name = await ctx.client(self.service), resource_name(ctx)
         cluster = await _cluster(eks, name)
         if cluster is None:
             return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
@@ -185,7 +185,7 @@ class EksCluster(StepKind):
 
     async def plan_teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """The node groups and Fargate profiles, then the cluster, if ours; or why kept."""
-        eks, name = await ctx.client("eks"), resource_name(ctx)
+        eks, name = await ctx.client(self.service), resource_name(ctx)
         cluster = await _cluster(eks, name)
         if cluster is None:
             return [ownership.gone(self._resource(ctx))]
@@ -196,7 +196,7 @@ class EksCluster(StepKind):
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Delete the node groups and Fargate profiles, then the cluster; wait until gone."""
-        eks, name = await ctx.client("eks"), resource_name(ctx)
+        eks, name = await ctx.client(self.service), resource_name(ctx)
         plan = await self.plan_teardown(ctx)
         if not (plan[-1].ours and plan[-1].exists):
             return plan

@@ -142,7 +142,7 @@ class IamUser(StepKind):
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the user (tagged) or adopt ours, then attach policies and join groups."""
-        iam, name = await ctx.client("iam"), resource_name(ctx)
+        iam, name = await ctx.client(self.service), resource_name(ctx)
         found = await _find(iam, name)
         if found is None:
             ctx.progress(f"creating IAM user {name}")
@@ -171,7 +171,7 @@ class IamUser(StepKind):
 
     async def check(self, ctx: StepContext) -> CheckResult:
         """The user exists, is ours, has every policy attached and is in every group."""
-        iam, name = await ctx.client("iam"), resource_name(ctx)
+        iam, name = await ctx.client(self.service), resource_name(ctx)
         found = await _find(iam, name)
         if found is None:
             return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
@@ -199,12 +199,12 @@ class IamUser(StepKind):
 
     async def plan_teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """The user, with what would be removed from it first; or why it would be kept."""
-        iam = await ctx.client("iam")
+        iam = await ctx.client(self.service)
         return [(await self._plan(ctx, iam, resource_name(ctx)))[0]]
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Remove what blocks the delete, delete the user, and confirm it is gone."""
-        iam, name = await ctx.client("iam"), resource_name(ctx)
+        iam, name = await ctx.client(self.service), resource_name(ctx)
         line, blockers = await self._plan(ctx, iam, name)
         if not (line.ours and line.exists):
             return [line]

@@ -85,7 +85,7 @@ class S3Bucket(StepKind):
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the bucket (tagged) or adopt ours, then turn on versioning when asked."""
-        s3, name = await ctx.client("s3"), resource_name(ctx)
+        s3, name = await ctx.client(self.service), resource_name(ctx)
         tags = await _tags(s3, name)
         created = tags is None
         if created:
@@ -115,7 +115,7 @@ class S3Bucket(StepKind):
 
         ``versioning = false`` means "not asked for": a bucket versioned by hand is not drift.
         """
-        s3, name = await ctx.client("s3"), resource_name(ctx)
+        s3, name = await ctx.client(self.service), resource_name(ctx)
         try:
             tags = await _tags(s3, name)
         except NotOurs as exc:
@@ -130,7 +130,7 @@ class S3Bucket(StepKind):
 
     async def plan_teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """The bucket and its contents, if ours; or why it would be kept."""
-        s3, name = await ctx.client("s3"), resource_name(ctx)
+        s3, name = await ctx.client(self.service), resource_name(ctx)
         try:
             tags = await _tags(s3, name)
         except NotOurs:
@@ -145,7 +145,7 @@ class S3Bucket(StepKind):
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Empty the bucket (every version and delete marker), delete it, wait until gone."""
-        s3, name = await ctx.client("s3"), resource_name(ctx)
+        s3, name = await ctx.client(self.service), resource_name(ctx)
         [line] = await self.plan_teardown(ctx)
         if not (line.ours and line.exists):
             return [line]
