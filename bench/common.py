@@ -48,6 +48,16 @@ def sandbox(trainees: int = 12, latency_ms: float = 0.0, extra: list[str] | None
         process.wait(timeout=30)
 
 
+def three_step_course(course: Path, name: str) -> Path:
+    """The sample course without EKS and CloudFormation, at concurrency 32, written beside it
+    as ``name``: what the scale and console benchmarks build at 1,000-2,000 trainees."""
+    text = course.read_text()
+    text = text[: text.index('[[step]]\nkind = "eks_cluster"')]
+    variant = course.parent / name
+    variant.write_text(text.replace("concurrency = 10", "concurrency = 32"))
+    return variant
+
+
 def clean_env() -> dict:
     """This environment without keys or profiles: only the sandbox's host identity."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}

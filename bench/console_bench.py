@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, VENV_BIN, machine, sandbox, save
+from common import ROOT, VENV_BIN, machine, sandbox, save, three_step_course
 
 TRAINEES = 1000
 # The sandbox plays AWS, which on the real host is not competing for these two cores: it runs
@@ -130,15 +130,6 @@ def scene_first_frame(env: dict) -> float:
         return first_frame(scene.course_path, scene.state_dir, env)
 
 
-def three_step_course(course: Path) -> Path:
-    """The sample course without EKS and CloudFormation, at concurrency 32 (as scale_bench)."""
-    text = course.read_text()
-    text = text[: text.index('[[step]]\nkind = "eks_cluster"')]
-    variant = course.parent / "console-bench.toml"
-    variant.write_text(text.replace("concurrency = 10", "concurrency = 32"))
-    return variant
-
-
 def names(count: int) -> list[str]:
     story = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
              "mallory", "niaj"]
@@ -164,7 +155,7 @@ def keypresses(terminal: Terminal, order: list[str]) -> tuple[list[float], int]:
 
 
 def run_under_load(env: dict, tmp: str) -> dict:
-    course = three_step_course(Path(env["WHODIDTHIS_COURSE"]))
+    course = three_step_course(Path(env["WHODIDTHIS_COURSE"]), "console-bench.toml")
     state = Path(tmp) / "state"
     subprocess.run([str(VENV_BIN / "whodidthis"), "apply", str(course), "--detach",
                     "--state-dir", str(state), "--operator", "bench"], env=env, check=True,

@@ -17,17 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import VENV_BIN, machine, sandbox, save
+from common import VENV_BIN, machine, sandbox, save, three_step_course
 
 TRAINEES = 2000
-
-
-def three_step_course(course: Path) -> Path:
-    text = course.read_text()
-    text = text[: text.index('[[step]]\nkind = "eks_cluster"')]
-    variant = course.parent / "scale.toml"
-    variant.write_text(text.replace("concurrency = 10", "concurrency = 32"))
-    return variant
 
 
 def child_usage(argv: list[str], env: dict) -> tuple[float, float, float]:
@@ -49,7 +41,7 @@ def main() -> dict:
     rows = {}
     with tempfile.TemporaryDirectory() as tmp, sandbox(trainees=TRAINEES,
                                                        extra=["--dir", tmp]) as env:
-        course = three_step_course(Path(env["WHODIDTHIS_COURSE"]))
+        course = three_step_course(Path(env["WHODIDTHIS_COURSE"]), "scale.toml")
         state = f"{tmp}/state"
         wall, cpu, rss = child_usage([str(VENV_BIN / "whodidthis"), "apply", str(course),
                                       "--state-dir", state], env)
