@@ -107,3 +107,119 @@ async def test_clients_share_one_connection_pool_which_closes_with_the_last(sand
             pool = pools.pop()
         assert not pool.closed  # sts still uses it
     assert pool.closed
+
+
+def test_a_clients_event_tree_holds_what_its_own_events_reach_and_no_other_service():
+    """The pruned copy answers every event a client of that service can emit exactly as the
+    whole tree does, and leaves out the branches of other services."""
+    import copy
+
+    from botocore.session import get_session
+
+    from console.sessions import engine_session
+
+    emitter = engine_session().get_component("event_emitter")
+    events = ("before-parameter-build", "provide-client-params", "before-call", "after-call",
+              "after-call-error", "needs-retry", "request-created", "choose-signer",
+              "before-sign", "before-send", "response-received", "before-endpoint-resolution",
+              "getattr", "waiter-created")
+    for service in ("iam", "s3", "sts", "cloudformation", "eks", "codecommit"):
+        whole = copy.copy(emitter)._emitter._handlers
+        pruned = clientcache._service_emitter(emitter, service)._emitter._handlers
+        model = get_session().get_service_model(service)
+        for event in events:
+            for tail in ("", *(f".{op}" for op in model.operation_names)):
+                name = f"{event}.{service}{tail}"
+                assert list(pruned.prefix_search(name)) == list(whole.prefix_search(name)), name
+        assert "s3" not in pruned._root["children"]["before-call"]["children"] or service == "s3"
+    iam_nodes = _nodes(clientcache._service_emitter(emitter, "iam")._emitter._handlers._root)
+    assert iam_nodes < _nodes(emitter._emitter._handlers._root) / 4
+
+
+def _nodes(node) -> int:
+    return 1 + sum(_nodes(child) for child in node["children"].values())
+
+
+def test_a_service_the_alias_table_renames_gets_the_whole_tree():
+    from botocore.session import get_session
+
+    emitter = get_session().get_component("event_emitter")
+    copied = clientcache._service_emitter(emitter, "sagemaker")  # "api.sagemaker" is an alias
+    assert _nodes(copied._emitter._handlers._root) == _nodes(emitter._emitter._handlers._root)
+
+
+async def test_handlers_still_must_take_kwargs_and_the_answer_is_kept_per_function(session):
+    config = aio_client_config(None)
+
+    def no_kwargs(params):
+        return None
+
+    class Hooks:
+        def fine(self, **kwargs):
+            return None
+
+    async with session.create_client("iam", region_name="us-east-1", config=config) as iam:
+        with pytest.raises(ValueError, match="kwargs"):
+            iam.meta.events.register("before-call.iam", no_kwargs)
+        iam.meta.events.register("before-call.iam", Hooks().fine)
+        iam.meta.events.register("before-call.iam", Hooks().fine)
+    assert clientcache._takes_kwargs[Hooks.fine] is True  # one entry for every instance
+    assert clientcache._takes_kwargs[no_kwargs] is False
+
+
+def test_proxy_settings_are_kept_per_url_and_a_changed_setting_is_seen(monkeypatch):
+    clientcache.install()
+    import botocore.endpoint
+
+    for name in clientcache._PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    url = "https://iam.amazonaws.com"
+    assert botocore.endpoint.get_environ_proxies(url) == {}
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert botocore.endpoint.get_environ_proxies(url)["https"] == "http://proxy.example:3128"
+    monkeypatch.setenv("NO_PROXY", "amazonaws.com")
+    assert botocore.endpoint.get_environ_proxies(url) == {}
+    assert botocore.endpoint.get_environ_proxies("https://example.org")["https"]
+
+
+def test_user_agent_parts_are_sanitised_as_botocore_does():
+    clientcache.install()
+    import botocore.useragent
+
+    sanitise = botocore.useragent.sanitize_user_agent_string_component
+    assert sanitise is clientcache._sanitize
+    assert sanitise("a b/c#d", False) == "a-b-c-d" and sanitise("a b/c#d", True) == "a-b-c#d"
+
+
+def test_the_engine_session_parses_aws_timestamps_as_botocore_does():
+    from botocore.utils import parse_timestamp
+
+    from console.sessions import aws_timestamp, engine_session
+
+    for value in ("2026-11-30T03:20:21.123Z", "2026-11-30T03:20:21Z", "2026-11-30T03:20:21",
+                  "2026-11-30T03:20:21+02:00", "1700000000", 1700000000,
+                  "Mon, 30 Nov 2026 03:20:21 GMT", "2026-11-30T03:20:21.123456789Z"):
+        assert aws_timestamp(value) == parse_timestamp(value), value
+    with pytest.raises(ValueError):
+        aws_timestamp("not a time")
+    factory = engine_session().get_component("response_parser_factory")
+    assert factory.create_parser("query")._timestamp_parser is aws_timestamp
+
+
+def test_the_engine_sessions_scoped_config_follows_the_profile_setting(tmp_path, monkeypatch):
+    from botocore.exceptions import ProfileNotFound
+
+    from console.sessions import engine_session
+
+    config = tmp_path / "config"
+    config.write_text("[default]\nregion = eu-west-1\n[profile other]\nregion = us-west-2\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    session = engine_session()
+    assert session.get_scoped_config()["region"] == "eu-west-1"
+    session.set_config_variable("profile", "other")
+    assert session.get_scoped_config()["region"] == "us-west-2"
+    session.set_config_variable("profile", "missing")
+    with pytest.raises(ProfileNotFound):
+        session.get_scoped_config()
