@@ -118,8 +118,7 @@ def _service_emitter(emitter, service: str):
     inner = getattr(emitter, "_emitter", None)
     if (type(emitter) is not EventAliaser or not isinstance(inner, HierarchicalEmitter)
             or type(inner._handlers) is not _PrefixTrie
-            or any(service in alias and service in alias.split(".")
-                   for alias in emitter._event_aliases)):
+            or _renamed(service, emitter._event_aliases)):
         return copy.copy(emitter)
     trie = inner._handlers
     root = trie._root
@@ -154,6 +153,19 @@ def _shared_provider(ruleset_data, partition_data, excluded_params=None) -> Endp
         provider = EndpointProvider(ruleset_data, partition_data, excluded_params)
         found = _providers[key] = (ruleset_data, partition_data, provider)
     return found[2]
+
+
+_renames: dict[tuple[str, int], tuple[dict, bool]] = {}
+
+
+def _renamed(service: str, aliases: dict) -> bool:
+    """Whether the alias table rewrites ``service`` in event names; kept per service and
+    table (the entry keeps the table alive, so its id stays its own)."""
+    found = _renames.get((service, id(aliases)))
+    if found is None:
+        rewrites = any(service in alias.split(".") for alias in aliases)
+        found = _renames[(service, id(aliases))] = (aliases, rewrites)
+    return found[1]
 
 
 _takes_kwargs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -13,7 +13,6 @@ import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
-from console.awsconfig import aio_client_config
 from console.course import Course, Step, Trainee
 from console.errors import WhodidthisError
 from console.ledger import LedgerContext, current, install_ledger_hooks, update_context
@@ -107,7 +106,7 @@ class TraineePipeline:
         async def client(service: str):
             if service not in clients:
                 made = await stack.enter_async_context(self.session.session.create_client(
-                    service, region_name=self.course.region, config=aio_client_config(None)))
+                    service, region_name=self.course.region, config=self.broker.client_config))
                 install_ledger_hooks(made, self.recorder)
                 clients[service] = made
             return clients[service]

@@ -9,6 +9,7 @@ shown masked (``ASIA****MPLE``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -58,22 +59,33 @@ def refuse_credentials(value: object, where: str) -> None:
     if isinstance(value, str):
         _check_text(value, where)
     elif isinstance(value, Mapping):
+        # Every write passes here, mostly short strings and numbers: a field's name for the
+        # message is only spelled out for a value that could hold a credential.
         for key, item in value.items():
-            name = f"{where}.{key}"
-            _check_field_name(str(key), item, name)
-            refuse_credentials(item, name)
+            key = str(key)
+            if _normalised(key) in SECRET_FIELD_NAMES and item not in (None, ""):
+                _refuse_field(key, f"{where}.{key}")
+            if isinstance(item, str):
+                if len(item) >= SHORTEST_CREDENTIAL:
+                    _check_text(item, f"{where}.{key}")
+            elif item is not None and not isinstance(item, int | float):
+                refuse_credentials(item, f"{where}.{key}")
     elif isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
             refuse_credentials(item, f"{where}[{index}]")
 
 
-def _check_field_name(key: str, item: object, where: str) -> None:
-    normalised = key.lower().replace("_", "").replace("-", "")
-    if normalised in SECRET_FIELD_NAMES and item not in (None, ""):
-        raise CredentialRefused(
-            f"refusing to write a field named {key!r} into the state store ({where}): it can only "
-            "hold a credential, and the store never holds credentials. Drop the field."
-        )
+@functools.lru_cache(maxsize=1024)
+def _normalised(key: str) -> str:
+    """A field name in lower case without ``_`` or ``-`` (the store's names repeat)."""
+    return key.lower().replace("_", "").replace("-", "")
+
+
+def _refuse_field(key: str, where: str) -> None:
+    raise CredentialRefused(
+        f"refusing to write a field named {key!r} into the state store ({where}): it can only "
+        "hold a credential, and the store never holds credentials. Drop the field."
+    )
 
 
 SHORTEST_CREDENTIAL = 20  # an access key id; secrets and tokens are longer

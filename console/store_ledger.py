@@ -28,7 +28,7 @@ class Ledger(EventLog):
         The record is stored with outcome ``unknown`` whatever ``record.outcome`` says, and an
         ``action`` event (``phase: intent``) is written in the same transaction.
         """
-        values = dataclasses.asdict(record)
+        values = {name: getattr(record, name) for name in _COLUMNS}  # flat: no asdict deep copy
         # What only the answer can tell is left empty until ledger_complete.
         values.update(id=None, outcome=Outcome.UNKNOWN.value, request_id=None)
         values.update(error_code=None, error_message=None)
