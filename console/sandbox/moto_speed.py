@@ -14,6 +14,13 @@ with ``inspect.getmembers`` (4%), and every CreateStack parsed its template with
 pure-Python loader (9%); the method list is kept per class, and templates go through the same
 loader built on libyaml (``CLoader``) when PyYAML has it.
 
+Two more from a py-spy profile (``--gil``) of the sandbox during a 200-trainee build at c32:
+every error response built its service's error-code table again (9%: ``get_error_model`` makes
+a new ``ErrorLookupFactory``, whose cache then dies with it), and every account's first request
+to a service listed that service's regions across all partitions again (4.5%: the
+``lru_cache`` on ``_generate_regions`` is keyed by the new per-account object). The table is
+kept per service model, the regions per service.
+
 Only moto's internals are touched; what a request answers is unchanged (the sandbox tests pin
 both the dispatch and the EKS role-ARN validation).
 """
@@ -61,6 +68,24 @@ def _parse_templates_with_libyaml(models) -> None:
     models.Stack.parse_template = staticmethod(parse_template)
 
 
+def _share_error_tables(errors) -> None:
+    """``get_error_model`` asks one ``ErrorLookupFactory`` (which caches per service id)."""
+    factory = errors.ErrorLookupFactory()
+    errors.ErrorLookupFactory = lambda: factory
+
+
+def _regions_per_service(backend_class) -> None:
+    """``AccountSpecificBackend._generate_regions`` cached by service name alone (its body
+    only reads the class's shared botocore session, never the account)."""
+    generate = backend_class._generate_regions.__wrapped__
+
+    @functools.cache
+    def regions(service_name: str) -> tuple[str, ...]:
+        return tuple(generate(None, service_name))
+
+    backend_class._generate_regions = lambda self, service_name: list(regions(service_name))
+
+
 def apply() -> None:
     """Install the caches (idempotent) and load the service models moto will need."""
     global _applied
@@ -68,6 +93,8 @@ def apply() -> None:
         return
     import moto.backends
     import moto.cloudformation.models
+    import moto.core.base_backend
+    import moto.core.errors
     import moto.core.responses
     import moto.eks.utils
     from moto.core.utils import get_service_model, service_name_from_moto_package_name
@@ -78,6 +105,8 @@ def apply() -> None:
     _parse_templates_with_libyaml(moto.cloudformation.models)
     modules = tuple(moto.backends.list_of_moto_modules())
     moto.backends.list_of_moto_modules = lambda: modules
+    _share_error_tables(moto.core.errors)
+    _regions_per_service(moto.core.base_backend.AccountSpecificBackend)
     _Partitions._names()  # now, not by each thread of the first burst of CreateCluster
     moto.eks.utils.Session = _Partitions
     for service in WARM_SERVICES:

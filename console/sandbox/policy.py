@@ -16,6 +16,7 @@ know fail closed: an Allow carrying one grants nothing, a Deny carrying one appl
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,9 +88,14 @@ def _statements(document: dict) -> list[dict]:
 
 def _glob(pattern: str, value: str, case_sensitive: bool = True) -> bool:
     """IAM wildcard match: ``*`` any run, ``?`` one character, nothing else is special."""
+    return _glob_regex(pattern, case_sensitive).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _glob_regex(pattern: str, case_sensitive: bool) -> re.Pattern:
+    """The compiled form of an IAM wildcard (a policy's few patterns are matched per call)."""
     regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    flags = 0 if case_sensitive else re.IGNORECASE
-    return re.fullmatch(regex, value, flags) is not None
+    return re.compile(regex, 0 if case_sensitive else re.IGNORECASE)
 
 
 def _matches_action(statement: dict, action: str) -> bool:

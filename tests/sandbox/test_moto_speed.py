@@ -35,3 +35,35 @@ def test_templates_parse_on_libyaml_with_short_form_tags_and_json(sandbox):
     assert parsed["Resources"]["Queue"]["Properties"]["QueueName"] == {"Fn::Sub": "${Trainee}-q"}
     assert parsed["Outputs"]["Name"]["Value"] == {"Fn::GetAtt": ["Queue", "QueueName"]}
     assert parse('{"Resources": {}}') == {"Resources": {}}
+
+
+def test_error_answers_come_from_one_error_table_per_service(sandbox):
+    import moto.core.errors
+
+    assert moto.core.errors.ErrorLookupFactory() is moto.core.errors.ErrorLookupFactory()
+    iam = trainee_session(sandbox.account_of("alice")).client("iam")
+    for _ in range(2):  # the second answer comes from the kept table
+        error = aws_error(iam.get_user, UserName="nobody-here")
+        assert error["Error"]["Code"] == "NoSuchEntity"
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_a_services_regions_are_worked_out_once_for_every_account(sandbox, monkeypatch):
+    from moto.core.base_backend import AccountSpecificBackend
+    from moto.iam.models import IAMBackend
+
+    botocore_session = AccountSpecificBackend.get_session()
+    asked = []
+    listing = botocore_session.get_available_regions
+    monkeypatch.setattr(botocore_session, "get_available_regions",
+                        lambda *a, **k: asked.append(a) or listing(*a, **k))
+
+    def regions(account):
+        return AccountSpecificBackend("kafka", account, IAMBackend, True, None).regions
+
+    first = regions("111111111111")
+    asked_for_first = len(asked)
+    second = regions("222222222222")
+    assert asked_for_first and len(asked) == asked_for_first  # not again for the second
+    assert first == second and "us-east-1" in first and "eu-west-3" in first
+    assert first is not second  # each account may extend its own list
