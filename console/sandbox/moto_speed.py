@@ -19,7 +19,14 @@ every error response built its service's error-code table again (9%: ``get_error
 a new ``ErrorLookupFactory``, whose cache then dies with it), and every account's first request
 to a service listed that service's regions across all partitions again (4.5%: the
 ``lru_cache`` on ``_generate_regions`` is keyed by the new per-account object). The table is
-kept per service model, the regions per service.
+kept per service model, the regions per service. And every lookup of an account's backend
+(several per request) took moto's process-wide lock and copied the list of accounts, even for
+an account it had: with 32 requests in flight, requests queued behind another thread building
+a new account's backend under that lock (IAM ``CreateUser`` p90 239 ms at 50 ms latency). An
+account already there is now returned without the lock; a new one is made as before. The
+first burst of requests also built each service's regions list and request router in several
+threads at once: both are made at start for the services the sample course reaches (its
+template creates an SSM parameter and an SQS queue).
 
 Only moto's internals are touched; what a request answers is unchanged (the sandbox tests pin
 both the dispatch and the EKS role-ARN validation).
@@ -31,6 +38,8 @@ import functools
 
 #: The services the sample course and the tests call; their models are loaded at start.
 WARM_SERVICES = ("sts", "iam", "s3", "codecommit", "eks", "cloudformation")
+#: Services the sample course's template reaches through CloudFormation.
+TEMPLATE_SERVICES = ("ssm", "sqs")
 
 _applied = False
 
@@ -86,6 +95,40 @@ def _regions_per_service(backend_class) -> None:
     backend_class._generate_regions = lambda self, service_name: list(regions(service_name))
 
 
+def _lock_free_lookups(backend_dict_class) -> None:
+    """``BackendDict[account]``: an account already there without moto's global lock."""
+    create = backend_dict_class.__getitem__
+
+    def getitem(self, account_id):
+        found = dict.get(self, account_id)
+        return found if found is not None else create(self, account_id)
+
+    backend_dict_class.__getitem__ = getitem
+
+
+def _warm_routing(service: str) -> None:
+    """Build ``service``'s regions list and request router now, not in the first burst."""
+    from moto.core.base_backend import AccountSpecificBackend
+    from moto.core.routing import get_service_router
+    from moto.core.utils import get_service_model
+
+    AccountSpecificBackend._generate_regions(None, service)
+    try:
+        get_service_router(service)._get_router(get_service_model(service).protocol)
+    except Exception:  # noqa: BLE001 - a protocol moto routes otherwise: built on first use
+        pass
+
+
+def warm_apps(dispatcher) -> None:
+    """Make moto's per-service Flask applications now: the first request of a service built
+    its application (hundreds of URL rules compiled) under the dispatcher's lock, holding up
+    every other request of the first burst (7.5% of the sandbox's CPU, py-spy)."""
+    with dispatcher.lock:
+        for service in WARM_SERVICES + TEMPLATE_SERVICES:
+            if service not in dispatcher.app_instances:
+                dispatcher.app_instances[service] = dispatcher.create_app(service)
+
+
 def apply() -> None:
     """Install the caches (idempotent) and load the service models moto will need."""
     global _applied
@@ -107,10 +150,13 @@ def apply() -> None:
     moto.backends.list_of_moto_modules = lambda: modules
     _share_error_tables(moto.core.errors)
     _regions_per_service(moto.core.base_backend.AccountSpecificBackend)
+    _lock_free_lookups(moto.core.base_backend.BackendDict)
     _Partitions._names()  # now, not by each thread of the first burst of CreateCluster
     moto.eks.utils.Session = _Partitions
     for service in WARM_SERVICES:
         get_service_model(service)
         service_name_from_moto_package_name(service)  # moto's packages are named as these
+    for service in WARM_SERVICES + TEMPLATE_SERVICES:
+        _warm_routing(service)
     service_name_from_moto_package_name("core")
     _applied = True

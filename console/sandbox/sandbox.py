@@ -183,6 +183,7 @@ class Sandbox:
         self._gateway.moto_app = self._moto._server.app
         for service in moto_speed.WARM_SERVICES:  # before the first burst of requests
             self._gateway.catalog.get(service)
+        moto_speed.warm_apps(self._moto._server.app)
         self._imds = InstanceMetadata(
             self._issue_host_session,
             self.instance_id,

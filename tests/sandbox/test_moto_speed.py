@@ -67,3 +67,26 @@ def test_a_services_regions_are_worked_out_once_for_every_account(sandbox, monke
     assert asked_for_first and len(asked) == asked_for_first  # not again for the second
     assert first == second and "us-east-1" in first and "eu-west-3" in first
     assert first is not second  # each account may extend its own list
+
+
+def test_an_accounts_backend_is_found_without_the_global_lock_and_made_with_it(sandbox):
+    from moto.core import base_backend
+    from moto.sqs.models import sqs_backends
+
+    account = sandbox.account_of("alice")
+    sqs_backends[account]  # made (with the lock) if it was not there
+    with base_backend.backend_lock:  # another thread holding moto's lock...
+        import threading
+
+        found = []
+        reader = threading.Thread(target=lambda: found.append(sqs_backends[account]))
+        reader.start()
+        reader.join(timeout=5)
+        assert found and found[0] is sqs_backends[account]  # ...does not hold this lookup up
+    fresh = sqs_backends["123456789012"]  # a new account is still made on first use
+    assert fresh is sqs_backends["123456789012"] and sqs_backends in base_backend.BackendDict._instances
+
+
+def test_the_service_applications_exist_before_the_first_request(sandbox):
+    app = sandbox._moto._server.app
+    assert set(moto_speed.WARM_SERVICES + moto_speed.TEMPLATE_SERVICES) <= set(app.app_instances)
