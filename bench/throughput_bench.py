@@ -62,8 +62,7 @@ def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, in
                 argv.append(str(SEQUENTIAL_SAMPLE))
                 ran = SEQUENTIAL_SAMPLE
         started = time.perf_counter()
-        done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"{kind} failed ({done.returncode}): {done.stderr[-2000:]}")

@@ -58,7 +58,8 @@ class SandboxOptions:
 
     Attributes:
         trainees: how many trainee accounts.
-        latency_ms: fixed latency the gateway adds to every request.
+        latency_ms: how long every request takes to answer at least (moto's own work happens
+            within that time, as AWS's does within its latency).
         jitter_ms: extra uniform random latency, 0..jitter_ms.
         throttle: probability of throttling each request (every service).
         before: trainee name -> before-state (``root-trust``, ``no-role``, ``other-account``,

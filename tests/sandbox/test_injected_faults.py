@@ -91,3 +91,22 @@ def test_an_assume_role_fault_matches_the_target_account(sandbox):
     error = aws_error(trainee_session, dave)
     assert error["Error"] == {"Type": "Sender", "Code": "AccessDenied", "Message": "injected"}
     assert trainee_session(sandbox.account_of("erin"))
+
+
+def test_every_answer_waits_out_the_latency(sandbox):
+    """Every call is answered no sooner than the latency after it arrived, errors too."""
+    import time
+
+    iam = trainee_session(sandbox.account_of("alice")).client("iam")
+    iam.get_account_summary()  # connection and client warm
+    sandbox.faults.set_latency(200)
+    try:
+        started = time.perf_counter()
+        iam.create_user(UserName="latency-probe")
+        created = time.perf_counter() - started
+        started = time.perf_counter()
+        aws_error(iam.get_user, UserName="nobody-here")
+        refused = time.perf_counter() - started
+    finally:
+        sandbox.faults.set_latency(0)
+    assert created >= 0.2 and refused >= 0.2
