@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from common import ROOT, machine
+from throughput_bench import SEQUENTIAL_SAMPLE
 
 SCRIPTS = ["whoami_bench.py", "throughput_bench.py", "preflight_bench.py", "scale_bench.py",
            "console_bench.py", "store_bench.py"]
@@ -59,7 +60,8 @@ def section() -> str:
                   f"sequential (goal 20x), {ours / floor:.2f}x the bare aiobotocore floor "
                   "(goal at most 1.25x). Every contender runs once per round on a fresh "
                   "sandbox, alternating; the sequential script runs the first "
-                  "12 trainees each round and is extrapolated from its per-trainee time "
+                  f"{SEQUENTIAL_SAMPLE} trainees each round and is extrapolated from its "
+                  "per-trainee time "
                   "(it is linear: one trainee after another). Under the earlier sandbox, "
                   "which added the latency after moto's work (queued behind one GIL with 32 "
                   "calls in flight, 20-25 ms a call), the same code measured 21.8x (10.1 s) "

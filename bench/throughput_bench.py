@@ -26,7 +26,7 @@ from pathlib import Path
 from common import VENV_BIN, machine, sandbox, save
 
 LATENCY_MS = 50
-SEQUENTIAL_SAMPLE = 12
+SEQUENTIAL_SAMPLE = 10
 HERE = Path(__file__).resolve().parent
 
 

@@ -32,8 +32,9 @@ quarter of the engine's CPU, and the engine's CPU is what limits that build):
   ``inspect.getfullargspec``; the answer is a property of the function, kept per function.
 - every endpoint read the proxy settings by walking the whole environment; the answer is
   kept per URL and proxy variables (the key re-reads those variables, so a change is seen).
-- the user agent header is rebuilt for every request, each part sanitised character by
-  character; sanitising is a pure function of its text, kept per text.
+- the user agent header is built twice for every request, each part sanitised character by
+  character; sanitising is a pure function of its text, kept per text, and each client's
+  header is kept per set of feature ids (what changes between its requests).
 
 ``install()`` makes aiobotocore's sessions use ``CachingClientCreator``, emitter copies share
 their alias cache, and the three lookups above go through their caches. The model and class cache is keyed by the session's loader and event emitter
@@ -55,6 +56,7 @@ import botocore.hooks
 import botocore.regions
 import botocore.useragent
 from aiobotocore.client import AioClientCreator
+from botocore.context import get_context
 from botocore.endpoint_provider import EndpointProvider
 from botocore.hooks import EventAliaser, HierarchicalEmitter, _PrefixTrie
 
@@ -198,6 +200,30 @@ def _environ_proxies(url: str) -> dict:
     return dict(found)
 
 
+_ua_strings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _user_agent(self) -> str:
+    """``UserAgentString.to_string`` kept per object, client config and feature ids.
+
+    The string is a function of the object's session and client settings (fixed once a client
+    has it) and of the feature ids of the client and of the request's context, which the key
+    reads afresh every time."""
+    context = get_context()
+    key = (frozenset(self._client_features or ()),
+           frozenset(context.features) if context is not None else frozenset(),
+           id(self._client_config), self._session_user_agent_name,
+           self._session_user_agent_version, self._session_user_agent_extra)
+    strings = _ua_strings.get(self)
+    if strings is None:
+        strings = _ua_strings[self] = {}
+    found = strings.get(key)
+    if found is None:
+        found = strings[key] = _sdk_user_agent(self)
+    return found
+
+
+_sdk_user_agent = botocore.useragent.UserAgentString.to_string
 _sdk_accepts_kwargs = botocore.hooks.accepts_kwargs
 _sdk_environ_proxies = botocore.endpoint.get_environ_proxies
 _sanitize = functools.lru_cache(maxsize=4096)(botocore.useragent.sanitize_user_agent_string_component)
@@ -211,3 +237,4 @@ def install() -> None:
     botocore.hooks.accepts_kwargs = _accepts_kwargs
     botocore.endpoint.get_environ_proxies = _environ_proxies
     botocore.useragent.sanitize_user_agent_string_component = _sanitize
+    botocore.useragent.UserAgentString.to_string = _user_agent

@@ -223,3 +223,22 @@ def test_the_engine_sessions_scoped_config_follows_the_profile_setting(tmp_path,
     session.set_config_variable("profile", "missing")
     with pytest.raises(ProfileNotFound):
         session.get_scoped_config()
+
+
+def test_a_clients_user_agent_is_kept_per_feature_set_and_matches_botocores():
+    from botocore.config import Config
+    from botocore.context import start_as_current_context
+    from botocore.useragent import UserAgentString, register_feature_id
+
+    clientcache.install()
+    base = UserAgentString.from_environment()
+    client = base.with_client_config(Config(retries={"mode": "adaptive"}))
+    plain = client.to_string()
+    assert plain == clientcache._sdk_user_agent(client) and plain is client.to_string()
+    assert "cfg/retry-mode#adaptive" in plain and plain != base.to_string()
+    with start_as_current_context():
+        register_feature_id("WAITER")
+        waiting = client.to_string()
+        assert waiting == clientcache._sdk_user_agent(client) and waiting != plain
+    client.set_client_features({"PAGINATOR"})
+    assert client.to_string() == clientcache._sdk_user_agent(client) != plain
