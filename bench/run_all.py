@@ -65,7 +65,11 @@ def section() -> str:
                   "(it is linear: one trainee after another). Under the earlier sandbox, "
                   "which added the latency after moto's work (queued behind one GIL with 32 "
                   "calls in flight, 20-25 ms a call), the same code measured 21.8x (10.1 s) "
-                  "in a standalone run of this script on 2026-11-30.", "",
+                  "in a standalone run of this script on 2026-11-30. This VM's CPU speed drifts "
+                  "by tens of percent over minutes: whodidthis (CPU-bound at c32) moves with it, "
+                  "the sequential script (mostly waiting) barely does; two `make bench` runs an "
+                  "hour apart on 2026-11-30 read 19.8x (11.2 s, on slightly older code) and "
+                  "22.4x (9.5 s).", "",
                   "Why whodidthis beats the bare floor: botocore rebuilds, for every client, "
                   "things that do not depend on the client's credentials (a TLS context with "
                   "the CA bundle loaded, a connection pool, the parsed service model, the client "
@@ -91,7 +95,7 @@ def section() -> str:
                   "the detached engine runs at nice 10 by design, and the sandbox, standing in "
                   "for AWS, at nice 10 too): " + ", ".join(f"{k} {v}" for k, v in cb.items())
                   + ".", ""]
-    lines += ["Reproduce: `make bench` (about 10 minutes on 2 cores); each script under "
+    lines += ["Reproduce: `make bench` (about 9 minutes on 2 cores); each script under "
               "`bench/` also runs alone and prints its own lines and ratios."]
     return "\n".join(lines) + "\n"
 
