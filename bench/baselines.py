@@ -3,9 +3,9 @@ written the plain way.
 
 Per trainee, 15 calls: AssumeRole and GetCallerIdentity, then per step a read to see whether
 the resource exists and the create (with tags), and for EKS and CloudFormation a read after it
-(the engine's idempotence checks and waiters do the same reads). ``sequential`` is how the story's Jenkins job worked, one
-trainee after another with boto3; ``floor`` is bare aiobotocore at a given concurrency: the
-fastest the library allows, with none of whodidthis's bookkeeping.
+(the engine's idempotence checks and waiters do the same reads). ``sequential`` is how the
+story's Jenkins job worked, one trainee after another with boto3; ``floor`` is bare aiobotocore
+at a given concurrency: the fastest the library allows, with none of whodidthis's bookkeeping.
 """
 
 from __future__ import annotations

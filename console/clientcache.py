@@ -36,10 +36,11 @@ quarter of the engine's CPU, and the engine's CPU is what limits that build):
   character; sanitising is a pure function of its text, kept per text, and each client's
   header is kept per set of feature ids (what changes between its requests).
 
-``install()`` makes aiobotocore's sessions use ``CachingClientCreator``, emitter copies share
-their alias cache, and the three lookups above go through their caches. The model and class cache is keyed by the session's loader and event emitter
-as well, so a session with its own data path or its own ``creating-client-class`` handlers still
-gets its own model and class.
+``install()`` makes aiobotocore's sessions use ``CachingClientCreator`` (shared models,
+classes and pruned emitter copies), emitter copies share their alias cache, and the kwargs
+check, proxy lookup and user-agent work above go through their caches. The model and class
+cache is keyed by the session's loader and event emitter as well, so a session with its own
+data path or its own ``creating-client-class`` handlers still gets its own model and class.
 """
 
 from __future__ import annotations
@@ -133,15 +134,18 @@ def _service_emitter(emitter, service: str):
     duplicate = inner.__class__()
     duplicate.__dict__ = {**inner.__dict__, "_handlers": pruned, "_lookup_cache": {},
                           "_unique_id_handlers": copy.copy(inner._unique_id_handlers)}
-    aliaser = EventAliaser(duplicate, copy.copy(emitter._event_aliases))
-    aliaser._alias_name_cache = emitter._alias_name_cache
-    return aliaser
+    return _aliaser_around(emitter, duplicate)
 
 
 def _copy_sharing_aliases(self: EventAliaser) -> EventAliaser:
     """``EventAliaser.__copy__`` whose copy shares the alias cache (same alias table)."""
-    duplicate = self.__class__(copy.copy(self._emitter), copy.copy(self._event_aliases))
-    duplicate._alias_name_cache = self._alias_name_cache
+    return _aliaser_around(self, copy.copy(self._emitter))
+
+
+def _aliaser_around(aliaser: EventAliaser, emitter) -> EventAliaser:
+    """A copy of ``aliaser`` over ``emitter`` (a copy of its emitter), sharing its alias cache."""
+    duplicate = aliaser.__class__(emitter, copy.copy(aliaser._event_aliases))
+    duplicate._alias_name_cache = aliaser._alias_name_cache
     return duplicate
 
 

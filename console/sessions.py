@@ -325,13 +325,13 @@ def aws_timestamp(value):
     AWS call, py-spy); ``datetime.fromisoformat`` reads it to the same instant. Anything else
     (epoch seconds, RFC 822 dates) goes to botocore's own parser, as before.
     """
-    from botocore.utils import parse_timestamp
-
     if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value[10] == "T":
         try:
             return datetime.fromisoformat(value)
         except ValueError:
             pass
+    from botocore.utils import parse_timestamp  # only for the forms the fast path leaves
+
     return parse_timestamp(value)
 
 
