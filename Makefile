@@ -47,7 +47,7 @@ bench: bytecode
 	$(VENV)/bin/python bench/run_all.py
 
 screenshots: $(STAMP)
-	$(VENV)/bin/python -m console.screenshots screenshots
+	$(VENV)/bin/python -m console.devtools.screenshots screenshots
 
 clean:
 	rm -rf $(VENV) $(VENV)-tools

@@ -123,7 +123,7 @@ def first_frame(course: Path, state: Path, env: dict) -> float:
 
 def scene_first_frame(env: dict) -> float:
     sys.path.insert(0, str(ROOT))
-    from console.demo_scene import write_scene
+    from console.devtools.demo_scene import write_scene
 
     with tempfile.TemporaryDirectory() as tmp:
         scene = write_scene(Path(tmp))
@@ -184,7 +184,7 @@ def stop_engine(state: Path) -> None:
     """The detached engine outlives the console by design: stop it (its own process group)."""
     holder = state / "dojo-2026-12" / "engine.lock"
     sys.path.insert(0, str(ROOT))
-    from console.lock import read_holder
+    from console.store.lock import read_holder
 
     found = read_holder(holder)
     if found:

@@ -76,7 +76,7 @@ def section() -> str:
                   "class, the endpoint rules, the event-alias cache). The engine makes one "
                   "client per service per trainee account (one throttled account cannot drain "
                   "another's retry budget), so it shares those per process instead "
-                  "(`console/tls.py`, `console/clientcache.py`). What limits it now is CPU on "
+                  "(`console/aws/sdk/tls.py`, `console/aws/sdk/clientcache.py`). What limits it now is CPU on "
                   "two cores: the engine's event loop and the sandbox (moto in one Python "
                   "process) each spend a few milliseconds per call, where the ideal counts "
                   "none; against AWS that CPU is the engine's share only.", ""]

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from console.model import LedgerRecord, Outcome, StepState, TraineeState  # noqa: E402
-from console.store import Store  # noqa: E402
+from console.store.state import Store  # noqa: E402
 
 COURSE = "bench"
 STEPS = [("iam_user", "{trainee}"), ("codecommit_repo", "app"), ("s3_bucket", "{course}-{account}"),

@@ -1,7 +1,7 @@
 """The console: a Textual App that renders a course's state store and sends it commands.
 
 The App never calls AWS to change anything. It reads the store a few times a second
-(:class:`console.watch.StoreWatch`, in a worker thread) and hands what changed to its screens as
+(:class:`console.store.watch.StoreWatch`, in a worker thread) and hands what changed to its screens as
 a message; the operator's actions become commands in the store's queue, served by the detached
 engine it starts when none runs. Quitting the console therefore never stops work, and opening it
 again (or a second console) attaches to the same run.
@@ -29,14 +29,14 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from console.course import Course, load_course
+from console.course.model import Course, load_course
 from console.idle_gc import IdleCollector
 from console.model import CommandKind, LedgerRecord
-from console.store import Store
-from console.watch import Changes, StoreWatch
+from console.store.state import Store
+from console.store.watch import Changes, StoreWatch
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
-    from console.identity import HostIdentity
+    from console.aws.identity import HostIdentity
 
 IdentityProvider = Callable[[], "HostIdentity"]
 EngineLauncher = Callable[[], "int | None"]
@@ -335,7 +335,7 @@ def make_app(
 
 
 def _resolve(course: Course, allow_long_term: bool) -> HostIdentity:
-    from console.identity import resolve_host_identity
+    from console.aws.identity import resolve_host_identity
 
     return resolve_host_identity(expected_role=course.host_role, allow_long_term=allow_long_term)
 
@@ -348,7 +348,9 @@ def _engine_launcher(course_path, state_dir, operator, allow_long_term,
     def launch() -> int | None:
         if store.engine_holder():
             return None
-        from console.runner import spawn_detached  # brings botocore: not before the first frame
+        from console.engine.process import (
+            spawn_detached,  # brings botocore: not before the first frame
+        )
 
         return spawn_detached(course_path, state_dir, operator, allow_long_term,
                               store.course_name)
@@ -358,7 +360,7 @@ def _engine_launcher(course_path, state_dir, operator, allow_long_term,
 
 def _plan_provider(course, store, operator, host) -> PlanProvider:
     async def plan(names: list[str]) -> list:
-        from console.plan import teardown_plan
+        from console.engine.plan import teardown_plan
 
         identity = await asyncio.to_thread(host)
         return await teardown_plan(course, store, identity, operator, names or None)
@@ -368,7 +370,7 @@ def _plan_provider(course, store, operator, host) -> PlanProvider:
 
 def _preflight_provider(course, operator, host) -> PreflightProvider:
     async def check(names: list[str]) -> list:
-        from console.preflight import preflight
+        from console.commands.preflight import preflight
 
         identity = await asyncio.to_thread(host)
         return await preflight(course, identity, operator, names)
@@ -378,9 +380,9 @@ def _preflight_provider(course, operator, host) -> PreflightProvider:
 
 def run_console(args) -> int:
     """``whodidthis [run] COURSE``: open the console; the exit code is 0."""
-    from console.course import resolve_course_path
-    from console.operator import operator_name
-    from console.store import resolve_state_dir
+    from console.aws.operator import operator_name
+    from console.course.model import resolve_course_path
+    from console.store.state import resolve_state_dir
 
     app = make_app(resolve_course_path(args.course), resolve_state_dir(args.state_dir),
                    operator_name(args.operator),

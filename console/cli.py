@@ -16,18 +16,18 @@ from console.errors import EXIT_BAD_INPUT, CourseError, WhodidthisError
 # subcommand -> "module:function"; each function takes the parsed args and returns an exit code.
 HANDLERS = {
     "run": "console.app:run_console",
-    "whoami": "console.identity_cli:cli_whoami",
-    "preflight": "console.preflight:cli_preflight",
-    "apply": "console.headless:cli_apply",
-    "retry": "console.headless:cli_retry",
-    "teardown": "console.headless:cli_teardown",
-    "status": "console.headless:cli_status",
-    "ledger": "console.headless:cli_ledger",
-    "report": "console.headless:cli_report",
-    "iam-templates": "console.iam_templates:cli_iam_templates",
+    "whoami": "console.commands.whoami:cli_whoami",
+    "preflight": "console.commands.preflight:cli_preflight",
+    "apply": "console.commands.headless:cli_apply",
+    "retry": "console.commands.headless:cli_retry",
+    "teardown": "console.commands.headless:cli_teardown",
+    "status": "console.commands.headless:cli_status",
+    "ledger": "console.commands.headless:cli_ledger",
+    "report": "console.commands.headless:cli_report",
+    "iam-templates": "console.commands.iam_templates:cli_iam_templates",
     "sandbox": "console.sandbox.cli:cli_sandbox",
-    "demo": "console.demo:cli_demo",
-    "engine": "console.runner:cli_engine",
+    "demo": "console.devtools.demo:cli_demo",
+    "engine": "console.engine.process:cli_engine",
 }
 
 
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(handler(args))
     except CourseError as exc:
-        from console.course import format_problems
+        from console.course.model import format_problems
 
         print(format_problems(exc), file=sys.stderr)
         return exc.exit_code

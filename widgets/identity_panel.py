@@ -17,11 +17,11 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console.model import LedgerRecord, TraineeStatus
-from console.render import clock, short_principal
+from console.words import clock, short_principal
 from widgets.trainee_look import state_text, time_left_words
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
-    from console.identity import HostIdentity
+    from console.aws.identity import HostIdentity
 
 LABEL_WIDTH = 12
 

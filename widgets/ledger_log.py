@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from console.model import LedgerRecord, Outcome
-from console.render import clock, short_principal
+from console.words import clock, short_principal
 
 OUTCOME_STYLES = {Outcome.OK: "green", Outcome.ERROR: "bold red", Outcome.UNKNOWN: "yellow"}
 KEPT_LINES = 500

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console.model import TraineeState, TraineeStatus
-from console.render import STATE_SYMBOLS
+from console.words import STATE_SYMBOLS
 from widgets.trainee_look import STATE_STYLES, elapsed_words
 
 FINISHED = (TraineeState.READY, TraineeState.FAILED, TraineeState.TORN_DOWN,

@@ -12,7 +12,7 @@ import re
 from rich.text import Text
 
 from console.model import StepState, TraineeState, TraineeStatus
-from console.render import STATE_SYMBOLS, short_principal
+from console.words import STATE_SYMBOLS, short_principal
 
 STATE_STYLES = {
     TraineeState.PENDING: "bright_black",

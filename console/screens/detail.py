@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from console.model import CommandKind, LedgerRecord, TraineeStatus
-from console.render import clock, short_principal
+from console.words import clock, short_principal
 from widgets.ledger_log import OUTCOME_STYLES
 from widgets.trainee_look import elapsed_of, progress_text, state_text, step_state_text
 

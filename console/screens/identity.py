@@ -1,7 +1,7 @@
 """Who the host is (the ``whoami`` view) and a preflight of the selected trainee.
 
 The preflight assumes the trainee's role and lints its trust policy with read-only calls
-(``console.preflight``): the operator sees why an assume is denied and the policy to paste.
+(``console.commands.preflight``): the operator sees why an assume is denied and the policy to paste.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from widgets.trainee_look import time_left_words
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
-    from console.identity import HostIdentity
+    from console.aws.identity import HostIdentity
 
 SEVERITY_STYLES = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
 

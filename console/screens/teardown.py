@@ -1,6 +1,6 @@
 """The teardown plan, before anything is deleted: what would go, what stays and why.
 
-The plan comes from read-only AWS calls (``console.plan.teardown_plan``). Nothing happens until
+The plan comes from read-only AWS calls (``console.engine.plan.teardown_plan``). Nothing happens until
 the operator types the course name (short, and not a reflex like ``y``) and presses enter.
 """
 
@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, RichLog, Static
 from textual.worker import Worker, WorkerState
 
-from console.render import short_principal
+from console.words import short_principal
 
 
 def plan_lines(plans: list) -> tuple[list[Text], int, int]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from console.course import Course, load_course
+from console.course.model import Course, load_course
 from console.errors import CourseError
 
 SAMPLE = """\

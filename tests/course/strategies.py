@@ -6,7 +6,7 @@ import copy
 
 from hypothesis import strategies as st
 
-from console.course_schema import CAPABILITIES, COURSE_KEYS, STEP_KINDS, TRAINEE_KEYS
+from console.course.schema import CAPABILITIES, COURSE_KEYS, STEP_KINDS, TRAINEE_KEYS
 
 TEMPLATE = "templates/net.yaml"  # the property tests' course folder holds this file
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from console.course import (
+from console.course.model import (
     STEP_KINDS,
     Course,
     Trainee,

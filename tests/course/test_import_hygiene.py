@@ -9,13 +9,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 COURSE_MODULES = [
-    "console.course",
-    "console.course_check",
-    "console.course_lines",
-    "console.course_placeholders",
-    "console.course_rendered",
-    "console.course_rules",
-    "console.course_schema",
+    "console.course.model",
+    "console.course.checks",
+    "console.course.lines",
+    "console.course.placeholders",
+    "console.course.rendered",
+    "console.course.rules",
+    "console.course.schema",
 ]
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from console.course import parse_course
-from console.course_lines import find_lines
+from console.course.lines import find_lines
+from console.course.model import parse_course
 from console.errors import CourseError
 
 from .conftest import MINIMAL, line_of, the_problem

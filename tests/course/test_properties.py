@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.course import Course, load_course, parse_course
-from console.course_check import field_name
-from console.course_placeholders import placeholder_problems, render_text
-from console.course_schema import CAPABILITIES, STEP_KINDS
+from console.course.checks import field_name
+from console.course.model import Course, load_course, parse_course
+from console.course.placeholders import placeholder_problems, render_text
+from console.course.schema import CAPABILITIES, STEP_KINDS
 from console.errors import CourseError
 
 from .strategies import TEMPLATE, key_paths, mutate, valid_documents
@@ -32,7 +32,7 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-NAME_RULES = {  # written independently of console.course_schema, from the AWS docs
+NAME_RULES = {  # written independently of console.course.schema, from the AWS docs
     "iam_user": lambda n: re.fullmatch(r"[A-Za-z0-9_+=,.@-]{1,64}", n),
     "codecommit_repo": lambda n: (
         re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", n) and not n.endswith(".git")

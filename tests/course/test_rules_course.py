@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.course import load_course
+from console.course.model import load_course
 from console.errors import CourseError
 
 from .conftest import MINIMAL, line_of, the_problem

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.course_schema import STEP_KINDS
+from console.course.schema import STEP_KINDS
 
 from .conftest import MINIMAL, line_of, the_problem
 

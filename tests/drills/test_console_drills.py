@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from console.model import CommandKind, TraineeState
-from console.store import Store
+from console.store.state import Store
 from tests.engine.test_crash import wait_for
 from tests.ui.test_tmux import Terminal, row, wait_for_engine_to_finish
 

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from console.model import Outcome, StepState, TraineeState
-from console.store import Store
+from console.store.state import Store
 from tests.engine.helpers import cli, status
 from tests.engine.test_crash import COURSE, apply_process, counts, wait_for
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from console.store import Store
+from console.store.state import Store
 from tests.engine.helpers import cli
 from tests.engine.test_crash import wait_for
 

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 
-from console.store import Store
+from console.store.state import Store
 from tests.engine.helpers import cli
 
 COURSE = "dojo-2026-12"

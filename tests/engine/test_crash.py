@@ -8,7 +8,7 @@ import sys
 import time
 
 from console.model import Outcome
-from console.store import Store
+from console.store.state import Store
 from tests.engine.helpers import cli, status
 
 COURSE = "dojo-2026-12"

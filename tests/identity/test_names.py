@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from console.sessions import session_name, sts_name, tag_value
+from console.aws.sessions import session_name, sts_name, tag_value
 
 VALID = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
 
@@ -43,7 +43,7 @@ def test_tag_values_are_cleaned_and_bounded():
 
 
 def test_the_role_arn_a_trust_policy_names():
-    from console.identity import role_arn_of
+    from console.aws.identity import role_arn_of
 
     assert role_arn_of("arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0a1b") == (
         "arn:aws:iam::100000000000:role/AdminEnvRole")

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from console.iam_templates import admin_template, trainee_template
+from console.commands.iam_templates import admin_template, trainee_template
 
 ADMIN = "100000000000"
 

@@ -6,9 +6,9 @@ import logging
 import pytest
 from aiobotocore.session import AioSession
 
-from console.ledger import LedgerContext, MemoryRecorder, current
+from console.aws.attribution import LedgerContext, MemoryRecorder, current
+from console.aws.sessions import AssumeRoleDenied, SessionBroker
 from console.model import Outcome
-from console.sessions import AssumeRoleDenied, SessionBroker
 
 ADMIN = "100000000000"
 HOST_PREFIX = f"arn:aws:sts::{ADMIN}:assumed-role/AdminEnvRole/"

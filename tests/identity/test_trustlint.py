@@ -2,7 +2,7 @@
 
 import json
 
-from console.trustlint import ERROR, INFO, WARNING, lint_trust_policy, recommended_policy
+from console.aws.trustlint import ERROR, INFO, WARNING, lint_trust_policy, recommended_policy
 
 ADMIN = "100000000000"
 HOST = f"arn:aws:iam::{ADMIN}:role/AdminEnvRole"

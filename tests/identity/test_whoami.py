@@ -8,7 +8,7 @@ import sys
 import boto3
 import pytest
 
-from console.identity import resolve_host_identity
+from console.aws.identity import resolve_host_identity
 
 ADMIN = "100000000000"
 
@@ -135,7 +135,7 @@ def test_scan_finds_a_planted_jenkins_file_masked(env, tmp_path):
 
 def test_whoami_imports_neither_textual_nor_the_engine(env):
     code = ("import sys\nfrom console.cli import main\nmain(['whoami', '--json'])\n"
-            "bad = [m for m in ('textual', 'console.engine', 'console.steps', 'aiobotocore')"
+            "bad = [m for m in ('textual', 'console.engine.scheduler', 'console.steps', 'aiobotocore')"
             " if m in sys.modules]\nassert not bad, bad\n")
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True, timeout=60)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from aiobotocore.session import AioSession
 
-from console.awsconfig import aio_client_config
-from console.ledger import LedgerContext, MemoryRecorder, current, install_ledger_hooks
-from console.sessions import SessionBroker
+from console.aws.attribution import LedgerContext, MemoryRecorder, current, install_ledger_hooks
+from console.aws.config import aio_client_config
+from console.aws.sessions import SessionBroker
 from console.steps.base import StepContext
 
 REGION = "ap-northeast-1"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from console.store import Store
+from console.store.state import Store
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE = "dojo"

@@ -18,7 +18,7 @@ import pytest
 
 from console.errors import StateError
 from console.model import LedgerRecord
-from console.store import Store
+from console.store.state import Store
 
 from .conftest import COURSE, ROSTER, STEPS, integrity
 from .workers import open_and_note

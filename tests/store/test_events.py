@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from console.model import StepState, TraineeState
-from console.store import Store
+from console.store.state import Store
 
 from .conftest import COURSE
 

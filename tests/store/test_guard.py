@@ -10,8 +10,8 @@ import string
 import pytest
 
 from console.model import LedgerRecord, TraineeState
-from console.store import Store
-from console.store_guard import CredentialRefused, mask_key_id, refuse_credentials
+from console.store.guard import CredentialRefused, mask_key_id, refuse_credentials
+from console.store.state import Store
 
 ALPHABET = string.ascii_letters + string.digits
 # Shaped like the sandbox's (moto) and AWS's: key ids, a 40-character secret, a long token. A

@@ -8,7 +8,7 @@ import pytest
 
 from console.errors import StateError
 from console.model import LedgerRecord, Outcome
-from console.store import Store
+from console.store.state import Store
 
 PRINCIPAL = "arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo"
 

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from console.errors import StateError
-from console.store import Store
+from console.store.state import Store
 
 from .conftest import COURSE
 

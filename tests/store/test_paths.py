@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from console.errors import StateError
-from console.store import resolve_state_dir
+from console.store.state import resolve_state_dir
 
 
 def test_the_argument_wins(tmp_path: Path):

@@ -10,7 +10,7 @@ import pytest
 
 from console.errors import StateError
 from console.model import CommandKind
-from console.store import Store
+from console.store.state import Store
 
 from .conftest import COURSE
 from .workers import claim_all, enqueue_many

@@ -6,7 +6,7 @@ import pytest
 
 from console.errors import StateError
 from console.model import StepState, TraineeState
-from console.store import Store
+from console.store.state import Store
 
 from .conftest import ROSTER, STEPS
 

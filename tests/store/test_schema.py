@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from console.errors import StateError
-from console.store import Store
-from console.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
+from console.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
+from console.store.state import Store
 
 from .conftest import COURSE
 

@@ -1,7 +1,7 @@
 """Store.trainees_named: a poll's changed rows in two queries, whatever their number."""
 
 from console.model import TraineeState
-from console.store import Store
+from console.store.state import Store
 
 
 def test_named_trainees_come_back_sorted_with_their_steps_and_unknowns_left_out(tmp_path):
@@ -25,7 +25,7 @@ def test_removed_trainees_are_not_named(tmp_path):
 
 def test_changes_then_later_changes_read_as_one_poll():
     from console.model import TraineeStatus
-    from console.watch import Changes
+    from console.store.watch import Changes
 
     def row(name, state):
         return TraineeStatus(name=name, account="200000000001", state=state)

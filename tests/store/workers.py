@@ -14,8 +14,8 @@ from pathlib import Path
 
 from console.errors import StateError
 from console.model import CommandKind, LedgerRecord, Outcome, TraineeState
-from console.store import DB_FILE, Store
-from console.store_db import Database
+from console.store.db import Database
+from console.store.state import DB_FILE, Store
 
 
 def hold_lock(state_dir: str, course: str) -> None:

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from console.app import WhodidthisApp, make_app
-from console.demo_scene import OPERATOR, Scene, scene_host, scene_plan, scene_preflight, write_scene
+from console.devtools.demo_scene import (
+    OPERATOR,
+    Scene,
+    scene_host,
+    scene_plan,
+    scene_preflight,
+    write_scene,
+)
 
 
 @pytest.fixture(autouse=True)

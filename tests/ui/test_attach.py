@@ -55,7 +55,7 @@ async def test_a_run_written_by_another_process_shows_live(console, scene):
 async def test_the_detail_screen_follows_its_trainee_live(console, scene):
     from console.model import StepState, TraineeState
     from console.screens.detail import TraineeDetailScreen
-    from console.store import Store
+    from console.store.state import Store
 
     app = console()
     async with app.run_test(size=(120, 40)) as pilot:

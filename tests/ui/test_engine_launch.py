@@ -24,7 +24,7 @@ NO_CREDENTIALS = {
 
 
 def commands_seen_by_another_process(state_dir) -> list[str]:
-    code = ("import sys; from pathlib import Path; from console.store import Store; "
+    code = ("import sys; from pathlib import Path; from console.store.state import Store; "
             "s = Store.open(Path(sys.argv[1]), 'dojo-2026-12', readonly=True); "
             "print(' '.join(c.kind.value for c in s.commands()))")
     out = subprocess.run([sys.executable, "-c", code, str(state_dir)], capture_output=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.demo_scene import scene_host
+from console.devtools.demo_scene import scene_host
 from widgets.identity_panel import IdentityPanel
 
 from .conftest import screen_lines, settle

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from console.app import WhodidthisApp
-from console.demo_scene import write_scene
+from console.devtools.demo_scene import write_scene
 from console.model import TraineeState
 from console.screens.confirm import ConfirmScreen
 from console.screens.detail import TraineeDetailScreen
@@ -76,8 +76,8 @@ async def test_resizing_to_200_columns_brings_every_column_back(console):
 
 async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
     from console.app import make_app
-    from console.demo_scene import OPERATOR, scene_host
-    from console.store import Store
+    from console.devtools.demo_scene import OPERATOR, scene_host
+    from console.store.state import Store
 
     big = write_scene(tmp_path / "big", count=1000)
     app = make_app(big.course_path, big.state_dir, OPERATOR, identity_provider=scene_host,
@@ -113,7 +113,7 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
 
 async def test_the_last_row_is_reachable_before_every_row_is_added(tmp_path):
     from console.app import make_app
-    from console.demo_scene import OPERATOR, scene_host
+    from console.devtools.demo_scene import OPERATOR, scene_host
 
     big = write_scene(tmp_path / "big", count=1000)
     app = make_app(big.course_path, big.state_dir, OPERATOR, identity_provider=scene_host,

@@ -262,7 +262,7 @@ async def test_the_footer_keeps_quit_and_the_main_actions_at_80_columns(console)
 
 
 async def test_a_change_in_the_store_repaints_only_that_row(console, scene):
-    from console.store import Store
+    from console.store.state import Store
 
     app = console()
     async with app.run_test(size=SIZE) as pilot:
@@ -308,7 +308,7 @@ async def test_store_changes_wait_while_keys_are_pressed_then_show(console, scen
     """Keys first: a poll's changes arriving right after a key are held until the keys pause
     (``TYPING_PAUSE``), merged with later ones, then shown."""
     from console.app import TYPING_PAUSE
-    from console.store import Store
+    from console.store.state import Store
 
     app = console()
     async with app.run_test(size=SIZE) as pilot:

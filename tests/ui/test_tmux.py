@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from console.model import TraineeState
-from console.store import Store
+from console.store.state import Store
 
 pytestmark = [pytest.mark.tmux]
 

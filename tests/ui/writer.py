@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from console.demo_scene import COURSE, OPERATOR
+from console.devtools.demo_scene import COURSE, OPERATOR
 from console.model import LedgerRecord, Outcome, StepState, TraineeState
-from console.store import Store
+from console.store.state import Store
 
 PRINCIPAL = f"arn:aws:sts::200000000008:assumed-role/ManageEnvRole/{OPERATOR}@{COURSE}"
 

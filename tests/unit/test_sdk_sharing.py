@@ -12,9 +12,9 @@ import sys
 import pytest
 from aiobotocore.session import AioSession
 
-from console import clientcache
-from console.awsconfig import aio_client_config
-from console.tls import SharedTLSSession
+from console.aws.config import aio_client_config
+from console.aws.sdk import clientcache
+from console.aws.sdk.tls import SharedTLSSession
 
 
 def test_verifying_sessions_share_one_context_and_it_verifies():
@@ -67,7 +67,7 @@ async def test_clients_of_one_service_share_model_and_class_not_hooks(session):
 def test_detached_engine_niceness_setting():
     """The increment comes from WHODIDTHIS_ENGINE_NICE, defaults to 10, and a bad value falls
     back to the default (in a child: niceness cannot be undone)."""
-    code = ("import os, sys; from console.runner import _step_back; "
+    code = ("import os, sys; from console.engine.process import _step_back; "
             "_step_back(sys.argv[1] or None); print(os.nice(0))")
     base = os.nice(0)
     for setting, expected in (("", 10), ("3", 3), ("0", 0), ("lots", 10), ("99", 19)):
@@ -79,7 +79,7 @@ def test_detached_engine_niceness_setting():
 def test_the_engine_session_has_every_builtin_handler_but_the_documentation_ones():
     from botocore import handlers
 
-    from console.sessions import engine_session
+    from console.aws.sessions import engine_session
 
     def handlers_of(session):
         emitter = session.get_component("event_emitter")._emitter
@@ -116,7 +116,7 @@ def test_a_clients_event_tree_holds_what_its_own_events_reach_and_no_other_servi
 
     from botocore.session import get_session
 
-    from console.sessions import engine_session
+    from console.aws.sessions import engine_session
 
     emitter = engine_session().get_component("event_emitter")
     events = ("before-parameter-build", "provide-client-params", "before-call", "after-call",
@@ -194,7 +194,7 @@ def test_user_agent_parts_are_sanitised_as_botocore_does():
 def test_the_engine_session_parses_aws_timestamps_as_botocore_does():
     from botocore.utils import parse_timestamp
 
-    from console.sessions import aws_timestamp, engine_session
+    from console.aws.sessions import aws_timestamp, engine_session
 
     for value in ("2026-11-30T03:20:21.123Z", "2026-11-30T03:20:21Z", "2026-11-30T03:20:21",
                   "2026-11-30T03:20:21+02:00", "1700000000", 1700000000,
@@ -209,7 +209,7 @@ def test_the_engine_session_parses_aws_timestamps_as_botocore_does():
 def test_the_engine_sessions_scoped_config_follows_the_profile_setting(tmp_path, monkeypatch):
     from botocore.exceptions import ProfileNotFound
 
-    from console.sessions import engine_session
+    from console.aws.sessions import engine_session
 
     config = tmp_path / "config"
     config.write_text("[default]\nregion = eu-west-1\n[profile other]\nregion = us-west-2\n")

@@ -1,0 +1,1 @@
+"""The AWS layer: host identity, assumed-role sessions, attribution, trust lint, scan."""

@@ -1,0 +1,1 @@
+"""The headless commands: apply/retry/teardown, status/ledger/report, preflight, whoami."""

@@ -1,0 +1,190 @@
+"""The headless commands: ``apply``, ``retry``, ``teardown`` (the engine, in the foreground or
+detached) and ``status``, ``ledger``, ``report`` (reading the store, live or long after).
+
+Output is for people by default and JSON with ``--json`` (DESIGN.md: JSON Lines for the engine
+commands, the last line a ``summary``); exit codes as DESIGN.md promises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from console.aws.operator import operator_name
+from console.course.model import Course, load_course, resolve_course_path
+from console.engine.process import check_host, ensure_engine, serve_locked
+from console.errors import EXIT_FAILED, EXIT_OK, UsageError
+from console.model import CommandKind, TraineeState
+from console.store.state import Store, resolve_state_dir
+from console.words import event_json, event_text, status_json, status_table
+
+FOLLOW_POLL_SECONDS = 0.2
+
+
+@dataclass
+class Opened:
+    """A course file, its state store and where both live."""
+
+    course: Course
+    course_path: Path
+    state_dir: Path
+    store: Store
+
+
+def open_course(args, *, sync: bool = True) -> Opened:
+    """Load the course (exit 2 on a bad file) and open its store, roster in sync."""
+    path = resolve_course_path(args.course)
+    course = load_course(path)
+    state_dir = resolve_state_dir(args.state_dir)
+    store = Store.open(state_dir, course.name)
+    if sync:
+        store.sync_roster([(t.name, t.account) for t in course.trainees],
+                          [(s.kind, s.name_template) for s in course.steps])
+    return Opened(course, path, state_dir, store)
+
+
+def _check_trainees(course: Course, names: list[str]) -> None:
+    for name in names:
+        course.trainee(name)  # raises UsageError naming the valid trainees
+
+
+async def follow(store: Store, command_id: int, since: int, *, as_json: bool,
+                 names: set[str]) -> None:
+    """Print the events of one command's trainees until the command is done."""
+    last = since
+    while True:
+        done = _command_done(store, command_id)
+        for event in store.events_since(last):
+            last = event.id
+            if event.type == "summary":
+                if event.fields.get("command_id") == command_id:
+                    _print_event(event, as_json)
+            elif event.trainee in names:
+                _print_event(event, as_json)
+        if done:
+            return
+        await asyncio.sleep(FOLLOW_POLL_SECONDS)
+
+
+def _command_done(store: Store, command_id: int) -> bool:
+    return any(c.id == command_id and c.done_at for c in store.commands())
+
+
+def _print_event(event, as_json: bool) -> None:
+    line = json.dumps(event_json(event)) if as_json else event_text(event)
+    if line:
+        print(line, flush=True)
+
+
+def run_command(args, kind: CommandKind, names: list[str]) -> int:
+    """Enqueue a command, then run the engine here, attach to the live one, or detach."""
+    opened = open_course(args)
+    try:
+        return _run_command(args, kind, names, opened)
+    finally:
+        opened.store.close()  # a clean exit leaves the store checkpointed (no WAL left over)
+
+
+def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
+    course, store = opened.course, opened.store
+    _check_trainees(course, names)
+    operator = operator_name(args.operator)
+    host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
+    since = store.last_event_id()
+    command_id = store.enqueue(kind, names, operator)
+    targets = set(names or (t.name for t in course.trainees))
+    if args.detach:
+        pid = ensure_engine(opened.course_path, opened.state_dir, operator,
+                            args.allow_long_term_keys)
+        where = f"engine started (pid {pid})" if pid else "handed to the running engine"
+        print(f"{kind.value} queued as command {command_id}: {where}. Follow with "
+              f"`whodidthis status {opened.course_path}` or the console.", file=sys.stderr)
+        return EXIT_OK
+    runs = serve_locked(course, store, operator=operator, host=host, idle_seconds=0.0,
+                        companion_factory=lambda: follow(store, command_id, since,
+                                                         as_json=args.json, names=targets))
+    if runs is None:
+        holder = store.engine_holder() or {}
+        print(f"attached to the running engine (pid {holder.get('pid')} on "
+              f"{holder.get('host')}); following command {command_id}", file=sys.stderr)
+        asyncio.run(follow(store, command_id, since, as_json=args.json, names=targets))
+    return exit_code(store, kind, targets)
+
+
+def exit_code(store: Store, kind: CommandKind, targets: set[str]) -> int:
+    """0 when every target reached its goal state; 1 when some trainee did not."""
+    goal = TraineeState.TORN_DOWN if kind == CommandKind.TEARDOWN else TraineeState.READY
+    states = {t.name: t.state for t in store.trainees() if t.name in targets}
+    return EXIT_OK if all(state == goal for state in states.values()) else EXIT_FAILED
+
+
+def cli_apply(args) -> int:
+    return run_command(args, CommandKind.APPLY, args.trainee)
+
+
+def cli_retry(args) -> int:
+    if not args.trainee:
+        raise UsageError("retry needs at least one --trainee NAME (the trainees to retry); "
+                         "to converge everyone, use `whodidthis apply`.")
+    return run_command(args, CommandKind.RETRY, args.trainee)
+
+
+def cli_teardown(args) -> int:
+    if args.yes:
+        return run_command(args, CommandKind.TEARDOWN, args.trainee)
+    from console.engine.plan import print_plan
+
+    opened = open_course(args)
+    _check_trainees(opened.course, args.trainee)
+    host = check_host(opened.course, args.allow_long_term_keys)
+    return print_plan(opened, host, operator_name(args.operator), args.trainee, args.json)
+
+
+def cli_status(args) -> int:
+    opened = open_course(args, sync=False)
+    trainees = _roster_view(opened)
+    holder = opened.store.engine_holder()
+    if args.json:
+        print(json.dumps(status_json(opened.course, trainees, holder)))
+    else:
+        print(status_table(opened.course, trainees, holder, now=time.time()))
+    return EXIT_OK
+
+
+def _roster_view(opened: Opened):
+    """The store's trainees, with the course's not-yet-seen trainees as PENDING."""
+    from console.model import StepStatus, TraineeStatus
+
+    known = {t.name: t for t in opened.store.trainees()}
+    steps = tuple(StepStatus(s.index, s.kind, s.name_template) for s in opened.course.steps)
+    return [known.get(t.name) or TraineeStatus(t.name, t.account, step_count=len(steps),
+                                                steps=steps)
+            for t in opened.course.trainees]
+
+
+def cli_ledger(args) -> int:
+    from console.words import ledger_json, ledger_line
+
+    opened = open_course(args, sync=False)
+    if args.trainee:
+        _check_trainees(opened.course, [args.trainee])
+    for record in opened.store.ledger(trainee=args.trainee):
+        print(json.dumps(ledger_json(record)) if args.json else ledger_line(record))
+    return EXIT_OK
+
+
+def cli_report(args) -> int:
+    from console.commands.report import report_json, report_markdown
+
+    opened = open_course(args, sync=False)
+    trainees = _roster_view(opened)
+    ledger = opened.store.ledger()
+    if args.format == "json":
+        print(json.dumps(report_json(opened.course, trainees, ledger), indent=2))
+    else:
+        print(report_markdown(opened.course, trainees, ledger))
+    return EXIT_OK

@@ -1,0 +1,95 @@
+"""``whodidthis whoami``: the host's identity, where its keys come from, and a verdict.
+
+Imports only botocore and the identity modules, so the answer comes about as fast as
+``aws sts get-caller-identity`` while saying much more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from console.aws.identity import HostIdentity, resolve_host_identity
+from console.errors import EXIT_IDENTITY_REFUSED, EXIT_OK
+
+
+def expected_host_role(course_arg: str | None) -> str | None:
+    """The course's ``host_role``, when ``--course`` names a course file."""
+    if not course_arg:
+        return None
+    from console.course.model import load_course, resolve_course_path
+
+    return load_course(resolve_course_path(course_arg)).host_role
+
+
+def format_time_left(seconds: int | None) -> str:
+    """``3725`` -> ``1h 2m``; negative -> ``expired``."""
+    if seconds is None:
+        return "no expiry (long-term)"
+    if seconds <= 0:
+        return "expired"
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m {rest % 60}s"
+
+
+def render_text(identity: HostIdentity, scan_result=None, now: dt.datetime | None = None) -> str:
+    """The human ``whoami`` report: one fact a line, the verdict last."""
+    rows = [
+        ("identity", identity.arn or "-"),
+        ("account", identity.account or "-"),
+        ("user id", identity.user_id or "-"),
+        ("source", f"{identity.source_words} ({identity.method or 'none'})"),
+        ("keys", f"{identity.key_type or '-'} ({identity.key_id_masked or '-'})"),
+    ]
+    if identity.expires_at:
+        when = identity.expires_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        rows.append(("expires", f"{when} (in {format_time_left(identity.seconds_left(now))})"))
+    rows.append(("region", identity.region or "- (set AWS_DEFAULT_REGION)"))
+    lines = [f"{name:<9} {value}" for name, value in rows]
+    if scan_result is not None:
+        skipped = ", ".join(f"{len(v)} {k}" for k, v in scan_result.skipped.items()) or "none"
+        lines.append(f"{'scan':<9} {scan_result.files_read} files read; skipped: {skipped}")
+        lines.extend(f"{'found':<9} {finding.sentence()}" for finding in scan_result.findings)
+    for note in identity.notes:
+        lines.append(f"{'note':<9} {note}")
+    role = identity.role_name or "this principal"
+    if identity.ok and not (scan_result and scan_result.findings):
+        if identity.overridden:
+            text = f"ACCEPTED (--allow-long-term-keys): acting as {role} with long-term or stored keys"
+        else:
+            text = f"OK: acting as {role} with no stored credential"
+        lines.append(f"{'verdict':<9} {text}")
+    else:
+        lines.append(f"{'verdict':<9} REFUSED")
+        lines.extend(f"  - {problem}" for problem in identity.problems)
+        if scan_result and scan_result.findings:
+            lines.append(f"  - {len(scan_result.findings)} stored credential(s) found; see above.")
+    return "\n".join(lines)
+
+
+def cli_whoami(args) -> int:
+    """Entry point of ``whodidthis whoami``."""
+    identity = resolve_host_identity(
+        expected_role=expected_host_role(args.course),
+        allow_long_term=args.allow_long_term_keys,
+    )
+    scan_result = None
+    if args.scan is not None:
+        from console.aws.scan import scan
+
+        scan_result = scan([Path(p) for p in args.scan] or None)
+    refused = not identity.ok or bool(scan_result and scan_result.findings)
+    if args.json:
+        data = identity.to_json()
+        if scan_result is not None:
+            data["scan"] = scan_result.to_json()
+            data["problems"] = data["problems"] + [f.sentence() for f in scan_result.findings]
+            data["ok"] = not refused
+        json.dump(data, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(render_text(identity, scan_result))
+    return EXIT_IDENTITY_REFUSED if refused else EXIT_OK

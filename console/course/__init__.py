@@ -1,0 +1,1 @@
+"""Course files: the model, loading, the schema, value rules and every check."""

@@ -1,0 +1,1 @@
+"""The demo, its fixed scene, and the screenshots script."""

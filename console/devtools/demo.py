@@ -1,0 +1,175 @@
+"""``whodidthis demo`` (and ``make demo``): the whole story in one command, on loopback.
+
+It starts the sandbox with twelve trainee accounts, where ``heidi``'s ManageEnvRole still trusts
+another account (her assume is denied, as in the story) and ``dave``'s account throttles his first
+IAM calls (his client retries and absorbs it). It queues an apply, starts the detached engine and
+opens the console. About twenty seconds later the sandbox fixes heidi's trust policy, so the
+operator can read why she failed and press ``r`` to watch her go READY.
+
+Quitting stops the engine (its whole process group) and the sandbox, and removes the temporary
+folder: nothing is left running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from console.aws.operator import operator_name
+from console.model import CommandKind
+from console.store.state import Store
+
+FIX_AFTER_SECONDS = 20.0
+DENIED = "heidi"
+THROTTLED = "dave"
+THROTTLED_CALLS = 4  # well under the 10 attempts and the 500-token retry budget
+ENGINE_STOP_SECONDS = 5.0
+
+
+def _pick(names: list[str], wanted: str, fallback: int) -> str | None:
+    if wanted in names:
+        return wanted
+    return names[fallback] if names else None
+
+
+def start_sandbox(directory: Path, trainees: int):
+    """The sandbox with the story's two troubles; returns it with the names it chose."""
+    from console.sandbox import Sandbox, SandboxOptions
+    from console.sandbox.bootstrap import topology
+
+    names = [name for name, _ in topology(trainees)]
+    denied, throttled = _pick(names, DENIED, -1), _pick(names, THROTTLED, 0)
+    before = {denied: "other-account"} if denied else {}
+    sandbox = Sandbox(SandboxOptions(trainees=trainees, before=before,
+                                     directory=directory / "sandbox")).start()
+    if throttled:
+        sandbox.faults.add_error("ThrottlingException", "Rate exceeded", status=400,
+                                 account=sandbox.account_of(throttled), service="iam",
+                                 first=THROTTLED_CALLS)
+    return sandbox, denied, throttled
+
+
+def stop_engines(state_dir: Path, course_name: str, pids: set[int]) -> None:
+    """Stop every engine this demo started: each runs as its own process group."""
+    store = Store.open(state_dir, course_name)
+    holder = store.engine_holder()
+    store.close()
+    if holder:
+        pids.add(int(holder["pid"]))
+    for pid in pids:
+        _stop_group(pid)
+
+
+def _stop_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + ENGINE_STOP_SECONDS
+    while time.monotonic() < deadline:
+        if _gone(pid):
+            return
+        time.sleep(0.05)  # waiting for another process to exit: nothing to be notified by
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _gone(pid: int) -> bool:
+    """True once the engine's process group is empty; reaps the engine if it is our child
+    (a zombie still counts as a member of its group)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def cli_demo(args) -> int:
+    """Run the demo until the operator quits; returns 0."""
+    from console.course.model import load_course
+
+    directory = Path(tempfile.mkdtemp(prefix="whodidthis-demo-"))
+    state_dir = directory / "state"
+    pids: set[int] = set()
+    saved_env = dict(os.environ)
+    sandbox = course = None
+    fixer: threading.Timer | None = None
+    print("whodidthis demo: starting the sandbox (moto, the gateway, IMDS)…", file=sys.stderr)
+    try:
+        sandbox, denied, throttled = start_sandbox(directory, args.trainees)
+        # The detached engine inherits this environment: it acts as the sandbox's EC2 host.
+        os.environ.clear()
+        os.environ.update(sandbox.clean_env(saved_env))
+        course = load_course(sandbox.course_path)
+        app = open_console(sandbox.course_path, state_dir, operator_name(args.operator), pids)
+        if denied:
+            fixer = threading.Timer(FIX_AFTER_SECONDS, _fix_trust, (sandbox, denied, app))
+            fixer.daemon = True
+            fixer.start()
+        app.notify(_story(denied, throttled), title="The demo", timeout=15)
+        # A closed terminal (SIGHUP) or a kill (SIGTERM) ends the demo like q: cleaned up.
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(sig, lambda *_: app.exit())
+        app.run()
+        app.store.close()
+    finally:
+        if fixer is not None:
+            fixer.cancel()
+        if course is not None:
+            stop_engines(state_dir, course.name, pids)
+        if sandbox is not None:
+            sandbox.stop()
+        os.environ.clear()
+        os.environ.update(saved_env)
+        shutil.rmtree(directory, ignore_errors=True)
+    print("whodidthis demo: stopped the engine and the sandbox; nothing is left running.",
+          file=sys.stderr)
+    return 0
+
+
+def open_console(course_path: Path, state_dir: Path, operator: str, pids: set[int]):
+    """The console on the demo's course with an apply queued and the engine started; every
+    engine it starts is noted in ``pids`` so that quitting can stop it."""
+    from console.app import make_app
+
+    app = make_app(course_path, state_dir, operator)
+    start_engine = app.services.engine_launcher
+
+    def launch() -> int | None:
+        pid = start_engine()
+        if pid is not None:
+            pids.add(pid)
+        return pid
+
+    app.services.engine_launcher = launch
+    app.store.enqueue(CommandKind.APPLY, [], operator)
+    launch()
+    return app
+
+
+def _fix_trust(sandbox, name: str, app) -> None:
+    """The sandbox's administrator fixes the trust policy, as the story's fix does."""
+    sandbox.apply_before_state(name, "trusted")
+    app.call_from_thread(
+        app.notify, f"{name}'s ManageEnvRole now trusts AdminEnvRole only. Select {name} and "
+        "press r to retry.", title="Trust policy fixed", timeout=30)
+
+
+def _story(denied: str | None, throttled: str | None) -> str:
+    parts = ["An apply is running on the sandbox's trainee accounts."]
+    if denied:
+        parts.append(f"{denied}'s role still trusts another account: her assume is denied "
+                     "(enter shows why).")
+    if throttled:
+        parts.append(f"{throttled}'s account throttles his first IAM calls; his client "
+                     "retries and absorbs it.")
+    return " ".join(parts)

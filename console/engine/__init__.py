@@ -1,0 +1,1 @@
+"""The engine: the scheduler, one trainee's pipeline, the engine process, the plan."""

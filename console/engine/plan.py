@@ -1,0 +1,106 @@
+"""The teardown plan: per trainee, what would be deleted and what would be kept, and why.
+
+Read-only (DESIGN.md: ``teardown`` without ``--yes`` changes nothing): it assumes each role
+and asks each step what it would delete. The console's teardown modal shows the same plan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+
+from console.aws.identity import HostIdentity
+from console.course.model import Course
+from console.errors import EXIT_OK
+from console.words import short_principal
+
+
+@dataclass
+class PlanItem:
+    step: str
+    resource: str
+    resource_arn: str | None
+    delete: bool
+    note: str = ""
+
+
+@dataclass
+class TraineePlan:
+    trainee: str
+    account: str
+    principal_arn: str | None = None
+    items: list[PlanItem] = field(default_factory=list)
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        return {"trainee": self.trainee, "account": self.account,
+                "principal_arn": self.principal_arn, "error": self.error,
+                "items": [{"step": i.step, "resource": i.resource,
+                           "resource_arn": i.resource_arn,
+                           "action": "delete" if i.delete else "keep", "note": i.note}
+                          for i in self.items]}
+
+
+async def teardown_plan(course: Course, store, host: HostIdentity, operator: str,
+                        names: list[str] | None = None) -> list[TraineePlan]:
+    """The plan for ``names`` (default: every trainee), computed concurrently."""
+    from console.aws.sessions import broker_for
+    from console.engine.pipeline import TraineePipeline, failure_of
+    from console.engine.process import StoreRecorder
+    from console.redaction import quiet_sdk_loggers
+    from console.steps import registry
+
+    quiet_sdk_loggers()
+    kinds, recorder = registry(), StoreRecorder(store)
+    targets = [t for t in course.trainees if not names or t.name in names]
+    slots = asyncio.Semaphore(course.concurrency)
+    async with broker_for(course, host_arn=host.arn, operator=operator, recorder=recorder) as broker:
+
+        async def one(trainee) -> TraineePlan:
+            plan = TraineePlan(trainee.name, trainee.account)
+            pipeline = TraineePipeline(course, trainee, store=store, broker=broker, kinds=kinds,
+                                       recorder=recorder)
+            async with slots:
+                try:
+                    for label, item in await pipeline.plan():
+                        plan.items.append(PlanItem(label, item.resource, item.resource_arn,
+                                                   item.ours and item.exists, item.note))
+                except Exception as exc:  # noqa: BLE001 - reported on the trainee's plan
+                    plan.error = failure_of(exc, broker.host_arn).text
+            if pipeline.session:
+                plan.principal_arn = pipeline.session.principal_arn
+            return plan
+
+        return list(await asyncio.gather(*(one(t) for t in targets)))
+
+
+def plan_text(course: Course, plans: list[TraineePlan]) -> str:
+    """The plan for people; says plainly that nothing was changed."""
+    lines = [f"Teardown plan for {course.name}: nothing has been changed. "
+             f"Run again with --yes to proceed."]
+    deleting = keeping = 0
+    for plan in plans:
+        who = f" as {short_principal(plan.principal_arn)}" if plan.principal_arn else ""
+        lines.append(f"\n{plan.trainee} ({plan.account}){who}")
+        if plan.error:
+            lines.append(f"  cannot plan: {plan.error}")
+        for item in plan.items:
+            action = "delete" if item.delete else "keep  "
+            deleting += item.delete
+            keeping += not item.delete
+            note = f"  ({item.note})" if item.note else ""
+            lines.append(f"  {action} {item.step:<36} {item.resource_arn or item.resource}{note}")
+    lines.append(f"\n{deleting} resource(s) would be deleted; {keeping} kept.")
+    return "\n".join(lines)
+
+
+def print_plan(opened, host: HostIdentity, operator: str, names: list[str],
+               as_json: bool) -> int:
+    """``teardown`` without ``--yes``: print the plan, change nothing, exit 0."""
+    plans = asyncio.run(teardown_plan(opened.course, opened.store, host, operator, names))
+    if as_json:
+        print(json.dumps({"course": opened.course.name, "plan": [p.to_json() for p in plans]}))
+    else:
+        print(plan_text(opened.course, plans))
+    return EXIT_OK

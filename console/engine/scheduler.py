@@ -1,0 +1,141 @@
+"""The engine: takes commands from the store's queue and runs trainee pipelines concurrently.
+
+At most ``concurrency`` trainees are worked on at once, across every command. A command's
+``failure_tolerance`` works as in StackSets: once exceeded, no new trainee of that command
+starts, running ones finish, and the rest become CANCELLED with that reason. Each trainee is
+worked on by one pipeline at a time; a retry asked while it runs waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from console.aws.sessions import SessionBroker
+from console.course.model import Course
+from console.engine.pipeline import TraineePipeline
+from console.model import Command, CommandKind, TraineeState
+
+POLL_SECONDS = 0.2
+
+
+@dataclass
+class CommandRun:
+    """One command being executed: its trainees, failures so far, and whether it was stopped."""
+
+    command: Command
+    names: list[str]
+    run_id: int
+    failures: int = 0
+    stop_reason: str | None = None
+    finals: dict[str, TraineeState] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        counts = Counter(state.value for state in self.finals.values())
+        return {"command": self.command.kind.value, "command_id": self.command.id,
+                "trainees": len(self.names),
+                "states": dict(sorted(counts.items()))}
+
+
+class Engine:
+    """Serves the command queue of one course until it is idle."""
+
+    def __init__(self, course: Course, store, *, broker: SessionBroker, kinds: dict,
+                 recorder, engine_id: str, operator: str):
+        self.course, self.store, self.broker = course, store, broker
+        self.kinds, self.recorder = kinds, recorder
+        self.engine_id, self.operator = engine_id, operator
+        self._slots = asyncio.Semaphore(course.concurrency)
+        self._trainee_locks: dict[str, asyncio.Lock] = {}
+        self._runs: set[asyncio.Task] = set()
+        self._cancel_requested = False
+
+    async def serve(self, idle_seconds: float = 1.0) -> list[CommandRun]:
+        """Claim and execute commands until none is pending or running for ``idle_seconds``."""
+        finished: list[CommandRun] = []
+        crashed: list[BaseException] = []
+
+        def done(task: asyncio.Task) -> None:
+            self._runs.discard(task)
+            if task.cancelled():
+                return
+            if task.exception() is not None:
+                crashed.append(task.exception())
+            else:
+                finished.append(task.result())
+
+        idle_since = time.monotonic()
+        while True:
+            if crashed:
+                raise crashed[0]
+            command = self.store.claim_next(self.engine_id)
+            if command is not None:
+                task = asyncio.create_task(self.execute(command))
+                self._runs.add(task)
+                task.add_done_callback(done)
+                continue
+            if self._runs:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= idle_seconds:
+                return finished
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def execute(self, command: Command) -> CommandRun:
+        """Run one command to its end and mark it done in the queue."""
+        if command.kind == CommandKind.CANCEL:
+            self._cancel_requested = True
+            self.store.complete(command.id, "cancel requested")
+            return CommandRun(command, [], run_id=0)
+        self._cancel_requested = False
+        names = self._targets(command)
+        run_id = self.store.begin_run(command.kind.value, command.operator or self.operator,
+                                      os.getpid(), names)
+        run = CommandRun(command, names, run_id)
+        teardown = command.kind == CommandKind.TEARDOWN
+        for name in names:
+            status = self.store.trainee(name)
+            if teardown or status is None or status.state != TraineeState.READY:
+                self.store.set_trainee(name, state=TraineeState.PENDING, error=None,
+                                       error_code=None, last_action=f"queued: {command.kind}")
+        await asyncio.gather(*(self._one(run, name, teardown) for name in names))
+        summary = run.summary()
+        self.store.finish_run(run_id, summary)
+        self.store.add_event("summary", None, **summary)
+        self.store.complete(command.id, _result_text(run))
+        return run
+
+    def _targets(self, command: Command) -> list[str]:
+        known = [t.name for t in self.course.trainees]
+        if command.trainees:
+            return [name for name in known if name in command.trainees]
+        return known
+
+    async def _one(self, run: CommandRun, name: str, teardown: bool) -> None:
+        trainee = next(t for t in self.course.trainees if t.name == name)
+        async with self._slots, self._trainee_locks.setdefault(name, asyncio.Lock()):
+            if run.stop_reason or self._cancel_requested:
+                reason = run.stop_reason or "cancelled by an operator"
+                self.store.set_trainee(name, state=TraineeState.CANCELLED, error=reason,
+                                       last_action="cancelled")
+                run.finals[name] = TraineeState.CANCELLED
+                return
+            pipeline = TraineePipeline(self.course, trainee, store=self.store,
+                                       broker=self.broker, kinds=self.kinds,
+                                       recorder=self.recorder,
+                                       cancelled=lambda: self._cancel_requested)
+            state = await pipeline.run(teardown=teardown)
+        run.finals[name] = state
+        if state == TraineeState.FAILED:
+            run.failures += 1
+            tolerance = self.course.failure_tolerance
+            if tolerance is not None and run.failures > tolerance and not run.stop_reason:
+                run.stop_reason = (f"failure tolerance exceeded: {run.failures} trainees failed "
+                                   f"(failure_tolerance = {tolerance}); not started")
+
+
+def _result_text(run: CommandRun) -> str:
+    states = run.summary()["states"]
+    return ", ".join(f"{count} {state}" for state, count in states.items()) or "nothing to do"

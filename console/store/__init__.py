@@ -1,0 +1,1 @@
+"""The state store: SQLite (WAL) runs, trainees, steps, events, ledger, queue, lock."""

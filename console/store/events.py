@@ -1,0 +1,69 @@
+"""The event log: what consoles poll to follow a run, by a monotonically increasing id.
+
+SQLite runs one write transaction at a time and an event id is assigned inside it, so ids are
+committed in increasing order: a poller that remembers the last id it saw and asks for the ones
+after it never misses an event and never sees one twice.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+
+from console.model import Event
+from console.store.db import Database
+from console.store.guard import refuse_credentials
+
+
+class EventLog:
+    """The part of :class:`console.store.state.Store` that writes and reads events."""
+
+    _db: Database
+    _clock: Callable[[], float]
+
+    def add_event(self, type: str, trainee: str | None, **fields: object) -> Event:
+        """Append one event, in its own transaction, and return it with its id.
+
+        Args:
+            type: ``trainee``, ``step``, ``action``, ``summary`` or another word consoles know.
+            trainee: the trainee it is about, or None for course-wide events.
+            **fields: JSON-serialisable values (enums are written as their value).
+        """
+        refuse_credentials(fields, f"events.{type}")
+        with self._db.write() as conn:
+            return self._insert_event(conn, type, trainee, fields)
+
+    def events_since(self, event_id: int, limit: int = 10_000) -> list[Event]:
+        """Events with an id greater than ``event_id``, oldest first, at most ``limit``."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT id, ts, type, trainee, fields FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                (event_id, limit),
+            ).fetchall()
+        return [
+            Event(row["id"], row["ts"], row["type"], row["trainee"], json.loads(row["fields"]))
+            for row in rows
+        ]
+
+    def last_event_id(self) -> int:
+        """The newest event's id, or 0 when there is none."""
+        return int(self._db.scalar("SELECT coalesce(max(id), 0) FROM events"))
+
+    def _insert_event(
+        self,
+        conn: sqlite3.Connection,
+        type: str,
+        trainee: str | None,
+        fields: dict,
+        ts: float | None = None,
+    ) -> Event:
+        """Insert an event inside the caller's transaction; the caller has guarded ``fields``."""
+        ts = self._clock() if ts is None else ts
+        encoded = json.dumps(fields, separators=(",", ":"), default=str)
+        cursor = conn.execute(
+            "INSERT INTO events (ts, type, trainee, fields) VALUES (?, ?, ?, ?)",
+            (ts, type, trainee, encoded),
+        )
+        # Return what a poller will read back (enums as plain strings), not the caller's objects.
+        return Event(cursor.lastrowid, ts, type, trainee, json.loads(encoded))

@@ -1,0 +1,130 @@
+"""The ledger: who did what, one record per AWS call made for a trainee (DESIGN.md).
+
+A record is written as an *intent* (outcome ``unknown``) before the call and *completed* with
+the outcome and the AWS request id after it, each in its own transaction. A record still
+``unknown`` after its run is the evidence of a crash between the two: the call may or may not
+have reached AWS, and the sandbox trail or CloudTrail says which.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from console.errors import StateError
+from console.model import LedgerRecord, Outcome
+from console.store.events import EventLog
+from console.store.guard import refuse_credentials
+
+_COLUMNS = tuple(f.name for f in dataclasses.fields(LedgerRecord))
+_WRITTEN = tuple(name for name in _COLUMNS if name != "id")
+
+
+class Ledger(EventLog):
+    """The part of :class:`console.store.state.Store` that keeps the ledger."""
+
+    def ledger_intent(self, record: LedgerRecord) -> int:
+        """Record a call about to be made; returns the record id to complete it with.
+
+        The record is stored with outcome ``unknown`` whatever ``record.outcome`` says, and an
+        ``action`` event (``phase: intent``) is written in the same transaction.
+        """
+        values = {name: getattr(record, name) for name in _COLUMNS}  # flat: no asdict deep copy
+        # What only the answer can tell is left empty until ledger_complete.
+        values.update(id=None, outcome=Outcome.UNKNOWN.value, request_id=None)
+        values.update(error_code=None, error_message=None)
+        if not values["ts"]:
+            values["ts"] = self._clock()
+        refuse_credentials(values, "ledger")
+        placeholders = ", ".join("?" for _ in _WRITTEN)
+        with self._db.write() as conn:
+            cursor = conn.execute(
+                f"INSERT INTO ledger ({', '.join(_WRITTEN)}) VALUES ({placeholders})",
+                tuple(_plain(values[name]) for name in _WRITTEN),
+            )
+            record_id = int(cursor.lastrowid)
+            self._insert_event(
+                conn,
+                "action",
+                record.trainee,
+                {
+                    "phase": "intent",
+                    "ledger_id": record_id,
+                    "step": record.step,
+                    "service": record.service,
+                    "operation": record.operation,
+                    "principal_arn": record.principal_arn,
+                    "session_name": record.session_name,
+                    "outcome": Outcome.UNKNOWN.value,
+                },
+                values["ts"],
+            )
+        return record_id
+
+    def ledger_complete(
+        self,
+        record_id: int,
+        *,
+        outcome: Outcome,
+        request_id: str | None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+        resource_arn: str | None = None,
+    ) -> None:
+        """Complete an intent with what AWS answered; writes an ``action`` event (``phase: done``).
+
+        Raises:
+            ValueError: ``outcome`` is ``unknown`` (an intent is completed with what happened).
+            StateError: no such record, or it was already completed.
+        """
+        outcome = Outcome(outcome)
+        if outcome is Outcome.UNKNOWN:
+            raise ValueError("a ledger record is completed with ok or error, not unknown")
+        values = {
+            "outcome": outcome.value,
+            "request_id": request_id,
+            "error_code": error_code,
+            "error_message": error_message,
+            "resource_arn": resource_arn,
+        }
+        refuse_credentials(values, "ledger")
+        now = self._clock()
+        with self._db.write() as conn:
+            row = conn.execute(
+                "UPDATE ledger SET outcome = ?, request_id = ?, error_code = ?, error_message = ?,"
+                " resource_arn = coalesce(?, resource_arn), completed_at = ?"
+                " WHERE id = ? AND outcome = 'unknown'"
+                " RETURNING trainee, step, service, operation",
+                (*values.values(), now, record_id),
+            ).fetchone()
+            if row is None:
+                raise StateError(f"ledger record {record_id} does not exist or is already complete")
+            fields = {"phase": "done", "ledger_id": record_id, "step": row["step"]}
+            fields |= {"service": row["service"], "operation": row["operation"]}
+            fields |= {k: v for k, v in values.items() if k != "error_message"}
+            self._insert_event(conn, "action", row["trainee"], fields, now)
+
+    def ledger(
+        self, trainee: str | None = None, since_id: int = 0, limit: int | None = None
+    ) -> list[LedgerRecord]:
+        """Ledger records after ``since_id``, oldest first; only ``trainee``'s when given."""
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM ledger WHERE id > ?"
+        params: list[object] = [since_id]
+        if trainee is not None:
+            sql += " AND trainee = ?"
+            params.append(trainee)
+        sql += " ORDER BY id LIMIT ?"
+        params.append(-1 if limit is None else limit)
+        with self._db.read() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [_record(row) for row in rows]
+
+
+def _record(row) -> LedgerRecord:
+    values = {name: row[name] for name in _COLUMNS}
+    values["outcome"] = Outcome(values["outcome"])
+    return LedgerRecord(**values)
+
+
+def _plain(value: object) -> object:
+    """Enums as their value; SQLite would store a StrEnum fine, but keep the column plain."""
+    return value.value if isinstance(value, Outcome) else value

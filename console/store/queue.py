@@ -1,0 +1,156 @@
+"""The command queue: how consoles and the CLI ask the one engine of a course to do something.
+
+Delivery is exactly-once while engines live: :meth:`CommandQueue.claim_next` picks the oldest
+unclaimed command and marks it claimed inside one ``BEGIN IMMEDIATE`` transaction, and SQLite
+lets one such transaction run at a time, so two engines racing can never claim the same command.
+
+When an engine dies holding a command, the queue cannot know how far it got. The commands are
+convergent (apply, retry and teardown run idempotent steps; cancel is idempotent), so running a
+command again after its engine is proven dead (its lock is free) is safe: that is at-least-once
+in effect, and never two executions at the same time. A command is handed out again only once:
+one that kills its engine twice is closed as abandoned instead of crash-looping every engine.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+
+from console.errors import StateError
+from console.model import Command, CommandKind
+from console.store.db import Database
+from console.store.guard import refuse_credentials
+
+MAX_RECLAIMS = 1
+
+
+class CommandQueue:
+    """The part of :class:`console.store.state.Store` that keeps the command queue."""
+
+    _db: Database
+    _clock: Callable[[], float]
+
+    def enqueue(
+        self, kind: CommandKind, trainees: Iterable[str] = (), operator: str | None = None
+    ) -> int:
+        """Queue a command for the engine; returns its id.
+
+        An identical command (same kind, same trainees) that is queued or running absorbs this
+        one, and its id is returned: two consoles pressing retry on one trainee at the same
+        moment get one retry. The check and the insert share one write transaction.
+        """
+        kind = CommandKind(kind)
+        names = list(trainees)
+        refuse_credentials({"trainees": names, "operator": operator}, "commands")
+        with self._db.write() as conn:
+            for row in conn.execute(
+                "SELECT id, trainees FROM commands WHERE done_at IS NULL AND kind = ?",
+                (kind.value,),
+            ):
+                if sorted(json.loads(row["trainees"])) == sorted(names):
+                    return int(row["id"])
+            cursor = conn.execute(
+                "INSERT INTO commands (kind, trainees, operator, created_at) VALUES (?, ?, ?, ?)",
+                (kind.value, json.dumps(names), operator, self._clock()),
+            )
+            return int(cursor.lastrowid)
+
+    def claim_next(self, engine_id: str) -> Command | None:
+        """Claim the oldest unclaimed command for ``engine_id``; None when the queue is empty.
+
+        Atomic: the read and the claim happen in one ``BEGIN IMMEDIATE`` transaction, so a
+        claimed command is never handed to anyone else, even when two engines race.
+        """
+        with self._db.write() as conn:
+            row = conn.execute(
+                "UPDATE commands SET claimed_by = ?, claimed_at = ? WHERE id = ("
+                " SELECT id FROM commands WHERE done_at IS NULL AND claimed_by IS NULL"
+                " ORDER BY id LIMIT 1) RETURNING *",
+                (engine_id, self._clock()),
+            ).fetchone()
+        return None if row is None else _command(row)
+
+    def complete(self, command_id: int, result: str) -> None:
+        """Mark a claimed command done with a short result (``ok``, ``2 trainees failed``, ...).
+
+        Raises:
+            StateError: the command does not exist, was never claimed, or is already done.
+        """
+        refuse_credentials(result, "commands.result")
+        with self._db.write() as conn:
+            changed = conn.execute(
+                "UPDATE commands SET done_at = ?, result = ?"
+                " WHERE id = ? AND claimed_by IS NOT NULL AND done_at IS NULL",
+                (self._clock(), result, command_id),
+            ).rowcount
+        if changed != 1:
+            raise StateError(f"command {command_id} is not claimed, or is unknown or already done")
+
+    def pending_commands(self) -> list[Command]:
+        """Commands not done yet, oldest first: queued ones and those an engine is running."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM commands WHERE done_at IS NULL ORDER BY id"
+            ).fetchall()
+        return [_command(row) for row in rows]
+
+    def commands(self) -> list[Command]:
+        """Every command ever queued, oldest first (for status and the tests)."""
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT * FROM commands ORDER BY id").fetchall()
+        return [_command(row) for row in rows]
+
+    def reclaim_abandoned(self, engine_alive: Callable[[str], bool]) -> int:
+        """Give back to the queue the commands claimed by engines that are no longer alive.
+
+        Each command goes back once (see the module docstring); a command already reclaimed
+        whose engine died again is closed with an ``abandoned`` result instead.
+
+        Args:
+            engine_alive: tells whether an engine id still runs (``Store.engine_alive``).
+
+        Returns:
+            How many commands went back to the queue.
+        """
+        with self._db.read() as conn:
+            claimers = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT DISTINCT claimed_by FROM commands"
+                    " WHERE claimed_by IS NOT NULL AND done_at IS NULL"
+                )
+            ]
+        # Ask about liveness outside the write transaction: it may read lock files.
+        dead = [engine for engine in claimers if not engine_alive(engine)]
+        if not dead:
+            return 0
+        with self._db.write() as conn:
+            return sum(self._reclaim_from(conn, engine) for engine in dead)
+
+    def _reclaim_from(self, conn: sqlite3.Connection, engine_id: str) -> int:
+        result = f"abandoned: its engine died running it {MAX_RECLAIMS + 1} times ({engine_id})"
+        conn.execute(
+            "UPDATE commands SET done_at = ?, result = ?"
+            " WHERE claimed_by = ? AND done_at IS NULL AND reclaims >= ?",
+            (self._clock(), result, engine_id, MAX_RECLAIMS),
+        )
+        return conn.execute(
+            "UPDATE commands SET claimed_by = NULL, claimed_at = NULL, reclaims = reclaims + 1"
+            " WHERE claimed_by = ? AND done_at IS NULL",
+            (engine_id,),
+        ).rowcount
+
+
+def _command(row: sqlite3.Row) -> Command:
+    return Command(
+        id=row["id"],
+        kind=CommandKind(row["kind"]),
+        trainees=tuple(json.loads(row["trainees"])),
+        operator=row["operator"],
+        created_at=row["created_at"],
+        claimed_by=row["claimed_by"],
+        claimed_at=row["claimed_at"],
+        done_at=row["done_at"],
+        result=row["result"],
+    )

@@ -1,0 +1,141 @@
+"""Plain-text and JSON renderings of the store's records, shared by the CLI and the console.
+
+No Textual here: the console's widgets use these helpers for the words, and style them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from console.course.model import Course
+from console.model import Event, LedgerRecord, TraineeState, TraineeStatus
+
+STATE_SYMBOLS = {
+    TraineeState.PENDING: "·",
+    TraineeState.ASSUMING: "◌",
+    TraineeState.RUNNING: "▶",
+    TraineeState.READY: "✔",
+    TraineeState.FAILED: "✖",
+    TraineeState.CANCELLED: "⊘",
+    TraineeState.TEARING_DOWN: "▼",
+    TraineeState.TORN_DOWN: "○",
+}
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds -> ISO 8601 UTC with milliseconds."""
+    if ts is None:
+        return None
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="milliseconds")
+
+
+def clock(ts: float | None) -> str:
+    """Epoch seconds -> ``HH:MM:SS`` local time."""
+    return dt.datetime.fromtimestamp(ts).strftime("%H:%M:%S") if ts else "--:--:--"
+
+
+def short_principal(arn: str | None) -> str:
+    """``arn:aws:sts::1:assumed-role/ManageEnvRole/alice@dojo`` -> ``ManageEnvRole/alice@dojo``."""
+    if not arn:
+        return ""
+    if ":assumed-role/" in arn:
+        return arn.split(":assumed-role/", 1)[1]
+    return arn.split(":", 5)[-1]
+
+
+def step_progress(status: TraineeStatus) -> str:
+    """``3/5``: the current (or last finished) step, 1-based, of the step count."""
+    done = sum(1 for s in status.steps if s.state.value in ("DONE", "TORN_DOWN"))
+    if status.step_index is not None:
+        return f"{status.step_index + 1}/{status.step_count}"
+    return f"{done}/{status.step_count}"
+
+
+def current_step(status: TraineeStatus) -> str | None:
+    if status.step_index is None:
+        return None
+    for step in status.steps:
+        if step.index == status.step_index:
+            return f"{step.kind}:{step.name}"
+    return None
+
+
+def event_json(event: Event) -> dict:
+    """An event as a JSON Lines object: ``ts``, ``type``, ``trainee``, then its fields."""
+    return {"ts": iso(event.ts), "type": event.type, "trainee": event.trainee, **event.fields}
+
+
+def event_text(event: Event) -> str | None:
+    """An event as one human line, or None for events too fine for text output."""
+    f = event.fields
+    when = clock(event.ts)
+    if event.type == "trainee" and "state" in f:
+        extra = f"  {f['error']}" if f.get("error") else ""
+        return f"{when} {event.trainee:<14} {f['state']}{extra}"
+    if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
+        return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"
+    if event.type == "summary":
+        states = ", ".join(f"{n} {s}" for s, n in f.get("states", {}).items())
+        return f"{when} {f.get('command', 'run')} finished: {states or 'nothing to do'}"
+    return None
+
+
+def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | None) -> dict:
+    """The ``status --json`` object (DESIGN.md)."""
+    return {
+        "course": course.name,
+        "engine": holder,
+        "trainees": [
+            {
+                "name": t.name,
+                "account": t.account,
+                "state": t.state.value,
+                "step": current_step(t),
+                "step_index": t.step_index,
+                "step_count": t.step_count,
+                "principal_arn": t.principal_arn,
+                "error": t.error,
+                "error_code": t.error_code,
+                "steps": [{"kind": s.kind, "name": s.name, "state": s.state.value,
+                           "error": s.error, "resource_arn": s.resource_arn} for s in t.steps],
+            }
+            for t in trainees
+        ],
+    }
+
+
+def status_table(course: Course, trainees: list[TraineeStatus], holder: dict | None,
+                 now: float) -> str:
+    """The ``status`` table for people."""
+    engine = (f"engine running (pid {holder['pid']} on {holder['host']})" if holder
+              else "no engine running")
+    lines = [f"{course.name}  {len(trainees)} trainees  {engine}",
+             f"{'TRAINEE':<14} {'ACCOUNT':<12} {'STATE':<14} {'STEP':<5} {'PRINCIPAL':<40} ERROR"]
+    for t in trainees:
+        state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
+        lines.append(f"{t.name:<14} {t.account:<12} {state:<14} {step_progress(t):<5} "
+                     f"{short_principal(t.principal_arn):<40} {t.error or ''}".rstrip())
+    return "\n".join(lines)
+
+
+LEDGER_FIELDS = ("ts", "course", "trainee", "account", "step", "service", "operation",
+                 "principal_arn", "session_name", "source_identity", "request_id", "outcome",
+                 "error_code", "error_message")
+
+
+def ledger_json(record: LedgerRecord) -> dict:
+    """A ledger record with DESIGN.md's fields (``ts`` as ISO 8601)."""
+    data = {name: getattr(record, name) for name in LEDGER_FIELDS}
+    data["ts"] = iso(record.ts)
+    data["outcome"] = record.outcome.value
+    return data
+
+
+def ledger_line(record: LedgerRecord) -> str:
+    """One ledger record for people: time, trainee, call, principal, outcome."""
+    outcome = record.outcome.value
+    if record.error_code:
+        outcome += f" {record.error_code}"
+    return (f"{iso(record.ts)}  {record.trainee:<12} {record.service}:{record.operation:<24} "
+            f"{short_principal(record.principal_arn):<40} {outcome:<10} "
+            f"{record.request_id or '-'}")
