@@ -38,6 +38,7 @@ sandbox: $(STAMP)
 
 lint: bytecode
 	$(VENV)/bin/ruff check console widgets tests bench
+	$(VENV)/bin/ruff format --check console widgets tests bench
 	$(VENV)/bin/lint-imports
 
 test: lint

@@ -14,8 +14,7 @@ import asyncio
 import time
 from pathlib import Path
 
-TAGS = [{"Key": "whodidthis:course", "Value": "bench"}, {"Key": "whodidthis:trainee",
-                                                         "Value": "x"}]
+TAGS = [{"Key": "whodidthis:course", "Value": "bench"}, {"Key": "whodidthis:trainee", "Value": "x"}]
 REGION = "ap-northeast-1"
 RETRIES = {"mode": "standard", "total_max_attempts": 10}
 
@@ -33,12 +32,18 @@ def sequential_trainee(sts, name: str, account: str, template: str) -> None:
     import boto3
     from botocore.config import Config
 
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/ManageEnvRole",
-                            RoleSessionName="bench@dojo", SourceIdentity="bench",
-                            Tags=[{"Key": "trainee", "Value": name}])["Credentials"]
-    session = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                            aws_secret_access_key=creds["SecretAccessKey"],
-                            aws_session_token=creds["SessionToken"], region_name=REGION)
+    creds = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/ManageEnvRole",
+        RoleSessionName="bench@dojo",
+        SourceIdentity="bench",
+        Tags=[{"Key": "trainee", "Value": name}],
+    )["Credentials"]
+    session = boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=REGION,
+    )
     config = Config(retries=RETRIES)
     session.client("sts", config=config).get_caller_identity()
     iam = session.client("iam", config=config)
@@ -54,13 +59,21 @@ def sequential_trainee(sts, name: str, account: str, template: str) -> None:
         s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": TAGS})
     eks = session.client("eks", config=config)
     if _missing(eks.describe_cluster, name=f"{name}-eks"):
-        eks.create_cluster(name=f"{name}-eks", roleArn=f"arn:aws:iam::{account}:role/EksClusterRole",
-                           resourcesVpcConfig={}, tags={t["Key"]: t["Value"] for t in TAGS})
+        eks.create_cluster(
+            name=f"{name}-eks",
+            roleArn=f"arn:aws:iam::{account}:role/EksClusterRole",
+            resourcesVpcConfig={},
+            tags={t["Key"]: t["Value"] for t in TAGS},
+        )
     eks.describe_cluster(name=f"{name}-eks")
     cfn = session.client("cloudformation", config=config)
     if _missing(cfn.describe_stacks, StackName=f"{name}-lab"):
-        cfn.create_stack(StackName=f"{name}-lab", TemplateBody=template, Tags=TAGS,
-                         Parameters=[{"ParameterKey": "Trainee", "ParameterValue": name}])
+        cfn.create_stack(
+            StackName=f"{name}-lab",
+            TemplateBody=template,
+            Tags=TAGS,
+            Parameters=[{"ParameterKey": "Trainee", "ParameterValue": name}],
+        )
     cfn.describe_stacks(StackName=f"{name}-lab")
 
 
@@ -91,39 +104,62 @@ async def floor_trainee(sts, host, name: str, account: str, template: str) -> No
     floor is the fastest the library allows without whodidthis's sharing)."""
     from aiobotocore.config import AioConfig
 
-    creds = (await sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/ManageEnvRole",
-                                   RoleSessionName="bench@dojo", SourceIdentity="bench",
-                                   Tags=[{"Key": "trainee", "Value": name}]))["Credentials"]
+    creds = (
+        await sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/ManageEnvRole",
+            RoleSessionName="bench@dojo",
+            SourceIdentity="bench",
+            Tags=[{"Key": "trainee", "Value": name}],
+        )
+    )["Credentials"]
     config = AioConfig(retries=RETRIES)
 
     def client(service):
-        return host.create_client(service, region_name=REGION, config=config,
-                                  aws_access_key_id=creds["AccessKeyId"],
-                                  aws_secret_access_key=creds["SecretAccessKey"],
-                                  aws_session_token=creds["SessionToken"])
+        return host.create_client(
+            service,
+            region_name=REGION,
+            config=config,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
 
-    async with client("sts") as s, client("iam") as iam, client("codecommit") as cc, \
-            client("s3") as s3, client("eks") as eks, client("cloudformation") as cfn:
+    async with (
+        client("sts") as s,
+        client("iam") as iam,
+        client("codecommit") as cc,
+        client("s3") as s3,
+        client("eks") as eks,
+        client("cloudformation") as cfn,
+    ):
         await s.get_caller_identity()
         if await _amissing(iam.get_user, UserName=name):
             await iam.create_user(UserName=name, Tags=TAGS)
         if await _amissing(cc.get_repository, repositoryName="dojo-app"):
-            await cc.create_repository(repositoryName="dojo-app",
-                                       tags={t["Key"]: t["Value"] for t in TAGS})
+            await cc.create_repository(
+                repositoryName="dojo-app", tags={t["Key"]: t["Value"] for t in TAGS}
+            )
         bucket = f"bench-{name}-{account}"
         if await _amissing(s3.head_bucket, Bucket=bucket):
-            await s3.create_bucket(Bucket=bucket,
-                                   CreateBucketConfiguration={"LocationConstraint": REGION})
+            await s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+            )
             await s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": TAGS})
         if await _amissing(eks.describe_cluster, name=f"{name}-eks"):
             await eks.create_cluster(
-                name=f"{name}-eks", roleArn=f"arn:aws:iam::{account}:role/EksClusterRole",
-                resourcesVpcConfig={}, tags={t["Key"]: t["Value"] for t in TAGS})
+                name=f"{name}-eks",
+                roleArn=f"arn:aws:iam::{account}:role/EksClusterRole",
+                resourcesVpcConfig={},
+                tags={t["Key"]: t["Value"] for t in TAGS},
+            )
         await eks.describe_cluster(name=f"{name}-eks")
         if await _amissing(cfn.describe_stacks, StackName=f"{name}-lab"):
-            await cfn.create_stack(StackName=f"{name}-lab", TemplateBody=template, Tags=TAGS,
-                                   Parameters=[{"ParameterKey": "Trainee",
-                                                "ParameterValue": name}])
+            await cfn.create_stack(
+                StackName=f"{name}-lab",
+                TemplateBody=template,
+                Tags=TAGS,
+                Parameters=[{"ParameterKey": "Trainee", "ParameterValue": name}],
+            )
         await cfn.describe_stacks(StackName=f"{name}-lab")
 
 
@@ -134,8 +170,9 @@ async def floor(trainees: list[tuple[str, str]], template_path: Path, concurrenc
     template = template_path.read_text()
     slots = asyncio.Semaphore(concurrency)
     host = AioSession()
-    async with host.create_client("sts", region_name=REGION,
-                                  config=AioConfig(retries=RETRIES)) as sts:
+    async with host.create_client(
+        "sts", region_name=REGION, config=AioConfig(retries=RETRIES)
+    ) as sts:
 
         async def one(name, account):
             async with slots:

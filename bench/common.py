@@ -21,23 +21,36 @@ VENV_BIN = Path(sys.executable).parent
 
 
 @contextmanager
-def sandbox(trainees: int = 12, latency_ms: float = 0.0, extra: list[str] | None = None,
-            nice: int = 0):
+def sandbox(
+    trainees: int = 12, latency_ms: float = 0.0, extra: list[str] | None = None, nice: int = 0
+):
     """``whodidthis sandbox`` in a child process; yields its environment for clients.
 
     ``nice`` lowers its CPU priority: where a benchmark measures the host's own programs, the
     sandbox stands in for AWS, which does not compete with them for this machine's cores."""
-    argv = [str(VENV_BIN / "whodidthis"), "sandbox", "--trainees", str(trainees),
-            "--latency", str(latency_ms), *(extra or [])]
+    argv = [
+        str(VENV_BIN / "whodidthis"),
+        "sandbox",
+        "--trainees",
+        str(trainees),
+        "--latency",
+        str(latency_ms),
+        *(extra or []),
+    ]
     env = clean_env()
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               env=env, text=True,
-                               preexec_fn=(lambda: os.nice(nice)) if nice else None)
+    process = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+        preexec_fn=(lambda: os.nice(nice)) if nice else None,
+    )
     exports = {}
     for line in process.stdout:
         if not line.startswith("export "):
             break
-        name, _, value = line[len("export "):].strip().partition("=")
+        name, _, value = line[len("export ") :].strip().partition("=")
         exports[name] = value.strip("'\"")
         if name == "WHODIDTHIS_COURSE":
             break
@@ -68,8 +81,7 @@ def clean_env() -> dict:
 
 def timed(argv: list[str], env: dict) -> float:
     started = time.perf_counter()
-    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=True)
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - started
 
 
@@ -94,14 +106,15 @@ def report(title: str, times: dict[str, list[float]], baseline: str) -> dict:
         median = statistics.median(values)
         p10, p90 = values[len(values) // 10], values[(len(values) * 9) // 10]
         rows[name] = median
-        print(f"{name:<34} median {median * 1000:8.1f} ms   p10 {p10 * 1000:8.1f}   "
-              f"p90 {p90 * 1000:8.1f}   x{median / base:5.2f} vs {baseline}")
+        print(
+            f"{name:<34} median {median * 1000:8.1f} ms   p10 {p10 * 1000:8.1f}   "
+            f"p90 {p90 * 1000:8.1f}   x{median / base:5.2f} vs {baseline}"
+        )
     return rows
 
 
 def machine() -> str:
-    return (f"{platform.platform()}, Python {platform.python_version()}, "
-            f"{os.cpu_count()} cores")
+    return f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores"
 
 
 def save(name: str, data: dict) -> None:

@@ -48,9 +48,15 @@ class Terminal:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *SIZE, 0, 0))
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
-                                        env={**env, "TERM": "xterm-256color"},
-                                        start_new_session=True, cwd=ROOT)
+        self.process = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**env, "TERM": "xterm-256color"},
+            start_new_session=True,
+            cwd=ROOT,
+        )
         os.close(slave)
         self.master = master
         self.output = bytearray()
@@ -92,8 +98,9 @@ class Terminal:
         ticks = os.sysconf("SC_CLK_TCK")
         cpu = (int(stat[11]) + int(stat[12])) / ticks
         status = Path(f"/proc/{self.process.pid}/status").read_text()
-        peak = next(int(line.split()[1]) for line in status.splitlines()
-                    if line.startswith("VmHWM:"))
+        peak = next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")
+        )
         return cpu, peak / 1024
 
     def quit(self) -> None:
@@ -107,8 +114,15 @@ class Terminal:
 
 
 def console_argv(course: Path, state: Path) -> list[str]:
-    return [str(VENV_BIN / "whodidthis"), "run", str(course), "--state-dir", str(state),
-            "--operator", "bench"]
+    return [
+        str(VENV_BIN / "whodidthis"),
+        "run",
+        str(course),
+        "--state-dir",
+        str(state),
+        "--operator",
+        "bench",
+    ]
 
 
 def first_frame(course: Path, state: Path, env: dict) -> float:
@@ -131,8 +145,20 @@ def scene_first_frame(env: dict) -> float:
 
 
 def names(count: int) -> list[str]:
-    story = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
-             "mallory", "niaj"]
+    story = [
+        "alice",
+        "bob",
+        "carol",
+        "dave",
+        "erin",
+        "frank",
+        "grace",
+        "heidi",
+        "ivan",
+        "judy",
+        "mallory",
+        "niaj",
+    ]
     return sorted(story[:count] + [f"trainee-{i:04d}" for i in range(len(story) + 1, count + 1)])
 
 
@@ -157,9 +183,22 @@ def keypresses(terminal: Terminal, order: list[str]) -> tuple[list[float], int]:
 def run_under_load(env: dict, tmp: str) -> dict:
     course = three_step_course(Path(env["WHODIDTHIS_COURSE"]), "console-bench.toml")
     state = Path(tmp) / "state"
-    subprocess.run([str(VENV_BIN / "whodidthis"), "apply", str(course), "--detach",
-                    "--state-dir", str(state), "--operator", "bench"], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            str(VENV_BIN / "whodidthis"),
+            "apply",
+            str(course),
+            "--detach",
+            "--state-dir",
+            str(state),
+            "--operator",
+            "bench",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     started = time.perf_counter()
     try:
         frame = first_frame(course, state, env)
@@ -171,13 +210,15 @@ def run_under_load(env: dict, tmp: str) -> dict:
         terminal.quit()
     finally:
         stop_engine(state)
-    return {"first frame, 1,000 trainees": f"{frame * 1000:.0f} ms",
-            "keypress p50": f"{statistics.median(latencies) * 1000:.1f} ms",
-            "keypress p99": f"{percentile(latencies, 99) * 1000:.1f} ms (goal < 100 ms)",
-            "keypresses missed": str(missed),
-            "console CPU": f"{cpu:.1f} s over {wall:.0f} s ({cpu / wall * 100:.0f}% of a core)",
-            "console peak RSS": f"{peak:.0f} MB",
-            "run going for": f"{time.perf_counter() - started:.0f} s when measured"}
+    return {
+        "first frame, 1,000 trainees": f"{frame * 1000:.0f} ms",
+        "keypress p50": f"{statistics.median(latencies) * 1000:.1f} ms",
+        "keypress p99": f"{percentile(latencies, 99) * 1000:.1f} ms (goal < 100 ms)",
+        "keypresses missed": str(missed),
+        "console CPU": f"{cpu:.1f} s over {wall:.0f} s ({cpu / wall * 100:.0f}% of a core)",
+        "console peak RSS": f"{peak:.0f} MB",
+        "run going for": f"{time.perf_counter() - started:.0f} s when measured",
+    }
 
 
 def stop_engine(state: Path) -> None:
@@ -200,13 +241,17 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> dict:
     print(f"machine: {machine()}")
     rows: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp, sandbox(trainees=TRAINEES, extra=["--dir", tmp],
-                                                       nice=SANDBOX_NICE) as env:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        sandbox(trainees=TRAINEES, extra=["--dir", tmp], nice=SANDBOX_NICE) as env,
+    ):
         rows["first frame, 12 trainees"] = f"{scene_first_frame(env) * 1000:.0f} ms"
         rows.update(run_under_load(env, tmp))
         # Printed before the sandbox goes: its shutdown is not part of the measurement.
-        print(f"\n## Console, {TRAINEES} trainees being built, 120x40 pty, xterm-256color "
-          f"(sandbox at nice {SANDBOX_NICE}, engine at its default nice 10)")
+        print(
+            f"\n## Console, {TRAINEES} trainees being built, 120x40 pty, xterm-256color "
+            f"(sandbox at nice {SANDBOX_NICE}, engine at its default nice 10)"
+        )
         for name, value in rows.items():
             print(f"{name:<30} {value}", flush=True)
         save("console", rows)

@@ -12,8 +12,14 @@ from pathlib import Path
 from common import ROOT, machine
 from throughput_bench import SEQUENTIAL_SAMPLE
 
-SCRIPTS = ["whoami_bench.py", "throughput_bench.py", "preflight_bench.py", "scale_bench.py",
-           "console_bench.py", "store_bench.py"]
+SCRIPTS = [
+    "whoami_bench.py",
+    "throughput_bench.py",
+    "preflight_bench.py",
+    "scale_bench.py",
+    "console_bench.py",
+    "store_bench.py",
+]
 # Arguments for the scripts that take them: two rounds of the throughput contenders keep
 # ``make bench`` near ten minutes (each script alone defaults to more).
 ARGS = {"throughput_bench.py": ["2"]}
@@ -27,8 +33,7 @@ def run_scripts() -> None:
             continue
         started = time.perf_counter()
         print(f"\n==> {script}", flush=True)
-        done = subprocess.run([sys.executable, str(here / script), *ARGS.get(script, [])],
-                              cwd=here)
+        done = subprocess.run([sys.executable, str(here / script), *ARGS.get(script, [])], cwd=here)
         print(f"<== {script}: exit {done.returncode} in {time.perf_counter() - started:.0f} s")
 
 
@@ -38,65 +43,88 @@ def load(name: str) -> dict | None:
 
 
 def section() -> str:
-    lines = ["## Performance", "",
-             f"From `make bench` on {time.strftime('%Y-%m-%d')}: {machine()}. Every contender "
-             "runs in the same process tree against the same sandbox, alternating; times are "
-             "medians. The sandbox's gateway answers every call no sooner than the latency "
-             "after it arrives, moto's own work happening within that time as AWS's does "
-             "(until 2026-11-30 it was added after moto's work; see the throughput notes).", ""]
+    lines = [
+        "## Performance",
+        "",
+        f"From `make bench` on {time.strftime('%Y-%m-%d')}: {machine()}. Every contender "
+        "runs in the same process tree against the same sandbox, alternating; times are "
+        "medians. The sandbox's gateway answers every call no sooner than the latency "
+        "after it arrives, moto's own work happening within that time as AWS's does "
+        "(until 2026-11-30 it was added after moto's work; see the throughput notes).",
+        "",
+    ]
     if who := load("whoami"):
         base = who["aws sts get-caller-identity"]
         lines += ["| identity check | median | vs AWS CLI |", "|---|---|---|"]
-        lines += [f"| {name} | {value * 1000:.0f} ms | {value / base:.2f}x |"
-                  for name, value in who.items()]
+        lines += [
+            f"| {name} | {value * 1000:.0f} ms | {value / base:.2f}x |"
+            for name, value in who.items()
+        ]
         lines.append("")
     if tp := load("throughput"):
         lines += ["| throughput (50 ms/call) | 50 trainees | 200 trainees |", "|---|---|---|"]
         for name in tp["50"]:
             lines.append(f"| {name} | {tp['50'][name]:.1f} s | {tp['200'][name]:.1f} s |")
-        ours, seq, floor = (tp["200"]["whodidthis c32"], tp["200"]["sequential boto3"],
-                            tp["200"]["floor c32"])
-        lines += ["", f"At concurrency 32 with 200 trainees: {seq / ours:.1f}x faster than "
-                  f"sequential (goal 20x), {ours / floor:.2f}x the bare aiobotocore floor "
-                  "(goal at most 1.25x). Every contender runs once per round on a fresh "
-                  "sandbox, alternating; the sequential script runs the first "
-                  f"{SEQUENTIAL_SAMPLE} trainees each round and is extrapolated from its "
-                  "per-trainee time "
-                  "(it is linear: one trainee after another). Under the earlier sandbox, "
-                  "which added the latency after moto's work (queued behind one GIL with 32 "
-                  "calls in flight, 20-25 ms a call), the same code measured 21.8x (10.1 s) "
-                  "in a standalone run of this script on 2026-11-30. This VM's CPU speed drifts "
-                  "by tens of percent over minutes: whodidthis (CPU-bound at c32) moves with it, "
-                  "the sequential script (mostly waiting) barely does; two `make bench` runs an "
-                  "hour apart on 2026-11-30 read 19.8x (11.2 s, on slightly older code) and "
-                  "22.4x (9.5 s).", "",
-                  "Why whodidthis beats the bare floor: botocore rebuilds, for every client, "
-                  "things that do not depend on the client's credentials (a TLS context with "
-                  "the CA bundle loaded, a connection pool, the parsed service model, the client "
-                  "class, the endpoint rules, the event-alias cache). The engine makes one "
-                  "client per service per trainee account (one throttled account cannot drain "
-                  "another's retry budget), so it shares those per process instead "
-                  "(`console/aws/sdk/tls.py`, `console/aws/sdk/clientcache.py`). What limits it now is CPU on "
-                  "two cores: the engine's event loop and the sandbox (moto in one Python "
-                  "process) each spend a few milliseconds per call, where the ideal counts "
-                  "none; against AWS that CPU is the engine's share only.", ""]
+        ours, seq, floor = (
+            tp["200"]["whodidthis c32"],
+            tp["200"]["sequential boto3"],
+            tp["200"]["floor c32"],
+        )
+        lines += [
+            "",
+            f"At concurrency 32 with 200 trainees: {seq / ours:.1f}x faster than "
+            f"sequential (goal 20x), {ours / floor:.2f}x the bare aiobotocore floor "
+            "(goal at most 1.25x). Every contender runs once per round on a fresh "
+            "sandbox, alternating; the sequential script runs the first "
+            f"{SEQUENTIAL_SAMPLE} trainees each round and is extrapolated from its "
+            "per-trainee time "
+            "(it is linear: one trainee after another). Under the earlier sandbox, "
+            "which added the latency after moto's work (queued behind one GIL with 32 "
+            "calls in flight, 20-25 ms a call), the same code measured 21.8x (10.1 s) "
+            "in a standalone run of this script on 2026-11-30. This VM's CPU speed drifts "
+            "by tens of percent over minutes: whodidthis (CPU-bound at c32) moves with it, "
+            "the sequential script (mostly waiting) barely does; two `make bench` runs an "
+            "hour apart on 2026-11-30 read 19.8x (11.2 s, on slightly older code) and "
+            "22.4x (9.5 s).",
+            "",
+            "Why whodidthis beats the bare floor: botocore rebuilds, for every client, "
+            "things that do not depend on the client's credentials (a TLS context with "
+            "the CA bundle loaded, a connection pool, the parsed service model, the client "
+            "class, the endpoint rules, the event-alias cache). The engine makes one "
+            "client per service per trainee account (one throttled account cannot drain "
+            "another's retry budget), so it shares those per process instead "
+            "(`console/aws/sdk/tls.py`, `console/aws/sdk/clientcache.py`). What limits it now is CPU on "
+            "two cores: the engine's event loop and the sandbox (moto in one Python "
+            "process) each spend a few milliseconds per call, where the ideal counts "
+            "none; against AWS that CPU is the engine's share only.",
+            "",
+        ]
     if pf := load("preflight"):
         lines += ["| preflight, 500 trainees, 50 ms/call | wall | ideal |", "|---|---|---|"]
-        lines += [f"| concurrency {k[1:]} | {v['wall']:.1f} s | {v['ideal']:.1f} s |"
-                  for k, v in pf.items()]
+        lines += [
+            f"| concurrency {k[1:]} | {v['wall']:.1f} s | {v['ideal']:.1f} s |"
+            for k, v in pf.items()
+        ]
         lines.append("")
     if sc := load("scale"):
         e, c = sc["engine"], sc.get("console", {})
-        lines += [f"Scale, 2,000 trainees, zero latency: engine {e['cpu_ms_per_call']:.2f} ms "
-                  f"CPU per AWS call, peak {e['rss_mb']:.0f} MB (goal < 300 MB); console peak "
-                  f"{c.get('rss_mb', float('nan')):.0f} MB (goal < 250 MB).", ""]
+        lines += [
+            f"Scale, 2,000 trainees, zero latency: engine {e['cpu_ms_per_call']:.2f} ms "
+            f"CPU per AWS call, peak {e['rss_mb']:.0f} MB (goal < 300 MB); console peak "
+            f"{c.get('rss_mb', float('nan')):.0f} MB (goal < 250 MB).",
+            "",
+        ]
     if cb := load("console"):
-        lines += ["Console during a 1,000-trainee run on a zero-latency sandbox (120x40 pty; "
-                  "the detached engine runs at nice 10 by design, and the sandbox, standing in "
-                  "for AWS, at nice 10 too): " + ", ".join(f"{k} {v}" for k, v in cb.items())
-                  + ".", ""]
-    lines += ["Reproduce: `make bench` (about 9 minutes on 2 cores); each script under "
-              "`bench/` also runs alone and prints its own lines and ratios."]
+        lines += [
+            "Console during a 1,000-trainee run on a zero-latency sandbox (120x40 pty; "
+            "the detached engine runs at nice 10 by design, and the sandbox, standing in "
+            "for AWS, at nice 10 too): " + ", ".join(f"{k} {v}" for k, v in cb.items()) + ".",
+            "",
+        ]
+    lines += [
+        "Reproduce: `make bench` (about 9 minutes on 2 cores); each script under "
+        "`bench/` also runs alone and prints its own lines and ratios."
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -24,16 +24,22 @@ from console.model import LedgerRecord, Outcome, StepState, TraineeState  # noqa
 from console.store.state import Store  # noqa: E402
 
 COURSE = "bench"
-STEPS = [("iam_user", "{trainee}"), ("codecommit_repo", "app"), ("s3_bucket", "{course}-{account}"),
-         ("eks_cluster", "{trainee}-eks"), ("cloudformation_stack", "{trainee}-stack")]
+STEPS = [
+    ("iam_user", "{trainee}"),
+    ("codecommit_repo", "app"),
+    ("s3_bucket", "{course}-{account}"),
+    ("eks_cluster", "{trainee}-eks"),
+    ("cloudformation_stack", "{trainee}-stack"),
+]
 
 
 def trainee_names(count: int) -> list[tuple[str, str]]:
     return [(f"t{n:04d}", f"{100000000000 + n:012d}") for n in range(count)]
 
 
-def timed(label: str, count: int, rows_each: int, action: Callable[[int], object],
-          unit: str = "tx") -> None:
+def timed(
+    label: str, count: int, rows_each: int, action: Callable[[int], object], unit: str = "tx"
+) -> None:
     """Run ``action(i)`` ``count`` times and print actions and rows per second."""
     start = time.perf_counter()
     for i in range(count):
@@ -46,15 +52,25 @@ def timed(label: str, count: int, rows_each: int, action: Callable[[int], object
 def engine_call(store: Store, names: list[tuple[str, str]], i: int) -> None:
     """One AWS call's worth of writes, as the engine makes them (4 transactions, 8 rows)."""
     name, account = names[i % len(names)]
-    record_id = store.ledger_intent(LedgerRecord(
-        id=None, ts=time.time(), course=COURSE, trainee=name, account=account, step="iam_user",
-        service="iam", operation="CreateUser",
-        principal_arn=f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/op@{COURSE}",
-        session_name=f"op@{COURSE}", source_identity="op",
-    ))
+    record_id = store.ledger_intent(
+        LedgerRecord(
+            id=None,
+            ts=time.time(),
+            course=COURSE,
+            trainee=name,
+            account=account,
+            step="iam_user",
+            service="iam",
+            operation="CreateUser",
+            principal_arn=f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/op@{COURSE}",
+            session_name=f"op@{COURSE}",
+            source_identity="op",
+        )
+    )
     store.ledger_complete(record_id, outcome=Outcome.OK, request_id=f"req-{i}")
-    store.set_trainee(name, state=TraineeState.RUNNING, step_index=i % 5,
-                      last_action="iam:CreateUser")
+    store.set_trainee(
+        name, state=TraineeState.RUNNING, step_index=i % 5, last_action="iam:CreateUser"
+    )
     store.set_step(name, i % 5, state=StepState.DONE)
 
 
@@ -70,13 +86,39 @@ def poll_forever(state_dir: str, stop) -> None:
 
 def writes(store: Store, names: list[tuple[str, str]], calls: int) -> None:
     timed("add_event", calls, 1, lambda i: store.add_event("note", "t0000", n=i))
-    timed("set_trainee (update + event)", calls, 2,
-          lambda i: store.set_trainee(names[i % len(names)][0], last_action=f"call {i}"))
-    timed("ledger_intent (insert + event)", calls, 2, lambda i: store.ledger_intent(
-        LedgerRecord(None, time.time(), COURSE, "t0000", "100000000000", None, "iam",
-                     "TagUser", "arn:p", "op@bench", "op")))
-    timed("AWS call: intent, complete, trainee, step", calls // 4, 8,
-          lambda i: engine_call(store, names, i), unit="calls")
+    timed(
+        "set_trainee (update + event)",
+        calls,
+        2,
+        lambda i: store.set_trainee(names[i % len(names)][0], last_action=f"call {i}"),
+    )
+    timed(
+        "ledger_intent (insert + event)",
+        calls,
+        2,
+        lambda i: store.ledger_intent(
+            LedgerRecord(
+                None,
+                time.time(),
+                COURSE,
+                "t0000",
+                "100000000000",
+                None,
+                "iam",
+                "TagUser",
+                "arn:p",
+                "op@bench",
+                "op",
+            )
+        ),
+    )
+    timed(
+        "AWS call: intent, complete, trainee, step",
+        calls // 4,
+        8,
+        lambda i: engine_call(store, names, i),
+        unit="calls",
+    )
 
 
 def reads(store: Store) -> None:
@@ -104,8 +146,10 @@ def main() -> None:
         store = Store.open(Path(state_dir), COURSE)
         start = time.perf_counter()
         store.sync_roster(names, STEPS)
-        print(f"sync_roster {args.trainees} trainees x {len(STEPS)} steps: "
-              f"{time.perf_counter() - start:.3f} s")
+        print(
+            f"sync_roster {args.trainees} trainees x {len(STEPS)} steps: "
+            f"{time.perf_counter() - start:.3f} s"
+        )
         print("writes, alone:")
         writes(store, names, args.calls)
         context = multiprocessing.get_context("spawn")

@@ -33,31 +33,41 @@ HERE = Path(__file__).resolve().parent
 def course_with(env: dict, concurrency: int) -> Path:
     course = Path(env["WHODIDTHIS_COURSE"])
     variant = course.parent / f"course-c{concurrency}.toml"
-    variant.write_text(course.read_text().replace("concurrency = 10",
-                                                  f"concurrency = {concurrency}"))
+    variant.write_text(
+        course.read_text().replace("concurrency = 10", f"concurrency = {concurrency}")
+    )
     return variant
 
 
 def trail_calls(env: dict) -> int:
     trail = Path(env["WHODIDTHIS_COURSE"]).parent / "trail.jsonl"
-    return sum(1 for line in trail.read_text().splitlines()
-               if json.loads(line)["account"] != "100000000000"
-               or json.loads(line)["operation"] == "AssumeRole")
+    return sum(
+        1
+        for line in trail.read_text().splitlines()
+        if json.loads(line)["account"] != "100000000000"
+        or json.loads(line)["operation"] == "AssumeRole"
+    )
 
 
 def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, int]:
     """One contender on a fresh sandbox: (seconds, calls, trainees run); a sequential sample's
     seconds and calls are extrapolated to ``trainees``."""
-    with tempfile.TemporaryDirectory() as tmp, sandbox(
-            trainees=trainees, latency_ms=LATENCY_MS, extra=["--dir", tmp]) as env:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        sandbox(trainees=trainees, latency_ms=LATENCY_MS, extra=["--dir", tmp]) as env,
+    ):
         course = course_with(env, concurrency)
         ran = trainees
         if kind == "whodidthis":
-            argv = [str(VENV_BIN / "whodidthis"), "apply", str(course), "--state-dir",
-                    f"{tmp}/state"]
+            argv = [
+                str(VENV_BIN / "whodidthis"),
+                "apply",
+                str(course),
+                "--state-dir",
+                f"{tmp}/state",
+            ]
         else:
-            argv = [sys.executable, str(HERE / "baselines.py"), kind, str(concurrency),
-                    str(course)]
+            argv = [sys.executable, str(HERE / "baselines.py"), kind, str(concurrency), str(course)]
             if kind == "sequential" and trainees > SEQUENTIAL_SAMPLE:
                 argv.append(str(SEQUENTIAL_SAMPLE))
                 ran = SEQUENTIAL_SAMPLE
@@ -75,8 +85,13 @@ def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, in
 
 
 def measure(trainees: int, rounds: int) -> dict:
-    contenders = [("whodidthis", 10), ("whodidthis", 32), ("floor", 10), ("floor", 32),
-                  ("sequential", 1)]
+    contenders = [
+        ("whodidthis", 10),
+        ("whodidthis", 32),
+        ("floor", 10),
+        ("floor", 32),
+        ("sequential", 1),
+    ]
     times: dict[str, list[float]] = {}
     calls: dict[str, int] = {}
     ran = trainees
@@ -93,21 +108,28 @@ def measure(trainees: int, rounds: int) -> dict:
 def report(trainees: int, result: dict) -> dict:
     times, calls = result["times"], result["calls"]
     med = {name: statistics.median(values) for name, values in times.items()}
-    print(f"\n## Throughput: {trainees} trainees, {LATENCY_MS} ms per call "
-          f"(median of {len(times['whodidthis c10'])} runs)")
+    print(
+        f"\n## Throughput: {trainees} trainees, {LATENCY_MS} ms per call "
+        f"(median of {len(times['whodidthis c10'])} runs)"
+    )
     for name, seconds in med.items():
         conc = 32 if "c32" in name else 10 if "c10" in name else 1
         ideal = calls[name] * LATENCY_MS / 1000 / conc
-        note = (f" (a {result['sequential_scaled_from']}-trainee sample each round, "
-                "extrapolated)"
-                if name == "sequential boto3" and result["sequential_scaled_from"] != trainees
-                else "")
-        print(f"{name:<18} {seconds:8.2f} s  {calls[name]:6d} calls  ideal {ideal:7.2f} s  "
-              f"x{seconds / ideal:4.2f} of ideal{note}")
+        note = (
+            f" (a {result['sequential_scaled_from']}-trainee sample each round, extrapolated)"
+            if name == "sequential boto3" and result["sequential_scaled_from"] != trainees
+            else ""
+        )
+        print(
+            f"{name:<18} {seconds:8.2f} s  {calls[name]:6d} calls  ideal {ideal:7.2f} s  "
+            f"x{seconds / ideal:4.2f} of ideal{note}"
+        )
     for conc in (10, 32):
         ours, floor = med[f"whodidthis c{conc}"], med[f"floor c{conc}"]
-        print(f"ratio c{conc}: sequential/whodidthis = {med['sequential boto3'] / ours:6.1f}x  "
-              f"whodidthis/floor = {ours / floor:4.2f}x")
+        print(
+            f"ratio c{conc}: sequential/whodidthis = {med['sequential boto3'] / ours:6.1f}x  "
+            f"whodidthis/floor = {ours / floor:4.2f}x"
+        )
     return med
 
 

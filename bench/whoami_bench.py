@@ -7,8 +7,7 @@ import sys
 
 from common import VENV_BIN, alternate, machine, report, sandbox, save
 
-BARE_BOTO3 = ("import boto3; i = boto3.client('sts').get_caller_identity(); "
-              "print(i['Arn'])")
+BARE_BOTO3 = "import boto3; i = boto3.client('sts').get_caller_identity(); print(i['Arn'])"
 
 
 def main(rounds: int = 15) -> dict:
@@ -24,8 +23,9 @@ def main(rounds: int = 15) -> dict:
         }
         times = alternate(contenders, env, rounds)
     print(f"machine: {machine()}; {rounds} rounds each")
-    rows = report("Identity check (wall time per command)", times,
-                  baseline="aws sts get-caller-identity")
+    rows = report(
+        "Identity check (wall time per command)", times, baseline="aws sts get-caller-identity"
+    )
     save("whoami", rows)
     return rows
 

@@ -50,6 +50,7 @@ STARTUP_SECONDS = 2.0
 GC_TICK_SECONDS = 5.0
 TYPING_PAUSE = 0.3  # seconds after a key before the store's changes are painted
 
+
 @dataclass
 class Services:
     """What the console needs from the outside world, injected by :func:`make_app`."""
@@ -227,8 +228,13 @@ class WhodidthisApp(App):
     def _resolving(self) -> bool:
         return any(w.group == "identity" and not w.is_finished for w in self.workers)
 
-    @work(thread=True, group="identity", exclusive=True, exit_on_error=False,
-          description="resolve the host identity")
+    @work(
+        thread=True,
+        group="identity",
+        exclusive=True,
+        exit_on_error=False,
+        description="resolve the host identity",
+    )
     def resolve_host(self) -> None:
         """Ask STS who the host is (blocking botocore calls, so in a thread)."""
         self.post_message(self.HostResolved(self.services.identity_provider()))
@@ -238,22 +244,30 @@ class WhodidthisApp(App):
         for screen in self.screen_stack:
             screen.post_message(self.HostResolved(message.host, message.error))
         if message.host is not None and message.host.problems:
-            self.notify("\n".join(message.host.problems), title="Host identity problem",
-                        severity="error", timeout=30)
+            self.notify(
+                "\n".join(message.host.problems),
+                title="Host identity problem",
+                severity="error",
+                timeout=30,
+            )
 
     # -- commands ----------------------------------------------------------------------------
 
     def send_command(self, kind: CommandKind, names: list[str]) -> int | None:
         """Queue a command for the engine and make sure one runs; returns the command id."""
         if self.store.readonly:
-            self.notify(f"The state store {self.store.course_dir} is read-only for this user: "
-                        "this console can watch but not act. Use a writable --state-dir.",
-                        severity="error", timeout=15)
+            self.notify(
+                f"The state store {self.store.course_dir} is read-only for this user: "
+                "this console can watch but not act. Use a writable --state-dir.",
+                severity="error",
+                timeout=15,
+            )
             return None
         command_id = self.store.enqueue(kind, names, self.operator)
         who = ", ".join(names) if names else f"all {len(self.course.trainees)} trainees"
-        self.notify(f"{kind.value} queued as command {command_id} for {who}",
-                    title=kind.value.capitalize())
+        self.notify(
+            f"{kind.value} queued as command {command_id} for {who}", title=kind.value.capitalize()
+        )
         self.launch_engine()
         self._poll()
         return command_id
@@ -263,8 +277,11 @@ class WhodidthisApp(App):
         """Start the detached engine unless one already serves the course."""
         pid = self.services.engine_launcher()
         if pid is not None:
-            self.call_from_thread(self.notify, f"engine started (pid {pid}); it keeps running "
-                                  "when this console closes", title="Engine")
+            self.call_from_thread(
+                self.notify,
+                f"engine started (pid {pid}); it keeps running when this console closes",
+                title="Engine",
+            )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for the App's workers that failed, by what they were doing."""
@@ -273,12 +290,16 @@ class WhodidthisApp(App):
         error = event.worker.error
         group = event.worker.group
         if group == "identity":
-            self.post_message(self.HostResolved(None, f"The host identity could not be "
-                                                f"resolved: {error}"))
+            self.post_message(
+                self.HostResolved(None, f"The host identity could not be resolved: {error}")
+            )
         elif group == "engine":
-            self.notify(f"The engine could not be started: {error}. The command stays queued; "
-                        "run `whodidthis apply COURSE` in a shell to serve it.",
-                        severity="error", timeout=30)
+            self.notify(
+                f"The engine could not be started: {error}. The command stays queued; "
+                "run `whodidthis apply COURSE` in a shell to serve it.",
+                severity="error",
+                timeout=30,
+            )
         elif group == "poll":
             self.notify(f"Cannot read the state store: {error}", severity="error", timeout=10)
 
@@ -313,8 +334,10 @@ def make_app(
     course = load_course(course_path)
     store = Store.open(Path(state_dir), course.name)
     if not store.readonly:
-        store.sync_roster([(t.name, t.account) for t in course.trainees],
-                          [(s.kind, s.name_template) for s in course.steps])
+        store.sync_roster(
+            [(t.name, t.account) for t in course.trainees],
+            [(s.kind, s.name_template) for s in course.steps],
+        )
     app_ref: list[WhodidthisApp] = []
 
     def host() -> HostIdentity:
@@ -322,8 +345,8 @@ def make_app(
 
     services = Services(
         identity_provider=identity_provider or (lambda: _resolve(course, allow_long_term)),
-        engine_launcher=engine_launcher or _engine_launcher(course_path, state_dir, operator,
-                                                            allow_long_term, store),
+        engine_launcher=engine_launcher
+        or _engine_launcher(course_path, state_dir, operator, allow_long_term, store),
         plan_provider=plan_provider or _plan_provider(course, store, operator, host),
         preflight_provider=preflight_provider or _preflight_provider(course, operator, host),
         clock=clock,
@@ -340,8 +363,9 @@ def _resolve(course: Course, allow_long_term: bool) -> HostIdentity:
     return resolve_host_identity(expected_role=course.host_role, allow_long_term=allow_long_term)
 
 
-def _engine_launcher(course_path, state_dir, operator, allow_long_term,
-                     store: Store) -> EngineLauncher:
+def _engine_launcher(
+    course_path, state_dir, operator, allow_long_term, store: Store
+) -> EngineLauncher:
     """Start the detached engine unless one holds the course's lock (the console's own open
     store answers who holds it)."""
 
@@ -352,8 +376,7 @@ def _engine_launcher(course_path, state_dir, operator, allow_long_term,
             spawn_detached,  # brings botocore: not before the first frame
         )
 
-        return spawn_detached(course_path, state_dir, operator, allow_long_term,
-                              store.course_name)
+        return spawn_detached(course_path, state_dir, operator, allow_long_term, store.course_name)
 
     return launch
 
@@ -384,9 +407,12 @@ def run_console(args) -> int:
     from console.course.model import resolve_course_path
     from console.store.state import resolve_state_dir
 
-    app = make_app(resolve_course_path(args.course), resolve_state_dir(args.state_dir),
-                   operator_name(args.operator),
-                   allow_long_term=getattr(args, "allow_long_term_keys", False))
+    app = make_app(
+        resolve_course_path(args.course),
+        resolve_state_dir(args.state_dir),
+        operator_name(args.operator),
+        allow_long_term=getattr(args, "allow_long_term_keys", False),
+    )
     app.run()
     app.store.close()
     return 0

@@ -37,9 +37,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="where the state store lives (default: $WHODIDTHIS_STATE_DIR, else the XDG state dir)",
     )
-    parser.add_argument(
-        "--operator", default=None, help="who is acting (default: the login user)"
-    )
+    parser.add_argument("--operator", default=None, help="who is acting (default: the login user)")
     parser.add_argument(
         "--allow-long-term-keys",
         action="store_true",
@@ -131,8 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sandbox", help="local AWS + host emulation on loopback")
     p.add_argument("--trainees", type=int, default=12)
-    p.add_argument("--latency", type=float, default=0.0, metavar="MS",
-                   help="answer every call no sooner than MS after it arrives (AWS's latency)")
+    p.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="answer every call no sooner than MS after it arrives (AWS's latency)",
+    )
     p.add_argument("--jitter", type=float, default=0.0, metavar="MS")
     p.add_argument("--throttle", type=float, default=0.0, metavar="P")
     p.add_argument("--dir", default=None, help="where to put the sample course and the trail")

@@ -40,8 +40,14 @@ class IdleCollector:
         at_most: seconds after which a full pass runs even while keys keep coming.
     """
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic, quiet: float = 2.0,
-                 every: float = 30.0, at_most: float = 300.0) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        quiet: float = 2.0,
+        every: float = 30.0,
+        at_most: float = 300.0,
+    ) -> None:
         self._clock = clock
         self.quiet, self.every, self.at_most = quiet, every, at_most
         self._last_key = self._last_full = clock()

@@ -96,31 +96,60 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
                 "principal_arn": t.principal_arn,
                 "error": t.error,
                 "error_code": t.error_code,
-                "steps": [{"kind": s.kind, "name": s.name, "state": s.state.value,
-                           "error": s.error, "resource_arn": s.resource_arn} for s in t.steps],
+                "steps": [
+                    {
+                        "kind": s.kind,
+                        "name": s.name,
+                        "state": s.state.value,
+                        "error": s.error,
+                        "resource_arn": s.resource_arn,
+                    }
+                    for s in t.steps
+                ],
             }
             for t in trainees
         ],
     }
 
 
-def status_table(course: Course, trainees: list[TraineeStatus], holder: dict | None,
-                 now: float) -> str:
+def status_table(
+    course: Course, trainees: list[TraineeStatus], holder: dict | None, now: float
+) -> str:
     """The ``status`` table for people."""
-    engine = (f"engine running (pid {holder['pid']} on {holder['host']})" if holder
-              else "no engine running")
-    lines = [f"{course.name}  {len(trainees)} trainees  {engine}",
-             f"{'TRAINEE':<14} {'ACCOUNT':<12} {'STATE':<14} {'STEP':<5} {'PRINCIPAL':<40} ERROR"]
+    engine = (
+        f"engine running (pid {holder['pid']} on {holder['host']})"
+        if holder
+        else "no engine running"
+    )
+    lines = [
+        f"{course.name}  {len(trainees)} trainees  {engine}",
+        f"{'TRAINEE':<14} {'ACCOUNT':<12} {'STATE':<14} {'STEP':<5} {'PRINCIPAL':<40} ERROR",
+    ]
     for t in trainees:
         state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
-        lines.append(f"{t.name:<14} {t.account:<12} {state:<14} {step_progress(t):<5} "
-                     f"{short_principal(t.principal_arn):<40} {t.error or ''}".rstrip())
+        lines.append(
+            f"{t.name:<14} {t.account:<12} {state:<14} {step_progress(t):<5} "
+            f"{short_principal(t.principal_arn):<40} {t.error or ''}".rstrip()
+        )
     return "\n".join(lines)
 
 
-LEDGER_FIELDS = ("ts", "course", "trainee", "account", "step", "service", "operation",
-                 "principal_arn", "session_name", "source_identity", "request_id", "outcome",
-                 "error_code", "error_message")
+LEDGER_FIELDS = (
+    "ts",
+    "course",
+    "trainee",
+    "account",
+    "step",
+    "service",
+    "operation",
+    "principal_arn",
+    "session_name",
+    "source_identity",
+    "request_id",
+    "outcome",
+    "error_code",
+    "error_message",
+)
 
 
 def ledger_json(record: LedgerRecord) -> dict:
@@ -136,6 +165,8 @@ def ledger_line(record: LedgerRecord) -> str:
     outcome = record.outcome.value
     if record.error_code:
         outcome += f" {record.error_code}"
-    return (f"{iso(record.ts)}  {record.trainee:<12} {record.service}:{record.operation:<24} "
-            f"{short_principal(record.principal_arn):<40} {outcome:<10} "
-            f"{record.request_id or '-'}")
+    return (
+        f"{iso(record.ts)}  {record.trainee:<12} {record.service}:{record.operation:<24} "
+        f"{short_principal(record.principal_arn):<40} {outcome:<10} "
+        f"{record.request_id or '-'}"
+    )

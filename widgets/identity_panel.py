@@ -74,21 +74,29 @@ class IdentityPanel(Static):
         # this auto-height panel costs a layout of the whole screen.
         host = self._host
         left = host.seconds_left(dt.datetime.fromtimestamp(self._now, dt.UTC)) if host else None
-        key = (host, self._host_error, self._trainee, self._record,
-               time_left_words(left) if host else None)
+        key = (
+            host,
+            self._host_error,
+            self._trainee,
+            self._record,
+            time_left_words(left) if host else None,
+        )
         if key == self._painted:
             return
         self._painted = key
         grid = Table.grid(padding=(0, 1), expand=True)
         name = self._trainee.name if self._trainee else ""
-        grid.add_column(width=min(max(4, len(name)), LABEL_WIDTH), no_wrap=True,
-                        overflow="ellipsis")
+        grid.add_column(
+            width=min(max(4, len(name)), LABEL_WIDTH), no_wrap=True, overflow="ellipsis"
+        )
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         for label, value in (*self._host_lines(), *self._trainee_lines()):
             grid.add_row(label, value)
         # Problems wrap in full under the grid: a warning cut short would not be read.
-        problems = [Text.assemble((" ⚠ PROBLEM ", "bold reverse red"), " ", (problem, "bold"))
-                    for problem in self._problems()]
+        problems = [
+            Text.assemble((" ⚠ PROBLEM ", "bold reverse red"), " ", (problem, "bold"))
+            for problem in self._problems()
+        ]
         # A layout of the screen only when the panel's height may change.
         shape = (grid.row_count, tuple(problems))
         self.update(Group(*problems, grid) if problems else grid, layout=shape != self._shape)
@@ -121,8 +129,15 @@ class IdentityPanel(Static):
             arn = Text.assemble(state_text(status.state), ("  no session yet", "italic"))
         lines = [(label, arn)]
         if status.session_name:
-            lines.append((Text(""), Text(f"session {status.session_name} · source identity "
-                                         f"{status.source_identity or 'none'}")))
+            lines.append(
+                (
+                    Text(""),
+                    Text(
+                        f"session {status.session_name} · source identity "
+                        f"{status.source_identity or 'none'}"
+                    ),
+                )
+            )
         lines.append((Text(""), self._last_action()))
         return lines
 

@@ -61,8 +61,12 @@ class LedgerLog(RichLog):
         records = list(records)
         skipped = len(records) - LINES_PER_POLL
         if skipped > 0:
-            self.write(Text(f"… {skipped} more records (whodidthis ledger COURSE shows all)",
-                            style="bright_black italic"))
+            self.write(
+                Text(
+                    f"… {skipped} more records (whodidthis ledger COURSE shows all)",
+                    style="bright_black italic",
+                )
+            )
             records = records[skipped:]
         for record in records:
             self.write(ledger_text(record, self.trainee_width))

@@ -13,8 +13,7 @@ from console.model import TraineeState, TraineeStatus
 from console.words import STATE_SYMBOLS
 from widgets.trainee_look import STATE_STYLES, elapsed_words
 
-FINISHED = (TraineeState.READY, TraineeState.FAILED, TraineeState.TORN_DOWN,
-            TraineeState.CANCELLED)
+FINISHED = (TraineeState.READY, TraineeState.FAILED, TraineeState.TORN_DOWN, TraineeState.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -28,17 +27,23 @@ class ViewNote:
     shown: int = 0
 
 
-def run_words(run: dict | None, engine: dict | None, statuses: list[TraineeStatus],
-              now: float) -> str:
+def run_words(
+    run: dict | None, engine: dict | None, statuses: list[TraineeStatus], now: float
+) -> str:
     """``3.1/min · running 2m10s · engine pid 42``, or what the engine is doing instead."""
     if run is None:
         return f"engine pid {engine['pid']} idle" if engine else "no engine running"
     started = run["started_at"]
-    finished = sum(1 for s in statuses if s.state in FINISHED and s.name in run["trainees"]
-                   and (s.finished_at or 0) >= started)
+    finished = sum(
+        1
+        for s in statuses
+        if s.state in FINISHED and s.name in run["trainees"] and (s.finished_at or 0) >= started
+    )
     minutes = max(now - started, 1.0) / 60
-    return (f"{run['kind']} {finished}/{len(run['trainees'])} · {finished / minutes:.1f}/min · "
-            f"running {elapsed_words(now - started)} · engine pid {engine['pid'] if engine else '?'}")
+    return (
+        f"{run['kind']} {finished}/{len(run['trainees'])} · {finished / minutes:.1f}/min · "
+        f"running {elapsed_words(now - started)} · engine pid {engine['pid'] if engine else '?'}"
+    )
 
 
 class SummaryBar(Static):
@@ -80,8 +85,11 @@ def _counts_text(counts: Counter, words: bool, gap: str) -> Text:
     text = Text()
     for state in TraineeState:
         if counts[state]:
-            label = (f"{STATE_SYMBOLS[state]} {counts[state]} {state.value}{gap}" if words
-                     else f"{STATE_SYMBOLS[state]}{counts[state]}{gap}")
+            label = (
+                f"{STATE_SYMBOLS[state]} {counts[state]} {state.value}{gap}"
+                if words
+                else f"{STATE_SYMBOLS[state]}{counts[state]}{gap}"
+            )
             text.append(label, style=STATE_STYLES[state])
     if not counts:
         text.append("no trainees  ")

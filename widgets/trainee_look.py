@@ -109,13 +109,17 @@ def short_error(status: TraineeStatus) -> Text:
         return Text("")
     message = status.error.splitlines()[0]
     if status.error_code and message.startswith(f"{status.error_code}: "):
-        message = message[len(status.error_code) + 2:]
+        message = message[len(status.error_code) + 2 :]
     message = _AS_TAIL.sub("", message)
     message = _ARN.sub(lambda match: "/".join(match.group(1).split("/")[-2:]), message)
     failed = status.state == TraineeState.FAILED
-    return Text.assemble((f"{status.error_code}: " if status.error_code else "",
-                          "bold red" if failed else "bold yellow"),
-                         (message, "red" if failed else "yellow"))
+    return Text.assemble(
+        (
+            f"{status.error_code}: " if status.error_code else "",
+            "bold red" if failed else "bold yellow",
+        ),
+        (message, "red" if failed else "yellow"),
+    )
 
 
 def time_left_words(seconds: int | None) -> str:

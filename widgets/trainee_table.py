@@ -78,8 +78,11 @@ def choose_columns(width: int, name_width: int, principal_width: int) -> list[tu
     natural = {spec.key: spec.width for spec in COLUMNS}
     natural["name"] = max(natural["name"], name_width)
     natural["principal"] = principal_width
-    budget = width - SCROLLBAR - sum(natural[s.key] + CELL_PADDING for s in COLUMNS
-                                     if s.priority <= KEPT)
+    budget = (
+        width
+        - SCROLLBAR
+        - sum(natural[s.key] + CELL_PADDING for s in COLUMNS if s.priority <= KEPT)
+    )
     if budget < 0:
         natural["principal"] = max(12, natural["principal"] + budget)
         budget = 0
@@ -128,8 +131,9 @@ class TraineeTable(DataTable):
             super().__init__()
             self.name = name
 
-    def __init__(self, *, clock: Callable[[], float], principal_width: int = 32,
-                 id: str | None = None) -> None:
+    def __init__(
+        self, *, clock: Callable[[], float], principal_width: int = 32, id: str | None = None
+    ) -> None:
         super().__init__(id=id, cursor_type="row")
         self._clock = clock
         self._principal_width = principal_width
@@ -192,8 +196,7 @@ class TraineeTable(DataTable):
     def tick(self) -> None:
         """Advance the elapsed column of the trainees being worked on (once a second)."""
         if "elapsed" in dict(self._layout):
-            self._stale.update(name for name in self._cells
-                               if self._statuses[name].state.is_active)
+            self._stale.update(name for name in self._cells if self._statuses[name].state.is_active)
         self._flush_stale()
 
     def _flush_stale(self) -> None:
@@ -222,8 +225,13 @@ class TraineeTable(DataTable):
         for name in names & set(self._cells):
             self._repaint(name, only=("name",))
 
-    def set_view(self, *, filter_text: str | None = None, failures_only: bool | None = None,
-                 pin_failures: bool | None = None) -> None:
+    def set_view(
+        self,
+        *,
+        filter_text: str | None = None,
+        failures_only: bool | None = None,
+        pin_failures: bool | None = None,
+    ) -> None:
         """Change what is shown and in which order; rebuilds the rows."""
         if filter_text is not None:
             self.filter_text = filter_text
@@ -264,15 +272,16 @@ class TraineeTable(DataTable):
         if generation != self._generation:
             return  # a newer rebuild has replaced these rows
         keys = [key for key, _ in self._layout]
-        for name in self._visible[start:start + count]:
+        for name in self._visible[start : start + count]:
             cells = self._cells[name] = self._render_row(self._statuses[name])
             self.add_row(*(cells[key] for key in keys), key=name)
         if keep in self._cells and start <= self._visible.index(keep) < start + count:
             self.move_cursor(row=self._visible.index(keep), animate=False)
         if start + count < len(self._visible):
             # A timer, not call_after_refresh: an idle screen may not refresh for a long time.
-            self.set_timer(NEXT_ROWS_AFTER, partial(self._add_rows, start + count, MORE_ROWS,
-                                                    keep, generation))
+            self.set_timer(
+                NEXT_ROWS_AFTER, partial(self._add_rows, start + count, MORE_ROWS, keep, generation)
+            )
 
     def action_scroll_bottom(self) -> None:
         """To the last trainee, even while the rows are still being added."""
@@ -322,8 +331,9 @@ class TraineeTable(DataTable):
             "account": Text(status.account),
             "state": state_text(status.state),
             "step": progress_text(status),
-            "action": Text(status.last_action or "", style="italic" if status.state.is_active
-                           else ""),
+            "action": Text(
+                status.last_action or "", style="italic" if status.state.is_active else ""
+            ),
             "principal": principal_text(status.principal_arn),
             "elapsed": Text(elapsed_of(status, self._clock())),
             "error": short_error(status),
@@ -357,8 +367,9 @@ class TraineeTable(DataTable):
         row_key = RowKey(row_key) if isinstance(row_key, str) else row_key
         column_key = ColumnKey(column_key) if isinstance(column_key, str) else column_key
         if row_key not in self._row_locations or column_key not in self._column_locations:
-            raise CellDoesNotExist(f"No cell exists for row_key={row_key!r}, "
-                                   f"column_key={column_key!r}.")
+            raise CellDoesNotExist(
+                f"No cell exists for row_key={row_key!r}, column_key={column_key!r}."
+            )
         self._data[row_key][column_key] = value
         self._dirty_rows.add(row_key)
         self.refresh_row(self._row_locations.get(row_key))  # that line, not the whole table
@@ -373,9 +384,11 @@ class TraineeTable(DataTable):
             return
         dirty, self._dirty_rows = self._dirty_rows, set()
         indexes = {self._row_locations.get(key) for key in dirty}
-        for cache, position, wanted in ((self._cell_render_cache, 0, dirty),
-                                        (self._row_render_cache, 0, dirty),
-                                        (self._row_renderable_cache, 1, indexes)):
+        for cache, position, wanted in (
+            (self._cell_render_cache, 0, dirty),
+            (self._row_render_cache, 0, dirty),
+            (self._row_renderable_cache, 1, indexes),
+        ):
             for key in [k for k in cache.keys() if k[position] in wanted]:  # noqa: SIM118 - LRUCache has no __iter__
                 cache.discard(key)
         self._line_cache.clear()  # by screen line; rebuilt cheaply from the row caches
@@ -401,5 +414,12 @@ class TraineeTable(DataTable):
 
 def _haystack(status: TraineeStatus) -> str:
     """The words a filter matches against: name, account, state, error and last action."""
-    return " ".join((status.name, status.account, status.state.value, status.error or "",
-                     status.last_action or "")).lower()
+    return " ".join(
+        (
+            status.name,
+            status.account,
+            status.state.value,
+            status.error or "",
+            status.last_action or "",
+        )
+    ).lower()

@@ -39,7 +39,9 @@ def retry_settings(profile_config: dict | None = None, *, mode: str | None = Non
     return {"mode": chosen_mode, "total_max_attempts": max_attempts}
 
 
-def client_config(profile_config: dict | None = None, *, mode: str | None = None, **extra) -> Config:
+def client_config(
+    profile_config: dict | None = None, *, mode: str | None = None, **extra
+) -> Config:
     """A botocore ``Config`` with explicit retries (aiobotocore's AioConfig subclasses it)."""
     return Config(retries=retry_settings(profile_config, mode=mode), **extra)
 

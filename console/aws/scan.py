@@ -89,7 +89,10 @@ def scan(paths: Iterable[Path] | None = None, environ: dict | None = None) -> Sc
 def _scan_aws_files(result: ScanResult, environ: dict) -> None:
     home = Path(environ.get("HOME") or Path.home())
     files = (
-        (environ.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws/credentials", "credentials file"),
+        (
+            environ.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws/credentials",
+            "credentials file",
+        ),
         (environ.get("AWS_CONFIG_FILE") or home / ".aws/config", "config file"),
     )
     for raw, kind in files:

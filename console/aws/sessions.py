@@ -57,9 +57,15 @@ def tag_value(text: str) -> str:
 class AssumeRoleDenied(WhodidthisError):
     """AssumeRole was refused: says who asked, for which role, and the likely causes."""
 
-    def __init__(self, *, role_arn: str, host_arn: str | None, code: str, message: str,
-                 source_identity: bool):
-        self.role_arn, self.host_arn, self.code, self.aws_message = role_arn, host_arn, code, message
+    def __init__(
+        self, *, role_arn: str, host_arn: str | None, code: str, message: str, source_identity: bool
+    ):
+        self.role_arn, self.host_arn, self.code, self.aws_message = (
+            role_arn,
+            host_arn,
+            code,
+            message,
+        )
         causes = [
             f"the trust policy of {role_arn} does not trust {role_arn_of(host_arn) or 'the host role'}",
             "the role does not exist in that account",
@@ -104,9 +110,19 @@ class SessionBroker:
     for their lifetime (the refreshable credentials renew themselves).
     """
 
-    def __init__(self, host_session, *, region: str, role_name: str, course: str, operator: str,
-                 source_identity: bool, host_arn: str | None, recorder: Recorder,
-                 duration: int = MAX_DURATION):
+    def __init__(
+        self,
+        host_session,
+        *,
+        region: str,
+        role_name: str,
+        course: str,
+        operator: str,
+        source_identity: bool,
+        host_arn: str | None,
+        recorder: Recorder,
+        duration: int = MAX_DURATION,
+    ):
         self._host_session = host_session
         self.region, self.role_name, self.course = region, role_name, course
         self.operator, self.host_arn, self._recorder = operator, host_arn, recorder
@@ -130,8 +146,11 @@ class SessionBroker:
             self._host_session.create_client("sts", region_name=self.region, config=config)
         )
         # AssumeRole records name the host as principal and the new session by its name.
-        install_ledger_hooks(self._sts, self._recorder, overrides={
-            "principal_arn": self.host_arn, "source_identity": self.source_identity})
+        install_ledger_hooks(
+            self._sts,
+            self._recorder,
+            overrides={"principal_arn": self.host_arn, "source_identity": self.source_identity},
+        )
         return self
 
     async def warm(self, services) -> None:
@@ -141,8 +160,9 @@ class SessionBroker:
         endpoint rules and class, which every later client shares (``console.aws.sdk.clientcache``).
         """
         for service in sorted(set(services) | {"sts"}):
-            async with self._host_session.create_client(service, region_name=self.region,
-                                                        config=self.client_config):
+            async with self._host_session.create_client(
+                service, region_name=self.region, config=self.client_config
+            ):
                 pass
 
     async def __aexit__(self, *exc) -> None:
@@ -164,8 +184,9 @@ class SessionBroker:
                 self._cache[trainee] = await self._assume(trainee, account)
             return self._cache[trainee]
 
-    async def probe(self, trainee: str, account: str, *, source_identity: bool,
-                    tags: bool) -> str | None:
+    async def probe(
+        self, trainee: str, account: str, *, source_identity: bool, tags: bool
+    ) -> str | None:
         """One uncached AssumeRole with or without SourceIdentity and tags, for diagnosis;
         returns the AWS error code, or None when it was allowed. Changes nothing."""
         from botocore.exceptions import ClientError
@@ -175,8 +196,7 @@ class SessionBroker:
             kwargs.pop("SourceIdentity", None)
         if not tags:
             kwargs.pop("Tags")
-        update_context(session_name=self.session_name,
-                       source_identity=kwargs.get("SourceIdentity"))
+        update_context(session_name=self.session_name, source_identity=kwargs.get("SourceIdentity"))
         try:
             await self._sts.assume_role(**kwargs)
         except ClientError as exc:
@@ -190,8 +210,9 @@ class SessionBroker:
         role_arn = self.role_arn(account)
         assumed: dict[str, str] = {}
         fetch = self._fetcher(trainee, role_arn, assumed)
-        credentials = AioDeferredRefreshableCredentials(refresh_using=fetch, method="assume-role",
-                                                        time_fetcher=_utc_now)
+        credentials = AioDeferredRefreshableCredentials(
+            refresh_using=fetch, method="assume-role", time_fetcher=_utc_now
+        )
         update_context(session_name=self.session_name, source_identity=self.source_identity)
         try:
             await credentials.get_frozen_credentials()  # the first AssumeRole happens here
@@ -199,15 +220,19 @@ class SessionBroker:
             error = exc.response.get("Error", {})
             if error.get("Code") in ("AccessDenied", "AccessDeniedException"):
                 raise AssumeRoleDenied(
-                    role_arn=role_arn, host_arn=self.host_arn, code=error["Code"],
+                    role_arn=role_arn,
+                    host_arn=self.host_arn,
+                    code=error["Code"],
                     message=error.get("Message", ""),
-                    source_identity=self.source_identity is not None) from None
+                    source_identity=self.source_identity is not None,
+                ) from None
             raise
         session = self._trainee_session(credentials)
         update_context(principal_arn=assumed["arn"])
         principal = await self._confirm(session, account, assumed["arn"])
-        return TraineeSession(trainee, account, role_arn, self.session_name,
-                              self.source_identity, principal, session)
+        return TraineeSession(
+            trainee, account, role_arn, self.session_name, self.source_identity, principal, session
+        )
 
     def _assume_kwargs(self, trainee: str, role_arn: str) -> dict:
         kwargs = {
@@ -256,8 +281,9 @@ class SessionBroker:
 
     async def _confirm(self, session, account: str, expected_arn: str) -> str:
         """GetCallerIdentity on the new session: the principal the ledger will show."""
-        async with session.create_client("sts", region_name=self.region,
-                                         config=self.client_config) as sts:
+        async with session.create_client(
+            "sts", region_name=self.region, config=self.client_config
+        ) as sts:
             install_ledger_hooks(sts, self._recorder)
             answer = await sts.get_caller_identity()
         if answer["Account"] != account:
@@ -314,7 +340,8 @@ def engine_session():
 
     session = EngineSession()
     session.get_component("response_parser_factory").set_parser_defaults(
-        timestamp_parser=aws_timestamp)
+        timestamp_parser=aws_timestamp
+    )
     return session
 
 
@@ -343,7 +370,13 @@ def _utc_now() -> datetime:
 
 def broker_for(course, *, host_arn: str | None, operator: str, recorder: Recorder) -> SessionBroker:
     """A broker for ``course``, acting from the host's default-chain session."""
-    return SessionBroker(engine_session(), region=course.region, role_name=course.role_name,
-                         course=course.name, operator=operator,
-                         source_identity=course.source_identity, host_arn=host_arn,
-                         recorder=recorder)
+    return SessionBroker(
+        engine_session(),
+        region=course.region,
+        role_name=course.role_name,
+        course=course.name,
+        operator=operator,
+        source_identity=course.source_identity,
+        host_arn=host_arn,
+        recorder=recorder,
+    )

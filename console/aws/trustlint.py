@@ -88,16 +88,35 @@ def lint_trust_policy(
                 host_statements.append(statement)
     actions = set().union(*(_actions(s) for s in host_statements)) if host_statements else set()
     if host_statements and not _allows(actions, "sts:TagSession"):
-        findings.append(Finding(ERROR, "The trust policy does not allow sts:TagSession; "
-                                "whodidthis tags its sessions, so every assume would fail.", fix))
+        findings.append(
+            Finding(
+                ERROR,
+                "The trust policy does not allow sts:TagSession; "
+                "whodidthis tags its sessions, so every assume would fail.",
+                fix,
+            )
+        )
     if source_identity and host_statements and not _allows(actions, "sts:SetSourceIdentity"):
-        findings.append(Finding(ERROR, "The course sets SourceIdentity but the trust policy does "
-                                "not allow sts:SetSourceIdentity: the build would fail.", fix))
+        findings.append(
+            Finding(
+                ERROR,
+                "The course sets SourceIdentity but the trust policy does "
+                "not allow sts:SetSourceIdentity: the build would fail.",
+                fix,
+            )
+        )
     if not any(_pinned(s) for s in host_statements):
-        pinned = json.dumps(recommended_policy(host_role_arn, source_identity=source_identity,
-                                               pin=True), indent=2)
-        findings.append(Finding(INFO, "No condition pins aws:PrincipalArn or sts:SourceIdentity; "
-                                "a condition documents and enforces who may assume.", pinned))
+        pinned = json.dumps(
+            recommended_policy(host_role_arn, source_identity=source_identity, pin=True), indent=2
+        )
+        findings.append(
+            Finding(
+                INFO,
+                "No condition pins aws:PrincipalArn or sts:SourceIdentity; "
+                "a condition documents and enforces who may assume.",
+                pinned,
+            )
+        )
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(findings, key=lambda f: order[f.severity])
 
@@ -112,14 +131,28 @@ def _principal_findings(principal: str, admin: str, host_role_arn: str, fix: str
     if account is None and (arn := _ARN_ACCOUNT.match(principal)):
         account = arn.group(1)
     if account != admin:
-        return [Finding(ERROR, f"The trust policy trusts {principal}, outside the admin account "
-                        f"{admin}.", fix)]
+        return [
+            Finding(
+                ERROR,
+                f"The trust policy trusts {principal}, outside the admin account {admin}.",
+                fix,
+            )
+        ]
     if bare:
-        return [Finding(WARNING, f"The trust policy trusts the whole admin account ({principal}): "
-                        "any principal there allowed sts:AssumeRole can act in this account. "
-                        f"Trust {host_role_arn} instead.", fix)]
-    return [Finding(WARNING, f"The trust policy trusts {principal}, not the host role "
-                    f"{host_role_arn}.", fix)]
+        return [
+            Finding(
+                WARNING,
+                f"The trust policy trusts the whole admin account ({principal}): "
+                "any principal there allowed sts:AssumeRole can act in this account. "
+                f"Trust {host_role_arn} instead.",
+                fix,
+            )
+        ]
+    return [
+        Finding(
+            WARNING, f"The trust policy trusts {principal}, not the host role {host_role_arn}.", fix
+        )
+    ]
 
 
 def _pinned(statement: dict) -> bool:

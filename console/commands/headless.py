@@ -42,8 +42,10 @@ def open_course(args, *, sync: bool = True) -> Opened:
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)
     if sync:
-        store.sync_roster([(t.name, t.account) for t in course.trainees],
-                          [(s.kind, s.name_template) for s in course.steps])
+        store.sync_roster(
+            [(t.name, t.account) for t in course.trainees],
+            [(s.kind, s.name_template) for s in course.steps],
+        )
     return Opened(course, path, state_dir, store)
 
 
@@ -52,8 +54,9 @@ def _check_trainees(course: Course, names: list[str]) -> None:
         course.trainee(name)  # raises UsageError naming the valid trainees
 
 
-async def follow(store: Store, command_id: int, since: int, *, as_json: bool,
-                 names: set[str]) -> None:
+async def follow(
+    store: Store, command_id: int, since: int, *, as_json: bool, names: set[str]
+) -> None:
     """Print the events of one command's trainees until the command is done."""
     last = since
     while True:
@@ -98,19 +101,33 @@ def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
     command_id = store.enqueue(kind, names, operator)
     targets = set(names or (t.name for t in course.trainees))
     if args.detach:
-        pid = ensure_engine(opened.course_path, opened.state_dir, operator,
-                            args.allow_long_term_keys)
+        pid = ensure_engine(
+            opened.course_path, opened.state_dir, operator, args.allow_long_term_keys
+        )
         where = f"engine started (pid {pid})" if pid else "handed to the running engine"
-        print(f"{kind.value} queued as command {command_id}: {where}. Follow with "
-              f"`whodidthis status {opened.course_path}` or the console.", file=sys.stderr)
+        print(
+            f"{kind.value} queued as command {command_id}: {where}. Follow with "
+            f"`whodidthis status {opened.course_path}` or the console.",
+            file=sys.stderr,
+        )
         return EXIT_OK
-    runs = serve_locked(course, store, operator=operator, host=host, idle_seconds=0.0,
-                        companion_factory=lambda: follow(store, command_id, since,
-                                                         as_json=args.json, names=targets))
+    runs = serve_locked(
+        course,
+        store,
+        operator=operator,
+        host=host,
+        idle_seconds=0.0,
+        companion_factory=lambda: follow(
+            store, command_id, since, as_json=args.json, names=targets
+        ),
+    )
     if runs is None:
         holder = store.engine_holder() or {}
-        print(f"attached to the running engine (pid {holder.get('pid')} on "
-              f"{holder.get('host')}); following command {command_id}", file=sys.stderr)
+        print(
+            f"attached to the running engine (pid {holder.get('pid')} on "
+            f"{holder.get('host')}); following command {command_id}",
+            file=sys.stderr,
+        )
         asyncio.run(follow(store, command_id, since, as_json=args.json, names=targets))
     return exit_code(store, kind, targets)
 
@@ -128,8 +145,10 @@ def cli_apply(args) -> int:
 
 def cli_retry(args) -> int:
     if not args.trainee:
-        raise UsageError("retry needs at least one --trainee NAME (the trainees to retry); "
-                         "to converge everyone, use `whodidthis apply`.")
+        raise UsageError(
+            "retry needs at least one --trainee NAME (the trainees to retry); "
+            "to converge everyone, use `whodidthis apply`."
+        )
     return run_command(args, CommandKind.RETRY, args.trainee)
 
 
@@ -161,9 +180,10 @@ def _roster_view(opened: Opened):
 
     known = {t.name: t for t in opened.store.trainees()}
     steps = tuple(StepStatus(s.index, s.kind, s.name_template) for s in opened.course.steps)
-    return [known.get(t.name) or TraineeStatus(t.name, t.account, step_count=len(steps),
-                                                steps=steps)
-            for t in opened.course.trainees]
+    return [
+        known.get(t.name) or TraineeStatus(t.name, t.account, step_count=len(steps), steps=steps)
+        for t in opened.course.trainees
+    ]
 
 
 def cli_ledger(args) -> int:

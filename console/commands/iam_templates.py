@@ -17,8 +17,14 @@ from console.errors import EXIT_OK, UsageError
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 # What the step kinds call in a trainee account (plus reading the role itself for preflight).
-BUILD_ACTIONS = ["iam:*", "codecommit:*", "s3:*", "eks:*", "cloudformation:*",
-                 "sts:GetCallerIdentity"]
+BUILD_ACTIONS = [
+    "iam:*",
+    "codecommit:*",
+    "s3:*",
+    "eks:*",
+    "cloudformation:*",
+    "sts:GetCallerIdentity",
+]
 
 
 def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvRole") -> dict:
@@ -26,30 +32,47 @@ def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvR
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"whodidthis: the automation host's role ({host_role}) and instance "
-                       "profile. No access key is created.",
+        "profile. No access key is created.",
         "Resources": {
             "HostRole": {
                 "Type": "AWS::IAM::Role",
                 "Properties": {
                     "RoleName": host_role,
-                    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                        "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                        "Action": "sts:AssumeRole"}]},
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ec2.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    },
                     "ManagedPolicyArns": [POWER_USER, SSM_CORE],
-                    "Policies": [{
-                        "PolicyName": "AssumeManageEnvRole",
-                        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                            "Effect": "Allow",
-                            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity",
-                                       "sts:TagSession"],
-                            "Resource": f"arn:aws:iam::*:role/{role_name}"}]},
-                    }],
+                    "Policies": [
+                        {
+                            "PolicyName": "AssumeManageEnvRole",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {
+                                        "Effect": "Allow",
+                                        "Action": [
+                                            "sts:AssumeRole",
+                                            "sts:SetSourceIdentity",
+                                            "sts:TagSession",
+                                        ],
+                                        "Resource": f"arn:aws:iam::*:role/{role_name}",
+                                    }
+                                ],
+                            },
+                        }
+                    ],
                 },
             },
             "HostInstanceProfile": {
                 "Type": "AWS::IAM::InstanceProfile",
-                "Properties": {"InstanceProfileName": host_role,
-                               "Roles": [{"Ref": "HostRole"}]},
+                "Properties": {"InstanceProfileName": host_role, "Roles": [{"Ref": "HostRole"}]},
             },
         },
         "Outputs": {
@@ -59,15 +82,16 @@ def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvR
     }
 
 
-def trainee_template(admin_account: str, host_role: str = "AdminEnvRole",
-                     role_name: str = "ManageEnvRole") -> dict:
+def trainee_template(
+    admin_account: str, host_role: str = "AdminEnvRole", role_name: str = "ManageEnvRole"
+) -> dict:
     """Every trainee account's role, trusting only the host role (pinned by a condition)."""
     host_arn = f"arn:aws:iam::{admin_account}:role/{host_role}"
     trust = recommended_policy(host_arn, source_identity=True, pin=True)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"whodidthis: {role_name}, trusting only {host_arn}. Deploy to every "
-                       "trainee account (a StackSet).",
+        "trainee account (a StackSet).",
         "Resources": {
             "ManageEnvRole": {
                 "Type": "AWS::IAM::Role",
@@ -75,11 +99,17 @@ def trainee_template(admin_account: str, host_role: str = "AdminEnvRole",
                     "RoleName": role_name,
                     "MaxSessionDuration": 3600,
                     "AssumeRolePolicyDocument": trust,
-                    "Policies": [{
-                        "PolicyName": "BuildTrainingEnvironment",
-                        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                            "Effect": "Allow", "Action": BUILD_ACTIONS, "Resource": "*"}]},
-                    }],
+                    "Policies": [
+                        {
+                            "PolicyName": "BuildTrainingEnvironment",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {"Effect": "Allow", "Action": BUILD_ACTIONS, "Resource": "*"}
+                                ],
+                            },
+                        }
+                    ],
                     "Tags": [{"Key": "whodidthis:tool", "Value": "whodidthis"}],
                 },
             },
@@ -96,8 +126,10 @@ def cli_iam_templates(args) -> int:
 
         admin = resolve_host_identity().account
     if not admin or not (admin.isdigit() and len(admin) == 12):
-        raise UsageError("--admin-account must be the 12-digit id of the account that runs the "
-                         "automation host (it could not be read from the host identity).")
+        raise UsageError(
+            "--admin-account must be the 12-digit id of the account that runs the "
+            "automation host (it could not be read from the host identity)."
+        )
     files = {
         "admin-env-role.json": admin_template(args.host_role, args.role_name),
         "manage-env-role.json": trainee_template(admin, args.host_role, args.role_name),

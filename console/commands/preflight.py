@@ -38,14 +38,21 @@ class PreflightRow:
         return self.error is None and not any(f.severity == ERROR for f in self.findings)
 
     def to_json(self) -> dict:
-        return {"trainee": self.trainee, "account": self.account,
-                "principal_arn": self.principal_arn, "error": self.error,
-                "error_code": self.error_code, "diagnosis": self.diagnosis, "ok": self.ok,
-                "findings": [f.to_json() for f in self.findings]}
+        return {
+            "trainee": self.trainee,
+            "account": self.account,
+            "principal_arn": self.principal_arn,
+            "error": self.error,
+            "error_code": self.error_code,
+            "diagnosis": self.diagnosis,
+            "ok": self.ok,
+            "findings": [f.to_json() for f in self.findings],
+        }
 
 
-async def preflight(course, host, operator: str, names: list[str] | None = None,
-                    recorder=None) -> list[PreflightRow]:
+async def preflight(
+    course, host, operator: str, names: list[str] | None = None, recorder=None
+) -> list[PreflightRow]:
     """Preflight ``names`` (default: every trainee) at the course's concurrency."""
     from console.aws.attribution import NullRecorder
     from console.aws.sessions import broker_for
@@ -55,7 +62,9 @@ async def preflight(course, host, operator: str, names: list[str] | None = None,
     recorder = recorder or NullRecorder()
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
-    async with broker_for(course, host_arn=host.arn, operator=operator, recorder=recorder) as broker:
+    async with broker_for(
+        course, host_arn=host.arn, operator=operator, recorder=recorder
+    ) as broker:
 
         async def one(trainee) -> PreflightRow:
             async with slots:
@@ -83,8 +92,9 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
         return row
     row.principal_arn = session.principal_arn
     try:
-        async with session.session.create_client("iam", region_name=course.region,
-                                                 config=aio_client_config(None)) as iam:
+        async with session.session.create_client(
+            "iam", region_name=course.region, config=aio_client_config(None)
+        ) as iam:
             role = (await iam.get_role(RoleName=course.role_name))["Role"]
     except Exception as exc:  # noqa: BLE001
         row.error = f"assumed, but could not read the trust policy: {failure_of(exc, None).text}"
@@ -94,25 +104,32 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
     if isinstance(document, str):
         document = json.loads(unquote(document))
     row.findings = lint_trust_policy(
-        document, admin_account=host.account,
+        document,
+        admin_account=host.account,
         host_role_arn=role_arn_of(host.arn),
-        source_identity=course.source_identity)
+        source_identity=course.source_identity,
+    )
     return row
 
 
 async def _diagnose(broker, trainee) -> str:
     """Tell the causes of a denial apart by what a plainer AssumeRole does."""
-    if broker.source_identity and await broker.probe(
-            trainee.name, trainee.account, source_identity=False, tags=True) is None:
-        return ("the trust policy does not allow sts:SetSourceIdentity (the course sets "
-                "source_identity = true): add it to the host role's statement")
-    if await broker.probe(trainee.name, trainee.account, source_identity=False,
-                          tags=False) is None:
-        return ("the trust policy does not allow sts:TagSession: add it to the host role's "
-                "statement")
-    return ("the role does not exist, or its trust policy does not trust the host role, or the "
-            "host's own policy does not allow sts:AssumeRole on it: check the role in account "
-            f"{trainee.account} and paste the trust policy from `whodidthis iam-templates`")
+    if (
+        broker.source_identity
+        and await broker.probe(trainee.name, trainee.account, source_identity=False, tags=True)
+        is None
+    ):
+        return (
+            "the trust policy does not allow sts:SetSourceIdentity (the course sets "
+            "source_identity = true): add it to the host role's statement"
+        )
+    if await broker.probe(trainee.name, trainee.account, source_identity=False, tags=False) is None:
+        return "the trust policy does not allow sts:TagSession: add it to the host role's statement"
+    return (
+        "the role does not exist, or its trust policy does not trust the host role, or the "
+        "host's own policy does not allow sts:AssumeRole on it: check the role in account "
+        f"{trainee.account} and paste the trust policy from `whodidthis iam-templates`"
+    )
 
 
 def rows_text(rows: list[PreflightRow], wall: float) -> str:
@@ -144,13 +161,23 @@ def cli_preflight(args) -> int:
     opened = open_course(args)
     host = check_host(opened.course, args.allow_long_term_keys)
     started = time.perf_counter()
-    rows = asyncio.run(preflight(opened.course, host, operator_name(args.operator),
-                                 recorder=StoreRecorder(opened.store)))
+    rows = asyncio.run(
+        preflight(
+            opened.course, host, operator_name(args.operator), recorder=StoreRecorder(opened.store)
+        )
+    )
     wall = time.perf_counter() - started
     if args.json:
-        json.dump({"course": opened.course.name, "host": host.arn,
-                   "ok": all(r.ok for r in rows), "wall_seconds": round(wall, 3),
-                   "trainees": [r.to_json() for r in rows]}, sys.stdout)
+        json.dump(
+            {
+                "course": opened.course.name,
+                "host": host.arn,
+                "ok": all(r.ok for r in rows),
+                "wall_seconds": round(wall, 3),
+                "trainees": [r.to_json() for r in rows],
+            },
+            sys.stdout,
+        )
         sys.stdout.write("\n")
     else:
         print(rows_text(rows, wall))

@@ -17,8 +17,7 @@ def _creations(ledger: list[LedgerRecord]) -> dict[tuple[str, str], LedgerRecord
     return found
 
 
-def report_json(course: Course, trainees: list[TraineeStatus],
-                ledger: list[LedgerRecord]) -> dict:
+def report_json(course: Course, trainees: list[TraineeStatus], ledger: list[LedgerRecord]) -> dict:
     """The report as one JSON object."""
     created = _creations(ledger)
     out = []
@@ -27,32 +26,49 @@ def report_json(course: Course, trainees: list[TraineeStatus],
         for step in t.steps:
             label = f"{step.kind}:{step.name}"
             record = created.get((t.name, label))
-            resources.append({
-                "step": label, "state": step.state.value, "resource_arn": step.resource_arn,
-                "created_by": record.principal_arn if record else None,
-                "session_name": record.session_name if record else None,
-                "source_identity": record.source_identity if record else None,
-                "created_at": iso(record.ts) if record else None,
-                "request_id": record.request_id if record else None,
-                "operation": f"{record.service}:{record.operation}" if record else None,
-            })
-        out.append({"name": t.name, "account": t.account, "state": t.state.value,
-                    "principal_arn": t.principal_arn, "resources": resources})
+            resources.append(
+                {
+                    "step": label,
+                    "state": step.state.value,
+                    "resource_arn": step.resource_arn,
+                    "created_by": record.principal_arn if record else None,
+                    "session_name": record.session_name if record else None,
+                    "source_identity": record.source_identity if record else None,
+                    "created_at": iso(record.ts) if record else None,
+                    "request_id": record.request_id if record else None,
+                    "operation": f"{record.service}:{record.operation}" if record else None,
+                }
+            )
+        out.append(
+            {
+                "name": t.name,
+                "account": t.account,
+                "state": t.state.value,
+                "principal_arn": t.principal_arn,
+                "resources": resources,
+            }
+        )
     return {"course": course.name, "trainees": out}
 
 
-def report_markdown(course: Course, trainees: list[TraineeStatus],
-                    ledger: list[LedgerRecord]) -> str:
+def report_markdown(
+    course: Course, trainees: list[TraineeStatus], ledger: list[LedgerRecord]
+) -> str:
     """The report as Markdown: one table per trainee."""
     data = report_json(course, trainees, ledger)
     lines = [f"# {course.name}: who created what", ""]
     for t in data["trainees"]:
-        lines += [f"## {t['name']} ({t['account']}): {t['state']}", "",
-                  "| step | resource | created by | when | request id |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"## {t['name']} ({t['account']}): {t['state']}",
+            "",
+            "| step | resource | created by | when | request id |",
+            "|---|---|---|---|---|",
+        ]
         for r in t["resources"]:
-            lines.append(f"| {r['step']} | {r['resource_arn'] or '-'} | "
-                         f"{short_principal(r['created_by']) or '-'} | {r['created_at'] or '-'} "
-                         f"| {r['request_id'] or '-'} |")
+            lines.append(
+                f"| {r['step']} | {r['resource_arn'] or '-'} | "
+                f"{short_principal(r['created_by']) or '-'} | {r['created_at'] or '-'} "
+                f"| {r['request_id'] or '-'} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -58,7 +58,9 @@ def render_text(identity: HostIdentity, scan_result=None, now: dt.datetime | Non
     role = identity.role_name or "this principal"
     if identity.ok and not (scan_result and scan_result.findings):
         if identity.overridden:
-            text = f"ACCEPTED (--allow-long-term-keys): acting as {role} with long-term or stored keys"
+            text = (
+                f"ACCEPTED (--allow-long-term-keys): acting as {role} with long-term or stored keys"
+            )
         else:
             text = f"OK: acting as {role} with no stored credential"
         lines.append(f"{'verdict':<9} {text}")

@@ -47,12 +47,18 @@ def start_sandbox(directory: Path, trainees: int):
     names = [name for name, _ in topology(trainees)]
     denied, throttled = _pick(names, DENIED, -1), _pick(names, THROTTLED, 0)
     before = {denied: "other-account"} if denied else {}
-    sandbox = Sandbox(SandboxOptions(trainees=trainees, before=before,
-                                     directory=directory / "sandbox")).start()
+    sandbox = Sandbox(
+        SandboxOptions(trainees=trainees, before=before, directory=directory / "sandbox")
+    ).start()
     if throttled:
-        sandbox.faults.add_error("ThrottlingException", "Rate exceeded", status=400,
-                                 account=sandbox.account_of(throttled), service="iam",
-                                 first=THROTTLED_CALLS)
+        sandbox.faults.add_error(
+            "ThrottlingException",
+            "Rate exceeded",
+            status=400,
+            account=sandbox.account_of(throttled),
+            service="iam",
+            first=THROTTLED_CALLS,
+        )
     return sandbox, denied, throttled
 
 
@@ -131,8 +137,10 @@ def cli_demo(args) -> int:
         os.environ.clear()
         os.environ.update(saved_env)
         shutil.rmtree(directory, ignore_errors=True)
-    print("whodidthis demo: stopped the engine and the sandbox; nothing is left running.",
-          file=sys.stderr)
+    print(
+        "whodidthis demo: stopped the engine and the sandbox; nothing is left running.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -160,16 +168,22 @@ def _fix_trust(sandbox, name: str, app) -> None:
     """The sandbox's administrator fixes the trust policy, as the story's fix does."""
     sandbox.apply_before_state(name, "trusted")
     app.call_from_thread(
-        app.notify, f"{name}'s ManageEnvRole now trusts AdminEnvRole only. Select {name} and "
-        "press r to retry.", title="Trust policy fixed", timeout=30)
+        app.notify,
+        f"{name}'s ManageEnvRole now trusts AdminEnvRole only. Select {name} and press r to retry.",
+        title="Trust policy fixed",
+        timeout=30,
+    )
 
 
 def _story(denied: str | None, throttled: str | None) -> str:
     parts = ["An apply is running on the sandbox's trainee accounts."]
     if denied:
-        parts.append(f"{denied}'s role still trusts another account: her assume is denied "
-                     "(enter shows why).")
+        parts.append(
+            f"{denied}'s role still trusts another account: her assume is denied (enter shows why)."
+        )
     if throttled:
-        parts.append(f"{throttled}'s account throttles his first IAM calls; his client "
-                     "retries and absorbs it.")
+        parts.append(
+            f"{throttled}'s account throttles his first IAM calls; his client "
+            "retries and absorbs it."
+        )
     return " ".join(parts)

@@ -25,31 +25,54 @@ COURSE = "dojo-2026-12"
 OPERATOR = "kenji"
 ADMIN_ACCOUNT = "100000000000"
 HOST_ARN = f"arn:aws:sts::{ADMIN_ACCOUNT}:assumed-role/AdminEnvRole/i-0a1b2c3d4e5f60718"
-NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
-         "mallory", "niaj")
+NAMES = (
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "niaj",
+)
 RESOURCE_ARNS = {
     "iam_user": "arn:aws:iam::{account}:user/{name}",
     "codecommit_repo": "arn:aws:codecommit:ap-northeast-1:{account}:{name}",
     "s3_bucket": "arn:aws:s3:::{name}",
     "eks_cluster": "arn:aws:eks:ap-northeast-1:{account}:cluster/{name}",
 }
-TAKEN = ("The requested bucket name is not available. The bucket namespace is shared by all "
-         "users of the system. Please select a different name and try again.")
-STEPS = (("iam_user", "{trainee}", "iam", "CreateUser"),
-         ("codecommit_repo", "dojo-app", "codecommit", "CreateRepository"),
-         ("s3_bucket", "{course}-{trainee}", "s3", "CreateBucket"),
-         ("eks_cluster", "{trainee}-eks", "eks", "CreateCluster"))
-DENIED = ("User: arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0a1b2c3d4e5f60718 is not "
-          "authorized to perform: sts:AssumeRole on resource: "
-          "arn:aws:iam::{account}:role/ManageEnvRole")
+TAKEN = (
+    "The requested bucket name is not available. The bucket namespace is shared by all "
+    "users of the system. Please select a different name and try again."
+)
+STEPS = (
+    ("iam_user", "{trainee}", "iam", "CreateUser"),
+    ("codecommit_repo", "dojo-app", "codecommit", "CreateRepository"),
+    ("s3_bucket", "{course}-{trainee}", "s3", "CreateBucket"),
+    ("eks_cluster", "{trainee}-eks", "eks", "CreateCluster"),
+)
+DENIED = (
+    "User: arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0a1b2c3d4e5f60718 is not "
+    "authorized to perform: sts:AssumeRole on resource: "
+    "arn:aws:iam::{account}:role/ManageEnvRole"
+)
 
 # name -> (state, steps done, seconds since the run began when it started, seconds it ran)
 PICTURE = {
-    "alice": (TraineeState.READY, 4, 0, 38), "bob": (TraineeState.READY, 4, 0, 41),
-    "carol": (TraineeState.READY, 4, 1, 36), "dave": (TraineeState.RUNNING, 2, 1, None),
-    "erin": (TraineeState.RUNNING, 3, 2, None), "frank": (TraineeState.ASSUMING, 0, 40, None),
-    "grace": (TraineeState.READY, 4, 2, 44), "heidi": (TraineeState.FAILED, 0, 2, 1),
-    "ivan": (TraineeState.READY, 4, 3, 39), "judy": (TraineeState.RUNNING, 1, 41, None),
+    "alice": (TraineeState.READY, 4, 0, 38),
+    "bob": (TraineeState.READY, 4, 0, 41),
+    "carol": (TraineeState.READY, 4, 1, 36),
+    "dave": (TraineeState.RUNNING, 2, 1, None),
+    "erin": (TraineeState.RUNNING, 3, 2, None),
+    "frank": (TraineeState.ASSUMING, 0, 40, None),
+    "grace": (TraineeState.READY, 4, 2, 44),
+    "heidi": (TraineeState.FAILED, 0, 2, 1),
+    "ivan": (TraineeState.READY, 4, 3, 39),
+    "judy": (TraineeState.RUNNING, 1, 41, None),
     "mallory": (TraineeState.FAILED, 2, 4, None),
 }
 RUN_SECONDS = 47
@@ -79,15 +102,25 @@ class Scene:
 
 def course_toml(names: list[str]) -> str:
     """The scene's course file: the demo's settings and four steps."""
-    lines = ["[course]", f'name = "{COURSE}"', 'region = "ap-northeast-1"',
-             'role_name = "ManageEnvRole"', "concurrency = 10", 'host_role = "AdminEnvRole"',
-             "source_identity = true", ""]
+    lines = [
+        "[course]",
+        f'name = "{COURSE}"',
+        'region = "ap-northeast-1"',
+        'role_name = "ManageEnvRole"',
+        "concurrency = 10",
+        'host_role = "AdminEnvRole"',
+        "source_identity = true",
+        "",
+    ]
     for index, name in enumerate(names):
         lines += ["[[trainee]]", f'name = "{name}"', f'account = "{account_of(index)}"', ""]
-    lines += ['[[step]]\nkind = "iam_user"\n', '[[step]]\nkind = "codecommit_repo"\n'
-              'name = "dojo-app"\n', '[[step]]\nkind = "s3_bucket"\nname = "{course}-{trainee}"\n',
-              '[[step]]\nkind = "eks_cluster"\nname = "{trainee}-eks"\n'
-              'role_arn = "arn:aws:iam::{account}:role/EksClusterRole"\n']
+    lines += [
+        '[[step]]\nkind = "iam_user"\n',
+        '[[step]]\nkind = "codecommit_repo"\nname = "dojo-app"\n',
+        '[[step]]\nkind = "s3_bucket"\nname = "{course}-{trainee}"\n',
+        '[[step]]\nkind = "eks_cluster"\nname = "{trainee}-eks"\n'
+        'role_arn = "arn:aws:iam::{account}:role/EksClusterRole"\n',
+    ]
     return "\n".join(lines)
 
 
@@ -101,8 +134,10 @@ def write_scene(directory: Path, count: int = 12) -> Scene:
     moment = [T0]
     store = Store.open(state_dir, COURSE, clock=lambda: moment[0])
     try:
-        store.sync_roster([(n, account_of(i)) for i, n in enumerate(names)],
-                          [(kind, template) for kind, template, _, _ in STEPS])
+        store.sync_roster(
+            [(n, account_of(i)) for i, n in enumerate(names)],
+            [(kind, template) for kind, template, _, _ in STEPS],
+        )
         for index, name in enumerate(names):
             _write_trainee(store, name, account_of(index), moment)
         store.enqueue("apply", [], OPERATOR)
@@ -133,35 +168,71 @@ def _write_trainee(store: Store, name: str, account: str, moment: list[float]) -
         return
     moment[0] = T0 + start
     session = f"{OPERATOR}@{COURSE}"
-    store.set_trainee(name, state=TraineeState.ASSUMING, started_at=moment[0],
-                      last_action="assume ManageEnvRole")
+    store.set_trainee(
+        name, state=TraineeState.ASSUMING, started_at=moment[0], last_action="assume ManageEnvRole"
+    )
     denied = name == "heidi"
-    _record(store, name, account, None, "sts", "AssumeRole", HOST_ARN, session, moment,
-            error=("AccessDenied", DENIED.format(account=account)) if denied else None)
+    _record(
+        store,
+        name,
+        account,
+        None,
+        "sts",
+        "AssumeRole",
+        HOST_ARN,
+        session,
+        moment,
+        error=("AccessDenied", DENIED.format(account=account)) if denied else None,
+    )
     if denied:
-        _fail(store, name, T0 + start + ran, "AccessDenied", DENIED.format(account=account),
-              HOST_ARN)
+        _fail(
+            store, name, T0 + start + ran, "AccessDenied", DENIED.format(account=account), HOST_ARN
+        )
     elif state != TraineeState.ASSUMING:
         _run_steps(store, name, account, state, done, moment)
         if state == TraineeState.READY:
-            store.set_trainee(name, state=state, finished_at=T0 + start + ran, step_index=None,
-                              last_action="all steps done")
+            store.set_trainee(
+                name,
+                state=state,
+                finished_at=T0 + start + ran,
+                step_index=None,
+                last_action="all steps done",
+            )
 
 
-def _run_steps(store: Store, name: str, account: str, state: TraineeState, done: int,
-               moment: list[float]) -> None:
+def _run_steps(
+    store: Store, name: str, account: str, state: TraineeState, done: int, moment: list[float]
+) -> None:
     """The steps done (with their resources), then the running or failed one."""
     session = f"{OPERATOR}@{COURSE}"
     principal = f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/{session}"
-    store.set_trainee(name, state=TraineeState.RUNNING, principal_arn=principal,
-                      session_name=session, source_identity=OPERATOR,
-                      last_action="GetCallerIdentity ok")
+    store.set_trainee(
+        name,
+        state=TraineeState.RUNNING,
+        principal_arn=principal,
+        session_name=session,
+        source_identity=OPERATOR,
+        last_action="GetCallerIdentity ok",
+    )
     for index, (kind, template, service, operation) in enumerate(STEPS[:done]):
         resource = template.format(trainee=name, course=COURSE)
-        _record(store, name, account, f"{kind}:{resource}", service, operation, principal,
-                session, moment)
-        store.set_step(name, index, state=StepState.DONE,
-                       resource_arn=RESOURCE_ARNS[kind].format(account=account, name=resource))
+        _record(
+            store,
+            name,
+            account,
+            f"{kind}:{resource}",
+            service,
+            operation,
+            principal,
+            session,
+            moment,
+        )
+        store.set_step(
+            name,
+            index,
+            state=StepState.DONE,
+            resource_arn=RESOURCE_ARNS[kind].format(account=account, name=resource),
+        )
     if done == len(STEPS):
         return
     kind, template, service, operation = STEPS[done]
@@ -170,31 +241,70 @@ def _run_steps(store: Store, name: str, account: str, state: TraineeState, done:
     if state != TraineeState.FAILED:
         store.set_step(name, done, state=StepState.RUNNING)
         return
-    _record(store, name, account, label, service, operation, principal, session, moment,
-            error=("BucketAlreadyExists", TAKEN))
-    store.set_step(name, done, state=StepState.FAILED,
-                   error=f"BucketAlreadyExists: {TAKEN} (as {principal})")
+    _record(
+        store,
+        name,
+        account,
+        label,
+        service,
+        operation,
+        principal,
+        session,
+        moment,
+        error=("BucketAlreadyExists", TAKEN),
+    )
+    store.set_step(
+        name, done, state=StepState.FAILED, error=f"BucketAlreadyExists: {TAKEN} (as {principal})"
+    )
     _fail(store, name, moment[0], "BucketAlreadyExists", TAKEN, principal)
 
 
 def _fail(store: Store, name: str, when: float, code: str, message: str, principal: str) -> None:
-    store.set_trainee(name, state=TraineeState.FAILED, finished_at=when,
-                      error=f"{code}: {message} (as {principal})", error_code=code,
-                      last_action=f"failed: {code}")
+    store.set_trainee(
+        name,
+        state=TraineeState.FAILED,
+        finished_at=when,
+        error=f"{code}: {message} (as {principal})",
+        error_code=code,
+        last_action=f"failed: {code}",
+    )
 
 
-def _record(store: Store, trainee: str, account: str, step: str | None, service: str,
-            operation: str, principal: str, session: str, moment: list[float],
-            error: tuple[str, str] | None = None) -> None:
+def _record(
+    store: Store,
+    trainee: str,
+    account: str,
+    step: str | None,
+    service: str,
+    operation: str,
+    principal: str,
+    session: str,
+    moment: list[float],
+    error: tuple[str, str] | None = None,
+) -> None:
     moment[0] += 1
-    record_id = store.ledger_intent(LedgerRecord(
-        id=None, ts=moment[0], course=COURSE, trainee=trainee, account=account, step=step,
-        service=service, operation=operation, principal_arn=principal, session_name=session,
-        source_identity=OPERATOR))
-    store.ledger_complete(record_id, outcome=Outcome.ERROR if error else Outcome.OK,
-                          request_id=f"{record_id:08d}-5c1e-4b6e-9a7d-0d15c0ffee{record_id % 100:02d}",
-                          error_code=error[0] if error else None,
-                          error_message=error[1] if error else None)
+    record_id = store.ledger_intent(
+        LedgerRecord(
+            id=None,
+            ts=moment[0],
+            course=COURSE,
+            trainee=trainee,
+            account=account,
+            step=step,
+            service=service,
+            operation=operation,
+            principal_arn=principal,
+            session_name=session,
+            source_identity=OPERATOR,
+        )
+    )
+    store.ledger_complete(
+        record_id,
+        outcome=Outcome.ERROR if error else Outcome.OK,
+        request_id=f"{record_id:08d}-5c1e-4b6e-9a7d-0d15c0ffee{record_id % 100:02d}",
+        error_code=error[0] if error else None,
+        error_message=error[1] if error else None,
+    )
 
 
 def scene_host(problem: bool = False) -> HostIdentity:
@@ -203,17 +313,30 @@ def scene_host(problem: bool = False) -> HostIdentity:
     expires = dt.datetime.fromtimestamp(T0 + RUN_SECONDS + 5 * 3600 + 58 * 60, dt.UTC)
     if problem:
         return HostIdentity(
-            arn=f"arn:aws:iam::{ADMIN_ACCOUNT}:user/jenkins", account=ADMIN_ACCOUNT,
-            user_id="AIDAEXAMPLEJENKINS", method="shared-credentials-file",
-            key_id_masked="AKIA****MPLE", key_type="long-term", expires_at=None,
+            arn=f"arn:aws:iam::{ADMIN_ACCOUNT}:user/jenkins",
+            account=ADMIN_ACCOUNT,
+            user_id="AIDAEXAMPLEJENKINS",
+            method="shared-credentials-file",
+            key_id_masked="AKIA****MPLE",
+            key_type="long-term",
+            expires_at=None,
             region="ap-northeast-1",
-            problems=["The host is using a long-term access key (AKIA****MPLE, from the shared "
-                      "credentials file on disk). Use the instance profile (AdminEnvRole) "
-                      "instead, then deactivate and delete this key in IAM."])
+            problems=[
+                "The host is using a long-term access key (AKIA****MPLE, from the shared "
+                "credentials file on disk). Use the instance profile (AdminEnvRole) "
+                "instead, then deactivate and delete this key in IAM."
+            ],
+        )
     return HostIdentity(
-        arn=HOST_ARN, account=ADMIN_ACCOUNT, user_id="AROAEXAMPLEHOSTROLE:i-0a1b2c3d4e5f60718",
-        method="iam-role", key_id_masked="ASIA****WXYZ", key_type="temporary",
-        expires_at=expires, region="ap-northeast-1")
+        arn=HOST_ARN,
+        account=ADMIN_ACCOUNT,
+        user_id="AROAEXAMPLEHOSTROLE:i-0a1b2c3d4e5f60718",
+        method="iam-role",
+        key_id_masked="ASIA****WXYZ",
+        key_type="temporary",
+        expires_at=expires,
+        region="ap-northeast-1",
+    )
 
 
 def scene_plan(names: list[str]) -> list[TraineePlan]:
@@ -227,16 +350,24 @@ def scene_plan(names: list[str]) -> list[TraineePlan]:
         if name == "heidi":
             plan.error = f"AccessDenied: {DENIED.format(account=account)}"
         else:
-            plan.principal_arn = f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/" \
-                                 f"{OPERATOR}@{COURSE}"
+            plan.principal_arn = (
+                f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/{OPERATOR}@{COURSE}"
+            )
         done = PICTURE.get(name, (None, 0))[1]
         for kind, template, _, _ in reversed(STEPS[:done]):
             resource = template.format(trainee=name, course=COURSE)
             arn = RESOURCE_ARNS[kind].format(account=account, name=resource)
             plan.items.append(PlanItem(f"{kind}:{resource}", resource, arn, True))
         if name == "alice":
-            plan.items.append(PlanItem("s3_bucket:alice-notes", "alice-notes", None, False,
-                                       "no whodidthis tags: not ours"))
+            plan.items.append(
+                PlanItem(
+                    "s3_bucket:alice-notes",
+                    "alice-notes",
+                    None,
+                    False,
+                    "no whodidthis tags: not ours",
+                )
+            )
         plans.append(plan)
     return plans
 
@@ -255,18 +386,36 @@ def scene_preflight(names: list[str]) -> list:
             continue
         account = account_of(index)
         if name == "heidi":
-            rows.append(PreflightRow(
-                name, account, error=f"AccessDenied: {DENIED.format(account=account)}",
-                error_code="AccessDenied",
-                diagnosis="the role's trust policy trusts arn:aws:iam::999999999999:root, "
-                          "another account, not the host role AdminEnvRole",
-                findings=[Finding(ERROR, "ManageEnvRole trusts 999999999999, outside the admin "
-                                  f"account {ADMIN_ACCOUNT}.", fix)]))
+            rows.append(
+                PreflightRow(
+                    name,
+                    account,
+                    error=f"AccessDenied: {DENIED.format(account=account)}",
+                    error_code="AccessDenied",
+                    diagnosis="the role's trust policy trusts arn:aws:iam::999999999999:root, "
+                    "another account, not the host role AdminEnvRole",
+                    findings=[
+                        Finding(
+                            ERROR,
+                            "ManageEnvRole trusts 999999999999, outside the admin "
+                            f"account {ADMIN_ACCOUNT}.",
+                            fix,
+                        )
+                    ],
+                )
+            )
         else:
-            rows.append(PreflightRow(
-                name, account,
-                principal_arn=f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/"
-                              f"{OPERATOR}@{COURSE}",
-                findings=[Finding(INFO, "No condition pins aws:PrincipalArn or "
-                                  "sts:SourceIdentity.", fix)]))
+            rows.append(
+                PreflightRow(
+                    name,
+                    account,
+                    principal_arn=f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/"
+                    f"{OPERATOR}@{COURSE}",
+                    findings=[
+                        Finding(
+                            INFO, "No condition pins aws:PrincipalArn or sts:SourceIdentity.", fix
+                        )
+                    ],
+                )
+            )
     return rows

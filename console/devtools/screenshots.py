@@ -45,9 +45,16 @@ async def take(directory: Path, name: str, keys: tuple[str, ...], size=SIZE) -> 
 
     with tempfile.TemporaryDirectory(prefix="whodidthis-screenshots-") as scratch:
         scene = write_scene(Path(scratch))
-        app = make_app(scene.course_path, scene.state_dir, OPERATOR,
-                       identity_provider=scene_host, engine_launcher=lambda: None,
-                       clock=scene.clock, plan_provider=plan, preflight_provider=preflight)
+        app = make_app(
+            scene.course_path,
+            scene.state_dir,
+            OPERATOR,
+            identity_provider=scene_host,
+            engine_launcher=lambda: None,
+            clock=scene.clock,
+            plan_provider=plan,
+            preflight_provider=preflight,
+        )
         with live_engine(scene):
             await _press(app, directory / name, keys, size)
         app.store.close()
@@ -63,8 +70,7 @@ async def _press(app, path: Path, keys: tuple[str, ...], size) -> None:
             await app.refresh_from_store()
             await app.workers.wait_for_complete()
             await pilot.pause()
-        path.write_text(app.export_screenshot(title=f"whodidthis · {path.stem}"),
-                        encoding="utf-8")
+        path.write_text(app.export_screenshot(title=f"whodidthis · {path.stem}"), encoding="utf-8")
 
 
 async def take_all(directory: Path) -> list[Path]:
@@ -73,8 +79,10 @@ async def take_all(directory: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m console.devtools.screenshots",
-                                     description="Write the console's screenshots as SVG.")
+    parser = argparse.ArgumentParser(
+        prog="python -m console.devtools.screenshots",
+        description="Write the console's screenshots as SVG.",
+    )
     parser.add_argument("directory", nargs="?", default="screenshots")
     args = parser.parse_args(argv)
     # Times on screen are local time; the pictures should not depend on where they were made.

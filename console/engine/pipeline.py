@@ -60,8 +60,17 @@ def step_label(step: Step, course: Course, trainee: Trainee) -> str:
 class TraineePipeline:
     """Runs one trainee's steps with its assumed-role session and per-account clients."""
 
-    def __init__(self, course: Course, trainee: Trainee, *, store, broker: SessionBroker,
-                 kinds: dict[str, StepKind], recorder, cancelled=lambda: False):
+    def __init__(
+        self,
+        course: Course,
+        trainee: Trainee,
+        *,
+        store,
+        broker: SessionBroker,
+        kinds: dict[str, StepKind],
+        recorder,
+        cancelled=lambda: False,
+    ):
         self.course, self.trainee, self.store = course, trainee, store
         self.broker, self.kinds, self.recorder = broker, kinds, recorder
         self.cancelled = cancelled
@@ -76,18 +85,27 @@ class TraineePipeline:
         errors: they become a FAILED state with the reason."""
         current.set(LedgerContext(self.course.name, self.trainee.name, self.trainee.account))
         before = self.store.trainee(self.trainee.name)
-        self._set(state=TraineeState.ASSUMING, error=None, error_code=None,
-                  started_at=time.time(), finished_at=None,
-                  last_action=f"assume {self.course.role_name}")
+        self._set(
+            state=TraineeState.ASSUMING,
+            error=None,
+            error_code=None,
+            started_at=time.time(),
+            finished_at=None,
+            last_action=f"assume {self.course.role_name}",
+        )
         try:
             self.session = await self.broker.session_for(self.trainee.name, self.trainee.account)
         except Exception as exc:  # noqa: BLE001 - every failure is reported on the trainee
             self.broker.forget(self.trainee.name)
             return self._fail(failure_of(exc, self.broker.host_arn))
         s = self.session
-        self._set(state=TraineeState.TEARING_DOWN if teardown else TraineeState.RUNNING,
-                  principal_arn=s.principal_arn, session_name=s.session_name,
-                  source_identity=s.source_identity, last_action="GetCallerIdentity ok")
+        self._set(
+            state=TraineeState.TEARING_DOWN if teardown else TraineeState.RUNNING,
+            principal_arn=s.principal_arn,
+            session_name=s.session_name,
+            source_identity=s.source_identity,
+            last_action="GetCallerIdentity ok",
+        )
         async with AsyncExitStack() as stack:
             client = self._client_factory(stack)
             try:
@@ -105,8 +123,11 @@ class TraineePipeline:
 
         async def client(service: str):
             if service not in clients:
-                made = await stack.enter_async_context(self.session.session.create_client(
-                    service, region_name=self.course.region, config=self.broker.client_config))
+                made = await stack.enter_async_context(
+                    self.session.session.create_client(
+                        service, region_name=self.course.region, config=self.broker.client_config
+                    )
+                )
                 install_ledger_hooks(made, self.recorder)
                 clients[service] = made
             return clients[service]
@@ -115,12 +136,16 @@ class TraineePipeline:
 
     def _context(self, step: Step, client) -> StepContext:
         return StepContext(
-            course_name=self.course.name, trainee=self.trainee.name,
-            account=self.trainee.account, region=self.course.region,
-            params=step.render(self.course, self.trainee), client=client,
+            course_name=self.course.name,
+            trainee=self.trainee.name,
+            account=self.trainee.account,
+            region=self.course.region,
+            params=step.render(self.course, self.trainee),
+            client=client,
             progress=lambda text: self._set(last_action=text),
-            template_path=str(self.course.template_path(step)) if step.kind ==
-            "cloudformation_stack" else None,
+            template_path=str(self.course.template_path(step))
+            if step.kind == "cloudformation_stack"
+            else None,
             extra={"created_by_us": self._created_by_us(step)},
         )
 
@@ -150,26 +175,47 @@ class TraineePipeline:
             ctx = self._context(step, client)
             if step.index in done and not recheck_all:
                 continue
-            self.store.set_step(self.trainee.name, step.index, state=StepState.RUNNING,
-                                error=None, name=ctx.params.get("name"))
+            self.store.set_step(
+                self.trainee.name,
+                step.index,
+                state=StepState.RUNNING,
+                error=None,
+                name=ctx.params.get("name"),
+            )
             if step.index in done:
                 checked = await kind.check(ctx)
                 if checked.ok:
-                    self.store.set_step(self.trainee.name, step.index, state=StepState.DONE,
-                                        resource_arn=checked.resource_arn)
+                    self.store.set_step(
+                        self.trainee.name,
+                        step.index,
+                        state=StepState.DONE,
+                        resource_arn=checked.resource_arn,
+                    )
                     continue
                 self._set(last_action=f"{label} drifted: {'; '.join(checked.problems)}")
             try:
                 result = await kind.apply(ctx)
             except Exception as exc:
-                self.store.set_step(self.trainee.name, step.index, state=StepState.FAILED,
-                                    error=failure_of(exc, self.session.principal_arn).text)
+                self.store.set_step(
+                    self.trainee.name,
+                    step.index,
+                    state=StepState.FAILED,
+                    error=failure_of(exc, self.session.principal_arn).text,
+                )
                 raise
-            self.store.set_step(self.trainee.name, step.index, state=StepState.DONE,
-                                resource_arn=result.resource_arn)
+            self.store.set_step(
+                self.trainee.name,
+                step.index,
+                state=StepState.DONE,
+                resource_arn=result.resource_arn,
+            )
         update_context(step=None)
-        self._set(state=TraineeState.READY, finished_at=time.time(), step_index=None,
-                  last_action="all steps done")
+        self._set(
+            state=TraineeState.READY,
+            finished_at=time.time(),
+            step_index=None,
+            last_action="all steps done",
+        )
         return TraineeState.READY
 
     async def _teardown(self, client) -> TraineeState:
@@ -178,19 +224,27 @@ class TraineePipeline:
             update_context(step=label)
             self._set(step_index=step.index, last_action=f"tear down {label}")
             ctx = self._context(step, client)
-            self.store.set_step(self.trainee.name, step.index, state=StepState.RUNNING,
-                                error=None)
+            self.store.set_step(self.trainee.name, step.index, state=StepState.RUNNING, error=None)
             try:
                 await kind.teardown(ctx)
             except Exception as exc:
-                self.store.set_step(self.trainee.name, step.index, state=StepState.FAILED,
-                                    error=failure_of(exc, self.session.principal_arn).text)
+                self.store.set_step(
+                    self.trainee.name,
+                    step.index,
+                    state=StepState.FAILED,
+                    error=failure_of(exc, self.session.principal_arn).text,
+                )
                 raise
-            self.store.set_step(self.trainee.name, step.index, state=StepState.TORN_DOWN,
-                                resource_arn=None)
+            self.store.set_step(
+                self.trainee.name, step.index, state=StepState.TORN_DOWN, resource_arn=None
+            )
         update_context(step=None)
-        self._set(state=TraineeState.TORN_DOWN, finished_at=time.time(), step_index=None,
-                  last_action="torn down")
+        self._set(
+            state=TraineeState.TORN_DOWN,
+            finished_at=time.time(),
+            step_index=None,
+            last_action="torn down",
+        )
         return TraineeState.TORN_DOWN
 
     async def plan(self) -> list[tuple[str, object]]:
@@ -207,8 +261,13 @@ class TraineePipeline:
         return plan
 
     def _fail(self, failure: Failure) -> TraineeState:
-        self._set(state=TraineeState.FAILED, error=failure.text, error_code=failure.code,
-                  finished_at=time.time(), last_action=f"failed: {failure.code}")
+        self._set(
+            state=TraineeState.FAILED,
+            error=failure.text,
+            error_code=failure.code,
+            finished_at=time.time(),
+            last_action=f"failed: {failure.code}",
+        )
         return TraineeState.FAILED
 
     def _cancel(self, reason: str) -> TraineeState:

@@ -34,16 +34,27 @@ class TraineePlan:
     error: str | None = None
 
     def to_json(self) -> dict:
-        return {"trainee": self.trainee, "account": self.account,
-                "principal_arn": self.principal_arn, "error": self.error,
-                "items": [{"step": i.step, "resource": i.resource,
-                           "resource_arn": i.resource_arn,
-                           "action": "delete" if i.delete else "keep", "note": i.note}
-                          for i in self.items]}
+        return {
+            "trainee": self.trainee,
+            "account": self.account,
+            "principal_arn": self.principal_arn,
+            "error": self.error,
+            "items": [
+                {
+                    "step": i.step,
+                    "resource": i.resource,
+                    "resource_arn": i.resource_arn,
+                    "action": "delete" if i.delete else "keep",
+                    "note": i.note,
+                }
+                for i in self.items
+            ],
+        }
 
 
-async def teardown_plan(course: Course, store, host: HostIdentity, operator: str,
-                        names: list[str] | None = None) -> list[TraineePlan]:
+async def teardown_plan(
+    course: Course, store, host: HostIdentity, operator: str, names: list[str] | None = None
+) -> list[TraineePlan]:
     """The plan for ``names`` (default: every trainee), computed concurrently."""
     from console.aws.sessions import broker_for
     from console.engine.pipeline import TraineePipeline, failure_of
@@ -55,17 +66,27 @@ async def teardown_plan(course: Course, store, host: HostIdentity, operator: str
     kinds, recorder = registry(), StoreRecorder(store)
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
-    async with broker_for(course, host_arn=host.arn, operator=operator, recorder=recorder) as broker:
+    async with broker_for(
+        course, host_arn=host.arn, operator=operator, recorder=recorder
+    ) as broker:
 
         async def one(trainee) -> TraineePlan:
             plan = TraineePlan(trainee.name, trainee.account)
-            pipeline = TraineePipeline(course, trainee, store=store, broker=broker, kinds=kinds,
-                                       recorder=recorder)
+            pipeline = TraineePipeline(
+                course, trainee, store=store, broker=broker, kinds=kinds, recorder=recorder
+            )
             async with slots:
                 try:
                     for label, item in await pipeline.plan():
-                        plan.items.append(PlanItem(label, item.resource, item.resource_arn,
-                                                   item.ours and item.exists, item.note))
+                        plan.items.append(
+                            PlanItem(
+                                label,
+                                item.resource,
+                                item.resource_arn,
+                                item.ours and item.exists,
+                                item.note,
+                            )
+                        )
                 except Exception as exc:  # noqa: BLE001 - reported on the trainee's plan
                     plan.error = failure_of(exc, broker.host_arn).text
             if pipeline.session:
@@ -77,8 +98,10 @@ async def teardown_plan(course: Course, store, host: HostIdentity, operator: str
 
 def plan_text(course: Course, plans: list[TraineePlan]) -> str:
     """The plan for people; says plainly that nothing was changed."""
-    lines = [f"Teardown plan for {course.name}: nothing has been changed. "
-             f"Run again with --yes to proceed."]
+    lines = [
+        f"Teardown plan for {course.name}: nothing has been changed. "
+        f"Run again with --yes to proceed."
+    ]
     deleting = keeping = 0
     for plan in plans:
         who = f" as {short_principal(plan.principal_arn)}" if plan.principal_arn else ""
@@ -95,8 +118,7 @@ def plan_text(course: Course, plans: list[TraineePlan]) -> str:
     return "\n".join(lines)
 
 
-def print_plan(opened, host: HostIdentity, operator: str, names: list[str],
-               as_json: bool) -> int:
+def print_plan(opened, host: HostIdentity, operator: str, names: list[str], as_json: bool) -> int:
     """``teardown`` without ``--yes``: print the plan, change nothing, exit 0."""
     plans = asyncio.run(teardown_plan(opened.course, opened.store, host, operator, names))
     if as_json:

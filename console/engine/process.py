@@ -43,10 +43,22 @@ class StoreRecorder:
     def intent(self, record: LedgerRecord) -> int:
         return self.store.ledger_intent(record)
 
-    def complete(self, token: int, *, outcome: Outcome, request_id: str | None,
-                 error_code: str | None = None, error_message: str | None = None) -> None:
-        self.store.ledger_complete(token, outcome=outcome, request_id=request_id,
-                                   error_code=error_code, error_message=error_message)
+    def complete(
+        self,
+        token: int,
+        *,
+        outcome: Outcome,
+        request_id: str | None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        self.store.ledger_complete(
+            token,
+            outcome=outcome,
+            request_id=request_id,
+            error_code=error_code,
+            error_message=error_message,
+        )
 
 
 def check_host(course: Course, allow_long_term: bool) -> HostIdentity:
@@ -57,8 +69,16 @@ def check_host(course: Course, allow_long_term: bool) -> HostIdentity:
     return host
 
 
-async def run_engine(course: Course, store: Store, *, operator: str, host: HostIdentity,
-                     idle_seconds: float, engine_id: str, companion=None) -> list:
+async def run_engine(
+    course: Course,
+    store: Store,
+    *,
+    operator: str,
+    host: HostIdentity,
+    idle_seconds: float,
+    engine_id: str,
+    companion=None,
+) -> list:
     """Serve the course's command queue with one host session until idle.
 
     ``companion``, when given, is a coroutine run beside the engine (the foreground CLI's
@@ -72,12 +92,20 @@ async def run_engine(course: Course, store: Store, *, operator: str, host: HostI
     recorder = StoreRecorder(store)
     kinds = registry()
     try:
-        async with broker_for(course, host_arn=host.arn, operator=operator,
-                              recorder=recorder) as broker:
+        async with broker_for(
+            course, host_arn=host.arn, operator=operator, recorder=recorder
+        ) as broker:
             await broker.warm(kinds[step.kind].service for step in course.steps)
             _settle_garbage_collector()
-            engine = Engine(course, store, broker=broker, kinds=kinds, recorder=recorder,
-                            engine_id=engine_id, operator=operator)
+            engine = Engine(
+                course,
+                store,
+                broker=broker,
+                kinds=kinds,
+                recorder=recorder,
+                engine_id=engine_id,
+                operator=operator,
+            )
             if companion is None:
                 return await engine.serve(idle_seconds)
             runs, _ = await asyncio.gather(engine.serve(idle_seconds), companion)
@@ -98,8 +126,15 @@ def _settle_garbage_collector() -> None:
     freeze_startup(GC_YOUNG_THRESHOLD, 10, 10)
 
 
-def serve_locked(course: Course, store: Store, *, operator: str, host: HostIdentity,
-                 idle_seconds: float, companion_factory=None) -> list | None:
+def serve_locked(
+    course: Course,
+    store: Store,
+    *,
+    operator: str,
+    host: HostIdentity,
+    idle_seconds: float,
+    companion_factory=None,
+) -> list | None:
     """Hold the course's engine lock and serve; None when another engine holds it.
 
     After releasing the lock the queue is checked once more, so that a command enqueued while
@@ -116,9 +151,17 @@ def serve_locked(course: Course, store: Store, *, operator: str, host: HostIdent
             store.reclaim_abandoned(store.engine_alive)
             companion = companion_factory() if companion_factory else None
             companion_factory = None  # the printer follows one command, once
-            runs += asyncio.run(run_engine(course, store, operator=operator, host=host,
-                                           idle_seconds=idle_seconds,
-                                           engine_id=lock.engine_id, companion=companion))
+            runs += asyncio.run(
+                run_engine(
+                    course,
+                    store,
+                    operator=operator,
+                    host=host,
+                    idle_seconds=idle_seconds,
+                    engine_id=lock.engine_id,
+                    companion=companion,
+                )
+            )
         finally:
             lock.release()
         if not store.pending_commands():
@@ -129,28 +172,49 @@ def engine_log_path(store: Store) -> Path:
     return store.path.parent / "engine.log"
 
 
-def spawn_detached(course_path: Path, state_dir: Path, operator: str,
-                   allow_long_term: bool = False, course_name: str | None = None) -> int:
+def spawn_detached(
+    course_path: Path,
+    state_dir: Path,
+    operator: str,
+    allow_long_term: bool = False,
+    course_name: str | None = None,
+) -> int:
     """Start ``whodidthis engine`` as its own process session; returns its pid.
 
     Its own session: a dropped SSM session, a closed terminal or a killed console never
     reaches it. It logs (redacted) to ``engine.log`` in the course's state directory.
     """
-    argv = [sys.executable, "-m", "console", "engine", str(course_path),
-            "--state-dir", str(state_dir), "--operator", operator]
+    argv = [
+        sys.executable,
+        "-m",
+        "console",
+        "engine",
+        str(course_path),
+        "--state-dir",
+        str(state_dir),
+        "--operator",
+        operator,
+    ]
     if allow_long_term:
         argv.append("--allow-long-term-keys")
     course_name = course_name or load_course(course_path).name
     log_path = Path(state_dir) / course_name / "engine.log"  # the store's course dir
     log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(log_path, "ab") as out:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                   start_new_session=True, close_fds=True)
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+            close_fds=True,
+        )
     return process.pid
 
 
-def ensure_engine(course_path: Path, state_dir: Path, operator: str,
-                  allow_long_term: bool = False) -> int | None:
+def ensure_engine(
+    course_path: Path, state_dir: Path, operator: str, allow_long_term: bool = False
+) -> int | None:
     """Start a detached engine unless one holds the course's lock; its pid, or None."""
     course = load_course(course_path)
     store = Store.open(state_dir, course.name)
@@ -167,8 +231,9 @@ def _step_back(setting: str | None) -> None:
     try:
         increment = ENGINE_NICE if setting in (None, "") else int(setting)
     except ValueError:
-        log.warning("WHODIDTHIS_ENGINE_NICE=%r is not a whole number; using %d",
-                    setting, ENGINE_NICE)
+        log.warning(
+            "WHODIDTHIS_ENGINE_NICE=%r is not a whole number; using %d", setting, ENGINE_NICE
+        )
         increment = ENGINE_NICE
     increment = max(0, min(19, increment))
     if increment:
@@ -186,8 +251,13 @@ def cli_engine(args) -> int:
     _step_back(os.environ.get("WHODIDTHIS_ENGINE_NICE"))
     try:
         host = check_host(course, args.allow_long_term_keys)
-        runs = serve_locked(course, store, operator=operator_name(args.operator), host=host,
-                            idle_seconds=IDLE_SECONDS_DETACHED)
+        runs = serve_locked(
+            course,
+            store,
+            operator=operator_name(args.operator),
+            host=host,
+            idle_seconds=IDLE_SECONDS_DETACHED,
+        )
     finally:
         store.close()  # a clean exit leaves the store checkpointed (no WAL left over)
     if runs is None:

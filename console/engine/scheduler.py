@@ -35,16 +35,28 @@ class CommandRun:
 
     def summary(self) -> dict:
         counts = Counter(state.value for state in self.finals.values())
-        return {"command": self.command.kind.value, "command_id": self.command.id,
-                "trainees": len(self.names),
-                "states": dict(sorted(counts.items()))}
+        return {
+            "command": self.command.kind.value,
+            "command_id": self.command.id,
+            "trainees": len(self.names),
+            "states": dict(sorted(counts.items())),
+        }
 
 
 class Engine:
     """Serves the command queue of one course until it is idle."""
 
-    def __init__(self, course: Course, store, *, broker: SessionBroker, kinds: dict,
-                 recorder, engine_id: str, operator: str):
+    def __init__(
+        self,
+        course: Course,
+        store,
+        *,
+        broker: SessionBroker,
+        kinds: dict,
+        recorder,
+        engine_id: str,
+        operator: str,
+    ):
         self.course, self.store, self.broker = course, store, broker
         self.kinds, self.recorder = kinds, recorder
         self.engine_id, self.operator = engine_id, operator
@@ -91,15 +103,21 @@ class Engine:
             return CommandRun(command, [], run_id=0)
         self._cancel_requested = False
         names = self._targets(command)
-        run_id = self.store.begin_run(command.kind.value, command.operator or self.operator,
-                                      os.getpid(), names)
+        run_id = self.store.begin_run(
+            command.kind.value, command.operator or self.operator, os.getpid(), names
+        )
         run = CommandRun(command, names, run_id)
         teardown = command.kind == CommandKind.TEARDOWN
         for name in names:
             status = self.store.trainee(name)
             if teardown or status is None or status.state != TraineeState.READY:
-                self.store.set_trainee(name, state=TraineeState.PENDING, error=None,
-                                       error_code=None, last_action=f"queued: {command.kind}")
+                self.store.set_trainee(
+                    name,
+                    state=TraineeState.PENDING,
+                    error=None,
+                    error_code=None,
+                    last_action=f"queued: {command.kind}",
+                )
         await asyncio.gather(*(self._one(run, name, teardown) for name in names))
         summary = run.summary()
         self.store.finish_run(run_id, summary)
@@ -118,22 +136,30 @@ class Engine:
         async with self._slots, self._trainee_locks.setdefault(name, asyncio.Lock()):
             if run.stop_reason or self._cancel_requested:
                 reason = run.stop_reason or "cancelled by an operator"
-                self.store.set_trainee(name, state=TraineeState.CANCELLED, error=reason,
-                                       last_action="cancelled")
+                self.store.set_trainee(
+                    name, state=TraineeState.CANCELLED, error=reason, last_action="cancelled"
+                )
                 run.finals[name] = TraineeState.CANCELLED
                 return
-            pipeline = TraineePipeline(self.course, trainee, store=self.store,
-                                       broker=self.broker, kinds=self.kinds,
-                                       recorder=self.recorder,
-                                       cancelled=lambda: self._cancel_requested)
+            pipeline = TraineePipeline(
+                self.course,
+                trainee,
+                store=self.store,
+                broker=self.broker,
+                kinds=self.kinds,
+                recorder=self.recorder,
+                cancelled=lambda: self._cancel_requested,
+            )
             state = await pipeline.run(teardown=teardown)
         run.finals[name] = state
         if state == TraineeState.FAILED:
             run.failures += 1
             tolerance = self.course.failure_tolerance
             if tolerance is not None and run.failures > tolerance and not run.stop_reason:
-                run.stop_reason = (f"failure tolerance exceeded: {run.failures} trainees failed "
-                                   f"(failure_tolerance = {tolerance}); not started")
+                run.stop_reason = (
+                    f"failure tolerance exceeded: {run.failures} trainees failed "
+                    f"(failure_tolerance = {tolerance}); not started"
+                )
 
 
 def _result_text(run: CommandRun) -> str:

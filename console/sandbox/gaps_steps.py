@@ -40,8 +40,13 @@ CFN_NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 STACK_TYPE = "AWS::CloudFormation::Stack"
 # CreateStack refusals that happen before any resource: AWS refuses these synchronously too.
-_STACK_LEVEL = {"AlreadyExistsException", "ValidationError", "InsufficientCapabilitiesException",
-                "LimitExceededException", "TokenAlreadyExistsException"}
+_STACK_LEVEL = {
+    "AlreadyExistsException",
+    "ValidationError",
+    "InsufficientCapabilitiesException",
+    "LimitExceededException",
+    "TokenAlreadyExistsException",
+}
 _MESSAGE = re.compile(rb"<Message>(.*?)</Message>", re.S)
 
 
@@ -57,20 +62,23 @@ def list_service_specific_credentials(call: Call, request_id: str) -> HttpRespon
         "<ListServiceSpecificCredentialsResult><ServiceSpecificCredentials/>"
         "<IsTruncated>false</IsTruncated></ListServiceSpecificCredentialsResult>"
         f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
-        "</ListServiceSpecificCredentialsResponse>", request_id)
+        "</ListServiceSpecificCredentialsResponse>",
+        request_id,
+    )
 
 
-def update_repository_description(call: Call, caller: Principal,
-                                  request_id: str) -> HttpResponse:
+def update_repository_description(call: Call, caller: Principal, request_id: str) -> HttpResponse:
     """CodeCommit UpdateRepositoryDescription on moto's repository."""
     body = call.json_body if isinstance(call.json_body, dict) else {}
     name = str(body.get("repositoryName") or "")
     repository = moto_state.codecommit_repository(caller.account, call.region, name)
     if repository is None:
-        return error_response(call, "RepositoryDoesNotExistException", f"{name} does not exist",
-                              400, request_id)
+        return error_response(
+            call, "RepositoryDoesNotExistException", f"{name} does not exist", 400, request_id
+        )
     repository.repository_metadata["repositoryDescription"] = str(
-        body.get("repositoryDescription") or "")
+        body.get("repositoryDescription") or ""
+    )
     repository.repository_metadata["lastModifiedDate"] = datetime.now(UTC).timestamp()
     return json_response(call, {}, request_id)
 
@@ -139,10 +147,16 @@ def fail_stack_like_aws(call: Call, caller: Principal, response: HttpResponse) -
     reason = found.group(1).decode("utf-8", "replace") if found else f"{code}"
     logical_id, kind = _failed_resource(stack)
     stack.events.append(_event(stack, logical_id, kind, "CREATE_FAILED", reason))
-    stack.events.append(_event(
-        stack, stack.name, STACK_TYPE, "ROLLBACK_IN_PROGRESS",
-        f"The following resource(s) failed to create: [{logical_id}]. "
-        "Rollback requested by user."))
+    stack.events.append(
+        _event(
+            stack,
+            stack.name,
+            STACK_TYPE,
+            "ROLLBACK_IN_PROGRESS",
+            f"The following resource(s) failed to create: [{logical_id}]. "
+            "Rollback requested by user.",
+        )
+    )
     _roll_back(stack)
     stack.events.append(_event(stack, stack.name, STACK_TYPE, "ROLLBACK_COMPLETE", None))
     stack.status = "ROLLBACK_COMPLETE"
@@ -151,5 +165,7 @@ def fail_stack_like_aws(call: Call, caller: Principal, response: HttpResponse) -
         f'<CreateStackResponse xmlns="{CFN_NS}"><CreateStackResult>'
         f"<StackId>{escape(stack.stack_id)}</StackId></CreateStackResult>"
         f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
-        "</CreateStackResponse>", request_id)
+        "</CreateStackResponse>",
+        request_id,
+    )
     response.status, response.headers, response.body = 200, answer.headers, answer.body

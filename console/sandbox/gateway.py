@@ -248,12 +248,16 @@ class Gateway:
         since moto's werkzeug server does not keep connections alive)."""
         host = self.moto_url.split("://", 1)[1]
         builder = EnvironBuilder(
-            method=request.method, path=request.path, query_string=request.query or "",
-            headers={**headers, "Host": host}, data=request.body or b"",
+            method=request.method,
+            path=request.path,
+            query_string=request.query or "",
+            headers={**headers, "Host": host},
+            data=request.body or b"",
             base_url=self.moto_url,
         )
-        app_iter, status, out_headers = run_wsgi_app(self.moto_app, builder.get_environ(),
-                                                     buffered=True)
+        app_iter, status, out_headers = run_wsgi_app(
+            self.moto_app, builder.get_environ(), buffered=True
+        )
         try:
             body = b"".join(app_iter)
         finally:

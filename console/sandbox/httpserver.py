@@ -101,7 +101,8 @@ def parse_headers(fp, _class=http.client.HTTPMessage):
     lines = http.client._read_headers(fp)
     header_lines = [line.decode("iso-8859-1") for line in lines[:-1]]
     if lines[-1] not in (b"\r\n", b"\n") or not all(
-            _PLAIN_HEADER.fullmatch(line) for line in header_lines):
+        _PLAIN_HEADER.fullmatch(line) for line in header_lines
+    ):
         return email.parser.Parser(_class=_class).parsestr(b"".join(lines).decode("iso-8859-1"))
     message = _class()
     for line in header_lines:

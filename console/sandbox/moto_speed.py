@@ -144,7 +144,8 @@ def apply() -> None:
 
     methods = moto.core.responses.method_names_from_class
     moto.core.responses.method_names_from_class = functools.cache(
-        lambda clazz: frozenset(methods(clazz)))
+        lambda clazz: frozenset(methods(clazz))
+    )
     _parse_templates_with_libyaml(moto.cloudformation.models)
     modules = tuple(moto.backends.list_of_moto_modules())
     moto.backends.list_of_moto_modules = lambda: modules

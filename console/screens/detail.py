@@ -57,10 +57,15 @@ class TraineeDetailScreen(Screen):
     def on_mount(self) -> None:
         steps = self.query_one("#detail-steps", DataTable)
         status = self.app.store.trainee(self.trainee)
-        step_width = max((len(f"{s.kind}:{s.name}") for s in status.steps), default=20) \
-            if status else 20
-        for label, key, width in (("#", "index", 2), ("Step", "step", min(step_width, 40)),
-                                  ("State", "state", 11), ("Resource or error", "what", None)):
+        step_width = (
+            max((len(f"{s.kind}:{s.name}") for s in status.steps), default=20) if status else 20
+        )
+        for label, key, width in (
+            ("#", "index", 2),
+            ("Step", "step", min(step_width, 40)),
+            ("State", "state", 11),
+            ("Resource or error", "what", None),
+        ):
             steps.add_column(label, key=key, width=width)
         self._show(status)
         self._add_records(self.app.store.ledger(trainee=self.trainee))
@@ -78,7 +83,8 @@ class TraineeDetailScreen(Screen):
     def _show(self, status: TraineeStatus | None) -> None:
         if status is None:
             self.query_one("#detail-head", Static).update(
-                Text(f"{self.trainee}: not in this course any more", style="bold red"))
+                Text(f"{self.trainee}: not in this course any more", style="bold red")
+            )
             return
         head = Text.assemble((f" {status.name} ", "bold reverse"))
         head.append(f"  account {status.account}  ")
@@ -93,9 +99,10 @@ class TraineeDetailScreen(Screen):
         if status.error:
             message = status.error
             if status.error_code and message.startswith(f"{status.error_code}: "):
-                message = message[len(status.error_code) + 2:]
-            text = Text.assemble((f" {status.error_code or 'error'} ", "bold red reverse"),
-                                 (f" {message}", "red"))
+                message = message[len(status.error_code) + 2 :]
+            text = Text.assemble(
+                (f" {status.error_code or 'error'} ", "bold red reverse"), (f" {message}", "red")
+            )
             error.update(text)
         self._show_steps(status)
 
@@ -103,10 +110,18 @@ class TraineeDetailScreen(Screen):
         steps = self.query_one("#detail-steps", DataTable)
         steps.clear()
         for step in status.steps:
-            what = (Text(step.error, style="red") if step.error
-                    else Text(step.resource_arn or "", style="bright_black"))
-            steps.add_row(str(step.index + 1), f"{step.kind}:{step.name}",
-                          step_state_text(step.state), what, key=str(step.index))
+            what = (
+                Text(step.error, style="red")
+                if step.error
+                else Text(step.resource_arn or "", style="bright_black")
+            )
+            steps.add_row(
+                str(step.index + 1),
+                f"{step.kind}:{step.name}",
+                step_state_text(step.state),
+                what,
+                key=str(step.index),
+            )
 
     def _add_records(self, records: list[LedgerRecord]) -> None:
         log = self.query_one("#detail-ledger", RichLog)
@@ -123,7 +138,8 @@ def _session_grid(status: TraineeStatus) -> Table:
     grid.add_column(style="bold", width=10, no_wrap=True)
     grid.add_column(no_wrap=True, overflow="ellipsis")
     grid.add_row("Principal", Text(status.principal_arn or "no session yet", style="magenta"))
-    grid.add_row("Session", f"{status.session_name or '-'} · source identity "
-                 f"{status.source_identity or '-'}")
+    grid.add_row(
+        "Session", f"{status.session_name or '-'} · source identity {status.source_identity or '-'}"
+    )
     grid.add_row("Last", status.last_action or "-")
     return grid

@@ -14,8 +14,13 @@ from textual.widgets import Static
 from console.model import TraineeState
 from widgets.trainee_look import state_text
 
-KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "space", "enter": "enter",
-             "escape": "escape"}
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "space": "space",
+    "enter": "enter",
+    "escape": "escape",
+}
 STATE_WORDS = {
     TraineeState.PENDING: "waiting for its turn",
     TraineeState.ASSUMING: "assuming ManageEnvRole in the trainee's account",
@@ -68,9 +73,11 @@ class HelpScreen(ModalScreen[None]):
             Text("States", style="bold underline"),
             states_table(),
             Text(""),
-            Text("Quitting never stops the engine: open the console again to attach to the run. "
-                 "Ctrl keys are never needed (Session Manager may swallow them).",
-                 style="italic"),
+            Text(
+                "Quitting never stops the engine: open the console again to attach to the run. "
+                "Ctrl keys are never needed (Session Manager may swallow them).",
+                style="italic",
+            ),
         )
         with VerticalScroll(id="help-dialog", classes="dialog"):
             yield Static(body)

@@ -31,10 +31,12 @@ SEVERITY_STYLES = {"error": "bold red", "warning": "bold yellow", "info": "cyan"
 def whoami_table(host: HostIdentity | None, now: float, error: str | None = None) -> Group:
     """The host identity as ``whoami`` shows it, with the verdict first."""
     if host is None:
-        return Group(Text(error or "Resolving the host identity…", style="bold red" if error
-                          else "italic"))
-    verdict = Text.assemble((" OK ", "bold reverse green") if host.ok
-                            else (" REFUSED ", "bold reverse red"))
+        return Group(
+            Text(error or "Resolving the host identity…", style="bold red" if error else "italic")
+        )
+    verdict = Text.assemble(
+        (" OK ", "bold reverse green") if host.ok else (" REFUSED ", "bold reverse red")
+    )
     verdict.append("  the host may act" if host.ok else "  the host may not act until fixed")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
@@ -42,8 +44,10 @@ def whoami_table(host: HostIdentity | None, now: float, error: str | None = None
     moment = dt.datetime.fromtimestamp(now, dt.UTC)
     expires = host.expires_at.isoformat(timespec="seconds") if host.expires_at else "-"
     for label, value in (
-        ("ARN", host.arn or "-"), ("Account", host.account or "-"),
-        ("Role", host.role_name or "-"), ("Session", host.session_name or "-"),
+        ("ARN", host.arn or "-"),
+        ("Account", host.account or "-"),
+        ("Role", host.role_name or "-"),
+        ("Session", host.session_name or "-"),
         ("Credentials", f"{host.source_words} ({host.method or 'none'})"),
         ("Key", f"{host.key_type or '-'} {host.key_id_masked or ''}".rstrip()),
         ("Expires", f"{expires} ({time_left_words(host.seconds_left(moment))})"),
@@ -62,8 +66,10 @@ def preflight_view(rows: list) -> Group:
     for row in rows:
         head = Text.assemble((f"{row.trainee} ", "bold"))
         head.append(f"({row.account}) ")
-        head.append(" OK " if row.ok else " PROBLEM ",
-                    style="bold reverse green" if row.ok else "bold reverse red")
+        head.append(
+            " OK " if row.ok else " PROBLEM ",
+            style="bold reverse green" if row.ok else "bold reverse red",
+        )
         parts.append(head)
         if row.principal_arn:
             parts.append(Text(f"  acts as {row.principal_arn}", style="magenta"))
@@ -72,11 +78,16 @@ def preflight_view(rows: list) -> Group:
         if getattr(row, "diagnosis", None):
             parts.append(Text(f"  why: {row.diagnosis}", style="yellow"))
         for finding in row.findings:
-            parts.append(Text(f"  {finding.severity}: {finding.message}",
-                              style=SEVERITY_STYLES.get(finding.severity, "")))
+            parts.append(
+                Text(
+                    f"  {finding.severity}: {finding.message}",
+                    style=SEVERITY_STYLES.get(finding.severity, ""),
+                )
+            )
             if finding.severity != "info":  # an info's fix is a nicety, not worth the lines
-                parts.append(Text(f"  fix, the trust policy to paste:\n{finding.fix}",
-                                  style="bright_black"))
+                parts.append(
+                    Text(f"  fix, the trust policy to paste:\n{finding.fix}", style="bright_black")
+                )
     return Group(*parts) if parts else Group(Text("no trainee to check"))
 
 
@@ -85,8 +96,13 @@ class IdentityScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back-identity"),
-        Binding("p", "preflight", "Preflight again", id="preflight",
-                tooltip="Assume the trainee's role again and lint its trust policy"),
+        Binding(
+            "p",
+            "preflight",
+            "Preflight again",
+            id="preflight",
+            tooltip="Assume the trainee's role again and lint its trust policy",
+        ),
         Binding("q", "app.quit", "Quit", id="quit-identity"),
         Binding("question_mark", "app.help", "Help", id="help-identity"),
     ]
@@ -99,8 +115,10 @@ class IdentityScreen(Screen):
         with VerticalScroll(id="identity-scroll"):
             yield Static(Text("Host identity (whoami)", style="bold underline"))
             yield Static(id="whoami")
-            yield Static(Text(f"Preflight: {self.trainee or 'no trainee selected'}",
-                              style="bold underline"), id="preflight-title")
+            yield Static(
+                Text(f"Preflight: {self.trainee or 'no trainee selected'}", style="bold underline"),
+                id="preflight-title",
+            )
             yield Static(id="preflight-result")
         yield Footer(show_command_palette=False)
 
@@ -118,8 +136,11 @@ class IdentityScreen(Screen):
         if self.trainee is None:
             return
         self.query_one("#preflight-result", Static).update(
-            Text(f"Assuming {self.app.course.role_name} in {self.trainee}'s account "
-                 "(read-only)…", style="italic"))
+            Text(
+                f"Assuming {self.app.course.role_name} in {self.trainee}'s account (read-only)…",
+                style="italic",
+            )
+        )
         self.run_preflight()
 
     @work(group="preflight", exclusive=True, exit_on_error=False, description="preflight")
@@ -130,4 +151,5 @@ class IdentityScreen(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "preflight" and event.state == WorkerState.ERROR:
             self.query_one("#preflight-result", Static).update(
-                Text(f"The preflight could not run: {event.worker.error}", style="bold red"))
+                Text(f"The preflight could not run: {event.worker.error}", style="bold red")
+            )

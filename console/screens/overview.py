@@ -25,25 +25,62 @@ class OverviewScreen(Screen):
 
     BINDINGS = [
         Binding("a", "apply", "Apply", id="apply", tooltip="Build every trainee (asks first)"),
-        Binding("r", "retry", "Retry", id="retry",
-                tooltip="Retry the marked trainees, or the one under the cursor"),
-        Binding("t", "teardown", "Teardown", id="teardown",
-                tooltip="Show the teardown plan; type the course name to proceed"),
-        Binding("enter", "detail", "Detail", id="detail",
-                tooltip="Steps, the error in full, resources and ledger of the trainee"),
-        Binding("i", "identity", "Identity", id="identity",
-                tooltip="Who the host is, and a preflight of the selected trainee"),
-        Binding("q", "app.quit", "Quit", id="quit-main",
-                tooltip="Leave the console; the engine goes on"),
+        Binding(
+            "r",
+            "retry",
+            "Retry",
+            id="retry",
+            tooltip="Retry the marked trainees, or the one under the cursor",
+        ),
+        Binding(
+            "t",
+            "teardown",
+            "Teardown",
+            id="teardown",
+            tooltip="Show the teardown plan; type the course name to proceed",
+        ),
+        Binding(
+            "enter",
+            "detail",
+            "Detail",
+            id="detail",
+            tooltip="Steps, the error in full, resources and ledger of the trainee",
+        ),
+        Binding(
+            "i",
+            "identity",
+            "Identity",
+            id="identity",
+            tooltip="Who the host is, and a preflight of the selected trainee",
+        ),
+        Binding(
+            "q", "app.quit", "Quit", id="quit-main", tooltip="Leave the console; the engine goes on"
+        ),
         Binding("space", "mark", "Mark", id="mark", tooltip="Mark or unmark the trainee"),
-        Binding("slash", "filter", "Filter", id="filter",
-                tooltip="Show only trainees matching words (name, account, state, error)"),
-        Binding("f", "failures", "Failures", id="failures",
-                tooltip="Show only failed and cancelled trainees"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="filter",
+            tooltip="Show only trainees matching words (name, account, state, error)",
+        ),
+        Binding(
+            "f",
+            "failures",
+            "Failures",
+            id="failures",
+            tooltip="Show only failed and cancelled trainees",
+        ),
         Binding("p", "pin", "Pin", id="pin", tooltip="Pin failed trainees to the top"),
         Binding("question_mark", "app.help", "Help", id="help-main"),
-        Binding("escape", "unfilter", "Clear", id="unfilter", show=False,
-                tooltip="Leave the filter line; pressed again, clear the filter"),
+        Binding(
+            "escape",
+            "unfilter",
+            "Clear",
+            id="unfilter",
+            show=False,
+            tooltip="Leave the filter line; pressed again, clear the filter",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -52,8 +89,11 @@ class OverviewScreen(Screen):
         yield IdentityPanel(id="identity")
         yield TraineeTable(clock=app.now, principal_width=min(principal, 48), id="trainees")
         # No blinking cursor: over Session Manager every blink is a redraw sent.
-        line = Input(placeholder="filter: words in name, account, state or error; "
-                     "enter to keep, escape to leave", id="filter-line")
+        line = Input(
+            placeholder="filter: words in name, account, state or error; "
+            "enter to keep, escape to leave",
+            id="filter-line",
+        )
         line.cursor_blink = False
         yield line
         yield LedgerLog(id="ledger")
@@ -61,11 +101,11 @@ class OverviewScreen(Screen):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one(IdentityPanel).show_host(self.app.host, self.app.now(),
-                                                self.app.host_error)
+        self.query_one(IdentityPanel).show_host(self.app.host, self.app.now(), self.app.host_error)
         self.query_one("#filter-line", Input).display = False
         self.query_one(LedgerLog).trainee_width = max(
-            (len(t.name) for t in self.app.course.trainees), default=6)
+            (len(t.name) for t in self.app.course.trainees), default=6
+        )
         self.set_interval(1.0, self.tick, name="elapsed")
         self._run_text = "no engine running"
         self.set_focus(self.table)
@@ -80,8 +120,9 @@ class OverviewScreen(Screen):
         changes = message.changes
         self.table.show_trainees(changes.trainees, replace=changes.roster_changed)
         self.query_one(LedgerLog).add_records(changes.records)
-        self._run_text = run_words(changes.run, changes.engine, self.table.statuses(),
-                                   self.app.now())
+        self._run_text = run_words(
+            changes.run, changes.engine, self.table.statuses(), self.app.now()
+        )
         self._show_selected()
         self._show_summary()
 
@@ -108,9 +149,13 @@ class OverviewScreen(Screen):
 
     def _show_summary(self) -> None:
         table = self.table
-        view = ViewNote(filter_text=table.filter_text, failures_only=table.failures_only,
-                        pinned=table.pin_failures, marked=len(table.marked),
-                        shown=len(table.visible_names))
+        view = ViewNote(
+            filter_text=table.filter_text,
+            failures_only=table.failures_only,
+            pinned=table.pin_failures,
+            marked=len(table.marked),
+            shown=len(table.visible_names),
+        )
         self.query_one(SummaryBar).show(table.statuses(), view, self._run_text)
 
     # -- actions -----------------------------------------------------------------------------
@@ -126,9 +171,11 @@ class OverviewScreen(Screen):
         from console.screens.confirm import ConfirmScreen
 
         count = len(self.app.course.trainees)
-        question = (f"Apply course {self.app.course.name} to all {count} trainees?\n\n"
-                    "Trainees not READY are built (a failed one resumes at its failed step); "
-                    "READY ones are re-checked and repaired if they drifted.")
+        question = (
+            f"Apply course {self.app.course.name} to all {count} trainees?\n\n"
+            "Trainees not READY are built (a failed one resumes at its failed step); "
+            "READY ones are re-checked and repaired if they drifted."
+        )
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -139,8 +186,10 @@ class OverviewScreen(Screen):
     def action_retry(self) -> None:
         names = self._targets()
         if not names:
-            self.notify("No trainee to retry: move the cursor to one, or mark some with space.",
-                        severity="warning")
+            self.notify(
+                "No trainee to retry: move the cursor to one, or mark some with space.",
+                severity="warning",
+            )
             return
         self.app.send_command(CommandKind.RETRY, names)
         self.table.clear_marks()

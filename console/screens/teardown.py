@@ -35,7 +35,9 @@ def plan_lines(plans: list) -> tuple[list[Text], int, int]:
         for item in plan.items:
             deleting += item.delete
             keeping += not item.delete
-            line = Text.assemble(("  delete ", "bold red") if item.delete else ("  keep   ", "green"))
+            line = Text.assemble(
+                ("  delete ", "bold red") if item.delete else ("  keep   ", "green")
+            )
             line.append(f"{item.step}  ")
             line.append(item.resource_arn or item.resource, style="bright_black")
             if item.note:
@@ -48,8 +50,13 @@ class TeardownScreen(ModalScreen[bool]):
     """Shows the plan for ``names`` (every trainee when empty); True once confirmed."""
 
     BINDINGS = [
-        Binding("escape", "dismiss(False)", "Cancel", id="cancel-teardown",
-                tooltip="Change nothing and go back"),
+        Binding(
+            "escape",
+            "dismiss(False)",
+            "Cancel",
+            id="cancel-teardown",
+            tooltip="Change nothing and go back",
+        ),
     ]
 
     def __init__(self, names: list[str]) -> None:
@@ -62,12 +69,15 @@ class TeardownScreen(ModalScreen[bool]):
         who = ", ".join(self.names) if self.names else f"all {len(course.trainees)} trainees"
         with Vertical(id="teardown-dialog", classes="dialog"):
             yield Static(Text(f"Tear down {course.name}: {who}", style="bold"), id="plan-title")
-            yield Static("Computing the plan with read-only calls; nothing is changed.",
-                         id="plan-status")
+            yield Static(
+                "Computing the plan with read-only calls; nothing is changed.", id="plan-status"
+            )
             yield RichLog(id="plan", wrap=False, markup=False, auto_scroll=False)
             # No blinking cursor: over Session Manager every blink is a redraw sent.
-            name = Input(placeholder=f"type {course.name} and enter to tear down; escape cancels",
-                         id="confirm-name")
+            name = Input(
+                placeholder=f"type {course.name} and enter to tear down; escape cancels",
+                id="confirm-name",
+            )
             name.cursor_blink = False
             yield name
 
@@ -83,8 +93,7 @@ class TeardownScreen(ModalScreen[bool]):
         log = self.query_one("#plan", RichLog)
         for line in lines:
             log.write(line)
-        status = Text(f"{deleting} resource(s) would be deleted, {keeping} kept. ",
-                      style="bold")
+        status = Text(f"{deleting} resource(s) would be deleted, {keeping} kept. ", style="bold")
         status.append("Nothing has been changed yet.")
         self._ready(status)
 
@@ -94,21 +103,33 @@ class TeardownScreen(ModalScreen[bool]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "plan" and event.state == WorkerState.ERROR:
-            self._ready(Text(f"The plan could not be computed: {event.worker.error}. "
-                             "A teardown would still delete only what carries this course's "
-                             "tags.", style="bold red"))
+            self._ready(
+                Text(
+                    f"The plan could not be computed: {event.worker.error}. "
+                    "A teardown would still delete only what carries this course's "
+                    "tags.",
+                    style="bold red",
+                )
+            )
 
     @on(Input.Submitted, "#confirm-name")
     def _confirmed(self, event: Input.Submitted) -> None:
         if not self.ready:
             self.query_one("#plan-status", Static).update(
-                Text("The plan is still being computed: read it first, then press enter.",
-                     style="bold yellow"))
+                Text(
+                    "The plan is still being computed: read it first, then press enter.",
+                    style="bold yellow",
+                )
+            )
             return
         if event.value.strip() == self.app.course.name:
             self.dismiss(True)
             return
         self.query_one("#plan-status", Static).update(
-            Text(f"That is not the course name: type {self.app.course.name} exactly, "
-                 "or press escape to cancel.", style="bold yellow"))
+            Text(
+                f"That is not the course name: type {self.app.course.name} exactly, "
+                "or press escape to cancel.",
+                style="bold yellow",
+            )
+        )
         event.input.value = ""

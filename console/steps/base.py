@@ -27,8 +27,10 @@ class NotOurs(WhodidthisError):
 
     def __init__(self, resource: str, tags: dict[str, str]):
         self.resource = resource
-        found = ", ".join(f"{k}={v}" for k, v in sorted(tags.items())
-                          if k.startswith("whodidthis:")) or "no whodidthis tags"
+        found = (
+            ", ".join(f"{k}={v}" for k, v in sorted(tags.items()) if k.startswith("whodidthis:"))
+            or "no whodidthis tags"
+        )
         super().__init__(
             f"{resource} already exists and is not ours ({found}); whodidthis never overwrites "
             "it. Rename the step's resource in the course file or remove the existing one by hand."

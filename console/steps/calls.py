@@ -60,8 +60,16 @@ async def wait(client, waiter_name: str, what: str, **params) -> None:
         raise WaitFailed(f"Waiting for {what} failed: {exc.kwargs.get('reason', exc)}") from exc
 
 
-async def wait_until(client, operation: str, what: str, acceptors: list[dict], *,
-                     delay: int, max_attempts: int, **params) -> dict:
+async def wait_until(
+    client,
+    operation: str,
+    what: str,
+    acceptors: list[dict],
+    *,
+    delay: int,
+    max_attempts: int,
+    **params,
+) -> dict:
     """Wait with a botocore waiter built here, for a state no shipped waiter covers.
 
     Args:
@@ -79,18 +87,35 @@ async def wait_until(client, operation: str, what: str, acceptors: list[dict], *
     from aiobotocore.waiter import create_waiter_with_client
 
     name = f"Whodidthis{operation}"
-    model = WaiterModel({"version": 2, "waiters": {name: {
-        "operation": operation, "delay": delay, "maxAttempts": max_attempts,
-        "acceptors": acceptors,
-    }}})
+    model = WaiterModel(
+        {
+            "version": 2,
+            "waiters": {
+                name: {
+                    "operation": operation,
+                    "delay": delay,
+                    "maxAttempts": max_attempts,
+                    "acceptors": acceptors,
+                }
+            },
+        }
+    )
     try:
         return await create_waiter_with_client(name, model, client).wait(**params)
     except WaiterError as exc:
         raise WaitFailed(f"Waiting for {what} failed: {exc.kwargs.get('reason', exc)}") from exc
 
 
-async def wait_gone(client, operation: str, missing_code: str, what: str, *, delay: int = 2,
-                    max_attempts: int = 30, **params) -> None:
+async def wait_gone(
+    client,
+    operation: str,
+    missing_code: str,
+    what: str,
+    *,
+    delay: int = 2,
+    max_attempts: int = 30,
+    **params,
+) -> None:
     """Wait until ``operation`` answers ``missing_code``: a waiter for services that ship none.
 
     IAM and CodeCommit deletes are eventually consistent and have no "not exists" waiter; this
@@ -105,9 +130,15 @@ async def wait_gone(client, operation: str, missing_code: str, what: str, *, del
         delay, max_attempts: the polling schedule.
         **params: the describe call's parameters.
     """
-    await wait_until(client, operation, f"{what} to be gone",
-                     [{"matcher": "error", "expected": missing_code, "state": "success"}],
-                     delay=delay, max_attempts=max_attempts, **params)
+    await wait_until(
+        client,
+        operation,
+        f"{what} to be gone",
+        [{"matcher": "error", "expected": missing_code, "state": "success"}],
+        delay=delay,
+        max_attempts=max_attempts,
+        **params,
+    )
 
 
 async def every_by_token(client, operation: str, key: str, *, token: str, **params) -> list:

@@ -31,15 +31,28 @@ from console.steps.calls import error_code, every, wait_until
 
 STACK = "AWS::CloudFormation::Stack"
 # States a stack leaves only by being deleted: apply deletes it and creates it again.
-RECREATE = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_FAILED",
-            "REVIEW_IN_PROGRESS"}
+RECREATE = {
+    "ROLLBACK_COMPLETE",
+    "ROLLBACK_FAILED",
+    "CREATE_FAILED",
+    "DELETE_FAILED",
+    "REVIEW_IN_PROGRESS",
+}
 # Every state but *_IN_PROGRESS is settled; REVIEW_IN_PROGRESS (a change set never executed)
 # never moves by itself, and a stack that is gone answers ValidationError.
 SETTLED = [
-    {"matcher": "path", "argument": "ends_with(Stacks[0].StackStatus, '_IN_PROGRESS')",
-     "expected": False, "state": "success"},
-    {"matcher": "path", "argument": "Stacks[0].StackStatus", "expected": "REVIEW_IN_PROGRESS",
-     "state": "success"},
+    {
+        "matcher": "path",
+        "argument": "ends_with(Stacks[0].StackStatus, '_IN_PROGRESS')",
+        "expected": False,
+        "state": "success",
+    },
+    {
+        "matcher": "path",
+        "argument": "Stacks[0].StackStatus",
+        "expected": "REVIEW_IN_PROGRESS",
+        "state": "success",
+    },
     {"matcher": "error", "expected": "ValidationError", "state": "success"},
 ]
 
@@ -76,8 +89,10 @@ async def failure_reason(cfn, stack_id: str) -> str:
     failures: list[dict] = []
     async for page in cfn.get_paginator("describe_stack_events").paginate(StackName=stack_id):
         for event in page.get("StackEvents") or []:
-            if event.get("ResourceType") == STACK and \
-                    event.get("ResourceStatusReason") == "User Initiated":
+            if (
+                event.get("ResourceType") == STACK
+                and event.get("ResourceStatusReason") == "User Initiated"
+            ):
                 return _describe_failure(failures)
             if str(event.get("ResourceStatus", "")).endswith("_FAILED"):
                 failures.append(event)
@@ -89,13 +104,17 @@ def _describe_failure(failures: list[dict]) -> str:
     if not resources:
         return "no failed resource is recorded in the stack's events"
     first = resources[-1]
-    return (f"{first.get('LogicalResourceId')} ({first.get('ResourceType')}) "
-            f"{first.get('ResourceStatus')}: {first.get('ResourceStatusReason') or 'no reason'}")
+    return (
+        f"{first.get('LogicalResourceId')} ({first.get('ResourceType')}) "
+        f"{first.get('ResourceStatus')}: {first.get('ResourceStatusReason') or 'no reason'}"
+    )
 
 
 def _parameters(ctx: StepContext) -> list[dict[str, str]]:
-    return [{"ParameterKey": key, "ParameterValue": str(value)}
-            for key, value in sorted((ctx.params.get("parameters") or {}).items())]
+    return [
+        {"ParameterKey": key, "ParameterValue": str(value)}
+        for key, value in sorted((ctx.params.get("parameters") or {}).items())
+    ]
 
 
 def _template(ctx: StepContext) -> str:
@@ -117,8 +136,9 @@ class CloudFormationStack(StepKind):
         cfn, name = await ctx.client(self.service), resource_name(ctx)
         stack = await _stack(cfn, name)
         if stack is not None:
-            ownership.refuse_unless_ours(ctx, self._resource(ctx),
-                                         ownership.tags_from_pairs(stack.get("Tags")))
+            ownership.refuse_unless_ours(
+                ctx, self._resource(ctx), ownership.tags_from_pairs(stack.get("Tags"))
+            )
             stack = await self._settle(ctx, cfn, stack)
         if stack is None:
             return ApplyResult(await self._create(ctx, cfn, name), True)
@@ -126,7 +146,8 @@ class CloudFormationStack(StepKind):
             raise StackFailed(
                 f"{self._resource(ctx)} is UPDATE_ROLLBACK_FAILED "
                 f"({await failure_reason(cfn, stack['StackId'])}). Fix the cause, then run "
-                "`aws cloudformation continue-update-rollback` and apply again.")
+                "`aws cloudformation continue-update-rollback` and apply again."
+            )
         if await self._differences(ctx, cfn, stack):
             await self._update(ctx, cfn, stack["StackId"])
         return ApplyResult(stack["StackId"], False)
@@ -138,12 +159,20 @@ class CloudFormationStack(StepKind):
         """
         if stack["StackStatus"].endswith("_IN_PROGRESS"):
             ctx.progress(f"waiting for {stack['StackName']} ({stack['StackStatus']}) to settle")
-            await wait_until(cfn, "DescribeStacks", f"{self._resource(ctx)} to settle", SETTLED,
-                             delay=15, max_attempts=240, StackName=stack["StackId"])
+            await wait_until(
+                cfn,
+                "DescribeStacks",
+                f"{self._resource(ctx)} to settle",
+                SETTLED,
+                delay=15,
+                max_attempts=240,
+                StackName=stack["StackId"],
+            )
             stack = await _stack(cfn, stack["StackName"])
         if stack is not None and stack["StackStatus"] in RECREATE:
-            ctx.progress(f"deleting {stack['StackName']} ({stack['StackStatus']}) to create it "
-                         "again")
+            ctx.progress(
+                f"deleting {stack['StackName']} ({stack['StackStatus']}) to create it again"
+            )
             await self._delete(ctx, cfn, stack)
             return None
         return stack
@@ -151,8 +180,12 @@ class CloudFormationStack(StepKind):
     async def _create(self, ctx: StepContext, cfn, name: str) -> str:
         ctx.progress(f"creating CloudFormation stack {name}")
         answer = await cfn.create_stack(
-            StackName=name, TemplateBody=_template(ctx), Parameters=_parameters(ctx),
-            Capabilities=list(ctx.params.get("capabilities") or ()), Tags=ctx.tag_list())
+            StackName=name,
+            TemplateBody=_template(ctx),
+            Parameters=_parameters(ctx),
+            Capabilities=list(ctx.params.get("capabilities") or ()),
+            Tags=ctx.tag_list(),
+        )
         await self._wait(ctx, cfn, "stack_create_complete", answer["StackId"], "create")
         return answer["StackId"]
 
@@ -160,8 +193,11 @@ class CloudFormationStack(StepKind):
         ctx.progress(f"updating CloudFormation stack {resource_name(ctx)}")
         try:
             await cfn.update_stack(
-                StackName=stack_id, TemplateBody=_template(ctx), Parameters=_parameters(ctx),
-                Capabilities=list(ctx.params.get("capabilities") or ()))
+                StackName=stack_id,
+                TemplateBody=_template(ctx),
+                Parameters=_parameters(ctx),
+                Capabilities=list(ctx.params.get("capabilities") or ()),
+            )
         except ClientError as exc:
             if "No updates are to be performed" in str(exc):
                 return
@@ -181,17 +217,20 @@ class CloudFormationStack(StepKind):
             status = (exc.last_response.get("Stacks") or [{}])[0].get("StackStatus", "unknown")
             raise StackFailed(
                 f"{self._resource(ctx)}: {action} failed ({status}): "
-                f"{await failure_reason(cfn, stack_id)}") from exc
+                f"{await failure_reason(cfn, stack_id)}"
+            ) from exc
 
     async def _differences(self, ctx: StepContext, cfn, stack: dict) -> list[str]:
         """How the stack differs from the course: parameters, then template."""
-        actual = {p["ParameterKey"]: p.get("ParameterValue")
-                  for p in stack.get("Parameters") or []}
-        found = [f"parameter {key} is {actual.get(key)!r}, not {value!r}"
-                 for key, value in sorted((ctx.params.get("parameters") or {}).items())
-                 if actual.get(key) not in (str(value), "****")]  # NoEcho values read "****"
-        deployed = (await cfn.get_template(StackName=stack["StackId"],
-                                           TemplateStage="Original")).get("TemplateBody")
+        actual = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters") or []}
+        found = [
+            f"parameter {key} is {actual.get(key)!r}, not {value!r}"
+            for key, value in sorted((ctx.params.get("parameters") or {}).items())
+            if actual.get(key) not in (str(value), "****")
+        ]  # NoEcho values read "****"
+        deployed = (
+            await cfn.get_template(StackName=stack["StackId"], TemplateStage="Original")
+        ).get("TemplateBody")
         if not _same_template(deployed, _template(ctx)):
             found.append("the deployed template differs from the course's template file")
         return found
@@ -219,10 +258,14 @@ class CloudFormationStack(StepKind):
         tags = ownership.tags_from_pairs(stack.get("Tags"))
         if not ctx.is_ours(tags):
             return [ownership.kept(self._resource(ctx), stack["StackId"], tags)]
-        held = await every(cfn, "list_stack_resources", "StackResourceSummaries",
-                           StackName=stack["StackId"])
-        return [ownership.to_delete(self._resource(ctx), stack["StackId"],
-                                    f"with the {len(held)} resources it created")]
+        held = await every(
+            cfn, "list_stack_resources", "StackResourceSummaries", StackName=stack["StackId"]
+        )
+        return [
+            ownership.to_delete(
+                self._resource(ctx), stack["StackId"], f"with the {len(held)} resources it created"
+            )
+        ]
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Delete the stack when ours, wait with botocore's waiter, and confirm it is gone."""
@@ -235,8 +278,10 @@ class CloudFormationStack(StepKind):
             ctx.progress(f"deleting CloudFormation stack {name}")
             await self._delete(ctx, cfn, stack)
         if await _stack(cfn, name) is not None:
-            raise StackFailed(f"{self._resource(ctx)} is still there after its deletion "
-                              "completed; run teardown again.")
+            raise StackFailed(
+                f"{self._resource(ctx)} is still there after its deletion "
+                "completed; run teardown again."
+            )
         return [ownership.deleted(line)]
 
 

@@ -65,14 +65,16 @@ class CodeCommitRepo(StepKind):
         if found is None:
             ctx.progress(f"creating CodeCommit repository {name}")
             created = await codecommit.create_repository(
-                repositoryName=name, repositoryDescription=description, tags=ctx.tags)
+                repositoryName=name, repositoryDescription=description, tags=ctx.tags
+            )
             return ApplyResult(created["repositoryMetadata"]["Arn"], True)
         meta, tags = found
         ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
         if meta.get("repositoryDescription", "") != description:
             ctx.progress(f"setting the description of {name}")
             await codecommit.update_repository_description(
-                repositoryName=name, repositoryDescription=description)
+                repositoryName=name, repositoryDescription=description
+            )
         return ApplyResult(meta["Arn"], False)
 
     async def check(self, ctx: StepContext) -> CheckResult:
@@ -97,8 +99,11 @@ class CodeCommitRepo(StepKind):
         meta, tags = found
         if not ctx.is_ours(tags):
             return [ownership.kept(self._resource(ctx), meta["Arn"], tags)]
-        return [ownership.to_delete(self._resource(ctx), meta["Arn"],
-                                    "with every commit and branch in it")]
+        return [
+            ownership.to_delete(
+                self._resource(ctx), meta["Arn"], "with every commit and branch in it"
+            )
+        ]
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Delete the repository when ours, and confirm it is gone."""
@@ -108,6 +113,7 @@ class CodeCommitRepo(StepKind):
             return [line]
         ctx.progress(f"deleting CodeCommit repository {name}")
         await codecommit.delete_repository(repositoryName=name)  # a missing one is no error
-        await wait_gone(codecommit, "GetRepository", MISSING, self._resource(ctx),
-                        repositoryName=name)
+        await wait_gone(
+            codecommit, "GetRepository", MISSING, self._resource(ctx), repositoryName=name
+        )
         return [ownership.deleted(line)]

@@ -47,12 +47,28 @@ class Part:
     deleted_waiter: str
 
 
-NODE_GROUP = Part("node group", "list_nodegroups", "nodegroups", "describe_nodegroup",
-                  "nodegroupName", "nodegroup", "nodegroupArn", "delete_nodegroup",
-                  "nodegroup_deleted")
-FARGATE_PROFILE = Part("Fargate profile", "list_fargate_profiles", "fargateProfileNames",
-                       "describe_fargate_profile", "fargateProfileName", "fargateProfile",
-                       "fargateProfileArn", "delete_fargate_profile", "fargate_profile_deleted")
+NODE_GROUP = Part(
+    "node group",
+    "list_nodegroups",
+    "nodegroups",
+    "describe_nodegroup",
+    "nodegroupName",
+    "nodegroup",
+    "nodegroupArn",
+    "delete_nodegroup",
+    "nodegroup_deleted",
+)
+FARGATE_PROFILE = Part(
+    "Fargate profile",
+    "list_fargate_profiles",
+    "fargateProfileNames",
+    "describe_fargate_profile",
+    "fargateProfileName",
+    "fargateProfile",
+    "fargateProfileArn",
+    "delete_fargate_profile",
+    "fargate_profile_deleted",
+)
 
 
 async def _describe(call, key: str, **params) -> dict | None:
@@ -70,8 +86,12 @@ async def _cluster(eks, name: str) -> dict | None:
 
 
 async def _part(eks, part: Part, cluster: str, name: str) -> dict | None:
-    return await _describe(getattr(eks, part.describer), part.answer_key,
-                           clusterName=cluster, **{part.name_param: name})
+    return await _describe(
+        getattr(eks, part.describer),
+        part.answer_key,
+        clusterName=cluster,
+        **{part.name_param: name},
+    )
 
 
 async def _contents(eks, cluster: str) -> list[tuple[Part, dict]]:
@@ -87,8 +107,9 @@ async def _contents(eks, cluster: str) -> list[tuple[Part, dict]]:
 
 def _part_line(part: Part, cluster: str, described: dict) -> PlannedDeletion:
     name = described[part.name_param]
-    return ownership.to_delete(f"EKS {part.label} {cluster}/{name}", described.get(part.arn_key),
-                               "inside our cluster")
+    return ownership.to_delete(
+        f"EKS {part.label} {cluster}/{name}", described.get(part.arn_key), "inside our cluster"
+    )
 
 
 class EksCluster(StepKind):
@@ -109,15 +130,21 @@ class EksCluster(StepKind):
             ownership.refuse_unless_ours(ctx, self._resource(ctx), cluster.get("tags") or {})
             if cluster.get("status") == "DELETING":  # a teardown was interrupted: let it finish
                 ctx.progress(f"waiting for the old cluster {name} to be deleted")
-                await wait(eks, "cluster_deleted", f"{self._resource(ctx)} to be deleted",
-                           name=name)
+                await wait(
+                    eks, "cluster_deleted", f"{self._resource(ctx)} to be deleted", name=name
+                )
                 cluster = None
         if cluster is None:
             ctx.progress(f"creating EKS cluster {name}")
-            cluster = (await eks.create_cluster(
-                name=name, roleArn=ctx.params["role_arn"], version=str(ctx.params["version"]),
-                resourcesVpcConfig={"subnetIds": list(ctx.params.get("subnet_ids") or ())},
-                tags=ctx.tags))["cluster"]
+            cluster = (
+                await eks.create_cluster(
+                    name=name,
+                    roleArn=ctx.params["role_arn"],
+                    version=str(ctx.params["version"]),
+                    resourcesVpcConfig={"subnetIds": list(ctx.params.get("subnet_ids") or ())},
+                    tags=ctx.tags,
+                )
+            )["cluster"]
             created = True
         else:
             created = False
@@ -134,7 +161,8 @@ class EksCluster(StepKind):
             raise Drifted(
                 f"{self._resource(ctx)} runs Kubernetes {actual}, the course asks for {wanted}. "
                 "whodidthis does not upgrade clusters: upgrade it one minor version at a time "
-                "(aws eks update-cluster-version), or tear it down and apply again.")
+                "(aws eks update-cluster-version), or tear it down and apply again."
+            )
 
     async def _apply_node_group(self, ctx: StepContext, eks, cluster: str) -> None:
         """Create the node group (tagged) or adopt ours, and wait until it is ACTIVE."""
@@ -144,14 +172,22 @@ class EksCluster(StepKind):
         if found is None:
             ctx.progress(f"creating node group {name} in {cluster}")
             await eks.create_nodegroup(
-                clusterName=cluster, nodegroupName=name,
+                clusterName=cluster,
+                nodegroupName=name,
                 nodeRole=ctx.params.get("node_role_arn") or ctx.params["role_arn"],
-                subnets=list(ctx.params.get("subnet_ids") or ()), tags=ctx.tags)
+                subnets=list(ctx.params.get("subnet_ids") or ()),
+                tags=ctx.tags,
+            )
         else:
             ownership.refuse_unless_ours(ctx, resource, found.get("tags") or {})
         ctx.progress(f"waiting for node group {name} to become ACTIVE")
-        await wait(eks, "nodegroup_active", f"{resource} to become ACTIVE",
-                   clusterName=cluster, nodegroupName=name)
+        await wait(
+            eks,
+            "nodegroup_active",
+            f"{resource} to become ACTIVE",
+            clusterName=cluster,
+            nodegroupName=name,
+        )
 
     async def check(self, ctx: StepContext) -> CheckResult:
         """The cluster exists, is ours, ACTIVE, on the course's version; so is the node group."""
@@ -165,8 +201,9 @@ class EksCluster(StepKind):
         if cluster.get("status") != "ACTIVE":
             problems.append(f"the cluster is {cluster.get('status')}, not ACTIVE")
         if str(cluster.get("version")) != str(ctx.params["version"]):
-            problems.append(f"the cluster runs Kubernetes {cluster.get('version')}, "
-                            f"not {ctx.params['version']}")
+            problems.append(
+                f"the cluster runs Kubernetes {cluster.get('version')}, not {ctx.params['version']}"
+            )
         if ctx.params.get("nodegroup"):
             problems += await self._check_node_group(ctx, eks, name)
         return CheckResult(not problems, cluster["arn"], tuple(problems))
@@ -221,18 +258,28 @@ class EksCluster(StepKind):
             ctx.progress(f"deleting node group {group} of {cluster}")
             await _delete(eks.delete_nodegroup, clusterName=cluster, nodegroupName=group)
         for group in groups:
-            await wait(eks, "nodegroup_deleted", f"node group {cluster}/{group} to be deleted",
-                       clusterName=cluster, nodegroupName=group)
+            await wait(
+                eks,
+                "nodegroup_deleted",
+                f"node group {cluster}/{group} to be deleted",
+                clusterName=cluster,
+                nodegroupName=group,
+            )
         for part, found in contents:
             if part is FARGATE_PROFILE:
                 profile = found["fargateProfileName"]
                 if found.get("status") != "DELETING":
                     ctx.progress(f"deleting Fargate profile {profile} of {cluster}")
-                    await _delete(eks.delete_fargate_profile, clusterName=cluster,
-                                  fargateProfileName=profile)
-                await wait(eks, "fargate_profile_deleted",
-                           f"Fargate profile {cluster}/{profile} to be deleted",
-                           clusterName=cluster, fargateProfileName=profile)
+                    await _delete(
+                        eks.delete_fargate_profile, clusterName=cluster, fargateProfileName=profile
+                    )
+                await wait(
+                    eks,
+                    "fargate_profile_deleted",
+                    f"Fargate profile {cluster}/{profile} to be deleted",
+                    clusterName=cluster,
+                    fargateProfileName=profile,
+                )
 
 
 async def _delete(call, **params) -> None:

@@ -59,8 +59,10 @@ async def _policies(iam, name: str) -> set[str]:
 
 
 async def _groups(iam, name: str) -> set[str]:
-    return {group["GroupName"]
-            for group in await every(iam, "list_groups_for_user", "Groups", UserName=name)}
+    return {
+        group["GroupName"]
+        for group in await every(iam, "list_groups_for_user", "Groups", UserName=name)
+    }
 
 
 async def _credentials(iam, name: str) -> list[Removal]:
@@ -73,20 +75,46 @@ async def _credentials(iam, name: str) -> list[Removal]:
         if not is_missing(exc, MISSING):
             raise
     for key in await every(iam, "list_access_keys", "AccessKeyMetadata", UserName=name):
-        found.append(Removal(f"access key {mask_key_id(key['AccessKeyId'])}", "delete_access_key",
-                             {"UserName": name, "AccessKeyId": key["AccessKeyId"]}))
+        found.append(
+            Removal(
+                f"access key {mask_key_id(key['AccessKeyId'])}",
+                "delete_access_key",
+                {"UserName": name, "AccessKeyId": key["AccessKeyId"]},
+            )
+        )
     for cert in await every(iam, "list_signing_certificates", "Certificates", UserName=name):
-        found.append(Removal("signing certificate", "delete_signing_certificate",
-                             {"UserName": name, "CertificateId": cert["CertificateId"]}))
+        found.append(
+            Removal(
+                "signing certificate",
+                "delete_signing_certificate",
+                {"UserName": name, "CertificateId": cert["CertificateId"]},
+            )
+        )
     for key in await every(iam, "list_ssh_public_keys", "SSHPublicKeys", UserName=name):
-        found.append(Removal("SSH public key", "delete_ssh_public_key",
-                             {"UserName": name, "SSHPublicKeyId": key["SSHPublicKeyId"]}))
-    for cred in await every_by_token(iam, "list_service_specific_credentials",
-                                     "ServiceSpecificCredentials", token="Marker", UserName=name):
-        found.append(Removal(f"{cred['ServiceName']} credential",
-                             "delete_service_specific_credential",
-                             {"UserName": name,
-                              "ServiceSpecificCredentialId": cred["ServiceSpecificCredentialId"]}))
+        found.append(
+            Removal(
+                "SSH public key",
+                "delete_ssh_public_key",
+                {"UserName": name, "SSHPublicKeyId": key["SSHPublicKeyId"]},
+            )
+        )
+    for cred in await every_by_token(
+        iam,
+        "list_service_specific_credentials",
+        "ServiceSpecificCredentials",
+        token="Marker",
+        UserName=name,
+    ):
+        found.append(
+            Removal(
+                f"{cred['ServiceName']} credential",
+                "delete_service_specific_credential",
+                {
+                    "UserName": name,
+                    "ServiceSpecificCredentialId": cred["ServiceSpecificCredentialId"],
+                },
+            )
+        )
     return found
 
 
@@ -96,32 +124,52 @@ async def _mfa_devices(iam, name: str) -> list[Removal]:
     found: list[Removal] = []
     for device in await every(iam, "list_mfa_devices", "MFADevices", UserName=name):
         serial = device["SerialNumber"]
-        found.append(Removal("MFA device", "deactivate_mfa_device",
-                             {"UserName": name, "SerialNumber": serial}))
+        found.append(
+            Removal(
+                "MFA device", "deactivate_mfa_device", {"UserName": name, "SerialNumber": serial}
+            )
+        )
         if ":mfa/" in serial:
-            found.append(Removal("virtual MFA device", "delete_virtual_mfa_device",
-                                 {"SerialNumber": serial}))
+            found.append(
+                Removal("virtual MFA device", "delete_virtual_mfa_device", {"SerialNumber": serial})
+            )
     return found
 
 
 async def _permissions(iam, name: str) -> list[Removal]:
     """Inline policies, attached policies and group memberships."""
-    found = [Removal(f"inline policy {policy}", "delete_user_policy",
-                     {"UserName": name, "PolicyName": policy})
-             for policy in await every(iam, "list_user_policies", "PolicyNames", UserName=name)]
-    found += [Removal(f"attached policy {arn}", "detach_user_policy",
-                      {"UserName": name, "PolicyArn": arn})
-              for arn in sorted(await _policies(iam, name))]
-    found += [Removal(f"membership of group {group}", "remove_user_from_group",
-                      {"UserName": name, "GroupName": group})
-              for group in sorted(await _groups(iam, name))]
+    found = [
+        Removal(
+            f"inline policy {policy}",
+            "delete_user_policy",
+            {"UserName": name, "PolicyName": policy},
+        )
+        for policy in await every(iam, "list_user_policies", "PolicyNames", UserName=name)
+    ]
+    found += [
+        Removal(
+            f"attached policy {arn}", "detach_user_policy", {"UserName": name, "PolicyArn": arn}
+        )
+        for arn in sorted(await _policies(iam, name))
+    ]
+    found += [
+        Removal(
+            f"membership of group {group}",
+            "remove_user_from_group",
+            {"UserName": name, "GroupName": group},
+        )
+        for group in sorted(await _groups(iam, name))
+    ]
     return found
 
 
 async def _blockers(iam, name: str) -> list[Removal]:
     """Everything that makes DeleteUser fail with DeleteConflict, in a safe removal order."""
-    return (await _credentials(iam, name) + await _mfa_devices(iam, name)
-            + await _permissions(iam, name))
+    return (
+        await _credentials(iam, name)
+        + await _mfa_devices(iam, name)
+        + await _permissions(iam, name)
+    )
 
 
 def _summary(blockers: list[Removal]) -> str:
@@ -180,10 +228,14 @@ class IamUser(StepKind):
             return CheckResult(False, arn, (f"{self._resource(ctx)} is not ours",))
         policies = set(ctx.params.get("policy_arns") or ())
         groups = set(ctx.params.get("groups") or ())
-        problems = [f"policy {policy} is not attached" for policy in
-                    sorted(policies - (await _policies(iam, name) if policies else set()))]
-        problems += [f"not in group {group}" for group in
-                     sorted(groups - (await _groups(iam, name) if groups else set()))]
+        problems = [
+            f"policy {policy} is not attached"
+            for policy in sorted(policies - (await _policies(iam, name) if policies else set()))
+        ]
+        problems += [
+            f"not in group {group}"
+            for group in sorted(groups - (await _groups(iam, name) if groups else set()))
+        ]
         return CheckResult(not problems, arn, tuple(problems))
 
     async def _plan(self, ctx: StepContext, iam, name: str) -> tuple[PlannedDeletion, list]:

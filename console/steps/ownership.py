@@ -11,8 +11,9 @@ from __future__ import annotations
 from console.steps.base import NotOurs, PlannedDeletion, StepContext
 
 
-def tags_from_pairs(pairs: list[dict] | None, key: str = "Key",
-                    value: str = "Value") -> dict[str, str]:
+def tags_from_pairs(
+    pairs: list[dict] | None, key: str = "Key", value: str = "Value"
+) -> dict[str, str]:
     """``[{"Key": k, "Value": v}, ...]`` (IAM, S3, CloudFormation) as a dict."""
     return {pair[key]: pair[value] for pair in pairs or ()}
 
@@ -30,10 +31,13 @@ def gone(resource: str) -> PlannedDeletion:
 
 def kept(resource: str, arn: str | None, tags: dict[str, str]) -> PlannedDeletion:
     """A plan line for a resource that exists but is not ours: it is left alone."""
-    found = ", ".join(f"{k}={v}" for k, v in sorted(tags.items())
-                      if k.startswith("whodidthis:")) or "no whodidthis tags"
-    return PlannedDeletion(resource, arn, ours=False,
-                           note=f"kept: not tagged for this course and trainee ({found})")
+    found = (
+        ", ".join(f"{k}={v}" for k, v in sorted(tags.items()) if k.startswith("whodidthis:"))
+        or "no whodidthis tags"
+    )
+    return PlannedDeletion(
+        resource, arn, ours=False, note=f"kept: not tagged for this course and trainee ({found})"
+    )
 
 
 def to_delete(resource: str, arn: str | None, note: str = "") -> PlannedDeletion:
@@ -43,6 +47,10 @@ def to_delete(resource: str, arn: str | None, note: str = "") -> PlannedDeletion
 
 def deleted(line: PlannedDeletion) -> PlannedDeletion:
     """The plan line as teardown reports it once the resource is confirmed gone."""
-    return PlannedDeletion(line.resource, line.resource_arn, ours=True, exists=False,
-                           note="deleted" + (f" ({line.note})" if line.note != "would delete"
-                                             else ""))
+    return PlannedDeletion(
+        line.resource,
+        line.resource_arn,
+        ours=True,
+        exists=False,
+        note="deleted" + (f" ({line.note})" if line.note != "would delete" else ""),
+    )

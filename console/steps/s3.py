@@ -97,8 +97,9 @@ class S3Bucket(StepKind):
             ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
         if ctx.params.get("versioning") and not await _versioning_enabled(s3, name):
             ctx.progress(f"turning on versioning of {name}")
-            await s3.put_bucket_versioning(Bucket=name,
-                                           VersioningConfiguration={"Status": "Enabled"})
+            await s3.put_bucket_versioning(
+                Bucket=name, VersioningConfiguration={"Status": "Enabled"}
+            )
         return ApplyResult(_arn(name), created)
 
     @staticmethod
@@ -134,14 +135,25 @@ class S3Bucket(StepKind):
         try:
             tags = await _tags(s3, name)
         except NotOurs:
-            return [PlannedDeletion(self._resource(ctx), None, ours=False,
-                                    note="kept: in another account, or its tags cannot be read")]
+            return [
+                PlannedDeletion(
+                    self._resource(ctx),
+                    None,
+                    ours=False,
+                    note="kept: in another account, or its tags cannot be read",
+                )
+            ]
         if tags is None:
             return [ownership.gone(self._resource(ctx))]
         if not (ctx.is_ours(tags) or _claimable(ctx, tags)):
             return [ownership.kept(self._resource(ctx), _arn(name), tags)]
-        return [ownership.to_delete(self._resource(ctx), _arn(name),
-                                    "first deleting every object version and delete marker")]
+        return [
+            ownership.to_delete(
+                self._resource(ctx),
+                _arn(name),
+                "first deleting every object version and delete marker",
+            )
+        ]
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Empty the bucket (every version and delete marker), delete it, wait until gone."""
@@ -169,18 +181,21 @@ async def _empty(ctx: StepContext, s3, name: str) -> None:
     page needs no marker at all.
     """
     for upload in await every(s3, "list_multipart_uploads", "Uploads", Bucket=name):
-        await s3.abort_multipart_upload(Bucket=name, Key=upload["Key"],
-                                        UploadId=upload["UploadId"])
+        await s3.abort_multipart_upload(Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
     removed, previous = 0, None
     while True:
         page = await s3.list_object_versions(Bucket=name, MaxKeys=BATCH)
-        batch = [{"Key": item["Key"], "VersionId": item["VersionId"]}
-                 for item in (page.get("Versions") or []) + (page.get("DeleteMarkers") or [])]
+        batch = [
+            {"Key": item["Key"], "VersionId": item["VersionId"]}
+            for item in (page.get("Versions") or []) + (page.get("DeleteMarkers") or [])
+        ]
         if not batch:
             return
         if batch == previous:
-            raise EmptyingFailed(f"S3 bucket {name}: deleted object versions are still listed; "
-                                 "run teardown again later.")
+            raise EmptyingFailed(
+                f"S3 bucket {name}: deleted object versions are still listed; "
+                "run teardown again later."
+            )
         await _delete_batch(s3, name, batch)
         removed, previous = removed + len(batch), batch
         ctx.progress(f"emptying {name}: {removed} object versions deleted")
@@ -193,4 +208,5 @@ async def _delete_batch(s3, name: str, batch: list[dict]) -> None:
         raise EmptyingFailed(
             f"S3 bucket {name}: {len(answer['Errors'])} object versions could not be deleted; "
             f"the first, {first.get('Key')}, failed with {first.get('Code')}: "
-            f"{first.get('Message')}")
+            f"{first.get('Message')}"
+        )

@@ -44,8 +44,9 @@ class EngineRuns:
                 f"cannot run the engine for course {self.course_name}: its state store "
                 f"{self.course_dir} is read-only for this user; use a writable --state-dir"
             )
-        self._held_lock = EngineLock(self.course_dir / LOCK_FILE, self.course_name,
-                                     clock=self._clock)
+        self._held_lock = EngineLock(
+            self.course_dir / LOCK_FILE, self.course_name, clock=self._clock
+        )
         return self._held_lock
 
     def engine_holder(self) -> dict | None:
@@ -67,8 +68,15 @@ class EngineRuns:
             cursor = conn.execute(
                 "INSERT INTO runs (kind, operator, pid, host, engine_id, trainees, started_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (kind, operator, pid, socket.gethostname(), engine_id, json.dumps(names),
-                 self._clock()),
+                (
+                    kind,
+                    operator,
+                    pid,
+                    socket.gethostname(),
+                    engine_id,
+                    json.dumps(names),
+                    self._clock(),
+                ),
             )
             return int(cursor.lastrowid)
 

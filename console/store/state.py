@@ -36,8 +36,16 @@ COURSE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,127}")
 
 TRAINEE_FIELDS = frozenset(
     {
-        "state", "step_index", "principal_arn", "session_name", "source_identity",
-        "last_action", "error", "error_code", "started_at", "finished_at",
+        "state",
+        "step_index",
+        "principal_arn",
+        "session_name",
+        "source_identity",
+        "last_action",
+        "error",
+        "error_code",
+        "started_at",
+        "finished_at",
     }
 )
 STEP_FIELDS = frozenset({"state", "error", "resource_arn", "name"})
@@ -218,10 +226,14 @@ class Store(Ledger, CommandQueue, EngineRuns):
         with self._db.read() as conn:
             rows = conn.execute(
                 "SELECT * FROM trainees WHERE removed = 0 AND name IN "
-                "(SELECT value FROM json_each(?)) ORDER BY name", (wanted,)).fetchall()
+                "(SELECT value FROM json_each(?)) ORDER BY name",
+                (wanted,),
+            ).fetchall()
             step_rows = conn.execute(
                 "SELECT * FROM steps WHERE trainee IN (SELECT value FROM json_each(?)) "
-                "ORDER BY trainee, idx", (wanted,)).fetchall()
+                "ORDER BY trainee, idx",
+                (wanted,),
+            ).fetchall()
         return self._statuses(rows, step_rows)
 
     def trainee(self, name: str, *, include_removed: bool = False) -> TraineeStatus | None:
@@ -281,8 +293,9 @@ class Store(Ledger, CommandQueue, EngineRuns):
                 "SELECT * FROM steps WHERE trainee = ? AND idx = ?", (trainee, index)
             ).fetchone()
             if row is None:
-                raise StateError(f"trainee {trainee} has no step {index} in course "
-                                 f"{self.course_name}")
+                raise StateError(
+                    f"trainee {trainee} has no step {index} in course {self.course_name}"
+                )
             changed = {key: value for key, value in values.items() if row[key] != value}
             assignments = "".join(f"{key} = ?, " for key in values)
             conn.execute(
@@ -323,8 +336,9 @@ class Store(Ledger, CommandQueue, EngineRuns):
             raise StateError(f"course {self.course_name} has no trainee named {name}")
         return row
 
-    def _statuses(self, rows: list[sqlite3.Row], step_rows: list[sqlite3.Row]
-                  ) -> list[TraineeStatus]:
+    def _statuses(
+        self, rows: list[sqlite3.Row], step_rows: list[sqlite3.Row]
+    ) -> list[TraineeStatus]:
         """Trainee rows joined with their step rows (ordered by trainee, then index)."""
         steps: dict[str, list[sqlite3.Row]] = {}
         for step in step_rows:
@@ -403,5 +417,7 @@ def _columns(fields: Mapping[str, object], allowed: frozenset[str], method: str)
     unknown = sorted(set(fields) - allowed)
     if unknown:
         raise TypeError(f"{method}() got unknown fields {unknown}; allowed: {sorted(allowed)}")
-    return {key: (value.value if isinstance(value, TraineeState | StepState) else value)
-            for key, value in fields.items()}
+    return {
+        key: (value.value if isinstance(value, TraineeState | StepState) else value)
+        for key, value in fields.items()
+    }

@@ -49,10 +49,15 @@ class Changes:
         latest row, every record in order, the latest engine and run."""
         rows = {row.name: row for row in self.trainees}
         rows.update((row.name, row) for row in later.trainees)
-        return Changes(trainees=list(rows.values()), records=self.records + later.records,
-                       roster_changed=self.roster_changed or later.roster_changed,
-                       summary=self.summary or later.summary, engine=later.engine,
-                       run=later.run, first=self.first or later.first)
+        return Changes(
+            trainees=list(rows.values()),
+            records=self.records + later.records,
+            roster_changed=self.roster_changed or later.roster_changed,
+            summary=self.summary or later.summary,
+            engine=later.engine,
+            run=later.run,
+            first=self.first or later.first,
+        )
 
 
 class StoreWatch:

@@ -24,8 +24,17 @@ def terminals(tmp_path):
 
 
 def console_argv(sandbox, state_dir):
-    return [sys.executable, "-m", "console", "run", str(sandbox.course_path),
-            "--state-dir", str(state_dir), "--operator", "kenji"]
+    return [
+        sys.executable,
+        "-m",
+        "console",
+        "run",
+        str(sandbox.course_path),
+        "--state-dir",
+        str(state_dir),
+        "--operator",
+        "kenji",
+    ]
 
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGHUP"])
@@ -40,8 +49,10 @@ def test_the_engine_finishes_when_the_console_dies(sandbox, terminals, tmp_path,
     console.wait_for(lambda s: "Apply course" in s, "the apply question")
     console.keys("y")
     store = Store.open(state_dir, COURSE, readonly=True)
-    wait_for(lambda: any(t.state == TraineeState.RUNNING for t in store.trainees()),
-             what="the run to start")
+    wait_for(
+        lambda: any(t.state == TraineeState.RUNNING for t in store.trainees()),
+        what="the run to start",
+    )
     pid = int(console.tmux("display-message", "-p", "#{pane_pid}").strip())
     if how == "SIGKILL":
         os.kill(pid, signal.SIGKILL)
@@ -89,13 +100,18 @@ def test_two_consoles_retrying_one_trainee_run_one_retry(sandbox_factory, termin
     for console in consoles:
         console.wait_for(lambda s: "retry queued" in s, "the retry being queued")
     store = Store.open(state_dir, COURSE, readonly=True)
-    wait_for(lambda: [c for c in store.commands() if c.kind == CommandKind.RETRY and c.done_at],
-             what="the retry to finish")
+    wait_for(
+        lambda: [c for c in store.commands() if c.kind == CommandKind.RETRY and c.done_at],
+        what="the retry to finish",
+    )
     wait_for_engine_to_finish(state_dir)
     assert store.trainee("dave").state == TraineeState.READY
     assert len([c for c in store.commands() if c.kind == CommandKind.RETRY]) == 1
     retries = [run for run in store.runs() if run["kind"] == "retry"]
     assert len(retries) == 1
-    assumes = [r for r in store.ledger(trainee="dave") if r.operation == "AssumeRole"
-               and r.outcome.value == "ok"]
+    assumes = [
+        r
+        for r in store.ledger(trainee="dave")
+        if r.operation == "AssumeRole" and r.outcome.value == "ok"
+    ]
     assert len(assumes) == 1  # one retry assumed once; the failed apply's assume was denied

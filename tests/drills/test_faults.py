@@ -9,8 +9,11 @@ def test_a_30_percent_throttling_storm_over_50_trainees(sandbox_factory, tmp_pat
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     states = status(sb, tmp_path)
     assert len(states) == 50 and {t["state"] for t in states.values()} == {"READY"}
-    throttled = [r for r in sb.trail() if r["error_code"] in (
-        "Throttling", "ThrottlingException", "SlowDown")]
+    throttled = [
+        r
+        for r in sb.trail()
+        if r["error_code"] in ("Throttling", "ThrottlingException", "SlowDown")
+    ]
     assert len(throttled) > 100
 
 

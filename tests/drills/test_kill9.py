@@ -18,19 +18,34 @@ def teardown_process(sandbox, state_dir):
     import sys
 
     return subprocess.Popen(
-        [sys.executable, "-m", "console", "teardown", "--yes", str(sandbox.course_path),
-         "--state-dir", str(state_dir), "--operator", "alice"],
-        env=sandbox.clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "teardown",
+            "--yes",
+            str(sandbox.course_path),
+            "--state-dir",
+            str(state_dir),
+            "--operator",
+            "alice",
+        ],
+        env=sandbox.clean_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def after_assume(store):
-    return any(r.operation == "GetCallerIdentity" and r.outcome == Outcome.OK
-               for r in store.ledger())
+    return any(
+        r.operation == "GetCallerIdentity" and r.outcome == Outcome.OK for r in store.ledger()
+    )
 
 
 def mid_create(store):
-    return any(r.operation.startswith("Create") and r.outcome == Outcome.UNKNOWN
-               for r in store.ledger())
+    return any(
+        r.operation.startswith("Create") and r.outcome == Outcome.UNKNOWN for r in store.ledger()
+    )
 
 
 def after_a_step(store):
@@ -42,13 +57,18 @@ def half_ready(store):
 
 
 def mid_delete(store):
-    return any(r.operation.startswith("Delete") and r.outcome == Outcome.UNKNOWN
-               for r in store.ledger())
+    return any(
+        r.operation.startswith("Delete") and r.outcome == Outcome.UNKNOWN for r in store.ledger()
+    )
 
 
-POINTS = {"after-assume": after_assume, "between-intent-and-outcome": mid_create,
-          "after-first-step": after_a_step, "half-ready": half_ready,
-          "during-teardown": mid_delete}
+POINTS = {
+    "after-assume": after_assume,
+    "between-intent-and-outcome": mid_create,
+    "after-first-step": after_a_step,
+    "half-ready": half_ready,
+    "during-teardown": mid_delete,
+}
 
 
 @pytest.mark.parametrize("point", list(POINTS))
@@ -58,16 +78,19 @@ def test_kill_9_then_run_again(sandbox, tmp_path, point):
         assert cli(sandbox, tmp_path, "apply").returncode == 0
     sandbox.faults.set_latency(150)
     engine = (teardown_process if teardown else apply_process)(sandbox, tmp_path)
-    store = wait_for(lambda: (tmp_path / COURSE / "state.sqlite3").exists()
-                     and Store.open(tmp_path, COURSE), what="the store")
+    store = wait_for(
+        lambda: (tmp_path / COURSE / "state.sqlite3").exists() and Store.open(tmp_path, COURSE),
+        what="the store",
+    )
     wait_for(lambda: POINTS[point](store), what=point)
     before = store.ledger()
     os.kill(engine.pid, signal.SIGKILL)
     engine.wait(timeout=10)
     sandbox.faults.set_latency(0)
 
-    again = cli(sandbox, tmp_path, "teardown" if teardown else "apply",
-                *(["--yes"] if teardown else []))
+    again = cli(
+        sandbox, tmp_path, "teardown" if teardown else "apply", *(["--yes"] if teardown else [])
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     goal = "TORN_DOWN" if teardown else "READY"
     assert {t["state"] for t in status(sandbox, tmp_path).values()} == {goal}

@@ -19,14 +19,25 @@ def test_a_read_only_state_dir_is_a_clear_error_and_no_aws_call(sandbox, tmp_pat
     db = tmp_path / COURSE / "state.sqlite3"
     # As root, file modes do not bind: drop every capability for the child (as the store's own
     # tests do) so the read-only directory is enforced.
-    argv = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", sys.executable, "-m",
-            "console", "apply", str(sandbox.course_path), "--state-dir", str(tmp_path)]
+    argv = [
+        "setpriv",
+        "--bounding-set=-all",
+        "--inh-caps=-all",
+        sys.executable,
+        "-m",
+        "console",
+        "apply",
+        str(sandbox.course_path),
+        "--state-dir",
+        str(tmp_path),
+    ]
     for path in (tmp_path / COURSE, tmp_path):
         path.chmod(0o555)
     db.chmod(0o444)
     try:
-        result = subprocess.run(argv, env=sandbox.clean_env(), capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(
+            argv, env=sandbox.clean_env(), capture_output=True, text=True, timeout=120
+        )
     finally:
         for path in (tmp_path, tmp_path / COURSE):
             path.chmod(0o755)
@@ -43,6 +54,7 @@ def _limit_file_size(limit: int):
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -51,17 +63,35 @@ def test_a_full_disk_mid_run_is_a_clear_error_and_nothing_half_done(sandbox, tmp
     db = tmp_path / COURSE / "state.sqlite3"
     limit = db.stat().st_size + 64 * 1024  # room for the first events, not a whole run
     result = subprocess.run(
-        [sys.executable, "-m", "console", "apply", str(sandbox.course_path), "--state-dir",
-         str(tmp_path), "--operator", "alice"], env=sandbox.clean_env(), capture_output=True,
-        text=True, timeout=300, preexec_fn=_limit_file_size(limit))
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "apply",
+            str(sandbox.course_path),
+            "--state-dir",
+            str(tmp_path),
+            "--operator",
+            "alice",
+        ],
+        env=sandbox.clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_limit_file_size(limit),
+    )
     assert result.returncode != 0
     assert "full" in result.stderr.lower() and "Traceback" not in result.stderr
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
     store = Store.open(tmp_path, COURSE)
     recorded = {r.request_id for r in store.ledger() if r.request_id}
-    changed = [r for r in sandbox.trail() if r["status"] < 300 and r["operation"] not in
-               ("GetCallerIdentity",) and not r["operation"].startswith(
-                   ("Get", "List", "Describe", "Head"))]
+    changed = [
+        r
+        for r in sandbox.trail()
+        if r["status"] < 300
+        and r["operation"] not in ("GetCallerIdentity",)
+        and not r["operation"].startswith(("Get", "List", "Describe", "Head"))
+    ]
     # Every change AWS saw was preceded by its intent in the store: nothing unrecorded.
     unrecorded = [r for r in changed if r["request_id"] not in recorded]
     intents = [r for r in store.ledger() if r.request_id is None]

@@ -10,13 +10,28 @@ from pathlib import Path
 READ_ONLY = ("Get", "List", "Describe", "Head")
 
 
-def cli(sandbox, state_dir: Path, *args: str, course: Path | None = None, env_extra=None,
-        timeout: float = 300) -> subprocess.CompletedProcess:
+def cli(
+    sandbox,
+    state_dir: Path,
+    *args: str,
+    course: Path | None = None,
+    env_extra=None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess:
     """``whodidthis ARGS COURSE --state-dir DIR`` in a subprocess with the sandbox's env."""
     env = sandbox.clean_env()
     env.update(env_extra or {})
-    argv = [sys.executable, "-m", "console", *args, str(course or sandbox.course_path),
-            "--state-dir", str(state_dir), "--operator", "alice"]
+    argv = [
+        sys.executable,
+        "-m",
+        "console",
+        *args,
+        str(course or sandbox.course_path),
+        "--state-dir",
+        str(state_dir),
+        "--operator",
+        "alice",
+    ]
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -34,5 +49,6 @@ def ledger(sandbox, state_dir: Path) -> list[dict]:
 
 def changing(records, accounts):
     """Trail records of changing calls that landed in trainee accounts."""
-    return [r for r in records if r["account"] in accounts
-            and not r["operation"].startswith(READ_ONLY)]
+    return [
+        r for r in records if r["account"] in accounts and not r["operation"].startswith(READ_ONLY)
+    ]

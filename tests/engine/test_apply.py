@@ -20,18 +20,24 @@ def plant_decoys(sandbox):
         session.client("codecommit").create_repository(repositoryName=DECOY_REPO)
         session.client("s3").create_bucket(
             Bucket=decoy_bucket(account),
-            CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+            CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"},
+        )
 
 
 def inventory(sandbox, account):
     session = sandbox.backdoor_session(account)
     users = {u["UserName"] for u in session.client("iam").list_users()["Users"]}
-    repos = {r["repositoryName"] for r in
-             session.client("codecommit").list_repositories()["repositories"]}
+    repos = {
+        r["repositoryName"]
+        for r in session.client("codecommit").list_repositories()["repositories"]
+    }
     buckets = {b["Name"] for b in session.client("s3").list_buckets()["Buckets"]}
     clusters = set(session.client("eks").list_clusters()["clusters"])
-    stacks = {s["StackName"] for s in session.client("cloudformation").list_stacks()[
-        "StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"}
+    stacks = {
+        s["StackName"]
+        for s in session.client("cloudformation").list_stacks()["StackSummaries"]
+        if s["StackStatus"] != "DELETE_COMPLETE"
+    }
     return users, repos, buckets, clusters, stacks
 
 
@@ -60,7 +66,12 @@ def test_apply_then_teardown_removes_ours_and_spares_decoys(sandbox, tmp_path):
     assert all(t["state"] == "TORN_DOWN" for t in status(sandbox, tmp_path).values())
     for _, account in sandbox.trainees:
         assert inventory(sandbox, account) == (
-            {DECOY_USER}, {DECOY_REPO}, {decoy_bucket(account)}, set(), set())
+            {DECOY_USER},
+            {DECOY_REPO},
+            {decoy_bucket(account)},
+            set(),
+            set(),
+        )
 
 
 def test_apply_again_creates_nothing_new(sandbox, tmp_path):
@@ -95,8 +106,11 @@ def test_a_throttling_storm_of_30_percent_is_absorbed(sandbox, tmp_path):
     sandbox.faults.set_throttle(0.3)
     applied = cli(sandbox, tmp_path, "apply")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    throttled = [r for r in sandbox.trail() if r["error_code"] in (
-        "Throttling", "ThrottlingException", "SlowDown")]
+    throttled = [
+        r
+        for r in sandbox.trail()
+        if r["error_code"] in ("Throttling", "ThrottlingException", "SlowDown")
+    ]
     assert len(throttled) > 10  # the storm was real
     assert all(t["state"] == "READY" for t in status(sandbox, tmp_path).values())
 
@@ -112,8 +126,11 @@ def test_the_ledger_matches_the_trail(sandbox, tmp_path):
         assert seen["principal_arn"] == record["principal_arn"], record
         assert seen["operation"] == record["operation"]
     recorded = {r["request_id"] for r in records}
-    missing = [r for r in changing(trail, accounts) if r["status"] < 300
-               and r["request_id"] not in recorded]
+    missing = [
+        r
+        for r in changing(trail, accounts)
+        if r["status"] < 300 and r["request_id"] not in recorded
+    ]
     assert missing == []
     assume = [r for r in records if r["operation"] == "AssumeRole"]
     assert all(":assumed-role/AdminEnvRole/" in r["principal_arn"] for r in assume)
@@ -122,10 +139,12 @@ def test_the_ledger_matches_the_trail(sandbox, tmp_path):
 
 
 def test_nothing_written_or_printed_holds_a_credential(sandbox, tmp_path):
-    outputs = [cli(sandbox, tmp_path, "apply", "--json"),
-               cli(sandbox, tmp_path, "status", "--json"),
-               cli(sandbox, tmp_path, "ledger", "--json"),
-               cli(sandbox, tmp_path, "report", "--format", "json")]
+    outputs = [
+        cli(sandbox, tmp_path, "apply", "--json"),
+        cli(sandbox, tmp_path, "status", "--json"),
+        cli(sandbox, tmp_path, "ledger", "--json"),
+        cli(sandbox, tmp_path, "report", "--format", "json"),
+    ]
     text = "".join(o.stdout + o.stderr for o in outputs)
     for path in tmp_path.rglob("*"):
         if path.is_file():
@@ -137,7 +156,8 @@ def test_nothing_written_or_printed_holds_a_credential(sandbox, tmp_path):
 
 def test_failure_tolerance_cancels_the_rest(sandbox, tmp_path):
     course = sandbox.course_path.read_text().replace(
-        "concurrency = 10", "concurrency = 1\nfailure_tolerance = 0")
+        "concurrency = 10", "concurrency = 1\nfailure_tolerance = 0"
+    )
     path = sandbox.course_path.parent / "strict.toml"
     path.write_text(course)
     first = sandbox.trainees[0][0]
@@ -154,12 +174,16 @@ def test_failure_tolerance_cancels_the_rest(sandbox, tmp_path):
 def test_a_stranger_resource_is_never_overwritten(sandbox, tmp_path):
     name, account = sandbox.trainees[1]
     sandbox.backdoor_session(account).client("codecommit").create_repository(
-        repositoryName="dojo-app", repositoryDescription="someone else's")
+        repositoryName="dojo-app", repositoryDescription="someone else's"
+    )
     assert cli(sandbox, tmp_path, "apply").returncode == 1
     row = status(sandbox, tmp_path)[name]
     assert row["state"] == "FAILED" and "dojo-app" in row["error"] and "not ours" in row["error"]
-    repo = sandbox.backdoor_session(account).client("codecommit").get_repository(
-        repositoryName="dojo-app")["repositoryMetadata"]
+    repo = (
+        sandbox.backdoor_session(account)
+        .client("codecommit")
+        .get_repository(repositoryName="dojo-app")["repositoryMetadata"]
+    )
     assert repo["repositoryDescription"] == "someone else's"
 
 
@@ -168,18 +192,27 @@ def test_refused_identity_is_exit_3_before_any_trainee_call(sandbox, tmp_path, a
     iam = sandbox.backdoor_session("100000000000").client("iam")
     iam.create_user(UserName="jenkins")
     key = iam.create_access_key(UserName="jenkins")["AccessKey"]
-    result = cli(sandbox, tmp_path, *args, env_extra={
-        "AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]})
+    result = cli(
+        sandbox,
+        tmp_path,
+        *args,
+        env_extra={
+            "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+        },
+    )
     assert result.returncode == 3 and "long-term access key" in result.stderr
     accounts = {account for _, account in sandbox.trainees}
-    assert [r for r in sandbox.trail() if r["account"] in accounts
-            or r["operation"] == "AssumeRole"] == []
+    assert [
+        r for r in sandbox.trail() if r["account"] in accounts or r["operation"] == "AssumeRole"
+    ] == []
 
 
 def test_a_bad_course_file_is_exit_2_with_no_aws_call(sandbox, tmp_path):
     bad = sandbox.course_path.parent / "bad-account.toml"
-    bad.write_text(sandbox.course_path.read_text().replace('account = "200000000001"',
-                                                           'account = "2000"'))
+    bad.write_text(
+        sandbox.course_path.read_text().replace('account = "200000000001"', 'account = "2000"')
+    )
     result = cli(sandbox, tmp_path / "state", "apply", course=bad)
     assert result.returncode == 2
     assert "trainee[1].account" in result.stderr and "not 12" in result.stderr

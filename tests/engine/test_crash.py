@@ -27,9 +27,22 @@ def wait_for(predicate, timeout=60.0, what="condition"):
 
 def apply_process(sandbox, state_dir, *extra):
     return subprocess.Popen(
-        [sys.executable, "-m", "console", "apply", str(sandbox.course_path), "--state-dir",
-         str(state_dir), "--operator", "alice", *extra],
-        env=sandbox.clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "apply",
+            str(sandbox.course_path),
+            "--state-dir",
+            str(state_dir),
+            "--operator",
+            "alice",
+            *extra,
+        ],
+        env=sandbox.clean_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def niceness(pid: int) -> int:
@@ -42,22 +55,32 @@ def counts(sandbox):
     per_account = []
     for _, account in sandbox.trainees:
         session = sandbox.backdoor_session(account)
-        per_account.append((
-            len(session.client("iam").list_users()["Users"]),
-            len(session.client("codecommit").list_repositories()["repositories"]),
-            len(session.client("s3").list_buckets()["Buckets"]),
-            len(session.client("eks").list_clusters()["clusters"]),
-        ))
+        per_account.append(
+            (
+                len(session.client("iam").list_users()["Users"]),
+                len(session.client("codecommit").list_repositories()["repositories"]),
+                len(session.client("s3").list_buckets()["Buckets"]),
+                len(session.client("eks").list_clusters()["clusters"]),
+            )
+        )
     return per_account
 
 
 def test_kill_9_between_intent_and_outcome_loses_nothing(sandbox, tmp_path):
     sandbox.faults.set_latency(300)
     engine = apply_process(sandbox, tmp_path)
-    store = wait_for(lambda: (tmp_path / COURSE / "state.sqlite3").exists()
-                     and Store.open(tmp_path, COURSE), what="the store")
-    interrupted = wait_for(lambda: [r for r in store.ledger() if r.outcome == Outcome.UNKNOWN
-                                    and r.operation.startswith("Create")], what="a create call")
+    store = wait_for(
+        lambda: (tmp_path / COURSE / "state.sqlite3").exists() and Store.open(tmp_path, COURSE),
+        what="the store",
+    )
+    interrupted = wait_for(
+        lambda: [
+            r
+            for r in store.ledger()
+            if r.outcome == Outcome.UNKNOWN and r.operation.startswith("Create")
+        ],
+        what="a create call",
+    )
     os.kill(engine.pid, signal.SIGKILL)
     engine.wait(timeout=10)
     sandbox.faults.set_latency(0)

@@ -9,16 +9,19 @@ from console.aws.sessions import session_name, sts_name, tag_value
 VALID = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
 
 
-@pytest.mark.parametrize("operator,course", [
-    ("alice", "dojo-2026-12"),
-    ("Jean Dupont", "dojo"),
-    ("ssm-user", "x" * 80),
-    ("ö" * 70, "dojo-2026-12"),
-    ("a", "b"),
-    ("", ""),
-    ("aws:admin", "c"),
-    ("robert'); drop", "c"),
-])
+@pytest.mark.parametrize(
+    "operator,course",
+    [
+        ("alice", "dojo-2026-12"),
+        ("Jean Dupont", "dojo"),
+        ("ssm-user", "x" * 80),
+        ("ö" * 70, "dojo-2026-12"),
+        ("a", "b"),
+        ("", ""),
+        ("aws:admin", "c"),
+        ("robert'); drop", "c"),
+    ],
+)
 def test_session_names_are_always_valid(operator, course):
     assert VALID.match(session_name(operator, course))
 
@@ -46,6 +49,7 @@ def test_the_role_arn_a_trust_policy_names():
     from console.aws.identity import role_arn_of
 
     assert role_arn_of("arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0a1b") == (
-        "arn:aws:iam::100000000000:role/AdminEnvRole")
+        "arn:aws:iam::100000000000:role/AdminEnvRole"
+    )
     assert role_arn_of("arn:aws:iam::1:user/x") == "arn:aws:iam::1:user/x"
     assert role_arn_of(None) is None

@@ -10,8 +10,13 @@ ADMIN = "100000000000"
 
 
 def preflight(env, course, *args):
-    result = subprocess.run([sys.executable, "-m", "console", "preflight", str(course), "--json",
-                             *args], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "preflight", str(course), "--json", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return result.returncode, (json.loads(result.stdout) if result.stdout else None), result
 
 
@@ -27,14 +32,22 @@ def test_the_after_state_passes_with_only_info_findings(sandbox, tmp_path):
     for name, account in sandbox.trainees:
         row = by_name(data)[name]
         assert row["principal_arn"] == (
-            f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/{row['principal_arn'].rsplit('/', 1)[1]}")
+            f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/{row['principal_arn'].rsplit('/', 1)[1]}"
+        )
         assert [f["severity"] for f in row["findings"]] == ["info"]
 
 
 def test_each_before_state_is_reported(sandbox_factory, tmp_path):
-    sb = sandbox_factory(trainees=6, before={
-        "alice": "root-trust", "bob": "no-role", "carol": "other-account",
-        "dave": "no-source-identity", "erin": "wildcard"})
+    sb = sandbox_factory(
+        trainees=6,
+        before={
+            "alice": "root-trust",
+            "bob": "no-role",
+            "carol": "other-account",
+            "dave": "no-source-identity",
+            "erin": "wildcard",
+        },
+    )
     env = sb.clean_env()
     env["WHODIDTHIS_STATE_DIR"] = str(tmp_path)
     code, data, _ = preflight(env, sb.course_path)
@@ -65,17 +78,23 @@ def test_a_bad_course_is_exit_2_and_calls_nothing(sandbox, tmp_path):
 
 
 def test_iam_templates_deploy_and_pass_preflight(sandbox_factory, tmp_path):
-    sb = sandbox_factory(trainees=3, before={"alice": "no-role", "bob": "no-role",
-                                             "carol": "no-role"})
+    sb = sandbox_factory(
+        trainees=3, before={"alice": "no-role", "bob": "no-role", "carol": "no-role"}
+    )
     for _, account in sb.trainees:  # as a StackSet would, in every trainee account
         cfn = sb.backdoor_session(account).client("cloudformation")
-        cfn.create_stack(StackName="whodidthis-manage-env-role",
-                         TemplateBody=json.dumps(trainee_template(ADMIN)),
-                         Capabilities=["CAPABILITY_NAMED_IAM"])
+        cfn.create_stack(
+            StackName="whodidthis-manage-env-role",
+            TemplateBody=json.dumps(trainee_template(ADMIN)),
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
     other_admin = "100000000099"
     cfn = sb.backdoor_session(other_admin).client("cloudformation")
-    cfn.create_stack(StackName="whodidthis-admin", TemplateBody=json.dumps(admin_template()),
-                     Capabilities=["CAPABILITY_NAMED_IAM"])
+    cfn.create_stack(
+        StackName="whodidthis-admin",
+        TemplateBody=json.dumps(admin_template()),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
     iam = sb.backdoor_session(other_admin).client("iam")
     profile = iam.get_instance_profile(InstanceProfileName="AdminEnvRole")["InstanceProfile"]
     assert [r["RoleName"] for r in profile["Roles"]] == ["AdminEnvRole"]
@@ -88,14 +107,31 @@ def test_iam_templates_deploy_and_pass_preflight(sandbox_factory, tmp_path):
 
 
 def test_iam_templates_cli_writes_both_files(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "console", "iam-templates",
-                             "--admin-account", "111122223333", "--out", str(tmp_path)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "iam-templates",
+            "--admin-account",
+            "111122223333",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0
     trust = json.loads((tmp_path / "manage-env-role.json").read_text())
     statement = trust["Resources"]["ManageEnvRole"]["Properties"]["AssumeRolePolicyDocument"][
-        "Statement"][0]
+        "Statement"
+    ][0]
     assert statement["Principal"] == {"AWS": "arn:aws:iam::111122223333:role/AdminEnvRole"}
-    bad = subprocess.run([sys.executable, "-m", "console", "iam-templates", "--admin-account",
-                          "12"], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "console", "iam-templates", "--admin-account", "12"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "12-digit" in bad.stderr

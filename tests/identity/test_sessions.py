@@ -15,14 +15,24 @@ HOST_PREFIX = f"arn:aws:sts::{ADMIN}:assumed-role/AdminEnvRole/"
 
 
 def broker(sandbox, recorder, operator="alice", source_identity=True, course="dojo-2026-12"):
-    return SessionBroker(AioSession(), region="ap-northeast-1", role_name="ManageEnvRole",
-                         course=course, operator=operator, source_identity=source_identity,
-                         host_arn=HOST_PREFIX + sandbox.instance_id, recorder=recorder)
+    return SessionBroker(
+        AioSession(),
+        region="ap-northeast-1",
+        role_name="ManageEnvRole",
+        course=course,
+        operator=operator,
+        source_identity=source_identity,
+        host_arn=HOST_PREFIX + sandbox.instance_id,
+        recorder=recorder,
+    )
 
 
 def trail_for(sandbox, operation, account=None):
-    return [r for r in sandbox.trail() if r["operation"] == operation
-            and (account is None or r["account"] == account)]
+    return [
+        r
+        for r in sandbox.trail()
+        if r["operation"] == operation and (account is None or r["account"] == account)
+    ]
 
 
 async def test_session_acts_in_the_trainee_account_with_our_names(sandbox):
@@ -32,12 +42,15 @@ async def test_session_acts_in_the_trainee_account_with_our_names(sandbox):
     async with broker(sandbox, recorder) as b:
         ts = await b.session_for(name, account)
         assert ts.principal_arn == (
-            f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/alice@dojo-2026-12")
+            f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/alice@dojo-2026-12"
+        )
         assert ts.session_name == "alice@dojo-2026-12" and ts.source_identity == "alice"
         assert await b.session_for(name, account) is ts  # cached for its lifetime
         async with ts.session.create_client("s3", region_name="ap-northeast-1") as s3:
-            await s3.create_bucket(Bucket="landed-here",
-                                   CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+            await s3.create_bucket(
+                Bucket="landed-here",
+                CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"},
+            )
     assume = trail_for(sandbox, "AssumeRole")
     assert len(assume) == 1 and assume[0]["principal_arn"].startswith(HOST_PREFIX)
     created = trail_for(sandbox, "CreateBucket")
@@ -60,7 +73,9 @@ async def test_denied_assume_is_reported_at_once_and_not_retried(sandbox):
         with pytest.raises(AssumeRoleDenied) as caught:
             await b.session_for(name, account)
     err = caught.value
-    assert err.code == "AccessDenied" and err.role_arn == f"arn:aws:iam::{account}:role/ManageEnvRole"
+    assert (
+        err.code == "AccessDenied" and err.role_arn == f"arn:aws:iam::{account}:role/ManageEnvRole"
+    )
     assert "is not authorized to perform: sts:AssumeRole" in str(err)
     assert "trust policy" in str(err) and "sts:SetSourceIdentity" in str(err)
     assert f"does not trust arn:aws:iam::{ADMIN}:role/AdminEnvRole" in str(err)
@@ -69,8 +84,9 @@ async def test_denied_assume_is_reported_at_once_and_not_retried(sandbox):
 
 async def test_throttled_assume_is_retried(sandbox):
     name, account = sandbox.trainees[3]
-    sandbox.faults.add_error("Throttling", "Rate exceeded", 400, service="sts",
-                             operation="AssumeRole", first=2)
+    sandbox.faults.add_error(
+        "Throttling", "Rate exceeded", 400, service="sts", operation="AssumeRole", first=2
+    )
     current.set(LedgerContext("dojo-2026-12", name, account))
     async with broker(sandbox, MemoryRecorder()) as b:
         ts = await b.session_for(name, account)

@@ -8,8 +8,9 @@ ADMIN = "100000000000"
 HOST = f"arn:aws:iam::{ADMIN}:role/AdminEnvRole"
 
 
-def policy(principal, actions=("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"),
-           condition=None):
+def policy(
+    principal, actions=("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"), condition=None
+):
     statement = {"Effect": "Allow", "Principal": principal, "Action": list(actions)}
     if condition:
         statement["Condition"] = condition
@@ -17,8 +18,9 @@ def policy(principal, actions=("sts:AssumeRole", "sts:SetSourceIdentity", "sts:T
 
 
 def lint(doc, source_identity=True):
-    return lint_trust_policy(doc, admin_account=ADMIN, host_role_arn=HOST,
-                             source_identity=source_identity)
+    return lint_trust_policy(
+        doc, admin_account=ADMIN, host_role_arn=HOST, source_identity=source_identity
+    )
 
 
 def severities(findings):

@@ -14,8 +14,13 @@ ADMIN = "100000000000"
 
 
 def whoami(env, *args):
-    return subprocess.run([sys.executable, "-m", "console", "whoami", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "console", "whoami", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -74,8 +79,10 @@ def test_allow_long_term_keys_overrides_loudly(sandbox, env):
 def test_keys_in_a_credentials_file_are_refused(sandbox, env, tmp_path):
     key = user_keys(sandbox)
     path = tmp_path / "credentials"
-    path.write_text(f"[default]\naws_access_key_id = {key['AccessKeyId']}\n"
-                    f"aws_secret_access_key = {key['SecretAccessKey']}\n")
+    path.write_text(
+        f"[default]\naws_access_key_id = {key['AccessKeyId']}\n"
+        f"aws_secret_access_key = {key['SecretAccessKey']}\n"
+    )
     env["AWS_SHARED_CREDENTIALS_FILE"] = str(path)
     result = whoami(env, "--json")
     data = json.loads(result.stdout)
@@ -85,11 +92,18 @@ def test_keys_in_a_credentials_file_are_refused(sandbox, env, tmp_path):
 
 
 def test_temporary_env_keys_are_accepted_with_a_note(sandbox, env):
-    creds = sandbox.backdoor_session(ADMIN).client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{ADMIN}:role/AdminEnvRole", RoleSessionName="ops")["Credentials"]
-    env.update(AWS_ACCESS_KEY_ID=creds["AccessKeyId"],
-               AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"],
-               AWS_SESSION_TOKEN=creds["SessionToken"])
+    creds = (
+        sandbox.backdoor_session(ADMIN)
+        .client("sts")
+        .assume_role(RoleArn=f"arn:aws:iam::{ADMIN}:role/AdminEnvRole", RoleSessionName="ops")[
+            "Credentials"
+        ]
+    )
+    env.update(
+        AWS_ACCESS_KEY_ID=creds["AccessKeyId"],
+        AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"],
+        AWS_SESSION_TOKEN=creds["SessionToken"],
+    )
     data = json.loads(whoami(env, "--json").stdout)
     assert data["ok"] is True and data["credential_source"] == "env"
     assert any("environment variables" in note for note in data["notes"])
@@ -104,8 +118,9 @@ def test_no_credentials_at_all_is_exit_3(env):
 
 
 def test_wrong_host_role_for_the_course_is_exit_3(sandbox, env, tmp_path):
-    course = sandbox.course_path.read_text().replace('host_role = "AdminEnvRole"',
-                                                     'host_role = "BuildHostRole"')
+    course = sandbox.course_path.read_text().replace(
+        'host_role = "AdminEnvRole"', 'host_role = "BuildHostRole"'
+    )
     path = sandbox.course_path.parent / "other-host.toml"
     path.write_text(course)
     result = whoami(env, "--course", str(path), "--json")
@@ -121,24 +136,35 @@ def test_scan_finds_a_planted_jenkins_file_masked(env, tmp_path):
     (jenkins / "jobs").mkdir(parents=True)
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz1234567890"[:40]
     (jenkins / "jobs" / "trainee-keys.txt").write_text(
-        f"# trainee accounts\nalice {key_id} {secret}\n")
+        f"# trainee accounts\nalice {key_id} {secret}\n"
+    )
     (jenkins / "blob.bin").write_bytes(f"\0{key_id} {secret}".encode())
     result = whoami(env, "--scan", str(jenkins), "--json")
     data = json.loads(result.stdout)
     assert result.returncode == 3
     findings = data["scan"]["findings"]
-    assert findings == [{"path": str(jenkins / "jobs" / "trainee-keys.txt"), "line": 2,
-                         "key_id_masked": "AKIA****BCDE", "kind": "file", "with_secret": True}]
+    assert findings == [
+        {
+            "path": str(jenkins / "jobs" / "trainee-keys.txt"),
+            "line": 2,
+            "key_id_masked": "AKIA****BCDE",
+            "kind": "file",
+            "with_secret": True,
+        }
+    ]
     assert data["scan"]["skipped"] == {"binary": 1}
     assert secret not in result.stdout and key_id not in result.stdout
 
 
 def test_whoami_imports_neither_textual_nor_the_engine(env):
-    code = ("import sys\nfrom console.cli import main\nmain(['whoami', '--json'])\n"
-            "bad = [m for m in ('textual', 'console.engine.scheduler', 'console.steps', 'aiobotocore')"
-            " if m in sys.modules]\nassert not bad, bad\n")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, timeout=60)
+    code = (
+        "import sys\nfrom console.cli import main\nmain(['whoami', '--json'])\n"
+        "bad = [m for m in ('textual', 'console.engine.scheduler', 'console.steps', 'aiobotocore')"
+        " if m in sys.modules]\nassert not bad, bad\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -12,18 +12,22 @@ from console.sandbox.httpserver import parse_headers
 def _email_parser(raw: bytes):
     lines = http.client._read_headers(io.BytesIO(raw))
     return email.parser.Parser(_class=http.client.HTTPMessage).parsestr(
-        b"".join(lines).decode("iso-8859-1"))
+        b"".join(lines).decode("iso-8859-1")
+    )
 
 
-@pytest.mark.parametrize("raw", [
-    b"Host: x\r\nContent-Type: a/b; c=d \r\nX-Amz-Date: 1\r\nX-A: \r\nX-A:  two\r\n\r\nBODY",
-    b"Host: x\nLF-Only: y\n\n",
-    b"Host: x\r\nFolded: a\r\n b\r\n\r\n",           # continuation line: the email parser
-    b"Host: x\r\nBad Name: v\r\nAfter: w\r\n\r\n",    # not a header name: the email parser
-    b"Host: x\r\nLatin: \xe9\x85v\r\n\r\n",
-    b"Host: x\r\n",                                    # connection closed mid-headers
-    b"\r\n",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Host: x\r\nContent-Type: a/b; c=d \r\nX-Amz-Date: 1\r\nX-A: \r\nX-A:  two\r\n\r\nBODY",
+        b"Host: x\nLF-Only: y\n\n",
+        b"Host: x\r\nFolded: a\r\n b\r\n\r\n",  # continuation line: the email parser
+        b"Host: x\r\nBad Name: v\r\nAfter: w\r\n\r\n",  # not a header name: the email parser
+        b"Host: x\r\nLatin: \xe9\x85v\r\n\r\n",
+        b"Host: x\r\n",  # connection closed mid-headers
+        b"\r\n",
+    ],
+)
 def test_same_headers_as_the_email_parser(raw):
     ours, theirs = parse_headers(io.BytesIO(raw)), _email_parser(raw)
     assert type(ours) is type(theirs)

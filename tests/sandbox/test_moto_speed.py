@@ -11,8 +11,12 @@ def test_eks_still_validates_the_role_arn_partition(sandbox):
     vpc = {"subnetIds": ["subnet-1", "subnet-2"]}
     role = f"arn:aws:iam::{sandbox.account_of('alice')}:role/eks"
     assert eks.create_cluster(name="ok", roleArn=role, resourcesVpcConfig=vpc)["cluster"]
-    error = aws_error(eks.create_cluster, name="bad", roleArn=role.replace("aws", "nowhere", 1),
-                      resourcesVpcConfig=vpc)
+    error = aws_error(
+        eks.create_cluster,
+        name="bad",
+        roleArn=role.replace("aws", "nowhere", 1),
+        resourcesVpcConfig=vpc,
+    )
     assert error["Error"]["Code"] == "InvalidParameterException"
     assert "Invalid Role Arn" in error["Error"]["Message"]
 
@@ -28,9 +32,11 @@ def test_templates_parse_on_libyaml_with_short_form_tags_and_json(sandbox):
     import moto.cloudformation.models as models
 
     parse = models.Stack.parse_template
-    yaml_template = ("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
-                     "    Properties:\n      QueueName: !Sub '${Trainee}-q'\n"
-                     "Outputs:\n  Name:\n    Value: !GetAtt Queue.QueueName\n")
+    yaml_template = (
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
+        "    Properties:\n      QueueName: !Sub '${Trainee}-q'\n"
+        "Outputs:\n  Name:\n    Value: !GetAtt Queue.QueueName\n"
+    )
     parsed = parse(yaml_template)
     assert parsed["Resources"]["Queue"]["Properties"]["QueueName"] == {"Fn::Sub": "${Trainee}-q"}
     assert parsed["Outputs"]["Name"]["Value"] == {"Fn::GetAtt": ["Queue", "QueueName"]}
@@ -55,8 +61,11 @@ def test_a_services_regions_are_worked_out_once_for_every_account(sandbox, monke
     botocore_session = AccountSpecificBackend.get_session()
     asked = []
     listing = botocore_session.get_available_regions
-    monkeypatch.setattr(botocore_session, "get_available_regions",
-                        lambda *a, **k: asked.append(a) or listing(*a, **k))
+    monkeypatch.setattr(
+        botocore_session,
+        "get_available_regions",
+        lambda *a, **k: asked.append(a) or listing(*a, **k),
+    )
 
     def regions(account):
         return AccountSpecificBackend("kafka", account, IAMBackend, True, None).regions
@@ -84,7 +93,10 @@ def test_an_accounts_backend_is_found_without_the_global_lock_and_made_with_it(s
         reader.join(timeout=5)
         assert found and found[0] is sqs_backends[account]  # ...does not hold this lookup up
     fresh = sqs_backends["123456789012"]  # a new account is still made on first use
-    assert fresh is sqs_backends["123456789012"] and sqs_backends in base_backend.BackendDict._instances
+    assert (
+        fresh is sqs_backends["123456789012"]
+        and sqs_backends in base_backend.BackendDict._instances
+    )
 
 
 def test_the_service_applications_exist_before_the_first_request(sandbox):

@@ -12,8 +12,9 @@ from tests.steps.world import unique
 STEP = CloudFormationStack()
 QUEUE_TEMPLATE = {
     "Parameters": {"QueueName": {"Type": "String"}},
-    "Resources": {"Queue": {"Type": "AWS::SQS::Queue",
-                            "Properties": {"QueueName": {"Ref": "QueueName"}}}},
+    "Resources": {
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": "QueueName"}}}
+    },
     "Outputs": {"QueueUrl": {"Value": {"Ref": "Queue"}}},
 }
 
@@ -26,8 +27,12 @@ def template(tmp_path):
 
 
 def _spec(world, template, queue=None):
-    return {"name": unique(f"{world.trainee}-lab"), "template": str(template),
-            "parameters": {"QueueName": queue or unique("q")}, "capabilities": []}
+    return {
+        "name": unique(f"{world.trainee}-lab"),
+        "template": str(template),
+        "parameters": {"QueueName": queue or unique("q")},
+        "capabilities": [],
+    }
 
 
 def _ctx(world, params, template, **kwargs):
@@ -49,8 +54,11 @@ def _queues(world):
 
 def _decoy(world, name, template, tags):
     world.backdoor.client("cloudformation").create_stack(
-        StackName=name, TemplateBody=template.read_text(),
-        Parameters=[{"ParameterKey": "QueueName", "ParameterValue": unique("decoy")}], Tags=tags)
+        StackName=name,
+        TemplateBody=template.read_text(),
+        Parameters=[{"ParameterKey": "QueueName", "ParameterValue": unique("decoy")}],
+        Tags=tags,
+    )
 
 
 async def test_apply_creates_a_tagged_stack(world, template):
@@ -83,9 +91,14 @@ async def test_apply_updates_an_adopted_stack_whose_parameters_differ(world, tem
     assert (await STEP.check(_ctx(world, changed, template))).ok
 
 
-@pytest.mark.parametrize("decoy_tags", [
-    [], [{"Key": TAG_COURSE, "Value": "dojo"}, {"Key": TAG_TRAINEE, "Value": "someone-else"}],
-], ids=["untagged", "another-trainee"])
+@pytest.mark.parametrize(
+    "decoy_tags",
+    [
+        [],
+        [{"Key": TAG_COURSE, "Value": "dojo"}, {"Key": TAG_TRAINEE, "Value": "someone-else"}],
+    ],
+    ids=["untagged", "another-trainee"],
+)
 async def test_a_decoy_is_refused_and_left_untouched(world, template, decoy_tags):
     params = _spec(world, template)
     _decoy(world, params["name"], template, decoy_tags)

@@ -44,13 +44,19 @@ async def test_apply_again_adopts_and_creates_nothing(world):
     assert world.operations() == []
 
 
-@pytest.mark.parametrize("decoy_tags", [
-    {}, {TAG_COURSE: "dojo", TAG_TRAINEE: "someone-else"},
-], ids=["untagged", "another-trainee"])
+@pytest.mark.parametrize(
+    "decoy_tags",
+    [
+        {},
+        {TAG_COURSE: "dojo", TAG_TRAINEE: "someone-else"},
+    ],
+    ids=["untagged", "another-trainee"],
+)
 async def test_a_decoy_is_refused_and_left_untouched(world, decoy_tags):
     params = _spec(world)
     world.backdoor.client("codecommit").create_repository(
-        repositoryName=params["name"], repositoryDescription="not yours", tags=decoy_tags)
+        repositoryName=params["name"], repositoryDescription="not yours", tags=decoy_tags
+    )
     with pytest.raises(NotOurs, match=params["name"]):
         await STEP.apply(world.ctx(params))
     assert _repo(world, params["name"])["repositoryDescription"] == "not yours"
@@ -63,8 +69,9 @@ async def test_check_passes_then_sees_drift(world):
     await STEP.apply(world.ctx(params))
     assert (await STEP.check(world.ctx(params))).ok
     codecommit = world.backdoor.client("codecommit")
-    codecommit.update_repository_description(repositoryName=params["name"],
-                                             repositoryDescription="changed by hand")
+    codecommit.update_repository_description(
+        repositoryName=params["name"], repositoryDescription="changed by hand"
+    )
     checked = await STEP.check(world.ctx(params))
     assert not checked.ok and "description" in checked.problems[0]
     repaired = await STEP.apply(world.ctx(params))

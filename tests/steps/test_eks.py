@@ -12,8 +12,14 @@ SUBNETS = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
 
 def _spec(world, nodegroup="workers"):
     role = f"arn:aws:iam::{world.account}:role/EksClusterRole"
-    return {"name": unique(f"dojo-{world.trainee}"), "role_arn": role, "version": "1.31",
-            "subnet_ids": SUBNETS, "nodegroup": nodegroup, "node_role_arn": ""}
+    return {
+        "name": unique(f"dojo-{world.trainee}"),
+        "role_arn": role,
+        "version": "1.31",
+        "subnet_ids": SUBNETS,
+        "nodegroup": nodegroup,
+        "node_role_arn": "",
+    }
 
 
 def _cluster(world, name):
@@ -26,8 +32,12 @@ def _cluster(world, name):
 
 def _decoy(world, name, tags=None):
     world.backdoor.client("eks").create_cluster(
-        name=name, roleArn=f"arn:aws:iam::{world.account}:role/Other", version="1.31",
-        resourcesVpcConfig={"subnetIds": SUBNETS}, tags=tags or {})
+        name=name,
+        roleArn=f"arn:aws:iam::{world.account}:role/Other",
+        version="1.31",
+        resourcesVpcConfig={"subnetIds": SUBNETS},
+        tags=tags or {},
+    )
 
 
 async def test_apply_creates_a_tagged_cluster_and_node_group(world):
@@ -38,7 +48,8 @@ async def test_apply_creates_a_tagged_cluster_and_node_group(world):
     assert cluster["status"] == "ACTIVE" and cluster["version"] == "1.31"
     assert cluster["tags"][TAG_COURSE] == "dojo" and cluster["tags"][TAG_TRAINEE] == world.trainee
     group = world.backdoor.client("eks").describe_nodegroup(
-        clusterName=params["name"], nodegroupName="workers")["nodegroup"]
+        clusterName=params["name"], nodegroupName="workers"
+    )["nodegroup"]
     assert group["status"] == "ACTIVE" and group["tags"][TAG_TRAINEE] == world.trainee
     assert group["nodeRole"] == params["role_arn"]  # node_role_arn "" means the cluster's role
     assert any("ACTIVE" in line for line in world.progress)
@@ -52,9 +63,14 @@ async def test_apply_again_adopts_and_creates_nothing(world):
     assert not again.created and world.operations() == []
 
 
-@pytest.mark.parametrize("decoy_tags", [
-    {}, {TAG_COURSE: "dojo", TAG_TRAINEE: "someone-else"},
-], ids=["untagged", "another-trainee"])
+@pytest.mark.parametrize(
+    "decoy_tags",
+    [
+        {},
+        {TAG_COURSE: "dojo", TAG_TRAINEE: "someone-else"},
+    ],
+    ids=["untagged", "another-trainee"],
+)
 async def test_a_decoy_cluster_is_refused_and_left_untouched(world, decoy_tags):
     params = _spec(world)
     _decoy(world, params["name"], decoy_tags)
@@ -69,8 +85,11 @@ async def test_a_decoy_node_group_in_our_cluster_is_refused(world):
     params = _spec(world, nodegroup="")
     await STEP.apply(world.ctx(params))
     world.backdoor.client("eks").create_nodegroup(
-        clusterName=params["name"], nodegroupName="workers", nodeRole=params["role_arn"],
-        subnets=SUBNETS)
+        clusterName=params["name"],
+        nodegroupName="workers",
+        nodeRole=params["role_arn"],
+        subnets=SUBNETS,
+    )
     with pytest.raises(NotOurs, match="workers"):
         await STEP.apply(world.ctx({**params, "nodegroup": "workers"}))
 
@@ -87,8 +106,9 @@ async def test_check_passes_then_sees_drift(world):
     params = _spec(world)
     await STEP.apply(world.ctx(params))
     assert (await STEP.check(world.ctx(params))).ok
-    world.backdoor.client("eks").delete_nodegroup(clusterName=params["name"],
-                                                  nodegroupName="workers")
+    world.backdoor.client("eks").delete_nodegroup(
+        clusterName=params["name"], nodegroupName="workers"
+    )
     checked = await STEP.check(world.ctx(params))
     assert not checked.ok and checked.problems == ("node group workers does not exist",)
     repaired = await STEP.apply(world.ctx(params))
@@ -101,12 +121,17 @@ async def test_teardown_deletes_node_groups_then_the_cluster(world):
     await STEP.apply(world.ctx(params))
     # A node group a trainee added by hand lives inside our cluster: it goes with it.
     world.backdoor.client("eks").create_nodegroup(
-        clusterName=params["name"], nodegroupName="extra", nodeRole=params["role_arn"],
-        subnets=SUBNETS)
+        clusterName=params["name"],
+        nodegroupName="extra",
+        nodeRole=params["role_arn"],
+        subnets=SUBNETS,
+    )
     plan = await STEP.plan_teardown(world.ctx(params))
     assert [line.resource for line in plan] == [
-        f"EKS node group {params['name']}/extra", f"EKS node group {params['name']}/workers",
-        f"EKS cluster {params['name']}"]
+        f"EKS node group {params['name']}/extra",
+        f"EKS node group {params['name']}/workers",
+        f"EKS cluster {params['name']}",
+    ]
     world.clear()
     done = await STEP.teardown(world.ctx(params))
     assert all(line.ours and not line.exists for line in done)

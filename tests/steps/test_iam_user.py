@@ -9,8 +9,12 @@ from console.steps.iam_user import IamUser
 from tests.steps.world import unique
 
 STEP = IamUser()
-POLICY = json.dumps({"Version": "2012-10-17",
-                     "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}]})
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}],
+    }
+)
 
 
 def _spec(world):
@@ -43,8 +47,12 @@ async def test_apply_creates_a_tagged_user_with_policies_and_groups(world, sandb
     since = len(sandbox.trail())
     result = await STEP.apply(world.ctx(params))
     # A user we just made has nothing attached: no list call before attaching.
-    assert _calls(sandbox, world, since) == ["GetUser", "CreateUser", "AttachUserPolicy",
-                                             "AddUserToGroup"]
+    assert _calls(sandbox, world, since) == [
+        "GetUser",
+        "CreateUser",
+        "AttachUserPolicy",
+        "AddUserToGroup",
+    ]
     assert result.created and result.resource_arn.endswith(f":user/{params['name']}")
     assert _tags(world, params["name"])[TAG_TRAINEE] == world.trainee
     iam = world.backdoor.client("iam")
@@ -81,10 +89,14 @@ async def test_apply_after_a_crash_before_the_policies_adds_them(world):
     assert (await STEP.check(world.ctx(params))).ok
 
 
-@pytest.mark.parametrize("decoy_tags", [
-    [],
-    [{"Key": TAG_COURSE, "Value": "dojo"}, {"Key": TAG_TRAINEE, "Value": "someone-else"}],
-], ids=["untagged", "another-trainee"])
+@pytest.mark.parametrize(
+    "decoy_tags",
+    [
+        [],
+        [{"Key": TAG_COURSE, "Value": "dojo"}, {"Key": TAG_TRAINEE, "Value": "someone-else"}],
+    ],
+    ids=["untagged", "another-trainee"],
+)
 async def test_a_decoy_is_refused_and_left_untouched(world, decoy_tags):
     params = _spec(world)
     world.backdoor.client("iam").create_user(UserName=params["name"], Tags=decoy_tags)
@@ -127,8 +139,12 @@ def _give_the_user_everything(world, name):
     iam.upload_ssh_public_key(UserName=name, SSHPublicKeyBody="ssh-rsa AAAAB3NzaC1yc2E tester")
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))
     serial = device["VirtualMFADevice"]["SerialNumber"]
-    iam.enable_mfa_device(UserName=name, SerialNumber=serial, AuthenticationCode1="123456",
-                          AuthenticationCode2="654321")
+    iam.enable_mfa_device(
+        UserName=name,
+        SerialNumber=serial,
+        AuthenticationCode1="123456",
+        AuthenticationCode2="654321",
+    )
     iam.put_user_policy(UserName=name, PolicyName="inline", PolicyDocument=POLICY)
     return serial
 
@@ -139,8 +155,15 @@ async def test_teardown_removes_everything_that_blocks_the_delete(world):
     serial = _give_the_user_everything(world, params["name"])
     [planned] = await STEP.plan_teardown(world.ctx(params))
     assert planned.ours and planned.exists
-    for blocker in ("console password", "access key AKIA****", "SSH public key", "MFA device",
-                    "inline policy inline", "attached policy", "membership of group"):
+    for blocker in (
+        "console password",
+        "access key AKIA****",
+        "SSH public key",
+        "MFA device",
+        "inline policy inline",
+        "attached policy",
+        "membership of group",
+    ):
         assert blocker in planned.note
     world.clear()
     [done] = await STEP.teardown(world.ctx(params))
@@ -149,15 +172,22 @@ async def test_teardown_removes_everything_that_blocks_the_delete(world):
     ops = world.operations()
     assert ops.index("DeleteUser") == len(ops) - 1  # the user last, after every blocker
     assert ops.count("DeleteAccessKey") == 2
-    for op in ("DeleteLoginProfile", "DeleteSSHPublicKey", "DeactivateMFADevice",
-               "DeleteVirtualMFADevice", "DeleteUserPolicy", "DetachUserPolicy",
-               "RemoveUserFromGroup"):
+    for op in (
+        "DeleteLoginProfile",
+        "DeleteSSHPublicKey",
+        "DeactivateMFADevice",
+        "DeleteVirtualMFADevice",
+        "DeleteUserPolicy",
+        "DetachUserPolicy",
+        "RemoveUserFromGroup",
+    ):
         assert op in ops
     iam = world.backdoor.client("iam")
     assert iam.get_group(GroupName=params["groups"][0])["Users"] == []
     assert iam.list_entities_for_policy(PolicyArn=params["policy_arns"][0])["PolicyUsers"] == []
-    assert serial not in [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()[
-        "VirtualMFADevices"]]
+    assert serial not in [
+        d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+    ]
 
 
 async def test_teardown_twice_is_fine(world):

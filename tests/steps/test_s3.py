@@ -45,10 +45,14 @@ async def test_apply_again_adopts_and_creates_nothing(world):
     assert not again.created and world.operations() == []
 
 
-@pytest.mark.parametrize("decoy_tags", [
-    [],
-    [{"Key": TAG_COURSE, "Value": "dojo"}, {"Key": TAG_TRAINEE, "Value": "someone-else"}],
-], ids=["untagged", "another-trainee"])
+@pytest.mark.parametrize(
+    "decoy_tags",
+    [
+        [],
+        [{"Key": TAG_COURSE, "Value": "dojo"}, {"Key": TAG_TRAINEE, "Value": "someone-else"}],
+    ],
+    ids=["untagged", "another-trainee"],
+)
 async def test_a_decoy_is_refused_and_left_untouched(world, decoy_tags):
     params = _spec(world)
     s3 = world.backdoor.client("s3")
@@ -65,8 +69,9 @@ async def test_a_decoy_is_refused_and_left_untouched(world, decoy_tags):
 async def test_an_untagged_bucket_our_crashed_create_left_is_claimed(world):
     """CreateBucket done, PutBucketTagging never sent: the ledger says the bucket is ours."""
     params = _spec(world)
-    world.backdoor.client("s3").create_bucket(Bucket=params["name"],
-                                              CreateBucketConfiguration=LOCATION)
+    world.backdoor.client("s3").create_bucket(
+        Bucket=params["name"], CreateBucketConfiguration=LOCATION
+    )
     result = await STEP.apply(world.ctx(params, extra={"created_by_us": True}))
     assert not result.created
     assert _tags(world, params["name"])[TAG_TRAINEE] == world.trainee
@@ -76,8 +81,9 @@ async def test_a_bucket_with_other_tags_is_never_claimed(world):
     params = _spec(world)
     s3 = world.backdoor.client("s3")
     s3.create_bucket(Bucket=params["name"], CreateBucketConfiguration=LOCATION)
-    s3.put_bucket_tagging(Bucket=params["name"],
-                          Tagging={"TagSet": [{"Key": "team", "Value": "blue"}]})
+    s3.put_bucket_tagging(
+        Bucket=params["name"], Tagging={"TagSet": [{"Key": "team", "Value": "blue"}]}
+    )
     with pytest.raises(NotOurs):
         await STEP.apply(world.ctx(params, extra={"created_by_us": True}))
     assert _tags(world, params["name"]) == {"team": "blue"}
@@ -88,8 +94,7 @@ async def test_check_passes_then_sees_drift(world):
     await STEP.apply(world.ctx(params))
     assert (await STEP.check(world.ctx(params))).ok
     s3 = world.backdoor.client("s3")
-    s3.put_bucket_versioning(Bucket=params["name"],
-                             VersioningConfiguration={"Status": "Suspended"})
+    s3.put_bucket_versioning(Bucket=params["name"], VersioningConfiguration={"Status": "Suspended"})
     checked = await STEP.check(world.ctx(params))
     assert not checked.ok and checked.problems == ("versioning is not enabled",)
     s3.delete_bucket_tagging(Bucket=params["name"])
@@ -162,8 +167,12 @@ async def test_teardown_deletes_more_versions_than_one_page_holds(world):
     await STEP.apply(world.ctx(params))
     s3 = world.backdoor.client("s3")
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda i: s3.put_object(Bucket=params["name"], Key=f"k/{i:05}", Body=b""),
-                      range(1010)))
+        list(
+            pool.map(
+                lambda i: s3.put_object(Bucket=params["name"], Key=f"k/{i:05}", Body=b""),
+                range(1010),
+            )
+        )
     world.clear()
     await STEP.teardown(world.ctx(params))
     assert world.operations().count("DeleteObjects") == 2
@@ -172,8 +181,9 @@ async def test_teardown_deletes_more_versions_than_one_page_holds(world):
 
 async def test_teardown_deletes_an_untagged_bucket_only_when_the_ledger_says_ours(world):
     params = _spec(world)
-    world.backdoor.client("s3").create_bucket(Bucket=params["name"],
-                                              CreateBucketConfiguration=LOCATION)
+    world.backdoor.client("s3").create_bucket(
+        Bucket=params["name"], CreateBucketConfiguration=LOCATION
+    )
     [kept] = await STEP.teardown(world.ctx(params))
     assert not kept.ours and _exists(world, params["name"])
     [done] = await STEP.teardown(world.ctx(params, extra={"created_by_us": True}))

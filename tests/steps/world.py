@@ -39,19 +39,34 @@ class World:
     recorder: MemoryRecorder = field(default_factory=MemoryRecorder)
     progress: list[str] = field(default_factory=list)
 
-    def ctx(self, params: dict, *, trainee: str | None = None, course: str = COURSE,
-            template_path: str | None = None, extra: dict | None = None) -> StepContext:
+    def ctx(
+        self,
+        params: dict,
+        *,
+        trainee: str | None = None,
+        course: str = COURSE,
+        template_path: str | None = None,
+        extra: dict | None = None,
+    ) -> StepContext:
         """The StepContext for ``params``; also attributes this task's calls to the trainee."""
         current.set(LedgerContext(course, self.trainee, self.account, step="test"))
         return StepContext(
-            course_name=course, trainee=trainee or self.trainee, account=self.account,
-            region=REGION, params=params, client=self.client, progress=self.progress.append,
-            template_path=template_path, extra=extra or {})
+            course_name=course,
+            trainee=trainee or self.trainee,
+            account=self.account,
+            region=REGION,
+            params=params,
+            client=self.client,
+            progress=self.progress.append,
+            template_path=template_path,
+            extra=extra or {},
+        )
 
     def operations(self, service: str | None = None) -> list[str]:
         """The recorded (changing) operations, in order."""
-        return [r.operation for r in self.recorder.records
-                if service is None or r.service == service]
+        return [
+            r.operation for r in self.recorder.records if service is None or r.service == service
+        ]
 
     def clear(self) -> None:
         self.recorder.records.clear()
@@ -61,16 +76,28 @@ async def open_world(sandbox, stack: AsyncExitStack, index: int = 0) -> World:
     """Assume the course's role in the ``index``-th trainee account and wire the clients."""
     name, account = sandbox.trainees[index]
     recorder = MemoryRecorder()
-    broker = await stack.enter_async_context(SessionBroker(
-        AioSession(), region=REGION, role_name="ManageEnvRole", course=COURSE,
-        operator="tester", source_identity=False, host_arn=None, recorder=recorder))
+    broker = await stack.enter_async_context(
+        SessionBroker(
+            AioSession(),
+            region=REGION,
+            role_name="ManageEnvRole",
+            course=COURSE,
+            operator="tester",
+            source_identity=False,
+            host_arn=None,
+            recorder=recorder,
+        )
+    )
     session = await broker.session_for(name, account)
     clients: dict[str, object] = {}
 
     async def client(service: str):
         if service not in clients:
-            made = await stack.enter_async_context(session.session.create_client(
-                service, region_name=REGION, config=aio_client_config(None)))
+            made = await stack.enter_async_context(
+                session.session.create_client(
+                    service, region_name=REGION, config=aio_client_config(None)
+                )
+            )
             install_ledger_hooks(made, recorder)
             clients[service] = made
         return clients[service]

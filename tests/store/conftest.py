@@ -65,7 +65,11 @@ def workers() -> Iterator[callable]:
     def start(*args: str, **kwargs) -> subprocess.Popen:
         proc = subprocess.Popen(
             [*kwargs.pop("prefix", []), sys.executable, "-m", "tests.store.workers", *args],
-            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, **kwargs,
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            **kwargs,
         )
         started.append(proc)
         return proc

@@ -130,9 +130,7 @@ def test_full_disk_is_a_state_error_and_leaves_only_whole_transactions(state_dir
         reopened.add_event("note", None, text="space again")  # usable once space is back
 
 
-def test_kill_9_during_writes_loses_no_transaction_and_leaves_no_partial_one(
-    workers, state_dir
-):
+def test_kill_9_during_writes_loses_no_transaction_and_leaves_no_partial_one(workers, state_dir):
     writer = workers("write-loop", str(state_dir), COURSE)
     reported = 0
     while reported < 300:
@@ -215,8 +213,15 @@ def test_a_course_name_cannot_leave_the_state_dir(state_dir, name: str):
 
 def _record(n: int) -> LedgerRecord:
     return LedgerRecord(
-        id=None, ts=float(n), course="dojo", trainee="alice", account="111111111111",
-        step="iam_user", service="iam", operation="CreateUser",
+        id=None,
+        ts=float(n),
+        course="dojo",
+        trainee="alice",
+        account="111111111111",
+        step="iam_user",
+        service="iam",
+        operation="CreateUser",
         principal_arn="arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo",
-        session_name="op@dojo", source_identity="op",
+        session_name="op@dojo",
+        source_identity="op",
     )

@@ -44,8 +44,9 @@ def test_writers_on_two_connections_share_one_sequence(state_dir, store: Store):
 
 def test_trainee_event_carries_changed_fields_and_the_state(roster_store: Store):
     roster_store.set_trainee("alice", state=TraineeState.RUNNING, step_index=0)
-    event = roster_store.set_trainee("alice", state=TraineeState.RUNNING, step_index=1,
-                                     last_action="iam:CreateUser")
+    event = roster_store.set_trainee(
+        "alice", state=TraineeState.RUNNING, step_index=1, last_action="iam:CreateUser"
+    )
     assert event.type == "trainee" and event.trainee == "alice"
     assert event.fields == {"state": "RUNNING", "step_index": 1, "last_action": "iam:CreateUser"}
     assert roster_store.events_since(event.id - 1) == [event]
@@ -55,8 +56,13 @@ def test_trainee_event_carries_changed_fields_and_the_state(roster_store: Store)
 def test_step_event_names_the_step(roster_store: Store):
     event = roster_store.set_step("bob", 2, state=StepState.FAILED, error="BucketAlreadyExists")
     assert event.type == "step"
-    assert event.fields == {"index": 2, "kind": "s3_bucket", "step": "dojo-222222222222",
-                            "state": "FAILED", "error": "BucketAlreadyExists"}
+    assert event.fields == {
+        "index": 2,
+        "kind": "s3_bucket",
+        "step": "dojo-222222222222",
+        "state": "FAILED",
+        "error": "BucketAlreadyExists",
+    }
 
 
 def test_data_version_moves_on_any_change_and_only_then(state_dir, store: Store):

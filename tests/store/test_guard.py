@@ -23,8 +23,13 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 RANDOM_SECRET = "Ab1" + "".join(_random.choice(ALPHABET) for _ in range(37))
 TOKEN = "FQoGZXIvYXdzEBYaD" + base64.b64encode(_random.randbytes(266)).decode()[17:]
 CREDENTIALS = [KEY_ID, LONG_TERM_KEY_ID, SECRET, RANDOM_SECRET, TOKEN]
-CREDENTIAL_IDS = ["temporary-key-id", "long-term-key-id", "example-secret", "random-secret",
-                  "session-token"]
+CREDENTIAL_IDS = [
+    "temporary-key-id",
+    "long-term-key-id",
+    "example-secret",
+    "random-secret",
+    "session-token",
+]
 
 
 @pytest.mark.parametrize("secret", CREDENTIALS, ids=CREDENTIAL_IDS)
@@ -50,8 +55,9 @@ def test_every_write_path_refuses_a_credential(roster_store: Store, secret: str)
 def test_completion_and_summary_are_guarded_too(roster_store: Store):
     record_id = roster_store.ledger_intent(_record())
     with pytest.raises(CredentialRefused):
-        roster_store.ledger_complete(record_id, outcome="error", request_id="r",
-                                     error_message=f"token {TOKEN}")
+        roster_store.ledger_complete(
+            record_id, outcome="error", request_id="r", error_message=f"token {TOKEN}"
+        )
     assert roster_store.ledger()[0].outcome == "unknown"
     run_id = roster_store.begin_run("apply", "op", 1, [])
     with pytest.raises(CredentialRefused):
@@ -104,9 +110,17 @@ def test_no_credential_bytes_in_the_files_after_refusals(roster_store: Store):
 
 def _record(**changes) -> LedgerRecord:
     base = LedgerRecord(
-        id=None, ts=1.0, course="dojo", trainee="alice", account="111111111111", step="iam_user",
-        service="iam", operation="CreateUser", principal_arn="arn:aws:sts::1:assumed-role/R/s",
-        session_name="op@dojo", source_identity="op",
+        id=None,
+        ts=1.0,
+        course="dojo",
+        trainee="alice",
+        account="111111111111",
+        step="iam_user",
+        service="iam",
+        operation="CreateUser",
+        principal_arn="arn:aws:sts::1:assumed-role/R/s",
+        session_name="op@dojo",
+        source_identity="op",
     )
     return dataclasses.replace(base, **changes)
 

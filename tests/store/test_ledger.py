@@ -15,9 +15,17 @@ PRINCIPAL = "arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo"
 
 def record(trainee: str = "alice", operation: str = "CreateUser", **changes) -> LedgerRecord:
     base = LedgerRecord(
-        id=None, ts=1_800_000_000.0, course="dojo", trainee=trainee, account="111111111111",
-        step="iam_user", service="iam", operation=operation, principal_arn=PRINCIPAL,
-        session_name="op@dojo", source_identity="op",
+        id=None,
+        ts=1_800_000_000.0,
+        course="dojo",
+        trainee=trainee,
+        account="111111111111",
+        step="iam_user",
+        service="iam",
+        operation=operation,
+        principal_arn=PRINCIPAL,
+        session_name="op@dojo",
+        source_identity="op",
     )
     return dataclasses.replace(base, **changes)
 
@@ -28,12 +36,20 @@ def test_intent_is_unknown_until_completed(store: Store):
     assert (intent.id, intent.outcome, intent.request_id) == (record_id, Outcome.UNKNOWN, None)
     assert intent.principal_arn == PRINCIPAL and intent.session_name == "op@dojo"
 
-    store.ledger_complete(record_id, outcome=Outcome.ERROR, request_id="req-1",
-                          error_code="AccessDenied", error_message="not authorized",
-                          resource_arn="arn:aws:iam::111111111111:user/alice")
+    store.ledger_complete(
+        record_id,
+        outcome=Outcome.ERROR,
+        request_id="req-1",
+        error_code="AccessDenied",
+        error_message="not authorized",
+        resource_arn="arn:aws:iam::111111111111:user/alice",
+    )
     (done,) = store.ledger()
     assert (done.outcome, done.request_id, done.error_code) == (
-        Outcome.ERROR, "req-1", "AccessDenied")
+        Outcome.ERROR,
+        "req-1",
+        "AccessDenied",
+    )
     assert done.error_message == "not authorized"
     assert done.resource_arn == "arn:aws:iam::111111111111:user/alice"
 
@@ -45,7 +61,10 @@ def test_intent_and_completion_are_action_events(store: Store):
     assert (intent.type, intent.trainee, intent.fields["phase"]) == ("action", "alice", "intent")
     assert intent.fields["ledger_id"] == record_id and intent.fields["outcome"] == "unknown"
     assert (done.fields["phase"], done.fields["outcome"], done.fields["request_id"]) == (
-        "done", "ok", "req-9")
+        "done",
+        "ok",
+        "req-9",
+    )
     assert done.fields["operation"] == "CreateUser"
 
 
@@ -62,8 +81,10 @@ def test_a_record_is_completed_once(store: Store):
 
 
 def test_ledger_filters_by_trainee_since_and_limit(store: Store):
-    ids = [store.ledger_intent(record(trainee=name, operation=f"Op{n}"))
-           for n, name in enumerate(["alice", "bob", "alice", "bob", "alice"])]
+    ids = [
+        store.ledger_intent(record(trainee=name, operation=f"Op{n}"))
+        for n, name in enumerate(["alice", "bob", "alice", "bob", "alice"])
+    ]
     assert [r.operation for r in store.ledger(trainee="alice")] == ["Op0", "Op2", "Op4"]
     assert [r.id for r in store.ledger(since_id=ids[2])] == ids[3:]
     assert [r.id for r in store.ledger(limit=2)] == ids[:2]

@@ -20,8 +20,12 @@ def test_a_second_engine_is_told_who_holds_the_lock(state_dir, store: Store):
     try:
         with store.engine_lock() as lock:
             holder = other.engine_holder()
-            assert holder == {"pid": os.getpid(), "host": socket.gethostname(),
-                              "started_at": holder["started_at"], "engine_id": lock.engine_id}
+            assert holder == {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "started_at": holder["started_at"],
+                "engine_id": lock.engine_id,
+            }
             with pytest.raises(StateError) as refused:
                 other.engine_lock().acquire()
         message = str(refused.value)
@@ -74,7 +78,11 @@ def test_runs_record_engine_kind_operator_and_summary(store: Store):
         assert store.current_run() is None
     (run,) = store.runs()
     assert (run["kind"], run["operator"], run["trainees"], run["summary"]) == (
-        "apply", "op", ["alice", "bob"], {"READY": 2})
+        "apply",
+        "op",
+        ["alice", "bob"],
+        {"READY": 2},
+    )
     assert run["finished_at"] is not None and run["alive"] is False
     with pytest.raises(StateError, match="already finished"):
         store.finish_run(run_id, {})

@@ -23,10 +23,12 @@ def test_then_the_environment_variable(tmp_path: Path):
 
 def test_then_xdg_state_home_when_absolute(tmp_path: Path):
     assert resolve_state_dir(None, {"XDG_STATE_HOME": str(tmp_path / "x")}) == (
-        tmp_path / "x" / "whodidthis")
+        tmp_path / "x" / "whodidthis"
+    )
     relative = {"XDG_STATE_HOME": "relative/state", "HOME": str(tmp_path / "home")}
     assert resolve_state_dir(None, relative) == (
-        tmp_path / "home" / ".local" / "state" / "whodidthis")
+        tmp_path / "home" / ".local" / "state" / "whodidthis"
+    )
 
 
 def test_then_the_home_folder(tmp_path: Path):

@@ -22,7 +22,11 @@ def test_commands_are_claimed_oldest_first_and_once(store: Store):
 
     first = store.claim_next("engine-a")
     assert (first.id, first.kind, first.trainees, first.operator) == (
-        retry, CommandKind.RETRY, ("alice", "bob"), "op")
+        retry,
+        CommandKind.RETRY,
+        ("alice", "bob"),
+        "op",
+    )
     assert first.claimed_by == "engine-a"
     assert store.claim_next("engine-b").id == teardown
     assert store.claim_next("engine-b") is None

@@ -54,7 +54,10 @@ def test_changed_account_starts_the_trainee_again(roster_store: Store):
 
     alice = roster_store.trainee("alice")
     assert (alice.account, alice.state, alice.principal_arn) == (
-        "999999999999", TraineeState.PENDING, None)
+        "999999999999",
+        TraineeState.PENDING,
+        None,
+    )
     assert alice.steps[0].state is StepState.PENDING
     assert alice.steps[2].name == "dojo-999999999999"
 
@@ -67,7 +70,9 @@ def test_changed_step_resets_only_that_step_and_dropped_steps_go(roster_store: S
 
     alice = roster_store.trainee("alice")
     assert [(s.name, s.state) for s in alice.steps] == [
-        ("alice", StepState.DONE), ("other-app", StepState.PENDING)]
+        ("alice", StepState.DONE),
+        ("other-app", StepState.PENDING),
+    ]
     assert alice.step_count == 2
 
 

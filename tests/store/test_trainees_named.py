@@ -6,8 +6,10 @@ from console.store.state import Store
 
 def test_named_trainees_come_back_sorted_with_their_steps_and_unknowns_left_out(tmp_path):
     store = Store.open(tmp_path, "dojo")
-    store.sync_roster([("bob", "200000000002"), ("alice", "200000000001"),
-                       ("carol", "200000000003")], [("iam_user", "{trainee}")])
+    store.sync_roster(
+        [("bob", "200000000002"), ("alice", "200000000001"), ("carol", "200000000003")],
+        [("iam_user", "{trainee}")],
+    )
     store.set_trainee("carol", state=TraineeState.RUNNING, step_index=0)
     rows = store.trainees_named(["carol", "alice", "nobody", "carol"])
     assert [row.name for row in rows] == ["alice", "carol"]
@@ -30,10 +32,15 @@ def test_changes_then_later_changes_read_as_one_poll():
     def row(name, state):
         return TraineeStatus(name=name, account="200000000001", state=state)
 
-    first = Changes(trainees=[row("a", TraineeState.PENDING), row("b", TraineeState.PENDING)],
-                    records=["r1"], engine={"pid": 1})
+    first = Changes(
+        trainees=[row("a", TraineeState.PENDING), row("b", TraineeState.PENDING)],
+        records=["r1"],
+        engine={"pid": 1},
+    )
     later = Changes(trainees=[row("a", TraineeState.READY)], records=["r2"], summary=True)
     both = first.then(later)
-    assert {t.name: t.state for t in both.trainees} == {"a": TraineeState.READY,
-                                                        "b": TraineeState.PENDING}
+    assert {t.name: t.state for t in both.trainees} == {
+        "a": TraineeState.READY,
+        "b": TraineeState.PENDING,
+    }
     assert both.records == ["r1", "r2"] and both.summary and both.engine is None

@@ -24,8 +24,12 @@ def hold_lock(state_dir: str, course: str) -> None:
     lock = store.engine_lock().acquire()
     run_id = store.begin_run("apply", "worker", os.getpid(), ["alice"])
     command = store.claim_next(lock.engine_id)
-    print(json.dumps({"engine_id": lock.engine_id, "run_id": run_id,
-                      "command": command and command.id}), flush=True)
+    print(
+        json.dumps(
+            {"engine_id": lock.engine_id, "run_id": run_id, "command": command and command.id}
+        ),
+        flush=True,
+    )
     sys.stdin.read()  # until the test closes stdin or kills us
 
 
@@ -106,15 +110,25 @@ def enqueue_many(store: Store, count: int) -> list[int]:
 
 def _record(count: int) -> LedgerRecord:
     return LedgerRecord(
-        id=None, ts=float(count), course="dojo", trainee="alice", account="111111111111",
-        step="iam_user", service="iam", operation="CreateUser",
+        id=None,
+        ts=float(count),
+        course="dojo",
+        trainee="alice",
+        account="111111111111",
+        step="iam_user",
+        service="iam",
+        operation="CreateUser",
         principal_arn="arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo",
-        session_name="op@dojo", source_identity="op",
+        session_name="op@dojo",
+        source_identity="op",
     )
 
 
 COMMANDS = {
-    "hold-lock": hold_lock, "write-loop": write_loop, "try-write": try_write, "watch": watch,
+    "hold-lock": hold_lock,
+    "write-loop": write_loop,
+    "try-write": try_write,
+    "watch": watch,
 }
 
 if __name__ == "__main__":

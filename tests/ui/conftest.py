@@ -80,9 +80,14 @@ def console(scene: Scene, launcher: EngineLauncher, providers: Providers):
     made: list[WhodidthisApp] = []
 
     def make(**overrides) -> WhodidthisApp:
-        options = dict(identity_provider=scene_host, engine_launcher=launcher, clock=scene.clock,
-                       plan_provider=providers.plan, preflight_provider=providers.preflight,
-                       poll_interval=0.05)
+        options = dict(
+            identity_provider=scene_host,
+            engine_launcher=launcher,
+            clock=scene.clock,
+            plan_provider=providers.plan,
+            preflight_provider=providers.preflight,
+            poll_interval=0.05,
+        )
         options.update(overrides)
         app = make_app(scene.course_path, scene.state_dir, OPERATOR, **options)
         made.append(app)
@@ -113,8 +118,10 @@ async def settle(pilot) -> None:
 
 def row_of(table, name: str) -> dict[str, str]:
     """The plain text of a trainee's row, by column key."""
-    return {key.value: str(getattr(cell, "plain", cell))
-            for key, cell in zip(table.columns, table.get_row(name), strict=True)}
+    return {
+        key.value: str(getattr(cell, "plain", cell))
+        for key, cell in zip(table.columns, table.get_row(name), strict=True)
+    }
 
 
 def screen_lines(app) -> list[str]:
@@ -136,5 +143,7 @@ def screen_lines(app) -> list[str]:
     return ["".join(line).rstrip() for line in grid]
 
 
-_SVG_TEXT = re.compile(r'<text class="[^"]*-r\d+" x="(?P<x>[\d.]+)" y="(?P<y>[\d.]+)"[^>]*>'
-                       r"(?P<text>[^<]*)</text>")
+_SVG_TEXT = re.compile(
+    r'<text class="[^"]*-r\d+" x="(?P<x>[\d.]+)" y="(?P<y>[\d.]+)"[^>]*>'
+    r"(?P<text>[^<]*)</text>"
+)

@@ -26,8 +26,13 @@ async def step(writer: subprocess.Popen, move: str) -> None:
 
 async def test_a_run_written_by_another_process_shows_live(console, scene):
     app = console()
-    writer = subprocess.Popen([sys.executable, "-m", "tests.ui.writer", str(scene.state_dir)],
-                              cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.writer", str(scene.state_dir)],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -63,8 +68,14 @@ async def test_the_detail_screen_follows_its_trainee_live(console, scene):
         await settle(pilot)
         assert isinstance(app.screen, TraineeDetailScreen) and app.screen.trainee == "heidi"
         writer = Store.open(scene.state_dir, "dojo-2026-12", clock=scene.clock)
-        writer.set_trainee("heidi", state=TraineeState.RUNNING, error=None, error_code=None,
-                           step_index=0, last_action="iam_user:heidi")
+        writer.set_trainee(
+            "heidi",
+            state=TraineeState.RUNNING,
+            error=None,
+            error_code=None,
+            step_index=0,
+            last_action="iam_user:heidi",
+        )
         writer.set_step("heidi", 0, state=StepState.RUNNING)
         writer.close()
         await settle(pilot)

@@ -24,16 +24,20 @@ NO_CREDENTIALS = {
 
 
 def commands_seen_by_another_process(state_dir) -> list[str]:
-    code = ("import sys; from pathlib import Path; from console.store.state import Store; "
-            "s = Store.open(Path(sys.argv[1]), 'dojo-2026-12', readonly=True); "
-            "print(' '.join(c.kind.value for c in s.commands()))")
-    out = subprocess.run([sys.executable, "-c", code, str(state_dir)], capture_output=True,
-                         text=True, check=True)
+    code = (
+        "import sys; from pathlib import Path; from console.store.state import Store; "
+        "s = Store.open(Path(sys.argv[1]), 'dojo-2026-12', readonly=True); "
+        "print(' '.join(c.kind.value for c in s.commands()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(state_dir)], capture_output=True, text=True, check=True
+    )
     return out.stdout.split()
 
 
-async def test_the_engine_started_by_the_console_leaves_its_store_intact(console, scene,
-                                                                          monkeypatch):
+async def test_the_engine_started_by_the_console_leaves_its_store_intact(
+    console, scene, monkeypatch
+):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in NO_CREDENTIALS.items():
@@ -54,4 +58,7 @@ async def test_the_engine_started_by_the_console_leaves_its_store_intact(console
     log = (scene.state_dir / "dojo-2026-12" / "engine.log").read_text()
     assert "engine starting for dojo-2026-12" in log
     assert commands_seen_by_another_process(scene.state_dir) == [
-        CommandKind.APPLY.value, CommandKind.RETRY.value, CommandKind.RETRY.value]
+        CommandKind.APPLY.value,
+        CommandKind.RETRY.value,
+        CommandKind.RETRY.value,
+    ]

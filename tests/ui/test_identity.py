@@ -18,8 +18,10 @@ async def test_long_term_keys_turn_the_panel_into_a_warning(console):
         assert "⚠ PROBLEM" in text
         assert "long-term access key (AKIA****MPLE" in text
         assert "long-term keys · no expiry" in text
-        assert any(n.severity == "error" and "Host identity problem" in (n.title or "")
-                   for n in app._notifications)
+        assert any(
+            n.severity == "error" and "Host identity problem" in (n.title or "")
+            for n in app._notifications
+        )
 
 
 async def test_a_host_identity_that_cannot_be_resolved_says_so(console):

@@ -27,8 +27,11 @@ def test_name_state_step_and_principal_always_stay(width):
     layout = choose_columns(width, name_width=9, principal_width=32)
     keys = [key for key, _ in layout]
     assert set(keys) >= KEPT
-    assert keys == [k for k in ("name", "account", "state", "step", "action", "principal",
-                                "elapsed", "error") if k in keys]  # display order kept
+    assert keys == [
+        k
+        for k in ("name", "account", "state", "step", "action", "principal", "elapsed", "error")
+        if k in keys
+    ]  # display order kept
     if width >= 60:
         assert sum(w + 2 for _, w in layout) <= width - 2  # nothing pushed off screen
 
@@ -49,9 +52,19 @@ def test_the_principal_shrinks_rather_than_a_kept_column_going():
     assert set(layout) == KEPT and layout["principal"] < 32
 
 
-@pytest.mark.parametrize("screen", [WhodidthisApp, OverviewScreen, TraineeDetailScreen,
-                                    IdentityScreen, TeardownScreen, ConfirmScreen, HelpScreen,
-                                    TraineeTable])
+@pytest.mark.parametrize(
+    "screen",
+    [
+        WhodidthisApp,
+        OverviewScreen,
+        TraineeDetailScreen,
+        IdentityScreen,
+        TeardownScreen,
+        ConfirmScreen,
+        HelpScreen,
+        TraineeTable,
+    ],
+)
 def test_no_action_needs_a_key_session_manager_may_swallow(screen):
     keys_by_action: dict[str, set[str]] = {}
     for binding in screen.BINDINGS:
@@ -69,8 +82,12 @@ async def test_resizing_to_200_columns_brings_every_column_back(console):
         assert {str(k.value) for k in table.columns} == KEPT
         await pilot.resize_terminal(200, 50)
         await settle(pilot)
-        assert {str(k.value) for k in table.columns} == KEPT | {"account", "action", "elapsed",
-                                                                 "error"}
+        assert {str(k.value) for k in table.columns} == KEPT | {
+            "account",
+            "action",
+            "elapsed",
+            "error",
+        }
         assert table.row_count == 12
 
 
@@ -80,8 +97,15 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
     from console.store.state import Store
 
     big = write_scene(tmp_path / "big", count=1000)
-    app = make_app(big.course_path, big.state_dir, OPERATOR, identity_provider=scene_host,
-                   engine_launcher=lambda: None, clock=big.clock, poll_interval=0.05)
+    app = make_app(
+        big.course_path,
+        big.state_dir,
+        OPERATOR,
+        identity_provider=scene_host,
+        engine_launcher=lambda: None,
+        clock=big.clock,
+        poll_interval=0.05,
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         table = app.screen.query_one(TraineeTable)
@@ -91,8 +115,10 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
         table.rebuild = lambda: (rebuilt.append(1), original())[1]
         painted: list[str] = []
         update_cell = table.update_cell
-        table.update_cell = lambda row, *a, **k: (painted.append(str(row)),
-                                                  update_cell(row, *a, **k))[1]
+        table.update_cell = lambda row, *a, **k: (
+            painted.append(str(row)),
+            update_cell(row, *a, **k),
+        )[1]
         writer = Store.open(big.state_dir, "dojo-2026-12", clock=big.clock)
         names = [f"trainee-{i:04d}" for i in range(941, 1001)]
         for name in names:
@@ -116,8 +142,14 @@ async def test_the_last_row_is_reachable_before_every_row_is_added(tmp_path):
     from console.devtools.demo_scene import OPERATOR, scene_host
 
     big = write_scene(tmp_path / "big", count=1000)
-    app = make_app(big.course_path, big.state_dir, OPERATOR, identity_provider=scene_host,
-                   engine_launcher=lambda: None, clock=big.clock)
+    app = make_app(
+        big.course_path,
+        big.state_dir,
+        OPERATOR,
+        identity_provider=scene_host,
+        engine_launcher=lambda: None,
+        clock=big.clock,
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(TraineeTable)
         assert table.rows_pending > 0  # the first frame holds only the first rows

@@ -102,7 +102,8 @@ async def test_teardown_shows_the_plan_and_needs_the_course_name(console, provid
         assert isinstance(app.screen, TeardownScreen)
         assert providers.plans == [[]]  # every trainee
         assert "28 resource(s) would be deleted, 1 kept" in str(
-            app.screen.query_one("#plan-status").render())
+            app.screen.query_one("#plan-status").render()
+        )
         await pilot.press(*"dojo", "enter")
         assert isinstance(app.screen, TeardownScreen)
         assert "not the course name" in str(app.screen.query_one("#plan-status").render())
@@ -277,8 +278,9 @@ async def test_a_change_in_the_store_repaints_only_that_row(console, scene):
 
         table.update_cell = counting
         writer = Store.open(scene.state_dir, "dojo-2026-12", clock=scene.clock)
-        writer.set_trainee("frank", state=TraineeState.RUNNING, step_index=0,
-                           last_action="iam_user:frank")
+        writer.set_trainee(
+            "frank", state=TraineeState.RUNNING, step_index=0, last_action="iam_user:frank"
+        )
         writer.close()
         assert await app.refresh_from_store()
         await pilot.pause()

@@ -43,8 +43,9 @@ def test_failed_trainee_detail(snap_compare, console, size):
     (AdminEnvRole is not authorized to perform sts:AssumeRole on her ManageEnvRole); her four
     steps PENDING; her ledger line (sts:AssumeRole error AccessDenied by AdminEnvRole) with the
     request id and the message; the footer with esc Back and r Retry."""
-    assert snap_compare(console(), terminal_size=size,
-                        run_before=keys_then_settle(*TO_HEIDI, "enter"))
+    assert snap_compare(
+        console(), terminal_size=size, run_before=keys_then_settle(*TO_HEIDI, "enter")
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -62,5 +63,4 @@ def test_identity_view(snap_compare, console, size):
     instance profile via IMDSv2 (iam-role), temporary ASIA****WXYZ key, expiry and time left; then
     heidi's preflight: PROBLEM, AccessDenied, why (trust policy trusts 999999999999), the error
     finding and the start of the policy to paste."""
-    assert snap_compare(console(), terminal_size=size,
-                        run_before=keys_then_settle(*TO_HEIDI, "i"))
+    assert snap_compare(console(), terminal_size=size, run_before=keys_then_settle(*TO_HEIDI, "i"))

@@ -31,6 +31,7 @@ def _tmux_installed():
     """Fail loudly, never skip: .ci/run installs tmux; a machine without it must say so."""
     assert shutil.which("tmux"), "tmux is not installed: `apt-get install -y tmux` (.ci/run does)"
 
+
 DEADLINE = 120.0
 
 
@@ -42,16 +43,26 @@ class Terminal:
         self.tmp_path = tmp_path
 
     def tmux(self, *args: str) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                                text=True, check=True)
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
+        )
         return result.stdout
 
     def start(self, argv: list[str], env: dict[str, str]) -> None:
         script = self.tmp_path / f"console-{uuid.uuid4().hex[:6]}.sh"
         assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(env.items()))
         script.write_text(f"exec env -i {assignments} {shlex.join(argv)}\n")
-        self.tmux("-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24",
-                  f"sh {shlex.quote(str(script))}")
+        self.tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            f"sh {shlex.quote(str(script))}",
+        )
         self.tmux("set-option", "-g", "remain-on-exit", "on")
 
     def screen(self) -> str:
@@ -109,24 +120,39 @@ def terminal(tmp_path):
 
 @pytest.mark.parametrize("term", ["xterm-256color", "xterm"])
 def test_the_console_in_tmux_retries_a_denied_trainee_and_quits_leaving_the_engine(
-        sandbox_factory, terminal, tmp_path, term):
+    sandbox_factory, terminal, tmp_path, term
+):
     sandbox = sandbox_factory(trainees=8, before={"heidi": "other-account"})
     state_dir = tmp_path / "state"
     env = {**sandbox.clean_env(), "TERM": term, "HOME": str(tmp_path)}
-    argv = [sys.executable, "-m", "console", "run", str(sandbox.course_path),
-            "--state-dir", str(state_dir), "--operator", "kenji"]
+    argv = [
+        sys.executable,
+        "-m",
+        "console",
+        "run",
+        str(sandbox.course_path),
+        "--state-dir",
+        str(state_dir),
+        "--operator",
+        "kenji",
+    ]
     console = terminal()
     console.start(argv, env)
 
-    screen = console.wait_for(lambda s: "AdminEnvRole" in s and "heidi" in s,
-                              "the identity panel and the rows")
+    screen = console.wait_for(
+        lambda s: "AdminEnvRole" in s and "heidi" in s, "the identity panel and the rows"
+    )
     assert "instance profile via IMDSv2" in screen
     console.keys("a")
     console.wait_for(lambda s: "Apply course dojo-2026-12" in s, "the apply question")
     console.keys("y")
-    console.wait_for(lambda s: "FAILED" in row(s, "heidi")
-                     and sum("READY" in row(s, n) for n in ("alice", "bob", "grace")) == 3,
-                     "heidi denied and the others READY")
+    console.wait_for(
+        lambda s: (
+            "FAILED" in row(s, "heidi")
+            and sum("READY" in row(s, n) for n in ("alice", "bob", "grace")) == 3
+        ),
+        "heidi denied and the others READY",
+    )
 
     sandbox.apply_before_state("heidi", "trusted")
     console.keys("/")  # the filter leaves heidi alone under the cursor
@@ -149,8 +175,10 @@ def test_the_console_in_tmux_retries_a_denied_trainee_and_quits_leaving_the_engi
     again = terminal()  # a new console attaches to what the engine did
     again.start(argv, env)
     # The rows and the summary line can reach the terminal in two frames on a busy machine.
-    again.wait_for(lambda s: "READY" in row(s, "heidi") and ("✔ 8 READY" in s or "✔8" in s),
-                   "heidi READY and all eight READY in the summary on attaching")
+    again.wait_for(
+        lambda s: "READY" in row(s, "heidi") and ("✔ 8 READY" in s or "✔8" in s),
+        "heidi READY and all eight READY in the summary on attaching",
+    )
     again.keys("q")
     again.wait_for(lambda s: again.dead(), "the second console to exit")
     assert os.path.exists(state_dir / "dojo-2026-12" / "engine.log")

@@ -18,21 +18,40 @@ PRINCIPAL = f"arn:aws:sts::200000000008:assumed-role/ManageEnvRole/{OPERATOR}@{C
 
 
 def running(store: Store) -> None:
-    store.set_trainee("heidi", state=TraineeState.RUNNING, error=None, error_code=None,
-                      principal_arn=PRINCIPAL, session_name=f"{OPERATOR}@{COURSE}",
-                      step_index=0, last_action="iam_user:heidi")
-    record = store.ledger_intent(LedgerRecord(
-        id=None, ts=time.time(), course=COURSE, trainee="heidi", account="200000000008",
-        step="iam_user:heidi", service="iam", operation="CreateUser", principal_arn=PRINCIPAL,
-        session_name=f"{OPERATOR}@{COURSE}", source_identity=OPERATOR))
+    store.set_trainee(
+        "heidi",
+        state=TraineeState.RUNNING,
+        error=None,
+        error_code=None,
+        principal_arn=PRINCIPAL,
+        session_name=f"{OPERATOR}@{COURSE}",
+        step_index=0,
+        last_action="iam_user:heidi",
+    )
+    record = store.ledger_intent(
+        LedgerRecord(
+            id=None,
+            ts=time.time(),
+            course=COURSE,
+            trainee="heidi",
+            account="200000000008",
+            step="iam_user:heidi",
+            service="iam",
+            operation="CreateUser",
+            principal_arn=PRINCIPAL,
+            session_name=f"{OPERATOR}@{COURSE}",
+            source_identity=OPERATOR,
+        )
+    )
     store.ledger_complete(record, outcome=Outcome.OK, request_id="req-from-the-other-process")
 
 
 def ready(store: Store) -> None:
     for index in range(4):
         store.set_step("heidi", index, state=StepState.DONE)
-    store.set_trainee("heidi", state=TraineeState.READY, step_index=None,
-                      last_action="all steps done")
+    store.set_trainee(
+        "heidi", state=TraineeState.READY, step_index=None, last_action="all steps done"
+    )
 
 
 def main() -> None:

@@ -47,9 +47,11 @@ def session(monkeypatch):
 
 async def test_clients_of_one_service_share_model_and_class_not_hooks(session):
     config = aio_client_config(None)
-    async with session.create_client("iam", region_name="us-east-1", config=config) as one, \
-            session.create_client("iam", region_name="us-east-1", config=config) as two, \
-            session.create_client("s3", region_name="us-east-1", config=config) as s3:
+    async with (
+        session.create_client("iam", region_name="us-east-1", config=config) as one,
+        session.create_client("iam", region_name="us-east-1", config=config) as two,
+        session.create_client("s3", region_name="us-east-1", config=config) as s3,
+    ):
         assert type(one) is type(two)
         assert one.meta.service_model is two.meta.service_model
         assert one._ruleset_resolver._provider is two._ruleset_resolver._provider
@@ -60,19 +62,23 @@ async def test_clients_of_one_service_share_model_and_class_not_hooks(session):
         # Each client's emitter is its own copy, but the alias cache (a function of the
         # alias table they all copy) is shared, so no client works the aliases out again.
         assert one.meta.events._alias_name_cache is two.meta.events._alias_name_cache
-        assert one.meta.events._event_aliases == session.get_component(
-            "event_emitter")._event_aliases
+        assert (
+            one.meta.events._event_aliases == session.get_component("event_emitter")._event_aliases
+        )
 
 
 def test_detached_engine_niceness_setting():
     """The increment comes from WHODIDTHIS_ENGINE_NICE, defaults to 10, and a bad value falls
     back to the default (in a child: niceness cannot be undone)."""
-    code = ("import os, sys; from console.engine.process import _step_back; "
-            "_step_back(sys.argv[1] or None); print(os.nice(0))")
+    code = (
+        "import os, sys; from console.engine.process import _step_back; "
+        "_step_back(sys.argv[1] or None); print(os.nice(0))"
+    )
     base = os.nice(0)
     for setting, expected in (("", 10), ("3", 3), ("0", 0), ("lots", 10), ("99", 19)):
-        out = subprocess.run([sys.executable, "-c", code, setting], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code, setting], capture_output=True, text=True, check=True
+        ).stdout
         assert int(out) == min(19, base + expected), setting
 
 
@@ -83,12 +89,16 @@ def test_the_engine_session_has_every_builtin_handler_but_the_documentation_ones
 
     def handlers_of(session):
         emitter = session.get_component("event_emitter")._emitter
-        return {(name, handler) for name, handler, *_ in handlers.BUILTIN_HANDLERS
-                if handler in list(emitter._handlers.prefix_search(name))}
+        return {
+            (name, handler)
+            for name, handler, *_ in handlers.BUILTIN_HANDLERS
+            if handler in list(emitter._handlers.prefix_search(name))
+        }
 
     full, engine = handlers_of(AioSession()), handlers_of(engine_session())
     assert {name for name, _ in full - engine} and all(
-        name.startswith("docs.") for name, _ in full - engine)
+        name.startswith("docs.") for name, _ in full - engine
+    )
     assert not any(name.startswith("docs.") for name, _ in engine)
     assert {spec for spec in full if not spec[0].startswith("docs.")} == engine
 
@@ -101,8 +111,9 @@ async def test_clients_share_one_connection_pool_which_closes_with_the_last(sand
         async with session.create_client("iam", config=config) as iam:
             assert (await sts.get_caller_identity())["Arn"]
             await iam.list_roles()
-            pools = {client._endpoint.http_session._sessions[None].connector
-                     for client in (sts, iam)}
+            pools = {
+                client._endpoint.http_session._sessions[None].connector for client in (sts, iam)
+            }
             assert len(pools) == 1
             pool = pools.pop()
         assert not pool.closed  # sts still uses it
@@ -119,10 +130,22 @@ def test_a_clients_event_tree_holds_what_its_own_events_reach_and_no_other_servi
     from console.aws.sessions import engine_session
 
     emitter = engine_session().get_component("event_emitter")
-    events = ("before-parameter-build", "provide-client-params", "before-call", "after-call",
-              "after-call-error", "needs-retry", "request-created", "choose-signer",
-              "before-sign", "before-send", "response-received", "before-endpoint-resolution",
-              "getattr", "waiter-created")
+    events = (
+        "before-parameter-build",
+        "provide-client-params",
+        "before-call",
+        "after-call",
+        "after-call-error",
+        "needs-retry",
+        "request-created",
+        "choose-signer",
+        "before-sign",
+        "before-send",
+        "response-received",
+        "before-endpoint-resolution",
+        "getattr",
+        "waiter-created",
+    )
     for service in ("iam", "s3", "sts", "cloudformation", "eks", "codecommit"):
         whole = copy.copy(emitter)._emitter._handlers
         pruned = clientcache._service_emitter(emitter, service)._emitter._handlers
@@ -196,9 +219,16 @@ def test_the_engine_session_parses_aws_timestamps_as_botocore_does():
 
     from console.aws.sessions import aws_timestamp, engine_session
 
-    for value in ("2026-11-30T03:20:21.123Z", "2026-11-30T03:20:21Z", "2026-11-30T03:20:21",
-                  "2026-11-30T03:20:21+02:00", "1700000000", 1700000000,
-                  "Mon, 30 Nov 2026 03:20:21 GMT", "2026-11-30T03:20:21.123456789Z"):
+    for value in (
+        "2026-11-30T03:20:21.123Z",
+        "2026-11-30T03:20:21Z",
+        "2026-11-30T03:20:21",
+        "2026-11-30T03:20:21+02:00",
+        "1700000000",
+        1700000000,
+        "Mon, 30 Nov 2026 03:20:21 GMT",
+        "2026-11-30T03:20:21.123456789Z",
+    ):
         assert aws_timestamp(value) == parse_timestamp(value), value
     with pytest.raises(ValueError):
         aws_timestamp("not a time")

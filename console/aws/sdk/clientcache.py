@@ -119,21 +119,38 @@ def _service_emitter(emitter, service: str):
     the ordinary full copy.
     """
     inner = getattr(emitter, "_emitter", None)
-    if (type(emitter) is not EventAliaser or not isinstance(inner, HierarchicalEmitter)
-            or type(inner._handlers) is not _PrefixTrie
-            or _renamed(service, emitter._event_aliases)):
+    if (
+        type(emitter) is not EventAliaser
+        or not isinstance(inner, HierarchicalEmitter)
+        or type(inner._handlers) is not _PrefixTrie
+        or _renamed(service, emitter._event_aliases)
+    ):
         return copy.copy(emitter)
     trie = inner._handlers
     root = trie._root
-    view = {**root, "children": {
-        name: event if name == "docs" else {**event, "children": {
-            key: node for key, node in event["children"].items() if key in (service, "*")}}
-        for name, event in root["children"].items()}}
+    view = {
+        **root,
+        "children": {
+            name: event
+            if name == "docs"
+            else {
+                **event,
+                "children": {
+                    key: node for key, node in event["children"].items() if key in (service, "*")
+                },
+            }
+            for name, event in root["children"].items()
+        },
+    }
     pruned = _PrefixTrie()
     pruned.__dict__ = trie._recursive_copy({**trie.__dict__, "_root": view})
     duplicate = inner.__class__()
-    duplicate.__dict__ = {**inner.__dict__, "_handlers": pruned, "_lookup_cache": {},
-                          "_unique_id_handlers": copy.copy(inner._unique_id_handlers)}
+    duplicate.__dict__ = {
+        **inner.__dict__,
+        "_handlers": pruned,
+        "_lookup_cache": {},
+        "_unique_id_handlers": copy.copy(inner._unique_id_handlers),
+    }
     return _aliaser_around(emitter, duplicate)
 
 
@@ -189,15 +206,21 @@ def _accepts_kwargs(func) -> bool:
 
 
 # Every variable urllib's proxy lookup reads for an http(s) URL on this platform.
-_PROXY_VARIABLES = tuple(name for base in ("http_proxy", "https_proxy", "all_proxy",
-                                           "no_proxy") for name in (base, base.upper()))
+_PROXY_VARIABLES = tuple(
+    name
+    for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+    for name in (base, base.upper())
+)
 _proxies: dict[tuple, dict] = {}
 
 
 def _environ_proxies(url: str) -> dict:
     """botocore's ``get_environ_proxies`` per URL and proxy settings (a copy each time)."""
-    key = (url, os.environ.get("REQUEST_METHOD"),
-           *(os.environ.get(name) for name in _PROXY_VARIABLES))
+    key = (
+        url,
+        os.environ.get("REQUEST_METHOD"),
+        *(os.environ.get(name) for name in _PROXY_VARIABLES),
+    )
     found = _proxies.get(key)
     if found is None:
         found = _proxies[key] = _sdk_environ_proxies(url)
@@ -214,10 +237,14 @@ def _user_agent(self) -> str:
     has it) and of the feature ids of the client and of the request's context, which the key
     reads afresh every time."""
     context = get_context()
-    key = (frozenset(self._client_features or ()),
-           frozenset(context.features) if context is not None else frozenset(),
-           id(self._client_config), self._session_user_agent_name,
-           self._session_user_agent_version, self._session_user_agent_extra)
+    key = (
+        frozenset(self._client_features or ()),
+        frozenset(context.features) if context is not None else frozenset(),
+        id(self._client_config),
+        self._session_user_agent_name,
+        self._session_user_agent_version,
+        self._session_user_agent_extra,
+    )
     strings = _ua_strings.get(self)
     if strings is None:
         strings = _ua_strings[self] = {}
@@ -230,7 +257,9 @@ def _user_agent(self) -> str:
 _sdk_user_agent = botocore.useragent.UserAgentString.to_string
 _sdk_accepts_kwargs = botocore.hooks.accepts_kwargs
 _sdk_environ_proxies = botocore.endpoint.get_environ_proxies
-_sanitize = functools.lru_cache(maxsize=4096)(botocore.useragent.sanitize_user_agent_string_component)
+_sanitize = functools.lru_cache(maxsize=4096)(
+    botocore.useragent.sanitize_user_agent_string_component
+)
 
 
 def install() -> None:

@@ -58,24 +58,35 @@ class SharedTLSSession(AIOHTTPSession):
                 if not (session := self._sessions.get(proxy_url)):
                     pool = await self._pool()
                     self._exit_stack.push_async_callback(_release, pool)
-                    session = await self._exit_stack.enter_async_context(aiohttp.ClientSession(
-                        connector=pool, connector_owner=False, timeout=self._timeout,
-                        skip_auto_headers={"CONTENT-TYPE"}, auto_decompress=False))
+                    session = await self._exit_stack.enter_async_context(
+                        aiohttp.ClientSession(
+                            connector=pool,
+                            connector_owner=False,
+                            timeout=self._timeout,
+                            skip_auto_headers={"CONTENT-TYPE"},
+                            auto_decompress=False,
+                        )
+                    )
                     self._sessions[proxy_url] = session
         return session
 
     async def _pool(self) -> _ProxySSLTCPConnector:
         """This loop's pool for clients with these TLS settings; counts this client in."""
         loop = asyncio.get_running_loop()
-        key = (loop, bool(self._verify), str(get_cert_path(self._verify)),
-               tuple(sorted(self._connector_args.items())))
+        key = (
+            loop,
+            bool(self._verify),
+            str(get_cert_path(self._verify)),
+            tuple(sorted(self._connector_args.items())),
+        )
         pool = _pools.get(key)
         if pool is None or pool.closed:
             context, _ = await asyncio.to_thread(self._build_ssl_contexts, None)
             pool = _pools.get(key)  # another client may have made it meanwhile
             if pool is None or pool.closed:
                 pool = _pools[key] = _ProxySSLTCPConnector(
-                    limit=SHARED_POOL_LIMIT, ssl=context, **self._connector_args)
+                    limit=SHARED_POOL_LIMIT, ssl=context, **self._connector_args
+                )
         _users[pool] = _users.get(pool, 0) + 1
         return pool
 
