@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from console.aws.operator import operator_name
+from console.aws.operator import resolve_operator
 from console.course.model import Course, load_course, resolve_course_path
 from console.engine.process import check_host, ensure_engine, serve_locked
 from console.errors import EXIT_FAILED, EXIT_OK, UsageError
@@ -95,7 +95,7 @@ def run_command(args, kind: CommandKind, names: list[str]) -> int:
 def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
     course, store = opened.course, opened.store
     _check_trainees(course, names)
-    operator = operator_name(args.operator)
+    operator = resolve_operator(args.operator)
     host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
     since = store.last_event_id()
     command_id = store.enqueue(kind, names, operator)
@@ -160,7 +160,7 @@ def cli_teardown(args) -> int:
     opened = open_course(args)
     _check_trainees(opened.course, args.trainee)
     host = check_host(opened.course, args.allow_long_term_keys)
-    return print_plan(opened, host, operator_name(args.operator), args.trainee, args.json)
+    return print_plan(opened, host, resolve_operator(args.operator), args.trainee, args.json)
 
 
 def cli_status(args) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from console.aws.sessions import SessionBroker
 from console.course.model import Course
 from console.engine.pipeline import TraineePipeline
-from console.model import Command, CommandKind, TraineeState
+from console.model import Command, CommandKind, Operator, TraineeState
 
 POLL_SECONDS = 0.2
 
@@ -32,6 +32,8 @@ class CommandRun:
     failures: int = 0
     stop_reason: str | None = None
     finals: dict[str, TraineeState] = field(default_factory=dict)
+    #: Who the command acts for: every trainee session of this command is that operator's.
+    operator: Operator = field(default_factory=lambda: Operator("unknown"))
 
     def summary(self) -> dict:
         counts = Counter(state.value for state in self.finals.values())
@@ -55,11 +57,12 @@ class Engine:
         kinds: dict,
         recorder,
         engine_id: str,
-        operator: str,
+        operator: Operator | str,
     ):
         self.course, self.store, self.broker = course, store, broker
         self.kinds, self.recorder = kinds, recorder
-        self.engine_id, self.operator = engine_id, operator
+        # Who started the engine: only for commands queued without an operator (old rows).
+        self.engine_id, self.operator = engine_id, Operator.of(operator)
         self._slots = asyncio.Semaphore(course.concurrency)
         self._trainee_locks: dict[str, asyncio.Lock] = {}
         self._runs: set[asyncio.Task] = set()
@@ -103,10 +106,9 @@ class Engine:
             return CommandRun(command, [], run_id=0)
         self._cancel_requested = False
         names = self._targets(command)
-        run_id = self.store.begin_run(
-            command.kind.value, command.operator or self.operator, os.getpid(), names
-        )
-        run = CommandRun(command, names, run_id)
+        operator = command.acting or self.operator
+        run_id = self.store.begin_run(command.kind.value, operator.name, os.getpid(), names)
+        run = CommandRun(command, names, run_id, operator=operator)
         teardown = command.kind == CommandKind.TEARDOWN
         for name in names:
             status = self.store.trainee(name)
@@ -149,6 +151,7 @@ class Engine:
                 kinds=self.kinds,
                 recorder=self.recorder,
                 cancelled=lambda: self._cancel_requested,
+                operator=run.operator,
             )
             state = await pipeline.run(teardown=teardown)
         run.finals[name] = state
