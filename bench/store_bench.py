@@ -67,7 +67,7 @@ def engine_call(store: Store, names: list[tuple[str, str]], i: int) -> None:
             source_identity="op",
         )
     )
-    store.ledger_complete(record_id, outcome=Outcome.OK, request_id=f"req-{i}")
+    store.ledger_settle(record_id, outcome=Outcome.OK, request_id=f"req-{i}")
     store.set_trainee(
         name, state=TraineeState.RUNNING, step_index=i % 5, last_action="iam:CreateUser"
     )

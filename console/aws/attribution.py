@@ -68,11 +68,14 @@ def update_context(**fields) -> LedgerContext | None:
 
 
 class Recorder(Protocol):
-    """Where ledger records go (the store, in the engine)."""
+    """Where ledger records go (the store, in the engine).
+
+    ``intent`` writes a record before the call; ``settle`` gives it the outcome after it.
+    """
 
     def intent(self, record: LedgerRecord) -> int | None: ...
 
-    def complete(
+    def settle(
         self,
         token: int,
         *,
@@ -89,7 +92,7 @@ class NullRecorder:
     def intent(self, record: LedgerRecord) -> int | None:
         return None
 
-    def complete(self, token: int, **outcome) -> None:
+    def settle(self, token: int, **outcome) -> None:
         return None
 
 
@@ -103,7 +106,7 @@ class MemoryRecorder:
         self.records.append(record)
         return len(self.records) - 1
 
-    def complete(self, token: int, **outcome) -> None:
+    def settle(self, token: int, **outcome) -> None:
         self.records[token] = replace(self.records[token], **outcome)
 
 
@@ -137,7 +140,7 @@ def install_ledger_hooks(client, recorder: Recorder, overrides: dict | None = No
         if token is None:
             return
         error = parsed.get("Error") or {}
-        recorder.complete(
+        recorder.settle(
             token,
             outcome=Outcome.ERROR if http_response.status_code >= 300 else Outcome.OK,
             request_id=parsed.get("ResponseMetadata", {}).get("RequestId"),
@@ -148,7 +151,7 @@ def install_ledger_hooks(client, recorder: Recorder, overrides: dict | None = No
     def after_call_error(exception, context, **_):
         token = context.pop(_TOKEN, None)
         if token is not None:  # no answer: whether AWS acted is unknown
-            recorder.complete(
+            recorder.settle(
                 token,
                 outcome=Outcome.UNKNOWN,
                 request_id=None,

@@ -43,7 +43,7 @@ class StoreRecorder:
     def intent(self, record: LedgerRecord) -> int:
         return self.store.ledger_intent(record)
 
-    def complete(
+    def settle(
         self,
         token: int,
         *,
@@ -52,7 +52,7 @@ class StoreRecorder:
         error_code: str | None = None,
         error_message: str | None = None,
     ) -> None:
-        self.store.ledger_complete(
+        self.store.ledger_settle(
             token,
             outcome=outcome,
             request_id=request_id,

@@ -99,7 +99,7 @@ class Engine:
         """Run one command to its end and mark it done in the queue."""
         if command.kind == CommandKind.CANCEL:
             self._cancel_requested = True
-            self.store.complete(command.id, "cancel requested")
+            self.store.finish_command(command.id, "cancel requested")
             return CommandRun(command, [], run_id=0)
         self._cancel_requested = False
         names = self._targets(command)
@@ -122,7 +122,7 @@ class Engine:
         summary = run.summary()
         self.store.finish_run(run_id, summary)
         self.store.add_event("summary", None, **summary)
-        self.store.complete(command.id, _result_text(run))
+        self.store.finish_command(command.id, _result_text(run))
         return run
 
     def _targets(self, command: Command) -> list[str]:

@@ -71,7 +71,7 @@ class CommandQueue:
             ).fetchone()
         return None if row is None else _command(row)
 
-    def complete(self, command_id: int, result: str) -> None:
+    def finish_command(self, command_id: int, result: str) -> None:
         """Mark a claimed command done with a short result (``ok``, ``2 trainees failed``, ...).
 
         Raises:
