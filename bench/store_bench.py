@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from console.model import LedgerRecord, Outcome, StepState, TraineeState  # noqa: E402
-from console.store.state import Store  # noqa: E402
+from console.model import LedgerRecord, Outcome, StepState, TraineeState
+from console.store.state import Store
 
 COURSE = "bench"
 STEPS = [

@@ -95,7 +95,7 @@ class TraineePipeline:
         )
         try:
             self.session = await self.broker.session_for(self.trainee.name, self.trainee.account)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported on the trainee
+        except Exception as exc:  # every failure is reported on the trainee
             self.broker.forget(self.trainee.name)
             return self._fail(failure_of(exc, self.broker.host_arn))
         s = self.session
@@ -112,7 +112,7 @@ class TraineePipeline:
                 if teardown:
                     return await self._teardown(client)
                 return await self._converge(client, before)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 return self._fail(failure_of(exc, s.principal_arn))
 
     def _client_factory(self, stack: AsyncExitStack):

@@ -87,7 +87,7 @@ async def teardown_plan(
                                 item.note,
                             )
                         )
-                except Exception as exc:  # noqa: BLE001 - reported on the trainee's plan
+                except Exception as exc:  # reported on the trainee's plan
                     plan.error = failure_of(exc, broker.host_arn).text
             if pipeline.session:
                 plan.principal_arn = pipeline.session.principal_arn
