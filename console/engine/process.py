@@ -22,7 +22,7 @@ from console.errors import IdentityRefused, StateError
 from console.idle_gc import freeze_startup
 from console.model import LedgerRecord, Outcome
 from console.redaction import file_handler, quiet_sdk_loggers
-from console.store.state import Store, resolve_state_dir
+from console.store.state import Store, course_state_dir, resolve_state_dir
 
 log = logging.getLogger("whodidthis.engine")
 IDLE_SECONDS_DETACHED = 5.0
@@ -168,8 +168,9 @@ def serve_locked(
             return runs
 
 
-def engine_log_path(store: Store) -> Path:
-    return store.path.parent / "engine.log"
+def engine_log_path(state_dir: Path, course_name: str) -> Path:
+    """The detached engine's (redacted) log: ``engine.log`` in the course's state directory."""
+    return course_state_dir(state_dir, course_name) / "engine.log"
 
 
 def spawn_detached(
@@ -198,7 +199,7 @@ def spawn_detached(
     if allow_long_term:
         argv.append("--allow-long-term-keys")
     course_name = course_name or load_course(course_path).name
-    log_path = Path(state_dir) / course_name / "engine.log"  # the store's course dir
+    log_path = engine_log_path(state_dir, course_name)
     log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(log_path, "ab") as out:
         process = subprocess.Popen(
@@ -243,8 +244,9 @@ def _step_back(setting: str | None) -> None:
 def cli_engine(args) -> int:
     """``whodidthis engine COURSE``: the detached engine's entry point."""
     course = load_course(resolve_course_path(args.course))
-    store = Store.open(resolve_state_dir(args.state_dir), course.name)
-    handler = file_handler(engine_log_path(store))
+    state_dir = resolve_state_dir(args.state_dir)
+    store = Store.open(state_dir, course.name)
+    handler = file_handler(engine_log_path(state_dir, course.name))
     logging.getLogger("whodidthis").addHandler(handler)
     logging.getLogger("whodidthis").setLevel(logging.INFO)
     log.info("engine starting for %s (pid %d)", course.name, os.getpid())
