@@ -182,7 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
-        return int(handler(args))
+        code = int(handler(args))
+        sys.stdout.flush()  # here, not at exit: a reader gone is then caught below
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except CourseError as exc:
         from console.course.model import format_problems
 
@@ -193,3 +197,18 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly.
+
+    As Unix tools do. stdout is pointed at /dev/null so that the interpreter's own flush at
+    exit does not complain about the pipe a second time.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured, closed)
+        pass
+    return 0
