@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter, Monochrome
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -34,6 +36,7 @@ from console.idle_gc import IdleCollector
 from console.model import CommandKind, LedgerRecord
 from console.store.state import Store
 from console.store.watch import Changes, StoreWatch
+from widgets.palette import ANSI_THEME, LegibleMonochrome, SixteenColours
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
     from console.aws.identity import HostIdentity
@@ -80,6 +83,8 @@ class WhodidthisApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "whodidthis"
     ENABLE_COMMAND_PALETTE = False
+    # Each ANSI colour name keeps its own hue (Textual's Monokai paints red and magenta alike).
+    ansi_theme_dark = Reactive(ANSI_THEME, init=False)
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave the console; the engine goes on"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key, and the states"),
@@ -103,8 +108,21 @@ class WhodidthisApp(App):
             self.host = host
             self.error = error
 
-    def __init__(self, course: Course, store: Store, operator: str, services: Services) -> None:
+    def __init__(
+        self,
+        course: Course,
+        store: Store,
+        operator: str,
+        services: Services,
+        *,
+        read_only: bool = False,
+        colours: int | None = None,
+    ) -> None:
         super().__init__()
+        self.read_only = read_only
+        self.colours = colours
+        self._legible = LegibleMonochrome()
+        self._sixteen = SixteenColours()
         self.course = course
         self.store = store
         self.operator = operator
@@ -123,6 +141,16 @@ class WhodidthisApp(App):
     def now(self) -> float:
         """The console's clock (fixed in the tests and the screenshots)."""
         return self.services.clock()
+
+    def get_line_filters(self) -> list[LineFilter]:
+        """Textual's filters, with NO_COLOR's greys kept legible and, in a 16-colour terminal
+        (or with ``colours=16``), every colour rounded as that terminal shows it."""
+        filters = [
+            self._legible if isinstance(f, Monochrome) else f for f in super().get_line_filters()
+        ]
+        if self.colours == 16 or self.console.color_system in ("standard", "windows"):
+            filters.insert(len(filters) - (1 if self.no_color else 0), self._sixteen)
+        return filters
 
     def get_default_screen(self) -> Screen:
         """The overview is the base screen (not pushed over a blank one, which as a background

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from widgets.trainee_look import time_left_words
+from widgets.trainee_look import PRINCIPAL_STYLE, time_left_words
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
     from console.aws.identity import HostIdentity
@@ -72,7 +72,7 @@ def preflight_view(rows: list) -> Group:
         )
         parts.append(head)
         if row.principal_arn:
-            parts.append(Text(f"  acts as {row.principal_arn}", style="magenta"))
+            parts.append(Text(f"  acts as {row.principal_arn}", style=PRINCIPAL_STYLE))
         if row.error:
             parts.append(Text(f"  {row.error}", style="red"))
         if getattr(row, "diagnosis", None):
