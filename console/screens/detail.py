@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, RichLog, Static
 
 from console.model import CommandKind, LedgerRecord, TraineeStatus
 from console.screens.scope import ACT_WORDS, Scope, question_for
-from console.words import clock, short_principal
+from console.words import clock, short_principal, what_to_do
 from widgets.ledger_log import OUTCOME_STYLES
 from widgets.trainee_look import (
     PRINCIPAL_STYLE,
@@ -140,6 +140,9 @@ class TraineeDetailScreen(Screen):
             text = Text.assemble(
                 (f" {status.error_code or 'error'} ", "bold red reverse"), (f" {message}", "red")
             )
+            hint = what_to_do(status.error_code)
+            if hint:
+                text.append(f"\n{hint}", style="bold")
             error.update(text)
         self._show_steps(status)
 
