@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from console.model import CommandKind, LedgerRecord, TraineeStatus
-from console.screens.scope import ACT_WORDS, Scope, question_for
+from console.screens.scope import action_allowed, ACT_WORDS, Scope, question_for
 from console.words import clock, short_principal, what_to_do
 from widgets.ledger_log import OUTCOME_STYLES
 from widgets.trainee_look import (
@@ -58,6 +58,9 @@ class TraineeDetailScreen(Screen):
         super().__init__()
         self.trainee = name
         self._shown: set[tuple[int | None, str]] = set()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action_allowed(self.app, action)
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-head")

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from console.model import CommandKind
-from console.screens.scope import ACT_WORDS, Scope, question_for
+from console.screens.scope import action_allowed, ACT_WORDS, Scope, question_for
 from widgets.identity_panel import IdentityPanel
 from widgets.ledger_log import LedgerLog
 from widgets.summary_bar import SummaryBar, ViewNote, run_words
@@ -122,6 +122,9 @@ class OverviewScreen(Screen):
             tooltip="Leave the filter line; pressed again, clear the filter",
         ),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action_allowed(self.app, action)
 
     def compose(self) -> ComposeResult:
         app = self.app

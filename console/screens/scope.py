@@ -12,7 +12,27 @@ from dataclasses import dataclass
 
 from console.model import CommandKind
 
-SHOWN_NAMES = 6  # a confirmation names this many trainees, then says "and N more"
+SHOWN_NAMES = 6
+
+# The actions a read-only view never binds (``whodidthis view``): each would change something.
+ACTING = frozenset(
+    {
+        "apply",
+        "apply_all",
+        "retry",
+        "teardown",
+        "teardown_all",
+        "cancel",
+        "cancel_all",
+        "mark",
+        "preflight",
+    }
+)
+
+
+def action_allowed(app, action: str) -> bool:
+    """False for an acting key in a read-only view: Textual then neither shows nor runs it."""
+    return not (getattr(app, "read_only", False) and action in ACTING)  # a confirmation names this many trainees, then says "and N more"
 
 
 @dataclass(frozen=True)
