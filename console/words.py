@@ -22,6 +22,26 @@ STATE_SYMBOLS = {
 }
 
 
+WHAT_TO_DO = {
+    "AccessDenied": "What to do: make the trainee's role trust the host role only "
+    "(`whodidthis iam-templates`, or `whodidthis preflight COURSE` to see why), then retry (r).",
+    "BucketAlreadyExists": "What to do: the bucket name is taken in all of AWS: change the "
+    "s3_bucket step's name in the course file (use {trainee} and {course}), then retry (r).",
+    "Leftovers": "What to do: resources carrying the trainee's tags remain: read the list, "
+    "delete or untag them, then tear down again.",
+}
+
+
+def what_to_do(error_code: str | None) -> str | None:
+    """The line the detail screen ends an error with: what the operator can do next."""
+    if not error_code:
+        return None
+    hint = WHAT_TO_DO.get(error_code)
+    if hint is None and "Throttl" in error_code:
+        return "What to do: AWS is throttling; retry (r) in a minute, or lower concurrency."
+    return hint
+
+
 def iso(ts: float | None) -> str | None:
     """Epoch seconds -> ISO 8601 UTC with milliseconds."""
     if ts is None:
