@@ -26,8 +26,10 @@ def kill_the_engine_mid_run(sandbox, state_dir, store_box: list) -> None:
     if not store_box:
         store_box.append(
             wait_for(
-                lambda: (state_dir / COURSE / "state.sqlite3").exists()
-                and Store.open(state_dir, COURSE),
+                lambda: (
+                    (state_dir / COURSE / "state.sqlite3").exists()
+                    and Store.open(state_dir, COURSE)
+                ),
                 what="the store",
             )
         )
