@@ -22,6 +22,7 @@ HANDLERS = {
     "apply": "console.commands.headless:cli_apply",
     "retry": "console.commands.headless:cli_retry",
     "teardown": "console.commands.headless:cli_teardown",
+    "cancel": "console.commands.headless:cli_cancel",
     "status": "console.commands.headless:cli_status",
     "ledger": "console.commands.headless:cli_ledger",
     "report": "console.commands.headless:cli_report",
@@ -117,6 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "teardown":
             p.add_argument("--yes", action="store_true", help="proceed with the plan")
         _common(p)
+
+    p = sub.add_parser("cancel", help="ask the running engine to stop trainees cleanly")
+    _course_arg(p)
+    p.add_argument(
+        "--trainee",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only these trainees (repeatable; default: every trainee)",
+    )
+    _common(p)
 
     p = sub.add_parser("status", help="per trainee and step state")
     _course_arg(p)

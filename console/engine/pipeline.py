@@ -220,6 +220,8 @@ class TraineePipeline:
 
     async def _teardown(self, client) -> TraineeState:
         for step in reversed(self.course.steps):
+            if self.cancelled():
+                return self._cancel("cancelled by an operator")
             kind, label = self.kinds[step.kind], step_label(step, self.course, self.trainee)
             update_context(step=label)
             self._set(step_index=step.index, last_action=f"tear down {label}")
@@ -271,5 +273,12 @@ class TraineePipeline:
         return TraineeState.FAILED
 
     def _cancel(self, reason: str) -> TraineeState:
-        self._set(state=TraineeState.CANCELLED, error=reason, finished_at=time.time())
+        update_context(step=None)
+        self._set(
+            state=TraineeState.CANCELLED,
+            error=reason,
+            finished_at=time.time(),
+            step_index=None,
+            last_action="cancelled",
+        )
         return TraineeState.CANCELLED
