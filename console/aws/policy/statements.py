@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from console.aws.policy.patterns import VERSION_WITH_VARIABLES, glob
 
@@ -173,7 +174,11 @@ def _statement(index: int, raw: dict, variables: bool) -> Statement:
 
 @functools.lru_cache(maxsize=4096)
 def _parse_text(text: str) -> tuple[Statement, ...]:
-    return _parse_dict(json.loads(text))
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = json.loads(unquote(text))  # IAM's API returns documents URL-encoded
+    return _parse_dict(document)
 
 
 def _parse_dict(document: dict) -> tuple[Statement, ...]:
