@@ -169,6 +169,15 @@ LEDGER_FIELDS = (
     "outcome",
     "error_code",
     "error_message",
+    # Added with issue 11: the join with CloudTrail, and the human behind the session.
+    "region",
+    "principal_id",
+    "assume_request_id",
+    "operator",
+    "operator_source",
+    "operator_arn",
+    "attempt_request_ids",
+    "resource_arn",
 )
 
 
@@ -177,6 +186,7 @@ def ledger_json(record: LedgerRecord) -> dict:
     data = {name: getattr(record, name) for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
+    data["attempt_request_ids"] = list(record.attempt_request_ids)
     return data
 
 

@@ -17,11 +17,11 @@ import sys
 from pathlib import Path
 
 from console.aws.identity import HostIdentity, resolve_host_identity
-from console.aws.operator import operator_name
+from console.aws.operator import resolve_operator
 from console.course.model import Course, load_course, resolve_course_path
 from console.errors import IdentityRefused, StateError, StateRefused
 from console.idle_gc import freeze_startup
-from console.model import LedgerRecord, Outcome
+from console.model import LedgerRecord, Operator, Outcome
 from console.redaction import (
     RedactingStream,
     open_private_log,
@@ -57,13 +57,17 @@ class StoreRecorder:
         request_id: str | None,
         error_code: str | None = None,
         error_message: str | None = None,
+        **attribution,
     ) -> None:
+        """Settle the record; ``attribution`` carries every attempt's request id and the
+        AssumeRole that issued the signing credentials (``install_ledger_hooks``)."""
         self.store.ledger_settle(
             token,
             outcome=outcome,
             request_id=request_id,
             error_code=error_code,
             error_message=error_message,
+            **attribution,
         )
 
 
@@ -79,7 +83,7 @@ async def run_engine(
     course: Course,
     store: Store,
     *,
-    operator: str,
+    operator: Operator | str,
     host: HostIdentity,
     idle_seconds: float,
     engine_id: str,
@@ -99,7 +103,11 @@ async def run_engine(
     kinds = registry()
     try:
         async with broker_for(
-            course, host_arn=host.arn, operator=operator, recorder=recorder
+            course,
+            host_arn=host.arn,
+            operator=operator,
+            recorder=recorder,
+            host_principal_id=host.user_id,
         ) as broker:
             await broker.warm(kinds[step.kind].service for step in course.steps)
             _settle_garbage_collector()
@@ -136,7 +144,7 @@ def serve_locked(
     course: Course,
     store: Store,
     *,
-    operator: str,
+    operator: Operator | str,
     host: HostIdentity,
     idle_seconds: float,
     companion_factory=None,
@@ -182,7 +190,7 @@ def engine_log_path(state_dir: Path, course_name: str) -> Path:
 def spawn_detached(
     course_path: Path,
     state_dir: Path,
-    operator: str,
+    operator: Operator | str,
     allow_long_term: bool = False,
     course_name: str | None = None,
 ) -> int:
@@ -200,7 +208,7 @@ def spawn_detached(
         "--state-dir",
         str(state_dir),
         "--operator",
-        operator,
+        Operator.of(operator).name,  # only for commands queued without one
     ]
     if allow_long_term:
         argv.append("--allow-long-term-keys")
@@ -240,7 +248,7 @@ def _open_engine_log(path: Path) -> int:
 
 
 def ensure_engine(
-    course_path: Path, state_dir: Path, operator: str, allow_long_term: bool = False
+    course_path: Path, state_dir: Path, operator: Operator | str, allow_long_term: bool = False
 ) -> int | None:
     """Start a detached engine unless one holds the course's lock; its pid, or None."""
     course = load_course(course_path)
@@ -292,7 +300,7 @@ def cli_engine(args) -> int:
         runs = serve_locked(
             course,
             store,
-            operator=operator_name(args.operator),
+            operator=resolve_operator(args.operator),
             host=host,
             idle_seconds=IDLE_SECONDS_DETACHED,
         )
