@@ -109,7 +109,14 @@ def _v1_tables(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_tables]
+def _v2_sweep(conn: sqlite3.Connection) -> None:
+    """The teardown sweep's findings per trainee: leftovers (a JSON list of {arn, type}) and
+    the clean sweep's receipt."""
+    conn.execute("ALTER TABLE trainees ADD COLUMN leftovers TEXT NOT NULL DEFAULT '[]'")
+    conn.execute("ALTER TABLE trainees ADD COLUMN receipt TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_tables, _v2_sweep]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
