@@ -82,11 +82,14 @@ def update_context(**fields) -> LedgerContext | None:
 
 
 class Recorder(Protocol):
-    """Where ledger records go (the store, in the engine)."""
+    """Where ledger records go (the store, in the engine).
+
+    ``intent`` writes a record before the call; ``settle`` gives it the outcome after it.
+    """
 
     def intent(self, record: LedgerRecord) -> int | None: ...
 
-    def complete(
+    def settle(
         self,
         token: int,
         *,
@@ -106,7 +109,7 @@ class NullRecorder:
     def intent(self, record: LedgerRecord) -> int | None:
         return None
 
-    def complete(self, token: int, **outcome) -> None:
+    def settle(self, token: int, **outcome) -> None:
         return None
 
 
@@ -120,7 +123,7 @@ class MemoryRecorder:
         self.records.append(record)
         return len(self.records) - 1
 
-    def complete(self, token: int, **outcome) -> None:
+    def settle(self, token: int, **outcome) -> None:
         outcome = {k: v for k, v in outcome.items() if v is not None or k == "request_id"}
         outcome["attempt_request_ids"] = tuple(outcome.get("attempt_request_ids", ()))
         self.records[token] = replace(self.records[token], **outcome)
@@ -189,7 +192,7 @@ def install_ledger_hooks(
         error = parsed.get("Error") or {}
         request_id = parsed.get("ResponseMetadata", {}).get("RequestId")
         issue = context.get(_SIGNED_BY)
-        recorder.complete(
+        recorder.settle(
             token,
             outcome=Outcome.ERROR if http_response.status_code >= 300 else Outcome.OK,
             request_id=request_id,
@@ -203,7 +206,7 @@ def install_ledger_hooks(
     def after_call_error(exception, context, **_):
         token = context.pop(_TOKEN, None)
         if token is not None:  # no answer: whether AWS acted is unknown
-            recorder.complete(
+            recorder.settle(
                 token,
                 outcome=Outcome.UNKNOWN,
                 request_id=None,

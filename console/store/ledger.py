@@ -1,6 +1,6 @@
 """The ledger: who did what, one record per AWS call made for a trainee (DESIGN.md).
 
-A record is written as an *intent* (outcome ``unknown``) before the call and *completed* with
+A record is written as an *intent* (outcome ``unknown``) before the call and *settled* with
 the outcome and the AWS request id after it, each in its own transaction. A record still
 ``unknown`` after its run is the evidence of a crash between the two: the call may or may not
 have reached AWS, and the sandbox trail or CloudTrail says which.
@@ -24,13 +24,13 @@ class Ledger(EventLog):
     """The part of :class:`console.store.state.Store` that keeps the ledger."""
 
     def ledger_intent(self, record: LedgerRecord) -> int:
-        """Record a call about to be made; returns the record id to complete it with.
+        """Record a call about to be made; returns the record id to settle it with.
 
         The record is stored with outcome ``unknown`` whatever ``record.outcome`` says, and an
         ``action`` event (``phase: intent``) is written in the same transaction.
         """
         values = {name: getattr(record, name) for name in _COLUMNS}  # flat: no asdict deep copy
-        # What only the answer can tell is left empty until ledger_complete.
+        # What only the answer can tell is left empty until ledger_settle.
         values.update(id=None, outcome=Outcome.UNKNOWN.value, request_id=None)
         values.update(error_code=None, error_message=None)
         if not values["ts"]:
@@ -61,7 +61,7 @@ class Ledger(EventLog):
             )
         return record_id
 
-    def ledger_complete(
+    def ledger_settle(
         self,
         record_id: int,
         *,
@@ -74,7 +74,7 @@ class Ledger(EventLog):
         principal_id: str | None = None,
         assume_request_id: str | None = None,
     ) -> None:
-        """Complete an intent with what AWS answered; writes an ``action`` event (``phase: done``).
+        """Settle an intent with what AWS answered; writes an ``action`` event (``phase: done``).
 
         ``attempt_request_ids`` are the request ids of every attempt (retries included);
         ``principal_id`` and ``assume_request_id``, when given, replace the intent's: they are

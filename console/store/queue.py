@@ -9,6 +9,12 @@ convergent (apply, retry and teardown run idempotent steps; cancel is idempotent
 command again after its engine is proven dead (its lock is free) is safe: that is at-least-once
 in effect, and never two executions at the same time. A command is handed out again only once:
 one that kills its engine twice is closed as abandoned instead of crash-looping every engine.
+
+A new request folded into an unfinished command renews that command's chance: its reclaim count
+starts again from zero. Otherwise a command already reclaimed once, claimed by an engine that
+then died, would absorb the operator's next ``apply`` and be closed as abandoned with it, and the
+apply would vanish without running (issue 14, item 1). The bound on crash loops still holds:
+each run after an engine's death is one the operator asked for.
 """
 
 from __future__ import annotations
@@ -44,7 +50,9 @@ class CommandQueue:
 
         An identical command (same kind, same trainees) that is queued or running absorbs this
         one, and its id is returned: two consoles pressing retry on one trainee at the same
-        moment get one retry. The check and the insert share one write transaction.
+        moment get one retry. The absorbing command's reclaim count is reset, so a command whose
+        engine died cannot take the new request down with it when it is closed as abandoned.
+        The check and the insert share one write transaction.
         """
         kind = CommandKind(kind)
         names = list(trainees)
@@ -56,6 +64,7 @@ class CommandQueue:
                 (kind.value,),
             ):
                 if sorted(json.loads(row["trainees"])) == sorted(names):
+                    conn.execute("UPDATE commands SET reclaims = 0 WHERE id = ?", (row["id"],))
                     return int(row["id"])
             cursor = conn.execute(
                 "INSERT INTO commands (kind, trainees, operator, operator_source, operator_arn,"
@@ -86,7 +95,7 @@ class CommandQueue:
             ).fetchone()
         return None if row is None else _command(row)
 
-    def complete(self, command_id: int, result: str) -> None:
+    def finish_command(self, command_id: int, result: str) -> None:
         """Mark a claimed command done with a short result (``ok``, ``2 trainees failed``, ...).
 
         Raises:
