@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="per trainee: resources, who created each, when")
     _course_arg(p)
     p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument(
+        "--history",
+        action="store_true",
+        help="also every create, change and delete of each resource, oldest first",
+    )
     _common(p)
 
     p = sub.add_parser("iam-templates", help="CloudFormation for AdminEnvRole and ManageEnvRole")
