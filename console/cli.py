@@ -26,6 +26,7 @@ HANDLERS = {
     "status": "console.commands.headless:cli_status",
     "ledger": "console.commands.headless:cli_ledger",
     "report": "console.commands.headless:cli_report",
+    "trace": "console.commands.trace:cli_trace",
     "iam-templates": "console.commands.iam_templates:cli_iam_templates",
     "sandbox": "console.sandbox.cli:cli_sandbox",
     "demo": "console.devtools.demo:cli_demo",
@@ -151,6 +152,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p)
 
+    p = sub.add_parser("trace", help="one resource's history: who created, changed, deleted it")
+    parser.intermixed = {"trace": p}  # two positionals, options anywhere among them
+    _course_arg(p)
+    p.add_argument("resource", metavar="RESOURCE", help="an ARN or a trainee resource name")
+    p.add_argument("--json", action="store_true", help="one JSON event per line")
+    p.add_argument(
+        "--cloudtrail",
+        action="store_true",
+        help="also ask the trainee account's CloudTrail (LookupEvents) and mark each event",
+    )
+    _common(p)
+
     p = sub.add_parser("iam-templates", help="CloudFormation for AdminEnvRole and ManageEnvRole")
     p.add_argument("--admin-account", default=None, metavar="ID")
     p.add_argument("--out", default=None, metavar="DIR", help="write files here (default: print)")
@@ -237,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = _with_default_command(argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as exc:  # argparse already printed usage and the problem
         return int(exc.code or 0) and EXIT_BAD_INPUT
     if args.command is None:
@@ -264,6 +277,18 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parse_args``; a subcommand with two positionals (``trace COURSE RESOURCE --json``
+    or ``trace COURSE --json RESOURCE``) is parsed intermixed, which argparse cannot do
+    through subparsers."""
+    sub = getattr(parser, "intermixed", {}).get(argv[0]) if argv else None
+    if sub is None:
+        return parser.parse_args(argv)
+    args = sub.parse_intermixed_args(argv[1:])
+    args.command = argv[0]
+    return args
 
 
 def _reader_gone() -> int:

@@ -23,6 +23,7 @@ import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from console.sandbox import assume_role, moto_state
+from console.sandbox.cloudtrail import CloudTrail
 from console.sandbox.faults import FaultPlan
 from console.sandbox.gaps import MotoGaps
 from console.sandbox.httpserver import HOP_BY_HOP, HttpRequest, HttpResponse
@@ -86,6 +87,7 @@ class Gateway:
         self.principals = Principals()
         self.gaps = MotoGaps()
         self.ssm_sessions = SsmSessions()  # Session Manager sessions of the sandbox's instance
+        self.cloudtrail = CloudTrail()  # the event history LookupEvents answers from
         # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=128, block=False, retries=False)
 
@@ -94,6 +96,7 @@ class Gateway:
         self.principals.clear()
         self.gaps.clear()
         self.ssm_sessions.clear()
+        self.cloudtrail.clear()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Serve one request (called concurrently from the server's threads)."""
@@ -133,6 +136,8 @@ class Gateway:
                 target_role_arn=target_role_arn,
             )
         )
+        if principal is not None:  # CloudTrail records only what AWS authenticated
+            self.cloudtrail.record(call, principal, request, response, request_id)
         if (wait := answer_at - time.monotonic()) > 0:
             time.sleep(wait)  # the injected latency itself, not a wait for work
         return response
@@ -159,6 +164,8 @@ class Gateway:
         if is_assume:
             return self._assume_role(call, principal, request), target
         local = self.ssm_sessions.answer(call, principal, new_request_id(call))
+        if local is None:
+            local = self.cloudtrail.answer(call, principal, new_request_id(call))
         if local is None:
             local = self.gaps.answer(call, principal, request, new_request_id(call))
         if local is not None:

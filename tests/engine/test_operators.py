@@ -20,8 +20,11 @@ READ_ONLY = ("Get", "List", "Describe", "Head")
 
 
 def whodidthis(sandbox, state_dir, operator, *args, detach=False, wait=True):
-    """``whodidthis ARGS COURSE --operator OPERATOR`` against the sandbox."""
+    """``whodidthis ARGS COURSE --operator OPERATOR`` against the sandbox (``trace COURSE
+    RESOURCE ...`` for trace, whose course comes first)."""
     argv = [sys.executable, "-m", "console", *args, str(sandbox.course_path)]
+    if args and args[0] == "trace":
+        argv = [sys.executable, "-m", "console", "trace", str(sandbox.course_path), *args[1:]]
     argv += ["--state-dir", str(state_dir), "--operator", operator]
     if detach:
         argv.append("--detach")
