@@ -10,7 +10,6 @@ session confirms who it is; that ARN is the principal the ledger and the console
 from __future__ import annotations
 
 import asyncio
-import copy
 import re
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from datetime import UTC, datetime
 from console.aws.attribution import Recorder, install_ledger_hooks, update_context
 from console.aws.config import aio_client_config
 from console.aws.identity import role_arn_of
-from console.aws.sdk import clientcache
+from console.aws.sdk.session import acting_with, credentials_of, engine_session
 from console.errors import WhodidthisError
 from console.redaction import quiet_sdk_loggers
 
@@ -99,7 +98,7 @@ class TraineeSession:
 
     @property
     def credentials(self):
-        return self.session._credentials  # the refreshable credentials object
+        return credentials_of(self.session)  # the refreshable credentials object
 
 
 class SessionBroker:
@@ -140,7 +139,6 @@ class SessionBroker:
 
     async def __aenter__(self) -> SessionBroker:
         quiet_sdk_loggers()  # botocore's DEBUG output holds AssumeRole response bodies
-        clientcache.install()  # every trainee's clients share models and classes per service
         config = aio_client_config(self._host_session.get_scoped_config(), mode="adaptive")
         self._sts = await self._stack.enter_async_context(
             self._host_session.create_client("sts", region_name=self.region, config=config)
@@ -157,7 +155,8 @@ class SessionBroker:
         """Build (and close) one client per service before any trainee needs one.
 
         Creating a client makes no AWS call, but the first one of each service loads its model,
-        endpoint rules and class, which every later client shares (``console.aws.sdk.clientcache``).
+        endpoint rules and class, which every later client shares once the engine has installed
+        ``console.aws.sdk``'s caches.
         """
         for service in sorted(set(services) | {"sts"}):
             async with self._host_session.create_client(
@@ -250,17 +249,9 @@ class SessionBroker:
         return kwargs
 
     def _trainee_session(self, credentials):
-        """A session that acts with ``credentials`` and shares everything else with the host.
-
-        A fresh AioSession registers ~120 builtin handlers and parses service models again:
-        about 15 ms of CPU plus a second of model loading per trainee (measured: a 12-trainee
-        apply went from 19.3 s to 6.3 s by sharing). A shallow copy shares the host's loader,
-        event emitter and config; each client copies the emitter, so hooks stay per client.
-        This is the one place refreshable credentials meet a session.
-        """
-        session = copy.copy(self._host_session)
-        session._credentials = credentials
-        return session
+        """A session that acts with ``credentials`` and shares everything else with the host
+        (``console.aws.sdk.session.acting_with`` says why a copy)."""
+        return acting_with(self._host_session, credentials)
 
     def _fetcher(self, trainee: str, role_arn: str, assumed: dict):
         """The assume-role fetcher the refreshable credentials call, now and at each refresh."""
@@ -293,73 +284,6 @@ class SessionBroker:
                 "course file."
             )
         return answer["Arn"]
-
-
-def engine_session():
-    """The host's aiobotocore session, without botocore's documentation handlers.
-
-    botocore registers 30 ``docs.*`` handlers that only shape generated docstrings; they make
-    up 74 of the 187 nodes of the event tree that every new client copies (a tenth of the
-    engine's CPU went to those copies, measured with py-spy on a 200-trainee build). The
-    engine never renders documentation, so its session leaves them out.
-    """
-    from aiobotocore.session import AioSession
-
-    class EngineSession(AioSession):
-        _scoped_config = None
-
-        def _register_builtin_handlers(self, events):
-            """botocore's own loop over its built-in handlers, less the ``docs.*`` ones."""
-            from botocore import handlers
-
-            for event_name, handler, *how in handlers.BUILTIN_HANDLERS:
-                if event_name.startswith("docs."):
-                    continue
-                if not how:
-                    self.register(event_name, handler)
-                elif how[0] is handlers.REGISTER_FIRST:
-                    self._events.register_first(event_name, handler)
-                elif how[0] is handlers.REGISTER_LAST:
-                    self._events.register_last(event_name, handler)
-
-        def get_scoped_config(self):
-            """botocore's answer, worked out once per profile setting.
-
-            botocore reads it for every configuration variable of every new client (a fifth of
-            a client's creation, py-spy): each time it resolves the profile name through the
-            environment again, though the config file is read once and nothing in the engine
-            changes the profile. ``set_config_variable`` forgets it.
-            """
-            if self._scoped_config is None:
-                self._scoped_config = super().get_scoped_config()
-            return self._scoped_config
-
-        def set_config_variable(self, logical_name, value):
-            self._scoped_config = None
-            super().set_config_variable(logical_name, value)
-
-    session = EngineSession()
-    session.get_component("response_parser_factory").set_parser_defaults(
-        timestamp_parser=aws_timestamp
-    )
-    return session
-
-
-def aws_timestamp(value):
-    """botocore's timestamp parser with a fast path for the ISO 8601 form AWS answers with.
-
-    ``2026-11-30T03:20:21.123Z`` went through ``dateutil.parser`` (3% of the engine's CPU per
-    AWS call, py-spy); ``datetime.fromisoformat`` reads it to the same instant. Anything else
-    (epoch seconds, RFC 822 dates) goes to botocore's own parser, as before.
-    """
-    if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value[10] == "T":
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            pass
-    from botocore.utils import parse_timestamp  # only for the forms the fast path leaves
-
-    return parse_timestamp(value)
 
 
 def _utc_now() -> datetime:
