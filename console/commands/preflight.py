@@ -63,7 +63,11 @@ async def preflight(
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
     async with broker_for(
-        course, host_arn=host.arn, operator=operator, recorder=recorder
+        course,
+        host_arn=host.arn,
+        operator=operator,
+        recorder=recorder,
+        host_principal_id=host.user_id,
     ) as broker:
 
         async def one(trainee) -> PreflightRow:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from console.course.placeholders import render_text
 from console.errors import StateError
-from console.model import Event, StepState, StepStatus, TraineeState, TraineeStatus
+from console.model import Event, Leftover, StepState, StepStatus, TraineeState, TraineeStatus
 from console.store.db import Database, row_dict
 from console.store.guard import refuse_credentials
 from console.store.ledger import Ledger
@@ -47,6 +47,8 @@ TRAINEE_FIELDS = frozenset(
         "error_code",
         "started_at",
         "finished_at",
+        "leftovers",
+        "receipt",
     }
 )
 STEP_FIELDS = frozenset({"state", "error", "resource_arn", "name"})
@@ -265,6 +267,10 @@ class Store(Ledger, CommandQueue, EngineRuns):
         values = _columns(fields, TRAINEE_FIELDS, "set_trainee")
         if "state" in values:
             values["state"] = TraineeState(values["state"]).value
+        if "leftovers" in values:
+            values["leftovers"] = json.dumps(
+                [{"arn": item.arn, "type": item.type} for item in values["leftovers"] or ()]
+            )
         refuse_credentials(values, "trainees")
         now = self._clock()
         with self._db.write() as conn:
@@ -367,6 +373,10 @@ class Store(Ledger, CommandQueue, EngineRuns):
             started_at=row["started_at"],
             updated_at=row["updated_at"],
             finished_at=row["finished_at"],
+            leftovers=tuple(
+                Leftover(item["arn"], item["type"]) for item in json.loads(row["leftovers"] or "[]")
+            ),
+            receipt=row["receipt"],
             steps=tuple(
                 StepStatus(
                     index=step["idx"],

@@ -9,6 +9,7 @@ These touch only the sessions the product builds with them, never botocore's cla
   with its own (refreshable, in-memory) credentials. botocore has no public setter for a
   session's credentials object, and aiobotocore's getter is a coroutine that may resolve them.
 * ``expiry_of``: when botocore's credentials object says it expires (``whoami``).
+* ``utc_now``: the assumed-role credentials' clock.
 
 Nothing here imports botocore at module level: ``whoami`` and the console import this module
 and pay for botocore only when they use it.
@@ -17,7 +18,7 @@ and pay for botocore only when they use it.
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 def acting_with(host_session, credentials):
@@ -109,3 +110,9 @@ def aws_timestamp(value):
     from botocore.utils import parse_timestamp  # only for the forms the fast path leaves
 
     return parse_timestamp(value)
+
+
+def utc_now() -> datetime:
+    """The credentials' clock: botocore's default asks ``dateutil`` for the local zone on
+    every signed request, only to compare with the expiry (an aware UTC time)."""
+    return datetime.now(UTC)
