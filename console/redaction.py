@@ -11,23 +11,32 @@ import errno
 import io
 import logging
 import os
-import re
 import stat
 import sys
 
+from console.credentials import find_credentials
+
 SDK_LOGGERS = ("botocore", "aiobotocore", "boto3", "urllib3", "aiohttp", "s3transfer")
-_PATTERNS = (
-    re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
-    re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
-    re.compile(r"[A-Za-z0-9/+=]{100,}"),  # session tokens
-)
+REDACTED = "[REDACTED]"
 
 
 def redact(text: str) -> str:
-    """Replace anything shaped like an access key id, secret key or session token."""
-    for pattern in _PATTERNS:
-        text = pattern.sub("[REDACTED]", text)
-    return text
+    """Replace anything shaped like an access key id, secret key or session token.
+
+    The shapes are :mod:`console.credentials`' (the ones the scan finds and the store's guard
+    refuses); an assignment keeps its name (``aws_secret_access_key=[REDACTED]``).
+    """
+    kept, end = [], 0
+    for credential in find_credentials(text):
+        if credential.end <= end:
+            continue  # inside a span already redacted (a token holding a key id's shape)
+        kept.append(text[end : max(end, credential.start)])
+        kept.append(REDACTED)
+        end = credential.end
+    if not kept:
+        return text
+    kept.append(text[end:])
+    return "".join(kept)
 
 
 class RedactingFilter(logging.Filter):

@@ -42,6 +42,11 @@ def resolve_state_dir(arg: str | None, environ: Mapping[str, str] | None = None)
     return state_dir
 
 
+def course_state_dir(state_dir: Path, course_name: str) -> Path:
+    """The directory of one course's state under ``state_dir``: its store, lock and engine log."""
+    return Path(state_dir) / course_name
+
+
 def _make_private_dir(path: Path) -> None:
     """Create ``path`` with mode 0700 if it is missing; an existing directory is left alone.
 

@@ -21,10 +21,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from console.course.placeholders import render_text
 from console.errors import StateError
-from console.model import Event, StepState, StepStatus, TraineeState, TraineeStatus
+from console.model import Event, Leftover, StepState, StepStatus, TraineeState, TraineeStatus
 from console.store.db import Database, row_dict
-from console.store.folder import prepare_writable, refuse_empty_database
+from console.store.folder import course_state_dir, prepare_writable, refuse_empty_database
 from console.store.folder import resolve_state_dir as resolve_state_dir  # where callers look
 from console.store.guard import refuse_credentials
 from console.store.ledger import Ledger
@@ -47,6 +48,8 @@ TRAINEE_FIELDS = frozenset(
         "error_code",
         "started_at",
         "finished_at",
+        "leftovers",
+        "receipt",
     }
 )
 STEP_FIELDS = frozenset({"state", "error", "resource_arn", "name"})
@@ -102,7 +105,7 @@ class Store(Ledger, CommandQueue, EngineRuns):
         """
         if not COURSE_NAME.fullmatch(course_name):
             raise StateError(f"{course_name!r} is not a course name: use [a-z0-9-]")
-        course_dir = Path(state_dir) / course_name
+        course_dir = course_state_dir(state_dir, course_name)
         path = course_dir / DB_FILE
         refuse_empty_database(path)
         if not readonly:
@@ -222,6 +225,10 @@ class Store(Ledger, CommandQueue, EngineRuns):
         values = _columns(fields, TRAINEE_FIELDS, "set_trainee")
         if "state" in values:
             values["state"] = TraineeState(values["state"]).value
+        if "leftovers" in values:
+            values["leftovers"] = json.dumps(
+                [{"arn": item.arn, "type": item.type} for item in values["leftovers"] or ()]
+            )
         refuse_credentials(values, "trainees")
         now = self._clock()
         with self._db.write() as conn:
@@ -324,6 +331,10 @@ class Store(Ledger, CommandQueue, EngineRuns):
             started_at=row["started_at"],
             updated_at=row["updated_at"],
             finished_at=row["finished_at"],
+            leftovers=tuple(
+                Leftover(item["arn"], item["type"]) for item in json.loads(row["leftovers"] or "[]")
+            ),
+            receipt=row["receipt"],
             steps=tuple(
                 StepStatus(
                     index=step["idx"],
@@ -341,14 +352,8 @@ class Store(Ledger, CommandQueue, EngineRuns):
         """The name the engine set, else the course's template with the placeholders filled."""
         if step["name"]:
             return step["name"]
-        template = step["name_template"] or ""
-        for placeholder, value in (
-            ("{trainee}", trainee["name"]),
-            ("{course}", self.course_name),
-            ("{account}", trainee["account"]),
-        ):
-            template = template.replace(placeholder, value)
-        return template
+        values = {"trainee": trainee["name"], "course": self.course_name}
+        return render_text(step["name_template"] or "", values | {"account": trainee["account"]})
 
 
 def _columns(fields: Mapping[str, object], allowed: frozenset[str], method: str) -> dict:
