@@ -143,12 +143,13 @@ class WhodidthisApp(App):
         return self.services.clock()
 
     def get_line_filters(self) -> list[LineFilter]:
-        """Textual's filters, with NO_COLOR's greys kept legible and, in a 16-colour terminal
-        (or with ``colours=16``), every colour rounded as that terminal shows it."""
+        """Textual's filters, with NO_COLOR's greys kept legible and, with ``colours=16``
+        (the screenshots and tests of a ``TERM=xterm`` terminal), every colour rounded as such
+        a terminal shows it. A real 16-colour terminal needs no filter: Rich rounds on output."""
         filters = [
             self._legible if isinstance(f, Monochrome) else f for f in super().get_line_filters()
         ]
-        if self.colours == 16 or self.console.color_system in ("standard", "windows"):
+        if self.colours == 16:
             filters.insert(len(filters) - (1 if self.no_color else 0), self._sixteen)
         return filters
 

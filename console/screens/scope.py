@@ -32,7 +32,9 @@ ACTING = frozenset(
 
 def action_allowed(app, action: str) -> bool:
     """False for an acting key in a read-only view: Textual then neither shows nor runs it."""
-    return not (getattr(app, "read_only", False) and action in ACTING)  # a confirmation names this many trainees, then says "and N more"
+    return not (
+        getattr(app, "read_only", False) and action in ACTING
+    )  # a confirmation names this many trainees, then says "and N more"
 
 
 @dataclass(frozen=True)
