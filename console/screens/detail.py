@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from console.model import CommandKind, LedgerRecord, TraineeStatus
-from console.screens.scope import action_allowed, ACT_WORDS, Scope, question_for
+from console.screens.scope import ACT_WORDS, Scope, action_allowed, question_for
 from console.words import clock, short_principal, what_to_do
 from widgets.ledger_log import OUTCOME_STYLES
 from widgets.trainee_look import (

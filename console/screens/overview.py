@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from console.model import CommandKind
-from console.screens.scope import action_allowed, ACT_WORDS, Scope, question_for
+from console.screens.scope import ACT_WORDS, Scope, action_allowed, question_for
 from widgets.identity_panel import IdentityPanel
 from widgets.ledger_log import LedgerLog
 from widgets.summary_bar import SummaryBar, ViewNote, run_words
