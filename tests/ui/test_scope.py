@@ -155,7 +155,9 @@ async def test_teardown_all_is_the_course_whatever_is_marked(console, providers)
         await pilot.press("space", "T")
         await settle(pilot)
         assert providers.plans == [[]]
-        assert "all 12 trainees (the whole course dojo-2026-12)" in str(app.screen.query_one("#plan-title").render())
+        assert "all 12 trainees (the whole course dojo-2026-12)" in str(
+            app.screen.query_one("#plan-title").render()
+        )
         await pilot.press(*"dojo-2026-12", "enter")
         await settle(pilot)
         assert sent(app, CommandKind.TEARDOWN) == [()]
