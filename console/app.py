@@ -33,7 +33,7 @@ from textual.worker import Worker, WorkerState
 
 from console.course.model import Course, load_course
 from console.idle_gc import IdleCollector
-from console.model import CommandKind, LedgerRecord
+from console.model import CommandKind, LedgerRecord, Operator
 from console.store.state import Store
 from console.store.watch import Changes, StoreWatch
 from widgets.palette import ANSI_THEME, LegibleMonochrome, SixteenColours
@@ -112,7 +112,7 @@ class WhodidthisApp(App):
         self,
         course: Course,
         store: Store,
-        operator: str,
+        operator: Operator | str,
         services: Services,
         *,
         read_only: bool = False,
@@ -125,7 +125,9 @@ class WhodidthisApp(App):
         self._sixteen = SixteenColours()
         self.course = course
         self.store = store
-        self.operator = operator
+        # Every command this console queues acts for this operator (and says how it is known).
+        self.acting = Operator.of(operator)
+        self.operator = self.acting.name
         self.services = services
         self.host: HostIdentity | None = None
         self.host_error: str | None = None
@@ -295,7 +297,7 @@ class WhodidthisApp(App):
                 timeout=15,
             )
             return None
-        command_id = self.store.enqueue(kind, names, self.operator)
+        command_id = self.store.enqueue(kind, names, self.acting)
         who = ", ".join(names) if names else f"all {len(self.course.trainees)} trainees"
         self.notify(
             f"{kind.value} queued as command {command_id} for {who}", title=kind.value.capitalize()
@@ -347,7 +349,7 @@ class WhodidthisApp(App):
 def make_app(
     course_path: Path,
     state_dir: Path,
-    operator: str,
+    operator: Operator | str,
     *,
     identity_provider: IdentityProvider | None = None,
     engine_launcher: EngineLauncher | None = None,
@@ -454,14 +456,14 @@ def run_view(args) -> int:
 
 def run_console(args) -> int:
     """``whodidthis [run] COURSE``: open the console; the exit code is 0."""
-    from console.aws.operator import operator_name
+    from console.aws.operator import resolve_operator
     from console.course.model import resolve_course_path
     from console.store.state import resolve_state_dir
 
     app = make_app(
         resolve_course_path(args.course),
         resolve_state_dir(args.state_dir),
-        operator_name(args.operator),
+        resolve_operator(args.operator),
         allow_long_term=getattr(args, "allow_long_term_keys", False),
         read_only=getattr(args, "read_only", False),
     )

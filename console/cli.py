@@ -22,6 +22,7 @@ HANDLERS = {
     "apply": "console.commands.headless:cli_apply",
     "retry": "console.commands.headless:cli_retry",
     "teardown": "console.commands.headless:cli_teardown",
+    "cancel": "console.commands.headless:cli_cancel",
     "status": "console.commands.headless:cli_status",
     "ledger": "console.commands.headless:cli_ledger",
     "report": "console.commands.headless:cli_report",
@@ -117,6 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "teardown":
             p.add_argument("--yes", action="store_true", help="proceed with the plan")
         _common(p)
+
+    p = sub.add_parser("cancel", help="ask the running engine to stop trainees cleanly")
+    _course_arg(p)
+    p.add_argument(
+        "--trainee",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only these trainees (repeatable; default: every trainee)",
+    )
+    _common(p)
 
     p = sub.add_parser("status", help="per trainee and step state")
     _course_arg(p)
@@ -251,7 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
-        return int(handler(args))
+        code = int(handler(args))
+        sys.stdout.flush()  # here, not at exit: a reader gone is then caught below
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except CourseError as exc:
         from console.course.model import format_problems
 
@@ -262,3 +278,18 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly.
+
+    As Unix tools do. stdout is pointed at /dev/null so that the interpreter's own flush at
+    exit does not complain about the pipe a second time.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured, closed)
+        pass
+    return 0

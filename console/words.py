@@ -116,6 +116,8 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
                 "principal_arn": t.principal_arn,
                 "error": t.error,
                 "error_code": t.error_code,
+                "leftovers": [{"arn": item.arn, "type": item.type} for item in t.leftovers],
+                "receipt": t.receipt,
                 "steps": [
                     {
                         "kind": s.kind,
@@ -149,7 +151,7 @@ def status_table(
         state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
         lines.append(
             f"{t.name:<14} {t.account:<12} {state:<14} {step_progress(t):<5} "
-            f"{short_principal(t.principal_arn):<40} {t.error or ''}".rstrip()
+            f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}".rstrip()
         )
     return "\n".join(lines)
 
@@ -169,6 +171,15 @@ LEDGER_FIELDS = (
     "outcome",
     "error_code",
     "error_message",
+    # Added with issue 11: the join with CloudTrail, and the human behind the session.
+    "region",
+    "principal_id",
+    "assume_request_id",
+    "operator",
+    "operator_source",
+    "operator_arn",
+    "attempt_request_ids",
+    "resource_arn",
 )
 
 
@@ -177,6 +188,7 @@ def ledger_json(record: LedgerRecord) -> dict:
     data = {name: getattr(record, name) for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
+    data["attempt_request_ids"] = list(record.attempt_request_ids)
     return data
 
 

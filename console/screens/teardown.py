@@ -47,6 +47,14 @@ def plan_lines(plans: list) -> tuple[list[Text], int, int]:
             if item.note:
                 line.append(f"  ({item.note})", style="yellow")
             lines.append(line)
+        if plan.sweep:
+            lines.append(
+                Text.assemble(
+                    ("  sweep  ", "bold cyan"),
+                    ("then the Tagging API and IAM: anything still tagged for ", "bright_black"),
+                    (plan.trainee, "bright_black"),
+                )
+            )
     return lines, deleting, keeping
 
 

@@ -50,7 +50,7 @@ async def test_first_frame_shows_every_trainee_and_the_host(console):
 async def test_apply_all_asks_then_queues_and_starts_the_engine(console, launcher):
     app = console()
     # The scene's own apply is finished, so that the new one is not absorbed by it.
-    app.store.complete(app.store.claim_next("an-engine-long-gone").id, "ok")
+    app.store.finish_command(app.store.claim_next("an-engine-long-gone").id, "ok")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("A")
         assert isinstance(app.screen, ConfirmScreen)

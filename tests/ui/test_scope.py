@@ -89,7 +89,7 @@ async def test_marks_the_filter_hides_are_ignored_and_the_question_says_so(conso
 async def test_whole_course_keys_ignore_marks_and_cursor(console, key, kind):
     app = console()
     # The scene's own apply is finished, so that a new one is not absorbed by it.
-    app.store.complete(app.store.claim_next("an-engine-long-gone").id, "ok")
+    app.store.finish_command(app.store.claim_next("an-engine-long-gone").id, "ok")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("space", key)
