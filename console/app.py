@@ -51,6 +51,7 @@ STARTUP_SECONDS = 2.0
 
 
 GC_TICK_SECONDS = 5.0
+TOAST_SECONDS = 4.0
 TYPING_PAUSE = 0.3  # seconds after a key before the store's changes are painted
 
 
@@ -299,9 +300,8 @@ class WhodidthisApp(App):
             return None
         command_id = self.store.enqueue(kind, names, self.acting)
         who = ", ".join(names) if names else f"all {len(self.course.trainees)} trainees"
-        self.notify(
-            f"{kind.value} queued as command {command_id} for {who}", title=kind.value.capitalize()
-        )
+        # One short line, no title: toasts sit over the ledger, never over the table.
+        self.notify(f"{kind.value} queued as command {command_id} for {who}", timeout=TOAST_SECONDS)
         self.launch_engine()
         self._poll()
         return command_id
@@ -313,8 +313,8 @@ class WhodidthisApp(App):
         if pid is not None:
             self.call_from_thread(
                 self.notify,
-                f"engine started (pid {pid}); it keeps running when this console closes",
-                title="Engine",
+                f"engine started (pid {pid}); it goes on when the console closes",
+                timeout=TOAST_SECONDS,
             )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
