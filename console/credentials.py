@@ -68,8 +68,8 @@ SESSION_TOKEN_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{100,}={0,
 _ANY_CANDIDATE = re.compile(r"[A-Za-z0-9/+]{20}")
 # Jenkins' Secret.toString(): "{" base64 of version 1, IV length, IV, AES-CBC ciphertext "}".
 ENCRYPTED_CANDIDATE = re.compile(r"\{[A-Za-z0-9/+]{20,}={0,2}\}")
-# A key id (20 bytes) or a secret (40 bytes) base64-encoded: 28 and 56 characters, one "=".
-BASE64_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+])(?:[A-Za-z0-9/+]{27}|[A-Za-z0-9/+]{55})=(?!=)")
+# A key id (20 bytes) or a secret (40 bytes) base64-encoded: 27 characters and "=", 54 and "==".
+BASE64_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+])(?:[A-Za-z0-9/+]{27}=|[A-Za-z0-9/+]{54}==)(?!=)")
 # The name of an assignment just before a value, in every common syntax: NAME=V, NAME: V,
 # "NAME": "V", <NAME>V, NAME => V, NAME := V, NAME V (aws configure set, setx, setenv).
 _NAME_BEFORE = re.compile(r"""([A-Za-z][A-Za-z0-9_.\-]*)["']?\s*(?:=>|:=|[=:>,]|\s)\s*["'{]?$""")
