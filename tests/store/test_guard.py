@@ -154,6 +154,7 @@ def test_identifiers_and_digests_are_storable(value: str):
 
 def test_a_principal_id_stays_storable(roster_store: Store):
     principal_id = "AROA" + "".join(_random.choice(string.ascii_uppercase) for _ in range(17))
-    roster_store.add_event("note", "alice", detail={"principal_id": f"{principal_id}:op@dojo"})
+    roster_store.ledger_intent(_record(principal_id=f"{principal_id}:op@dojo"))
+    assert roster_store.ledger()[0].principal_id == f"{principal_id}:op@dojo"
     event = roster_store.set_trainee("alice", error=f"denied to {principal_id}:op@dojo")
     assert event.fields["error"] == f"denied to {principal_id}:op@dojo"
