@@ -146,6 +146,7 @@ def test_aws_documentation_examples_and_placeholders_are_ignored(tmp_path: Path)
         "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
         "AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX\n"
+        "X-Amz-Credential=AKIAEXAMPLE123456789%2F20260101\n"
     )
     assert findings_in(text, "README.md") == []
 
