@@ -110,6 +110,20 @@ class MemoryRecorder:
 _TOKEN = "whodidthis_ledger_token"
 
 
+def unanswered_outcome(exception: BaseException) -> Outcome:
+    """The outcome of a call that got no answer from AWS.
+
+    botocore's ``ConnectionError`` family (``EndpointConnectionError``, ``ConnectTimeoutError``,
+    ``ProxyConnectionError``, ``SSLError``; aiobotocore maps aiohttp's connection errors onto
+    them) means no connection was made, so AWS never saw the call: ``error``. A connection
+    that closed or timed out after the request went out (``ConnectionClosedError``,
+    ``ReadTimeoutError``) leaves it ``unknown``: AWS may have acted; the record keeps the error.
+    """
+    from botocore.exceptions import ConnectionError as NoConnection
+
+    return Outcome.ERROR if isinstance(exception, NoConnection) else Outcome.UNKNOWN
+
+
 def install_ledger_hooks(client, recorder: Recorder, overrides: dict | None = None) -> None:
     """Record the client's changing calls in the ledger, attributed from ``current``.
 
@@ -147,10 +161,10 @@ def install_ledger_hooks(client, recorder: Recorder, overrides: dict | None = No
 
     def after_call_error(exception, context, **_):
         token = context.pop(_TOKEN, None)
-        if token is not None:  # no answer: whether AWS acted is unknown
+        if token is not None:
             recorder.complete(
                 token,
-                outcome=Outcome.UNKNOWN,
+                outcome=unanswered_outcome(exception),
                 request_id=None,
                 error_code=type(exception).__name__,
                 error_message=str(exception)[:500],
