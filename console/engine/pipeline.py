@@ -20,7 +20,6 @@ from console.errors import WhodidthisError
 from console.model import Outcome, StepState, TraineeState, TraineeStatus
 from console.steps.base import StepContext, StepKind
 
-
 UNREACHABLE = (
     "AWS could not be reached from this host (network, proxy, DNS or VPC endpoint); "
     "nothing was changed by this call. Run the command again once the endpoint answers: "
