@@ -302,7 +302,7 @@ def cli_engine(args) -> int:
         runs = serve_locked(
             course,
             store,
-            operator=resolve_operator(args.operator),
+            operator=resolve_operator(args.operator, ssm=False),  # the queue names who acts
             host=host,
             idle_seconds=IDLE_SECONDS_DETACHED,
         )
