@@ -32,6 +32,7 @@ SECRET_FIELD_NAMES = frozenset(
         "sessiontoken",
         "awssessiontoken",
         "securitytoken",
+        "password",  # a console password (``whodidthis handout``) is printed once, never kept
     }
 )
 
