@@ -67,6 +67,27 @@ class CommandKind(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Operator:
+    """The human a command acts for, and how whodidthis knows it.
+
+    ``source`` is ``ssm-session`` (the owner of the SSM Session Manager session the command was
+    typed in, verified through ``ssm:DescribeSessions``), ``flag`` (``--operator``) or ``login``
+    (the login user). ``arn`` is the SSM session owner's ARN, else None.
+    """
+
+    name: str
+    source: str = "login"
+    arn: str | None = None
+
+    @classmethod
+    def of(cls, value: Operator | str | None, fallback: str = "unknown") -> Operator:
+        """``value`` as an Operator: a bare name (older callers, old store rows) is a flag."""
+        if isinstance(value, Operator):
+            return value
+        return cls(value or fallback, "flag" if value else "login")
+
+
+@dataclass(frozen=True, slots=True)
 class StepStatus:
     """One step of one trainee: ``index`` is 0-based in course order."""
 
@@ -138,6 +159,16 @@ class LedgerRecord:
     error_code: str | None = None
     error_message: str | None = None
     resource_arn: str | None = None
+    region: str | None = None
+    #: CloudTrail's ``userIdentity.principalId`` of the caller: ``AROA...:session``.
+    principal_id: str | None = None
+    #: The request id of the AssumeRole that issued the credentials this call was signed with.
+    assume_request_id: str | None = None
+    operator: str | None = None
+    operator_source: str | None = None
+    operator_arn: str | None = None
+    #: Every attempt's request id, oldest first (retries); ``request_id`` is the answered one.
+    attempt_request_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +199,12 @@ class Command:
     claimed_at: float | None = None
     done_at: float | None = None
     result: str | None = None
+    operator_source: str | None = None
+    operator_arn: str | None = None
+
+    @property
+    def acting(self) -> Operator | None:
+        """The operator this command acts for, or None when it was queued without one."""
+        if self.operator is None:
+            return None
+        return Operator(self.operator, self.operator_source or "flag", self.operator_arn)

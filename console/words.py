@@ -22,6 +22,26 @@ STATE_SYMBOLS = {
 }
 
 
+WHAT_TO_DO = {
+    "AccessDenied": "What to do: make the trainee's role trust the host role only "
+    "(`whodidthis iam-templates`, or `whodidthis preflight COURSE` to see why), then retry (r).",
+    "BucketAlreadyExists": "What to do: the bucket name is taken in all of AWS: change the "
+    "s3_bucket step's name in the course file (use {trainee} and {course}), then retry (r).",
+    "Leftovers": "What to do: resources carrying the trainee's tags remain: read the list, "
+    "delete or untag them, then tear down again.",
+}
+
+
+def what_to_do(error_code: str | None) -> str | None:
+    """The line the detail screen ends an error with: what the operator can do next."""
+    if not error_code:
+        return None
+    hint = WHAT_TO_DO.get(error_code)
+    if hint is None and "Throttl" in error_code:
+        return "What to do: AWS is throttling; retry (r) in a minute, or lower concurrency."
+    return hint
+
+
 def iso(ts: float | None) -> str | None:
     """Epoch seconds -> ISO 8601 UTC with milliseconds."""
     if ts is None:
@@ -151,6 +171,15 @@ LEDGER_FIELDS = (
     "outcome",
     "error_code",
     "error_message",
+    # Added with issue 11: the join with CloudTrail, and the human behind the session.
+    "region",
+    "principal_id",
+    "assume_request_id",
+    "operator",
+    "operator_source",
+    "operator_arn",
+    "attempt_request_ids",
+    "resource_arn",
 )
 
 
@@ -159,6 +188,7 @@ def ledger_json(record: LedgerRecord) -> dict:
     data = {name: getattr(record, name) for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
+    data["attempt_request_ids"] = list(record.attempt_request_ids)
     return data
 
 

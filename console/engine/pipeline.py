@@ -19,7 +19,7 @@ from console.course.model import STEP_KINDS, Course, Step, Trainee
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
 from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError
-from console.model import Leftover, Outcome, StepState, TraineeState, TraineeStatus
+from console.model import Leftover, Operator, Outcome, StepState, TraineeState, TraineeStatus
 from console.steps.base import PlannedDeletion, StepContext, StepKind
 
 
@@ -60,7 +60,11 @@ def step_label(step: Step, course: Course, trainee: Trainee) -> str:
 
 
 class TraineePipeline:
-    """Runs one trainee's steps with its assumed-role session and per-account clients."""
+    """Runs one trainee's steps with its assumed-role session and per-account clients.
+
+    ``operator`` is the command's: the session is assumed for that operator alone (the broker
+    caches sessions per account and operator), so what CloudTrail shows is who asked.
+    """
 
     def __init__(
         self,
@@ -72,10 +76,12 @@ class TraineePipeline:
         kinds: dict[str, StepKind],
         recorder,
         cancelled=lambda: False,
+        operator: Operator | str | None = None,
     ):
         self.course, self.trainee, self.store = course, trainee, store
         self.broker, self.kinds, self.recorder = broker, kinds, recorder
         self.cancelled = cancelled
+        self.operator = broker.operator if operator is None else Operator.of(operator)
         self.session: TraineeSession | None = None
         self._created: set[str] | None = None  # step labels our ledger shows we created
 
@@ -85,7 +91,7 @@ class TraineePipeline:
     async def run(self, teardown: bool = False) -> TraineeState:
         """Converge (or tear down) this trainee; returns its final state. Never raises for AWS
         errors: they become a FAILED state with the reason."""
-        current.set(LedgerContext(self.course.name, self.trainee.name, self.trainee.account))
+        self._begin_context()
         before = self.store.trainee(self.trainee.name)
         self._set(
             state=TraineeState.ASSUMING,
@@ -97,9 +103,9 @@ class TraineePipeline:
             last_action=f"assume {self.course.role_name}",
         )
         try:
-            self.session = await self.broker.session_for(self.trainee.name, self.trainee.account)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported on the trainee
-            self.broker.forget(self.trainee.name)
+            self.session = await self._session()
+        except Exception as exc:  # every failure is reported on the trainee
+            self.broker.forget(self.trainee.account, self.operator)
             return self._fail(failure_of(exc, self.broker.host_arn))
         s = self.session
         self._set(
@@ -115,8 +121,25 @@ class TraineePipeline:
                 if teardown:
                     return await self._teardown(client, before)
                 return await self._converge(client, before)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 return self._fail(failure_of(exc, s.principal_arn))
+
+    def _begin_context(self) -> None:
+        """This task's ledger context: the trainee, and the operator the command acts for."""
+        current.set(
+            LedgerContext(
+                self.course.name,
+                self.trainee.name,
+                self.trainee.account,
+                region=self.course.region,
+                operator=self.operator.name,
+                operator_source=self.operator.source,
+                operator_arn=self.operator.arn,
+            )
+        )
+
+    async def _session(self) -> TraineeSession:
+        return await self.broker.session_for(self.trainee.name, self.trainee.account, self.operator)
 
     def _client_factory(self, stack: AsyncExitStack):
         """``await client("iam")``: one client per service in this trainee's account, with
@@ -131,7 +154,7 @@ class TraineePipeline:
                         service, region_name=self.course.region, config=self.broker.client_config
                     )
                 )
-                install_ledger_hooks(made, self.recorder)
+                install_ledger_hooks(made, self.recorder, issued=self.broker.issued)
                 clients[service] = made
             return clients[service]
 
@@ -224,6 +247,8 @@ class TraineePipeline:
 
     async def _teardown(self, client, before: TraineeStatus | None) -> TraineeState:
         for step in reversed(self.course.steps):
+            if self.cancelled():
+                return self._cancel("cancelled by an operator")
             kind, label = self.kinds[step.kind], step_label(step, self.course, self.trainee)
             update_context(step=label)
             self._set(step_index=step.index, last_action=f"tear down {label}")
@@ -302,8 +327,8 @@ class TraineePipeline:
 
     async def plan(self) -> list[tuple[str, object]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""
-        current.set(LedgerContext(self.course.name, self.trainee.name, self.trainee.account))
-        self.session = await self.broker.session_for(self.trainee.name, self.trainee.account)
+        self._begin_context()
+        self.session = await self._session()
         plan = []
         async with AsyncExitStack() as stack:
             client = self._client_factory(stack)
@@ -337,5 +362,12 @@ class TraineePipeline:
         return TraineeState.FAILED
 
     def _cancel(self, reason: str) -> TraineeState:
-        self._set(state=TraineeState.CANCELLED, error=reason, finished_at=time.time())
+        update_context(step=None)
+        self._set(
+            state=TraineeState.CANCELLED,
+            error=reason,
+            finished_at=time.time(),
+            step_index=None,
+            last_action="cancelled",
+        )
         return TraineeState.CANCELLED

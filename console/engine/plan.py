@@ -70,7 +70,11 @@ async def teardown_plan(
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
     async with broker_for(
-        course, host_arn=host.arn, operator=operator, recorder=recorder
+        course,
+        host_arn=host.arn,
+        operator=operator,
+        recorder=recorder,
+        host_principal_id=host.user_id,
     ) as broker:
 
         async def one(trainee) -> TraineePlan:
@@ -90,7 +94,7 @@ async def teardown_plan(
                                 item.note,
                             )
                         )
-                except Exception as exc:  # noqa: BLE001 - reported on the trainee's plan
+                except Exception as exc:  # reported on the trainee's plan
                     plan.error = failure_of(exc, broker.host_arn).text
             if pipeline.session:
                 plan.principal_arn = pipeline.session.principal_arn
