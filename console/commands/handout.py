@@ -124,21 +124,33 @@ async def _one(course, trainee, steps, broker, recorder) -> list[Handout]:
     from console.engine.pipeline import failure_of
 
     users = [step.name_for(course, trainee) for step in steps]
-    current.set(LedgerContext(course.name, trainee.name, trainee.account, step="handout"))
+    operator = broker.operator
+    current.set(
+        LedgerContext(
+            course.name,
+            trainee.name,
+            trainee.account,
+            step="handout",
+            region=course.region,
+            operator=operator.name,
+            operator_source=operator.source,
+            operator_arn=operator.arn,
+        )
+    )
     try:
-        session = await broker.session_for(trainee.name, trainee.account)
+        session = await broker.session_for(trainee.name, trainee.account, operator)
         async with session.session.create_client(
             "iam", region_name=course.region, config=broker.client_config
         ) as iam:
             install_ledger_hooks(iam, recorder)
             policy = await account_password_policy(iam)
             return [await _set_password(iam, course, trainee, user, policy) for user in users]
-    except Exception as exc:  # noqa: BLE001 - reported on the trainee's row
+    except Exception as exc:  # every failure is reported on the trainee's row
         error = failure_of(exc, broker.host_arn).text
         return [Handout(trainee.name, trainee.account, user, error=error) for user in users]
 
 
-async def hand_out(course, host, operator: str, names: list[str], recorder) -> list[Handout]:
+async def hand_out(course, host, operator, names: list[str], recorder) -> list[Handout]:
     """Set a one-time password for every console user of ``names`` (default: everyone)."""
     from console.aws.sessions import broker_for
     from console.redaction import quiet_sdk_loggers
@@ -148,7 +160,11 @@ async def hand_out(course, host, operator: str, names: list[str], recorder) -> l
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
     async with broker_for(
-        course, host_arn=host.arn, operator=operator, recorder=recorder
+        course,
+        host_arn=host.arn,
+        operator=operator,
+        recorder=recorder,
+        host_principal_id=host.user_id,
     ) as broker:
 
         async def one(trainee) -> list[Handout]:
@@ -181,7 +197,7 @@ def write_private(path: Path, text: str) -> None:
 
 def cli_handout(args) -> int:
     """Entry point of ``whodidthis handout``."""
-    from console.aws.operator import operator_name
+    from console.aws.operator import resolve_operator
     from console.commands.headless import _check_trainees, open_course
     from console.engine.process import StoreRecorder, check_host
 
@@ -195,7 +211,7 @@ def cli_handout(args) -> int:
             hand_out(
                 course,
                 host,
-                operator_name(args.operator),
+                resolve_operator(args.operator),
                 args.trainee,
                 StoreRecorder(opened.store),
             )
