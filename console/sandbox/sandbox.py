@@ -239,6 +239,7 @@ class Sandbox:
         if fixed:
             raise ValueError(f"cannot change {', '.join(sorted(fixed))} of a running sandbox")
         self.options = dataclasses.replace(self.options, **changes)
+        self.set_reachable(True)
         urllib3.request("POST", self.moto_url + "/moto-api/reset", retries=False)
         self._configure()
         return self
@@ -294,6 +295,18 @@ class Sandbox:
         env["AWS_CONFIG_FILE"] = str(self.directory / "no-such-config")
         env.update(self.env)
         return env
+
+    def set_reachable(self, reachable: bool) -> None:
+        """Make AWS (the gateway) unreachable, or reachable again, at the same URL.
+
+        Unreachable, the gateway's port refuses connections, as an endpoint behind a dropped
+        network, a wrong proxy or a missing VPC endpoint does: clients get
+        ``EndpointConnectionError``. IMDS, on the host itself, stays up. A reset makes AWS
+        reachable again.
+        """
+        gateway = self._servers[0] if self._servers else None
+        if gateway is not None:
+            (gateway.accept if reachable else gateway.refuse)()
 
     def trail(self) -> list[dict]:
         """Every trail record since the last reset, oldest first."""
