@@ -127,7 +127,7 @@ def cloudtrail_json(event: dict) -> dict:
     arn = identity.get("arn")
     service = event.get("eventSource", "").split(".", 1)[0]
     return {
-        "ts": event.get("eventTime"),
+        "ts": _cloudtrail_time(event.get("eventTime")),
         "operation": f"{service}:{event.get('eventName')}",
         "principal_arn": arn,
         "session_name": arn.rsplit("/", 1)[-1] if arn and ":assumed-role/" in arn else None,
@@ -140,6 +140,15 @@ def cloudtrail_json(event: dict) -> dict:
         "outcome": "error" if event.get("errorCode") else "ok",
         "seen": "cloudtrail only",
     }
+
+
+def _cloudtrail_time(text: str | None) -> str | None:
+    """CloudTrail's ``2026-12-01T21:40:56Z`` in the ledger's form, so the two sort together."""
+    if not text:
+        return None
+    from datetime import datetime
+
+    return iso(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
 def joined(records: list[LedgerRecord], events: list[dict]) -> list[dict]:
