@@ -79,11 +79,11 @@ def test_trace_follows_a_resource_by_arn_and_by_name(sandbox, tmp_path, rebuilt)
 def test_trace_with_cloudtrail_marks_what_each_side_saw(sandbox, tmp_path, rebuilt):
     trainee, account = rebuilt
     # A change with our role, outside whodidthis: only CloudTrail has it.
-    sts = boto3.client("sts")
+    sts = boto3.Session().client("sts")  # not the default session: it would outlive the reset
     creds = sts.assume_role(
         RoleArn=f"arn:aws:iam::{account}:role/ManageEnvRole", RoleSessionName="by-hand"
     )["Credentials"]
-    iam = boto3.client(
+    iam = boto3.Session().client(
         "iam",
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
