@@ -66,6 +66,13 @@ def assert_ledger_equals_trail(sandbox, store, operators: dict[str, set[str]]):
     but whose record a killed engine never completed must match one of the ``unknown``
     records (same account, operation and session): the evidence of the crash."""
     trail = {r["request_id"]: r for r in sandbox.trail()}
+    cloudtrail = sandbox.cloudtrail_events()
+    signed_with = {e["requestID"]: e["userIdentity"].get("accessKeyId") for e in cloudtrail}
+    issued_keys = {
+        e["requestID"]: e["responseElements"]["credentials"]["accessKeyId"]
+        for e in cloudtrail
+        if e["eventName"] == "AssumeRole" and "responseElements" in e
+    }
     records = store.ledger()
     assert records
     for record in records:
@@ -89,6 +96,10 @@ def assert_ledger_equals_trail(sandbox, store, operators: dict[str, set[str]]):
             assert record.trainee in operators[record.operator]
             assert record.assume_request_id in trail
             assert trail[record.assume_request_id]["operation"] == "AssumeRole"
+            # CloudTrail ties the call to that AssumeRole: the key it was signed with is the
+            # one that AssumeRole issued.
+            issued = issued_keys[record.assume_request_id]
+            assert signed_with[record.request_id] == issued, record
         # every attempt AWS answered is kept, the answered one last
         assert record.attempt_request_ids[-1] == record.request_id
         assert all(rid in trail for rid in record.attempt_request_ids)
@@ -201,3 +212,16 @@ def test_no_command_leaves_a_record_without_a_principal(sandbox, tmp_path):
     assert_ledger_equals_trail(
         sandbox, store, {"ann": {n for n, _ in sandbox.trainees}, "ben": {trainee}}
     )
+
+
+def test_each_call_names_the_assume_role_whose_key_signed_it_across_refreshes(sandbox, tmp_path):
+    """Sessions of 11 minutes sit inside botocore's refresh window: the credentials renew
+    between calls, and every record still names the AssumeRole that issued its signing key."""
+    trainee = sandbox.trainees[0][0]
+    sandbox.faults.set_credential_lifetime(660)
+    done = whodidthis(sandbox, tmp_path, "ann", "apply", "--trainee", trainee)
+    assert done.returncode == 0, done.stderr
+    store = Store.open(tmp_path, COURSE)
+    used = {r.assume_request_id for r in store.ledger() if r.operation != "AssumeRole"}
+    assert len(used) > 1  # the session did refresh, and the records follow it
+    assert_ledger_equals_trail(sandbox, store, {"ann": {trainee}})
