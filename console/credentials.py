@@ -173,7 +173,7 @@ def _named_before(text: str, start: int, endings: tuple[str, ...]) -> bool:
     line_start = text.rfind("\n", max(0, start - _NAME_LOOKBACK), start) + 1
     before = text[max(line_start, start - _NAME_LOOKBACK) : start]
     match = _NAME_BEFORE.search(before)
-    return bool(match) and normalised_name(match.group(1)).endswith(endings)
+    return match is not None and normalised_name(match.group(1)).endswith(endings)
 
 
 def _base64_credential(candidate: str) -> str | None:

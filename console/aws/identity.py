@@ -178,7 +178,7 @@ def verdict(
     if method == "assume-role" and (profile_config or {}).get("source_profile"):
         text = (
             "The profile assumes a role with keys from another profile on disk "
-            f"(source_profile = {profile_config['source_profile']}). Use "
+            f"(source_profile = {(profile_config or {})['source_profile']}). Use "
             "credential_source = Ec2InstanceMetadata instead, and delete the stored keys."
         )
         (notes if allow_long_term else problems).append(text)

@@ -76,7 +76,7 @@ def lint_trust_policy(
 ) -> list[Finding]:
     """Findings for one role's trust policy, most severe first."""
     if isinstance(document, str):
-        document = json.loads(document)
+        document = dict(json.loads(document))
     fix = json.dumps(recommended_policy(host_role_arn, source_identity=source_identity), indent=2)
     findings: list[Finding] = []
     allow = [s for s in _as_list(document.get("Statement")) if s.get("Effect") == "Allow"]

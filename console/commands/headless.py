@@ -112,7 +112,7 @@ async def _follow(
     while True:
         done = _command_done(store, command_id)
         for event in store.events_since(last):
-            last = event.id
+            last = event.id or last  # a stored event always has its id
             if event.type == "summary":
                 if event.fields.get("command_id") == command_id:
                     _print_event(event, as_json)

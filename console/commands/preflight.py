@@ -110,7 +110,7 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
     row.findings = lint_trust_policy(
         document,
         admin_account=host.account,
-        host_role_arn=role_arn_of(host.arn),
+        host_role_arn=role_arn_of(host.arn) or "",  # preflight runs on an identified host
         source_identity=course.source_identity,
     )
     return row

@@ -256,7 +256,7 @@ def _build(checked: CheckedCourse, path: Path) -> Course:
             Step(index=index, kind=kind, params=params, line=line)
             for index, kind, params, line in checked.steps
         ),
-        **checked.settings,
+        **checked.settings,  # type: ignore[arg-type]  # each setting was checked by its spec
     )
 
 

@@ -82,7 +82,8 @@ class TraineePipeline:
         self.broker, self.kinds, self.recorder = broker, kinds, recorder
         self.cancelled = cancelled
         self.operator = broker.operator if operator is None else Operator.of(operator)
-        self.session: TraineeSession | None = None
+        # Set by run() and plan() before anything reads it.
+        self.session: TraineeSession = None  # type: ignore[assignment]
         self._created: set[str] | None = None  # step labels our ledger shows we created
 
     def _set(self, **fields) -> None:
@@ -325,7 +326,7 @@ class TraineePipeline:
         )
         return TraineeState.TORN_DOWN
 
-    async def plan(self) -> list[tuple[str, object]]:
+    async def plan(self) -> list[tuple[str, PlannedDeletion]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""
         self._begin_context()
         self.session = await self._session()

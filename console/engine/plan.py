@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from console.aws.identity import HostIdentity
 from console.course.model import Course
 from console.errors import EXIT_OK
+from console.model import Operator
 from console.steps.base import TAG_COURSE, TAG_TRAINEE
 from console.words import short_principal
 
@@ -56,7 +57,11 @@ class TraineePlan:
 
 
 async def teardown_plan(
-    course: Course, store, host: HostIdentity, operator: str, names: list[str] | None = None
+    course: Course,
+    store,
+    host: HostIdentity,
+    operator: Operator | str,
+    names: list[str] | None = None,
 ) -> list[TraineePlan]:
     """The plan for ``names`` (default: every trainee), computed concurrently."""
     from console.aws.sessions import broker_for
@@ -140,7 +145,9 @@ def plan_text(course: Course, plans: list[TraineePlan]) -> str:
     return "\n".join(lines)
 
 
-def print_plan(opened, host: HostIdentity, operator: str, names: list[str], as_json: bool) -> int:
+def print_plan(
+    opened, host: HostIdentity, operator: Operator | str, names: list[str], as_json: bool
+) -> int:
     """``teardown`` without ``--yes``: print the plan, change nothing, exit 0."""
     plans = asyncio.run(teardown_plan(opened.course, opened.store, host, operator, names))
     if as_json:

@@ -155,7 +155,7 @@ async def _iam_tags(iam, operation: str, **params) -> list[dict] | None:
 
 
 # (list call, result key, list params, tags call, the tags call's parameter and the item's key)
-_IAM_KINDS = (
+_IAM_KINDS: tuple[tuple[str, str, dict[str, str], str, str, str], ...] = (
     ("list_users", "Users", {}, "list_user_tags", "UserName", "UserName"),
     ("list_roles", "Roles", {}, "list_role_tags", "RoleName", "RoleName"),
     ("list_policies", "Policies", {"Scope": "Local"}, "list_policy_tags", "PolicyArn", "Arn"),

@@ -109,7 +109,7 @@ def account_from_access_key(access_key_id: str) -> str | None:
     return f"{number:012d}"
 
 
-def _existing(backends: Any, account: str, region: str = PARTITION) -> Any | None:
+def _existing(backends: Any, account: str, region: str | None = PARTITION) -> Any | None:
     """A backend only if moto already created it (plain dict reads never create one)."""
     per_account = dict.get(backends, account)
     if per_account is None:
@@ -117,7 +117,7 @@ def _existing(backends: Any, account: str, region: str = PARTITION) -> Any | Non
     return dict.get(per_account, region)
 
 
-def iam_backend(account: str, create: bool = False) -> Any | None:
+def iam_backend(account: str, create: bool = False) -> Any:
     """The IAM backend of ``account`` (created on demand only when ``create``)."""
     if create:
         return iam_backends[account][PARTITION]
@@ -263,7 +263,7 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def codecommit_repository(account: str, region: str, name: str) -> Any | None:
+def codecommit_repository(account: str, region: str | None, name: str) -> Any | None:
     """moto's CodeCommit repository, or None."""
     backend = _existing(codecommit_backends, account, region)
     return None if backend is None else backend.repositories.get(name)
@@ -281,7 +281,7 @@ def eks_clusters(account: str, region: str) -> list[Any]:
     return [] if backend is None else list(backend.clusters.values())
 
 
-def eks_nodegroup_by_arn(account: str, region: str, arn: str) -> Any | None:
+def eks_nodegroup_by_arn(account: str, region: str | None, arn: str) -> Any | None:
     """moto's EKS nodegroup with this ARN, or None."""
     backend = _existing(eks_backends, account, region)
     if backend is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from console import TOOL_NAME
 from console.errors import WhodidthisError
@@ -86,7 +87,7 @@ class StepContext:
     account: str
     region: str
     params: dict
-    client: Callable[[str], Awaitable[object]]
+    client: Callable[[str], Awaitable[Any]]  # an aiobotocore client (typed at run time)
     progress: Callable[[str], None] = lambda text: None
     template_path: str | None = None
     extra: dict = field(default_factory=dict)

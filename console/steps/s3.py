@@ -88,7 +88,7 @@ class S3Bucket(StepKind):
         s3, name = await ctx.client(self.service), resource_name(ctx)
         tags = await _tags(s3, name)
         created = tags is None
-        if created:
+        if tags is None:
             await self._create(ctx, s3, name)
         elif _claimable(ctx, tags):
             ctx.progress(f"tagging bucket {name}, left untagged by an interrupted run")

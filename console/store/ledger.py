@@ -42,7 +42,7 @@ class Ledger(EventLog):
                 f"INSERT INTO ledger ({', '.join(_WRITTEN)}) VALUES ({placeholders})",
                 tuple(_plain(values[name]) for name in _WRITTEN),
             )
-            record_id = int(cursor.lastrowid)
+            record_id = int(cursor.lastrowid or 0)  # an INSERT always sets it
             self._insert_event(
                 conn,
                 "action",
