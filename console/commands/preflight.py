@@ -19,6 +19,7 @@ from console.aws.attribution import LedgerContext, current
 from console.aws.identity import role_arn_of
 from console.aws.trustlint import ERROR, Finding, lint_trust_policy
 from console.errors import EXIT_FAILED, EXIT_OK
+from console.model import Operator
 
 
 @dataclass
@@ -51,7 +52,7 @@ class PreflightRow:
 
 
 async def preflight(
-    course, host, operator: str, names: list[str] | None = None, recorder=None
+    course, host, operator: Operator | str, names: list[str] | None = None, recorder=None
 ) -> list[PreflightRow]:
     """Preflight ``names`` (default: every trainee) at the course's concurrency."""
     from console.aws.attribution import NullRecorder
@@ -158,7 +159,7 @@ def rows_text(rows: list[PreflightRow], wall: float) -> str:
 
 def cli_preflight(args) -> int:
     """Entry point of ``whodidthis preflight``."""
-    from console.aws.operator import operator_name
+    from console.aws.operator import resolve_operator
     from console.commands.headless import open_course
     from console.engine.process import StoreRecorder, check_host
 
@@ -167,7 +168,10 @@ def cli_preflight(args) -> int:
     started = time.perf_counter()
     rows = asyncio.run(
         preflight(
-            opened.course, host, operator_name(args.operator), recorder=StoreRecorder(opened.store)
+            opened.course,
+            host,
+            resolve_operator(args.operator),
+            recorder=StoreRecorder(opened.store),
         )
     )
     wall = time.perf_counter() - started
