@@ -101,7 +101,7 @@ def event_text(event: Event) -> str | None:
 
 
 def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | None) -> dict:
-    """The ``status --json`` object (DESIGN.md)."""
+    """The ``status --json`` object (docs/contracts.md, "JSON output")."""
     return {
         "course": course.name,
         "engine": holder,
@@ -194,7 +194,7 @@ def operator_words(operator: Operator) -> str:
 
 
 def ledger_json(record: LedgerRecord) -> dict:
-    """A ledger record with DESIGN.md's fields (``ts`` as ISO 8601)."""
+    """A ledger record with the fields of docs/contracts.md, "Ledger record" (``ts`` as ISO 8601)."""
     data = {name: getattr(record, name) for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value

@@ -91,7 +91,7 @@ class HostIdentity:
         return int((self.expires_at - now).total_seconds())
 
     def to_json(self, now: dt.datetime | None = None) -> dict:
-        """The ``whoami --json`` object (DESIGN.md: arn, account, credential_source, key_type,
+        """The ``whoami --json`` object (docs/contracts.md: arn, account, credential_source, key_type,
         expires_at, ok, problems; and more)."""
         data = asdict(self)
         data.pop("method")

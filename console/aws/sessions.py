@@ -297,7 +297,7 @@ class SessionBroker:
         return kwargs
 
     def _acting_as_host(self, trainee: str, account: str, operator: Operator, kwargs: dict):
-        """The ledger context of one AssumeRole: the host is the caller (DESIGN.md), the
+        """The ledger context of one AssumeRole: the host is the caller (docs/contracts.md), the
         session is the new one's, the operator the command's. Restored afterwards, so a
         refresh in the middle of a trainee's call leaves that call's attribution alone."""
         base = current.get()

@@ -1,8 +1,8 @@
 """The headless commands: ``apply``, ``retry``, ``teardown`` (the engine, in the foreground or
 detached) and ``status``, ``ledger``, ``report`` (reading the store, live or long after).
 
-Output is for people by default and JSON with ``--json`` (DESIGN.md: JSON Lines for the engine
-commands, the last line a ``summary``); exit codes as DESIGN.md promises.
+Output is for people by default and JSON with ``--json`` (docs/contracts.md: JSON Lines for the engine
+commands, the last line a ``summary``); exit codes as docs/contracts.md promises.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One trainee's pipeline: assume the role, then run the steps in order (or in reverse for a
 teardown), recording every state change in the store.
 
-Convergence (DESIGN.md): a trainee that is not READY resumes at its first step not done (a
+Convergence (docs/contracts.md, "Convergence"): a trainee that is not READY resumes at its first step not done (a
 FAILED one at its failed step); a READY one is re-checked with read-only calls and repaired
 where something drifted. Any error fails this trainee alone, with the AWS error code, the
 message and the principal that got it.

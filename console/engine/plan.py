@@ -1,6 +1,6 @@
 """The teardown plan: per trainee, what would be deleted and what would be kept, and why.
 
-Read-only (DESIGN.md: ``teardown`` without ``--yes`` changes nothing): it assumes each role
+Read-only (docs/contracts.md: ``teardown`` without ``--yes`` changes nothing): it assumes each role
 and asks each step what it would delete. The console's teardown modal shows the same plan.
 """
 

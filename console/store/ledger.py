@@ -1,4 +1,5 @@
-"""The ledger: who did what, one record per AWS call made for a trainee (DESIGN.md).
+"""The ledger: who did what, one record per AWS call made for a trainee
+(docs/contracts.md, "Ledger record").
 
 A record is written as an *intent* (outcome ``unknown``) before the call and *settled* with
 the outcome and the AWS request id after it, each in its own transaction. A record still
