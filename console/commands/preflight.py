@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from console.aws import sdk
 from console.aws.attribution import LedgerContext, current
 from console.aws.identity import role_arn_of
 from console.aws.trustlint import ERROR, Finding, lint_trust_policy
@@ -165,6 +166,7 @@ def cli_preflight(args) -> int:
 
     opened = open_course(args)
     host = check_host(opened.course, args.allow_long_term_keys)
+    sdk.install()  # a headless process making clients for every trainee (the console never does)
     started = time.perf_counter()
     rows = asyncio.run(
         preflight(

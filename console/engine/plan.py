@@ -149,6 +149,9 @@ def print_plan(
     opened, host: HostIdentity, operator: Operator | str, names: list[str], as_json: bool
 ) -> int:
     """``teardown`` without ``--yes``: print the plan, change nothing, exit 0."""
+    from console.aws import sdk
+
+    sdk.install()  # a headless process making clients for every trainee; a console never comes here
     plans = asyncio.run(teardown_plan(opened.course, opened.store, host, operator, names))
     if as_json:
         print(json.dumps({"course": opened.course.name, "plan": [p.to_json() for p in plans]}))
