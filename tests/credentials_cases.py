@@ -24,14 +24,14 @@ BASE32 = string.ascii_uppercase + "234567"  # the alphabet of every key id AWS i
 BASE64 = string.ascii_letters + string.digits + "/+"
 
 
-def key_id(prefix: str = "AKIA") -> str:
+def key_id(prefix: str = "AKIA", rng: random.Random = _random) -> str:
     """A random access key id with ``prefix`` (AKIA, ASIA, ABIA, ACCA, A3T?)."""
-    return prefix + "".join(_random.choice(BASE32) for _ in range(20 - len(prefix)))
+    return prefix + "".join(rng.choice(BASE32) for _ in range(20 - len(prefix)))
 
 
-def secret() -> str:
+def secret(rng: random.Random = _random) -> str:
     """A random secret access key: 40 characters of base64's alphabet."""
-    return "".join(_random.choice(BASE64) for _ in range(40))
+    return "".join(rng.choice(BASE64) for _ in range(40))
 
 
 def session_token() -> str:
@@ -453,6 +453,11 @@ HARMLESS = [
     "AKIA****MPLE",  # already masked
     "aws_secret_access_key = ${{ secrets.AWS_SECRET_ACCESS_KEY }}",  # a reference, not a value
     "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:CreateUser",
+    # 40-character CamelCase names (botocore shapes) have the entropy of a secret, not its look.
+    "An error occurred (RedshiftIdcApplicationAlreadyExistsFault)",
+    "GetIpamPrefixListResolverVersionsRequest",
+    "stack event: ListDbSystemShapesInputShapeFamilyString failed",
+    "templates/ClusterStack/NodeGroupTemplates",
 ]
 
 

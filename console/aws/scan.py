@@ -187,7 +187,7 @@ def _walk(root: Path, result: ScanResult, seen: set[tuple[int, int]]) -> Iterato
         directory = stack.pop()
         try:
             identity = _identity(directory.stat())
-            entries = list(os.scandir(directory))
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError:
             result.skip("unreadable", str(directory))
             continue
