@@ -19,7 +19,8 @@ and the rules of gitleaks, trufflehog and git-secrets:
   (``aws_secret_access_key = S``, ``"SecretAccessKey": "S"``, ``<secretKey>S</secretKey>``,
   ``secretKey=S``, ``aws configure set aws_secret_access_key S``) or random enough on their own
   (both cases of letters, Shannon entropy of at least 4 bits a character, not hexadecimal: a git
-  commit id is 40 hex digits and never a secret).
+  commit id is 40 hex digits and never a secret; not CamelCase words, as botocore's shape
+  names are).
 * **Session tokens**: 100 or more base64 characters, random (both cases and digits).
 * **A Jenkins-encrypted secret** (``{AQAAABAAAA…}``) under a secret's name: Jenkins decrypts it
   with the master key on the same host, so it is a stored credential all the same.

@@ -44,8 +44,9 @@ def test_a_log_record_is_redacted_through_the_filter():
 
 
 def test_botocore_camel_case_names_are_not_secrets():
-    """Every 40-character shape or operation name of botocore's models is left alone, but for
-    a few acronym-heavy ones (measured: 6 of 450 above the entropy floor)."""
+    """Every 40-character shape or operation name of botocore's models (one in three models,
+    for time) is left alone, but for a few acronym-heavy ones (measured over all: 6 of 450
+    above the entropy floor)."""
     import glob
     import gzip
     import json
@@ -53,9 +54,9 @@ def test_botocore_camel_case_names_are_not_secrets():
     import botocore
 
     names = set()
-    for path in glob.glob(f"{botocore.__path__[0]}/data/*/*/service-2.json*"):
+    for path in sorted(glob.glob(f"{botocore.__path__[0]}/data/*/*/service-2.json*"))[::3]:
         with (gzip.open if path.endswith(".gz") else open)(path, "rt") as model:
             data = json.load(model)
         names |= {n for n in [*data["shapes"], *data["operations"]] if len(n) == 40}
     redacted = sorted(name for name in names if redact(f"({name})") != f"({name})")
-    assert len(names) > 500 and len(redacted) <= len(names) // 50, redacted
+    assert len(names) > 200 and len(redacted) <= len(names) // 50, redacted
