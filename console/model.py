@@ -100,11 +100,24 @@ class StepStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Leftover:
+    """A resource the teardown sweep found still carrying the trainee's ownership tags.
+
+    ``type`` is ``service:resource-type`` as the ARN names it (``sqs:queue``, ``iam:role``).
+    """
+
+    arn: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
 class TraineeStatus:
     """One trainee row as the store holds it.
 
     ``principal_arn`` is the assumed-role ARN confirmed by GetCallerIdentity on the session that
     acts in the account; ``error_code`` is the AWS error code of the last failure, if any.
+    ``leftovers`` are what the last teardown's sweep found still tagged for the trainee;
+    ``receipt`` is the clean sweep's proof (``0 leftovers, checked at <ISO time>``).
     """
 
     name: str
@@ -122,6 +135,8 @@ class TraineeStatus:
     updated_at: float | None = None
     finished_at: float | None = None
     steps: tuple[StepStatus, ...] = ()
+    leftovers: tuple[Leftover, ...] = ()
+    receipt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

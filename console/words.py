@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from console.course.model import Course
-from console.model import Event, LedgerRecord, TraineeState, TraineeStatus
+from console.model import Event, LedgerRecord, Operator, TraineeState, TraineeStatus
 
 STATE_SYMBOLS = {
     TraineeState.PENDING: "·",
@@ -116,6 +116,8 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
                 "principal_arn": t.principal_arn,
                 "error": t.error,
                 "error_code": t.error_code,
+                "leftovers": [{"arn": item.arn, "type": item.type} for item in t.leftovers],
+                "receipt": t.receipt,
                 "steps": [
                     {
                         "kind": s.kind,
@@ -149,7 +151,7 @@ def status_table(
         state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
         lines.append(
             f"{t.name:<14} {t.account:<12} {state:<14} {step_progress(t):<5} "
-            f"{short_principal(t.principal_arn):<40} {t.error or ''}".rstrip()
+            f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}".rstrip()
         )
     return "\n".join(lines)
 
@@ -179,6 +181,16 @@ LEDGER_FIELDS = (
     "attempt_request_ids",
     "resource_arn",
 )
+
+
+def operator_words(operator: Operator) -> str:
+    """How the operator is known, in a few words: ``verified: SSM session owner ARN`` or
+    ``from --operator, not verified``."""
+    if operator.source == "ssm-session":
+        return f"verified: owner of this SSM session, {operator.arn}"
+    if operator.source == "flag":
+        return "from --operator, not verified"
+    return "the login user, not verified"
 
 
 def ledger_json(record: LedgerRecord) -> dict:

@@ -275,6 +275,12 @@ def codecommit_repositories(account: str, region: str) -> list[Any]:
     return [] if backend is None else list(backend.repositories.values())
 
 
+def eks_clusters(account: str, region: str) -> list[Any]:
+    """Every EKS cluster moto holds in ``account`` and ``region``."""
+    backend = _existing(eks_backends, account, region)
+    return [] if backend is None else list(backend.clusters.values())
+
+
 def eks_nodegroup_by_arn(account: str, region: str, arn: str) -> Any | None:
     """moto's EKS nodegroup with this ARN, or None."""
     backend = _existing(eks_backends, account, region)

@@ -185,4 +185,9 @@ def _session_grid(status: TraineeStatus) -> Table:
         "Session", f"{status.session_name or '-'} · source identity {status.source_identity or '-'}"
     )
     grid.add_row("Last", status.last_action or "-")
+    if status.leftovers:
+        named = ", ".join(f"{item.arn} ({item.type})" for item in status.leftovers)
+        grid.add_row("Leftovers", Text(f"{len(status.leftovers)}: {named}", style="bold red"))
+    elif status.receipt:
+        grid.add_row("Sweep", Text(status.receipt, style="green"))
     return grid

@@ -131,7 +131,18 @@ def _v2_who_did_this(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE ledger ADD COLUMN attempt_request_ids TEXT NOT NULL DEFAULT '[]'")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_tables, _v2_who_did_this]
+def _v3_sweep(conn: sqlite3.Connection) -> None:
+    """The teardown sweep's findings per trainee: leftovers (a JSON list of {arn, type}) and
+    the clean sweep's receipt."""
+    conn.execute("ALTER TABLE trainees ADD COLUMN leftovers TEXT NOT NULL DEFAULT '[]'")
+    conn.execute("ALTER TABLE trainees ADD COLUMN receipt TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_tables,
+    _v2_who_did_this,
+    _v3_sweep,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
