@@ -187,6 +187,12 @@ def test_what_was_skipped_is_counted_symlinks_too(tmp_path: Path):
     }
 
 
+def test_a_fifo_named_on_the_command_line_is_skipped_not_waited_on(tmp_path: Path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert _scan(fifo, home=tmp_path).to_json()["skipped"] == {"not a regular file": 1}
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
 def test_an_unreadable_file_is_counted(tmp_path: Path):
     secret_file = tmp_path / "locked.txt"
