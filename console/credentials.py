@@ -76,6 +76,10 @@ _KEY_ID_MARKS = ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")
 # "NAME": "V", <NAME>V, NAME => V, NAME := V, NAME V (aws configure set, setx, setenv).
 _NAME_BEFORE = re.compile(r"""([A-Za-z][A-Za-z0-9_.\-]*)["']?\s*(?:=>|:=|[=:>,]|\s)\s*["'{]?$""")
 _NAME_LOOKBACK = 80  # characters before a value where its name may be
+# Where the value is a "value" (XML configuration: .NET's App.config, Hadoop's core-site.xml,
+# Spring beans), its name is the key or name just before, on the line or the one above.
+_NAME_OF_VALUE = re.compile(r"""(?:<name>\s*|\b(?:key|name)\s*=\s*["'])([A-Za-z][\w.\-]*)""")
+_VALUE_LOOKBACK = 200
 
 # A name is normalised (lower case, letters and digits only) and matched by its ending, so
 # aws_secret_access_key, SecretAccessKey, aws-secret-access-key, AWS.secretKey all count.
@@ -216,7 +220,13 @@ def _named_before(text: str, start: int, endings: tuple[str, ...]) -> bool:
     line_start = text.rfind("\n", max(0, start - _NAME_LOOKBACK), start) + 1
     before = text[max(line_start, start - _NAME_LOOKBACK) : start]
     match = _NAME_BEFORE.search(before)
-    return bool(match) and normalised_name(match.group(1)).endswith(endings)
+    if not match:
+        return False
+    name = match.group(1)
+    if name.lower() == "value":  # <add key="NAME" value="V"/>, <name>NAME</name><value>V
+        names = _NAME_OF_VALUE.findall(text, max(0, start - _VALUE_LOOKBACK), start)
+        name = names[-1] if names else name
+    return normalised_name(name).endswith(endings)
 
 
 def _base64_credential(candidate: str) -> str | None:

@@ -415,6 +415,25 @@ FORMATS = [
         "---\naws_region: ap-northeast-1\naws_access_key: @KEY@\naws_secret_key: @SECRET@\n",
     ),
     Format(
+        "hadoop-s3a-core-site-xml",
+        "https://hadoop.apache.org/docs/stable/hadoop-aws/tools/hadoop-aws/index.html "
+        "(fs.s3a.access.key, fs.s3a.secret.key)",
+        "core-site.xml",
+        "<configuration>\n  <property>\n    <name>fs.s3a.access.key</name>\n"
+        "    <value>@KEY@</value>\n  </property>\n  <property>\n"
+        "    <name>fs.s3a.secret.key</name>\n    <value>@SECRET@</value>\n  </property>\n"
+        "</configuration>\n",
+    ),
+    Format(
+        "dotnet-app-config",
+        "https://docs.aws.amazon.com/sdk-for-net/v2/developer-guide/net-dg-config-creds.html "
+        "(App.config appSettings AWSAccessKey, AWSSecretKey)",
+        "App.config",
+        '<configuration>\n  <appSettings>\n    <add key="AWSProfileName" value="trainee"/>\n'
+        '    <add key="AWSAccessKey" value="@KEY@"/>\n'
+        '    <add key="AWSSecretKey" value="@SECRET@"/>\n  </appSettings>\n</configuration>\n',
+    ),
+    Format(
         "serverless-config-credentials",
         "https://www.serverless.com/framework/docs/providers/aws/cli-reference/config-credentials",
         "bootstrap.sh",
