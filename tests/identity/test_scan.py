@@ -17,7 +17,16 @@ import pytest
 from console.aws.scan import HIGH, MEDIUM, findings_in, scan
 from console.credentials import ACCESS_KEY_ID, mask_key_id
 from console.errors import UsageError
-from tests.credentials_cases import FORMATS, VALUES, Format, Values, key_id, secret
+from tests.credentials_cases import (
+    FORMATS,
+    ISSUE_SHAPES,
+    VALUES,
+    Format,
+    Values,
+    issue_shape_text,
+    key_id,
+    secret,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_MARKERS = ("@KEY@", "@B64KEY@")
@@ -297,3 +306,30 @@ def test_no_output_holds_any_piece_of_a_secret(tmp_path: Path):
         assert _leaked(value, output, control) == []
     for key in VALUES.keys.values():
         assert key not in output and key[4:-4] not in output
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ("aws_secret_access_key=S", [(None, True)]),
+        ("SecretAccessKey=S", [(None, True)]),
+        ("ABIA key id", [("ABIA", False)]),
+        ("ACCA key id", [("ACCA", False)]),
+        ("A3T key id", [("A3TX", False)]),
+        ("key id after =", [("AKIA", False)]),
+        ("token after =", [(None, True)]),
+    ],
+)
+def test_the_issue_shapes_alone_in_a_file_are_findings(shape: str, expected, tmp_path: Path):
+    text = issue_shape_text(ISSUE_SHAPES[shape], VALUES) + "\n"
+    findings = findings_in(text, "f")
+    assert [(f.key_id_masked, f.with_secret) for f in findings] == [
+        (mask_key_id(VALUES.keys[prefix]) if prefix else None, with_secret)
+        for prefix, with_secret in expected
+    ]
+
+
+def test_an_issue_shape_secret_next_to_a_key_id_pairs_with_it():
+    for shape in ("S followed by =", "S in a tag value"):
+        text = f"{VALUES.keys['AKIA']}\n" + issue_shape_text(ISSUE_SHAPES[shape], VALUES)
+        assert [f.with_secret for f in findings_in(text, "f")] == [True], shape
