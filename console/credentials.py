@@ -24,7 +24,8 @@ and the rules of gitleaks, trufflehog and git-secrets:
 * **Session tokens**: 100 or more base64 characters, random (both cases and digits).
 * **A Jenkins-encrypted secret** (``{AQAAABAAAA…}``) under a secret's name: Jenkins decrypts it
   with the master key on the same host, so it is a stored credential all the same.
-* A key id or secret **base64-encoded once** (a Kubernetes Secret's ``data:``).
+* A key id or secret **base64-encoded once** (a Kubernetes Secret's ``data:``), and a secret or
+  token **URL-encoded** (``%2B``, ``%2F``: a presigned URL, a form).
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ SECRET_LENGTH, TOKEN_SHORTEST = 40, 100
 _BASE64_RUNS = {27: "=", 54: "=="}
 SECRET_SHAPE = re.compile(r"[A-Za-z0-9/+]{40}")
 _WORD_START = re.compile(r"[A-Z][a-z]{2}")
+# The same runs URL-encoded: "+" as %2B, "/" as %2F (and "=" padding as %3D, left out).
+_URL_ENCODED_RUN = re.compile(r"(?:[A-Za-z0-9]|%2[BbFf]|[/+]){20,}")
+_URL_DECODED = re.compile(r"%2[BbFf]")
 _KEY_ID_MARKS = ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")
 # The name of an assignment just before a value, in every common syntax: NAME=V, NAME: V,
 # "NAME": "V", <NAME>V, NAME => V, NAME := V, NAME V (aws configure set, setx, setenv).
@@ -181,7 +185,26 @@ def find_credentials(text: str) -> list[Credential]:
         credential = _credential_in_run(text, run.start(), run.end())
         if credential:
             found.append(credential)
+    if "%2" in text:
+        found.extend(_url_encoded(text))
     return sorted(found, key=lambda credential: credential.start)
+
+
+def _url_encoded(text: str) -> list[Credential]:
+    """Secrets and tokens URL-encoded (a presigned URL's ``X-Amz-Security-Token``, a form)."""
+    found = []
+    for run in _URL_ENCODED_RUN.finditer(text):
+        raw = run.group()
+        if "%2" not in raw:
+            continue  # a plain run: found as it is
+        value = _URL_DECODED.sub(lambda m: "+" if m.group()[2] in "Bb" else "/", raw)
+        if len(value) == SECRET_LENGTH and looks_random(value):
+            named = _named_before(text, run.start(), SECRET_NAME_ENDINGS)
+            found.append(Credential(run.start(), run.end(), SECRET_ACCESS_KEY, named))
+        elif len(value) >= TOKEN_SHORTEST and looks_random(value):
+            named = _named_before(text, run.start(), TOKEN_NAME_ENDINGS)
+            found.append(Credential(run.start(), run.end(), SESSION_TOKEN, named))
+    return found
 
 
 def _credential_in_run(text: str, start: int, end: int) -> Credential | None:

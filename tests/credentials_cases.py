@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import random
 import string
+import urllib.parse
 from dataclasses import dataclass
 
 _random = random.Random(13)
@@ -454,6 +455,11 @@ ISSUE_SHAPES = {
     "A3T key id": "@A3TX@",
     "key id after =": "AWS_ACCESS_KEY_ID=@AKIA@",
     "token after =": "AWS_SESSION_TOKEN=@TOKEN@",
+    # A presigned URL (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html)
+    # carries the token URL-encoded; a form post the secret.
+    "URL-encoded token": "https://dojo.s3.amazonaws.com/k?X-Amz-Credential=@ASIA@%2F20261201"
+    "&X-Amz-Security-Token=@URLTOKEN@&X-Amz-Signature=0a1b",
+    "URL-encoded secret": "secret_key=@URLSECRET@&region=us-east-1",
 }
 
 # Harmless values: identifiers, digests and prose that no scan, guard or redactor may take for a
@@ -482,7 +488,13 @@ HARMLESS = [
 
 def issue_shape_text(template: str, values: Values) -> str:
     """An :data:`ISSUE_SHAPES` template with ``values``' key ids, secret and token."""
+    quoted = {
+        "@URLSECRET@": urllib.parse.quote(values.secret, safe=""),
+        "@URLTOKEN@": urllib.parse.quote(values.token, safe=""),
+    }
     text = template.replace("@SECRET@", values.secret).replace("@TOKEN@", values.token)
+    for marker, value in quoted.items():
+        text = text.replace(marker, value)
     for prefix, key in values.keys.items():
         text = text.replace(f"@{prefix}@", key)
     return text

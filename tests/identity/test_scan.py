@@ -318,6 +318,8 @@ def test_no_output_holds_any_piece_of_a_secret(tmp_path: Path):
         ("A3T key id", [("A3TX", False)]),
         ("key id after =", [("AKIA", False)]),
         ("token after =", [(None, True)]),
+        ("URL-encoded token", [("ASIA", True)]),
+        ("URL-encoded secret", [(None, True)]),
     ],
 )
 def test_the_issue_shapes_alone_in_a_file_are_findings(shape: str, expected, tmp_path: Path):
