@@ -296,8 +296,10 @@ def test_no_output_holds_any_piece_of_a_secret(tmp_path: Path):
     home.mkdir()
     for index, fmt in enumerate(FORMATS):
         _write(corpus / f"{index:02d}", fmt)
+    (corpus / "link").symlink_to(corpus / "00")
     output = _whoami_outputs(corpus, home)
     assert output.count("with its secret") >= 2 * len(FORMATS)
+    assert "skipped: 1 symlink" in output and '"skipped": {"symlink": 1}' in output
     other = Values.make()
     for index, fmt in enumerate(FORMATS):
         _write(corpus / f"{index:02d}", fmt, values=other)
