@@ -165,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--throttle", type=float, default=0.0, metavar="P")
     p.add_argument("--dir", default=None, help="where to put the sample course and the trail")
     p.add_argument(
+        "--imds-v1",
+        action="store_true",
+        help="IMDS refuses the token request, so SDKs fall back to IMDSv1 (whoami warns)",
+    )
+    p.add_argument(
         "--before",
         action="append",
         default=[],
