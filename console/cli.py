@@ -246,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             parser.print_help()
             return EXIT_BAD_INPUT
+    from console.engine.coredump import refuse_core_dumps
+
+    refuse_core_dumps()  # every command may come to hold credentials: never dump them to disk
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
