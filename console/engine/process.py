@@ -94,11 +94,13 @@ async def run_engine(
     ``companion``, when given, is a coroutine run beside the engine (the foreground CLI's
     event printer); it is awaited after the engine goes idle.
     """
+    from console.aws import sdk
     from console.aws.sessions import broker_for
     from console.engine.scheduler import Engine
     from console.steps import registry
 
     quiet_sdk_loggers()
+    sdk.install()  # the engine's SDK speed-ups: process-wide, so the engine's alone
     recorder = StoreRecorder(store)
     kinds = registry()
     try:
@@ -300,7 +302,7 @@ def cli_engine(args) -> int:
         runs = serve_locked(
             course,
             store,
-            operator=resolve_operator(args.operator),
+            operator=resolve_operator(args.operator, ssm=False),  # the queue names who acts
             host=host,
             idle_seconds=IDLE_SECONDS_DETACHED,
         )
