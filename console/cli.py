@@ -303,15 +303,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _reader_gone() -> int:
-    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly.
+    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly."""
+    from console.commands.stdout import silence_stdout
 
-    As Unix tools do. stdout is pointed at /dev/null so that the interpreter's own flush at
-    exit does not complain about the pipe a second time.
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured, closed)
-        pass
+    silence_stdout()
     return 0
