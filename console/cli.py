@@ -179,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--throttle", type=float, default=0.0, metavar="P")
     p.add_argument("--dir", default=None, help="where to put the sample course and the trail")
     p.add_argument(
+        "--imds-v1",
+        action="store_true",
+        help="IMDS refuses the token request, so SDKs fall back to IMDSv1 (whoami warns)",
+    )
+    p.add_argument(
         "--before",
         action="append",
         default=[],
@@ -274,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from console.engine.coredump import refuse_core_dumps
+
+    refuse_core_dumps()  # every command may come to hold credentials: never dump them to disk
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
@@ -295,15 +303,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _reader_gone() -> int:
-    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly.
+    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly."""
+    from console.commands.stdout import silence_stdout
 
-    As Unix tools do. stdout is pointed at /dev/null so that the interpreter's own flush at
-    exit does not complain about the pipe a second time.
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured, closed)
-        pass
+    silence_stdout()
     return 0

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from console.aws.operator import resolve_operator
+from console.commands.stdout import silence_stdout
 from console.course.model import Course, load_course, resolve_course_path
 from console.engine.process import check_host, ensure_engine, serve_locked
 from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
@@ -130,7 +131,10 @@ def _command_done(store: Store, command_id: int) -> bool:
 def _print_event(event, as_json: bool) -> None:
     line = json.dumps(event_json(event)) if as_json else event_text(event)
     if line:
-        print(line, flush=True)
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:  # the reader left (apply --json | head): not the work
+            silence_stdout()
 
 
 def run_command(args, kind: CommandKind, names: list[str]) -> int:

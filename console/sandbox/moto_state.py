@@ -35,6 +35,7 @@ from moto.eks.models import eks_backends
 from moto.iam import models as iam_models
 from moto.iam.models import iam_backends
 from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET
+from moto.s3.models import s3_backends
 from moto.sts.models import sts_backends
 
 PARTITION = "aws"
@@ -122,6 +123,21 @@ def iam_backend(account: str, create: bool = False) -> Any:
     if create:
         return iam_backends[account][PARTITION]
     return _existing(iam_backends, account)
+
+
+def drop_deleted_bucket_tags(account: str) -> None:
+    """Forget the tags of ``account``'s buckets that no longer exist.
+
+    moto keeps S3 bucket tags by ARN and leaves them behind when the bucket is deleted, so a
+    new bucket of the same name would carry the old one's tags; on AWS it starts with none.
+    """
+    backend = _existing(s3_backends, account)  # S3 keeps one backend per partition
+    if backend is None:
+        return
+    for arn in list(backend.tagger.tags):
+        name = arn.removeprefix("arn:aws:s3:::")
+        if name != arn and "/" not in name and name not in backend.buckets:
+            backend.tagger.delete_all_tags_for_resource(arn)
 
 
 def known_accounts() -> list[str]:
