@@ -122,6 +122,10 @@ class WhodidthisApp(App):
         super().__init__()
         self.read_only = read_only
         self.colours = colours
+        # What q does, in the help: the demo sets its own (its q stops its engine and sandbox).
+        self.quit_note = (
+            "Quitting never stops the engine: open the console again to attach to the run."
+        )
         self._legible = LegibleMonochrome()
         self._sixteen = SixteenColours()
         self.course = course

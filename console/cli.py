@@ -175,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="sandbox + a sample course + the console, in one command")
     p.add_argument("--trainees", type=int, default=12)
+    p.add_argument(
+        "--latency",
+        type=float,
+        default=400.0,
+        metavar="MS",
+        help="the sandbox answers each call after MS (default 400: a build worth watching)",
+    )
     _common(p)
 
     p = sub.add_parser("engine", help="the detached engine (started by --detach and the console)")

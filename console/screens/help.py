@@ -33,7 +33,7 @@ STATE_WORDS = {
 }
 
 
-def keys_table(bindings: list[Binding]) -> Table:
+def keys_table(bindings: list[Binding], quit_note: str = "") -> Table:
     """The keys, with their tooltip when they have one."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
@@ -41,7 +41,8 @@ def keys_table(bindings: list[Binding]) -> Table:
     table.add_column()
     for binding in bindings:
         key = KEY_NAMES.get(binding.key, binding.key)
-        table.add_row(key, binding.description, binding.tooltip or "")
+        tooltip = quit_note if quit_note and binding.action == "app.quit" else binding.tooltip
+        table.add_row(key, binding.description, tooltip or "")
     return table
 
 
@@ -68,13 +69,13 @@ class HelpScreen(ModalScreen[None]):
 
         body = Group(
             Text("Keys", style="bold underline"),
-            keys_table(OverviewScreen.BINDINGS),
+            keys_table(OverviewScreen.BINDINGS, self.app.quit_note),
             Text(""),
             Text("States", style="bold underline"),
             states_table(),
             Text(""),
             Text(
-                "Quitting never stops the engine: open the console again to attach to the run. "
+                f"{self.app.quit_note} "
                 "Ctrl keys are never needed (Session Manager may swallow them).",
                 style="italic",
             ),
