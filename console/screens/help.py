@@ -22,7 +22,8 @@ KEY_NAMES = {
     "escape": "escape",
 }
 STATE_WORDS = {
-    TraineeState.PENDING: "waiting for its turn",
+    TraineeState.PENDING: "never built, nothing asked for it (· QUEUED: in a queued command, "
+    "waiting for its turn)",
     TraineeState.ASSUMING: "assuming ManageEnvRole in the trainee's account",
     TraineeState.RUNNING: "running the course's steps",
     TraineeState.READY: "every step done and checked",
