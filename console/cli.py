@@ -26,6 +26,7 @@ HANDLERS = {
     "status": "console.commands.headless:cli_status",
     "ledger": "console.commands.headless:cli_ledger",
     "report": "console.commands.headless:cli_report",
+    "handout": "console.commands.handout:cli_handout",
     "iam-templates": "console.commands.iam_templates:cli_iam_templates",
     "sandbox": "console.sandbox.cli:cli_sandbox",
     "demo": "console.devtools.demo:cli_demo",
@@ -166,6 +167,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object (as --format json)")
     p.add_argument(
         "--format", choices=("md", "json"), default="md", help="md or json (--json is the same)"
+    )
+    _common(p)
+
+    p = sub.add_parser(
+        "handout", help="a fresh one-time console password per trainee, printed once"
+    )
+    _course_arg(p)
+    p.add_argument(
+        "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per trainee and line")
+    p.add_argument(
+        "--out", default=None, metavar="FILE", help="write them to FILE (mode 0600), not stdout"
     )
     _common(p)
 
