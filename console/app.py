@@ -126,6 +126,7 @@ class WhodidthisApp(App):
         self.quit_note = (
             "Quitting never stops the engine: open the console again to attach to the run."
         )
+        self.engine_note = "it goes on when the console closes"
         self._legible = LegibleMonochrome()
         self._sixteen = SixteenColours()
         self.course = course
@@ -317,7 +318,7 @@ class WhodidthisApp(App):
         if pid is not None:
             self.call_from_thread(
                 self.notify,
-                f"engine started (pid {pid}); it goes on when the console closes",
+                f"engine started (pid {pid}); {self.engine_note}",
                 timeout=TOAST_SECONDS,
             )
 

@@ -151,6 +151,7 @@ def cli_demo(args) -> int:
             fixer.daemon = True
             fixer.start()
         app.quit_note = QUIT_NOTE
+        app.engine_note = "the demo's q stops it"
         app.notify(_story(denied, throttled), title="The demo", timeout=15)
         # A kill (SIGTERM) ends the demo like q, cleaned up. A closed terminal (SIGHUP) cannot
         # wait for the console to restore a terminal that is gone: stop everything, now.
