@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.model import TraineeState
+from console.screens.scope import action_allowed
 from widgets.trainee_look import state_text
 
 KEY_NAMES = {
@@ -70,7 +71,10 @@ class HelpScreen(ModalScreen[None]):
 
         body = Group(
             Text("Keys", style="bold underline"),
-            keys_table(OverviewScreen.BINDINGS, self.app.quit_note),
+            keys_table(
+                [b for b in OverviewScreen.BINDINGS if action_allowed(self.app, b.action)],
+                self.app.quit_note,
+            ),
             Text(""),
             Text("States", style="bold underline"),
             states_table(),
