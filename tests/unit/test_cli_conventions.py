@@ -138,3 +138,28 @@ def test_json_times_are_iso_never_epoch(scene):
     holder = {"pid": 1, "host": "h", "started_at": T0, "engine_id": "e"}
     status = status_json(load_course(scene.course_path), [], holder)
     assert ISO.match(status["engine"]["started_at"])
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_is_one_line_redrawn_in_place(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    stream = _Terminal()
+    line = ProgressLine(2, stream=stream)
+    line.show([TraineeState.RUNNING, TraineeState.RUNNING])
+    line.show([TraineeState.READY, TraineeState.RUNNING])
+    line.close()
+    written = stream.getvalue()
+    assert written.count("\r\x1b[2K") == 2 and written.count("\n") == 1
+    assert "1/2 finished · 1 READY · 1 RUNNING" in written
+
+
+def test_in_ci_a_terminal_still_gets_plain_lines(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    stream = _Terminal()
+    ProgressLine(1, stream=stream).show([TraineeState.RUNNING])
+    assert "\r" not in stream.getvalue() and "1 RUNNING" in stream.getvalue()
