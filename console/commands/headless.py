@@ -114,7 +114,7 @@ async def _follow(
     from console.commands.views import ProgressLine
 
     progress = None if as_json else ProgressLine(len(names))
-    printed: dict[str | None, str] = {}
+    printed: dict[tuple[str | None, str], str] = {}
     last = since
     while True:
         done = _command_done(store, command_id)
@@ -130,8 +130,9 @@ async def _follow(
                 continue
             text = event_text(event)
             keep = event.type == "summary" or "FAILED" in (text or "") or not progress.redraw
-            if text and keep and printed.get(event.trainee) != text:
-                printed[event.trainee] = text
+            said = (event.trainee, event.type)  # a state said once, until it changes
+            if text and keep and printed.get(said) != _without_time(text):
+                printed[said] = _without_time(text)
                 if progress.redraw:
                     sys.stderr.write("\r\x1b[2K")
                 print(text, flush=True)
@@ -142,6 +143,11 @@ async def _follow(
                 progress.close()
             return
         await asyncio.sleep(FOLLOW_POLL_SECONDS)
+
+
+def _without_time(line: str) -> str:
+    """An event line without its leading ``HH:MM:SS``: what says whether it is news."""
+    return line.split(" ", 1)[-1]
 
 
 def _command_done(store: Store, command_id: int) -> bool:

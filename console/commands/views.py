@@ -83,8 +83,7 @@ def select_records(
 
 
 LEDGER_HEADER = (
-    f"{'TIME (UTC)':<29}  {'TRAINEE':<12} {'CALL':<{24 + 10}} {'PRINCIPAL':<40} "
-    f"{'OUTCOME':<10} REQUEST ID"
+    f"{'TIME (UTC)':<29}  {'TRAINEE':<12} {'CALL':<28} {'PRINCIPAL':<40} {'OUTCOME':<10} REQUEST ID"
 )
 
 
