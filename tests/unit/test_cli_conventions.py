@@ -163,3 +163,26 @@ def test_in_ci_a_terminal_still_gets_plain_lines(monkeypatch):
     stream = _Terminal()
     ProgressLine(1, stream=stream).show([TraineeState.RUNNING])
     assert "\r" not in stream.getvalue() and "1 RUNNING" in stream.getvalue()
+
+
+def test_plain_following_says_a_state_once_until_it_changes(tmp_path, capsys, monkeypatch):
+    import asyncio
+
+    from console.commands import headless
+    from console.model import CommandKind
+    from console.store.state import Store
+
+    monkeypatch.setenv("CI", "true")  # plain lines, as in a pipeline
+    store = Store.open(tmp_path, "dojo")
+    store.sync_roster([("alice", "111111111111")], [("iam_user", "alice")])
+    since = max((e.id for e in store.events_since(0)), default=0)
+    command_id = store.enqueue(CommandKind.RETRY, ["alice"], None)
+    assert store.claim_next("an-engine").id == command_id
+    for action in ("assume", "step 1", "step 2"):
+        store.set_trainee("alice", state=TraineeState.RUNNING, last_action=action)
+    store.set_trainee("alice", state=TraineeState.READY, last_action="done")
+    store.finish_command(command_id, "ok")
+    asyncio.run(headless._follow(store, command_id, since, as_json=False, names={"alice"}))
+    store.close()
+    lines = [line.split(" ", 1)[1] for line in capsys.readouterr().out.splitlines()]
+    assert [line.split()[-1] for line in lines] == ["RUNNING", "READY"]
