@@ -377,6 +377,14 @@ def make_app(
     shows what a 16-colour terminal shows (found by itself from ``TERM=xterm``).
     """
     course = load_course(course_path)
+    if read_only and not (Path(state_dir) / course.name).exists():
+        from console.errors import StateError
+
+        raise StateError(
+            f"nothing to view: there is no state for course {course.name} in {state_dir} "
+            "yet. Point --state-dir (or $WHODIDTHIS_STATE_DIR) at the operators' state, "
+            "or run `whodidthis apply` first."
+        )
     store = Store.open(Path(state_dir), course.name, readonly=read_only)
     if read_only:
         engine_launcher = _no_engine

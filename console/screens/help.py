@@ -69,8 +69,13 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         from console.screens.overview import OverviewScreen
 
+        rule = (
+            "Action keys act on the marked trainees on screen, else the one under the "
+            "cursor (marks the filter hides never count); A, T and C act on the whole course."
+        )
         body = Group(
             Text("Keys", style="bold underline"),
+            Text("A read-only view: nothing here acts." if self.app.read_only else rule),
             keys_table(
                 [b for b in OverviewScreen.BINDINGS if action_allowed(self.app, b.action)],
                 self.app.quit_note,
