@@ -80,9 +80,24 @@ def current_step(status: TraineeStatus) -> str | None:
     return None
 
 
+def iso_times(fields: dict) -> dict:
+    """``fields`` with every time (``ts``, ``*_at``) as ISO 8601 UTC: JSON never says epoch."""
+    return {
+        key: iso(value)
+        if (key == "ts" or key.endswith("_at")) and isinstance(value, int | float)
+        else value
+        for key, value in fields.items()
+    }
+
+
 def event_json(event: Event) -> dict:
     """An event as a JSON Lines object: ``ts``, ``type``, ``trainee``, then its fields."""
-    return {"ts": iso(event.ts), "type": event.type, "trainee": event.trainee, **event.fields}
+    return {
+        "ts": iso(event.ts),
+        "type": event.type,
+        "trainee": event.trainee,
+        **iso_times(event.fields),
+    }
 
 
 def event_text(event: Event) -> str | None:
@@ -104,7 +119,7 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
     """The ``status --json`` object (docs/contracts.md, "JSON output")."""
     return {
         "course": course.name,
-        "engine": holder,
+        "engine": iso_times(holder) if holder else None,
         "trainees": [
             {
                 "name": t.name,
