@@ -46,3 +46,13 @@ class StateError(WhodidthisError):
     """The state store cannot be used (read-only, full, held by another engine)."""
 
     exit_code = EXIT_FAILED
+
+
+class StateRefused(StateError):
+    """The state folder or database is not safe or not sound to use as it is; nothing changed.
+
+    Bad input in the sense of the exit codes: the operator's folder or file needs fixing (a
+    group-writable folder, a symlinked log, a corrupt database) before any work runs.
+    """
+
+    exit_code = EXIT_BAD_INPUT

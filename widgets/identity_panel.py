@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from console.model import LedgerRecord, TraineeStatus
 from console.words import clock, short_principal
-from widgets.trainee_look import state_text, time_left_words
+from widgets.trainee_look import PRINCIPAL_STYLE, state_text, time_left_words
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
     from console.aws.identity import HostIdentity
@@ -124,7 +124,7 @@ class IdentityPanel(Static):
             return [(Text(""), Text("no trainee selected", style="italic"))]
         label = Text(status.name, style="bold")
         if status.principal_arn:
-            arn = Text(status.principal_arn, style="magenta")
+            arn = Text(status.principal_arn, style=PRINCIPAL_STYLE)
         else:
             arn = Text.assemble(state_text(status.state), ("  no session yet", "italic"))
         lines = [(label, arn)]

@@ -14,7 +14,8 @@ import datetime as dt
 import os
 from dataclasses import asdict, dataclass, field
 
-from console.aws.config import client_config, mask_key_id
+from console.aws.config import client_config
+from console.credentials import mask_key_id
 
 # botocore's Credentials.method -> the source in words.
 SOURCE_WORDS = {

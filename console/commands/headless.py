@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from console.aws.operator import operator_name
+from console.aws.operator import resolve_operator
 from console.course.model import Course, load_course, resolve_course_path
 from console.engine.process import check_host, ensure_engine, serve_locked
 from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
-from console.model import CommandKind, TraineeState
+from console.model import CommandKind, Operator, TraineeState
 from console.store.state import Store, resolve_state_dir
 from console.words import event_json, event_text, status_json, status_table
 
@@ -66,7 +66,7 @@ class Interrupt:
 
     store: Store
     names: list[str]
-    operator: str | None
+    operator: Operator | None
     requested: bool = False
 
     def __call__(self) -> None:
@@ -145,7 +145,7 @@ def run_command(args, kind: CommandKind, names: list[str]) -> int:
 def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
     course, store = opened.course, opened.store
     _check_trainees(course, names)
-    operator = operator_name(args.operator)
+    operator = resolve_operator(args.operator)
     host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
     since = store.last_event_id()
     command_id = store.enqueue(kind, names, operator)
@@ -231,7 +231,7 @@ def cli_teardown(args) -> int:
     opened = open_course(args)
     _check_trainees(opened.course, args.trainee)
     host = check_host(opened.course, args.allow_long_term_keys)
-    return print_plan(opened, host, operator_name(args.operator), args.trainee, args.json)
+    return print_plan(opened, host, resolve_operator(args.operator), args.trainee, args.json)
 
 
 def cli_cancel(args) -> int:
@@ -250,7 +250,9 @@ def cli_cancel(args) -> int:
         if holder is None:
             print(f"no engine is running for {opened.course.name}: nothing to cancel.")
             return EXIT_OK
-        command_id = store.enqueue(CommandKind.CANCEL, args.trainee, operator_name(args.operator))
+        command_id = store.enqueue(
+            CommandKind.CANCEL, args.trainee, resolve_operator(args.operator)
+        )
         while not _command_done(store, command_id) and store.engine_holder():
             time.sleep(FOLLOW_POLL_SECONDS)
         result = next((c.result for c in store.commands() if c.id == command_id), None)

@@ -74,15 +74,17 @@ def render_text(identity: HostIdentity, scan_result=None, now: dt.datetime | Non
 
 def cli_whoami(args) -> int:
     """Entry point of ``whodidthis whoami``."""
+    scan_paths = None
+    if args.scan is not None:
+        from console.aws.scan import check_paths, scan
+
+        scan_paths = [Path(p) for p in args.scan] or None
+        check_paths(scan_paths or [])  # a missing path is bad input (exit 2), before any call
     identity = resolve_host_identity(
         expected_role=expected_host_role(args.course),
         allow_long_term=args.allow_long_term_keys,
     )
-    scan_result = None
-    if args.scan is not None:
-        from console.aws.scan import scan
-
-        scan_result = scan([Path(p) for p in args.scan] or None)
+    scan_result = None if args.scan is None else scan(scan_paths)
     refused = not identity.ok or bool(scan_result and scan_result.findings)
     if args.json:
         data = identity.to_json()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from console.aws.sessions import SessionBroker
 from console.course.model import Course
 from console.engine.pipeline import TraineePipeline
-from console.model import Command, CommandKind, TraineeState
+from console.model import Command, CommandKind, Operator, TraineeState
 
 POLL_SECONDS = 0.2
 
@@ -39,6 +39,8 @@ class CommandRun:
     stop_reason: str | None = None
     finals: dict[str, TraineeState] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)  # trainees an operator cancelled
+    #: Who the command acts for: every trainee session of this command is that operator's.
+    operator: Operator = field(default_factory=lambda: Operator("unknown"))
 
     def summary(self) -> dict:
         counts = Counter(state.value for state in self.finals.values())
@@ -62,11 +64,12 @@ class Engine:
         kinds: dict,
         recorder,
         engine_id: str,
-        operator: str,
+        operator: Operator | str,
     ):
         self.course, self.store, self.broker = course, store, broker
         self.kinds, self.recorder = kinds, recorder
-        self.engine_id, self.operator = engine_id, operator
+        # Who started the engine: only for commands queued without an operator (old rows).
+        self.engine_id, self.operator = engine_id, Operator.of(operator)
         self._slots = asyncio.Semaphore(course.concurrency)
         self._trainee_locks: dict[str, asyncio.Lock] = {}
         self._runs: set[asyncio.Task] = set()
@@ -107,10 +110,9 @@ class Engine:
         if command.kind == CommandKind.CANCEL:
             return self._cancel(command)
         names = self._targets(command)
-        run_id = self.store.begin_run(
-            command.kind.value, command.operator or self.operator, os.getpid(), names
-        )
-        run = CommandRun(command, names, run_id)
+        operator = command.acting or self.operator
+        run_id = self.store.begin_run(command.kind.value, operator.name, os.getpid(), names)
+        run = CommandRun(command, names, run_id, operator=operator)
         self._active.append(run)
         try:
             return await self._execute(run)
@@ -125,7 +127,7 @@ class Engine:
             names = wanted & set(run.names) - set(run.finals)
             run.cancelled |= names
             hit |= names
-        self.store.complete(command.id, f"cancel requested for {len(hit)} trainee(s)")
+        self.store.finish_command(command.id, f"cancel requested for {len(hit)} trainee(s)")
         return CommandRun(command, [], run_id=0)
 
     async def _execute(self, run: CommandRun) -> CommandRun:
@@ -145,7 +147,7 @@ class Engine:
         summary = run.summary()
         self.store.finish_run(run_id, summary)
         self.store.add_event("summary", None, **summary)
-        self.store.complete(command.id, _result_text(run))
+        self.store.finish_command(command.id, _result_text(run))
         return run
 
     def _targets(self, command: Command) -> list[str]:
@@ -172,6 +174,7 @@ class Engine:
                 kinds=self.kinds,
                 recorder=self.recorder,
                 cancelled=lambda: name in run.cancelled,
+                operator=run.operator,
             )
             state = await pipeline.run(teardown=teardown)
         run.finals[name] = state

@@ -2,9 +2,9 @@
 
 ``check`` refuses what AWS would refuse (a role that does not exist, a trust or identity policy
 that does not allow the caller, SourceIdentity or tags without their permission, role chaining
-beyond one hour) with AWS's exact error. ``complete`` rewrites moto's answer: it records the new
-session's SourceIdentity and tags (which moto drops), shortens its lifetime when a fault asks for
-it, and returns SourceIdentity in the response as AWS does.
+beyond one hour) with AWS's exact error. ``rewrite_answer`` rewrites moto's answer: it records the
+new session's SourceIdentity and tags (which moto drops), shortens its lifetime when a fault asks
+for it, and returns SourceIdentity in the response as AWS does.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from console.sandbox import moto_state
-from console.sandbox.policy import AssumeRequest, denied_action
+from console.sandbox.policy import assume_request, refusal, session_tags
 from console.sandbox.principals import Principal, SessionFacts
 
 _ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
 _NAME_PATTERN = re.compile(r"^[\w+=,.@-]{2,64}$")
-_TAG_KEY = re.compile(r"^Tags\.member\.(\d+)\.(Key|Value)$")
 _ACCESS_KEY = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
 _EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
 CHAINED_MAX_SECONDS = 3600
@@ -34,47 +33,51 @@ class Refusal:
     status: int
 
 
-def session_tags(params: dict[str, str]) -> dict[str, str]:
-    """``Tags.member.N.Key/Value`` form parameters as a dict."""
-    keys: dict[str, str] = {}
-    values: dict[str, str] = {}
-    for name, value in params.items():
-        match = _TAG_KEY.match(name)
-        if match:
-            (keys if match.group(2) == "Key" else values)[match.group(1)] = value
-    return {keys[n]: values.get(n, "") for n in keys}
+def _identity_texts(caller: Principal) -> list[str]:
+    """The caller's identity policies as moto stores them (parsed once, by the evaluator)."""
+    if caller.kind == "assumed-role":
+        role = moto_state.find_role(caller.account, caller.role_name or "")
+        return moto_state.role_policy_texts(role) if role is not None else []
+    user = moto_state.find_user_by_arn(caller.account, caller.arn)
+    return moto_state.user_policy_texts(caller.account, user) if user is not None else []
 
 
-def assume_request(params: dict[str, str]) -> AssumeRequest:
-    """The policy-relevant parts of an AssumeRole request."""
-    return AssumeRequest(
-        role_arn=params.get("RoleArn", ""),
-        external_id=params.get("ExternalId"),
-        source_identity=params.get("SourceIdentity"),
-        tagged=bool(session_tags(params)),
+def _invalid(value: str, field_name: str, constraint: str) -> Refusal:
+    return Refusal(
+        "ValidationError",
+        f"1 validation error detected: Value '{value}' at '{field_name}' failed to satisfy "
+        f"constraint: Member must {constraint}",
+        400,
     )
 
 
-def _identity_documents(caller: Principal) -> list[dict]:
-    if caller.kind == "assumed-role":
-        role = moto_state.find_role(caller.account, caller.role_name or "")
-        return moto_state.role_policy_documents(role) if role is not None else []
-    user = moto_state.find_user_by_arn(caller.account, caller.arn)
-    return moto_state.user_policy_documents(caller.account, user) if user is not None else []
+def _name_problem(value: str | None, field_name: str) -> Refusal | None:
+    """STS's check of RoleSessionName and SourceIdentity: 2-64 chars of ``[\\w+=,.@-]``."""
+    if value is None:
+        return None
+    if len(value) < 2:
+        return _invalid(value, field_name, "have length greater than or equal to 2")
+    if len(value) > 64:
+        return _invalid(value, field_name, "have length less than or equal to 64")
+    if not _NAME_PATTERN.match(value):
+        return _invalid(value, field_name, "satisfy regular expression pattern: [\\w+=,.@-]*")
+    return None
 
 
-def _validation(caller: Principal, params: dict[str, str]) -> Refusal | None:
-    source_identity = params.get("SourceIdentity")
-    if source_identity is not None and (
-        not _NAME_PATTERN.match(source_identity) or source_identity.lower().startswith("aws:")
-    ):
-        return Refusal(
-            "ValidationError",
-            f"1 validation error detected: Value '{source_identity}' at 'sourceIdentity' "
-            "failed to satisfy constraint: Member must satisfy regular expression pattern: "
-            "[\\w+=,.@-]*",
-            400,
+def _validation(params: dict[str, str]) -> Refusal | None:
+    """What STS refuses before looking at any policy."""
+    problem = _name_problem(params.get("RoleSessionName"), "roleSessionName")
+    if problem is None:
+        problem = _name_problem(params.get("SourceIdentity"), "sourceIdentity")
+    source_identity = params.get("SourceIdentity") or ""
+    if problem is None and source_identity.lower().startswith("aws:"):
+        problem = _invalid(
+            source_identity, "sourceIdentity", "not start with the reserved prefix aws:"
         )
+    return problem
+
+
+def _chaining(caller: Principal, params: dict[str, str]) -> Refusal | None:
     duration = int(params.get("DurationSeconds") or 3600)
     if caller.kind == "assumed-role" and duration > CHAINED_MAX_SECONDS:
         return Refusal(
@@ -88,13 +91,23 @@ def _validation(caller: Principal, params: dict[str, str]) -> Refusal | None:
 
 def check(caller: Principal, params: dict[str, str]) -> Refusal | None:
     """AWS's refusal of this AssumeRole by ``caller``, or None when AWS would allow it."""
+    invalid = _validation(params)
+    if invalid is not None:
+        return invalid
     request = assume_request(params)
-    match = _ROLE_ARN.match(request.role_arn)
-    role = moto_state.find_role(match.group(1), match.group(2)) if match else None
+    role = (
+        moto_state.find_role_by_arn(request.role_arn) if _ROLE_ARN.match(request.role_arn) else None
+    )
     denied: str | None = "sts:AssumeRole"
-    if role is not None and role.arn == request.role_arn:
-        trust = moto_state.parse_document(role.assume_role_policy_document)
-        denied = denied_action(trust, _identity_documents(caller), caller.caller, request)
+    if role is not None:
+        refused = refusal(
+            role.assume_role_policy_document,
+            _identity_texts(caller),
+            caller.caller,
+            caller.facts,
+            request,
+        )
+        denied = refused[0] if refused else None
     if denied is not None:
         return Refusal(
             "AccessDenied",
@@ -102,14 +115,14 @@ def check(caller: Principal, params: dict[str, str]) -> Refusal | None:
             f"on resource: {request.role_arn}",
             403,
         )
-    return _validation(caller, params)
+    return _chaining(caller, params)
 
 
 def _iso(moment: datetime) -> bytes:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 
 
-def complete(
+def rewrite_answer(
     caller: Principal, params: dict[str, str], body: bytes, lifetime: int | None
 ) -> tuple[bytes, str | None, SessionFacts]:
     """Rewrite moto's successful AssumeRole body; returns it, the new key id and its facts."""

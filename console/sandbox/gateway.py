@@ -193,7 +193,7 @@ class Gateway:
             )
         response = self._forward(request, caller.account)
         if response.status == 200:
-            body, new_key, facts = assume_role.complete(
+            body, new_key, facts = assume_role.rewrite_answer(
                 caller, call.params, response.body, self.faults.credential_lifetime
             )
             response.body = body
@@ -211,7 +211,7 @@ class Gateway:
             response = self._forward(request, account)
             self.gaps.after(call, owner, response)
             if call.service == "sts" and call.operation == "AssumeRole" and response.status == 200:
-                response.body, new_key, facts = assume_role.complete(
+                response.body, new_key, facts = assume_role.rewrite_answer(
                     owner, call.params, response.body, None
                 )
                 if new_key:

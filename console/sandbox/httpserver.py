@@ -132,7 +132,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, add=False)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    # ``format`` shadows a builtin: the name is BaseHTTPRequestHandler's own signature.
+    def log_message(self, format: str, *args: object) -> None:
         """Silent: the trail is the sandbox's access log."""
 
     def handle_one_request(self) -> None:

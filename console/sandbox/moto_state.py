@@ -30,12 +30,12 @@ from urllib.parse import unquote
 # moto reads this when an IAM backend is created; set it before anything imports moto.
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
-from moto.codecommit.models import codecommit_backends  # noqa: E402
-from moto.eks.models import eks_backends  # noqa: E402
-from moto.iam import models as iam_models  # noqa: E402
-from moto.iam.models import iam_backends  # noqa: E402
-from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET  # noqa: E402
-from moto.sts.models import sts_backends  # noqa: E402
+from moto.codecommit.models import codecommit_backends
+from moto.eks.models import eks_backends
+from moto.iam import models as iam_models
+from moto.iam.models import iam_backends
+from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET
+from moto.sts.models import sts_backends
 
 PARTITION = "aws"
 ACCOUNT_HEADER = "x-moto-account-id"
@@ -215,6 +215,49 @@ def user_policy_documents(account: str, user: Any) -> list[dict]:
     return documents
 
 
+def _managed_texts(holder: Any) -> list[str]:
+    texts = []
+    for policy in list(holder.managed_policies.values()):
+        for version in policy.versions:
+            if version.is_default:
+                texts.append(version.document)
+    return texts
+
+
+def role_policy_texts(role: Any) -> list[str]:
+    """A role's identity policies as moto stores them (JSON text, the evaluator's cache key)."""
+    return list(role.policies.values()) + _managed_texts(role)
+
+
+def user_policy_texts(account: str, user: Any) -> list[str]:
+    """A user's identity policies (its own and its groups') as moto stores them."""
+    texts = list(user.policies.values()) + _managed_texts(user)
+    backend = iam_backend(account)
+    for group in list(backend.groups.values()) if backend else []:
+        if user in group.users:
+            texts += list(group.policies.values()) + _managed_texts(group)
+    return texts
+
+
+def tags_of(holder: Any) -> dict[str, str]:
+    """An IAM role's or user's tags as a dict (moto keeps a list or a dict, by version)."""
+    tags = getattr(holder, "tags", None) or {}
+    if isinstance(tags, dict):
+        return {
+            str(k): str(v.get("Value", v) if isinstance(v, dict) else v) for k, v in tags.items()
+        }
+    return {str(t["Key"]): str(t.get("Value", "")) for t in tags}
+
+
+def find_role_by_arn(arn: str) -> Any | None:
+    """moto's IAM ``Role`` with exactly this ARN (path included), or None."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or not parts[5].startswith("role/"):
+        return None
+    role = find_role(parts[4], parts[5].rsplit("/", 1)[-1])
+    return role if role is not None and role.arn == arn else None
+
+
 def as_utc(moment: datetime) -> datetime:
     """moto keeps naive UTC datetimes; the sandbox compares aware ones."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -230,6 +273,12 @@ def codecommit_repositories(account: str, region: str) -> list[Any]:
     """Every CodeCommit repository moto holds in ``account`` and ``region``."""
     backend = _existing(codecommit_backends, account, region)
     return [] if backend is None else list(backend.repositories.values())
+
+
+def eks_clusters(account: str, region: str) -> list[Any]:
+    """Every EKS cluster moto holds in ``account`` and ``region``."""
+    backend = _existing(eks_backends, account, region)
+    return [] if backend is None else list(backend.clusters.values())
 
 
 def eks_nodegroup_by_arn(account: str, region: str, arn: str) -> Any | None:

@@ -1,58 +1,33 @@
-"""IAM policy evaluation for ``sts:AssumeRole``, as AWS does it (the subset the story needs).
+"""``sts:AssumeRole`` decided by the shared evaluator (``console.aws.policy``), as AWS decides it.
 
-moto accepts any AssumeRole; the gateway asks this module instead. Two documents decide:
-
-* the target role's **trust policy** (a resource policy): its ``Principal.AWS`` entries must name
-  the caller (its role or session ARN, its account as ``arn:aws:iam::N:root`` or ``N``, or ``*``);
-* the caller's **identity policies** (the role's inline and managed policies, or a user's own and
-  its groups'), which must allow the action on the role ARN.
-
-An explicit Deny in either wins. Across accounts both must allow. Within one account a trust
-policy naming the caller's exact ARN suffices alone; naming the account root delegates the decision
-to the identity policies, exactly as on AWS. Condition operators and keys this module does not
-know fail closed: an Allow carrying one grants nothing, a Deny carrying one applies.
+moto accepts any AssumeRole; the gateway asks this module instead. The target role's trust policy
+and the caller's identity policies are evaluated together for each action the request needs
+(``sts:AssumeRole``, plus ``sts:SetSourceIdentity`` with a SourceIdentity and ``sts:TagSession``
+with session tags), with the full request context AWS sets: the caller's ``aws:Principal*``
+keys, ``sts:RoleSessionName``, ``sts:ExternalId``, ``sts:SourceIdentity``, ``aws:RequestTag/*``,
+``aws:TagKeys``, MFA, time and source address.
 """
 
 from __future__ import annotations
 
-import enum
-import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any
+
+from console.aws.policy import (
+    Authorization,
+    Caller,
+    PrincipalFacts,
+    assume_role_context,
+    authorize,
+    request_context,
+)
+from console.aws.policy.patterns import glob
 
 ASSUME_ROLE = "sts:AssumeRole"
 SET_SOURCE_IDENTITY = "sts:SetSourceIdentity"
 TAG_SESSION = "sts:TagSession"
-
-
-class Verdict(enum.Enum):
-    """One document's answer for one action."""
-
-    DENY = "deny"  # an explicit Deny matched
-    ALLOW_EXACT = "allow-exact"  # allowed by a statement naming the caller's exact ARN
-    ALLOW = "allow"  # allowed (by account, wildcard or identity policy)
-    NONE = "none"  # nothing matched: implicit deny
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling, as a policy sees it.
-
-    Attributes:
-        account: the caller's account id.
-        arn: the caller's ARN (``arn:aws:sts::A:assumed-role/R/S`` or ``arn:aws:iam::A:user/U``).
-        principal_arn: ``aws:PrincipalArn``: the role ARN for a role session, else ``arn``.
-    """
-
-    account: str
-    arn: str
-    principal_arn: str
-
-    @property
-    def exact_arns(self) -> set[str]:
-        """ARNs that name this caller exactly in a ``Principal`` element."""
-        return {self.arn, self.principal_arn}
+_TAG_KEY = re.compile(r"^Tags\.member\.(\d+)\.(Key|Value)$")
+_TRANSITIVE = re.compile(r"^TransitiveTagKeys\.member\.\d+$")
 
 
 @dataclass(frozen=True)
@@ -60,10 +35,12 @@ class AssumeRequest:
     """The parts of an AssumeRole request that policies look at."""
 
     role_arn: str
+    role_session_name: str | None = None
     external_id: str | None = None
     source_identity: str | None = None
-    tagged: bool = False
-    extra_context: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    transitive_tag_keys: tuple[str, ...] = ()
+    mfa: bool = False
 
     @property
     def actions(self) -> list[str]:
@@ -71,162 +48,34 @@ class AssumeRequest:
         actions = [ASSUME_ROLE]
         if self.source_identity is not None:
             actions.append(SET_SOURCE_IDENTITY)
-        if self.tagged:
+        if self.tags:
             actions.append(TAG_SESSION)
         return actions
 
 
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
+def session_tags(params: dict[str, str]) -> dict[str, str]:
+    """``Tags.member.N.Key/Value`` form parameters as a dict."""
+    keys: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for name, value in params.items():
+        match = _TAG_KEY.match(name)
+        if match:
+            (keys if match.group(2) == "Key" else values)[match.group(1)] = value
+    return {keys[n]: values.get(n, "") for n in keys}
 
 
-def _statements(document: dict) -> list[dict]:
-    return [s for s in _as_list(document.get("Statement")) if isinstance(s, dict)]
-
-
-def _glob(pattern: str, value: str, case_sensitive: bool = True) -> bool:
-    """IAM wildcard match: ``*`` any run, ``?`` one character, nothing else is special."""
-    return _glob_regex(pattern, case_sensitive).fullmatch(value) is not None
-
-
-@functools.lru_cache(maxsize=4096)
-def _glob_regex(pattern: str, case_sensitive: bool) -> re.Pattern:
-    """The compiled form of an IAM wildcard (a policy's few patterns are matched per call)."""
-    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile(regex, 0 if case_sensitive else re.IGNORECASE)
-
-
-def _matches_action(statement: dict, action: str) -> bool:
-    if "Action" in statement:
-        return any(_glob(p, action, False) for p in _as_list(statement["Action"]))
-    if "NotAction" in statement:
-        return not any(_glob(p, action, False) for p in _as_list(statement["NotAction"]))
-    return False
-
-
-def _matches_resource(statement: dict, resource: str) -> bool:
-    if "Resource" in statement:
-        return any(_glob(p, resource) for p in _as_list(statement["Resource"]))
-    if "NotResource" in statement:
-        return not any(_glob(p, resource) for p in _as_list(statement["NotResource"]))
-    return False
-
-
-# operator -> (compare(pattern, value), negated). Keys and operators are case-insensitive on AWS.
-_OPERATORS = {
-    "stringequals": (lambda p, v: p == v, False),
-    "stringnotequals": (lambda p, v: p == v, True),
-    "stringlike": (lambda p, v: _glob(p, v), False),
-    "stringnotlike": (lambda p, v: _glob(p, v), True),
-    "arnequals": (lambda p, v: p == v, False),
-    "arnnotequals": (lambda p, v: p == v, True),
-    "arnlike": (lambda p, v: _glob(p, v), False),
-    "arnnotlike": (lambda p, v: _glob(p, v), True),
-}
-KNOWN_CONDITION_KEYS = frozenset(
-    {"aws:principalarn", "aws:principalaccount", "sts:externalid", "sts:sourceidentity"}
-)
-
-
-def _condition_block(operator: str, clauses: Any, context: dict[str, str]) -> bool | None:
-    """True/False for one operator block; None when the operator or a key is unknown."""
-    name = operator.lower()
-    if_exists = name.endswith("ifexists")
-    name = name.removesuffix("ifexists")
-    if name not in _OPERATORS or not isinstance(clauses, dict):
-        return None
-    compare, negated = _OPERATORS[name]
-    for key, patterns in clauses.items():
-        if key.lower() not in KNOWN_CONDITION_KEYS:
-            return None
-        value = context.get(key.lower())
-        if value is None:
-            if if_exists:
-                continue
-            return negated  # a missing key never equals anything
-        hit = any(compare(str(p), value) for p in _as_list(patterns))
-        if hit == negated:
-            return False
-    return True
-
-
-def conditions_hold(statement: dict, context: dict[str, str]) -> bool | None:
-    """Whether every condition of ``statement`` holds; None when one cannot be evaluated."""
-    condition = statement.get("Condition") or {}
-    if not isinstance(condition, dict):
-        return None
-    result: bool | None = True
-    for operator, clauses in condition.items():
-        block = _condition_block(operator, clauses, context)
-        if block is None:
-            return None
-        result = result and block
-    return result
-
-
-def _principal_match(statement: dict, caller: Caller) -> Verdict:
-    """How a statement's ``Principal`` names the caller: exactly, broadly, or not at all."""
-    principal = statement.get("Principal")
-    if principal == "*":
-        return Verdict.ALLOW
-    if not isinstance(principal, dict):
-        return Verdict.NONE
-    best = Verdict.NONE
-    for entry in _as_list(principal.get("AWS")):
-        entry = str(entry)
-        if entry in caller.exact_arns:
-            return Verdict.ALLOW_EXACT
-        if entry == "*" or entry in (caller.account, f"arn:aws:iam::{caller.account}:root"):
-            best = Verdict.ALLOW
-    return best
-
-
-def _statement_verdict(statement: dict, matched: Verdict, context: dict[str, str]) -> Verdict:
-    """Combine a statement's effect with how its principal/action/resource matched."""
-    effect = statement.get("Effect")
-    holds = conditions_hold(statement, context)
-    if effect == "Deny":
-        return Verdict.DENY if holds is not False else Verdict.NONE
-    if effect == "Allow" and holds:
-        return matched
-    return Verdict.NONE
-
-
-def _combine(verdicts: list[Verdict]) -> Verdict:
-    for verdict in (Verdict.DENY, Verdict.ALLOW_EXACT, Verdict.ALLOW):
-        if verdict in verdicts:
-            return verdict
-    return Verdict.NONE
-
-
-def evaluate_trust(document: dict, caller: Caller, action: str, context: dict[str, str]) -> Verdict:
-    """The trust policy's verdict on ``caller`` performing ``action`` on the role."""
-    verdicts = []
-    for statement in _statements(document):
-        if not _matches_action(statement, action):
-            continue
-        if "NotPrincipal" in statement:  # not supported: fail closed
-            if statement.get("Effect") == "Deny":
-                verdicts.append(Verdict.DENY)
-            continue
-        matched = _principal_match(statement, caller)
-        if matched is not Verdict.NONE:
-            verdicts.append(_statement_verdict(statement, matched, context))
-    return _combine(verdicts)
-
-
-def evaluate_identity(
-    documents: list[dict], action: str, resource: str, context: dict[str, str]
-) -> Verdict:
-    """The caller's identity policies' verdict on ``action`` on ``resource``."""
-    verdicts = []
-    for document in documents:
-        for statement in _statements(document):
-            if _matches_action(statement, action) and _matches_resource(statement, resource):
-                verdicts.append(_statement_verdict(statement, Verdict.ALLOW, context))
-    return _combine(verdicts)
+def assume_request(params: dict[str, str]) -> AssumeRequest:
+    """The policy-relevant parts of an AssumeRole request's form parameters."""
+    transitive = tuple(v for k, v in params.items() if _TRANSITIVE.match(k))
+    return AssumeRequest(
+        role_arn=params.get("RoleArn", ""),
+        role_session_name=params.get("RoleSessionName"),
+        external_id=params.get("ExternalId"),
+        source_identity=params.get("SourceIdentity"),
+        tags=session_tags(params),
+        transitive_tag_keys=transitive,
+        mfa=bool(params.get("SerialNumber") and params.get("TokenCode")),
+    )
 
 
 def role_account(role_arn: str) -> str:
@@ -235,45 +84,40 @@ def role_account(role_arn: str) -> str:
     return parts[4] if len(parts) > 5 else ""
 
 
-def condition_context(caller: Caller, request: AssumeRequest) -> dict[str, str]:
-    """The condition keys AWS sets for an AssumeRole request (lower-cased names)."""
-    context = {
-        "aws:principalarn": caller.principal_arn,
-        "aws:principalaccount": caller.account,
-    }
-    if request.external_id is not None:
-        context["sts:externalid"] = request.external_id
-    if request.source_identity is not None:
-        context["sts:sourceidentity"] = request.source_identity
-    context.update({k.lower(): v for k, v in request.extra_context.items()})
-    return context
+def assume_context(caller: Caller, facts: PrincipalFacts, request: AssumeRequest) -> dict:
+    """The request context AWS sets for this AssumeRole."""
+    return assume_role_context(
+        request_context(caller, facts),
+        role_session_name=request.role_session_name,
+        external_id=request.external_id,
+        source_identity=request.source_identity,
+        tags=request.tags,
+        transitive_tag_keys=request.transitive_tag_keys,
+        mfa=request.mfa,
+    )
 
 
-def denied_action(
-    trust: dict, identity: list[dict], caller: Caller, request: AssumeRequest
-) -> str | None:
-    """The first action AWS would refuse for this AssumeRole, or None when it is allowed.
+def refusal(
+    trust, identity: list, caller: Caller, facts: PrincipalFacts, request: AssumeRequest
+) -> tuple[str, Authorization] | None:
+    """The first action AWS would refuse for this AssumeRole and why, or None when allowed.
 
     Args:
-        trust: the target role's trust policy document.
-        identity: the caller's identity policy documents.
+        trust: the target role's trust policy (document or parsed statements).
+        identity: the caller's identity policies (documents, JSON texts or parsed statements).
         caller: who is calling.
-        request: what is asked (role ARN, external id, source identity, tags).
+        facts: what else AWS knows of the caller (tags, MFA, source identity).
+        request: what is asked.
     """
-    context = condition_context(caller, request)
-    same_account = caller.account == role_account(request.role_arn)
+    context = assume_context(caller, facts, request)
+    account = role_account(request.role_arn)
     for action in request.actions:
-        by_trust = evaluate_trust(trust, caller, action, context)
-        by_identity = evaluate_identity(identity, action, request.role_arn, context)
-        if Verdict.DENY in (by_trust, by_identity):
-            return action
-        if same_account and by_trust is Verdict.ALLOW_EXACT:
-            continue
-        if by_trust is Verdict.NONE or by_identity is not Verdict.ALLOW:
-            return action
+        answer = authorize(caller, action, request.role_arn, context, identity, trust, account)
+        if not answer.allowed:
+            return action, answer
     return None
 
 
 def wildcard_match(pattern: str, value: str) -> bool:
     """IAM-style ``*``/``?`` match, also used by the fault rules' ``principal`` filter."""
-    return _glob(pattern, value)
+    return glob(pattern, value)

@@ -13,8 +13,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from console.aws.policy import Caller, PrincipalFacts
 from console.sandbox import moto_state
-from console.sandbox.policy import Caller
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,28 @@ class Principal:
     source_identity: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     expires_at: datetime | None = None
+    principal_tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def caller(self) -> Caller:
         """This principal as the policy evaluator sees it."""
-        return Caller(self.account, self.arn, self.role_arn or self.arn)
+        return Caller(self.arn, self.account, self.role_arn or self.arn)
+
+    @property
+    def facts(self) -> PrincipalFacts:
+        """What AWS knows of this principal besides its ARN (for the request context)."""
+        if self.kind == "assumed-role":
+            return PrincipalFacts(
+                principal_type="AssumedRole",
+                tags={**self.principal_tags, **self.tags},  # session tags win, as on AWS
+                mfa=False,
+                source_identity=self.source_identity,
+            )
+        return PrincipalFacts(
+            principal_type="User",
+            user_name=self.arn.rsplit("/", 1)[-1],
+            tags=dict(self.principal_tags),
+        )
 
     @property
     def role_name(self) -> str | None:
@@ -119,8 +136,11 @@ class Principals:
                 source_identity=facts.source_identity,
                 tags=dict(facts.tags),
                 expires_at=facts.expires_at or moto_state.as_utc(assumed.expiration),
+                principal_tags=moto_state.tags_of(role) if role is not None else {},
             )
         user = moto_state.find_user_by_key(account, access_key_id)
         if user is not None:
-            return Principal(account=account, arn=user.arn, kind="user")
+            return Principal(
+                account=account, arn=user.arn, kind="user", principal_tags=moto_state.tags_of(user)
+            )
         return None

@@ -13,7 +13,6 @@ from botocore.waiter import WaiterModel
 
 from console.errors import WhodidthisError
 
-
 # Answers to a poll that say nothing about the resource polled: the poll itself was throttled
 # (DESIGN.md's throttling codes, botocore's list) or AWS failed to answer it. botocore's
 # waiters turn any error no acceptor matches into a give-up, so a poll throttled past the

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
-from console.aws.config import mask_key_id
+from console.credentials import mask_key_id
 from console.steps import ownership
 from console.steps.base import (
     ApplyResult,

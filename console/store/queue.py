@@ -24,7 +24,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 
 from console.errors import StateError
-from console.model import Command, CommandKind
+from console.model import Command, CommandKind, Operator
 from console.store.db import Database
 from console.store.guard import refuse_credentials
 
@@ -38,9 +38,15 @@ class CommandQueue:
     _clock: Callable[[], float]
 
     def enqueue(
-        self, kind: CommandKind, trainees: Iterable[str] = (), operator: str | None = None
+        self,
+        kind: CommandKind,
+        trainees: Iterable[str] = (),
+        operator: Operator | str | None = None,
     ) -> int:
         """Queue a command for the engine; returns its id.
+
+        ``operator`` is who the command acts for: the engine assumes every trainee role for it
+        with that operator's own session (a bare name is taken as given by ``--operator``).
 
         An identical command (same kind, same trainees) that is queued or running absorbs this
         one, and its id is returned: two consoles pressing retry on one trainee at the same
@@ -50,7 +56,8 @@ class CommandQueue:
         """
         kind = CommandKind(kind)
         names = list(trainees)
-        refuse_credentials({"trainees": names, "operator": operator}, "commands")
+        who = None if operator is None else Operator.of(operator)
+        refuse_credentials({"trainees": names, "operator": who and who.name}, "commands")
         with self._db.write() as conn:
             for row in conn.execute(
                 "SELECT id, trainees FROM commands WHERE done_at IS NULL AND kind = ?",
@@ -60,8 +67,16 @@ class CommandQueue:
                     conn.execute("UPDATE commands SET reclaims = 0 WHERE id = ?", (row["id"],))
                     return int(row["id"])
             cursor = conn.execute(
-                "INSERT INTO commands (kind, trainees, operator, created_at) VALUES (?, ?, ?, ?)",
-                (kind.value, json.dumps(names), operator, self._clock()),
+                "INSERT INTO commands (kind, trainees, operator, operator_source, operator_arn,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    kind.value,
+                    json.dumps(names),
+                    who and who.name,
+                    who and who.source,
+                    who and who.arn,
+                    self._clock(),
+                ),
             )
             return int(cursor.lastrowid)
 
@@ -80,7 +95,7 @@ class CommandQueue:
             ).fetchone()
         return None if row is None else _command(row)
 
-    def complete(self, command_id: int, result: str) -> None:
+    def finish_command(self, command_id: int, result: str) -> None:
         """Mark a claimed command done with a short result (``ok``, ``2 trainees failed``, ...).
 
         Raises:
@@ -162,4 +177,6 @@ def _command(row: sqlite3.Row) -> Command:
         claimed_at=row["claimed_at"],
         done_at=row["done_at"],
         result=row["result"],
+        operator_source=row["operator_source"],
+        operator_arn=row["operator_arn"],
     )

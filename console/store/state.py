@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from console.course.placeholders import render_text
 from console.errors import StateError
-from console.model import Event, StepState, StepStatus, TraineeState, TraineeStatus
+from console.model import Event, Leftover, StepState, StepStatus, TraineeState, TraineeStatus
 from console.store.db import Database, row_dict
 from console.store.guard import refuse_credentials
 from console.store.ledger import Ledger
@@ -46,6 +47,8 @@ TRAINEE_FIELDS = frozenset(
         "error_code",
         "started_at",
         "finished_at",
+        "leftovers",
+        "receipt",
     }
 )
 STEP_FIELDS = frozenset({"state", "error", "resource_arn", "name"})
@@ -73,6 +76,11 @@ def resolve_state_dir(arg: str | None, environ: Mapping[str, str] | None = None)
         state_dir = home / ".local" / "state" / "whodidthis"
     _make_private_dir(state_dir)
     return state_dir
+
+
+def course_state_dir(state_dir: Path, course_name: str) -> Path:
+    """The directory of one course's state under ``state_dir``: its store, lock and engine log."""
+    return Path(state_dir) / course_name
 
 
 def _make_private_dir(path: Path) -> None:
@@ -140,7 +148,7 @@ class Store(Ledger, CommandQueue, EngineRuns):
         """
         if not COURSE_NAME.fullmatch(course_name):
             raise StateError(f"{course_name!r} is not a course name: use [a-z0-9-]")
-        course_dir = Path(state_dir) / course_name
+        course_dir = course_state_dir(state_dir, course_name)
         path = course_dir / DB_FILE
         if not readonly:
             readonly = not _prepare_writable(course_dir, path)
@@ -259,6 +267,10 @@ class Store(Ledger, CommandQueue, EngineRuns):
         values = _columns(fields, TRAINEE_FIELDS, "set_trainee")
         if "state" in values:
             values["state"] = TraineeState(values["state"]).value
+        if "leftovers" in values:
+            values["leftovers"] = json.dumps(
+                [{"arn": item.arn, "type": item.type} for item in values["leftovers"] or ()]
+            )
         refuse_credentials(values, "trainees")
         now = self._clock()
         with self._db.write() as conn:
@@ -361,6 +373,10 @@ class Store(Ledger, CommandQueue, EngineRuns):
             started_at=row["started_at"],
             updated_at=row["updated_at"],
             finished_at=row["finished_at"],
+            leftovers=tuple(
+                Leftover(item["arn"], item["type"]) for item in json.loads(row["leftovers"] or "[]")
+            ),
+            receipt=row["receipt"],
             steps=tuple(
                 StepStatus(
                     index=step["idx"],
@@ -378,14 +394,8 @@ class Store(Ledger, CommandQueue, EngineRuns):
         """The name the engine set, else the course's template with the placeholders filled."""
         if step["name"]:
             return step["name"]
-        template = step["name_template"] or ""
-        for placeholder, value in (
-            ("{trainee}", trainee["name"]),
-            ("{course}", self.course_name),
-            ("{account}", trainee["account"]),
-        ):
-            template = template.replace(placeholder, value)
-        return template
+        values = {"trainee": trainee["name"], "course": self.course_name}
+        return render_text(step["name_template"] or "", values | {"account": trainee["account"]})
 
 
 def _prepare_writable(course_dir: Path, path: Path) -> bool:

@@ -55,7 +55,7 @@ def test_every_write_path_refuses_a_credential(roster_store: Store, secret: str)
 def test_completion_and_summary_are_guarded_too(roster_store: Store):
     record_id = roster_store.ledger_intent(_record())
     with pytest.raises(CredentialRefused):
-        roster_store.ledger_complete(
+        roster_store.ledger_settle(
             record_id, outcome="error", request_id="r", error_message=f"token {TOKEN}"
         )
     assert roster_store.ledger()[0].outcome == "unknown"

@@ -32,17 +32,17 @@ def test_commands_are_claimed_oldest_first_and_once(store: Store):
     assert store.claim_next("engine-b") is None
     assert [c.id for c in store.pending_commands()] == [retry, teardown]
 
-    store.complete(retry, "ok")
+    store.finish_command(retry, "ok")
     assert [c.id for c in store.pending_commands()] == [teardown]
     assert store.commands()[0].result == "ok"
     with pytest.raises(StateError, match="already done"):
-        store.complete(retry, "ok again")
+        store.finish_command(retry, "ok again")
 
 
 def test_an_unclaimed_command_cannot_be_completed(store: Store):
     command = store.enqueue(CommandKind.CANCEL)
     with pytest.raises(StateError, match="not claimed"):
-        store.complete(command, "ok")
+        store.finish_command(command, "ok")
     assert store.pending_commands()[0].done_at is None
 
 
@@ -107,7 +107,7 @@ def test_an_identical_unfinished_command_absorbs_a_new_one(store):
     claimed = store.claim_next("engine-1")
     assert claimed.id == first
     assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") == first  # still running
-    store.complete(first, "1 READY")
+    store.finish_command(first, "1 READY")
     assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") != first  # a new request
 
 

@@ -217,7 +217,7 @@ def test_user_agent_parts_are_sanitised_as_botocore_does():
 def test_the_engine_session_parses_aws_timestamps_as_botocore_does():
     from botocore.utils import parse_timestamp
 
-    from console.aws.sessions import aws_timestamp, engine_session
+    from console.aws.engine_session import aws_timestamp, engine_session
 
     for value in (
         "2026-11-30T03:20:21.123Z",
