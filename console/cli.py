@@ -26,6 +26,7 @@ HANDLERS = {
     "status": "console.commands.headless:cli_status",
     "ledger": "console.commands.headless:cli_ledger",
     "report": "console.commands.headless:cli_report",
+    "handout": "console.commands.handout:cli_handout",
     "iam-templates": "console.commands.iam_templates:cli_iam_templates",
     "sandbox": "console.sandbox.cli:cli_sandbox",
     "demo": "console.devtools.demo:cli_demo",
@@ -146,6 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("md", "json"), default="md")
     _common(p)
 
+    p = sub.add_parser(
+        "handout", help="a fresh one-time console password per trainee, printed once"
+    )
+    _course_arg(p)
+    p.add_argument(
+        "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per trainee and line")
+    p.add_argument(
+        "--out", default=None, metavar="FILE", help="write them to FILE (mode 0600), not stdout"
+    )
+    _common(p)
+
     p = sub.add_parser("iam-templates", help="CloudFormation for AdminEnvRole and ManageEnvRole")
     p.add_argument("--admin-account", default=None, metavar="ID")
     p.add_argument("--out", default=None, metavar="DIR", help="write files here (default: print)")
@@ -181,6 +195,16 @@ def build_parser() -> argparse.ArgumentParser:
     _course_arg(p)
     _common(p)
     return parser
+
+
+NEEDS_SANDBOX = ("sandbox", "demo")
+
+
+def _sandbox_installed() -> bool:
+    """True when the ``sandbox`` extra (moto with its server) is installed."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("moto", "flask"))
 
 
 def _version() -> str:
@@ -241,6 +265,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             parser.print_help()
             return EXIT_BAD_INPUT
+    if args.command in NEEDS_SANDBOX and not _sandbox_installed():
+        print(
+            f"whodidthis {args.command}: the sandbox is not installed (moto and its server are "
+            "an extra, kept off production hosts). Install it with "
+            "`pip install 'whodidthis[sandbox]'` (or `uv tool install 'whodidthis[sandbox]'`, "
+            "or `make demo` in a checkout).",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:

@@ -219,7 +219,7 @@ def install_ledger_hooks(
 
     def after_call_error(exception, context, **_):
         token = context.pop(_TOKEN, None)
-        if token is not None:
+        if token is not None:  # no answer from AWS: the outcome says whether it saw the call
             recorder.settle(
                 token,
                 outcome=unanswered_outcome(exception),

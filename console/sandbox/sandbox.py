@@ -330,6 +330,12 @@ class Sandbox:
                 return account
         raise KeyError(f"no trainee called {name!r} in this sandbox")
 
+    def open_ssm_session(self, owner: str, session_id: str | None = None) -> str:
+        """Register an Active SSM session of ``owner`` (an IAM ARN) on the sandbox's instance,
+        as ``ssm:StartSession`` would; returns its session id (for the worker's arguments)."""
+        assert self._gateway is not None
+        return self._gateway.ssm_sessions.open(owner, self.instance_id, session_id).SessionId
+
     def set_trust_policy(self, account: str, role_name: str, document: dict) -> None:
         """Replace a role's trust policy while running."""
         bootstrap.set_trust_policy(account, role_name, document)
