@@ -35,6 +35,7 @@ from moto.eks.models import eks_backends
 from moto.iam import models as iam_models
 from moto.iam.models import iam_backends
 from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET
+from moto.s3.models import s3_backends
 from moto.sts.models import sts_backends
 
 PARTITION = "aws"
@@ -305,3 +306,10 @@ def issued_secrets() -> set[str]:
             for key in list(backend.access_keys.values()):
                 found.add(key.secret_access_key)
     return found
+
+
+def tag_bucket(account: str, bucket: str, tags: dict[str, str]) -> None:
+    """Put ``tags`` on moto's bucket (the create-time tags moto's CreateBucket drops)."""
+    backend = _existing(s3_backends, account)
+    if backend is not None and tags:
+        backend.put_bucket_tagging(bucket, tags)
