@@ -154,19 +154,20 @@ class Gateway:
         if refusal is not None:
             return refusal, target
         assert principal is not None
-        fault = self._fault(call, principal, target)
-        if fault is not None:
+        fault, lost = self._fault(call, principal, target)
+        if fault is not None and not lost:
             return fault, target
         if is_assume:
-            return self._assume_role(call, principal, request), target
-        local = self.ssm_sessions.answer(call, principal, new_request_id(call))
-        if local is None:
-            local = self.gaps.answer(call, principal, request, new_request_id(call))
-        if local is not None:
-            return local, target
-        response = self._forward(request, principal.account)
-        self.gaps.after(call, principal, response)
-        return response, target
+            response = self._assume_role(call, principal, request)
+        else:
+            response = self.ssm_sessions.answer(call, principal, new_request_id(call))
+            if response is None:
+                response = self.gaps.answer(call, principal, request, new_request_id(call))
+            if response is None:
+                response = self._forward(request, principal.account)
+                self.gaps.after(call, principal, response, request)
+        # A lost answer: the call took effect, and the caller hears only the error.
+        return (fault if fault is not None else response), target
 
     def _authenticate(self, call: Call, principal: Principal | None) -> HttpResponse | None:
         """AWS's answer to an unsigned request, an unknown key or an expired one; else None."""
@@ -180,16 +181,22 @@ class Gateway:
             return None
         return error_response(call, code, message, status, new_request_id(call))
 
-    def _fault(self, call: Call, principal: Principal, target: str | None) -> HttpResponse | None:
+    def _fault(
+        self, call: Call, principal: Principal, target: str | None
+    ) -> tuple[HttpResponse | None, bool]:
+        """The injected answer, if any, and whether the call is served first (a lost answer)."""
         accounts = {principal.account}
         if target:
             accounts.add(role_account(target))
         rule = self.faults.error_for(accounts, call.service, call.operation, principal.arn)
         if rule is not None:
-            return error_response(call, rule.code, rule.message, rule.status, new_request_id(call))
+            answer = error_response(
+                call, rule.code, rule.message, rule.status, new_request_id(call)
+            )
+            return answer, rule.after_applying
         if self.faults.should_throttle(call.service):
-            return throttling_response(call, new_request_id(call))
-        return None
+            return throttling_response(call, new_request_id(call)), False
+        return None, False
 
     def _assume_role(self, call: Call, caller: Principal, request: HttpRequest) -> HttpResponse:
         refusal = assume_role.check(caller, call.params)
@@ -215,7 +222,7 @@ class Gateway:
         response = self.gaps.answer(call, owner, request, new_request_id(call))
         if response is None:
             response = self._forward(request, account)
-            self.gaps.after(call, owner, response)
+            self.gaps.after(call, owner, response, request)
             if call.service == "sts" and call.operation == "AssumeRole" and response.status == 200:
                 response.body, new_key, facts = assume_role.rewrite_answer(
                     owner, call.params, response.body, None

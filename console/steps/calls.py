@@ -8,6 +8,8 @@ kind is built here, so every wait polls the same way and fails the same way.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from botocore.exceptions import ClientError, WaiterError
 from botocore.waiter import WaiterModel
 
@@ -50,6 +52,28 @@ class WaitFailed(WhodidthisError):
 def error_code(exc: ClientError) -> str:
     """The AWS error code of a ClientError (``NoSuchEntity``, ``404``, ...)."""
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+async def found_after_all(exc: ClientError, codes: tuple[str, ...], find: Callable[[], Awaitable]):
+    """What a create was told already exists, looked up again; ``exc`` is raised otherwise.
+
+    A create's answer can be lost after the create took effect (a 500 from AWS, a dropped
+    connection): botocore retries, and the retry hears ``EntityAlreadyExists``,
+    ``AlreadyExistsException``, ... about the resource its own first attempt made. Or someone
+    made one between our look and our create. The caller adopts what this returns only when it
+    carries our tags (``ownership.refuse_unless_ours``), so a stranger's is never taken.
+
+    Args:
+        exc: the create's error.
+        codes: the error codes that mean "it exists already" for this create.
+        find: looks the resource up (None when it is not there after all).
+    """
+    if error_code(exc) not in codes:
+        raise exc
+    found = await find()
+    if found is None:  # gone again, or never there: the create's own error stands
+        raise exc
+    return found
 
 
 def is_missing(exc: ClientError, *codes: str) -> bool:
