@@ -23,6 +23,7 @@ import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from console.sandbox import assume_role, moto_state
+from console.sandbox.authorization import Authorizer, malformed_trust
 from console.sandbox.faults import FaultPlan
 from console.sandbox.gaps import MotoGaps
 from console.sandbox.httpserver import HOP_BY_HOP, HttpRequest, HttpResponse
@@ -83,6 +84,7 @@ class Gateway:
         self.faults = faults
         self.catalog = ServiceCatalog()
         self.principals = Principals()
+        self.authorizer = Authorizer()
         self.gaps = MotoGaps()
         # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=128, block=False, retries=False)
@@ -153,6 +155,13 @@ class Gateway:
         fault = self._fault(call, principal, target)
         if fault is not None:
             return fault, target
+        refused = self.authorizer.refusal(call, principal, new_request_id(call))
+        if refused is None:
+            refused = malformed_trust(call, new_request_id(call))
+        if refused is not None:
+            return refused, target
+        if call.service == "iam" and call.operation == "SimulatePrincipalPolicy":
+            return self.authorizer.simulate(call, new_request_id(call)), target
         if is_assume:
             return self._assume_role(call, principal, request), target
         local = self.gaps.answer(call, principal, request, new_request_id(call))
