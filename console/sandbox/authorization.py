@@ -273,9 +273,13 @@ def _missing_principals(document: dict) -> list[str]:
             parts = entry.split(":", 5)
             if len(parts) != 6 or parts[2] != "iam":
                 continue
-            if parts[5].startswith("role/") and moto_state.find_role_by_arn(entry) is None or (
-                parts[5].startswith("user/")
-                and moto_state.find_user_by_arn(parts[4], entry) is None
+            if (
+                parts[5].startswith("role/")
+                and moto_state.find_role_by_arn(entry) is None
+                or (
+                    parts[5].startswith("user/")
+                    and moto_state.find_user_by_arn(parts[4], entry) is None
+                )
             ):
                 missing.append(f'Invalid principal in policy: "AWS":"{entry}"')
     return missing

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from console.sandbox import assume_role, moto_state
+from console.sandbox import assume_role, moto_state, signing
 from console.sandbox.authorization import Authorizer, malformed_trust
 from console.sandbox.faults import FaultPlan
 from console.sandbox.gaps import MotoGaps
@@ -148,7 +148,7 @@ class Gateway:
         """The response, and the target role ARN for AssumeRole."""
         is_assume = call.service == "sts" and call.operation == "AssumeRole"
         target = call.params.get("RoleArn") if is_assume else None
-        refusal = self._authenticate(call, principal)
+        refusal = self._authenticate(call, principal, request)
         if refusal is not None:
             return refusal, target
         assert principal is not None
@@ -171,14 +171,22 @@ class Gateway:
         self.gaps.after(call, principal, response)
         return response, target
 
-    def _authenticate(self, call: Call, principal: Principal | None) -> HttpResponse | None:
-        """AWS's answer to an unsigned request, an unknown key or an expired one; else None."""
+    def _authenticate(
+        self, call: Call, principal: Principal | None, request: HttpRequest
+    ) -> HttpResponse | None:
+        """AWS's answer to an unsigned request, an unknown key or token, an expired session or
+        a wrong signature; else None."""
+        token = request.header("X-Amz-Security-Token") or _query_token(request)
         if not call.access_key_id:
             code, status, message = _UNSIGNED.get(call.protocol, _UNSIGNED["default"])
-        elif principal is None:
+        elif principal is None or token != principal.session_token:
             code, status, message = _INVALID.get(call.protocol, _INVALID["default"])
         elif principal.expired(datetime.now(UTC)):
             code, status, message = _EXPIRED.get(call.protocol, _EXPIRED["default"])
+        elif principal.secret is not None and not signing.signature_matches(
+            request, principal.secret
+        ):
+            code, status, message = signing.mismatch(call.protocol)
         else:
             return None
         return error_response(call, code, message, status, new_request_id(call))
@@ -301,6 +309,14 @@ class Gateway:
         if request.method == "PATCH":
             return _json(200, self.faults.merge(document))
         return _json(405, {"error": "use GET, PUT or PATCH"})
+
+
+def _query_token(request: HttpRequest) -> str | None:
+    """A presigned URL's session token (``X-Amz-Security-Token``, any case: SigV2 is lower)."""
+    for key, value in request.query_params.items():
+        if key.lower() == "x-amz-security-token":
+            return value
+    return None
 
 
 def _json(status: int, payload: object) -> HttpResponse:
