@@ -23,7 +23,7 @@ def _missing(call, **kwargs) -> bool:
     try:
         call(**kwargs)
         return False
-    except Exception:  # noqa: BLE001 - any error means "not there" for the baseline
+    except Exception:  # any error means "not there" for the baseline
         return True
 
 
@@ -94,7 +94,7 @@ async def _amissing(call, **kwargs) -> bool:
     try:
         await call(**kwargs)
         return False
-    except Exception:  # noqa: BLE001
+    except Exception:
         return True
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from console.model import LedgerRecord, Outcome, StepState, TraineeState  # noqa: E402
-from console.store.state import Store  # noqa: E402
+from console.model import LedgerRecord, Outcome, StepState, TraineeState
+from console.store.state import Store
 
 COURSE = "bench"
 STEPS = [
@@ -67,7 +67,7 @@ def engine_call(store: Store, names: list[tuple[str, str]], i: int) -> None:
             source_identity="op",
         )
     )
-    store.ledger_complete(record_id, outcome=Outcome.OK, request_id=f"req-{i}")
+    store.ledger_settle(record_id, outcome=Outcome.OK, request_id=f"req-{i}")
     store.set_trainee(
         name, state=TraineeState.RUNNING, step_index=i % 5, last_action="iam:CreateUser"
     )

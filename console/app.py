@@ -24,16 +24,19 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter, Monochrome
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from console.course.model import Course, load_course
 from console.idle_gc import IdleCollector
-from console.model import CommandKind, LedgerRecord
+from console.model import CommandKind, LedgerRecord, Operator
 from console.store.state import Store
 from console.store.watch import Changes, StoreWatch
+from widgets.palette import ANSI_THEME, LegibleMonochrome, SixteenColours
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
     from console.aws.identity import HostIdentity
@@ -48,6 +51,7 @@ STARTUP_SECONDS = 2.0
 
 
 GC_TICK_SECONDS = 5.0
+TOAST_SECONDS = 4.0
 TYPING_PAUSE = 0.3  # seconds after a key before the store's changes are painted
 
 
@@ -80,6 +84,8 @@ class WhodidthisApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "whodidthis"
     ENABLE_COMMAND_PALETTE = False
+    # Each ANSI colour name keeps its own hue (Textual's Monokai paints red and magenta alike).
+    ansi_theme_dark = Reactive(ANSI_THEME, init=False)
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave the console; the engine goes on"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key, and the states"),
@@ -103,11 +109,26 @@ class WhodidthisApp(App):
             self.host = host
             self.error = error
 
-    def __init__(self, course: Course, store: Store, operator: str, services: Services) -> None:
+    def __init__(
+        self,
+        course: Course,
+        store: Store,
+        operator: Operator | str,
+        services: Services,
+        *,
+        read_only: bool = False,
+        colours: int | None = None,
+    ) -> None:
         super().__init__()
+        self.read_only = read_only
+        self.colours = colours
+        self._legible = LegibleMonochrome()
+        self._sixteen = SixteenColours()
         self.course = course
         self.store = store
-        self.operator = operator
+        # Every command this console queues acts for this operator (and says how it is known).
+        self.acting = Operator.of(operator)
+        self.operator = self.acting.name
         self.services = services
         self.host: HostIdentity | None = None
         self.host_error: str | None = None
@@ -118,11 +139,22 @@ class WhodidthisApp(App):
         self._keys_until = 0.0  # store changes wait for the operator's keys until then
         self._held: Changes | None = None
         self._hold_timer: Timer | None = None
-        self.title = f"whodidthis · {course.name}"
+        self.title = f"whodidthis · {course.name}" + (" · read-only view" if read_only else "")
 
     def now(self) -> float:
         """The console's clock (fixed in the tests and the screenshots)."""
         return self.services.clock()
+
+    def get_line_filters(self) -> list[LineFilter]:
+        """Textual's filters, with NO_COLOR's greys kept legible and, with ``colours=16``
+        (the screenshots and tests of a ``TERM=xterm`` terminal), every colour rounded as such
+        a terminal shows it. A real 16-colour terminal needs no filter: Rich rounds on output."""
+        filters = [
+            self._legible if isinstance(f, Monochrome) else f for f in super().get_line_filters()
+        ]
+        if self.colours == 16:
+            filters.insert(len(filters) - (1 if self.no_color else 0), self._sixteen)
+        return filters
 
     def get_default_screen(self) -> Screen:
         """The overview is the base screen (not pushed over a blank one, which as a background
@@ -255,6 +287,9 @@ class WhodidthisApp(App):
 
     def send_command(self, kind: CommandKind, names: list[str]) -> int | None:
         """Queue a command for the engine and make sure one runs; returns the command id."""
+        if self.read_only:  # no key is bound to an action here; this is the last door
+            self.notify("This is a read-only view: it shows, it never acts.", severity="warning")
+            return None
         if self.store.readonly:
             self.notify(
                 f"The state store {self.store.course_dir} is read-only for this user: "
@@ -263,11 +298,10 @@ class WhodidthisApp(App):
                 timeout=15,
             )
             return None
-        command_id = self.store.enqueue(kind, names, self.operator)
+        command_id = self.store.enqueue(kind, names, self.acting)
         who = ", ".join(names) if names else f"all {len(self.course.trainees)} trainees"
-        self.notify(
-            f"{kind.value} queued as command {command_id} for {who}", title=kind.value.capitalize()
-        )
+        # One short line, no title: toasts sit over the ledger, never over the table.
+        self.notify(f"{kind.value} queued as command {command_id} for {who}", timeout=TOAST_SECONDS)
         self.launch_engine()
         self._poll()
         return command_id
@@ -279,8 +313,8 @@ class WhodidthisApp(App):
         if pid is not None:
             self.call_from_thread(
                 self.notify,
-                f"engine started (pid {pid}); it keeps running when this console closes",
-                title="Engine",
+                f"engine started (pid {pid}); it goes on when the console closes",
+                timeout=TOAST_SECONDS,
             )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -315,7 +349,7 @@ class WhodidthisApp(App):
 def make_app(
     course_path: Path,
     state_dir: Path,
-    operator: str,
+    operator: Operator | str,
     *,
     identity_provider: IdentityProvider | None = None,
     engine_launcher: EngineLauncher | None = None,
@@ -324,16 +358,24 @@ def make_app(
     preflight_provider: PreflightProvider | None = None,
     poll_interval: float = 0.25,
     allow_long_term: bool = False,
+    read_only: bool = False,
+    colours: int | None = None,
 ) -> WhodidthisApp:
     """The console for the course at ``course_path``, its store in ``state_dir``.
 
     Every provider defaults to the real thing: the host identity from botocore's default
     chain, the detached engine, and the read-only AWS calls of ``plan.teardown_plan`` and
     ``preflight.preflight``. The roster is synced so a fresh course shows its trainees at once.
+
+    ``read_only`` makes the view for someone who asks "who did this?": everything shown, no
+    action key bound, the store opened read-only and no engine ever started. ``colours=16``
+    shows what a 16-colour terminal shows (found by itself from ``TERM=xterm``).
     """
     course = load_course(course_path)
-    store = Store.open(Path(state_dir), course.name)
-    if not store.readonly:
+    store = Store.open(Path(state_dir), course.name, readonly=read_only)
+    if read_only:
+        engine_launcher = _no_engine
+    elif not store.readonly:
         store.sync_roster(
             [(t.name, t.account) for t in course.trainees],
             [(s.kind, s.name_template) for s in course.steps],
@@ -352,9 +394,14 @@ def make_app(
         clock=clock,
         poll_interval=poll_interval,
     )
-    app = WhodidthisApp(course, store, operator, services)
+    app = WhodidthisApp(course, store, operator, services, read_only=read_only, colours=colours)
     app_ref.append(app)
     return app
+
+
+def _no_engine() -> int | None:
+    """The read-only view's engine launcher: it never starts one."""
+    return None
 
 
 def _resolve(course: Course, allow_long_term: bool) -> HostIdentity:
@@ -401,17 +448,24 @@ def _preflight_provider(course, operator, host) -> PreflightProvider:
     return check
 
 
+def run_view(args) -> int:
+    """``whodidthis view COURSE``: the console, read-only; the exit code is 0."""
+    args.read_only = True
+    return run_console(args)
+
+
 def run_console(args) -> int:
     """``whodidthis [run] COURSE``: open the console; the exit code is 0."""
-    from console.aws.operator import operator_name
+    from console.aws.operator import resolve_operator
     from console.course.model import resolve_course_path
     from console.store.state import resolve_state_dir
 
     app = make_app(
         resolve_course_path(args.course),
         resolve_state_dir(args.state_dir),
-        operator_name(args.operator),
+        resolve_operator(args.operator),
         allow_long_term=getattr(args, "allow_long_term_keys", False),
+        read_only=getattr(args, "read_only", False),
     )
     app.run()
     app.store.close()

@@ -16,14 +16,17 @@ from console.errors import EXIT_BAD_INPUT, CourseError, WhodidthisError
 # subcommand -> "module:function"; each function takes the parsed args and returns an exit code.
 HANDLERS = {
     "run": "console.app:run_console",
+    "view": "console.app:run_view",
     "whoami": "console.commands.whoami:cli_whoami",
     "preflight": "console.commands.preflight:cli_preflight",
     "apply": "console.commands.headless:cli_apply",
     "retry": "console.commands.headless:cli_retry",
     "teardown": "console.commands.headless:cli_teardown",
+    "cancel": "console.commands.headless:cli_cancel",
     "status": "console.commands.headless:cli_status",
     "ledger": "console.commands.headless:cli_ledger",
     "report": "console.commands.headless:cli_report",
+    "handout": "console.commands.handout:cli_handout",
     "iam-templates": "console.commands.iam_templates:cli_iam_templates",
     "sandbox": "console.sandbox.cli:cli_sandbox",
     "demo": "console.devtools.demo:cli_demo",
@@ -60,9 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="whodidthis",
         description="Build and tear down per-trainee AWS environments; see who did what.",
     )
+    parser.add_argument("--version", action="version", version=f"whodidthis {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", help="the console (TUI) for a course; attaches to a live run")
+    _course_arg(p)
+    p.add_argument(
+        "--read-only",
+        action="store_true",
+        help="only watch: no action key, no engine started (as `whodidthis view`)",
+    )
+    _common(p)
+
+    p = sub.add_parser(
+        "view", help="the console, read-only: everything visible, no action, no engine started"
+    )
     _course_arg(p)
     _common(p)
 
@@ -105,6 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--yes", action="store_true", help="proceed with the plan")
         _common(p)
 
+    p = sub.add_parser("cancel", help="ask the running engine to stop trainees cleanly")
+    _course_arg(p)
+    p.add_argument(
+        "--trainee",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only these trainees (repeatable; default: every trainee)",
+    )
+    _common(p)
+
     p = sub.add_parser("status", help="per trainee and step state")
     _course_arg(p)
     p.add_argument("--json", action="store_true")
@@ -119,6 +145,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="per trainee: resources, who created each, when")
     _course_arg(p)
     p.add_argument("--format", choices=("md", "json"), default="md")
+    _common(p)
+
+    p = sub.add_parser(
+        "handout", help="a fresh one-time console password per trainee, printed once"
+    )
+    _course_arg(p)
+    p.add_argument(
+        "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per trainee and line")
+    p.add_argument(
+        "--out", default=None, metavar="FILE", help="write them to FILE (mode 0600), not stdout"
+    )
     _common(p)
 
     p = sub.add_parser("iam-templates", help="CloudFormation for AdminEnvRole and ManageEnvRole")
@@ -158,6 +197,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NEEDS_SANDBOX = ("sandbox", "demo")
+
+
+def _sandbox_installed() -> bool:
+    """True when the ``sandbox`` extra (moto with its server) is installed."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("moto", "flask"))
+
+
+def _version() -> str:
+    """The installed distribution's version (the source tree's when run from a checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("whodidthis")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _with_default_command(argv: list[str]) -> list[str]:
     """``whodidthis COURSE`` means ``whodidthis run COURSE``."""
     if argv and not argv[0].startswith("-") and argv[0] not in HANDLERS:
@@ -165,9 +224,36 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
+def _misspelt_command(argv: list[str]) -> str | None:
+    """The command a first word that is no file was probably meant to be (``stauts``).
+
+    ``whodidthis COURSE`` opens the console, so a word is a guess only when no such file
+    exists, it does not look like a path, and it is close to a command's name.
+    """
+    if not argv or argv[0].startswith("-") or argv[0] in HANDLERS:
+        return None
+    word = argv[0]
+    if os.path.exists(word) or "/" in word or word.endswith(".toml"):
+        return None
+    import difflib
+
+    public = [name for name in HANDLERS if name != "engine"]
+    close = difflib.get_close_matches(word, public, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; returns the exit code."""
-    argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    guess = _misspelt_command(argv)
+    if guess is not None:
+        print(
+            f"whodidthis: {argv[0]!r} is not a command, nor a course file. "
+            f"Did you mean `whodidthis {guess}`? (`whodidthis --help` lists the commands)",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    argv = _with_default_command(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -179,10 +265,23 @@ def main(argv: list[str] | None = None) -> int:
         else:
             parser.print_help()
             return EXIT_BAD_INPUT
+    if args.command in NEEDS_SANDBOX and not _sandbox_installed():
+        print(
+            f"whodidthis {args.command}: the sandbox is not installed (moto and its server are "
+            "an extra, kept off production hosts). Install it with "
+            "`pip install 'whodidthis[sandbox]'` (or `uv tool install 'whodidthis[sandbox]'`, "
+            "or `make demo` in a checkout).",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
-        return int(handler(args))
+        code = int(handler(args))
+        sys.stdout.flush()  # here, not at exit: a reader gone is then caught below
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except CourseError as exc:
         from console.course.model import format_problems
 
@@ -193,3 +292,18 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly.
+
+    As Unix tools do. stdout is pointed at /dev/null so that the interpreter's own flush at
+    exit does not complain about the pipe a second time.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured, closed)
+        pass
+    return 0

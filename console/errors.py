@@ -6,6 +6,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_IDENTITY_REFUSED = 3
+EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT), as shells report it
 
 
 class WhodidthisError(Exception):
@@ -45,3 +46,13 @@ class StateError(WhodidthisError):
     """The state store cannot be used (read-only, full, held by another engine)."""
 
     exit_code = EXIT_FAILED
+
+
+class StateRefused(StateError):
+    """The state folder or database is not safe or not sound to use as it is; nothing changed.
+
+    Bad input in the sense of the exit codes: the operator's folder or file needs fixing (a
+    group-writable folder, a symlinked log, a corrupt database) before any work runs.
+    """
+
+    exit_code = EXIT_BAD_INPUT

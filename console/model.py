@@ -67,6 +67,27 @@ class CommandKind(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Operator:
+    """The human a command acts for, and how whodidthis knows it.
+
+    ``source`` is ``ssm-session`` (the owner of the SSM Session Manager session the command was
+    typed in, verified through ``ssm:DescribeSessions``), ``flag`` (``--operator``) or ``login``
+    (the login user). ``arn`` is the SSM session owner's ARN, else None.
+    """
+
+    name: str
+    source: str = "login"
+    arn: str | None = None
+
+    @classmethod
+    def of(cls, value: Operator | str | None, fallback: str = "unknown") -> Operator:
+        """``value`` as an Operator: a bare name (older callers, old store rows) is a flag."""
+        if isinstance(value, Operator):
+            return value
+        return cls(value or fallback, "flag" if value else "login")
+
+
+@dataclass(frozen=True, slots=True)
 class StepStatus:
     """One step of one trainee: ``index`` is 0-based in course order."""
 
@@ -79,11 +100,24 @@ class StepStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Leftover:
+    """A resource the teardown sweep found still carrying the trainee's ownership tags.
+
+    ``type`` is ``service:resource-type`` as the ARN names it (``sqs:queue``, ``iam:role``).
+    """
+
+    arn: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
 class TraineeStatus:
     """One trainee row as the store holds it.
 
     ``principal_arn`` is the assumed-role ARN confirmed by GetCallerIdentity on the session that
     acts in the account; ``error_code`` is the AWS error code of the last failure, if any.
+    ``leftovers`` are what the last teardown's sweep found still tagged for the trainee;
+    ``receipt`` is the clean sweep's proof (``0 leftovers, checked at <ISO time>``).
     """
 
     name: str
@@ -101,6 +135,8 @@ class TraineeStatus:
     updated_at: float | None = None
     finished_at: float | None = None
     steps: tuple[StepStatus, ...] = ()
+    leftovers: tuple[Leftover, ...] = ()
+    receipt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +159,16 @@ class LedgerRecord:
     error_code: str | None = None
     error_message: str | None = None
     resource_arn: str | None = None
+    region: str | None = None
+    #: CloudTrail's ``userIdentity.principalId`` of the caller: ``AROA...:session``.
+    principal_id: str | None = None
+    #: The request id of the AssumeRole that issued the credentials this call was signed with.
+    assume_request_id: str | None = None
+    operator: str | None = None
+    operator_source: str | None = None
+    operator_arn: str | None = None
+    #: Every attempt's request id, oldest first (retries); ``request_id`` is the answered one.
+    attempt_request_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +199,12 @@ class Command:
     claimed_at: float | None = None
     done_at: float | None = None
     result: str | None = None
+    operator_source: str | None = None
+    operator_arn: str | None = None
+
+    @property
+    def acting(self) -> Operator | None:
+        """The operator this command acts for, or None when it was queued without one."""
+        if self.operator is None:
+            return None
+        return Operator(self.operator, self.operator_source or "flag", self.operator_arn)

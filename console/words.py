@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from console.course.model import Course
-from console.model import Event, LedgerRecord, TraineeState, TraineeStatus
+from console.model import Event, LedgerRecord, Operator, TraineeState, TraineeStatus
 
 STATE_SYMBOLS = {
     TraineeState.PENDING: "·",
@@ -20,6 +20,26 @@ STATE_SYMBOLS = {
     TraineeState.TEARING_DOWN: "▼",
     TraineeState.TORN_DOWN: "○",
 }
+
+
+WHAT_TO_DO = {
+    "AccessDenied": "What to do: make the trainee's role trust the host role only "
+    "(`whodidthis iam-templates`, or `whodidthis preflight COURSE` to see why), then retry (r).",
+    "BucketAlreadyExists": "What to do: the bucket name is taken in all of AWS: change the "
+    "s3_bucket step's name in the course file (use {trainee} and {course}), then retry (r).",
+    "Leftovers": "What to do: resources carrying the trainee's tags remain: read the list, "
+    "delete or untag them, then tear down again.",
+}
+
+
+def what_to_do(error_code: str | None) -> str | None:
+    """The line the detail screen ends an error with: what the operator can do next."""
+    if not error_code:
+        return None
+    hint = WHAT_TO_DO.get(error_code)
+    if hint is None and "Throttl" in error_code:
+        return "What to do: AWS is throttling; retry (r) in a minute, or lower concurrency."
+    return hint
 
 
 def iso(ts: float | None) -> str | None:
@@ -96,6 +116,8 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
                 "principal_arn": t.principal_arn,
                 "error": t.error,
                 "error_code": t.error_code,
+                "leftovers": [{"arn": item.arn, "type": item.type} for item in t.leftovers],
+                "receipt": t.receipt,
                 "steps": [
                     {
                         "kind": s.kind,
@@ -129,7 +151,7 @@ def status_table(
         state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
         lines.append(
             f"{t.name:<14} {t.account:<12} {state:<14} {step_progress(t):<5} "
-            f"{short_principal(t.principal_arn):<40} {t.error or ''}".rstrip()
+            f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}".rstrip()
         )
     return "\n".join(lines)
 
@@ -149,7 +171,26 @@ LEDGER_FIELDS = (
     "outcome",
     "error_code",
     "error_message",
+    # Added with issue 11: the join with CloudTrail, and the human behind the session.
+    "region",
+    "principal_id",
+    "assume_request_id",
+    "operator",
+    "operator_source",
+    "operator_arn",
+    "attempt_request_ids",
+    "resource_arn",
 )
+
+
+def operator_words(operator: Operator) -> str:
+    """How the operator is known, in a few words: ``verified: SSM session owner ARN`` or
+    ``from --operator, not verified``."""
+    if operator.source == "ssm-session":
+        return f"verified: owner of this SSM session, {operator.arn}"
+    if operator.source == "flag":
+        return "from --operator, not verified"
+    return "the login user, not verified"
 
 
 def ledger_json(record: LedgerRecord) -> dict:
@@ -157,6 +198,7 @@ def ledger_json(record: LedgerRecord) -> dict:
     data = {name: getattr(record, name) for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
+    data["attempt_request_ids"] = list(record.attempt_request_ids)
     return data
 
 

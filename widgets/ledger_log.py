@@ -13,6 +13,7 @@ from textual.widgets import RichLog
 
 from console.model import LedgerRecord, Outcome
 from console.words import clock, short_principal
+from widgets.trainee_look import PRINCIPAL_STYLE
 
 OUTCOME_STYLES = {Outcome.OK: "green", Outcome.ERROR: "bold red", Outcome.UNKNOWN: "yellow"}
 KEPT_LINES = 500
@@ -28,7 +29,7 @@ def ledger_text(record: LedgerRecord, trainee_width: int = 10) -> Text:
     text.append(f"{record.trainee:<{trainee_width}} ", style="bold")
     text.append(f"{record.service + ':' + record.operation:<26} ")
     text.append(f"{outcome:<3}", style=OUTCOME_STYLES[record.outcome])
-    text.append(f" {short_principal(record.principal_arn)}", style="magenta")
+    text.append(f" {short_principal(record.principal_arn)}", style=PRINCIPAL_STYLE)
     return text
 
 

@@ -19,8 +19,8 @@ STATE_STYLES = {
     TraineeState.ASSUMING: "cyan",
     TraineeState.RUNNING: "bold cyan",
     TraineeState.READY: "green",
-    TraineeState.FAILED: "bold red",
-    TraineeState.CANCELLED: "yellow",
+    TraineeState.FAILED: "bold reverse red",
+    TraineeState.CANCELLED: "bold yellow",
     TraineeState.TEARING_DOWN: "magenta",
     TraineeState.TORN_DOWN: "blue",
 }
@@ -43,13 +43,18 @@ STEP_STYLES = {
     StepState.TORN_DOWN: "blue",
 }
 
+# Principals are not a state: no state's colour (FAILED red, TEARING_DOWN magenta), so a
+# healthy session never reads as trouble, in 256 colours, 16 or none.
+PRINCIPAL_STYLE = "bright_white"
+
 BAR_CELLS = 5
 _ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:\d*:([^\s,;)]+)")
 _AS_TAIL = re.compile(r" \(as arn:[^)]*\)$")
 
 
 def state_text(state: TraineeState) -> Text:
-    """``✖ FAILED`` in bold red: the symbol and the word carry the meaning, colour helps."""
+    """``✖ FAILED`` in bold reverse red: the symbol and the word carry the meaning, bold and
+    reverse keep FAILED apart without colour (NO_COLOR), and colour helps."""
     return Text(f"{STATE_SYMBOLS[state]} {state.value}", style=STATE_STYLES[state])
 
 
@@ -58,9 +63,22 @@ def step_state_text(state: StepState) -> Text:
     return Text(f"{STEP_SYMBOLS[state]} {state.value}", style=STEP_STYLES[state])
 
 
+def state_cell_text(status: TraineeStatus) -> Text:
+    """The table's state cell: as :func:`state_text`, with PENDING told apart: ``· QUEUED``
+    (a command will build it) or ``· PENDING`` (never built, nothing asked)."""
+    if status.state == TraineeState.PENDING and (status.last_action or "").startswith("queued"):
+        return Text(f"{STATE_SYMBOLS[status.state]} QUEUED", style="bold")
+    return state_text(status.state)
+
+
 def steps_done(status: TraineeStatus) -> int:
     """How many of the trainee's steps are finished (done, or torn down in a teardown)."""
     return sum(1 for step in status.steps if step.state in (StepState.DONE, StepState.TORN_DOWN))
+
+
+def standing(status: TraineeStatus) -> int:
+    """How many of the trainee's steps have a resource still standing (built, not torn down)."""
+    return sum(1 for step in status.steps if step.state == StepState.DONE)
 
 
 def progress_text(status: TraineeStatus) -> Text:
@@ -70,7 +88,10 @@ def progress_text(status: TraineeStatus) -> Text:
         label = f"{status.step_index + 1}/{count}"
     else:
         label = f"{steps_done(status)}/{count}"
-    filled = round(BAR_CELLS * steps_done(status) / count) if count else 0
+    # Tearing down, the bar shows what still stands: a TORN_DOWN trainee's bar is empty.
+    tearing = status.state in (TraineeState.TEARING_DOWN, TraineeState.TORN_DOWN)
+    built = standing(status) if tearing else steps_done(status)
+    filled = round(BAR_CELLS * built / count) if count else 0
     text = Text(f"{label:>5} ")
     text.append("█" * filled, style=STATE_STYLES[status.state])
     text.append("░" * (BAR_CELLS - filled), style="bright_black")
@@ -81,6 +102,8 @@ def elapsed_words(seconds: float | None) -> str:
     """``42s``, ``3m05s``, ``1h02m``: short enough for a table column."""
     if seconds is None or seconds < 0:
         return ""
+    if seconds < 10:
+        return f"{seconds:.1f}s"  # a quick build reads 0.4s, not 0s
     whole = int(seconds)
     if whole < 60:
         return f"{whole}s"
@@ -97,9 +120,15 @@ def elapsed_of(status: TraineeStatus, now: float) -> str:
     return elapsed_words(end - status.started_at)
 
 
-def principal_text(arn: str | None) -> Text:
-    """The acting principal, shortened: ``ManageEnvRole/alice@dojo-2026-12``."""
-    return Text(short_principal(arn))
+def principal_text(arn: str | None, role_name: str = "", course_name: str = "") -> Text:
+    """The acting principal, by what differs between rows: ``kenji`` for the course's own
+    session ``ManageEnvRole/kenji@dojo-2026-12`` (the operator who opened it), else the
+    shortened principal in full, ``OtherRole/someone@elsewhere``."""
+    short = short_principal(arn)
+    head, tail = f"{role_name}/", f"@{course_name}"
+    if role_name and short.startswith(head) and short.endswith(tail):
+        return Text(short[len(head) : -len(tail)], style=PRINCIPAL_STYLE)
+    return Text(short, style=PRINCIPAL_STYLE)
 
 
 def short_error(status: TraineeStatus) -> Text:

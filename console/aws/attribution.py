@@ -10,9 +10,11 @@ from a context variable that each trainee's task sets for itself.
 from __future__ import annotations
 
 import contextvars
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from console.model import LedgerRecord, Outcome
 
@@ -38,6 +40,12 @@ class LedgerContext:
     session_name: str | None = None
     source_identity: str | None = None
     step: str | None = None
+    region: str | None = None
+    principal_id: str | None = None
+    assume_request_id: str | None = None
+    operator: str | None = None
+    operator_source: str | None = None
+    operator_arn: str | None = None
 
     def record(self, service: str, operation: str) -> LedgerRecord:
         return LedgerRecord(
@@ -52,6 +60,12 @@ class LedgerContext:
             principal_arn=self.principal_arn,
             session_name=self.session_name,
             source_identity=self.source_identity,
+            region=self.region,
+            principal_id=self.principal_id,
+            assume_request_id=self.assume_request_id,
+            operator=self.operator,
+            operator_source=self.operator_source,
+            operator_arn=self.operator_arn,
         )
 
 
@@ -68,11 +82,14 @@ def update_context(**fields) -> LedgerContext | None:
 
 
 class Recorder(Protocol):
-    """Where ledger records go (the store, in the engine)."""
+    """Where ledger records go (the store, in the engine).
+
+    ``intent`` writes a record before the call; ``settle`` gives it the outcome after it.
+    """
 
     def intent(self, record: LedgerRecord) -> int | None: ...
 
-    def complete(
+    def settle(
         self,
         token: int,
         *,
@@ -80,6 +97,9 @@ class Recorder(Protocol):
         request_id: str | None,
         error_code: str | None = None,
         error_message: str | None = None,
+        attempt_request_ids: tuple[str, ...] = (),
+        principal_id: str | None = None,
+        assume_request_id: str | None = None,
     ) -> None: ...
 
 
@@ -89,7 +109,7 @@ class NullRecorder:
     def intent(self, record: LedgerRecord) -> int | None:
         return None
 
-    def complete(self, token: int, **outcome) -> None:
+    def settle(self, token: int, **outcome) -> None:
         return None
 
 
@@ -103,23 +123,52 @@ class MemoryRecorder:
         self.records.append(record)
         return len(self.records) - 1
 
-    def complete(self, token: int, **outcome) -> None:
+    def settle(self, token: int, **outcome) -> None:
+        outcome = {k: v for k, v in outcome.items() if v is not None or k == "request_id"}
+        outcome["attempt_request_ids"] = tuple(outcome.get("attempt_request_ids", ()))
         self.records[token] = replace(self.records[token], **outcome)
 
 
 _TOKEN = "whodidthis_ledger_token"
+_ATTEMPTS = "whodidthis_attempt_request_ids"
+_SIGNED_BY = "whodidthis_signed_by"
+_KEY_ID = re.compile(r"Credential=([A-Z0-9]{16,128})/")
+
+#: access key id -> the AssumeRole that issued it (``SessionBroker.issued``), or None.
+Issued = Callable[[str], Any]
 
 
-def install_ledger_hooks(client, recorder: Recorder, overrides: dict | None = None) -> None:
+def unanswered_outcome(exception: BaseException) -> Outcome:
+    """The outcome of a call that got no answer from AWS.
+
+    botocore's ``ConnectionError`` family (``EndpointConnectionError``, ``ConnectTimeoutError``,
+    ``ProxyConnectionError``, ``SSLError``; aiobotocore maps aiohttp's connection errors onto
+    them) means no connection was made, so AWS never saw the call: ``error``. A connection
+    that closed or timed out after the request went out (``ConnectionClosedError``,
+    ``ReadTimeoutError``) leaves it ``unknown``: AWS may have acted; the record keeps the error.
+    """
+    from botocore.exceptions import ConnectionError as NoConnection
+
+    return Outcome.ERROR if isinstance(exception, NoConnection) else Outcome.UNKNOWN
+
+
+def install_ledger_hooks(
+    client, recorder: Recorder, overrides: dict | None = None, issued: Issued | None = None
+) -> None:
     """Record the client's changing calls in the ledger, attributed from ``current``.
+
+    Each attempt's request id is kept (``needs-retry`` sees every answer, retried or not), and
+    the record names the AssumeRole whose credentials signed the request that AWS answered
+    (read from the signed request's ``Authorization`` header, looked up with ``issued``).
 
     Args:
         client: an (aio)botocore client.
         recorder: where records go.
-        overrides: fields that differ for this client's records; the host's STS client
-            records its AssumeRole calls with the host as principal.
+        overrides: fields that differ for this client's records.
+        issued: finds the AssumeRole that issued an access key id (``SessionBroker.issued``).
     """
     service = client.meta.service_model.service_name
+    region = client.meta.region_name
     overrides = overrides or {}
 
     def before_call(model, context, **_):
@@ -127,36 +176,69 @@ def install_ledger_hooks(client, recorder: Recorder, overrides: dict | None = No
         if ctx is None or not is_recorded(model.name):
             return None
         record = ctx.record(service, model.name)
-        if overrides:
-            record = replace(record, **overrides)
+        record = replace(record, region=record.region or region, **overrides)
         context[_TOKEN] = recorder.intent(record)
+        context[_ATTEMPTS] = []
         return None  # a value here would short-circuit the call
+
+    def signed(request, **_):
+        # Registered last: the signer (and any credential refresh) has run by now.
+        context = getattr(request, "context", None) or {}
+        if context.get(_TOKEN) is None or issued is None:
+            return
+        match = _KEY_ID.search(str(request.headers.get("Authorization", "")))
+        issue = issued(match.group(1)) if match else None
+        if issue is not None:
+            context[_SIGNED_BY] = issue
+
+    def attempt(response, request_dict, **_):
+        context = request_dict.get("context") or {}
+        if context.get(_TOKEN) is not None and response is not None:
+            request_id = response[1].get("ResponseMetadata", {}).get("RequestId")
+            if request_id:
+                context[_ATTEMPTS].append(request_id)
+        return None  # never decides a retry: botocore's own handler does
 
     def after_call(http_response, parsed, context, **_):
         token = context.get(_TOKEN)
         if token is None:
             return
         error = parsed.get("Error") or {}
-        recorder.complete(
+        request_id = parsed.get("ResponseMetadata", {}).get("RequestId")
+        issue = context.get(_SIGNED_BY)
+        recorder.settle(
             token,
             outcome=Outcome.ERROR if http_response.status_code >= 300 else Outcome.OK,
-            request_id=parsed.get("ResponseMetadata", {}).get("RequestId"),
+            request_id=request_id,
             error_code=error.get("Code"),
             error_message=error.get("Message"),
+            attempt_request_ids=_with(context.get(_ATTEMPTS, []), request_id),
+            principal_id=getattr(issue, "principal_id", None),
+            assume_request_id=getattr(issue, "request_id", None),
         )
 
     def after_call_error(exception, context, **_):
         token = context.pop(_TOKEN, None)
-        if token is not None:  # no answer: whether AWS acted is unknown
-            recorder.complete(
+        if token is not None:  # no answer from AWS: the outcome says whether it saw the call
+            recorder.settle(
                 token,
-                outcome=Outcome.UNKNOWN,
+                outcome=unanswered_outcome(exception),
                 request_id=None,
                 error_code=type(exception).__name__,
                 error_message=str(exception)[:500],
+                attempt_request_ids=tuple(context.get(_ATTEMPTS, [])),
             )
 
     events = client.meta.events
     events.register("before-call", before_call)
+    events.register_last("request-created", signed)
+    events.register_first("needs-retry", attempt)
     events.register("after-call", after_call)
     events.register("after-call-error", after_call_error)
+
+
+def _with(ids: list[str], answered: str | None) -> tuple[str, ...]:
+    """Every attempt's id, the answered one last (needs-retry may not have seen it)."""
+    if answered and (not ids or ids[-1] != answered):
+        ids = [*ids, answered]
+    return tuple(ids)

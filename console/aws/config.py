@@ -11,6 +11,10 @@ import os
 
 from botocore.config import Config
 
+from console.credentials import mask_key_id  # the one masking, kept importable from here
+
+__all__ = ["aio_client_config", "client_config", "mask_key_id", "retry_settings"]
+
 DEFAULT_RETRY_MODE = "standard"
 DEFAULT_MAX_ATTEMPTS = 10
 
@@ -55,12 +59,3 @@ def aio_client_config(profile_config: dict | None = None, *, mode: str | None = 
 
     extra.setdefault("http_session_cls", SharedTLSSession)
     return AioConfig(retries=retry_settings(profile_config, mode=mode), **extra)
-
-
-def mask_key_id(key_id: str | None) -> str | None:
-    """``AKIAIOSFODNN7EXAMPLE`` -> ``AKIA****MPLE``: enough to recognise a key, not to use it."""
-    if not key_id:
-        return None
-    if len(key_id) <= 8:
-        return "****"
-    return f"{key_id[:4]}****{key_id[-4:]}"

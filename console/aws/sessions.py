@@ -10,48 +10,32 @@ session confirms who it is; that ARN is the principal the ledger and the console
 from __future__ import annotations
 
 import asyncio
-import copy
-import re
+import contextlib
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 
-from console.aws.attribution import Recorder, install_ledger_hooks, update_context
+from console.aws.attribution import (
+    LedgerContext,
+    Recorder,
+    current,
+    install_ledger_hooks,
+    update_context,
+)
 from console.aws.config import aio_client_config
 from console.aws.identity import role_arn_of
-from console.aws.sdk import clientcache
+from console.aws.names import session_name, source_identity, sts_name, tag_value
+from console.aws.sdk.session import acting_with, credentials_of, engine_session, utc_now
 from console.errors import WhodidthisError
+from console.model import Operator
 from console.redaction import quiet_sdk_loggers
 
 MAX_DURATION = 3600  # role chaining caps sessions at one hour
-_STS_NAME = re.compile(r"[^\w+=,.@-]")
-_TAG_VALUE = re.compile(r"[^\w.:/=+\-@ ]")
-
-
-def sts_name(text: str, *, filler: str = "x") -> str:
-    """Make ``text`` a valid RoleSessionName / SourceIdentity: 2-64 chars of ``[\\w+=,.@-]``.
-
-    ``\\w`` here is ASCII: STS rejects other letters.
-    """
-    cleaned = _STS_NAME.sub("-", text.encode("ascii", "replace").decode().replace("?", "-"))
-    if cleaned.lower().startswith("aws:"):
-        cleaned = "op-" + cleaned
-    cleaned = cleaned[:64]
-    return cleaned if len(cleaned) >= 2 else (cleaned + filler * 2)[:2]
-
-
-def session_name(operator: str, course: str) -> str:
-    """``<operator>@<course>``, trimmed to STS rules; the course part is kept when trimming."""
-    operator, course = sts_name(operator), sts_name(course)
-    room = 64 - len(course) - 1
-    if room < 2:
-        return sts_name(f"{operator}@{course}")
-    return f"{operator[:room]}@{course}"
-
-
-def tag_value(text: str) -> str:
-    """A session tag value: at most 256 chars of the allowed set."""
-    return _TAG_VALUE.sub("-", text)[:256]
+__all__ = [
+    "engine_session",
+    "session_name",
+    "sts_name",
+    "tag_value",
+]  # the naming rules, kept importable here
 
 
 class AssumeRoleDenied(WhodidthisError):
@@ -84,10 +68,22 @@ class IdentityMismatch(WhodidthisError):
     """The assumed session is not in the trainee's account."""
 
 
+@dataclass(frozen=True)
+class Issue:
+    """What one AssumeRole answered about the session it issued (no credential value)."""
+
+    request_id: str | None
+    principal_id: str | None  # AssumedRoleUser.AssumedRoleId: ``AROA...:session``
+    arn: str
+
+
 @dataclass
 class TraineeSession:
-    """An identity acting in one trainee account. Holds no credential value in its fields;
-    the aiobotocore session's credentials object keeps them in memory only."""
+    """An identity acting in one trainee account for one operator. Holds no credential value
+    in its fields; the aiobotocore session's credentials object keeps them in memory only.
+
+    ``issue`` is the latest AssumeRole's answer (it changes when the credentials refresh).
+    """
 
     trainee: str
     account: str
@@ -96,18 +92,35 @@ class TraineeSession:
     source_identity: str | None
     principal_arn: str
     session: object  # AioSession with refreshable credentials
+    operator: Operator | None = None
+    issue: Issue | None = None
 
     @property
     def credentials(self):
-        return self.session._credentials  # the refreshable credentials object
+        return credentials_of(self.session)  # the refreshable credentials object
+
+    def attribution(self) -> dict:
+        """The ledger context's fields for calls made with this session."""
+        operator = self.operator or Operator("unknown")
+        return {
+            "principal_arn": self.principal_arn,
+            "session_name": self.session_name,
+            "source_identity": self.source_identity,
+            "principal_id": self.issue.principal_id if self.issue else None,
+            "assume_request_id": self.issue.request_id if self.issue else None,
+            "operator": operator.name,
+            "operator_source": operator.source,
+            "operator_arn": operator.arn,
+        }
 
 
 class SessionBroker:
-    """Assumes the course's role in trainee accounts for one operator and course.
+    """Assumes the course's role in trainee accounts, for each operator with its own session.
 
-    Use as ``async with SessionBroker(...) as broker: ts = await broker.session_for(name, acct)``.
-    One STS client (adaptive retries) serves every AssumeRole; sessions are cached per trainee
-    for their lifetime (the refreshable credentials renew themselves).
+    Use as ``async with SessionBroker(...) as broker: ts = await broker.session_for(name, acct,
+    operator)``. One STS client (adaptive retries) serves every AssumeRole; sessions are cached
+    per (trainee account, operator, source identity) for their lifetime (the refreshable
+    credentials renew themselves), so one operator's session never acts for another's command.
     """
 
     def __init__(
@@ -117,17 +130,21 @@ class SessionBroker:
         region: str,
         role_name: str,
         course: str,
-        operator: str,
+        operator: Operator | str,
         source_identity: bool,
         host_arn: str | None,
         recorder: Recorder,
         duration: int = MAX_DURATION,
+        host_principal_id: str | None = None,
     ):
         self._host_session = host_session
         self.region, self.role_name, self.course = region, role_name, course
-        self.operator, self.host_arn, self._recorder = operator, host_arn, recorder
-        self.session_name = session_name(operator, course)
-        self.source_identity = sts_name(operator) if source_identity else None
+        self.operator = Operator.of(operator)  # for callers that name no operator
+        self.host_arn, self.host_principal_id = host_arn, host_principal_id
+        self._recorder = recorder
+        self._source_identity = source_identity
+        self.session_name = session_name(self.operator.name, course)
+        self.source_identity = self.source_identity_of(self.operator)
         self.duration = min(duration, MAX_DURATION)
         self._stack = AsyncExitStack()
         self._sts = None
@@ -135,29 +152,30 @@ class SessionBroker:
         # both keys, so botocore's fill-in never writes to it), and building one per client
         # was a tenth of a client's creation.
         self.client_config = aio_client_config(None)
-        self._cache: dict[str, TraineeSession] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._cache: dict[tuple[str, str, str | None], TraineeSession] = {}
+        self._locks: dict[tuple[str, str, str | None], asyncio.Lock] = {}
+        self._issued: dict[str, Issue] = {}  # access key id -> its AssumeRole (memory only)
+
+    def source_identity_of(self, operator: Operator) -> str | None:
+        """The SourceIdentity sessions for ``operator`` carry, when the course sets it."""
+        return source_identity(operator.name) if self._source_identity else None
 
     async def __aenter__(self) -> SessionBroker:
         quiet_sdk_loggers()  # botocore's DEBUG output holds AssumeRole response bodies
-        clientcache.install()  # every trainee's clients share models and classes per service
         config = aio_client_config(self._host_session.get_scoped_config(), mode="adaptive")
         self._sts = await self._stack.enter_async_context(
             self._host_session.create_client("sts", region_name=self.region, config=config)
         )
-        # AssumeRole records name the host as principal and the new session by its name.
-        install_ledger_hooks(
-            self._sts,
-            self._recorder,
-            overrides={"principal_arn": self.host_arn, "source_identity": self.source_identity},
-        )
+        # AssumeRole records are attributed by the fetcher (see _acting_as_host).
+        install_ledger_hooks(self._sts, self._recorder)
         return self
 
     async def warm(self, services) -> None:
         """Build (and close) one client per service before any trainee needs one.
 
         Creating a client makes no AWS call, but the first one of each service loads its model,
-        endpoint rules and class, which every later client shares (``console.aws.sdk.clientcache``).
+        endpoint rules and class, which every later client shares once the engine has installed
+        ``console.aws.sdk``'s caches.
         """
         for service in sorted(set(services) | {"sts"}):
             async with self._host_session.create_client(
@@ -171,18 +189,37 @@ class SessionBroker:
     def role_arn(self, account: str) -> str:
         return f"arn:aws:iam::{account}:role/{self.role_name}"
 
-    def forget(self, trainee: str) -> None:
-        """Drop a cached session (after a denial was fixed, or a retry)."""
-        self._cache.pop(trainee, None)
+    def issued(self, access_key_id: str) -> Issue | None:
+        """The AssumeRole that issued ``access_key_id``, for the ledger's exact attribution."""
+        return self._issued.get(access_key_id)
 
-    async def session_for(self, trainee: str, account: str) -> TraineeSession:
-        """The trainee's session, assuming the role the first time; raises AssumeRoleDenied."""
-        if trainee in self._cache:
-            return self._cache[trainee]
-        async with self._locks.setdefault(trainee, asyncio.Lock()):
-            if trainee not in self._cache:
-                self._cache[trainee] = await self._assume(trainee, account)
-            return self._cache[trainee]
+    def _key(self, account: str, operator: Operator) -> tuple[str, str, str | None]:
+        return (account, operator.name, self.source_identity_of(operator))
+
+    def forget(self, account: str, operator: Operator | str | None = None) -> None:
+        """Drop the account's cached session of ``operator`` (default: every operator's)."""
+        for key in list(self._cache):
+            if key[0] == account and (operator is None or key[1] == Operator.of(operator).name):
+                self._cache.pop(key, None)
+
+    async def session_for(
+        self, trainee: str, account: str, operator: Operator | str | None = None
+    ) -> TraineeSession:
+        """``operator``'s session in the trainee's account (default: the broker's operator),
+        assuming the role the first time; raises AssumeRoleDenied.
+
+        The task's ledger context then names that session: every record made with it carries
+        its principal, session name, source identity, principal id and operator.
+        """
+        who = self.operator if operator is None else Operator.of(operator)
+        key = self._key(account, who)
+        if key not in self._cache:
+            async with self._locks.setdefault(key, asyncio.Lock()):
+                if key not in self._cache:
+                    self._cache[key] = await self._assume(trainee, account, who)
+        session = self._cache[key]
+        update_context(region=self.region, **session.attribution())
+        return session
 
     async def probe(
         self, trainee: str, account: str, *, source_identity: bool, tags: bool
@@ -191,29 +228,28 @@ class SessionBroker:
         returns the AWS error code, or None when it was allowed. Changes nothing."""
         from botocore.exceptions import ClientError
 
-        kwargs = self._assume_kwargs(trainee, self.role_arn(account))
+        kwargs = self._assume_kwargs(trainee, self.role_arn(account), self.operator)
         if not source_identity:
             kwargs.pop("SourceIdentity", None)
         if not tags:
             kwargs.pop("Tags")
-        update_context(session_name=self.session_name, source_identity=kwargs.get("SourceIdentity"))
         try:
-            await self._sts.assume_role(**kwargs)
+            with self._acting_as_host(trainee, account, self.operator, kwargs):
+                await self._sts.assume_role(**kwargs)
         except ClientError as exc:
             return exc.response.get("Error", {}).get("Code", "ClientError")
         return None
 
-    async def _assume(self, trainee: str, account: str) -> TraineeSession:
+    async def _assume(self, trainee: str, account: str, operator: Operator) -> TraineeSession:
         from aiobotocore.credentials import AioDeferredRefreshableCredentials
         from botocore.exceptions import ClientError
 
         role_arn = self.role_arn(account)
-        assumed: dict[str, str] = {}
-        fetch = self._fetcher(trainee, role_arn, assumed)
+        latest: dict[str, Issue] = {}
+        fetch = self._fetcher(trainee, account, role_arn, operator, latest)
         credentials = AioDeferredRefreshableCredentials(
-            refresh_using=fetch, method="assume-role", time_fetcher=_utc_now
+            refresh_using=fetch, method="assume-role", time_fetcher=utc_now
         )
-        update_context(session_name=self.session_name, source_identity=self.source_identity)
         try:
             await credentials.get_frozen_credentials()  # the first AssumeRole happens here
         except ClientError as exc:
@@ -224,52 +260,83 @@ class SessionBroker:
                     host_arn=self.host_arn,
                     code=error["Code"],
                     message=error.get("Message", ""),
-                    source_identity=self.source_identity is not None,
+                    source_identity=self._source_identity,
                 ) from None
             raise
-        session = self._trainee_session(credentials)
-        update_context(principal_arn=assumed["arn"])
-        principal = await self._confirm(session, account, assumed["arn"])
-        return TraineeSession(
-            trainee, account, role_arn, self.session_name, self.source_identity, principal, session
+        session = TraineeSession(
+            trainee,
+            account,
+            role_arn,
+            session_name(operator.name, self.course),
+            self.source_identity_of(operator),
+            latest["issue"].arn,
+            self._trainee_session(credentials),
+            operator,
         )
+        session.issue = latest["issue"]
+        update_context(region=self.region, **session.attribution())
+        session.principal_arn = await self._confirm(session.session, account, session.principal_arn)
+        latest["session"] = session  # a refresh updates session.issue from now on
+        return session
 
-    def _assume_kwargs(self, trainee: str, role_arn: str) -> dict:
+    def _assume_kwargs(self, trainee: str, role_arn: str, operator: Operator) -> dict:
         kwargs = {
             "RoleArn": role_arn,
-            "RoleSessionName": self.session_name,
+            "RoleSessionName": session_name(operator.name, self.course),
             "DurationSeconds": self.duration,
             "Tags": [
                 {"Key": "course", "Value": tag_value(self.course)},
                 {"Key": "trainee", "Value": tag_value(trainee)},
-                {"Key": "operator", "Value": tag_value(self.operator)},
+                {"Key": "operator", "Value": tag_value(operator.name)},
             ],
         }
-        if self.source_identity:
-            kwargs["SourceIdentity"] = self.source_identity
+        if identity := self.source_identity_of(operator):
+            kwargs["SourceIdentity"] = identity
         return kwargs
 
+    def _acting_as_host(self, trainee: str, account: str, operator: Operator, kwargs: dict):
+        """The ledger context of one AssumeRole: the host is the caller (DESIGN.md), the
+        session is the new one's, the operator the command's. Restored afterwards, so a
+        refresh in the middle of a trainee's call leaves that call's attribution alone."""
+        base = current.get()
+        if base is None:  # no trainee task is recording (a bare broker): nothing to attribute
+            return contextlib.nullcontext()
+        return _Context(
+            replace(
+                base,
+                principal_arn=self.host_arn,
+                principal_id=self.host_principal_id,
+                assume_request_id=None,  # the host's own credentials come from EC2, not STS
+                session_name=kwargs["RoleSessionName"],
+                source_identity=kwargs.get("SourceIdentity"),
+                region=self.region,
+                operator=operator.name,
+                operator_source=operator.source,
+                operator_arn=operator.arn,
+            )
+        )
+
     def _trainee_session(self, credentials):
-        """A session that acts with ``credentials`` and shares everything else with the host.
+        """A session that acts with ``credentials`` and shares everything else with the host
+        (``console.aws.sdk.session.acting_with`` says why a copy)."""
+        return acting_with(self._host_session, credentials)
 
-        A fresh AioSession registers ~120 builtin handlers and parses service models again:
-        about 15 ms of CPU plus a second of model loading per trainee (measured: a 12-trainee
-        apply went from 19.3 s to 6.3 s by sharing). A shallow copy shares the host's loader,
-        event emitter and config; each client copies the emitter, so hooks stay per client.
-        This is the one place refreshable credentials meet a session.
-        """
-        session = copy.copy(self._host_session)
-        session._credentials = credentials
-        return session
-
-    def _fetcher(self, trainee: str, role_arn: str, assumed: dict):
+    def _fetcher(self, trainee: str, account: str, role_arn: str, operator: Operator, latest):
         """The assume-role fetcher the refreshable credentials call, now and at each refresh."""
-        kwargs = self._assume_kwargs(trainee, role_arn)
+        kwargs = self._assume_kwargs(trainee, role_arn, operator)
 
         async def fetch() -> dict:
-            answer = await self._sts.assume_role(**kwargs)
-            assumed["arn"] = answer["AssumedRoleUser"]["Arn"]
-            creds = answer["Credentials"]
+            with self._acting_as_host(trainee, account, operator, kwargs):
+                answer = await self._sts.assume_role(**kwargs)
+            creds, user = answer["Credentials"], answer["AssumedRoleUser"]
+            issue = Issue(
+                answer.get("ResponseMetadata", {}).get("RequestId"),
+                user.get("AssumedRoleId"),
+                user["Arn"],
+            )
+            self._issued[creds["AccessKeyId"]] = latest["issue"] = issue
+            if "session" in latest:
+                latest["session"].issue = issue
             return {
                 "access_key": creds["AccessKeyId"],
                 "secret_key": creds["SecretAccessKey"],
@@ -284,7 +351,7 @@ class SessionBroker:
         async with session.create_client(
             "sts", region_name=self.region, config=self.client_config
         ) as sts:
-            install_ledger_hooks(sts, self._recorder)
+            install_ledger_hooks(sts, self._recorder, issued=self.issued)
             answer = await sts.get_caller_identity()
         if answer["Account"] != account:
             raise IdentityMismatch(
@@ -295,80 +362,28 @@ class SessionBroker:
         return answer["Arn"]
 
 
-def engine_session():
-    """The host's aiobotocore session, without botocore's documentation handlers.
+class _Context:
+    """``with _Context(ctx):`` sets this task's ledger context, and puts the old one back."""
 
-    botocore registers 30 ``docs.*`` handlers that only shape generated docstrings; they make
-    up 74 of the 187 nodes of the event tree that every new client copies (a tenth of the
-    engine's CPU went to those copies, measured with py-spy on a 200-trainee build). The
-    engine never renders documentation, so its session leaves them out.
-    """
-    from aiobotocore.session import AioSession
+    def __init__(self, ctx: LedgerContext):
+        self._ctx, self._token = ctx, None
 
-    class EngineSession(AioSession):
-        _scoped_config = None
+    def __enter__(self) -> LedgerContext:
+        self._token = current.set(self._ctx)
+        return self._ctx
 
-        def _register_builtin_handlers(self, events):
-            """botocore's own loop over its built-in handlers, less the ``docs.*`` ones."""
-            from botocore import handlers
-
-            for event_name, handler, *how in handlers.BUILTIN_HANDLERS:
-                if event_name.startswith("docs."):
-                    continue
-                if not how:
-                    self.register(event_name, handler)
-                elif how[0] is handlers.REGISTER_FIRST:
-                    self._events.register_first(event_name, handler)
-                elif how[0] is handlers.REGISTER_LAST:
-                    self._events.register_last(event_name, handler)
-
-        def get_scoped_config(self):
-            """botocore's answer, worked out once per profile setting.
-
-            botocore reads it for every configuration variable of every new client (a fifth of
-            a client's creation, py-spy): each time it resolves the profile name through the
-            environment again, though the config file is read once and nothing in the engine
-            changes the profile. ``set_config_variable`` forgets it.
-            """
-            if self._scoped_config is None:
-                self._scoped_config = super().get_scoped_config()
-            return self._scoped_config
-
-        def set_config_variable(self, logical_name, value):
-            self._scoped_config = None
-            super().set_config_variable(logical_name, value)
-
-    session = EngineSession()
-    session.get_component("response_parser_factory").set_parser_defaults(
-        timestamp_parser=aws_timestamp
-    )
-    return session
+    def __exit__(self, *exc) -> None:
+        current.reset(self._token)
 
 
-def aws_timestamp(value):
-    """botocore's timestamp parser with a fast path for the ISO 8601 form AWS answers with.
-
-    ``2026-11-30T03:20:21.123Z`` went through ``dateutil.parser`` (3% of the engine's CPU per
-    AWS call, py-spy); ``datetime.fromisoformat`` reads it to the same instant. Anything else
-    (epoch seconds, RFC 822 dates) goes to botocore's own parser, as before.
-    """
-    if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value[10] == "T":
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            pass
-    from botocore.utils import parse_timestamp  # only for the forms the fast path leaves
-
-    return parse_timestamp(value)
-
-
-def _utc_now() -> datetime:
-    """The credentials' clock: botocore's default asks ``dateutil`` for the local zone on
-    every signed request, only to compare with the expiry (an aware UTC time)."""
-    return datetime.now(UTC)
-
-
-def broker_for(course, *, host_arn: str | None, operator: str, recorder: Recorder) -> SessionBroker:
+def broker_for(
+    course,
+    *,
+    host_arn: str | None,
+    operator: Operator | str,
+    recorder: Recorder,
+    host_principal_id: str | None = None,
+) -> SessionBroker:
     """A broker for ``course``, acting from the host's default-chain session."""
     return SessionBroker(
         engine_session(),
@@ -379,4 +394,5 @@ def broker_for(course, *, host_arn: str | None, operator: str, recorder: Recorde
         source_identity=course.source_identity,
         host_arn=host_arn,
         recorder=recorder,
+        host_principal_id=host_principal_id,
     )

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from console.aws.operator import operator_name
+from console.aws.operator import resolve_operator
 from console.course.model import Course, load_course, resolve_course_path
 from console.engine.process import check_host, ensure_engine, serve_locked
-from console.errors import EXIT_FAILED, EXIT_OK, UsageError
-from console.model import CommandKind, TraineeState
+from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from console.model import CommandKind, Operator, TraineeState
 from console.store.state import Store, resolve_state_dir
 from console.words import event_json, event_text, status_json, status_table
 
@@ -54,10 +55,59 @@ def _check_trainees(course: Course, names: list[str]) -> None:
         course.trainee(name)  # raises UsageError naming the valid trainees
 
 
+@dataclass
+class Interrupt:
+    """Ctrl+C on a foreground command: the first asks the engine to cancel, the second forces.
+
+    The first SIGINT queues a ``cancel`` for the command's trainees: they stop cleanly between
+    two steps (CANCELLED, every ledger record completed) and the command exits 130. A second
+    SIGINT raises KeyboardInterrupt at once (exit 130, whatever was in flight is left as it was).
+    """
+
+    store: Store
+    names: list[str]
+    operator: Operator | None
+    requested: bool = False
+
+    def __call__(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.store.enqueue(CommandKind.CANCEL, self.names, self.operator)
+        print(
+            "cancelling: each trainee stops after its current step; Ctrl+C again to force",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 async def follow(
+    store: Store,
+    command_id: int,
+    since: int,
+    *,
+    as_json: bool,
+    names: set[str],
+    interrupt: Interrupt | None = None,
+) -> None:
+    """Print the events of one command's trainees until the command is done.
+
+    With ``interrupt``, SIGINT is handled by it while following (on the event loop, so its
+    store write never lands in the middle of another).
+    """
+    loop = asyncio.get_running_loop()
+    if interrupt is not None:
+        loop.add_signal_handler(signal.SIGINT, interrupt)
+    try:
+        await _follow(store, command_id, since, as_json=as_json, names=names)
+    finally:
+        if interrupt is not None:
+            loop.remove_signal_handler(signal.SIGINT)
+
+
+async def _follow(
     store: Store, command_id: int, since: int, *, as_json: bool, names: set[str]
 ) -> None:
-    """Print the events of one command's trainees until the command is done."""
     last = since
     while True:
         done = _command_done(store, command_id)
@@ -95,11 +145,12 @@ def run_command(args, kind: CommandKind, names: list[str]) -> int:
 def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
     course, store = opened.course, opened.store
     _check_trainees(course, names)
-    operator = operator_name(args.operator)
     host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
+    operator = resolve_operator(args.operator)  # exit 2 for another's name in an SSM session
     since = store.last_event_id()
     command_id = store.enqueue(kind, names, operator)
     targets = set(names or (t.name for t in course.trainees))
+    interrupt = Interrupt(store, sorted(targets), operator)
     if args.detach:
         pid = ensure_engine(
             opened.course_path, opened.state_dir, operator, args.allow_long_term_keys
@@ -118,7 +169,7 @@ def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
         host=host,
         idle_seconds=0.0,
         companion_factory=lambda: follow(
-            store, command_id, since, as_json=args.json, names=targets
+            store, command_id, since, as_json=args.json, names=targets, interrupt=interrupt
         ),
     )
     if runs is None:
@@ -128,15 +179,35 @@ def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
             f"{holder.get('host')}); following command {command_id}",
             file=sys.stderr,
         )
-        asyncio.run(follow(store, command_id, since, as_json=args.json, names=targets))
-    return exit_code(store, kind, targets)
+        asyncio.run(
+            follow(store, command_id, since, as_json=args.json, names=targets, interrupt=interrupt)
+        )
+    if interrupt.requested:
+        return EXIT_INTERRUPTED
+    return exit_code(store, kind, command_id)
 
 
-def exit_code(store: Store, kind: CommandKind, targets: set[str]) -> int:
-    """0 when every target reached its goal state; 1 when some trainee did not."""
+def exit_code(store: Store, kind: CommandKind, command_id: int) -> int:
+    """0 when every trainee of this command's own run reached its goal state; 1 otherwise.
+
+    The run's summary says how its trainees ended, as the command left them: a teardown queued
+    after an apply, or another operator's retry, changes the trainees' states in the store
+    later, but not this command's outcome (issue 14, item 11). A command that never ran (closed
+    as abandoned after its engines died) did not succeed.
+    """
     goal = TraineeState.TORN_DOWN if kind == CommandKind.TEARDOWN else TraineeState.READY
-    states = {t.name: t.state for t in store.trainees() if t.name in targets}
-    return EXIT_OK if all(state == goal for state in states.values()) else EXIT_FAILED
+    summary = next(
+        (
+            run["summary"]
+            for run in reversed(store.runs())
+            if (run["summary"] or {}).get("command_id") == command_id
+        ),
+        None,
+    )
+    if summary is None:
+        return EXIT_FAILED
+    reached = (summary.get("states") or {}).get(goal.value, 0)
+    return EXIT_OK if reached == summary.get("trainees", 0) else EXIT_FAILED
 
 
 def cli_apply(args) -> int:
@@ -160,7 +231,40 @@ def cli_teardown(args) -> int:
     opened = open_course(args)
     _check_trainees(opened.course, args.trainee)
     host = check_host(opened.course, args.allow_long_term_keys)
-    return print_plan(opened, host, operator_name(args.operator), args.trainee, args.json)
+    return print_plan(opened, host, resolve_operator(args.operator), args.trainee, args.json)
+
+
+def cli_cancel(args) -> int:
+    """``whodidthis cancel COURSE [--trainee NAME ...]``: ask the running engine to stop.
+
+    The named trainees (all when none is named) stop after their current step, CANCELLED;
+    this returns once the engine has taken the request. With no engine running there is
+    nothing to stop, and nothing is queued (a cancel waiting for a future engine would only
+    surprise its next command).
+    """
+    opened = open_course(args, sync=False)
+    store = opened.store
+    try:
+        _check_trainees(opened.course, args.trainee)
+        holder = store.engine_holder()
+        if holder is None:
+            print(f"no engine is running for {opened.course.name}: nothing to cancel.")
+            return EXIT_OK
+        command_id = store.enqueue(
+            CommandKind.CANCEL, args.trainee, resolve_operator(args.operator)
+        )
+        while not _command_done(store, command_id) and store.engine_holder():
+            time.sleep(FOLLOW_POLL_SECONDS)
+        result = next((c.result for c in store.commands() if c.id == command_id), None)
+        who = ", ".join(args.trainee) or "every trainee"
+        print(
+            f"cancel sent to the engine (pid {holder.get('pid')}) for {who}: "
+            f"{result or 'queued'}; each stops after its current step. "
+            f"Follow with `whodidthis status {opened.course_path}`."
+        )
+        return EXIT_OK
+    finally:
+        store.close()
 
 
 def cli_status(args) -> int:

@@ -25,6 +25,29 @@ BUILD_ACTIONS = [
     "cloudformation:*",
     "sts:GetCallerIdentity",
 ]
+# Teardown's sweep and handout, named even where a wildcard above covers them, so a policy
+# narrowed later keeps them (and an identity-policy check shows why each is there).
+SWEEP_AND_HANDOUT_ACTIONS = [
+    "tag:GetResources",
+    "iam:ListUsers",
+    "iam:ListUserTags",
+    "iam:ListRoles",
+    "iam:ListRoleTags",
+    "iam:ListPolicies",
+    "iam:ListPolicyTags",
+    "iam:GetAccountPasswordPolicy",
+    "iam:GetLoginProfile",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:DeleteLoginProfile",
+]
+# ``trainees_from_ou``: PowerUserAccess excludes organizations:*, so the host role is granted
+# these itself. They work only in the organization's management account or in an account
+# registered as a delegated administrator for AWS Organizations.
+ORGANIZATION_ACTIONS = [
+    "organizations:ListAccountsForParent",
+    "organizations:ListTagsForResource",
+]
 
 
 def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvRole") -> dict:
@@ -32,7 +55,9 @@ def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvR
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"whodidthis: the automation host's role ({host_role}) and instance "
-        "profile. No access key is created.",
+        "profile. No access key is created. For trainees_from_ou, deploy it in the "
+        "organization's management account or a delegated administrator account: "
+        "organizations:ListAccountsForParent works only there.",
         "Resources": {
             "HostRole": {
                 "Type": "AWS::IAM::Role",
@@ -63,10 +88,32 @@ def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvR
                                             "sts:TagSession",
                                         ],
                                         "Resource": f"arn:aws:iam::*:role/{role_name}",
+                                    },
+                                    {
+                                        # The owner of the SSM session an operator types in
+                                        # (the human behind ssm-user); it has no resource ARN.
+                                        "Sid": "FindTheHumanBehindSsmUser",
+                                        "Effect": "Allow",
+                                        "Action": "ssm:DescribeSessions",
+                                        "Resource": "*",
+                                    },
+                                ],
+                            },
+                        },
+                        {
+                            "PolicyName": "ListTraineeAccounts",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {
+                                        "Sid": "TraineesFromOuNeedsManagementOrDelegatedAdmin",
+                                        "Effect": "Allow",
+                                        "Action": ORGANIZATION_ACTIONS,
+                                        "Resource": "*",
                                     }
                                 ],
                             },
-                        }
+                        },
                     ],
                 },
             },
@@ -105,7 +152,13 @@ def trainee_template(
                             "PolicyDocument": {
                                 "Version": "2012-10-17",
                                 "Statement": [
-                                    {"Effect": "Allow", "Action": BUILD_ACTIONS, "Resource": "*"}
+                                    {"Effect": "Allow", "Action": BUILD_ACTIONS, "Resource": "*"},
+                                    {
+                                        "Sid": "SweepAndHandout",
+                                        "Effect": "Allow",
+                                        "Action": SWEEP_AND_HANDOUT_ACTIONS,
+                                        "Resource": "*",
+                                    },
                                 ],
                             },
                         }
@@ -134,6 +187,11 @@ def cli_iam_templates(args) -> int:
         "admin-env-role.json": admin_template(args.host_role, args.role_name),
         "manage-env-role.json": trainee_template(admin, args.host_role, args.role_name),
     }
+    print(
+        "note: trainees_from_ou needs the host in the organization's management account or a "
+        "delegated administrator account (organizations:ListAccountsForParent works only there)",
+        file=sys.stderr,
+    )
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,11 @@ async def preflight(
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
     async with broker_for(
-        course, host_arn=host.arn, operator=operator, recorder=recorder
+        course,
+        host_arn=host.arn,
+        operator=operator,
+        recorder=recorder,
+        host_principal_id=host.user_id,
     ) as broker:
 
         async def one(trainee) -> PreflightRow:
@@ -86,7 +90,7 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
         row.error, row.error_code = f"{exc.code}: {exc.aws_message}", exc.code
         row.diagnosis = await _diagnose(broker, trainee)
         return row
-    except Exception as exc:  # noqa: BLE001 - reported on the row
+    except Exception as exc:  # reported on the row
         failure = failure_of(exc, broker.host_arn)
         row.error, row.error_code = failure.text, failure.code
         return row
@@ -96,7 +100,7 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
             "iam", region_name=course.region, config=aio_client_config(None)
         ) as iam:
             role = (await iam.get_role(RoleName=course.role_name))["Role"]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         row.error = f"assumed, but could not read the trust policy: {failure_of(exc, None).text}"
         row.error_code = failure_of(exc, None).code
         return row
@@ -154,7 +158,7 @@ def rows_text(rows: list[PreflightRow], wall: float) -> str:
 
 def cli_preflight(args) -> int:
     """Entry point of ``whodidthis preflight``."""
-    from console.aws.operator import operator_name
+    from console.aws.operator import resolve_operator
     from console.commands.headless import open_course
     from console.engine.process import StoreRecorder, check_host
 
@@ -163,7 +167,10 @@ def cli_preflight(args) -> int:
     started = time.perf_counter()
     rows = asyncio.run(
         preflight(
-            opened.course, host, operator_name(args.operator), recorder=StoreRecorder(opened.store)
+            opened.course,
+            host,
+            resolve_operator(args.operator),
+            recorder=StoreRecorder(opened.store),
         )
     )
     wall = time.perf_counter() - started

@@ -46,6 +46,8 @@ def report_json(course: Course, trainees: list[TraineeStatus], ledger: list[Ledg
                 "state": t.state.value,
                 "principal_arn": t.principal_arn,
                 "resources": resources,
+                "leftovers": [{"arn": item.arn, "type": item.type} for item in t.leftovers],
+                "receipt": t.receipt,
             }
         )
     return {"course": course.name, "trainees": out}
@@ -70,5 +72,16 @@ def report_markdown(
                 f"{short_principal(r['created_by']) or '-'} | {r['created_at'] or '-'} "
                 f"| {r['request_id'] or '-'} |"
             )
+        lines += _sweep_lines(t)
         lines.append("")
     return "\n".join(lines)
+
+
+def _sweep_lines(trainee: dict) -> list[str]:
+    """What the last teardown's sweep found: the receipt, or each leftover named."""
+    if trainee["leftovers"]:
+        lines = ["", f"Leftovers after teardown ({len(trainee['leftovers'])}):", ""]
+        return lines + [f"- {item['arn']} ({item['type']})" for item in trainee["leftovers"]]
+    if trainee["receipt"]:
+        return ["", f"Teardown sweep: {trainee['receipt']}"]
+    return []

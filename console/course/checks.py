@@ -371,10 +371,24 @@ def _check_step(
 
 
 def _check_template(template: str, path: KeyPath, problems: Problems, base_dir: Path) -> None:
-    """The template file must exist, relative to the course file's folder."""
+    """The template file must exist inside the course file's folder, symlinks resolved.
+
+    The template's text is sent to every trainee account in CreateStack: a path that leaves the
+    course's folder (``..``, an absolute path, a symlink pointing out) would upload a host file.
+    """
     where = base_dir / template
     try:
         where = where.resolve()
+        folder = base_dir.resolve()
+        if not where.is_relative_to(folder):
+            problems.add(
+                path,
+                f"{quote(template)} resolves to {where}, outside the course file's folder "
+                f"{folder}; a template is sent to every trainee account",
+                "put the template in the course file's folder (or below it) and name it "
+                "relative to the course file",
+            )
+            return
         if where.is_file():
             return
         if where.is_dir():

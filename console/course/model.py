@@ -157,7 +157,12 @@ def resolve_course_path(arg: str | None) -> Path:
     try:
         if path.is_file():
             return path
-        what = "is a folder, not a course file" if path.is_dir() else "does not exist"
+        if path.is_dir():
+            what = "is a folder, not a course file"
+        elif path.exists():  # a FIFO, a device (/dev/null), a socket: never opened, never read
+            what = "is not a regular file"
+        else:
+            what = "does not exist"
     except (OSError, ValueError) as exc:
         what = f"cannot be read ({exc})"
     raise UsageError(

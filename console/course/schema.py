@@ -207,6 +207,14 @@ STEP_KINDS: dict[str, StepSpec] = {
                 rule=IAM_GROUP_NAME,
                 placeholders=True,
             ),
+            ParamSpec(
+                "console_login",
+                "bool",
+                default=False,
+                doc="the user may sign in to the console (`whodidthis handout` sets its "
+                "one-time password)",
+                example="console_login = true",
+            ),
         ),
     ),
     "codecommit_repo": StepSpec(

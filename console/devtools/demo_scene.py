@@ -298,7 +298,7 @@ def _record(
             source_identity=OPERATOR,
         )
     )
-    store.ledger_complete(
+    store.ledger_settle(
         record_id,
         outcome=Outcome.ERROR if error else Outcome.OK,
         request_id=f"{record_id:08d}-5c1e-4b6e-9a7d-0d15c0ffee{record_id % 100:02d}",

@@ -15,10 +15,18 @@ from dataclasses import dataclass
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
 from console.aws.sessions import SessionBroker, TraineeSession
-from console.course.model import Course, Step, Trainee
+from console.course.model import STEP_KINDS, Course, Step, Trainee
+from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
+from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError
-from console.model import Outcome, StepState, TraineeState, TraineeStatus
-from console.steps.base import StepContext, StepKind
+from console.model import Leftover, Operator, Outcome, StepState, TraineeState, TraineeStatus
+from console.steps.base import PlannedDeletion, StepContext, StepKind
+
+UNREACHABLE = (
+    "AWS could not be reached from this host (network, proxy, DNS or VPC endpoint); "
+    "nothing was changed by this call. Run the command again once the endpoint answers: "
+    "the trainee resumes at this step"
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class Failure:
 def failure_of(exc: BaseException, principal: str | None) -> Failure:
     """The AWS error code and message of ``exc``, or our own error's class and message."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import ConnectionError as NoConnection
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
@@ -47,6 +56,8 @@ def failure_of(exc: BaseException, principal: str | None) -> Failure:
         message = str(exc)
         # Our errors that carry an AWS code often start their message with it already.
         return Failure(code, message.removeprefix(f"{code}: "), principal)
+    if isinstance(exc, NoConnection):  # the message names the endpoint URL
+        return Failure(type(exc).__name__, f"{exc}. {UNREACHABLE}", principal)
     if isinstance(exc, BotoCoreError):
         return Failure(type(exc).__name__, str(exc), principal)
     return Failure(type(exc).__name__, str(exc) or repr(exc), principal)
@@ -58,7 +69,11 @@ def step_label(step: Step, course: Course, trainee: Trainee) -> str:
 
 
 class TraineePipeline:
-    """Runs one trainee's steps with its assumed-role session and per-account clients."""
+    """Runs one trainee's steps with its assumed-role session and per-account clients.
+
+    ``operator`` is the command's: the session is assumed for that operator alone (the broker
+    caches sessions per account and operator), so what CloudTrail shows is who asked.
+    """
 
     def __init__(
         self,
@@ -70,10 +85,12 @@ class TraineePipeline:
         kinds: dict[str, StepKind],
         recorder,
         cancelled=lambda: False,
+        operator: Operator | str | None = None,
     ):
         self.course, self.trainee, self.store = course, trainee, store
         self.broker, self.kinds, self.recorder = broker, kinds, recorder
         self.cancelled = cancelled
+        self.operator = broker.operator if operator is None else Operator.of(operator)
         self.session: TraineeSession | None = None
         self._created: set[str] | None = None  # step labels our ledger shows we created
 
@@ -83,7 +100,7 @@ class TraineePipeline:
     async def run(self, teardown: bool = False) -> TraineeState:
         """Converge (or tear down) this trainee; returns its final state. Never raises for AWS
         errors: they become a FAILED state with the reason."""
-        current.set(LedgerContext(self.course.name, self.trainee.name, self.trainee.account))
+        self._begin_context()
         before = self.store.trainee(self.trainee.name)
         self._set(
             state=TraineeState.ASSUMING,
@@ -91,12 +108,13 @@ class TraineePipeline:
             error_code=None,
             started_at=time.time(),
             finished_at=None,
+            receipt=None,
             last_action=f"assume {self.course.role_name}",
         )
         try:
-            self.session = await self.broker.session_for(self.trainee.name, self.trainee.account)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported on the trainee
-            self.broker.forget(self.trainee.name)
+            self.session = await self._session()
+        except Exception as exc:  # every failure is reported on the trainee
+            self.broker.forget(self.trainee.account, self.operator)
             return self._fail(failure_of(exc, self.broker.host_arn))
         s = self.session
         self._set(
@@ -110,10 +128,27 @@ class TraineePipeline:
             client = self._client_factory(stack)
             try:
                 if teardown:
-                    return await self._teardown(client)
+                    return await self._teardown(client, before)
                 return await self._converge(client, before)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 return self._fail(failure_of(exc, s.principal_arn))
+
+    def _begin_context(self) -> None:
+        """This task's ledger context: the trainee, and the operator the command acts for."""
+        current.set(
+            LedgerContext(
+                self.course.name,
+                self.trainee.name,
+                self.trainee.account,
+                region=self.course.region,
+                operator=self.operator.name,
+                operator_source=self.operator.source,
+                operator_arn=self.operator.arn,
+            )
+        )
+
+    async def _session(self) -> TraineeSession:
+        return await self.broker.session_for(self.trainee.name, self.trainee.account, self.operator)
 
     def _client_factory(self, stack: AsyncExitStack):
         """``await client("iam")``: one client per service in this trainee's account, with
@@ -128,7 +163,7 @@ class TraineePipeline:
                         service, region_name=self.course.region, config=self.broker.client_config
                     )
                 )
-                install_ledger_hooks(made, self.recorder)
+                install_ledger_hooks(made, self.recorder, issued=self.broker.issued)
                 clients[service] = made
             return clients[service]
 
@@ -212,14 +247,17 @@ class TraineePipeline:
         update_context(step=None)
         self._set(
             state=TraineeState.READY,
+            leftovers=[],
             finished_at=time.time(),
             step_index=None,
             last_action="all steps done",
         )
         return TraineeState.READY
 
-    async def _teardown(self, client) -> TraineeState:
+    async def _teardown(self, client, before: TraineeStatus | None) -> TraineeState:
         for step in reversed(self.course.steps):
+            if self.cancelled():
+                return self._cancel("cancelled by an operator")
             kind, label = self.kinds[step.kind], step_label(step, self.course, self.trainee)
             update_context(step=label)
             self._set(step_index=step.index, last_action=f"tear down {label}")
@@ -238,19 +276,68 @@ class TraineePipeline:
             self.store.set_step(
                 self.trainee.name, step.index, state=StepState.TORN_DOWN, resource_arn=None
             )
+        await self._delete_leftovers(client, before.leftovers if before else ())
+        return await self._sweep(client)
+
+    def _leftover_context(self, leftover: Leftover, client) -> tuple[StepKind, StepContext]:
+        """The step kind that deletes ``leftover`` and a context naming it (defaults for the
+        rest of the kind's parameters): its teardown then checks our tags like any step's."""
+        kind = DELETABLE[leftover.type]
+        params = {name: spec.fresh_default() for name, spec in STEP_KINDS[kind].params.items()}
+        params["name"] = sweep_name(leftover)
+        ctx = StepContext(
+            course_name=self.course.name,
+            trainee=self.trainee.name,
+            account=self.trainee.account,
+            region=self.course.region,
+            params=params,
+            client=client,
+            progress=lambda text: self._set(last_action=text),
+            extra={"created_by_us": False},  # never claim an untagged resource here
+        )
+        return self.kinds[kind], ctx
+
+    async def _delete_leftovers(self, client, leftovers) -> None:
+        """Delete what the previous sweep found, where a step kind knows how (ours only)."""
+        for leftover in leftovers:
+            if leftover.type not in DELETABLE:
+                continue
+            kind, ctx = self._leftover_context(leftover, client)
+            update_context(step=f"sweep:{kind.kind}:{ctx.params['name']}")
+            self._set(last_action=f"deleting leftover {leftover.arn}")
+            await kind.teardown(ctx)
+
+    async def _sweep(self, client) -> TraineeState:
+        """TORN_DOWN with a receipt when nothing of ours is left; FAILED naming what is."""
+        update_context(step="sweep")
+        self._set(step_index=None, last_action=f"sweep {self.course.region} and IAM")
+        found = []
+        for leftover in await sweep(client, self.course.name, self.trainee.name):
+            if leftover.type in DELETABLE:  # the Tagging API can lag a delete: ask the service
+                kind, ctx = self._leftover_context(leftover, client)
+                if not any(line.exists for line in await kind.plan_teardown(ctx)):
+                    continue
+            found.append(leftover)
         update_context(step=None)
+        if found:
+            self._set(leftovers=found, receipt=None)
+            return self._fail(
+                Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
+            )
         self._set(
             state=TraineeState.TORN_DOWN,
             finished_at=time.time(),
             step_index=None,
-            last_action="torn down",
+            leftovers=[],
+            receipt=receipt_text(time.time()),
+            last_action="torn down; sweep found nothing",
         )
         return TraineeState.TORN_DOWN
 
     async def plan(self) -> list[tuple[str, object]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""
-        current.set(LedgerContext(self.course.name, self.trainee.name, self.trainee.account))
-        self.session = await self.broker.session_for(self.trainee.name, self.trainee.account)
+        self._begin_context()
+        self.session = await self._session()
         plan = []
         async with AsyncExitStack() as stack:
             client = self._client_factory(stack)
@@ -258,7 +345,20 @@ class TraineePipeline:
                 label = step_label(step, self.course, self.trainee)
                 for item in await self.kinds[step.kind].plan_teardown(self._context(step, client)):
                     plan.append((label, item))
+            before = self.store.trainee(self.trainee.name)
+            for leftover in before.leftovers if before else ():
+                plan.append(await self._plan_leftover(leftover, client))
         return plan
+
+    async def _plan_leftover(self, leftover: Leftover, client) -> tuple[str, PlannedDeletion]:
+        """The plan line of a leftover the last sweep found: deleted when a step kind knows
+        how (and it is ours), else kept and named."""
+        if leftover.type not in DELETABLE:
+            note = "kept: leftover of a kind whodidthis does not build; delete it by hand"
+            return "sweep:leftover", PlannedDeletion(leftover.type, leftover.arn, False, True, note)
+        kind, ctx = self._leftover_context(leftover, client)
+        [line, *_] = await kind.plan_teardown(ctx)
+        return f"sweep:{kind.kind}:{ctx.params['name']}", line
 
     def _fail(self, failure: Failure) -> TraineeState:
         self._set(
@@ -271,5 +371,12 @@ class TraineePipeline:
         return TraineeState.FAILED
 
     def _cancel(self, reason: str) -> TraineeState:
-        self._set(state=TraineeState.CANCELLED, error=reason, finished_at=time.time())
+        update_context(step=None)
+        self._set(
+            state=TraineeState.CANCELLED,
+            error=reason,
+            finished_at=time.time(),
+            step_index=None,
+            last_action="cancelled",
+        )
         return TraineeState.CANCELLED

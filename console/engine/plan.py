@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from console.aws.identity import HostIdentity
 from console.course.model import Course
 from console.errors import EXIT_OK
+from console.steps.base import TAG_COURSE, TAG_TRAINEE
 from console.words import short_principal
 
 
@@ -32,6 +33,7 @@ class TraineePlan:
     principal_arn: str | None = None
     items: list[PlanItem] = field(default_factory=list)
     error: str | None = None
+    sweep: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -39,6 +41,7 @@ class TraineePlan:
             "account": self.account,
             "principal_arn": self.principal_arn,
             "error": self.error,
+            "sweep": self.sweep,
             "items": [
                 {
                     "step": i.step,
@@ -67,11 +70,15 @@ async def teardown_plan(
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
     async with broker_for(
-        course, host_arn=host.arn, operator=operator, recorder=recorder
+        course,
+        host_arn=host.arn,
+        operator=operator,
+        recorder=recorder,
+        host_principal_id=host.user_id,
     ) as broker:
 
         async def one(trainee) -> TraineePlan:
-            plan = TraineePlan(trainee.name, trainee.account)
+            plan = TraineePlan(trainee.name, trainee.account, sweep=sweep_line(course, trainee))
             pipeline = TraineePipeline(
                 course, trainee, store=store, broker=broker, kinds=kinds, recorder=recorder
             )
@@ -87,13 +94,22 @@ async def teardown_plan(
                                 item.note,
                             )
                         )
-                except Exception as exc:  # noqa: BLE001 - reported on the trainee's plan
+                except Exception as exc:  # reported on the trainee's plan
                     plan.error = failure_of(exc, broker.host_arn).text
             if pipeline.session:
                 plan.principal_arn = pipeline.session.principal_arn
             return plan
 
         return list(await asyncio.gather(*(one(t) for t in targets)))
+
+
+def sweep_line(course: Course, trainee) -> str:
+    """What teardown does after the steps, for the plan's last line."""
+    return (
+        f"then sweep {course.region} (Resource Groups Tagging API) and IAM for anything still "
+        f"tagged {TAG_COURSE}={course.name}, {TAG_TRAINEE}={trainee.name}: "
+        "TORN_DOWN only if nothing is left"
+    )
 
 
 def plan_text(course: Course, plans: list[TraineePlan]) -> str:
@@ -114,7 +130,13 @@ def plan_text(course: Course, plans: list[TraineePlan]) -> str:
             keeping += not item.delete
             note = f"  ({item.note})" if item.note else ""
             lines.append(f"  {action} {item.step:<36} {item.resource_arn or item.resource}{note}")
+        if plan.sweep:
+            lines.append(f"  sweep  {plan.sweep}")
     lines.append(f"\n{deleting} resource(s) would be deleted; {keeping} kept.")
+    lines.append(
+        "Last, teardown sweeps each trainee's account for anything still carrying its tags: "
+        "a trainee is TORN_DOWN only when the sweep finds nothing."
+    )
     return "\n".join(lines)
 
 

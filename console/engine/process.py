@@ -8,6 +8,7 @@ a closed terminal or a killed console never stops it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import inspect
 import logging
 import os
@@ -16,13 +17,18 @@ import sys
 from pathlib import Path
 
 from console.aws.identity import HostIdentity, resolve_host_identity
-from console.aws.operator import operator_name
+from console.aws.operator import resolve_operator
 from console.course.model import Course, load_course, resolve_course_path
-from console.errors import IdentityRefused, StateError
+from console.errors import IdentityRefused, StateError, StateRefused
 from console.idle_gc import freeze_startup
-from console.model import LedgerRecord, Outcome
-from console.redaction import file_handler, quiet_sdk_loggers
-from console.store.state import Store, resolve_state_dir
+from console.model import LedgerRecord, Operator, Outcome
+from console.redaction import (
+    RedactingStream,
+    open_private_log,
+    quiet_sdk_loggers,
+    redacting_handler,
+)
+from console.store.state import Store, course_state_dir, resolve_state_dir
 
 log = logging.getLogger("whodidthis.engine")
 IDLE_SECONDS_DETACHED = 5.0
@@ -43,7 +49,7 @@ class StoreRecorder:
     def intent(self, record: LedgerRecord) -> int:
         return self.store.ledger_intent(record)
 
-    def complete(
+    def settle(
         self,
         token: int,
         *,
@@ -51,13 +57,17 @@ class StoreRecorder:
         request_id: str | None,
         error_code: str | None = None,
         error_message: str | None = None,
+        **attribution,
     ) -> None:
-        self.store.ledger_complete(
+        """Settle the record; ``attribution`` carries every attempt's request id and the
+        AssumeRole that issued the signing credentials (``install_ledger_hooks``)."""
+        self.store.ledger_settle(
             token,
             outcome=outcome,
             request_id=request_id,
             error_code=error_code,
             error_message=error_message,
+            **attribution,
         )
 
 
@@ -73,7 +83,7 @@ async def run_engine(
     course: Course,
     store: Store,
     *,
-    operator: str,
+    operator: Operator | str,
     host: HostIdentity,
     idle_seconds: float,
     engine_id: str,
@@ -84,16 +94,22 @@ async def run_engine(
     ``companion``, when given, is a coroutine run beside the engine (the foreground CLI's
     event printer); it is awaited after the engine goes idle.
     """
+    from console.aws import sdk
     from console.aws.sessions import broker_for
     from console.engine.scheduler import Engine
     from console.steps import registry
 
     quiet_sdk_loggers()
+    sdk.install()  # the engine's SDK speed-ups: process-wide, so the engine's alone
     recorder = StoreRecorder(store)
     kinds = registry()
     try:
         async with broker_for(
-            course, host_arn=host.arn, operator=operator, recorder=recorder
+            course,
+            host_arn=host.arn,
+            operator=operator,
+            recorder=recorder,
+            host_principal_id=host.user_id,
         ) as broker:
             await broker.warm(kinds[step.kind].service for step in course.steps)
             _settle_garbage_collector()
@@ -130,7 +146,7 @@ def serve_locked(
     course: Course,
     store: Store,
     *,
-    operator: str,
+    operator: Operator | str,
     host: HostIdentity,
     idle_seconds: float,
     companion_factory=None,
@@ -168,14 +184,15 @@ def serve_locked(
             return runs
 
 
-def engine_log_path(store: Store) -> Path:
-    return store.path.parent / "engine.log"
+def engine_log_path(state_dir: Path, course_name: str) -> Path:
+    """The detached engine's (redacted) log: ``engine.log`` in the course's state directory."""
+    return course_state_dir(state_dir, course_name) / "engine.log"
 
 
 def spawn_detached(
     course_path: Path,
     state_dir: Path,
-    operator: str,
+    operator: Operator | str,
     allow_long_term: bool = False,
     course_name: str | None = None,
 ) -> int:
@@ -193,14 +210,15 @@ def spawn_detached(
         "--state-dir",
         str(state_dir),
         "--operator",
-        operator,
+        Operator.of(operator).name,  # only for commands queued without one
     ]
     if allow_long_term:
         argv.append("--allow-long-term-keys")
     course_name = course_name or load_course(course_path).name
-    log_path = Path(state_dir) / course_name / "engine.log"  # the store's course dir
+    log_path = engine_log_path(state_dir, course_name)
     log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(log_path, "ab") as out:
+    out = _open_engine_log(log_path)
+    try:
         process = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -209,11 +227,30 @@ def spawn_detached(
             start_new_session=True,
             close_fds=True,
         )
+    finally:
+        os.close(out)
     return process.pid
 
 
+def _open_engine_log(path: Path) -> int:
+    """``engine.log`` opened for this user only, never through a symlink; its descriptor.
+
+    Raises:
+        StateRefused: the log is a symlink or not a regular file (nothing was written).
+    """
+    try:
+        return open_private_log(path)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EINVAL):
+            raise StateRefused(
+                f"{path} is a symlink or not a regular file; the engine's log is never written "
+                "through one: remove it (rm) and run the command again"
+            ) from None
+        raise
+
+
 def ensure_engine(
-    course_path: Path, state_dir: Path, operator: str, allow_long_term: bool = False
+    course_path: Path, state_dir: Path, operator: Operator | str, allow_long_term: bool = False
 ) -> int | None:
     """Start a detached engine unless one holds the course's lock; its pid, or None."""
     course = load_course(course_path)
@@ -240,12 +277,23 @@ def _step_back(setting: str | None) -> None:
         log.info("engine niceness now %d (WHODIDTHIS_ENGINE_NICE)", os.nice(increment))
 
 
+def _log_redacted(path: Path) -> None:
+    """Send every log record, the SDK's too, to ``path`` through the redacting handler.
+
+    stdout and stderr are ``engine.log`` too (see :func:`spawn_detached`): whatever Python
+    prints there without logging (an uncaught exception, a warning) is redacted on its way.
+    """
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    stream = os.fdopen(_open_engine_log(path), "a", encoding="utf-8", buffering=1)
+    logging.getLogger().addHandler(redacting_handler(logging.StreamHandler(stream)))
+
+
 def cli_engine(args) -> int:
     """``whodidthis engine COURSE``: the detached engine's entry point."""
     course = load_course(resolve_course_path(args.course))
-    store = Store.open(resolve_state_dir(args.state_dir), course.name)
-    handler = file_handler(engine_log_path(store))
-    logging.getLogger("whodidthis").addHandler(handler)
+    state_dir = resolve_state_dir(args.state_dir)
+    store = Store.open(state_dir, course.name)
+    _log_redacted(engine_log_path(state_dir, course.name))
     logging.getLogger("whodidthis").setLevel(logging.INFO)
     log.info("engine starting for %s (pid %d)", course.name, os.getpid())
     _step_back(os.environ.get("WHODIDTHIS_ENGINE_NICE"))
@@ -254,7 +302,7 @@ def cli_engine(args) -> int:
         runs = serve_locked(
             course,
             store,
-            operator=operator_name(args.operator),
+            operator=resolve_operator(args.operator, ssm=False),  # the queue names who acts
             host=host,
             idle_seconds=IDLE_SECONDS_DETACHED,
         )

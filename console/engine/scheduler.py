@@ -4,6 +4,12 @@ At most ``concurrency`` trainees are worked on at once, across every command. A 
 ``failure_tolerance`` works as in StackSets: once exceeded, no new trainee of that command
 starts, running ones finish, and the rest become CANCELLED with that reason. Each trainee is
 worked on by one pipeline at a time; a retry asked while it runs waits for it.
+
+A ``cancel`` command (``whodidthis cancel``, Ctrl+C on a foreground command) names trainees, or
+none for all of them: every run in progress stops those trainees cleanly, between two steps,
+never inside an AWS call, so no ledger record is left ``unknown`` by a cancel. A trainee still
+waiting for a slot becomes CANCELLED without starting. Commands queued after the cancel run
+normally.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import dataclass, field
 from console.aws.sessions import SessionBroker
 from console.course.model import Course
 from console.engine.pipeline import TraineePipeline
-from console.model import Command, CommandKind, TraineeState
+from console.model import Command, CommandKind, Operator, TraineeState
 
 POLL_SECONDS = 0.2
 
@@ -32,6 +38,9 @@ class CommandRun:
     failures: int = 0
     stop_reason: str | None = None
     finals: dict[str, TraineeState] = field(default_factory=dict)
+    cancelled: set[str] = field(default_factory=set)  # trainees an operator cancelled
+    #: Who the command acts for: every trainee session of this command is that operator's.
+    operator: Operator = field(default_factory=lambda: Operator("unknown"))
 
     def summary(self) -> dict:
         counts = Counter(state.value for state in self.finals.values())
@@ -55,15 +64,16 @@ class Engine:
         kinds: dict,
         recorder,
         engine_id: str,
-        operator: str,
+        operator: Operator | str,
     ):
         self.course, self.store, self.broker = course, store, broker
         self.kinds, self.recorder = kinds, recorder
-        self.engine_id, self.operator = engine_id, operator
+        # Who started the engine: only for commands queued without an operator (old rows).
+        self.engine_id, self.operator = engine_id, Operator.of(operator)
         self._slots = asyncio.Semaphore(course.concurrency)
         self._trainee_locks: dict[str, asyncio.Lock] = {}
         self._runs: set[asyncio.Task] = set()
-        self._cancel_requested = False
+        self._active: list[CommandRun] = []  # the runs in progress, for cancel
 
     async def serve(self, idle_seconds: float = 1.0) -> list[CommandRun]:
         """Claim and execute commands until none is pending or running for ``idle_seconds``."""
@@ -98,15 +108,30 @@ class Engine:
     async def execute(self, command: Command) -> CommandRun:
         """Run one command to its end and mark it done in the queue."""
         if command.kind == CommandKind.CANCEL:
-            self._cancel_requested = True
-            self.store.complete(command.id, "cancel requested")
-            return CommandRun(command, [], run_id=0)
-        self._cancel_requested = False
+            return self._cancel(command)
         names = self._targets(command)
-        run_id = self.store.begin_run(
-            command.kind.value, command.operator or self.operator, os.getpid(), names
-        )
-        run = CommandRun(command, names, run_id)
+        operator = command.acting or self.operator
+        run_id = self.store.begin_run(command.kind.value, operator.name, os.getpid(), names)
+        run = CommandRun(command, names, run_id, operator=operator)
+        self._active.append(run)
+        try:
+            return await self._execute(run)
+        finally:
+            self._active.remove(run)
+
+    def _cancel(self, command: Command) -> CommandRun:
+        """Mark the named trainees (all when none is named) cancelled in every run in progress."""
+        wanted = set(command.trainees) or {t.name for t in self.course.trainees}
+        hit: set[str] = set()
+        for run in self._active:
+            names = wanted & set(run.names) - set(run.finals)
+            run.cancelled |= names
+            hit |= names
+        self.store.finish_command(command.id, f"cancel requested for {len(hit)} trainee(s)")
+        return CommandRun(command, [], run_id=0)
+
+    async def _execute(self, run: CommandRun) -> CommandRun:
+        command, names, run_id = run.command, run.names, run.run_id
         teardown = command.kind == CommandKind.TEARDOWN
         for name in names:
             status = self.store.trainee(name)
@@ -122,7 +147,7 @@ class Engine:
         summary = run.summary()
         self.store.finish_run(run_id, summary)
         self.store.add_event("summary", None, **summary)
-        self.store.complete(command.id, _result_text(run))
+        self.store.finish_command(command.id, _result_text(run))
         return run
 
     def _targets(self, command: Command) -> list[str]:
@@ -134,8 +159,8 @@ class Engine:
     async def _one(self, run: CommandRun, name: str, teardown: bool) -> None:
         trainee = next(t for t in self.course.trainees if t.name == name)
         async with self._slots, self._trainee_locks.setdefault(name, asyncio.Lock()):
-            if run.stop_reason or self._cancel_requested:
-                reason = run.stop_reason or "cancelled by an operator"
+            if run.stop_reason or name in run.cancelled:
+                reason = "cancelled by an operator" if name in run.cancelled else run.stop_reason
                 self.store.set_trainee(
                     name, state=TraineeState.CANCELLED, error=reason, last_action="cancelled"
                 )
@@ -148,7 +173,8 @@ class Engine:
                 broker=self.broker,
                 kinds=self.kinds,
                 recorder=self.recorder,
-                cancelled=lambda: self._cancel_requested,
+                cancelled=lambda: name in run.cancelled,
+                operator=run.operator,
             )
             state = await pipeline.run(teardown=teardown)
         run.finals[name] = state

@@ -2,9 +2,9 @@
 
 ``check`` refuses what AWS would refuse (a role that does not exist, a trust or identity policy
 that does not allow the caller, SourceIdentity or tags without their permission, role chaining
-beyond one hour) with AWS's exact error. ``complete`` rewrites moto's answer: it records the new
-session's SourceIdentity and tags (which moto drops), shortens its lifetime when a fault asks for
-it, and returns SourceIdentity in the response as AWS does.
+beyond one hour) with AWS's exact error. ``rewrite_answer`` rewrites moto's answer: it records the
+new session's SourceIdentity and tags (which moto drops), shortens its lifetime when a fault asks
+for it, and returns SourceIdentity in the response as AWS does.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _iso(moment: datetime) -> bytes:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 
 
-def complete(
+def rewrite_answer(
     caller: Principal, params: dict[str, str], body: bytes, lifetime: int | None
 ) -> tuple[bytes, str | None, SessionFacts]:
     """Rewrite moto's successful AssumeRole body; returns it, the new key id and its facts."""

@@ -7,12 +7,15 @@ Checked against moto 5.2.5 (through the gateway, with the product's calls):
   repository ARN (and repository id, so a recreated repository does not inherit old tags).
 * EKS: nodegroup tags are kept by CreateNodegroup and DescribeNodegroup, but TagResource,
   UntagResource and ListTagsForResource only know clusters. Filled here on the nodegroup itself.
+* The Resource Groups Tagging API misses CodeCommit and EKS: ``GetResources`` is answered in
+  ``gaps_tagging`` over every service the sandbox runs.
+* IAM login profiles: the reset flag and the account's password policy, ``gaps_iam``.
 * More fills for the step kinds (IAM service-specific credentials, CodeCommit descriptions,
   CloudFormation stacks that fail like AWS's): ``gaps_steps``.
 * Fine in moto, nothing to fill: IAM user tags (CreateUser Tags, TagUser, UntagUser,
   ListUserTags), S3 bucket tagging (Put/Get/DeleteBucketTagging), EKS cluster tags (CreateCluster
   tags, Tag/Untag/ListTagsForResource), CloudFormation stack tags (CreateStack Tags in
-  DescribeStacks), the resource groups tagging API for S3 buckets and stacks.
+  DescribeStacks).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import threading
 from urllib.parse import parse_qsl, unquote
 
-from console.sandbox import gaps_steps, moto_state
+from console.sandbox import gaps_iam, gaps_steps, gaps_tagging, moto_state
 from console.sandbox.httpserver import HttpRequest, HttpResponse
 from console.sandbox.principals import Principal
 from console.sandbox.protocols import Call, error_response, json_response
@@ -85,6 +88,10 @@ class MotoGaps:
         self, call: Call, caller: Principal, request: HttpRequest, request_id: str
     ) -> HttpResponse | None:
         """A full answer for a call moto cannot serve, or None to forward it."""
+        if call.service == "tagging" and call.operation == "GetResources":
+            return gaps_tagging.get_resources(self, call, caller, request_id)
+        if call.service == "iam" and call.operation in gaps_iam.LOGIN_PROFILE_CALLS:
+            return gaps_iam.refuse_weak_password(call, caller, request_id)
         if call.service == "iam" and call.operation == "ListServiceSpecificCredentials":
             return gaps_steps.list_service_specific_credentials(call, request_id)
         if call.service == "codecommit" and call.operation == "UpdateRepositoryDescription":
@@ -102,6 +109,9 @@ class MotoGaps:
 
     def after(self, call: Call, caller: Principal, response: HttpResponse) -> None:
         """Keep what moto dropped from a forwarded call that succeeded; fail stacks as AWS."""
+        if call.service == "iam" and call.operation in gaps_iam.LOGIN_PROFILE_CALLS:
+            gaps_iam.keep_reset_flag(call, caller, response)
+            return
         if call.service == "cloudformation" and call.operation == "CreateStack":
             if response.status >= 300:
                 gaps_steps.fail_stack_like_aws(call, caller, response)

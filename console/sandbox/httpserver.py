@@ -132,7 +132,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, add=False)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    # ``format`` shadows a builtin: the name is BaseHTTPRequestHandler's own signature.
+    def log_message(self, format: str, *args: object) -> None:
         """Silent: the trail is the sandbox's access log."""
 
     def handle_one_request(self) -> None:
@@ -238,6 +239,38 @@ class HttpServer:
         """Start serving; returns self."""
         self._thread.start()
         return self
+
+    @property
+    def refusing(self) -> bool:
+        """True while :meth:`refuse` holds the port closed."""
+        return not self._thread.is_alive() and not self._stopped
+
+    def refuse(self) -> None:
+        """Refuse connections, as an unreachable endpoint does: stop accepting, drop the kept-alive
+        connections, close the listening socket (a connect gets ECONNREFUSED). The port is kept
+        for :meth:`accept` (idempotent)."""
+        if self._stopped or self.refusing:
+            return
+        self._server.shutdown()
+        self._thread.join()
+        self._server.close_connections()
+        self._server.socket.close()
+
+    def accept(self) -> None:
+        """Listen again on the same address after :meth:`refuse` (idempotent)."""
+        if self._stopped or not self.refusing:
+            return
+        server = self._server
+        server.socket = socket.socket(server.address_family, server.socket_type)
+        server.server_bind()  # the same (host, port): allow_reuse_address lets it rebind
+        server.server_activate()
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=self._thread.name,
+            daemon=True,
+        )
+        self._thread.start()
 
     def stop(self) -> None:
         """Stop accepting, close live connections, release the port (idempotent)."""

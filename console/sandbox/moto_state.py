@@ -30,12 +30,12 @@ from urllib.parse import unquote
 # moto reads this when an IAM backend is created; set it before anything imports moto.
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
-from moto.codecommit.models import codecommit_backends  # noqa: E402
-from moto.eks.models import eks_backends  # noqa: E402
-from moto.iam import models as iam_models  # noqa: E402
-from moto.iam.models import iam_backends  # noqa: E402
-from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET  # noqa: E402
-from moto.sts.models import sts_backends  # noqa: E402
+from moto.codecommit.models import codecommit_backends
+from moto.eks.models import eks_backends
+from moto.iam import models as iam_models
+from moto.iam.models import iam_backends
+from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET
+from moto.sts.models import sts_backends
 
 PARTITION = "aws"
 ACCOUNT_HEADER = "x-moto-account-id"
@@ -273,6 +273,12 @@ def codecommit_repositories(account: str, region: str) -> list[Any]:
     """Every CodeCommit repository moto holds in ``account`` and ``region``."""
     backend = _existing(codecommit_backends, account, region)
     return [] if backend is None else list(backend.repositories.values())
+
+
+def eks_clusters(account: str, region: str) -> list[Any]:
+    """Every EKS cluster moto holds in ``account`` and ``region``."""
+    backend = _existing(eks_backends, account, region)
+    return [] if backend is None else list(backend.clusters.values())
 
 
 def eks_nodegroup_by_arn(account: str, region: str, arn: str) -> Any | None:

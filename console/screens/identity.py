@@ -20,7 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from widgets.trainee_look import time_left_words
+from console.screens.scope import action_allowed
+from widgets.trainee_look import PRINCIPAL_STYLE, time_left_words
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
     from console.aws.identity import HostIdentity
@@ -72,7 +73,7 @@ def preflight_view(rows: list) -> Group:
         )
         parts.append(head)
         if row.principal_arn:
-            parts.append(Text(f"  acts as {row.principal_arn}", style="magenta"))
+            parts.append(Text(f"  acts as {row.principal_arn}", style=PRINCIPAL_STYLE))
         if row.error:
             parts.append(Text(f"  {row.error}", style="red"))
         if getattr(row, "diagnosis", None):
@@ -111,6 +112,9 @@ class IdentityScreen(Screen):
         super().__init__()
         self.trainee = trainee
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action_allowed(self.app, action)
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="identity-scroll"):
             yield Static(Text("Host identity (whoami)", style="bold underline"))
@@ -134,6 +138,11 @@ class IdentityScreen(Screen):
 
     def action_preflight(self) -> None:
         if self.trainee is None:
+            return
+        if not action_allowed(self.app, "preflight"):
+            self.query_one("#preflight-result", Static).update(
+                Text("A read-only view runs no preflight (it would assume roles).", style="italic")
+            )
             return
         self.query_one("#preflight-result", Static).update(
             Text(

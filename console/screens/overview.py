@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from console.model import CommandKind
+from console.screens.scope import ACT_WORDS, Scope, action_allowed, question_for
 from widgets.identity_panel import IdentityPanel
 from widgets.ledger_log import LedgerLog
 from widgets.summary_bar import SummaryBar, ViewNote, run_words
@@ -23,21 +24,40 @@ from widgets.trainee_table import TraineeTable
 class OverviewScreen(Screen):
     """Every trainee of the course, live."""
 
+    # In footer order: at 80 columns Textual's Footer shows what fits from the left, so help
+    # and the keys that act come first. Every lower-case action key follows one rule (see
+    # console.screens.scope): the visible marked trainees, else the one under the cursor.
     BINDINGS = [
-        Binding("a", "apply", "Apply", id="apply", tooltip="Build every trainee (asks first)"),
+        Binding(
+            "question_mark", "app.help", "Help", id="help-main", tooltip="Every key, and the states"
+        ),
+        Binding(
+            "a",
+            "apply",
+            "Apply",
+            id="apply",
+            tooltip="Build the marked trainees, or the selected one (asks first)",
+        ),
         Binding(
             "r",
             "retry",
             "Retry",
             id="retry",
-            tooltip="Retry the marked trainees, or the one under the cursor",
+            tooltip="Retry the marked trainees, or the selected one (asks first)",
         ),
         Binding(
             "t",
             "teardown",
             "Teardown",
             id="teardown",
-            tooltip="Show the teardown plan; type the course name to proceed",
+            tooltip="Teardown plan for the marked trainees, or the selected one; type its name to proceed",
+        ),
+        Binding(
+            "c",
+            "cancel",
+            "Cancel",
+            id="cancel",
+            tooltip="Stop the work for the marked trainees, or the selected one (asks first)",
         ),
         Binding(
             "enter",
@@ -47,22 +67,21 @@ class OverviewScreen(Screen):
             tooltip="Steps, the error in full, resources and ledger of the trainee",
         ),
         Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="filter",
+            tooltip="Show only trainees whose name, account or state match the words",
+        ),
+        Binding(
+            "q", "app.quit", "Quit", id="quit-main", tooltip="Leave the console; the engine goes on"
+        ),
+        Binding(
             "i",
             "identity",
             "Identity",
             id="identity",
             tooltip="Who the host is, and a preflight of the selected trainee",
-        ),
-        Binding(
-            "q", "app.quit", "Quit", id="quit-main", tooltip="Leave the console; the engine goes on"
-        ),
-        Binding("space", "mark", "Mark", id="mark", tooltip="Mark or unmark the trainee"),
-        Binding(
-            "slash",
-            "filter",
-            "Filter",
-            id="filter",
-            tooltip="Show only trainees matching words (name, account, state, error)",
         ),
         Binding(
             "f",
@@ -72,7 +91,28 @@ class OverviewScreen(Screen):
             tooltip="Show only failed and cancelled trainees",
         ),
         Binding("p", "pin", "Pin", id="pin", tooltip="Pin failed trainees to the top"),
-        Binding("question_mark", "app.help", "Help", id="help-main"),
+        Binding("space", "mark", "Mark", id="mark", tooltip="Mark or unmark the trainee"),
+        Binding(
+            "A",
+            "apply_all",
+            "Apply all",
+            id="apply-all",
+            tooltip="Build every trainee of the course (asks first)",
+        ),
+        Binding(
+            "T",
+            "teardown_all",
+            "Teardown all",
+            id="teardown-all",
+            tooltip="Teardown plan for the whole course; type the course name to proceed",
+        ),
+        Binding(
+            "C",
+            "cancel_all",
+            "Cancel all",
+            id="cancel-all",
+            tooltip="Stop the work for every trainee of the course (asks first)",
+        ),
         Binding(
             "escape",
             "unfilter",
@@ -83,24 +123,32 @@ class OverviewScreen(Screen):
         ),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action_allowed(self.app, action)
+
     def compose(self) -> ComposeResult:
         app = self.app
-        principal = len(f"{app.course.role_name}/{app.operator}@{app.course.name}")
         yield IdentityPanel(id="identity")
-        yield TraineeTable(clock=app.now, principal_width=min(principal, 48), id="trainees")
+        yield TraineeTable(
+            clock=app.now,
+            principal_width=min(max(len(app.operator), len("Acting")) + 2, 16),
+            role_name=app.course.role_name,
+            course_name=app.course.name,
+            id="trainees",
+        )
         # No blinking cursor: over Session Manager every blink is a redraw sent.
         line = Input(
-            placeholder="filter: words in name, account, state or error; "
-            "enter to keep, escape to leave",
+            placeholder="filter: words in name, account or state; enter to keep, escape to leave",
             id="filter-line",
         )
         line.cursor_blink = False
         yield line
         yield LedgerLog(id="ledger")
         yield SummaryBar(id="summary")
-        yield Footer(show_command_palette=False)
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
+        self.query_one(IdentityPanel).show_operator(getattr(self.app, "acting", None))
         self.query_one(IdentityPanel).show_host(self.app.host, self.app.now(), self.app.host_error)
         self.query_one("#filter-line", Input).display = False
         self.query_one(LedgerLog).trainee_width = max(
@@ -160,41 +208,6 @@ class OverviewScreen(Screen):
 
     # -- actions -----------------------------------------------------------------------------
 
-    def _targets(self) -> list[str]:
-        """The marked trainees, else the one under the cursor."""
-        if self.table.marked:
-            return sorted(self.table.marked)
-        name = self.table.selected_name
-        return [name] if name else []
-
-    def action_apply(self) -> None:
-        from console.screens.confirm import ConfirmScreen
-
-        count = len(self.app.course.trainees)
-        question = (
-            f"Apply course {self.app.course.name} to all {count} trainees?\n\n"
-            "Trainees not READY are built (a failed one resumes at its failed step); "
-            "READY ones are re-checked and repaired if they drifted."
-        )
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.app.send_command(CommandKind.APPLY, [])
-
-        self.app.push_screen(ConfirmScreen(question, confirm="Apply"), confirmed)
-
-    def action_retry(self) -> None:
-        names = self._targets()
-        if not names:
-            self.notify(
-                "No trainee to retry: move the cursor to one, or mark some with space.",
-                severity="warning",
-            )
-            return
-        self.app.send_command(CommandKind.RETRY, names)
-        self.table.clear_marks()
-        self._show_summary()
-
     def action_mark(self) -> None:
         name = self.table.selected_name
         if name:
@@ -203,18 +216,67 @@ class OverviewScreen(Screen):
                 self.table.move_cursor(row=self.table.cursor_row + 1)
             self._show_summary()
 
-    def action_teardown(self) -> None:
-        from console.screens.teardown import TeardownScreen
+    def scope(self) -> Scope:
+        """The one rule for every action key: the visible marked trainees, else the selected
+        one (marks the filter hides are left out, and the confirmation says so)."""
+        table = self.table
+        return Scope.of_view(table.marked, table.visible_names, table.selected_name)
 
-        names = sorted(self.table.marked)
+    def whole_course(self) -> Scope:
+        return Scope.course(len(self.app.course.trainees))
+
+    def action_apply(self) -> None:
+        self._ask(CommandKind.APPLY, self.scope())
+
+    def action_apply_all(self) -> None:
+        self._ask(CommandKind.APPLY, self.whole_course())
+
+    def action_retry(self) -> None:
+        self._ask(CommandKind.RETRY, self.scope())
+
+    def action_cancel(self) -> None:
+        self._ask(CommandKind.CANCEL, self.scope())
+
+    def action_cancel_all(self) -> None:
+        self._ask(CommandKind.CANCEL, self.whole_course())
+
+    def action_teardown(self) -> None:
+        self._teardown(self.scope())
+
+    def action_teardown_all(self) -> None:
+        self._teardown(self.whole_course())
+
+    def _ask(self, kind: CommandKind, scope: Scope) -> None:
+        """Ask with the scope spelled out, then queue the command and clear the marks."""
+        from console.screens.confirm import ConfirmScreen
+
+        if scope.empty:
+            self.notify("No trainee selected: move the cursor to one, or mark some with space.")
+            return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.send_command(CommandKind.TEARDOWN, names)
+                self.app.send_command(kind, scope.command_names())
                 self.table.clear_marks()
                 self._show_summary()
 
-        self.app.push_screen(TeardownScreen(names), confirmed)
+        question = question_for(kind, self.app.course.name, scope)
+        self.app.push_screen(ConfirmScreen(question, confirm=ACT_WORDS[kind]), confirmed)
+
+    def _teardown(self, scope: Scope) -> None:
+        from console.screens.teardown import TeardownScreen
+
+        if scope.empty:
+            self.notify("No trainee selected: move the cursor to one, or mark some with space.")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.send_command(CommandKind.TEARDOWN, scope.command_names())
+                self.table.clear_marks()
+                self._show_summary()
+
+        self.app.push_screen(TeardownScreen(scope), confirmed)
 
     def action_detail(self) -> None:
         name = self.table.selected_name

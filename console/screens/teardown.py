@@ -1,7 +1,9 @@
 """The teardown plan, before anything is deleted: what would go, what stays and why.
 
 The plan comes from read-only AWS calls (``console.engine.plan.teardown_plan``). Nothing happens until
-the operator types the course name (short, and not a reflex like ``y``) and presses enter.
+the operator types the word that names the scope (the course name for the whole course, the
+trainee's name for one, the number of trainees for several: short, and not a reflex like ``y``)
+and presses enter. While the plan is worked out, the box says so and counts the seconds.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, RichLog, Static
 from textual.worker import Worker, WorkerState
 
+from console.screens.scope import Scope
 from console.words import short_principal
+from widgets.trainee_look import PRINCIPAL_STYLE
 
 
 def plan_lines(plans: list) -> tuple[list[Text], int, int]:
@@ -26,7 +30,7 @@ def plan_lines(plans: list) -> tuple[list[Text], int, int]:
         head = Text.assemble((f"{plan.trainee} ", "bold"))
         head.append(f"({plan.account})", style="bright_black")
         if plan.principal_arn:
-            head.append(f" as {short_principal(plan.principal_arn)}", style="magenta")
+            head.append(f" as {short_principal(plan.principal_arn)}", style=PRINCIPAL_STYLE)
         lines.append(head)
         if plan.error:
             lines.append(Text(f"  cannot plan: {plan.error}", style="bold red"))
@@ -43,11 +47,19 @@ def plan_lines(plans: list) -> tuple[list[Text], int, int]:
             if item.note:
                 line.append(f"  ({item.note})", style="yellow")
             lines.append(line)
+        if plan.sweep:
+            lines.append(
+                Text.assemble(
+                    ("  sweep  ", "bold cyan"),
+                    ("then the Tagging API and IAM: anything still tagged for ", "bright_black"),
+                    (plan.trainee, "bright_black"),
+                )
+            )
     return lines, deleting, keeping
 
 
 class TeardownScreen(ModalScreen[bool]):
-    """Shows the plan for ``names`` (every trainee when empty); True once confirmed."""
+    """Shows the plan for ``scope``; True once the operator typed the scope's word."""
 
     BINDINGS = [
         Binding(
@@ -59,23 +71,32 @@ class TeardownScreen(ModalScreen[bool]):
         ),
     ]
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, scope: Scope) -> None:
         super().__init__()
-        self.names = names
+        self.scope = scope
+        self.names = scope.command_names()
         self.ready = False
+        self._started = 0.0
+
+    @property
+    def word(self) -> str:
+        """What the operator types to proceed."""
+        return self.scope.confirm_word(self.app.course.name)
 
     def compose(self) -> ComposeResult:
         course = self.app.course
-        who = ", ".join(self.names) if self.names else f"all {len(course.trainees)} trainees"
+        title = Text(f"Tear down {self.scope.phrase(course.name)}", style="bold")
+        if self.scope.hidden_marks:
+            title.append(f"\n{self.scope.hidden_note()}", style="yellow")
         with Vertical(id="teardown-dialog", classes="dialog"):
-            yield Static(Text(f"Tear down {course.name}: {who}", style="bold"), id="plan-title")
+            yield Static(title, id="plan-title")
             yield Static(
-                "Computing the plan with read-only calls; nothing is changed.", id="plan-status"
+                "Working out the plan with read-only calls; nothing is changed.", id="plan-status"
             )
             yield RichLog(id="plan", wrap=False, markup=False, auto_scroll=False)
             # No blinking cursor: over Session Manager every blink is a redraw sent.
             name = Input(
-                placeholder=f"type {course.name} and enter to tear down; escape cancels",
+                placeholder=f"type {self.word} and enter to tear down; escape cancels",
                 id="confirm-name",
             )
             name.cursor_blink = False
@@ -84,13 +105,33 @@ class TeardownScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         # The field has the keys from the start, so nothing typed reaches the App's bindings.
         self.set_focus(self.query_one("#confirm-name", Input))
+        self._started = self.app.now()
+        self._progress_timer = self.set_interval(1.0, self._show_progress, name="plan-progress")
+        self._show_progress()
         self.load_plan()
+
+    def _show_progress(self) -> None:
+        """The box is never empty while the plan is worked out: it says what is happening."""
+        if self.ready:
+            return
+        seconds = max(0, int(self.app.now() - self._started))
+        log = self.query_one("#plan", RichLog)
+        log.clear()
+        log.write(
+            Text(
+                f"… working out what {self.scope.count_words()} own: read-only calls to "
+                f"their accounts ({seconds}s)",
+                style="italic",
+            )
+        )
 
     @work(group="plan", exclusive=True, exit_on_error=False, description="teardown plan")
     async def load_plan(self) -> None:
         plans = await self.app.services.plan_provider(self.names)
         lines, deleting, keeping = plan_lines(plans)
+        self.ready = True  # before the log is cleared, so the progress line stops
         log = self.query_one("#plan", RichLog)
+        log.clear()
         for line in lines:
             log.write(line)
         status = Text(f"{deleting} resource(s) would be deleted, {keeping} kept. ", style="bold")
@@ -100,9 +141,12 @@ class TeardownScreen(ModalScreen[bool]):
     def _ready(self, status: Text) -> None:
         self.query_one("#plan-status", Static).update(status)
         self.ready = True
+        self._progress_timer.stop()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "plan" and event.state == WorkerState.ERROR:
+            self.ready = True
+            self.query_one("#plan", RichLog).clear()
             self._ready(
                 Text(
                     f"The plan could not be computed: {event.worker.error}. "
@@ -122,13 +166,13 @@ class TeardownScreen(ModalScreen[bool]):
                 )
             )
             return
-        if event.value.strip() == self.app.course.name:
+        if event.value.strip() == self.word:
             self.dismiss(True)
             return
         self.query_one("#plan-status", Static).update(
             Text(
-                f"That is not the course name: type {self.app.course.name} exactly, "
-                "or press escape to cancel.",
+                f"That is not {self.word}: type {self.word} exactly to tear down "
+                f"{self.scope.who()}, or press escape to cancel.",
                 style="bold yellow",
             )
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
-from console.aws.config import mask_key_id
+from console.credentials import mask_key_id
 from console.steps import ownership
 from console.steps.base import (
     ApplyResult,
@@ -41,7 +41,7 @@ class Removal:
     params: dict = field(default_factory=dict)
 
 
-async def _find(iam, name: str) -> tuple[str, dict[str, str]] | None:
+async def find_user(iam, name: str) -> tuple[str, dict[str, str]] | None:
     """The user's ARN and tags, or None when there is no such user."""
     try:
         user = (await iam.get_user(UserName=name))["User"]
@@ -191,7 +191,7 @@ class IamUser(StepKind):
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the user (tagged) or adopt ours, then attach policies and join groups."""
         iam, name = await ctx.client(self.service), resource_name(ctx)
-        found = await _find(iam, name)
+        found = await find_user(iam, name)
         if found is None:
             ctx.progress(f"creating IAM user {name}")
             user = await iam.create_user(UserName=name, Tags=ctx.tag_list())
@@ -220,7 +220,7 @@ class IamUser(StepKind):
     async def check(self, ctx: StepContext) -> CheckResult:
         """The user exists, is ours, has every policy attached and is in every group."""
         iam, name = await ctx.client(self.service), resource_name(ctx)
-        found = await _find(iam, name)
+        found = await find_user(iam, name)
         if found is None:
             return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
         arn, tags = found
@@ -240,7 +240,7 @@ class IamUser(StepKind):
 
     async def _plan(self, ctx: StepContext, iam, name: str) -> tuple[PlannedDeletion, list]:
         """The plan line for the user, and what must be removed from it first."""
-        found = await _find(iam, name)
+        found = await find_user(iam, name)
         if found is None:
             return ownership.gone(self._resource(ctx)), []
         arn, tags = found

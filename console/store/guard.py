@@ -10,39 +10,21 @@ shown masked (``ASIA****MPLE``).
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 
+from console.credentials import (
+    ACCESS_KEY_ID,
+    find_credentials,
+    mask_key_id,
+    names_a_secret,
+)
 from console.errors import StateError
 
-# AKIA long-term, ASIA temporary (STS), ABIA STS bearer token, ACCA context-specific credential.
-KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
-# A secret access key is 40 base64-ish characters standing alone.
-SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-# Session tokens run to hundreds of base64 characters; nothing the store keeps legitimately
-# (ARNs, request ids, error messages, S3's 76-character extended request id) comes close.
-SESSION_TOKEN = re.compile(r"[A-Za-z0-9/+=]{100,}")
-
-# Field names that can only hold a secret, normalised (lower case, no "_" or "-").
-SECRET_FIELD_NAMES = frozenset(
-    {
-        "secretaccesskey",
-        "awssecretaccesskey",
-        "secretkey",
-        "sessiontoken",
-        "awssessiontoken",
-        "securitytoken",
-    }
-)
+__all__ = ["CredentialRefused", "mask_key_id", "refuse_credentials"]
 
 
 class CredentialRefused(StateError):
     """A write to the state store was refused because a value looks like a credential."""
-
-
-def mask_key_id(key_id: str) -> str:
-    """``AKIAIOSFODNN7EXAMPLE`` -> ``AKIA****MPLE``: enough to recognise, useless to an attacker."""
-    return f"{key_id[:4]}****{key_id[-4:]}"
 
 
 def refuse_credentials(value: object, where: str) -> None:
@@ -63,7 +45,7 @@ def refuse_credentials(value: object, where: str) -> None:
         # message is only spelled out for a value that could hold a credential.
         for key, item in value.items():
             key = str(key)
-            if _normalised(key) in SECRET_FIELD_NAMES and item not in (None, ""):
+            if _names_a_secret(key) and item not in (None, ""):
                 _refuse_field(key, f"{where}.{key}")
             if isinstance(item, str):
                 if len(item) >= SHORTEST_CREDENTIAL:
@@ -76,9 +58,9 @@ def refuse_credentials(value: object, where: str) -> None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _normalised(key: str) -> str:
-    """A field name in lower case without ``_`` or ``-`` (the store's names repeat)."""
-    return key.lower().replace("_", "").replace("-", "")
+def _names_a_secret(key: str) -> bool:
+    """Whether a field of this name can only hold a credential (the store's names repeat)."""
+    return names_a_secret(key)
 
 
 def _refuse_field(key: str, where: str) -> None:
@@ -94,26 +76,11 @@ SHORTEST_CREDENTIAL = 20  # an access key id; secrets and tokens are longer
 def _check_text(text: str, where: str) -> None:
     if len(text) < SHORTEST_CREDENTIAL:
         return  # nothing that short can hold one (most values: states, names, operations)
-    match = KEY_ID.search(text)
-    if match:
-        _refuse(where, f"access key id ({mask_key_id(match.group())})")
-    for pattern, kind in ((SESSION_TOKEN, "session token"), (SECRET_KEY, "secret access key")):
-        if any(_looks_random(match.group()) for match in pattern.finditer(text)):
-            _refuse(where, kind)
-
-
-def _looks_random(candidate: str) -> bool:
-    """A real key or token mixes upper case, lower case and digits; a hex digest or a word does not.
-
-    A random 40-character base64 string lacks one of the three classes with a probability
-    below 1e-8, so this costs nothing in detection and spares git commit ids, plain words and
-    runs of one character.
-    """
-    return (
-        any(c.isupper() for c in candidate)
-        and any(c.islower() for c in candidate)
-        and any(c.isdigit() for c in candidate)
-    )
+    for credential in find_credentials(text):
+        if credential.kind == ACCESS_KEY_ID:
+            key_id = text[credential.start : credential.end]
+            _refuse(where, f"{credential.kind} ({mask_key_id(key_id)})")
+        _refuse(where, credential.kind)
 
 
 def _refuse(where: str, kind: str) -> None:

@@ -1,6 +1,6 @@
 """The ledger: who did what, one record per AWS call made for a trainee (DESIGN.md).
 
-A record is written as an *intent* (outcome ``unknown``) before the call and *completed* with
+A record is written as an *intent* (outcome ``unknown``) before the call and *settled* with
 the outcome and the AWS request id after it, each in its own transaction. A record still
 ``unknown`` after its run is the evidence of a crash between the two: the call may or may not
 have reached AWS, and the sandbox trail or CloudTrail says which.
@@ -9,6 +9,7 @@ have reached AWS, and the sandbox trail or CloudTrail says which.
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from console.errors import StateError
 from console.model import LedgerRecord, Outcome
@@ -23,13 +24,13 @@ class Ledger(EventLog):
     """The part of :class:`console.store.state.Store` that keeps the ledger."""
 
     def ledger_intent(self, record: LedgerRecord) -> int:
-        """Record a call about to be made; returns the record id to complete it with.
+        """Record a call about to be made; returns the record id to settle it with.
 
         The record is stored with outcome ``unknown`` whatever ``record.outcome`` says, and an
         ``action`` event (``phase: intent``) is written in the same transaction.
         """
         values = {name: getattr(record, name) for name in _COLUMNS}  # flat: no asdict deep copy
-        # What only the answer can tell is left empty until ledger_complete.
+        # What only the answer can tell is left empty until ledger_settle.
         values.update(id=None, outcome=Outcome.UNKNOWN.value, request_id=None)
         values.update(error_code=None, error_message=None)
         if not values["ts"]:
@@ -60,7 +61,7 @@ class Ledger(EventLog):
             )
         return record_id
 
-    def ledger_complete(
+    def ledger_settle(
         self,
         record_id: int,
         *,
@@ -69,16 +70,27 @@ class Ledger(EventLog):
         error_code: str | None = None,
         error_message: str | None = None,
         resource_arn: str | None = None,
+        attempt_request_ids: tuple[str, ...] | list[str] = (),
+        principal_id: str | None = None,
+        assume_request_id: str | None = None,
     ) -> None:
-        """Complete an intent with what AWS answered; writes an ``action`` event (``phase: done``).
+        """Settle an intent with what AWS answered; writes an ``action`` event (``phase: done``).
+
+        ``attempt_request_ids`` are the request ids of every attempt (retries included);
+        ``principal_id`` and ``assume_request_id``, when given, replace the intent's: they are
+        known exactly only once the request was signed (credentials may refresh in between).
+
+        ``unknown`` completes a call that got no answer after it may have reached AWS (the
+        connection closed, the read timed out): the record stays ``unknown``, as after a
+        crash, but says why in ``error_code`` and ``error_message``.
 
         Raises:
-            ValueError: ``outcome`` is ``unknown`` (an intent is completed with what happened).
+            ValueError: ``outcome`` is ``unknown`` without an ``error_code`` saying why.
             StateError: no such record, or it was already completed.
         """
         outcome = Outcome(outcome)
-        if outcome is Outcome.UNKNOWN:
-            raise ValueError("a ledger record is completed with ok or error, not unknown")
+        if outcome is Outcome.UNKNOWN and not error_code:
+            raise ValueError("a ledger record completed as unknown needs the error that says why")
         values = {
             "outcome": outcome.value,
             "request_id": request_id,
@@ -87,14 +99,17 @@ class Ledger(EventLog):
             "resource_arn": resource_arn,
         }
         refuse_credentials(values, "ledger")
+        attempts = json.dumps(list(attempt_request_ids))
         now = self._clock()
         with self._db.write() as conn:
             row = conn.execute(
                 "UPDATE ledger SET outcome = ?, request_id = ?, error_code = ?, error_message = ?,"
-                " resource_arn = coalesce(?, resource_arn), completed_at = ?"
-                " WHERE id = ? AND outcome = 'unknown'"
+                " resource_arn = coalesce(?, resource_arn), completed_at = ?,"
+                " attempt_request_ids = ?, principal_id = coalesce(?, principal_id),"
+                " assume_request_id = coalesce(?, assume_request_id)"
+                " WHERE id = ? AND outcome = 'unknown' AND completed_at IS NULL"
                 " RETURNING trainee, step, service, operation",
-                (*values.values(), now, record_id),
+                (*values.values(), now, attempts, principal_id, assume_request_id, record_id),
             ).fetchone()
             if row is None:
                 raise StateError(f"ledger record {record_id} does not exist or is already complete")
@@ -122,9 +137,12 @@ class Ledger(EventLog):
 def _record(row) -> LedgerRecord:
     values = {name: row[name] for name in _COLUMNS}
     values["outcome"] = Outcome(values["outcome"])
+    values["attempt_request_ids"] = tuple(json.loads(values["attempt_request_ids"] or "[]"))
     return LedgerRecord(**values)
 
 
 def _plain(value: object) -> object:
     """Enums as their value; SQLite would store a StrEnum fine, but keep the column plain."""
+    if isinstance(value, tuple):
+        return json.dumps(list(value))
     return value.value if isinstance(value, Outcome) else value

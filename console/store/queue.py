@@ -9,6 +9,12 @@ convergent (apply, retry and teardown run idempotent steps; cancel is idempotent
 command again after its engine is proven dead (its lock is free) is safe: that is at-least-once
 in effect, and never two executions at the same time. A command is handed out again only once:
 one that kills its engine twice is closed as abandoned instead of crash-looping every engine.
+
+A new request folded into an unfinished command renews that command's chance: its reclaim count
+starts again from zero. Otherwise a command already reclaimed once, claimed by an engine that
+then died, would absorb the operator's next ``apply`` and be closed as abandoned with it, and the
+apply would vanish without running (issue 14, item 1). The bound on crash loops still holds:
+each run after an engine's death is one the operator asked for.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 
 from console.errors import StateError
-from console.model import Command, CommandKind
+from console.model import Command, CommandKind, Operator
 from console.store.db import Database
 from console.store.guard import refuse_credentials
 
@@ -32,27 +38,45 @@ class CommandQueue:
     _clock: Callable[[], float]
 
     def enqueue(
-        self, kind: CommandKind, trainees: Iterable[str] = (), operator: str | None = None
+        self,
+        kind: CommandKind,
+        trainees: Iterable[str] = (),
+        operator: Operator | str | None = None,
     ) -> int:
         """Queue a command for the engine; returns its id.
 
+        ``operator`` is who the command acts for: the engine assumes every trainee role for it
+        with that operator's own session (a bare name is taken as given by ``--operator``).
+
         An identical command (same kind, same trainees) that is queued or running absorbs this
         one, and its id is returned: two consoles pressing retry on one trainee at the same
-        moment get one retry. The check and the insert share one write transaction.
+        moment get one retry. The absorbing command's reclaim count is reset, so a command whose
+        engine died cannot take the new request down with it when it is closed as abandoned.
+        The check and the insert share one write transaction.
         """
         kind = CommandKind(kind)
         names = list(trainees)
-        refuse_credentials({"trainees": names, "operator": operator}, "commands")
+        who = None if operator is None else Operator.of(operator)
+        refuse_credentials({"trainees": names, "operator": who and who.name}, "commands")
         with self._db.write() as conn:
             for row in conn.execute(
                 "SELECT id, trainees FROM commands WHERE done_at IS NULL AND kind = ?",
                 (kind.value,),
             ):
                 if sorted(json.loads(row["trainees"])) == sorted(names):
+                    conn.execute("UPDATE commands SET reclaims = 0 WHERE id = ?", (row["id"],))
                     return int(row["id"])
             cursor = conn.execute(
-                "INSERT INTO commands (kind, trainees, operator, created_at) VALUES (?, ?, ?, ?)",
-                (kind.value, json.dumps(names), operator, self._clock()),
+                "INSERT INTO commands (kind, trainees, operator, operator_source, operator_arn,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    kind.value,
+                    json.dumps(names),
+                    who and who.name,
+                    who and who.source,
+                    who and who.arn,
+                    self._clock(),
+                ),
             )
             return int(cursor.lastrowid)
 
@@ -71,7 +95,7 @@ class CommandQueue:
             ).fetchone()
         return None if row is None else _command(row)
 
-    def complete(self, command_id: int, result: str) -> None:
+    def finish_command(self, command_id: int, result: str) -> None:
         """Mark a claimed command done with a short result (``ok``, ``2 trainees failed``, ...).
 
         Raises:
@@ -153,4 +177,6 @@ def _command(row: sqlite3.Row) -> Command:
         claimed_at=row["claimed_at"],
         done_at=row["done_at"],
         result=row["result"],
+        operator_source=row["operator_source"],
+        operator_arn=row["operator_arn"],
     )

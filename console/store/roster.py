@@ -24,7 +24,8 @@ def sync_trainees(conn: sqlite3.Connection, roster: dict[str, str]) -> dict[str,
             conn.execute(
                 "UPDATE trainees SET account = ?, state = 'PENDING', step_index = NULL,"
                 " principal_arn = NULL, session_name = NULL, source_identity = NULL,"
-                " error = NULL, error_code = NULL, finished_at = NULL WHERE name = ?",
+                " error = NULL, error_code = NULL, finished_at = NULL, leftovers = '[]',"
+                " receipt = NULL WHERE name = ?",
                 (account, name),
             )
             conn.execute("DELETE FROM steps WHERE trainee = ?", (name,))

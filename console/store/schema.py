@@ -109,7 +109,40 @@ def _v1_tables(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_tables]
+def _v2_who_did_this(conn: sqlite3.Connection) -> None:
+    """Each command's operator and how it was known; the ledger's ties to CloudTrail.
+
+    A command carries where its operator came from (``ssm-session``, ``flag``, ``login``) and
+    the SSM session owner's ARN; a ledger record carries the region, CloudTrail's principal id,
+    the AssumeRole that issued the credentials used, the operator, and every attempt's request
+    id (a JSON list). Rows written before stay as they were, with these columns empty.
+    """
+    for column in ("operator_source", "operator_arn"):
+        conn.execute(f"ALTER TABLE commands ADD COLUMN {column} TEXT")
+    for column in (
+        "region",
+        "principal_id",
+        "assume_request_id",
+        "operator",
+        "operator_source",
+        "operator_arn",
+    ):
+        conn.execute(f"ALTER TABLE ledger ADD COLUMN {column} TEXT")
+    conn.execute("ALTER TABLE ledger ADD COLUMN attempt_request_ids TEXT NOT NULL DEFAULT '[]'")
+
+
+def _v3_sweep(conn: sqlite3.Connection) -> None:
+    """The teardown sweep's findings per trainee: leftovers (a JSON list of {arn, type}) and
+    the clean sweep's receipt."""
+    conn.execute("ALTER TABLE trainees ADD COLUMN leftovers TEXT NOT NULL DEFAULT '[]'")
+    conn.execute("ALTER TABLE trainees ADD COLUMN receipt TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_tables,
+    _v2_who_did_this,
+    _v3_sweep,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -39,7 +39,12 @@ def test_the_design_sample_loads_with_every_setting(files):
 
 def test_the_sample_fills_step_defaults(files):
     user, repo = files.load(SAMPLE).steps
-    assert user.params == {"name": "{trainee}", "policy_arns": [], "groups": []}
+    assert user.params == {
+        "name": "{trainee}",
+        "policy_arns": [],
+        "groups": [],
+        "console_login": False,
+    }
     assert repo.params == {"name": "dojo-app", "description": ""}
 
 

@@ -278,3 +278,41 @@ def test_a_template_path_with_a_nul_byte_is_a_problem_not_a_crash(files):
         "step[2].template",
         "cannot be used as a path",
     )
+
+
+@pytest.mark.parametrize("template", ["../x.yaml", "../../../../etc/passwd", "/etc/passwd"])
+def test_a_template_outside_the_course_folder_is_refused(files, template):
+    (files.root.parent / "x.yaml").write_text("Resources: {}\n")
+    text = MINIMAL + (
+        f'\n[[step]]\nkind = "cloudformation_stack"\nname = "s"\ntemplate = "{template}"\n'
+    )
+    the_problem(
+        files.problems(text),
+        line_of(text, "template ="),
+        "step[2].template",
+        "outside the course file's folder",
+        "put the template in the course file's folder",
+    )
+
+
+def test_a_template_symlinked_out_of_the_course_folder_is_refused(files):
+    (files.root / "net.yaml").symlink_to("/etc/passwd")
+    text = MINIMAL + (
+        '\n[[step]]\nkind = "cloudformation_stack"\nname = "s"\ntemplate = "net.yaml"\n'
+    )
+    the_problem(
+        files.problems(text),
+        line_of(text, "template ="),
+        "step[2].template",
+        "resolves to /etc/passwd, outside the course file's folder",
+    )
+
+
+def test_a_template_in_a_subfolder_or_symlinked_within_the_folder_is_accepted(files):
+    files.write("Resources: {}\n", "templates/net.yaml")
+    (files.root / "link.yaml").symlink_to(files.root / "templates" / "net.yaml")
+    text = MINIMAL + (
+        '\n[[step]]\nkind = "cloudformation_stack"\nname = "s"\ntemplate = "templates/../link.yaml"\n'
+    )
+    course = files.load(text)
+    assert course.steps[1].params["template"] == "templates/../link.yaml"

@@ -98,7 +98,10 @@ def test_iam_templates_deploy_and_pass_preflight(sandbox_factory, tmp_path):
     iam = sb.backdoor_session(other_admin).client("iam")
     profile = iam.get_instance_profile(InstanceProfileName="AdminEnvRole")["InstanceProfile"]
     assert [r["RoleName"] for r in profile["Roles"]] == ["AdminEnvRole"]
-    assert iam.list_role_policies(RoleName="AdminEnvRole")["PolicyNames"] == ["AssumeManageEnvRole"]
+    assert sorted(iam.list_role_policies(RoleName="AdminEnvRole")["PolicyNames"]) == [
+        "AssumeManageEnvRole",
+        "ListTraineeAccounts",
+    ]
     env = sb.clean_env()
     env["WHODIDTHIS_STATE_DIR"] = str(tmp_path)
     code, data, _ = preflight(env, sb.course_path)
@@ -135,3 +138,29 @@ def test_iam_templates_cli_writes_both_files(tmp_path):
         timeout=60,
     )
     assert bad.returncode == 2 and "12-digit" in bad.stderr
+
+
+def test_iam_templates_grant_the_sweep_handout_and_organizations_calls():
+    trainee = trainee_template(ADMIN)["Resources"]["ManageEnvRole"]["Properties"]
+    granted = {
+        action
+        for policy in trainee["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in statement["Action"]
+    }
+    assert {
+        "tag:GetResources",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:DeleteLoginProfile",
+        "iam:GetAccountPasswordPolicy",
+    } <= granted
+    host = admin_template()["Resources"]["HostRole"]["Properties"]
+    host_actions = {
+        action
+        for policy in host["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in statement["Action"]
+    }
+    assert "organizations:ListAccountsForParent" in host_actions
+    assert "delegated administrator" in admin_template()["Description"]

@@ -150,6 +150,9 @@ def test_scan_finds_a_planted_jenkins_file_masked(env, tmp_path):
             "key_id_masked": "AKIA****BCDE",
             "kind": "file",
             "with_secret": True,
+            "severity": "high",
+            "secret_line": 2,
+            "what": "access key id",
         }
     ]
     assert data["scan"]["skipped"] == {"binary": 1}

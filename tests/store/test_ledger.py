@@ -36,7 +36,7 @@ def test_intent_is_unknown_until_completed(store: Store):
     assert (intent.id, intent.outcome, intent.request_id) == (record_id, Outcome.UNKNOWN, None)
     assert intent.principal_arn == PRINCIPAL and intent.session_name == "op@dojo"
 
-    store.ledger_complete(
+    store.ledger_settle(
         record_id,
         outcome=Outcome.ERROR,
         request_id="req-1",
@@ -56,7 +56,7 @@ def test_intent_is_unknown_until_completed(store: Store):
 
 def test_intent_and_completion_are_action_events(store: Store):
     record_id = store.ledger_intent(record())
-    store.ledger_complete(record_id, outcome=Outcome.OK, request_id="req-9")
+    store.ledger_settle(record_id, outcome=Outcome.OK, request_id="req-9")
     intent, done = store.events_since(0)
     assert (intent.type, intent.trainee, intent.fields["phase"]) == ("action", "alice", "intent")
     assert intent.fields["ledger_id"] == record_id and intent.fields["outcome"] == "unknown"
@@ -70,13 +70,13 @@ def test_intent_and_completion_are_action_events(store: Store):
 
 def test_a_record_is_completed_once(store: Store):
     record_id = store.ledger_intent(record())
-    store.ledger_complete(record_id, outcome=Outcome.OK, request_id="req-1")
+    store.ledger_settle(record_id, outcome=Outcome.OK, request_id="req-1")
     with pytest.raises(StateError, match="already complete"):
-        store.ledger_complete(record_id, outcome=Outcome.ERROR, request_id="req-2")
+        store.ledger_settle(record_id, outcome=Outcome.ERROR, request_id="req-2")
     with pytest.raises(StateError, match="does not exist"):
-        store.ledger_complete(record_id + 100, outcome=Outcome.OK, request_id=None)
+        store.ledger_settle(record_id + 100, outcome=Outcome.OK, request_id=None)
     with pytest.raises(ValueError):
-        store.ledger_complete(record_id, outcome=Outcome.UNKNOWN, request_id=None)
+        store.ledger_settle(record_id, outcome=Outcome.UNKNOWN, request_id=None)
     assert store.ledger()[0].request_id == "req-1"
 
 
@@ -94,3 +94,22 @@ def test_ledger_filters_by_trainee_since_and_limit(store: Store):
 def test_intent_without_a_timestamp_takes_the_store_clock(store: Store, clock):
     store.ledger_intent(record(ts=0))
     assert store.ledger()[0].ts >= clock.start
+
+
+def test_a_call_without_an_answer_stays_unknown_but_says_why(store: Store):
+    """A read timeout after the request went out: AWS may have acted, so ``unknown`` stays,
+    with the error kept beside it; a crash's record (no error) stays distinguishable."""
+    timed_out = store.ledger_intent(record())
+    crashed = store.ledger_intent(record(operation="CreateAccessKey"))
+    store.ledger_settle(
+        timed_out,
+        outcome=Outcome.UNKNOWN,
+        request_id=None,
+        error_code="ReadTimeoutError",
+        error_message='Read timeout on endpoint URL: "https://iam.amazonaws.com/"',
+    )
+    first, second = store.ledger()
+    assert (first.outcome, first.error_code) == (Outcome.UNKNOWN, "ReadTimeoutError")
+    assert (second.id, second.outcome, second.error_code) == (crashed, Outcome.UNKNOWN, None)
+    with pytest.raises(StateError, match="already complete"):
+        store.ledger_settle(timed_out, outcome=Outcome.OK, request_id="late")

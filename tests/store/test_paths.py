@@ -50,3 +50,16 @@ def test_a_directory_that_cannot_be_created_is_a_clear_error(tmp_path: Path):
     blocker.write_text("not a directory")
     with pytest.raises(StateError, match=f"cannot create the state directory {blocker}/state"):
         resolve_state_dir(str(blocker / "state"), {})
+
+
+def test_the_engine_log_lives_beside_the_store_of_its_course(tmp_path: Path):
+    """One function names the engine log; the spawner and the engine agree with the store."""
+    from console.engine.process import engine_log_path
+    from console.store.state import Store
+
+    store = Store.open(tmp_path, "dojo-2026-12")
+    try:
+        assert engine_log_path(tmp_path, "dojo-2026-12") == store.course_dir / "engine.log"
+        assert store.path.parent == store.course_dir
+    finally:
+        store.close()

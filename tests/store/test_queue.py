@@ -32,17 +32,17 @@ def test_commands_are_claimed_oldest_first_and_once(store: Store):
     assert store.claim_next("engine-b") is None
     assert [c.id for c in store.pending_commands()] == [retry, teardown]
 
-    store.complete(retry, "ok")
+    store.finish_command(retry, "ok")
     assert [c.id for c in store.pending_commands()] == [teardown]
     assert store.commands()[0].result == "ok"
     with pytest.raises(StateError, match="already done"):
-        store.complete(retry, "ok again")
+        store.finish_command(retry, "ok again")
 
 
 def test_an_unclaimed_command_cannot_be_completed(store: Store):
     command = store.enqueue(CommandKind.CANCEL)
     with pytest.raises(StateError, match="not claimed"):
-        store.complete(command, "ok")
+        store.finish_command(command, "ok")
     assert store.pending_commands()[0].done_at is None
 
 
@@ -107,5 +107,34 @@ def test_an_identical_unfinished_command_absorbs_a_new_one(store):
     claimed = store.claim_next("engine-1")
     assert claimed.id == first
     assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") == first  # still running
-    store.complete(first, "1 READY")
+    store.finish_command(first, "1 READY")
     assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") != first  # a new request
+
+
+def test_a_request_folded_into_a_dead_engines_command_is_never_abandoned_with_it(store):
+    """Issue 14, item 1: apply, crash, apply, crash, apply must still run the last apply."""
+    alive = {}
+    first = store.enqueue(CommandKind.APPLY, [], "alice")
+    for crash, engine in enumerate(("engine-a", "engine-b", "engine-c", "engine-d")):
+        alive[engine] = True
+        store.reclaim_abandoned(alive.get)  # what a starting engine does first
+        claimed = store.claim_next(engine)
+        assert claimed is not None and claimed.id == first, f"lost after {crash} crashes"
+        alive[engine] = False  # kill -9
+        assert store.enqueue(CommandKind.APPLY, [], "alice") == first  # folded: one apply
+    alive["engine-e"] = True
+    assert store.reclaim_abandoned(alive.get) == 1  # back in the queue, not closed
+    assert store.claim_next("engine-e").id == first
+    assert [c.result for c in store.commands()] == [None]
+
+
+def test_a_command_nobody_asked_for_again_is_still_abandoned_after_two_deaths(store):
+    alive = {"engine-a": True, "engine-b": True}
+    store.enqueue(CommandKind.APPLY)
+    store.claim_next("engine-a")
+    alive["engine-a"] = False
+    store.reclaim_abandoned(alive.get)
+    store.claim_next("engine-b")
+    alive["engine-b"] = False
+    store.reclaim_abandoned(alive.get)
+    assert store.commands()[0].result.startswith("abandoned")

@@ -101,3 +101,15 @@ def test_unknown_trainee_step_or_field_is_refused(roster_store: Store):
         roster_store.set_trainee("alice", colour="red")
     with pytest.raises(ValueError):
         roster_store.set_trainee("alice", state="HAPPY")
+
+
+def test_step_names_are_rendered_by_the_course_renderer(roster_store: Store):
+    """The store names a step from its template with the course's own renderer: the name the
+    console shows is the name the engine will use, literal braces included."""
+    from console.course.placeholders import render_text
+
+    template = "{{x}}-{trainee}-{course}-{account}"
+    roster_store.sync_roster(ROSTER, [*STEPS, ("s3_bucket", template)])
+    shown = roster_store.trainee("alice").steps[3].name
+    values = {"trainee": "alice", "course": "dojo", "account": "111111111111"}
+    assert shown == render_text(template, values) == "{x}-alice-dojo-111111111111"

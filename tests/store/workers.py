@@ -42,7 +42,7 @@ def write_loop(state_dir: str, course: str) -> None:
     while True:
         record_id = store.ledger_intent(_record(count))
         store.set_trainee("alice", state=states[count % 2], last_action=f"call {count}")
-        store.ledger_complete(record_id, outcome=Outcome.OK, request_id=f"req-{count}")
+        store.ledger_settle(record_id, outcome=Outcome.OK, request_id=f"req-{count}")
         count += 1
         if count % 50 == 0:
             print(count, flush=True)
@@ -81,14 +81,14 @@ def watch(state_dir: str, course: str) -> None:
 
 
 def claim_all(state_dir: str, course: str, engine_id: str, barrier, results) -> None:
-    """Claim and complete commands until the queue is empty; send back the ids claimed."""
+    """Claim and finish commands until the queue is empty; send back the ids claimed."""
     store = Store.open(Path(state_dir), course)
     claimed = []
     barrier.wait()
     while (command := store.claim_next(engine_id)) is not None:
         claimed.append(command.id)
         store.pending_commands()  # an engine's work between claims: here, a read
-        store.complete(command.id, f"done by {engine_id}")
+        store.finish_command(command.id, f"done by {engine_id}")
     store.close()
     results.put((engine_id, claimed))
 

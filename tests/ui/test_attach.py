@@ -42,7 +42,7 @@ async def test_a_run_written_by_another_process_shows_live(console, scene):
             await step(writer, "running")
             await settle(pilot)
             assert row_of(table, "heidi")["state"] == "▶ RUNNING"
-            assert row_of(table, "heidi")["principal"] == "ManageEnvRole/kenji@dojo-2026-12"
+            assert row_of(table, "heidi")["principal"] == "kenji"
             log = "\n".join(line.text for line in app.screen.query_one(LedgerLog).lines)
             assert "iam:CreateUser" in log.splitlines()[-1]
             assert "heidi" in log.splitlines()[-1]

@@ -79,7 +79,7 @@ async def test_resizing_to_200_columns_brings_every_column_back(console):
     app = console()
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(TraineeTable)
-        assert {str(k.value) for k in table.columns} == KEPT
+        assert {str(k.value) for k in table.columns} >= KEPT
         await pilot.resize_terminal(200, 50)
         await settle(pilot)
         assert {str(k.value) for k in table.columns} == KEPT | {

@@ -43,7 +43,7 @@ def running(store: Store) -> None:
             source_identity=OPERATOR,
         )
     )
-    store.ledger_complete(record, outcome=Outcome.OK, request_id="req-from-the-other-process")
+    store.ledger_settle(record, outcome=Outcome.OK, request_id="req-from-the-other-process")
 
 
 def ready(store: Store) -> None:

@@ -1,6 +1,7 @@
 """Retry settings: ours by default, the operator's when they set them."""
 
-from console.aws.config import mask_key_id, retry_settings
+from console.aws.config import retry_settings
+from console.credentials import mask_key_id
 
 
 def test_default_is_standard_with_ten_attempts_in_total(monkeypatch):

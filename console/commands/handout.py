@@ -1,0 +1,238 @@
+"""``whodidthis handout COURSE``: a fresh one-time console password for each trainee's user.
+
+For every ``iam_user`` step with ``console_login = true``, in each trainee account and with the
+operator's assumed-role session (so the ledger and CloudTrail show who handed out what): read
+the account's password policy, make a password that meets it, and set it with
+``PasswordResetRequired`` (CreateLoginProfile, or UpdateLoginProfile when the user already has
+one: running handout again replaces every password). Only a user carrying this course's and
+trainee's tags gets a password.
+
+Each password is printed once (or written to ``--out``, a file created 0600 and moved into
+place, never readable by others even for a moment) and then forgotten: it never reaches the
+state store, the ledger (which records the call, not its parameters), a log or a screenshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from console.aws.attribution import LedgerContext, current, install_ledger_hooks
+from console.aws.passwords import PasswordPolicy, account_password_policy, new_password
+from console.errors import EXIT_FAILED, EXIT_OK, UsageError
+from console.steps.base import TAG_COURSE, TAG_TRAINEE
+
+CHANGE_PASSWORD_POLICY = "arn:aws:iam::aws:policy/IAMUserChangePassword"
+
+
+@dataclass
+class Handout:
+    """One trainee's console access: where to sign in, as whom, with which password."""
+
+    name: str
+    account: str
+    user_name: str
+    password: str | None = None
+    error: str | None = None
+    note: str | None = None
+
+    @property
+    def sign_in_url(self) -> str:
+        return f"https://{self.account}.signin.aws.amazon.com/console"
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "account": self.account,
+            "sign_in_url": self.sign_in_url,
+            "user_name": self.user_name,
+            "password": self.password,
+            "error": self.error,
+            "note": self.note,
+        }
+
+    def text(self) -> str:
+        lines = [f"{self.name}  (account {self.account})"]
+        lines.append(f"  sign in:   {self.sign_in_url}")
+        lines.append(f"  user:      {self.user_name}")
+        if self.password:
+            lines.append(
+                f"  password:  {self.password}   (one-time: a new one is chosen at sign-in)"
+            )
+        if self.error:
+            lines.append(f"  NOT DONE:  {self.error}")
+        if self.note:
+            lines.append(f"  note:      {self.note}")
+        return "\n".join(lines)
+
+
+def login_steps(course) -> list:
+    """The course's ``iam_user`` steps that allow console sign-in; a UsageError when none."""
+    steps = [s for s in course.steps if s.kind == "iam_user" and s.params.get("console_login")]
+    if not steps:
+        users = [s for s in course.steps if s.kind == "iam_user"]
+        where = f" (the iam_user step at line {users[0].line})" if users else ""
+        raise UsageError(
+            f"{course.path}: no iam_user step has console_login = true{where}; add "
+            "console_login = true to the trainee's iam_user step, run apply, then handout"
+        )
+    return steps
+
+
+async def _set_password(iam, course, trainee, user: str, policy: PasswordPolicy) -> Handout:
+    from botocore.exceptions import ClientError
+
+    from console.steps.calls import every
+    from console.steps.iam_user import find_user
+
+    row = Handout(trainee.name, trainee.account, user)
+    found = await find_user(iam, user)
+    if found is None:
+        row.error = f"IAM user {user} does not exist yet: run `whodidthis apply` first"
+        return row
+    _, tags = found
+    if tags.get(TAG_COURSE) != course.name or tags.get(TAG_TRAINEE) != trainee.name:
+        row.error = f"IAM user {user} is not tagged for this course and trainee: left alone"
+        return row
+    password = new_password(policy)
+    try:
+        await iam.get_login_profile(UserName=user)
+        await iam.update_login_profile(UserName=user, Password=password, PasswordResetRequired=True)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            raise
+        await iam.create_login_profile(UserName=user, Password=password, PasswordResetRequired=True)
+    row.password = password
+    if not policy.allow_users_to_change:
+        attached = await every(
+            iam, "list_attached_user_policies", "AttachedPolicies", UserName=user
+        )
+        if CHANGE_PASSWORD_POLICY not in {p["PolicyArn"] for p in attached}:
+            row.note = (
+                "the user must choose a new password at sign-in and needs iam:ChangePassword: "
+                f'add "{CHANGE_PASSWORD_POLICY}" to the step\'s policy_arns and run apply'
+            )
+    return row
+
+
+async def _one(course, trainee, steps, broker, recorder) -> list[Handout]:
+    from console.engine.pipeline import failure_of
+
+    users = [step.name_for(course, trainee) for step in steps]
+    operator = broker.operator
+    current.set(
+        LedgerContext(
+            course.name,
+            trainee.name,
+            trainee.account,
+            step="handout",
+            region=course.region,
+            operator=operator.name,
+            operator_source=operator.source,
+            operator_arn=operator.arn,
+        )
+    )
+    try:
+        session = await broker.session_for(trainee.name, trainee.account, operator)
+        async with session.session.create_client(
+            "iam", region_name=course.region, config=broker.client_config
+        ) as iam:
+            install_ledger_hooks(iam, recorder)
+            policy = await account_password_policy(iam)
+            return [await _set_password(iam, course, trainee, user, policy) for user in users]
+    except Exception as exc:  # every failure is reported on the trainee's row
+        error = failure_of(exc, broker.host_arn).text
+        return [Handout(trainee.name, trainee.account, user, error=error) for user in users]
+
+
+async def hand_out(course, host, operator, names: list[str], recorder) -> list[Handout]:
+    """Set a one-time password for every console user of ``names`` (default: everyone)."""
+    from console.aws.sessions import broker_for
+    from console.redaction import quiet_sdk_loggers
+
+    quiet_sdk_loggers()
+    steps = login_steps(course)
+    targets = [t for t in course.trainees if not names or t.name in names]
+    slots = asyncio.Semaphore(course.concurrency)
+    async with broker_for(
+        course,
+        host_arn=host.arn,
+        operator=operator,
+        recorder=recorder,
+        host_principal_id=host.user_id,
+    ) as broker:
+
+        async def one(trainee) -> list[Handout]:
+            async with slots:
+                return await _one(course, trainee, steps, broker, recorder)
+
+        rows = await asyncio.gather(*(one(t) for t in targets))
+    return [row for group in rows for row in group]
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by this user only, atomically.
+
+    The file is made by ``mkstemp`` (mode 0600 from its first moment) beside ``path`` and
+    renamed over it, so no reader ever sees it half-written or with wider rights.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def cli_handout(args) -> int:
+    """Entry point of ``whodidthis handout``."""
+    from console.aws.operator import resolve_operator
+    from console.commands.headless import _check_trainees, open_course
+    from console.engine.process import StoreRecorder, check_host
+
+    opened = open_course(args)
+    try:
+        course = opened.course
+        _check_trainees(course, args.trainee)
+        login_steps(course)  # a course without console users is bad input: exit 2, no call
+        host = check_host(course, args.allow_long_term_keys)
+        rows = asyncio.run(
+            hand_out(
+                course,
+                host,
+                resolve_operator(args.operator),
+                args.trainee,
+                StoreRecorder(opened.store),
+            )
+        )
+    finally:
+        opened.store.close()
+    if args.json:
+        text = "".join(json.dumps(row.to_json()) + "\n" for row in rows)
+    else:
+        text = "\n\n".join(row.text() for row in rows) + "\n"
+    if args.out:
+        write_private(Path(args.out), text)
+        done = sum(row.password is not None for row in rows)
+        print(
+            f"wrote {done} one-time password(s) to {args.out} (mode 0600, readable by you only); "
+            "give each trainee theirs, then delete the file",
+            file=sys.stderr,
+        )
+        for row in rows:
+            if row.error:
+                print(f"{row.name}: {row.error}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK if all(row.error is None for row in rows) else EXIT_FAILED

@@ -1,0 +1,187 @@
+"""The teardown sweep: after a trainee's steps are torn down, is anything of theirs left?
+
+Principle 5 (DESIGN.md) says teardown "checks afterwards that they are gone". Each step checks
+its own resource; the sweep checks everything else: it asks the Resource Groups Tagging API in
+the course's region for every resource still carrying this course's and trainee's ownership
+tags, and IAM (global, and not in the Tagging API on AWS) for its users, roles and customer
+managed policies with those tags. A resource a template made beside its stack, one kept by
+``DeletionPolicy: Retain``, or one a trainee tagged by hand all show up here.
+
+Nothing found: the trainee is TORN_DOWN with the receipt ``0 leftovers, checked at <time>``.
+Something found: the trainee is FAILED with ``Leftovers`` and each leftover is named (ARN and
+type). Leftovers of a kind some step knows how to delete (``DELETABLE``) are deleted by the
+next teardown, through that step kind's own teardown, which deletes only what carries our tags;
+any other kind is named and never touched.
+
+The Tagging API's GetResources is rate-limited per account and region (a few calls a second):
+one trainee's pages are read one after another, at most ``PAGES_PER_SECOND`` a second, and the
+clients' standard retries absorb throttling. The sweep uses the trainee's assumed-role session
+(the pipeline's clients); its calls are all reads, so the ledger records none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from console.model import Leftover
+from console.steps.base import TAG_COURSE, TAG_TRAINEE
+
+TAGGING = "resourcegroupstaggingapi"
+PAGES_PER_SECOND = 4.0
+PAGE_SIZE = 100
+
+# Resource type (``service:type`` from the ARN) -> the step kind whose teardown deletes it.
+DELETABLE = {
+    "iam:user": "iam_user",
+    "codecommit:repository": "codecommit_repo",
+    "s3:bucket": "s3_bucket",
+    "eks:cluster": "eks_cluster",
+    "cloudformation:stack": "cloudformation_stack",
+}
+
+# ARNs whose resource part names no type: the type each service's ARN implies.
+_UNTYPED = {
+    "s3": "bucket",
+    "codecommit": "repository",
+    "sqs": "queue",
+    "sns": "topic",
+}
+
+
+def resource_type(arn: str) -> str:
+    """``service:type`` of an ARN: ``arn:aws:sqs:...:lab-alice`` is ``sqs:queue``."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return "unknown"
+    service, resource = parts[2], parts[5]
+    for separator in ("/", ":"):
+        if separator in resource:
+            return f"{service}:{resource.split(separator, 1)[0]}"
+    return f"{service}:{_UNTYPED.get(service, 'resource')}"
+
+
+def resource_name(leftover: Leftover) -> str | None:
+    """The name a step kind uses for a deletable leftover (None for any other kind)."""
+    resource = leftover.arn.split(":", 5)[-1]
+    if leftover.type == "iam:user":
+        return resource.rsplit("/", 1)[-1]
+    if leftover.type in ("eks:cluster", "cloudformation:stack"):
+        return resource.split("/")[1]
+    if leftover.type in ("s3:bucket", "codecommit:repository"):
+        return resource
+    return None
+
+
+def receipt_text(checked_at: float) -> str:
+    """The clean sweep's receipt, as status, the console and the report show it."""
+    moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(checked_at))
+    return f"0 leftovers, checked at {moment}"
+
+
+def leftovers_text(leftovers: list[Leftover] | tuple[Leftover, ...]) -> str:
+    """The FAILED trainee's error: how many, and each by ARN and type."""
+    named = "; ".join(f"{item.arn} ({item.type})" for item in leftovers)
+    return (
+        f"{len(leftovers)} resource(s) still carry this trainee's tags after teardown: {named}. "
+        "Run teardown again to delete those of kinds whodidthis builds; delete the others by hand."
+    )
+
+
+@dataclass
+class Pacer:
+    """At most ``rate`` calls a second, one after another (one trainee account's API budget)."""
+
+    rate: float
+    _next: float = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            await asyncio.sleep(self._next - now)
+        self._next = max(now, self._next) + 1.0 / self.rate
+
+
+def tag_filters(course: str, trainee: str) -> list[dict]:
+    """GetResources filters: both ownership tags with this course's and trainee's values."""
+    return [{"Key": TAG_COURSE, "Values": [course]}, {"Key": TAG_TRAINEE, "Values": [trainee]}]
+
+
+def _ours(tags: list[dict] | None, course: str, trainee: str) -> bool:
+    found = {tag["Key"]: tag["Value"] for tag in tags or ()}
+    return found.get(TAG_COURSE) == course and found.get(TAG_TRAINEE) == trainee
+
+
+async def tagged_resources(client, course: str, trainee: str) -> list[Leftover]:
+    """Every resource in the client's region that the Tagging API lists with our tags."""
+    tagging, pacer = await client(TAGGING), Pacer(PAGES_PER_SECOND)
+    found, token = [], ""
+    while True:
+        await pacer.wait()
+        params = {"TagFilters": tag_filters(course, trainee), "ResourcesPerPage": PAGE_SIZE}
+        if token:
+            params["PaginationToken"] = token
+        page = await tagging.get_resources(**params)
+        for mapping in page.get("ResourceTagMappingList") or []:
+            if _ours(mapping.get("Tags"), course, trainee):  # filters are the API's; check anyway
+                arn = mapping["ResourceARN"]
+                found.append(Leftover(arn, resource_type(arn)))
+        token = page.get("PaginationToken") or ""
+        if not token:
+            return found
+
+
+async def _iam_items(iam, operation: str, key: str, **params) -> list[dict]:
+    items: list[dict] = []
+    async for page in iam.get_paginator(operation).paginate(**params):
+        items.extend(page.get(key) or [])
+    return items
+
+
+async def _iam_tags(iam, operation: str, **params) -> list[dict] | None:
+    """The tags of one IAM user, role or policy; None when it was deleted meanwhile."""
+    from botocore.exceptions import ClientError
+
+    tags: list[dict] = []
+    try:
+        async for page in iam.get_paginator(operation).paginate(**params):
+            tags.extend(page.get("Tags") or [])
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+            return None
+        raise
+    return tags
+
+
+# (list call, result key, list params, tags call, the tags call's parameter and the item's key)
+_IAM_KINDS = (
+    ("list_users", "Users", {}, "list_user_tags", "UserName", "UserName"),
+    ("list_roles", "Roles", {}, "list_role_tags", "RoleName", "RoleName"),
+    ("list_policies", "Policies", {"Scope": "Local"}, "list_policy_tags", "PolicyArn", "Arn"),
+)
+
+
+async def iam_resources(client, course: str, trainee: str) -> list[Leftover]:
+    """IAM users, roles and customer managed policies carrying our tags (IAM is global).
+
+    ListUsers and ListRoles do not return tags on AWS, so each item's tags are read with its
+    own call, paced: IAM's rate limits cannot be raised.
+    """
+    iam, pacer = await client("iam"), Pacer(PAGES_PER_SECOND * 2)
+    found = []
+    for listing, key, params, tags_call, param, item_key in _IAM_KINDS:
+        for item in await _iam_items(iam, listing, key, **params):
+            await pacer.wait()
+            tags = await _iam_tags(iam, tags_call, **{param: item[item_key]})
+            if tags is not None and _ours(tags, course, trainee):
+                found.append(Leftover(item["Arn"], resource_type(item["Arn"])))
+    return found
+
+
+async def sweep(client, course: str, trainee: str) -> list[Leftover]:
+    """Everything still tagged for ``trainee`` of ``course``: the region's, then IAM's."""
+    found = await tagged_resources(client, course, trainee)
+    seen = {item.arn for item in found}
+    found += [item for item in await iam_resources(client, course, trainee) if item.arn not in seen]
+    return sorted(found, key=lambda item: (item.type, item.arn))

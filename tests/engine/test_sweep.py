@@ -1,0 +1,161 @@
+"""The teardown sweep end to end: the real CLI against the sandbox, nothing patched.
+
+A resource the steps never made but that carries a trainee's ownership tags (a queue a template
+made beside its stack, a bucket made by hand) keeps that trainee from TORN_DOWN: it is named in
+``status --json`` ``leftovers``, in the report and in the error, and ``teardown`` exits 1. A
+second teardown deletes the leftovers of kinds the steps build (ours only) and never touches
+the others. A clean trainee is TORN_DOWN with its receipt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.engine.helpers import cli, status
+
+COURSE = "sweep-1"
+REGION = "ap-northeast-1"
+TAG_COURSE, TAG_TRAINEE = "whodidthis:course", "whodidthis:trainee"
+RECEIPT = re.compile(r"0 leftovers, checked at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def small_course(sandbox, tmp_path, count: int = 2):
+    """A course of cheap steps for the first ``count`` sandbox trainees."""
+    lines = ["[course]", f'name = "{COURSE}"', f'region = "{REGION}"', ""]
+    for name, account in sandbox.trainees[:count]:
+        lines += ["[[trainee]]", f'name = "{name}"', f'account = "{account}"', ""]
+    lines += [
+        "[[step]]",
+        'kind = "iam_user"',
+        "",
+        "[[step]]",
+        'kind = "s3_bucket"',
+        'name = "{course}-{trainee}-{account}"',
+        "",
+    ]
+    path = tmp_path / "course.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def tags_for(trainee: str, course: str = COURSE) -> dict[str, str]:
+    return {TAG_COURSE: course, TAG_TRAINEE: trainee}
+
+
+def pairs(tags: dict[str, str]) -> list[dict]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def plant(sandbox, name: str, account: str) -> dict[str, str]:
+    """Resources no step made, tagged for ``name``: returns ARN -> expected type."""
+    backdoor = sandbox.backdoor_session(account)
+    queue = backdoor.client("sqs", region_name=REGION).create_queue(
+        QueueName=f"retained-{name}", tags=tags_for(name)
+    )
+    queue_arn = backdoor.client("sqs", region_name=REGION).get_queue_attributes(
+        QueueUrl=queue["QueueUrl"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    s3 = backdoor.client("s3", region_name=REGION)
+    bucket = f"hand-made-{account}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": pairs(tags_for(name))})
+    role = backdoor.client("iam").create_role(
+        RoleName=f"lab-role-{name}", AssumeRolePolicyDocument="{}", Tags=pairs(tags_for(name))
+    )["Role"]["Arn"]
+    repo = backdoor.client("codecommit", region_name=REGION).create_repository(
+        repositoryName=f"scratch-{name}", tags=tags_for(name)
+    )["repositoryMetadata"]["Arn"]
+    return {
+        queue_arn: "sqs:queue",
+        f"arn:aws:s3:::{bucket}": "s3:bucket",
+        role: "iam:role",
+        repo: "codecommit:repository",
+    }
+
+
+def plant_strangers(sandbox, name: str, account: str) -> None:
+    """Look-alikes that are not this trainee's: another course's, another trainee's."""
+    sqs = sandbox.backdoor_session(account).client("sqs", region_name=REGION)
+    sqs.create_queue(QueueName="other-course", tags=tags_for(name, course="another-course"))
+    sqs.create_queue(QueueName="other-trainee", tags=tags_for("someone-else"))
+    sqs.create_queue(QueueName="course-only", tags={TAG_COURSE: COURSE})
+
+
+def test_planted_leftovers_fail_the_trainee_and_a_clean_one_gets_its_receipt(sandbox, tmp_path):
+    course = small_course(sandbox, tmp_path)
+    (alice, alice_account), (bob, _) = sandbox.trainees[:2]
+    assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
+    planted = plant(sandbox, alice, alice_account)
+    plant_strangers(sandbox, alice, alice_account)
+
+    torn = cli(sandbox, tmp_path, "teardown", "--yes", "--json", course=course)
+    assert torn.returncode == 1, torn.stderr
+    summary = json.loads(torn.stdout.splitlines()[-1])
+    assert summary["states"] == {"FAILED": 1, "TORN_DOWN": 1}
+
+    trainees = status(sandbox, tmp_path, course)
+    assert trainees[alice]["state"] == "FAILED"
+    assert trainees[alice]["error_code"] == "Leftovers"
+    found = {item["arn"]: item["type"] for item in trainees[alice]["leftovers"]}
+    assert found == planted  # the strangers' look-alikes are not named
+    assert trainees[alice]["receipt"] is None
+    assert all(arn in trainees[alice]["error"] for arn in planted)
+    assert trainees[bob]["state"] == "TORN_DOWN" and trainees[bob]["leftovers"] == []
+    assert RECEIPT.fullmatch(trainees[bob]["receipt"])
+
+    report = cli(sandbox, tmp_path, "report", course=course)
+    assert all(arn in report.stdout for arn in planted)
+    assert RECEIPT.search(report.stdout)
+    text = cli(sandbox, tmp_path, "status", course=course).stdout
+    assert RECEIPT.search(text) and "Leftovers" in text
+
+
+def test_second_teardown_deletes_leftovers_of_kinds_we_build_and_names_the_rest(sandbox, tmp_path):
+    course = small_course(sandbox, tmp_path, count=1)
+    alice, account = sandbox.trainees[0]
+    assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
+    planted = plant(sandbox, alice, account)
+    assert cli(sandbox, tmp_path, "teardown", "--yes", course=course).returncode == 1
+
+    plan = cli(sandbox, tmp_path, "teardown", course=course)
+    assert plan.returncode == 0, plan.stderr
+    lines = plan.stdout.splitlines()
+    assert "sweep" in lines[-1] and "TORN_DOWN only when" in lines[-1]
+    assert any(line.lstrip().startswith("sweep ") for line in lines)
+    deleting = [line for line in lines if line.lstrip().startswith("delete")]
+    assert any(f"hand-made-{account}" in line for line in deleting)
+    assert any(f"scratch-{alice}" in line for line in deleting)
+    assert not any("retained-" in line or "lab-role-" in line for line in deleting)
+
+    again = cli(sandbox, tmp_path, "teardown", "--yes", course=course)
+    assert again.returncode == 1
+    left = status(sandbox, tmp_path, course)[alice]
+    kept = {arn: kind for arn, kind in planted.items() if kind in ("sqs:queue", "iam:role")}
+    assert {item["arn"]: item["type"] for item in left["leftovers"]} == kept
+
+    backdoor = sandbox.backdoor_session(account)
+    buckets = {b["Name"] for b in backdoor.client("s3").list_buckets()["Buckets"]}
+    assert f"hand-made-{account}" not in buckets
+    repos = backdoor.client("codecommit", region_name=REGION).list_repositories()
+    assert f"scratch-{alice}" not in {r["repositoryName"] for r in repos["repositories"]}
+    queues = backdoor.client("sqs", region_name=REGION).list_queues().get("QueueUrls", [])
+    assert any(url.endswith(f"retained-{alice}") for url in queues)  # named, never touched
+    assert backdoor.client("iam").get_role(RoleName=f"lab-role-{alice}")["Role"]
+    records = cli(sandbox, tmp_path, "ledger", "--json", course=course).stdout.splitlines()
+    deletes = [r for r in map(json.loads, records) if (r["step"] or "").startswith("sweep:")]
+    assert {r["operation"] for r in deletes} >= {"DeleteBucket", "DeleteRepository"}
+    assert not any(r["service"] in ("sqs", "iam") for r in deletes)
+
+
+def test_untagged_look_alike_of_a_leftover_is_never_deleted(sandbox, tmp_path):
+    """A leftover bucket re-created untagged between the sweep and the next teardown stays."""
+    course = small_course(sandbox, tmp_path, count=1)
+    alice, account = sandbox.trainees[0]
+    assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
+    plant(sandbox, alice, account)
+    assert cli(sandbox, tmp_path, "teardown", "--yes", course=course).returncode == 1
+    s3 = sandbox.backdoor_session(account).client("s3", region_name=REGION)
+    s3.delete_bucket_tagging(Bucket=f"hand-made-{account}")
+    cli(sandbox, tmp_path, "teardown", "--yes", course=course)
+    assert f"hand-made-{account}" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
