@@ -20,14 +20,19 @@ SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ASSUME_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
 
 # What the host role does beyond PowerUserAccess (which allows no iam:* and no organizations:*).
-HOST_ACTIONS = (
+HOST_CHECK_ACTIONS = (
     "iam:GetRole",  # its own role's ARN, with its path (preflight, iam-templates)
     "iam:GetInstanceProfile",
-    "iam:SimulatePrincipalPolicy",  # is a denied AssumeRole the host's own policy?
-    "ssm:DescribeSessions",  # the operator behind an SSM session
-    "organizations:ListAccountsForParent",  # trainees_from_ou
-    "organizations:DescribeOrganization",
+    "iam:SimulatePrincipalPolicy",  # is a refused AssumeRole the host's own policy?
 )
+SSM_SESSION_ACTIONS = ("ssm:DescribeSessions",)  # the human behind ssm-user
+# ``trainees_from_ou``: these work only in the organization's management account or in an
+# account registered as a delegated administrator for AWS Organizations.
+ORGANIZATION_ACTIONS = (
+    "organizations:ListAccountsForParent",
+    "organizations:ListTagsForResource",
+)
+HOST_ACTIONS = HOST_CHECK_ACTIONS + SSM_SESSION_ACTIONS + ORGANIZATION_ACTIONS
 
 # The calls each step kind makes in a trainee account (build, check, repair, teardown).
 STEP_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -91,8 +96,24 @@ COMMON_ACTIONS = (
     "tag:GetResources",
     "cloudtrail:LookupEvents",
 )
-# The services whose whole prefix ManageEnvRole gets when no course narrows it.
+# The services whose whole prefix ManageEnvRole gets (the step kinds' services).
 BUILD_SERVICES = ("iam", "codecommit", "s3", "eks", "cloudformation")
+# Teardown's sweep and handout, named even where a wildcard above covers them, so a policy
+# narrowed later keeps them (and an identity-policy check shows why each is there).
+SWEEP_AND_HANDOUT_ACTIONS = (
+    "tag:GetResources",
+    "iam:ListUsers",
+    "iam:ListUserTags",
+    "iam:ListRoles",
+    "iam:ListRoleTags",
+    "iam:ListPolicies",
+    "iam:ListPolicyTags",
+    "iam:GetAccountPasswordPolicy",
+    "iam:GetLoginProfile",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:DeleteLoginProfile",
+)
 
 TEMPLATE_RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     "AWS::SQS::Queue": (
@@ -250,19 +271,26 @@ def service_prefixes(actions: Iterable[str]) -> list[str]:
 
 
 def manage_role_statements(course=None) -> list[dict]:
-    """``ManageEnvRole``'s identity policy: the build services, plus what ``course`` needs."""
+    """``ManageEnvRole``'s identity policy statements: the step kinds' services, what every run
+    needs, and, given a course, what its steps and templates need beyond those services."""
     actions = [f"{service}:*" for service in BUILD_SERVICES]
     actions += [a for a in COMMON_ACTIONS if a.split(":", 1)[0] not in BUILD_SERVICES]
     if course is not None:
         extra = [a for a in course_needs(course) if a.split(":", 1)[0] not in BUILD_SERVICES]
         actions += [a for a in extra if a not in actions]
     return [
-        {"Sid": "BuildTrainingEnvironment", "Effect": "Allow", "Action": actions, "Resource": "*"}
+        {"Sid": "BuildTrainingEnvironment", "Effect": "Allow", "Action": actions, "Resource": "*"},
+        {
+            "Sid": "SweepAndHandout",
+            "Effect": "Allow",
+            "Action": list(SWEEP_AND_HANDOUT_ACTIONS),
+            "Resource": "*",
+        },
     ]
 
 
-def host_statements(role_name: str = "ManageEnvRole") -> list[dict]:
-    """The host role's own policy (besides PowerUserAccess and AmazonSSMManagedInstanceCore)."""
+def assume_statements(role_name: str = "ManageEnvRole") -> list[dict]:
+    """The host role's own checks and its assume of ``role_name`` in every trainee account."""
     return [
         {
             "Sid": "AssumeManageEnvRole",
@@ -271,9 +299,35 @@ def host_statements(role_name: str = "ManageEnvRole") -> list[dict]:
             "Resource": f"arn:aws:iam::*:role/{role_name}",
         },
         {
-            "Sid": "WhodidthisHostChecks",
+            # The owner of the SSM session an operator types in (the human behind ssm-user);
+            # it has no resource ARN.
+            "Sid": "FindTheHumanBehindSsmUser",
             "Effect": "Allow",
-            "Action": list(HOST_ACTIONS),
+            "Action": list(SSM_SESSION_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            # The host role's own ARN (with its path) and what its policy allows.
+            "Sid": "PreflightChecksOfTheHostRole",
+            "Effect": "Allow",
+            "Action": list(HOST_CHECK_ACTIONS),
             "Resource": "*",
         },
     ]
+
+
+def organization_statements() -> list[dict]:
+    """What ``trainees_from_ou`` needs (management or delegated administrator account only)."""
+    return [
+        {
+            "Sid": "TraineesFromOuNeedsManagementOrDelegatedAdmin",
+            "Effect": "Allow",
+            "Action": list(ORGANIZATION_ACTIONS),
+            "Resource": "*",
+        }
+    ]
+
+
+def host_statements(role_name: str = "ManageEnvRole") -> list[dict]:
+    """All the host role's own statements (besides its two AWS managed policies)."""
+    return assume_statements(role_name) + organization_statements()
