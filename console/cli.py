@@ -187,7 +187,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-account", default=None, metavar="ID")
     p.add_argument("--out", default=None, metavar="DIR", help="write files here (default: print)")
     p.add_argument("--host-role", default="AdminEnvRole")
+    p.add_argument(
+        "--host-role-arn",
+        default=None,
+        metavar="ARN",
+        help="the host role's ARN with its path (default: asked of IAM on the host)",
+    )
     p.add_argument("--role-name", default="ManageEnvRole")
+    p.add_argument(
+        "--course",
+        default=None,
+        metavar="COURSE",
+        help="also allow ManageEnvRole what this course's steps and templates need",
+    )
 
     p = sub.add_parser("sandbox", help="local AWS + host emulation on loopback")
     p.add_argument("--trainees", type=int, default=12)
