@@ -218,12 +218,13 @@ def ledger_json(record: LedgerRecord) -> dict:
 
 
 def ledger_line(record: LedgerRecord) -> str:
-    """One ledger record for people: time, trainee, call, principal, outcome."""
+    """One ledger record for people: time, trainee, call, principal, outcome, request id,
+    and the operator the call was made for."""
     outcome = record.outcome.value
     if record.error_code:
         outcome += f" {record.error_code}"
     return (
         f"{iso(record.ts)}  {record.trainee:<12} {record.service}:{record.operation:<24} "
         f"{short_principal(record.principal_arn):<40} {outcome:<10} "
-        f"{record.request_id or '-'}"
+        f"{record.request_id or '-'}  for {record.operator or '-'}"
     )

@@ -388,7 +388,7 @@ def cli_report(args) -> int:
     trainees = _roster_view(opened)
     ledger = opened.store.ledger()
     if getattr(args, "json", False) or args.format == "json":
-        print(json.dumps(report_json(opened.course, trainees, ledger), indent=2))
+        print(json.dumps(report_json(opened.course, trainees, ledger, args.history), indent=2))
     else:
-        print(report_markdown(opened.course, trainees, ledger))
+        print(report_markdown(opened.course, trainees, ledger, args.history))
     return EXIT_OK

@@ -144,7 +144,7 @@ def _host_role_arn(args) -> tuple[str, str | None]:
 
     identity = resolve_host_identity()
     if role_of(identity.arn) != args.host_role:
-        return identity.account, None
+        return identity.account or "", None  # no account: the caller says what to pass
     found = lookup_host_role(identity.arn)
     if found.arn is None:
         print(
@@ -152,7 +152,7 @@ def _host_role_arn(args) -> tuple[str, str | None]:
             f"name it without a path. Pass --host-role-arn if {args.host_role} has one.",
             file=sys.stderr,
         )
-    return identity.account, found.arn
+    return identity.account or "", found.arn
 
 
 def cli_iam_templates(args) -> int:

@@ -25,6 +25,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from console.sandbox import assume_role, moto_state, signing
 from console.sandbox.authorization import Authorizer, malformed_trust
+from console.sandbox.cloudtrail import CloudTrail
 from console.sandbox.faults import FaultPlan
 from console.sandbox.gaps import MotoGaps
 from console.sandbox.httpserver import HOP_BY_HOP, HttpRequest, HttpResponse
@@ -89,6 +90,7 @@ class Gateway:
         self.authorizer = Authorizer()
         self.gaps = MotoGaps()
         self.ssm_sessions = SsmSessions()  # Session Manager sessions of the sandbox's instance
+        self.cloudtrail = CloudTrail()  # the event history LookupEvents answers from
         # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=128, block=False, retries=False)
 
@@ -97,6 +99,7 @@ class Gateway:
         self.principals.clear()
         self.gaps.clear()
         self.ssm_sessions.clear()
+        self.cloudtrail.clear()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Serve one request (called concurrently from the server's threads)."""
@@ -136,6 +139,8 @@ class Gateway:
                 target_role_arn=target_role_arn,
             )
         )
+        if principal is not None:  # CloudTrail records only what AWS authenticated
+            self.cloudtrail.record(call, principal, request, response, request_id)
         if (wait := answer_at - time.monotonic()) > 0:
             time.sleep(wait)  # the injected latency itself, not a wait for work
         return response
@@ -167,14 +172,17 @@ class Gateway:
         if call.service == "iam" and call.operation == "SimulatePrincipalPolicy":
             return self.authorizer.simulate(call, new_request_id(call)), target
         if is_assume:
-            response = self._assume_role(call, principal, request)
+            response: HttpResponse | None = self._assume_role(call, principal, request)
         else:
             response = self.ssm_sessions.answer(call, principal, new_request_id(call))
+            if response is None:
+                response = self.cloudtrail.answer(call, principal, new_request_id(call))
             if response is None:
                 response = self.gaps.answer(call, principal, request, new_request_id(call))
             if response is None:
                 response = self._forward(request, principal.account)
                 self.gaps.after(call, principal, response, request)
+        assert response is not None  # _forward always answers
         # A lost answer: the call took effect, and the caller hears only the error.
         return (fault if fault is not None else response), target
 

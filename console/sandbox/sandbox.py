@@ -345,6 +345,12 @@ class Sandbox:
         assert self._gateway is not None
         return self._gateway.ssm_sessions.open(owner, self.instance_id, session_id).SessionId
 
+    def cloudtrail_events(self, account: str | None = None) -> list[dict]:
+        """CloudTrail's event JSON of every authenticated request (in ``account``), oldest
+        first: what ``cloudtrail:LookupEvents`` answers from."""
+        assert self._gateway is not None
+        return self._gateway.cloudtrail.events(account)
+
     def set_trust_policy(self, account: str, role_name: str, document: dict) -> None:
         """Replace a role's trust policy while running."""
         bootstrap.set_trust_policy(account, role_name, document)
