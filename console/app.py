@@ -370,9 +370,14 @@ def make_app(
     action key bound, the store opened read-only and no engine ever started. ``colours=16``
     shows what a 16-colour terminal shows (found by itself from ``TERM=xterm``).
     """
+    from console.aws.organizations import with_known_trainees, with_ou_trainees
+
     course = load_course(course_path)
+    if not read_only:  # an OU course lists its accounts; the read-only view calls nothing
+        course = with_ou_trainees(course)
     store = Store.open(Path(state_dir), course.name, readonly=read_only)
     if read_only:
+        course = with_known_trainees(course, [(t.name, t.account) for t in store.trainees()])
         engine_launcher = _no_engine
     elif not store.readonly:
         store.sync_roster(

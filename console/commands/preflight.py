@@ -17,7 +17,8 @@ from urllib.parse import unquote
 
 from console.aws.attribution import LedgerContext, current
 from console.aws.identity import role_arn_of
-from console.aws.trustlint import ERROR, Finding, lint_trust_policy
+from console.aws.organizations import new_account_note
+from console.aws.trustlint import ERROR, Finding, lint_trust_policy, recommended_policy
 from console.errors import EXIT_FAILED, EXIT_OK
 
 
@@ -88,7 +89,18 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
         session = await broker.session_for(trainee.name, trainee.account)
     except AssumeRoleDenied as exc:
         row.error, row.error_code = f"{exc.code}: {exc.aws_message}", exc.code
-        row.diagnosis = await _diagnose(broker, trainee)
+        new_account = new_account_note(trainee, time.time())
+        if new_account:  # a fresh OU account: not broken, just not ready yet
+            row.diagnosis = new_account
+            policy = recommended_policy(
+                role_arn_of(host.arn) or "", source_identity=course.source_identity
+            )
+            row.findings.append(
+                Finding(ERROR, f"{course.role_name} cannot be assumed yet: {new_account}",
+                        json.dumps(policy, indent=2))
+            )  # fmt: skip
+        else:
+            row.diagnosis = await _diagnose(broker, trainee)
         return row
     except Exception as exc:  # reported on the row
         failure = failure_of(exc, broker.host_arn)

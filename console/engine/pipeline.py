@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
+from console.aws.organizations import new_account_note
 from console.aws.sessions import SessionBroker, TraineeSession
 from console.course.model import STEP_KINDS, Course, Step, Trainee
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
@@ -106,7 +107,11 @@ class TraineePipeline:
             self.session = await self._session()
         except Exception as exc:  # every failure is reported on the trainee
             self.broker.forget(self.trainee.account, self.operator)
-            return self._fail(failure_of(exc, self.broker.host_arn))
+            failure = failure_of(exc, self.broker.host_arn)
+            note = new_account_note(self.trainee, time.time())
+            if note:  # a fresh OU account: say so, so nobody goes hunting a broken trust policy
+                failure = Failure(failure.code, f"{failure.message} ({note})", failure.principal)
+            return self._fail(failure)
         s = self.session
         self._set(
             state=TraineeState.TEARING_DOWN if teardown else TraineeState.RUNNING,

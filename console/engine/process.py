@@ -277,7 +277,9 @@ def _step_back(setting: str | None) -> None:
 
 def cli_engine(args) -> int:
     """``whodidthis engine COURSE``: the detached engine's entry point."""
-    course = load_course(resolve_course_path(args.course))
+    from console.aws.organizations import with_ou_trainees
+
+    course = with_ou_trainees(load_course(resolve_course_path(args.course)))
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)
     # Every record, the SDK's too, goes through the redacting handler; and whatever Python
