@@ -9,6 +9,7 @@ choosing, so the story's roles are bootstrapped into those ids afterwards.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from console.sandbox import bootstrap
@@ -46,10 +47,8 @@ def create_ou(
         admin_account: the account ManageEnvRole trusts.
     """
     organizations = management.client("organizations", region_name="us-east-1")
-    try:
+    with contextlib.suppress(organizations.exceptions.AlreadyInOrganizationException):
         organizations.create_organization(FeatureSet="ALL")
-    except organizations.exceptions.AlreadyInOrganizationException:
-        pass
     root = organizations.list_roots()["Roots"][0]["Id"]
     ou = organizations.create_organizational_unit(ParentId=root, Name=ou_name)
     ou_id = ou["OrganizationalUnit"]["Id"]
