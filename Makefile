@@ -24,7 +24,7 @@ $(VENV)-tools/bin/uv:
 # every start compiled textual, botocore and ours from source again (0.5 s of the console's
 # first frame). compileall only rewrites what changed.
 $(STAMP): uv.lock pyproject.toml | $(UV)
-	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --all-groups --compile-bytecode
+	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --all-groups --all-extras --compile-bytecode
 	touch $(STAMP)
 
 bytecode: $(STAMP)

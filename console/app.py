@@ -51,6 +51,7 @@ STARTUP_SECONDS = 2.0
 
 
 GC_TICK_SECONDS = 5.0
+TOAST_SECONDS = 4.0
 TYPING_PAUSE = 0.3  # seconds after a key before the store's changes are painted
 
 
@@ -145,12 +146,13 @@ class WhodidthisApp(App):
         return self.services.clock()
 
     def get_line_filters(self) -> list[LineFilter]:
-        """Textual's filters, with NO_COLOR's greys kept legible and, in a 16-colour terminal
-        (or with ``colours=16``), every colour rounded as that terminal shows it."""
+        """Textual's filters, with NO_COLOR's greys kept legible and, with ``colours=16``
+        (the screenshots and tests of a ``TERM=xterm`` terminal), every colour rounded as such
+        a terminal shows it. A real 16-colour terminal needs no filter: Rich rounds on output."""
         filters = [
             self._legible if isinstance(f, Monochrome) else f for f in super().get_line_filters()
         ]
-        if self.colours == 16 or self.console.color_system in ("standard", "windows"):
+        if self.colours == 16:
             filters.insert(len(filters) - (1 if self.no_color else 0), self._sixteen)
         return filters
 
@@ -298,9 +300,8 @@ class WhodidthisApp(App):
             return None
         command_id = self.store.enqueue(kind, names, self.acting)
         who = ", ".join(names) if names else f"all {len(self.course.trainees)} trainees"
-        self.notify(
-            f"{kind.value} queued as command {command_id} for {who}", title=kind.value.capitalize()
-        )
+        # One short line, no title: toasts sit over the ledger, never over the table.
+        self.notify(f"{kind.value} queued as command {command_id} for {who}", timeout=TOAST_SECONDS)
         self.launch_engine()
         self._poll()
         return command_id
@@ -312,8 +313,8 @@ class WhodidthisApp(App):
         if pid is not None:
             self.call_from_thread(
                 self.notify,
-                f"engine started (pid {pid}); it keeps running when this console closes",
-                title="Engine",
+                f"engine started (pid {pid}); it goes on when the console closes",
+                timeout=TOAST_SECONDS,
             )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -197,6 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NEEDS_SANDBOX = ("sandbox", "demo")
+
+
+def _sandbox_installed() -> bool:
+    """True when the ``sandbox`` extra (moto with its server) is installed."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("moto", "flask"))
+
+
 def _version() -> str:
     """The installed distribution's version (the source tree's when run from a checkout)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -255,6 +265,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             parser.print_help()
             return EXIT_BAD_INPUT
+    if args.command in NEEDS_SANDBOX and not _sandbox_installed():
+        print(
+            f"whodidthis {args.command}: the sandbox is not installed (moto and its server are "
+            "an extra, kept off production hosts). Install it with "
+            "`pip install 'whodidthis[sandbox]'` (or `uv tool install 'whodidthis[sandbox]'`, "
+            "or `make demo` in a checkout).",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:

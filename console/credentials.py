@@ -58,18 +58,18 @@ IDENTIFIER_PREFIXES = {
 KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])")
 # Any AWS unique id (credential or identifier): what mask_key_id may show four characters of.
 _UNIQUE_ID = re.compile(r"A[A-Z0-9]{3}[A-Z0-9]{12,28}")
-# 40 base64 characters standing alone. "=" around it is allowed: NAME=SECRET and SECRET= are
-# common, and a real base64 value whose body is 40 characters has a length of 41 or 42, which
-# base64 never produces.
-SECRET_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])")
-SESSION_TOKEN_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{100,}={0,2}")
-# Every kind above holds a run of 20 base64 characters: a text without one is skipped at once
-# (the guard sees every value the store writes, the redactor every log line).
-_ANY_CANDIDATE = re.compile(r"[A-Za-z0-9/+]{20}")
-# Jenkins' Secret.toString(): "{" base64 of version 1, IV length, IV, AES-CBC ciphertext "}".
-ENCRYPTED_CANDIDATE = re.compile(r"\{[A-Za-z0-9/+]{20,}={0,2}\}")
-# A key id (20 bytes) or a secret (40 bytes) base64-encoded: 28 and 56 characters, one "=".
-BASE64_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+])(?:[A-Za-z0-9/+]{27}|[A-Za-z0-9/+]{55})=(?!=)")
+# Every value below is a maximal run of base64 characters, found in one pass (a regex per
+# shape would read a 5 MiB file five times); the run's length says what it may be:
+#   40             a secret access key. "=" around it is allowed: NAME=SECRET and SECRET= are
+#                  common, and a base64 value with a 40-character body (41 or 42 long) is not.
+#   100 or more    a session token (with up to two "=" of padding).
+#   27 + "=", 54 + "=="   a key id (20 bytes) or a secret (40 bytes) base64-encoded once.
+#   "{" 20+ "}"    Jenkins' Secret.toString(): base64 of version, IV length, IV, ciphertext.
+_RUN = re.compile(r"[A-Za-z0-9/+]{20,}")
+SECRET_LENGTH, TOKEN_SHORTEST = 40, 100
+_BASE64_RUNS = {27: "=", 54: "=="}
+SECRET_SHAPE = re.compile(r"[A-Za-z0-9/+]{40}")
+_KEY_ID_MARKS = ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")
 # The name of an assignment just before a value, in every common syntax: NAME=V, NAME: V,
 # "NAME": "V", <NAME>V, NAME => V, NAME := V, NAME V (aws configure set, setx, setenv).
 _NAME_BEFORE = re.compile(r"""([A-Za-z][A-Za-z0-9_.\-]*)["']?\s*(?:=>|:=|[=:>,]|\s)\s*["'{]?$""")
@@ -143,29 +143,46 @@ def looks_random(candidate: str, floor: float = SECRET_ENTROPY_FLOOR) -> bool:
 def find_credentials(text: str) -> list[Credential]:
     """Every credential-shaped span of ``text``, in order: the verdict the scan, guard and
     redactor share."""
-    if not _ANY_CANDIDATE.search(text):
-        return []
-    found = [Credential(m.start(), m.end(), ACCESS_KEY_ID) for m in KEY_ID.finditer(text)]
-    for match in SECRET_CANDIDATE.finditer(text):
-        named = _named_before(text, match.start(), SECRET_NAME_ENDINGS + TOKEN_NAME_ENDINGS)
-        value = match.group()
-        if looks_random(value, NAMED_ENTROPY_FLOOR if named else SECRET_ENTROPY_FLOOR):
-            found.append(Credential(match.start(), match.end(), SECRET_ACCESS_KEY, named))
-    for match in SESSION_TOKEN_CANDIDATE.finditer(text):
-        value = match.group().rstrip("=")
-        if looks_random(value) and any(c.isdigit() for c in value):
-            named = _named_before(text, match.start(), TOKEN_NAME_ENDINGS)
-            found.append(Credential(match.start(), match.end(), SESSION_TOKEN, named))
-    if "{" in text:
-        for match in ENCRYPTED_CANDIDATE.finditer(text):
-            if _named_before(text, match.start() + 1, SECRET_NAME_ENDINGS):
-                found.append(Credential(match.start(), match.end(), ENCRYPTED_SECRET, True))
-    for match in BASE64_CANDIDATE.finditer(text):
-        kind = _base64_credential(match.group())
-        if kind:
-            named = _named_before(text, match.start(), SECRET_NAME_ENDINGS)
-            found.append(Credential(match.start(), match.end(), kind, named))
+    found = []
+    if any(mark in text for mark in _KEY_ID_MARKS):
+        found = [Credential(m.start(), m.end(), ACCESS_KEY_ID) for m in KEY_ID.finditer(text)]
+    for run in _RUN.finditer(text):
+        credential = _credential_in_run(text, run.start(), run.end())
+        if credential:
+            found.append(credential)
     return sorted(found, key=lambda credential: credential.start)
+
+
+def _credential_in_run(text: str, start: int, end: int) -> Credential | None:
+    """The secret, token, encrypted or encoded credential a run of base64 characters is."""
+    length = end - start
+    if length == SECRET_LENGTH:
+        named = _named_before(text, start, SECRET_NAME_ENDINGS + TOKEN_NAME_ENDINGS)
+        floor = NAMED_ENTROPY_FLOOR if named else SECRET_ENTROPY_FLOOR
+        if looks_random(text[start:end], floor):
+            return Credential(start, end, SECRET_ACCESS_KEY, named)
+    padded = end + _padding(text, end)
+    braced = start and text[start - 1] == "{" and text[padded : padded + 1] == "}"
+    if braced and _named_before(text, start, SECRET_NAME_ENDINGS):
+        return Credential(start - 1, padded + 1, ENCRYPTED_SECRET, True)
+    if length >= TOKEN_SHORTEST:
+        value = text[start:end]
+        if looks_random(value) and any(c.isdigit() for c in value):
+            named = _named_before(text, start, TOKEN_NAME_ENDINGS)
+            return Credential(start, padded, SESSION_TOKEN, named)
+    if _BASE64_RUNS.get(length) == text[end:padded]:
+        kind = _base64_credential(text[start:padded])
+        if kind:
+            return Credential(start, padded, kind, _named_before(text, start, SECRET_NAME_ENDINGS))
+    return None
+
+
+def _padding(text: str, end: int) -> int:
+    """How many "=" (at most two) follow ``end``; three or more are no base64 padding."""
+    count = 0
+    while count < 3 and text[end + count : end + count + 1] == "=":
+        count += 1
+    return count if count < 3 else 0
 
 
 def _named_before(text: str, start: int, endings: tuple[str, ...]) -> bool:
@@ -184,6 +201,6 @@ def _base64_credential(candidate: str) -> str | None:
         return None
     if KEY_ID.fullmatch(decoded):
         return ACCESS_KEY_ID
-    if SECRET_CANDIDATE.fullmatch(decoded) and looks_random(decoded):
+    if SECRET_SHAPE.fullmatch(decoded) and looks_random(decoded):
         return SECRET_ACCESS_KEY
     return None

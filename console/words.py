@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from console.course.model import Course
-from console.model import Event, LedgerRecord, TraineeState, TraineeStatus
+from console.model import Event, LedgerRecord, Operator, TraineeState, TraineeStatus
 
 STATE_SYMBOLS = {
     TraineeState.PENDING: "·",
@@ -181,6 +181,16 @@ LEDGER_FIELDS = (
     "attempt_request_ids",
     "resource_arn",
 )
+
+
+def operator_words(operator: Operator) -> str:
+    """How the operator is known, in a few words: ``verified: SSM session owner ARN`` or
+    ``from --operator, not verified``."""
+    if operator.source == "ssm-session":
+        return f"verified: owner of this SSM session, {operator.arn}"
+    if operator.source == "flag":
+        return "from --operator, not verified"
+    return "the login user, not verified"
 
 
 def ledger_json(record: LedgerRecord) -> dict:

@@ -16,8 +16,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from console.model import LedgerRecord, TraineeStatus
-from console.words import clock, short_principal
+from console.model import LedgerRecord, Operator, TraineeStatus
+from console.words import clock, operator_words, short_principal
 from widgets.trainee_look import PRINCIPAL_STYLE, state_text, time_left_words
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
@@ -49,6 +49,7 @@ class IdentityPanel(Static):
         self._now = 0.0
         self._trainee: TraineeStatus | None = None
         self._record: LedgerRecord | None = None
+        self._operator: Operator | None = None
         self._painted: tuple | None = None
         self._shape: tuple | None = None
 
@@ -56,6 +57,11 @@ class IdentityPanel(Static):
         """The host identity as resolved (None while resolving), or why it could not be."""
         self._host, self._host_error, self._now = host, error, now
         self.set_class(bool(error or (host and host.problems)), "-problem")
+        self._paint()
+
+    def show_operator(self, operator: Operator | None) -> None:
+        """Who this console acts for, and how that is known (an SSM session's owner...)."""
+        self._operator = operator
         self._paint()
 
     def show_trainee(self, status: TraineeStatus | None, record: LedgerRecord | None) -> None:
@@ -79,6 +85,7 @@ class IdentityPanel(Static):
             self._host_error,
             self._trainee,
             self._record,
+            self._operator,
             time_left_words(left) if host else None,
         )
         if key == self._painted:
@@ -116,7 +123,12 @@ class IdentityPanel(Static):
         details.append(f" · {time_left_words(host.seconds_left(now))}")
         if host.overridden:
             details.append(" · --allow-long-term-keys", style="bold yellow")
-        return [(label, arn), (Text(""), details)]
+        lines = [(label, arn), (Text(""), details)]
+        if self._operator is not None:
+            who = Text(self._operator.name, style="bold")
+            who.append(f" · {operator_words(self._operator)}")
+            lines.append((Text("You", style="bold"), who))
+        return lines
 
     def _trainee_lines(self) -> list[tuple[Text, Text]]:
         status = self._trainee
@@ -149,6 +161,8 @@ class IdentityPanel(Static):
         text = Text(f"last {clock(record.ts)} {record.service}:{record.operation} ")
         text.append(outcome, style="green" if outcome == "ok" else "bold red")
         text.append(f" by {short_principal(record.principal_arn) or 'unknown'}")
+        if record.operator:
+            text.append(f" for {record.operator}")
         return text
 
     def _problems(self) -> list[str]:

@@ -7,8 +7,8 @@ Three things, all installed by the App (``WhodidthisApp.get_line_filters`` and i
   healthy principal; here each name keeps its hue, bright enough on a dark background, and each
   lands on its own name again when a 16-colour terminal (``TERM=xterm``) rounds it.
 * :class:`SixteenColours`: rounds every colour to the 16 of a ``TERM=xterm`` terminal, as Rich
-  does on output there; installed when the terminal has 16 colours (or ``colours=16`` is
-  injected), so a screenshot shows what that terminal shows.
+  does on output there; installed when ``colours=16`` is injected (screenshots and tests), so a
+  picture shows what that terminal shows. A real terminal needs none: Rich rounds on output.
 * :class:`LegibleMonochrome`: Textual's NO_COLOR filter turns each colour into the grey of its
   luminance, which made bold red text grey 237 on grey 235. This one keeps text light on dark
   and backgrounds dark (or light where they were light), so bold, reverse and the symbols carry

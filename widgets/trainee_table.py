@@ -17,11 +17,10 @@ from rich.text import Text
 from textual import events, on
 from textual.binding import Binding
 from textual.message import Message
-from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from console.model import TraineeState, TraineeStatus
+from widgets.datatable_cache import RowCachedTable
 from widgets.trainee_look import (
     elapsed_of,
     principal_text,
@@ -101,7 +100,7 @@ def choose_columns(width: int, name_width: int, principal_width: int) -> list[tu
     return [(spec.key, natural[spec.key]) for spec in COLUMNS if spec.key in chosen]
 
 
-class TraineeTable(DataTable):
+class TraineeTable(RowCachedTable):
     """The trainees of a course, with marks, a filter, failures only and failures pinned."""
 
     DEFAULT_CSS = """
@@ -152,7 +151,6 @@ class TraineeTable(DataTable):
         self._generation = 0
         self._row_of: dict[str, int] = {}
         self._stale: set[str] = set()
-        self._dirty_rows: set[RowKey] = set()
         self.marked: set[str] = set()
         self.filter_text = ""
         self.failures_only = False
@@ -354,52 +352,6 @@ class TraineeTable(DataTable):
             if (only is None or key in only) and cells[key] != shown.get(key):
                 self.update_cell(name, key, cells[key])
                 shown[key] = cells[key]
-
-    # -- rendering only what changed ---------------------------------------------------------
-
-    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
-        """DataTable's ``update_cell`` without its table-wide cache flush.
-
-        DataTable bumps one update counter that is part of every cached cell, row and line, so
-        one changed cell made every visible row render again through Rich: measured with
-        py-spy during a 1,000-trainee build, that was most of the console's time, and the
-        reason a keypress waited up to 140 ms behind a repaint. Here only the changed row's
-        cache entries go (in ``render_lines``, once per frame) and only its line is repainted;
-        the rest stay warm.
-        Relies on DataTable's caches as of Textual 8.2 (``uv.lock`` pins it; the UI tests and
-        snapshots pin the behaviour).
-        """
-        if update_width:
-            super().update_cell(row_key, column_key, value, update_width=True)
-            return
-        row_key = RowKey(row_key) if isinstance(row_key, str) else row_key
-        column_key = ColumnKey(column_key) if isinstance(column_key, str) else column_key
-        if row_key not in self._row_locations or column_key not in self._column_locations:
-            raise CellDoesNotExist(
-                f"No cell exists for row_key={row_key!r}, column_key={column_key!r}."
-            )
-        self._data[row_key][column_key] = value
-        self._dirty_rows.add(row_key)
-        self.refresh_row(self._row_locations.get(row_key))  # that line, not the whole table
-
-    def render_lines(self, crop) -> list[Strip]:
-        self._forget_dirty_rows()
-        return super().render_lines(crop)
-
-    def _forget_dirty_rows(self) -> None:
-        """Drop the cached renders of the rows whose cells changed since the last frame."""
-        if not self._dirty_rows:
-            return
-        dirty, self._dirty_rows = self._dirty_rows, set()
-        indexes = {self._row_locations.get(key) for key in dirty}
-        for cache, position, wanted in (
-            (self._cell_render_cache, 0, dirty),
-            (self._row_render_cache, 0, dirty),
-            (self._row_renderable_cache, 1, indexes),
-        ):
-            for key in [k for k in cache.keys() if k[position] in wanted]:  # noqa: SIM118 - LRUCache has no __iter__
-                cache.discard(key)
-        self._line_cache.clear()  # by screen line; rebuilt cheaply from the row caches
 
     # -- events ------------------------------------------------------------------------------
 

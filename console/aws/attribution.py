@@ -138,6 +138,20 @@ _KEY_ID = re.compile(r"Credential=([A-Z0-9]{16,128})/")
 Issued = Callable[[str], Any]
 
 
+def unanswered_outcome(exception: BaseException) -> Outcome:
+    """The outcome of a call that got no answer from AWS.
+
+    botocore's ``ConnectionError`` family (``EndpointConnectionError``, ``ConnectTimeoutError``,
+    ``ProxyConnectionError``, ``SSLError``; aiobotocore maps aiohttp's connection errors onto
+    them) means no connection was made, so AWS never saw the call: ``error``. A connection
+    that closed or timed out after the request went out (``ConnectionClosedError``,
+    ``ReadTimeoutError``) leaves it ``unknown``: AWS may have acted; the record keeps the error.
+    """
+    from botocore.exceptions import ConnectionError as NoConnection
+
+    return Outcome.ERROR if isinstance(exception, NoConnection) else Outcome.UNKNOWN
+
+
 def install_ledger_hooks(
     client, recorder: Recorder, overrides: dict | None = None, issued: Issued | None = None
 ) -> None:
@@ -205,10 +219,10 @@ def install_ledger_hooks(
 
     def after_call_error(exception, context, **_):
         token = context.pop(_TOKEN, None)
-        if token is not None:  # no answer: whether AWS acted is unknown
+        if token is not None:  # no answer from AWS: the outcome says whether it saw the call
             recorder.settle(
                 token,
-                outcome=Outcome.UNKNOWN,
+                outcome=unanswered_outcome(exception),
                 request_id=None,
                 error_code=type(exception).__name__,
                 error_message=str(exception)[:500],

@@ -15,6 +15,7 @@ import os
 from dataclasses import asdict, dataclass, field
 
 from console.aws.config import client_config
+from console.aws.sdk.session import expiry_of
 from console.credentials import mask_key_id
 
 # botocore's Credentials.method -> the source in words.
@@ -225,7 +226,7 @@ def resolve_host_identity(
     method = creds.method
     key_type = key_type_of(frozen.access_key)
     masked = mask_key_id(frozen.access_key)
-    expires_at = getattr(creds, "_expiry_time", None)
+    expires_at = expiry_of(creds)
     profile_config = session.get_scoped_config()
     arn = account = user_id = sts_problem = None
     try:

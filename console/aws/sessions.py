@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
@@ -23,10 +22,9 @@ from console.aws.attribution import (
     update_context,
 )
 from console.aws.config import aio_client_config
-from console.aws.engine_session import engine_session, utc_now
 from console.aws.identity import role_arn_of
 from console.aws.names import session_name, source_identity, sts_name, tag_value
-from console.aws.sdk import clientcache
+from console.aws.sdk.session import acting_with, credentials_of, engine_session, utc_now
 from console.errors import WhodidthisError
 from console.model import Operator
 from console.redaction import quiet_sdk_loggers
@@ -99,7 +97,7 @@ class TraineeSession:
 
     @property
     def credentials(self):
-        return self.session._credentials  # the refreshable credentials object
+        return credentials_of(self.session)  # the refreshable credentials object
 
     def attribution(self) -> dict:
         """The ledger context's fields for calls made with this session."""
@@ -164,7 +162,6 @@ class SessionBroker:
 
     async def __aenter__(self) -> SessionBroker:
         quiet_sdk_loggers()  # botocore's DEBUG output holds AssumeRole response bodies
-        clientcache.install()  # every trainee's clients share models and classes per service
         config = aio_client_config(self._host_session.get_scoped_config(), mode="adaptive")
         self._sts = await self._stack.enter_async_context(
             self._host_session.create_client("sts", region_name=self.region, config=config)
@@ -177,7 +174,8 @@ class SessionBroker:
         """Build (and close) one client per service before any trainee needs one.
 
         Creating a client makes no AWS call, but the first one of each service loads its model,
-        endpoint rules and class, which every later client shares (``console.aws.sdk.clientcache``).
+        endpoint rules and class, which every later client shares once the engine has installed
+        ``console.aws.sdk``'s caches.
         """
         for service in sorted(set(services) | {"sts"}):
             async with self._host_session.create_client(
@@ -319,17 +317,9 @@ class SessionBroker:
         )
 
     def _trainee_session(self, credentials):
-        """A session that acts with ``credentials`` and shares everything else with the host.
-
-        A fresh AioSession registers ~120 builtin handlers and parses service models again:
-        about 15 ms of CPU plus a second of model loading per trainee (measured: a 12-trainee
-        apply went from 19.3 s to 6.3 s by sharing). A shallow copy shares the host's loader,
-        event emitter and config; each client copies the emitter, so hooks stay per client.
-        This is the one place refreshable credentials meet a session.
-        """
-        session = copy.copy(self._host_session)
-        session._credentials = credentials
-        return session
+        """A session that acts with ``credentials`` and shares everything else with the host
+        (``console.aws.sdk.session.acting_with`` says why a copy)."""
+        return acting_with(self._host_session, credentials)
 
     def _fetcher(self, trainee: str, account: str, role_arn: str, operator: Operator, latest):
         """The assume-role fetcher the refreshable credentials call, now and at each refresh."""

@@ -156,8 +156,8 @@ def run_command(args, kind: CommandKind, names: list[str]) -> int:
 def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
     course, store = opened.course, opened.store
     _check_trainees(course, names)
-    operator = resolve_operator(args.operator)
     host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
+    operator = resolve_operator(args.operator)  # exit 2 for another's name in an SSM session
     since = store.last_event_id()
     command_id = store.enqueue(kind, names, operator)
     targets = set(names or (t.name for t in course.trainees))

@@ -88,7 +88,15 @@ def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvR
                                             "sts:TagSession",
                                         ],
                                         "Resource": f"arn:aws:iam::*:role/{role_name}",
-                                    }
+                                    },
+                                    {
+                                        # The owner of the SSM session an operator types in
+                                        # (the human behind ssm-user); it has no resource ARN.
+                                        "Sid": "FindTheHumanBehindSsmUser",
+                                        "Effect": "Allow",
+                                        "Action": "ssm:DescribeSessions",
+                                        "Resource": "*",
+                                    },
                                 ],
                             },
                         },

@@ -170,7 +170,7 @@ def rows_text(rows: list[PreflightRow], wall: float) -> str:
 
 def cli_preflight(args) -> int:
     """Entry point of ``whodidthis preflight``."""
-    from console.aws.operator import operator_name
+    from console.aws.operator import resolve_operator
     from console.commands.headless import open_course
     from console.engine.process import StoreRecorder, check_host
 
@@ -179,7 +179,10 @@ def cli_preflight(args) -> int:
     started = time.perf_counter()
     rows = asyncio.run(
         preflight(
-            opened.course, host, operator_name(args.operator), recorder=StoreRecorder(opened.store)
+            opened.course,
+            host,
+            resolve_operator(args.operator),
+            recorder=StoreRecorder(opened.store),
         )
     )
     wall = time.perf_counter() - started

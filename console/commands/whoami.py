@@ -35,8 +35,23 @@ def format_time_left(seconds: int | None) -> str:
     return f"{hours}h {minutes}m" if hours else f"{minutes}m {rest % 60}s"
 
 
-def render_text(identity: HostIdentity, scan_result=None, now: dt.datetime | None = None) -> str:
-    """The human ``whoami`` report: one fact a line, the verdict last."""
+def operator_json(check) -> dict:
+    """The ``whoami --json`` fields naming the operator and how it is known."""
+    return {
+        "operator": check.operator.name,
+        "operator_source": check.operator.source,
+        "operator_arn": check.operator.arn,
+        "operator_verified_by": check.how,
+    }
+
+
+def render_text(
+    identity: HostIdentity, scan_result=None, now: dt.datetime | None = None, operator=None
+) -> str:
+    """The human ``whoami`` report: one fact a line, the verdict last.
+
+    ``operator`` is a :class:`console.aws.operator.OperatorCheck`: who acts, and how known.
+    """
     rows = [
         ("identity", identity.arn or "-"),
         ("account", identity.account or "-"),
@@ -48,6 +63,10 @@ def render_text(identity: HostIdentity, scan_result=None, now: dt.datetime | Non
         when = identity.expires_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         rows.append(("expires", f"{when} (in {format_time_left(identity.seconds_left(now))})"))
     rows.append(("region", identity.region or "- (set AWS_DEFAULT_REGION)"))
+    if operator is not None:
+        who = operator.operator
+        rows.append(("operator", f"{who.name} ({who.source}: {operator.how})"))
+        rows.extend(("note", note) for note in operator.notes)
     lines = [f"{name:<9} {value}" for name, value in rows]
     if scan_result is not None:
         skipped = ", ".join(f"{len(v)} {k}" for k, v in scan_result.skipped.items()) or "none"
@@ -84,10 +103,15 @@ def cli_whoami(args) -> int:
         expected_role=expected_host_role(args.course),
         allow_long_term=args.allow_long_term_keys,
     )
+    from console.aws.operator import check_operator
+
+    # Finding an SSM session's owner asks AWS: only with credentials we accept.
+    operator = check_operator(args.operator, ssm=identity.ok)
     scan_result = None if args.scan is None else scan(scan_paths)
     refused = not identity.ok or bool(scan_result and scan_result.findings)
     if args.json:
         data = identity.to_json()
+        data.update(operator_json(operator))
         if scan_result is not None:
             data["scan"] = scan_result.to_json()
             data["problems"] = data["problems"] + [f.sentence() for f in scan_result.findings]
@@ -95,5 +119,5 @@ def cli_whoami(args) -> int:
         json.dump(data, sys.stdout)
         sys.stdout.write("\n")
     else:
-        print(render_text(identity, scan_result))
+        print(render_text(identity, scan_result, operator=operator))
     return EXIT_IDENTITY_REFUSED if refused else EXIT_OK

@@ -23,12 +23,12 @@ from console.devtools.demo_scene import (
     write_scene,
 )
 
-SIZE = (120, 36)
+SIZE = (80, 24)  # what an SSM Session Manager terminal opens at; the README says so
 TO_HEIDI = ("down",) * 7
 PICTURES = {
     "overview.svg": (),
     "failure-detail.svg": (*TO_HEIDI, "enter"),
-    "teardown-plan.svg": ("t",),
+    "teardown-plan.svg": ("T",),  # the whole course
     "whoami.svg": (*TO_HEIDI, "i"),
 }
 
@@ -70,7 +70,9 @@ async def _press(app, path: Path, keys: tuple[str, ...], size) -> None:
             await app.refresh_from_store()
             await app.workers.wait_for_complete()
             await pilot.pause()
-        path.write_text(app.export_screenshot(title=f"whodidthis · {path.stem}"), encoding="utf-8")
+        width, height = size
+        title = f"whodidthis · {path.stem} · {width}x{height}"
+        path.write_text(app.export_screenshot(title=title), encoding="utf-8")
 
 
 async def take_all(directory: Path) -> list[Path]:

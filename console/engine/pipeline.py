@@ -23,6 +23,12 @@ from console.errors import WhodidthisError
 from console.model import Leftover, Operator, Outcome, StepState, TraineeState, TraineeStatus
 from console.steps.base import PlannedDeletion, StepContext, StepKind
 
+UNREACHABLE = (
+    "AWS could not be reached from this host (network, proxy, DNS or VPC endpoint); "
+    "nothing was changed by this call. Run the command again once the endpoint answers: "
+    "the trainee resumes at this step"
+)
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -41,6 +47,7 @@ class Failure:
 def failure_of(exc: BaseException, principal: str | None) -> Failure:
     """The AWS error code and message of ``exc``, or our own error's class and message."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import ConnectionError as NoConnection
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
@@ -50,6 +57,8 @@ def failure_of(exc: BaseException, principal: str | None) -> Failure:
         message = str(exc)
         # Our errors that carry an AWS code often start their message with it already.
         return Failure(code, message.removeprefix(f"{code}: "), principal)
+    if isinstance(exc, NoConnection):  # the message names the endpoint URL
+        return Failure(type(exc).__name__, f"{exc}. {UNREACHABLE}", principal)
     if isinstance(exc, BotoCoreError):
         return Failure(type(exc).__name__, str(exc), principal)
     return Failure(type(exc).__name__, str(exc) or repr(exc), principal)

@@ -94,11 +94,13 @@ async def run_engine(
     ``companion``, when given, is a coroutine run beside the engine (the foreground CLI's
     event printer); it is awaited after the engine goes idle.
     """
+    from console.aws import sdk
     from console.aws.sessions import broker_for
     from console.engine.scheduler import Engine
     from console.steps import registry
 
     quiet_sdk_loggers()
+    sdk.install()  # the engine's SDK speed-ups: process-wide, so the engine's alone
     recorder = StoreRecorder(store)
     kinds = registry()
     try:
@@ -275,6 +277,17 @@ def _step_back(setting: str | None) -> None:
         log.info("engine niceness now %d (WHODIDTHIS_ENGINE_NICE)", os.nice(increment))
 
 
+def _log_redacted(path: Path) -> None:
+    """Send every log record, the SDK's too, to ``path`` through the redacting handler.
+
+    stdout and stderr are ``engine.log`` too (see :func:`spawn_detached`): whatever Python
+    prints there without logging (an uncaught exception, a warning) is redacted on its way.
+    """
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    stream = os.fdopen(_open_engine_log(path), "a", encoding="utf-8", buffering=1)
+    logging.getLogger().addHandler(redacting_handler(logging.StreamHandler(stream)))
+
+
 def cli_engine(args) -> int:
     """``whodidthis engine COURSE``: the detached engine's entry point."""
     from console.aws.organizations import with_ou_trainees
@@ -282,18 +295,7 @@ def cli_engine(args) -> int:
     course = with_ou_trainees(load_course(resolve_course_path(args.course)))
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)
-    # Every record, the SDK's too, goes through the redacting handler; and whatever Python
-    # prints without logging (stderr is engine.log) is redacted on its way there.
-    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
-    handler = logging.StreamHandler(
-        os.fdopen(
-            _open_engine_log(engine_log_path(state_dir, course.name)),
-            "a",
-            encoding="utf-8",
-            buffering=1,
-        )
-    )
-    logging.getLogger().addHandler(redacting_handler(handler))
+    _log_redacted(engine_log_path(state_dir, course.name))
     logging.getLogger("whodidthis").setLevel(logging.INFO)
     log.info("engine starting for %s (pid %d)", course.name, os.getpid())
     _step_back(os.environ.get("WHODIDTHIS_ENGINE_NICE"))
@@ -302,7 +304,7 @@ def cli_engine(args) -> int:
         runs = serve_locked(
             course,
             store,
-            operator=resolve_operator(args.operator),
+            operator=resolve_operator(args.operator, ssm=False),  # the queue names who acts
             host=host,
             idle_seconds=IDLE_SECONDS_DETACHED,
         )

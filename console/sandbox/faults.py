@@ -32,6 +32,8 @@ class ErrorRule:
         operation: only this operation (e.g. ``CreateRepository``).
         principal: only callers whose ARN matches this (``*`` wildcards allowed).
         first: only the first ``first`` matching attempts fail; later ones pass.
+        after: the first ``after`` matching attempts pass untouched; ``first`` counts from
+            there (the 2nd..11th DescribeStacks: ``after=1, first=10``).
         seen: matching attempts so far.
     """
 
@@ -44,6 +46,7 @@ class ErrorRule:
     principal: str | None = None
     first: int | None = None
     seen: int = 0
+    after: int = 0
 
     def matches(
         self, accounts: set[str], service: str | None, operation: str | None, principal: str | None
@@ -112,8 +115,10 @@ class FaultPlan:
         operation: str | None = None,
         principal: str | None = None,
         first: int | None = None,
+        after: int = 0,
     ) -> ErrorRule:
-        """Answer matching requests with this error (only the first ``first`` when given)."""
+        """Answer matching requests with this error (only the first ``first`` when given,
+        after letting the first ``after`` pass)."""
         rule = ErrorRule(
             code,
             message,
@@ -123,6 +128,7 @@ class FaultPlan:
             operation,
             principal,
             None if first is None else int(first),
+            after=int(after),
         )
         with self._lock:
             self._errors.append(rule)
@@ -206,7 +212,9 @@ class FaultPlan:
                 if not rule.matches(accounts, service, operation, principal):
                     continue
                 rule.seen += 1
-                if rule.first is None or rule.seen <= rule.first:
+                if rule.seen <= rule.after:
+                    continue
+                if rule.first is None or rule.seen - rule.after <= rule.first:
                     return copy.copy(rule)
             return None
 

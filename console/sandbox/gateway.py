@@ -38,6 +38,7 @@ from console.sandbox.protocols import (
     new_request_id,
     throttling_response,
 )
+from console.sandbox.ssm_sessions import SsmSessions
 from console.sandbox.trail import Trail, TrailRecord, now_iso
 
 LOG = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class Gateway:
         self.catalog = ServiceCatalog()
         self.principals = Principals()
         self.gaps = MotoGaps()
+        self.ssm_sessions = SsmSessions()  # Session Manager sessions of the sandbox's instance
         # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=128, block=False, retries=False)
 
@@ -91,6 +93,7 @@ class Gateway:
         """Forget gateway state tied to moto's (after moto was reset)."""
         self.principals.clear()
         self.gaps.clear()
+        self.ssm_sessions.clear()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Serve one request (called concurrently from the server's threads)."""
@@ -155,7 +158,9 @@ class Gateway:
             return fault, target
         if is_assume:
             return self._assume_role(call, principal, request), target
-        local = self.gaps.answer(call, principal, request, new_request_id(call))
+        local = self.ssm_sessions.answer(call, principal, new_request_id(call))
+        if local is None:
+            local = self.gaps.answer(call, principal, request, new_request_id(call))
         if local is not None:
             return local, target
         response = self._forward(request, principal.account)
@@ -277,9 +282,27 @@ class Gateway:
                 return _json(200, self.trail.records())
             if route == "health" and request.method == "GET":
                 return _json(200, {"ok": True})
-        except (ValueError, TypeError) as exc:
+            if route == "ssm-sessions":
+                return self._control_ssm_sessions(request)
+        except (ValueError, TypeError, KeyError) as exc:
             return _json(400, {"error": str(exc)})
         return _json(404, {"error": f"no such control route: {request.method} {request.path}"})
+
+    def _control_ssm_sessions(self, request: HttpRequest) -> HttpResponse:
+        """GET lists the sessions; POST ``{"owner", "target", "session_id"?}`` opens one;
+        DELETE ``{"session_id"}`` terminates it."""
+        if request.method == "GET":
+            return _json(200, self.ssm_sessions.listing())
+        document = json.loads(request.body or b"{}")
+        if request.method == "POST":
+            opened = self.ssm_sessions.open(
+                document["owner"], document["target"], document.get("session_id")
+            )
+            return _json(200, {"SessionId": opened.SessionId})
+        if request.method == "DELETE":
+            self.ssm_sessions.terminate(document["session_id"])
+            return _json(200, {"ok": True})
+        return _json(405, {"error": "use GET, POST or DELETE"})
 
     def _control_faults(self, request: HttpRequest) -> HttpResponse:
         if request.method == "GET":

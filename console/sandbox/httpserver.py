@@ -240,6 +240,38 @@ class HttpServer:
         self._thread.start()
         return self
 
+    @property
+    def refusing(self) -> bool:
+        """True while :meth:`refuse` holds the port closed."""
+        return not self._thread.is_alive() and not self._stopped
+
+    def refuse(self) -> None:
+        """Refuse connections, as an unreachable endpoint does: stop accepting, drop the kept-alive
+        connections, close the listening socket (a connect gets ECONNREFUSED). The port is kept
+        for :meth:`accept` (idempotent)."""
+        if self._stopped or self.refusing:
+            return
+        self._server.shutdown()
+        self._thread.join()
+        self._server.close_connections()
+        self._server.socket.close()
+
+    def accept(self) -> None:
+        """Listen again on the same address after :meth:`refuse` (idempotent)."""
+        if self._stopped or not self.refusing:
+            return
+        server = self._server
+        server.socket = socket.socket(server.address_family, server.socket_type)
+        server.server_bind()  # the same (host, port): allow_reuse_address lets it rebind
+        server.server_activate()
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=self._thread.name,
+            daemon=True,
+        )
+        self._thread.start()
+
     def stop(self) -> None:
         """Stop accepting, close live connections, release the port (idempotent)."""
         if self._stopped:

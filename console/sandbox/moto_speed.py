@@ -30,6 +30,12 @@ template creates an SSM parameter and an SQS queue).
 
 Only moto's internals are touched; what a request answers is unchanged (the sandbox tests pin
 both the dispatch and the EKS role-ARN validation).
+
+moto's private names are used only inside ``console.sandbox`` (``tests/unit/test_private_doors.py``
+keeps it so), and ``PRIVATE_NAMES`` below lists every one of them, from this module and the
+others of the sandbox, per patch: ``tests/unit/test_sdk_compat.py`` fails naming the patch when
+the installed moto no longer has one, and ``pyproject.toml`` bounds moto to the minor version
+they were checked against.
 """
 
 from __future__ import annotations
@@ -41,6 +47,28 @@ import functools
 WARM_SERVICES = ("sts", "iam", "s3", "codecommit", "eks", "cloudformation")
 #: Services the sample course's template reaches through CloudFormation.
 TEMPLATE_SERVICES = ("ssm", "sqs")
+
+PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
+    "moto_speed._regions_per_service: a service's regions listed once": (
+        "moto.core.base_backend:AccountSpecificBackend._generate_regions",
+    ),
+    "moto_speed._warm_routing: regions and request routers made at start": (
+        "moto.core.base_backend:AccountSpecificBackend._generate_regions",
+        "moto.core.routing:ServiceOperationRouter._get_router",
+    ),
+    "moto_state.share_aws_managed_policies: one parsed copy of the AWS managed policies": (
+        "moto.iam.models:IAMBackend._init_aws_policies",
+        "moto.iam.models:IAMBackend._init_managed_policies",
+    ),
+    "gaps_steps: CreateStack failing like AWS (the resource that failed, the roll-back)": (
+        "moto.cloudformation.parsing:ResourceMap._parsed_resources",
+        "moto.cloudformation.parsing:ResourceMap._resource_json_map",
+        "moto.cloudformation.parsing:ResourceMap._ResourceMap__get_resources_in_dependency_order",
+    ),
+    "sandbox.Sandbox: the gateway and the warm-up reach moto's WSGI application": (
+        "moto.server:ThreadedMotoServer._server",
+    ),
+}
 
 _applied = False
 

@@ -239,6 +239,7 @@ class Sandbox:
         if fixed:
             raise ValueError(f"cannot change {', '.join(sorted(fixed))} of a running sandbox")
         self.options = dataclasses.replace(self.options, **changes)
+        self.set_reachable(True)
         urllib3.request("POST", self.moto_url + "/moto-api/reset", retries=False)
         self._configure()
         return self
@@ -295,6 +296,18 @@ class Sandbox:
         env.update(self.env)
         return env
 
+    def set_reachable(self, reachable: bool) -> None:
+        """Make AWS (the gateway) unreachable, or reachable again, at the same URL.
+
+        Unreachable, the gateway's port refuses connections, as an endpoint behind a dropped
+        network, a wrong proxy or a missing VPC endpoint does: clients get
+        ``EndpointConnectionError``. IMDS, on the host itself, stays up. A reset makes AWS
+        reachable again.
+        """
+        gateway = self._servers[0] if self._servers else None
+        if gateway is not None:
+            (gateway.accept if reachable else gateway.refuse)()
+
     def trail(self) -> list[dict]:
         """Every trail record since the last reset, oldest first."""
         return self._trail.records() if self._trail else []
@@ -324,6 +337,12 @@ class Sandbox:
             if trainee == name:
                 return account
         raise KeyError(f"no trainee called {name!r} in this sandbox")
+
+    def open_ssm_session(self, owner: str, session_id: str | None = None) -> str:
+        """Register an Active SSM session of ``owner`` (an IAM ARN) on the sandbox's instance,
+        as ``ssm:StartSession`` would; returns its session id (for the worker's arguments)."""
+        assert self._gateway is not None
+        return self._gateway.ssm_sessions.open(owner, self.instance_id, session_id).SessionId
 
     def set_trust_policy(self, account: str, role_name: str, document: dict) -> None:
         """Replace a role's trust policy while running."""

@@ -148,6 +148,7 @@ class OverviewScreen(Screen):
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
+        self.query_one(IdentityPanel).show_operator(getattr(self.app, "acting", None))
         self.query_one(IdentityPanel).show_host(self.app.host, self.app.now(), self.app.host_error)
         self.query_one("#filter-line", Input).display = False
         self.query_one(LedgerLog).trainee_width = max(

@@ -69,9 +69,9 @@ class Scope:
         return not self.names and not self.whole_course
 
     def who(self) -> str:
-        """``heidi``, ``alice, bob and carol``, ``all 12 trainees of the course``."""
+        """``heidi``, ``alice, bob and carol``, ``all 12 trainees``."""
         if self.whole_course:
-            return f"all {self.course_size} trainees of the course"
+            return f"all {self.course_size} trainees"
         names = list(self.names)
         if len(names) > SHOWN_NAMES:
             rest = len(names) - SHOWN_NAMES + 1
@@ -79,6 +79,12 @@ class Scope:
         if len(names) == 1:
             return names[0]
         return f"{', '.join(names[:-1])} and {names[-1]}"
+
+    def phrase(self, course_name: str) -> str:
+        """``heidi (1 trainee, course X)`` or ``all 12 trainees (the whole course X)``."""
+        if self.whole_course:
+            return f"{self.who()} (the whole course {course_name})"
+        return f"{self.who()} ({self.count_words()}, course {course_name})"
 
     def count_words(self) -> str:
         """``1 trainee``, ``3 trainees``, ``all 12 trainees``."""
@@ -129,7 +135,7 @@ WHAT_HAPPENS = {
 def question_for(kind: CommandKind, course_name: str, scope: Scope) -> str:
     """The confirmation of an action, naming whom it is for and what it does."""
     verb = {CommandKind.CANCEL: "Cancel the work for"}.get(kind, ACT_WORDS[kind])
-    lines = [f"{verb} {scope.who()} ({scope.count_words()}, course {course_name})?"]
+    lines = [f"{verb} {scope.phrase(course_name)}?"]
     if scope.hidden_marks:
         lines.append(scope.hidden_note())
     lines += ["", WHAT_HAPPENS[kind]]

@@ -85,8 +85,7 @@ class TeardownScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         course = self.app.course
-        title = Text(f"Tear down {self.scope.who()} ({self.scope.count_words()})", style="bold")
-        title.append(f", course {course.name}")
+        title = Text(f"Tear down {self.scope.phrase(course.name)}", style="bold")
         if self.scope.hidden_marks:
             title.append(f"\n{self.scope.hidden_note()}", style="yellow")
         with Vertical(id="teardown-dialog", classes="dialog"):

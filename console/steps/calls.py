@@ -13,6 +13,32 @@ from botocore.waiter import WaiterModel
 
 from console.errors import WhodidthisError
 
+# Answers to a poll that say nothing about the resource polled: the poll itself was throttled
+# (DESIGN.md's throttling codes, botocore's list) or AWS failed to answer it. botocore's
+# waiters turn any error no acceptor matches into a give-up, so a poll throttled past the
+# client's retries ended the wait as if the resource had failed (issue 14, item 7: a
+# CREATE_COMPLETE stack reported "create failed"). Every waiter here polls again instead.
+NOT_AN_ANSWER = (
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalFailure",
+    "InternalError",
+    "InternalServerError",
+    "ServerException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+)
+POLL_AGAIN = [{"matcher": "error", "expected": code, "state": "retry"} for code in NOT_AN_ANSWER]
+
 
 class WaitFailed(WhodidthisError):
     """A waiter gave up: the resource reached a failure state or never reached the wanted one."""
@@ -55,9 +81,35 @@ async def wait(client, waiter_name: str, what: str, **params) -> None:
         **params: the waiter's operation parameters (and ``WaiterConfig``).
     """
     try:
-        await client.get_waiter(waiter_name).wait(**params)
+        await shipped_waiter(client, waiter_name).wait(**params)
     except WaiterError as exc:
         raise WaitFailed(f"Waiting for {what} failed: {exc.kwargs.get('reason', exc)}") from exc
+
+
+def shipped_waiter(client, waiter_name: str):
+    """botocore's waiter ``waiter_name`` for ``client``, which polls again on a throttled or
+    unanswered poll (``NOT_AN_ANSWER``) instead of giving up.
+
+    The shipped model's operation, schedule and acceptors are kept as they are, in order, so
+    every state the service ships a verdict for keeps it; the retry acceptors come last.
+    """
+    from aiobotocore.waiter import create_waiter_with_client
+
+    shipped = client.get_waiter(waiter_name)
+    config = shipped.config
+    acceptors = [
+        {"matcher": a.matcher, "expected": a.expected, "state": a.state}
+        | ({"argument": a.argument} if a.argument is not None else {})
+        for a in config.acceptors
+    ]
+    model = {
+        "operation": config.operation,
+        "delay": config.delay,
+        "maxAttempts": config.max_attempts,
+        "acceptors": acceptors + POLL_AGAIN,
+    }
+    waiters = WaiterModel({"version": 2, "waiters": {shipped.name: model}})
+    return create_waiter_with_client(shipped.name, waiters, client)
 
 
 async def wait_until(
@@ -95,7 +147,7 @@ async def wait_until(
                     "operation": operation,
                     "delay": delay,
                     "maxAttempts": max_attempts,
-                    "acceptors": acceptors,
+                    "acceptors": [*acceptors, *POLL_AGAIN],
                 }
             },
         }

@@ -27,7 +27,7 @@ from console.steps.base import (
     StepKind,
     resource_name,
 )
-from console.steps.calls import error_code, every, wait_until
+from console.steps.calls import error_code, every, shipped_waiter, wait_until
 
 STACK = "AWS::CloudFormation::Stack"
 # States a stack leaves only by being deleted: apply deletes it and creates it again.
@@ -212,8 +212,15 @@ class CloudFormationStack(StepKind):
     async def _wait(self, ctx: StepContext, cfn, waiter: str, stack_id: str, action: str) -> None:
         """Wait with botocore's stack waiter; on failure, say which resource failed and why."""
         try:
-            await cfn.get_waiter(waiter).wait(StackName=stack_id)
+            await shipped_waiter(cfn, waiter).wait(StackName=stack_id)
         except WaiterError as exc:
+            unread = (exc.last_response or {}).get("Error")
+            if unread:  # the polls went unanswered: that says nothing of the stack itself
+                raise StackFailed(
+                    f"{self._resource(ctx)}: its state could not be read while waiting for the "
+                    f"{action} ({unread.get('Code')}: {unread.get('Message')}); the stack may "
+                    "well be fine: run the command again to look at it afresh."
+                ) from exc
             status = (exc.last_response.get("Stacks") or [{}])[0].get("StackStatus", "unknown")
             raise StackFailed(
                 f"{self._resource(ctx)}: {action} failed ({status}): "

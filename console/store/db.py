@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from console.errors import StateError
+from console.errors import StateError, StateRefused
 from console.store.schema import SCHEMA_VERSION, check_version, migrate, schema_version
 
 BUSY_TIMEOUT_MS = 5000
@@ -200,9 +200,11 @@ def translate_errors(path: Path, doing: str) -> Iterator[None]:
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
             raise  # our bug, not the user's problem: keep the traceback
-        raise StateError(
-            f"the state store {path} is damaged ({exc}); move {path.parent} aside and run the "
-            "command again: resources in AWS carry their tags and are adopted, not duplicated"
+        raise StateRefused(
+            f"the state store {path} is damaged ({exc}); nothing was changed. To keep its "
+            f"ledger, move it aside (mv {path.parent} {path.parent}.damaged) and run the "
+            "command again: a new store is created, and resources in AWS carry their tags and "
+            "are adopted, not duplicated"
         ) from exc
 
 

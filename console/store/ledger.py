@@ -80,13 +80,17 @@ class Ledger(EventLog):
         ``principal_id`` and ``assume_request_id``, when given, replace the intent's: they are
         known exactly only once the request was signed (credentials may refresh in between).
 
+        ``unknown`` completes a call that got no answer after it may have reached AWS (the
+        connection closed, the read timed out): the record stays ``unknown``, as after a
+        crash, but says why in ``error_code`` and ``error_message``.
+
         Raises:
-            ValueError: ``outcome`` is ``unknown`` (an intent is completed with what happened).
+            ValueError: ``outcome`` is ``unknown`` without an ``error_code`` saying why.
             StateError: no such record, or it was already completed.
         """
         outcome = Outcome(outcome)
-        if outcome is Outcome.UNKNOWN:
-            raise ValueError("a ledger record is completed with ok or error, not unknown")
+        if outcome is Outcome.UNKNOWN and not error_code:
+            raise ValueError("a ledger record completed as unknown needs the error that says why")
         values = {
             "outcome": outcome.value,
             "request_id": request_id,
@@ -103,7 +107,7 @@ class Ledger(EventLog):
                 " resource_arn = coalesce(?, resource_arn), completed_at = ?,"
                 " attempt_request_ids = ?, principal_id = coalesce(?, principal_id),"
                 " assume_request_id = coalesce(?, assume_request_id)"
-                " WHERE id = ? AND outcome = 'unknown'"
+                " WHERE id = ? AND outcome = 'unknown' AND completed_at IS NULL"
                 " RETURNING trainee, step, service, operation",
                 (*values.values(), now, attempts, principal_id, assume_request_id, record_id),
             ).fetchone()

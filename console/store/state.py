@@ -15,7 +15,6 @@ parts of :class:`Store`), :mod:`console.store.lock` (the engine lock).
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import time
@@ -26,6 +25,8 @@ from console.course.placeholders import render_text
 from console.errors import StateError
 from console.model import Event, Leftover, StepState, StepStatus, TraineeState, TraineeStatus
 from console.store.db import Database, row_dict
+from console.store.folder import course_state_dir, prepare_writable, refuse_empty_database
+from console.store.folder import resolve_state_dir as resolve_state_dir  # where callers look
 from console.store.guard import refuse_credentials
 from console.store.ledger import Ledger
 from console.store.queue import CommandQueue
@@ -52,50 +53,6 @@ TRAINEE_FIELDS = frozenset(
     }
 )
 STEP_FIELDS = frozenset({"state", "error", "resource_arn", "name"})
-
-
-def resolve_state_dir(arg: str | None, environ: Mapping[str, str] | None = None) -> Path:
-    """Where state lives: ``arg``, else ``$WHODIDTHIS_STATE_DIR``, else the XDG state dir.
-
-    The XDG state dir is ``$XDG_STATE_HOME/whodidthis`` when that variable holds an absolute
-    path (the XDG spec says to ignore a relative one), else ``~/.local/state/whodidthis``. A
-    directory created here gets mode 0700: the ledger says who did what, for the operator only.
-
-    Raises:
-        StateError: the directory does not exist and cannot be created.
-    """
-    env = os.environ if environ is None else environ
-    if arg:
-        state_dir = Path(arg).expanduser()
-    elif env.get("WHODIDTHIS_STATE_DIR"):
-        state_dir = Path(env["WHODIDTHIS_STATE_DIR"]).expanduser()
-    elif env.get("XDG_STATE_HOME") and os.path.isabs(env["XDG_STATE_HOME"]):
-        state_dir = Path(env["XDG_STATE_HOME"]) / "whodidthis"
-    else:
-        home = Path(env["HOME"]) if env.get("HOME") else Path.home()
-        state_dir = home / ".local" / "state" / "whodidthis"
-    _make_private_dir(state_dir)
-    return state_dir
-
-
-def course_state_dir(state_dir: Path, course_name: str) -> Path:
-    """The directory of one course's state under ``state_dir``: its store, lock and engine log."""
-    return Path(state_dir) / course_name
-
-
-def _make_private_dir(path: Path) -> None:
-    """Create ``path`` with mode 0700 if it is missing; an existing directory is left alone.
-
-    Raises:
-        StateError: it cannot be created (naming the directory and what to do).
-    """
-    try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StateError(
-            f"cannot create the state directory {path}: {exc.strerror}; pass --state-dir DIR "
-            "or set WHODIDTHIS_STATE_DIR to a directory you can write"
-        ) from exc
 
 
 class Store(Ledger, CommandQueue, EngineRuns):
@@ -150,8 +107,9 @@ class Store(Ledger, CommandQueue, EngineRuns):
             raise StateError(f"{course_name!r} is not a course name: use [a-z0-9-]")
         course_dir = course_state_dir(state_dir, course_name)
         path = course_dir / DB_FILE
+        refuse_empty_database(path)
         if not readonly:
-            readonly = not _prepare_writable(course_dir, path)
+            readonly = not prepare_writable(course_dir, path)
         if readonly and not path.exists():
             raise StateError(
                 f"there is no state for course {course_name} in {Path(state_dir)} yet, and it "
@@ -396,31 +354,6 @@ class Store(Ledger, CommandQueue, EngineRuns):
             return step["name"]
         values = {"trainee": trainee["name"], "course": self.course_name}
         return render_text(step["name_template"] or "", values | {"account": trainee["account"]})
-
-
-def _prepare_writable(course_dir: Path, path: Path) -> bool:
-    """Create the course directory and an empty database file (mode 0600) if we may.
-
-    Returns False when this user cannot write there, so the store opens read-only.
-    """
-    try:
-        _make_private_dir(course_dir)
-        if not os.access(course_dir, os.W_OK):
-            return False
-        if path.exists():
-            # Never open and close an existing database file outside SQLite: closing any
-            # descriptor of it drops every POSIX lock this process holds on it, including
-            # those of a store already open here (an engine could then checkpoint and delete
-            # the WAL under that store). Check writability without opening it.
-            return os.access(path, os.W_OK)
-        # Create the file ourselves so it is 0600; SQLite gives -wal and -shm the same mode.
-        # O_EXCL: if another process created it meanwhile, leave it alone.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
-    except FileExistsError:
-        return os.access(path, os.W_OK)
-    except (StateError, OSError):
-        return False
-    return True
 
 
 def _columns(fields: Mapping[str, object], allowed: frozenset[str], method: str) -> dict:

@@ -45,8 +45,8 @@ def test_the_engine_finishes_when_the_console_dies(sandbox, terminals, tmp_path,
     console = terminals()
     console.start(console_argv(sandbox, state_dir), env)
     console.wait_for(lambda s: "AdminEnvRole" in s and "alice" in s, "the console")
-    console.keys("a")
-    console.wait_for(lambda s: "Apply course" in s, "the apply question")
+    console.keys("A")  # the whole course
+    console.wait_for(lambda s: "Apply all" in s, "the apply question")
     console.keys("y")
     store = Store.open(state_dir, COURSE, readonly=True)
     wait_for(
@@ -97,6 +97,10 @@ def test_two_consoles_retrying_one_trainee_run_one_retry(sandbox_factory, termin
         console.wait_for(lambda s: "READY" not in row(s, "alice"), "the failures filter")
     for console in consoles:
         console.keys("r")
+    for console in consoles:
+        console.wait_for(lambda s: "Retry dave" in s, "the retry question naming dave")
+    for console in consoles:
+        console.keys("y")
     for console in consoles:
         console.wait_for(lambda s: "retry queued" in s, "the retry being queued")
     store = Store.open(state_dir, COURSE, readonly=True)

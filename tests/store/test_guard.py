@@ -12,6 +12,7 @@ import pytest
 from console.model import LedgerRecord, TraineeState
 from console.store.guard import CredentialRefused, mask_key_id, refuse_credentials
 from console.store.state import Store
+from tests.credentials_cases import HARMLESS, VALUES, credential_lines
 
 ALPHABET = string.ascii_letters + string.digits
 # Shaped like the sandbox's (moto) and AWS's: key ids, a 40-character secret, a long token. A
@@ -130,3 +131,30 @@ def test_a_bare_key_id_is_refused_and_shorter_text_is_not_scanned():
     with pytest.raises(CredentialRefused):
         refuse_credentials(key_id, "trainees.last_action")  # exactly 20 characters
     refuse_credentials(key_id[:19], "trainees.last_action")  # 19 cannot be a credential
+
+
+# The shared table: every line of every format the scan finds, and the shapes.
+CASES = credential_lines()
+
+
+@pytest.mark.parametrize("line", [line for _, line in CASES], ids=[name for name, _ in CASES])
+def test_the_guard_refuses_every_shape_the_scan_finds(line: str):
+    with pytest.raises(CredentialRefused) as refused:
+        refuse_credentials({"error": line}, "trainees")
+    message = str(refused.value)
+    assert "trainees.error" in message
+    for value in VALUES.secrets():
+        assert not any(value[i : i + 8] in message for i in range(len(value) - 7))
+
+
+@pytest.mark.parametrize("value", HARMLESS)
+def test_identifiers_and_digests_are_storable(value: str):
+    refuse_credentials({"principal_id": value, "error": f"failed: {value}"}, "ledger")
+
+
+def test_a_principal_id_stays_storable(roster_store: Store):
+    principal_id = "AROA" + "".join(_random.choice(string.ascii_uppercase) for _ in range(17))
+    roster_store.ledger_intent(_record(principal_id=f"{principal_id}:op@dojo"))
+    assert roster_store.ledger()[0].principal_id == f"{principal_id}:op@dojo"
+    event = roster_store.set_trainee("alice", error=f"denied to {principal_id}:op@dojo")
+    assert event.fields["error"] == f"denied to {principal_id}:op@dojo"

@@ -94,3 +94,22 @@ def test_ledger_filters_by_trainee_since_and_limit(store: Store):
 def test_intent_without_a_timestamp_takes_the_store_clock(store: Store, clock):
     store.ledger_intent(record(ts=0))
     assert store.ledger()[0].ts >= clock.start
+
+
+def test_a_call_without_an_answer_stays_unknown_but_says_why(store: Store):
+    """A read timeout after the request went out: AWS may have acted, so ``unknown`` stays,
+    with the error kept beside it; a crash's record (no error) stays distinguishable."""
+    timed_out = store.ledger_intent(record())
+    crashed = store.ledger_intent(record(operation="CreateAccessKey"))
+    store.ledger_settle(
+        timed_out,
+        outcome=Outcome.UNKNOWN,
+        request_id=None,
+        error_code="ReadTimeoutError",
+        error_message='Read timeout on endpoint URL: "https://iam.amazonaws.com/"',
+    )
+    first, second = store.ledger()
+    assert (first.outcome, first.error_code) == (Outcome.UNKNOWN, "ReadTimeoutError")
+    assert (second.id, second.outcome, second.error_code) == (crashed, Outcome.UNKNOWN, None)
+    with pytest.raises(StateError, match="already complete"):
+        store.ledger_settle(timed_out, outcome=Outcome.OK, request_id="late")

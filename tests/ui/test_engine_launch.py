@@ -47,13 +47,13 @@ async def test_the_engine_started_by_the_console_leaves_its_store_intact(
     real = app.services.engine_launcher
     app.services.engine_launcher = lambda: started.append(real()) or started[-1]
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("r")
+        await pilot.press("r", "y")
         await settle(pilot)
         assert started and started[0] is not None
         # The engine refuses to act without a host identity (exit 3) and closes the store.
         _, status = await asyncio.to_thread(os.waitpid, started[0], 0)
         assert os.waitstatus_to_exitcode(status) == 3
-        await pilot.press("down", "r")  # bob: alice's retry is still queued, and would absorb
+        await pilot.press("down", "r", "y")  # bob: alice's retry is still queued, and would absorb
         await settle(pilot)
     log = (scene.state_dir / "dojo-2026-12" / "engine.log").read_text()
     assert "engine starting for dojo-2026-12" in log

@@ -26,7 +26,7 @@ async def test_a_retry_from_the_console_carries_its_operator(scene, launcher, pr
     )
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("down", "r")
+            await pilot.press("down", "r", "y")  # r asks first, naming its trainee
             await settle(pilot)
             [retry] = [c for c in app.store.commands() if c.kind == CommandKind.RETRY]
     finally:

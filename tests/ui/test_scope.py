@@ -93,7 +93,7 @@ async def test_whole_course_keys_ignore_marks_and_cursor(console, key, kind):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("space", key)
-        assert "all 12 trainees of the course" in app.screen.question
+        assert "all 12 trainees (the whole course dojo-2026-12)" in app.screen.question
         await pilot.press("y")
         await settle(pilot)
         assert sent(app, kind) == [()]
@@ -119,7 +119,7 @@ async def test_teardown_of_the_selected_trainee_asks_for_her_name(console, provi
         assert isinstance(app.screen, TeardownScreen)
         assert providers.plans == [["heidi"]]  # not the whole course, though nothing is marked
         title = str(app.screen.query_one("#plan-title").render())
-        assert "Tear down heidi (1 trainee)" in title
+        assert "Tear down heidi (1 trainee, course dojo-2026-12)" in title
         await pilot.press(*"dojo-2026-12", "enter")  # the course name is not her scope's word
         assert isinstance(app.screen, TeardownScreen)
         await pilot.press(*"heidi", "enter")
@@ -141,7 +141,7 @@ async def test_teardown_of_marked_trainees_asks_for_their_number(console, provid
         await settle(pilot)
         assert providers.plans == [["heidi", "mallory"]]
         title = str(app.screen.query_one("#plan-title").render())
-        assert "heidi and mallory (2 trainees)" in title
+        assert "heidi and mallory (2 trainees, course" in title
         assert "1 mark on rows the filter hides is ignored" in title
         await pilot.press("2", "enter")
         await settle(pilot)
@@ -155,7 +155,9 @@ async def test_teardown_all_is_the_course_whatever_is_marked(console, providers)
         await pilot.press("space", "T")
         await settle(pilot)
         assert providers.plans == [[]]
-        assert "all 12 trainees of the course" in str(app.screen.query_one("#plan-title").render())
+        assert "all 12 trainees (the whole course dojo-2026-12)" in str(
+            app.screen.query_one("#plan-title").render()
+        )
         await pilot.press(*"dojo-2026-12", "enter")
         await settle(pilot)
         assert sent(app, CommandKind.TEARDOWN) == [()]

@@ -1,4 +1,5 @@
-"""How the console looks, at 80x24 (the SSM default) and 120x40, on the demo scene.
+"""How the console looks, at 80x24 (the SSM default) and 120x40, on the demo scene; at 80x24
+also as a 16-colour terminal (``TERM=xterm``) and a NO_COLOR one show it.
 
 Each picture is compared with the one accepted before (``--snapshot-update`` writes them; look at
 them before committing). The clock is fixed, the data is the scene's, and the console never
@@ -64,3 +65,31 @@ def test_identity_view(snap_compare, console, size):
     heidi's preflight: PROBLEM, AccessDenied, why (trust policy trusts 999999999999), the error
     finding and the start of the policy to paste."""
     assert snap_compare(console(), terminal_size=size, run_before=keys_then_settle(*TO_HEIDI, "i"))
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [pytest.param((), id="overview"), pytest.param((*TO_HEIDI, "enter"), id="heidi-detail")],
+)
+def test_sixteen_colours(snap_compare, console, keys):
+    """What TERM=xterm (16 colours) shows at 80x24: every colour is one of the 16. In the
+    overview, ✔ READY green, ▶ RUNNING cyan, ◌ ASSUMING cyan, · QUEUED/PENDING grey, ✖ FAILED
+    as a red block (reverse) and the Acting column (kenji) in white, never red or magenta; the
+    footer starts with ? Help, a Apply, r Retry, t Teardown, c Cancel. In heidi's detail the
+    AccessDenied box, its "What to do" line and her four PENDING steps."""
+    assert snap_compare(
+        console(colours=16), terminal_size=(80, 24), run_before=keys_then_settle(*keys)
+    )
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [pytest.param((), id="overview"), pytest.param((*TO_HEIDI, "enter"), id="heidi-detail")],
+)
+def test_no_color(snap_compare, console, monkeypatch, keys):
+    """NO_COLOR at 80x24: greys only, every word legible (light text on dark, never grey on
+    grey); ✖ FAILED stands out as a light block (bold reverse), the other states by their
+    symbols and words; the selected row is a lighter band. In heidi's detail the error box and
+    its "What to do" line are legible too."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(console(), terminal_size=(80, 24), run_before=keys_then_settle(*keys))

@@ -143,8 +143,8 @@ def test_the_console_in_tmux_retries_a_denied_trainee_and_quits_leaving_the_engi
         lambda s: "AdminEnvRole" in s and "heidi" in s, "the identity panel and the rows"
     )
     assert "instance profile via IMDSv2" in screen
-    console.keys("a")
-    console.wait_for(lambda s: "Apply course dojo-2026-12" in s, "the apply question")
+    console.keys("A")  # the whole course: a alone would apply the selected trainee
+    console.wait_for(lambda s: "Apply all 8 trainees" in s, "the apply question")
     console.keys("y")
     console.wait_for(
         lambda s: (
@@ -162,6 +162,8 @@ def test_the_console_in_tmux_retries_a_denied_trainee_and_quits_leaving_the_engi
     console.keys("Enter")
     console.wait_for(lambda s: "filter: words" not in s and "a Apply" in s, "the table again")
     console.keys("r")
+    console.wait_for(lambda s: "Retry heidi" in s, "the retry question naming heidi")
+    console.keys("y")
     console.wait_for(lambda s: "retry queued" in s, "the retry being queued")
     console.keys("q")
     console.wait_for(lambda s: console.dead(), "the console to exit")

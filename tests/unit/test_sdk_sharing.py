@@ -12,6 +12,7 @@ import sys
 import pytest
 from aiobotocore.session import AioSession
 
+from console.aws import sdk
 from console.aws.config import aio_client_config
 from console.aws.sdk import clientcache
 from console.aws.sdk.tls import SharedTLSSession
@@ -41,7 +42,7 @@ def test_our_client_config_uses_the_shared_session_class():
 def session(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")  # only a local client object is built
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    clientcache.install()
+    sdk.install()
     return AioSession()
 
 
@@ -85,7 +86,7 @@ def test_detached_engine_niceness_setting():
 def test_the_engine_session_has_every_builtin_handler_but_the_documentation_ones():
     from botocore import handlers
 
-    from console.aws.sessions import engine_session
+    from console.aws.sdk.session import engine_session
 
     def handlers_of(session):
         emitter = session.get_component("event_emitter")._emitter
@@ -127,7 +128,7 @@ def test_a_clients_event_tree_holds_what_its_own_events_reach_and_no_other_servi
 
     from botocore.session import get_session
 
-    from console.aws.sessions import engine_session
+    from console.aws.sdk.session import engine_session
 
     emitter = engine_session().get_component("event_emitter")
     events = (
@@ -191,7 +192,7 @@ async def test_handlers_still_must_take_kwargs_and_the_answer_is_kept_per_functi
 
 
 def test_proxy_settings_are_kept_per_url_and_a_changed_setting_is_seen(monkeypatch):
-    clientcache.install()
+    sdk.install()
     import botocore.endpoint
 
     for name in clientcache._PROXY_VARIABLES:
@@ -206,7 +207,7 @@ def test_proxy_settings_are_kept_per_url_and_a_changed_setting_is_seen(monkeypat
 
 
 def test_user_agent_parts_are_sanitised_as_botocore_does():
-    clientcache.install()
+    sdk.install()
     import botocore.useragent
 
     sanitise = botocore.useragent.sanitize_user_agent_string_component
@@ -217,7 +218,7 @@ def test_user_agent_parts_are_sanitised_as_botocore_does():
 def test_the_engine_session_parses_aws_timestamps_as_botocore_does():
     from botocore.utils import parse_timestamp
 
-    from console.aws.engine_session import aws_timestamp, engine_session
+    from console.aws.sdk.session import aws_timestamp, engine_session
 
     for value in (
         "2026-11-30T03:20:21.123Z",
@@ -239,7 +240,7 @@ def test_the_engine_session_parses_aws_timestamps_as_botocore_does():
 def test_the_engine_sessions_scoped_config_follows_the_profile_setting(tmp_path, monkeypatch):
     from botocore.exceptions import ProfileNotFound
 
-    from console.aws.sessions import engine_session
+    from console.aws.sdk.session import engine_session
 
     config = tmp_path / "config"
     config.write_text("[default]\nregion = eu-west-1\n[profile other]\nregion = us-west-2\n")
@@ -260,7 +261,7 @@ def test_a_clients_user_agent_is_kept_per_feature_set_and_matches_botocores():
     from botocore.context import start_as_current_context
     from botocore.useragent import UserAgentString, register_feature_id
 
-    clientcache.install()
+    sdk.install()
     base = UserAgentString.from_environment()
     client = base.with_client_config(Config(retries={"mode": "adaptive"}))
     plain = client.to_string()

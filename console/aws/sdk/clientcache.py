@@ -36,7 +36,7 @@ quarter of the engine's CPU, and the engine's CPU is what limits that build):
   character; sanitising is a pure function of its text, kept per text, and each client's
   header is kept per set of feature ids (what changes between its requests).
 
-``install()`` makes aiobotocore's sessions use ``CachingClientCreator`` (shared models,
+``apply()`` makes aiobotocore's sessions use ``CachingClientCreator`` (shared models,
 classes and pruned emitter copies), emitter copies share their alias cache, and the kwargs
 check, proxy lookup and user-agent work above go through their caches. The model and class
 cache is keyed by the session's loader and event emitter as well, so a session with its own
@@ -262,8 +262,10 @@ _sanitize = functools.lru_cache(maxsize=4096)(
 )
 
 
-def install() -> None:
-    """Make every aiobotocore session in this process create clients through the caches."""
+def apply() -> None:
+    """Make every aiobotocore session in this process create clients through the caches.
+
+    Process-wide: only ``console.aws.sdk.install`` calls it, from the engine."""
     aiobotocore.session.AioClientCreator = CachingClientCreator
     EventAliaser.__copy__ = _copy_sharing_aliases
     botocore.regions.EndpointProvider = _shared_provider

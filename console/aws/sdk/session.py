@@ -1,12 +1,48 @@
-"""The host's aiobotocore session as the engine builds it: lighter than botocore's default.
+"""The engine's session class, and where credentials meet a botocore session.
 
-Kept apart from ``console.aws.sessions`` (which assumes roles with it): what is here only
-changes how the SDK is set up, never who acts.
+These touch only the sessions the product builds with them, never botocore's classes:
+
+* ``engine_session`` is the host's aiobotocore session for the engine, the plan and preflight:
+  it registers botocore's built-in handlers less the ``docs.*`` ones, works out the scoped
+  config once per profile setting, and parses AWS's ISO 8601 timestamps on a fast path.
+* ``acting_with`` / ``credentials_of``: a trainee's session is a shallow copy of the host's
+  with its own (refreshable, in-memory) credentials. botocore has no public setter for a
+  session's credentials object, and aiobotocore's getter is a coroutine that may resolve them.
+* ``expiry_of``: when botocore's credentials object says it expires (``whoami``).
+* ``utc_now``: the assumed-role credentials' clock.
+
+Nothing here imports botocore at module level: ``whoami`` and the console import this module
+and pay for botocore only when they use it.
 """
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
+
+
+def acting_with(host_session, credentials):
+    """A session that acts with ``credentials`` and shares everything else with the host.
+
+    A fresh AioSession registers ~120 builtin handlers and parses service models again:
+    about 15 ms of CPU plus a second of model loading per trainee (measured: a 12-trainee
+    apply went from 19.3 s to 6.3 s by sharing). A shallow copy shares the host's loader,
+    event emitter and config; each client copies the emitter, so hooks stay per client.
+    This is the one place refreshable credentials meet a session.
+    """
+    session = copy.copy(host_session)
+    session._credentials = credentials
+    return session
+
+
+def credentials_of(session):
+    """The credentials object a session acts with (``acting_with``'s), without resolving."""
+    return session._credentials
+
+
+def expiry_of(credentials) -> datetime | None:
+    """When botocore's (refreshable) credentials expire; None for keys that do not."""
+    return getattr(credentials, "_expiry_time", None)
 
 
 def engine_session():
