@@ -27,8 +27,8 @@ WHAT_TO_DO = {
     "(`whodidthis iam-templates`, or `whodidthis preflight COURSE` to see why), then retry (r).",
     "BucketAlreadyExists": "What to do: the bucket name is taken in all of AWS: change the "
     "s3_bucket step's name in the course file (use {trainee} and {course}), then retry (r).",
-    "Leftovers": "What to do: resources carrying the trainee's tags remain: read the list, "
-    "delete or untag them, then tear down again.",
+    "Leftovers": "What to do: resources still carry the trainee's tags: tear down again (t) "
+    "to delete those of kinds the steps build (ours only); delete the others by hand.",
 }
 
 
