@@ -77,7 +77,7 @@ def list_ou_accounts(ou: str, name_tag: str | None, botocore_session=None) -> li
         IdentityRefused: the host may not list the OU (not the management or a delegated
             administrator account, or no organizations:ListAccountsForParent).
     """
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     organizations = _client(botocore_session)
     found = []
@@ -88,6 +88,10 @@ def list_ou_accounts(ou: str, name_tag: str | None, botocore_session=None) -> li
                     continue
                 tag = _tag(organizations, account["Id"], name_tag) if name_tag else None
                 found.append(OuAccount(account["Id"], account["Name"], _joined(account), tag))
+    except BotoCoreError as exc:  # no credentials, no endpoint: nothing was listed
+        raise IdentityRefused(
+            [f"the host could not list the accounts of {ou}: {exc}; run `whodidthis whoami`"]
+        ) from None
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise IdentityRefused(

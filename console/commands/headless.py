@@ -46,7 +46,9 @@ def open_course(args, *, sync: bool = True) -> Opened:
 
     path = resolve_course_path(args.course)
     course = load_course(path)
-    if sync:
+    if sync and course.trainees_from_ou:
+        # The host lists the OU: refuse long-term keys or a wrong role before that call too.
+        check_host(course, getattr(args, "allow_long_term_keys", False))
         course = with_ou_trainees(course)
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)

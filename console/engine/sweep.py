@@ -31,6 +31,7 @@ from console.steps.base import TAG_COURSE, TAG_TRAINEE
 TAGGING = "resourcegroupstaggingapi"
 PAGES_PER_SECOND = 4.0
 PAGE_SIZE = 100
+SERVICE_LINKED_PATH = "/aws-service-role/"
 
 # Resource type (``service:type`` from the ARN) -> the step kind whose teardown deletes it.
 DELETABLE = {
@@ -172,6 +173,8 @@ async def iam_resources(client, course: str, trainee: str) -> list[Leftover]:
     found = []
     for listing, key, params, tags_call, param, item_key in _IAM_KINDS:
         for item in await _iam_items(iam, listing, key, **params):
+            if item.get("Path", "").startswith(SERVICE_LINKED_PATH):
+                continue  # AWS makes and tags these; they never carry our tags
             await pacer.wait()
             tags = await _iam_tags(iam, tags_call, **{param: item[item_key]})
             if tags is not None and _ours(tags, course, trainee):

@@ -35,6 +35,7 @@ from moto.eks.models import eks_backends
 from moto.iam import models as iam_models
 from moto.iam.models import iam_backends
 from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET
+from moto.s3.models import s3_backends
 from moto.sts.models import sts_backends
 
 PARTITION = "aws"
@@ -273,6 +274,13 @@ def codecommit_repositories(account: str, region: str) -> list[Any]:
     """Every CodeCommit repository moto holds in ``account`` and ``region``."""
     backend = _existing(codecommit_backends, account, region)
     return [] if backend is None else list(backend.repositories.values())
+
+
+def s3_bucket_region(account: str, name: str) -> str | None:
+    """The region of moto's bucket ``name`` in ``account``, or None when there is none."""
+    backend = _existing(s3_backends, account)
+    bucket = None if backend is None else backend.buckets.get(name)
+    return None if bucket is None else bucket.region_name
 
 
 def eks_clusters(account: str, region: str) -> list[Any]:
