@@ -159,3 +159,22 @@ def test_untagged_look_alike_of_a_leftover_is_never_deleted(sandbox, tmp_path):
     s3.delete_bucket_tagging(Bucket=f"hand-made-{account}")
     cli(sandbox, tmp_path, "teardown", "--yes", course=course)
     assert f"hand-made-{account}" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+
+
+def test_the_sweep_holds_through_a_throttling_storm(sandbox_factory, tmp_path):
+    """30% of every call throttled (the Tagging API's and IAM's too): the sweep still finds the
+    planted leftover, and the clean trainee still gets its receipt."""
+    sandbox = sandbox_factory(throttle=0.3, seed=17)
+    course = small_course(sandbox, tmp_path)
+    (alice, alice_account), (bob, _) = sandbox.trainees[:2]
+    assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
+    planted = plant(sandbox, alice, alice_account)
+    torn = cli(sandbox, tmp_path, "teardown", "--yes", course=course)
+    assert torn.returncode == 1, torn.stderr
+    trainees = status(sandbox, tmp_path, course)
+    assert {item["arn"] for item in trainees[alice]["leftovers"]} == set(planted)
+    assert trainees[bob]["state"] == "TORN_DOWN" and RECEIPT.fullmatch(trainees[bob]["receipt"])
+    throttled = [
+        r for r in sandbox.trail() if r["operation"] == "GetResources" and r["status"] >= 400
+    ]
+    assert throttled  # the storm reached the Tagging API, and the sweep rode it out
