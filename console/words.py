@@ -90,7 +90,7 @@ def event_text(event: Event) -> str | None:
     f = event.fields
     when = clock(event.ts)
     if event.type == "trainee" and "state" in f:
-        extra = f"  {f['error']}" if f.get("error") else ""
+        extra = f"  {f.get('error') or f.get('receipt') or ''}".rstrip()
         return f"{when} {event.trainee:<14} {f['state']}{extra}"
     if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"

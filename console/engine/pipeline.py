@@ -325,10 +325,8 @@ class TraineePipeline:
             found.append(leftover)
         update_context(step=None)
         if found:
-            self._set(leftovers=found, receipt=None)
-            return self._fail(
-                Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
-            )
+            failure = Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
+            return self._fail(failure, leftovers=found, receipt=None)
         self._set(
             state=TraineeState.TORN_DOWN,
             finished_at=time.time(),
@@ -365,13 +363,14 @@ class TraineePipeline:
         [line, *_] = await kind.plan_teardown(ctx)
         return f"sweep:{kind.kind}:{ctx.params['name']}", line
 
-    def _fail(self, failure: Failure) -> TraineeState:
+    def _fail(self, failure: Failure, **fields) -> TraineeState:
         self._set(
             state=TraineeState.FAILED,
             error=failure.text,
             error_code=failure.code,
             finished_at=time.time(),
             last_action=f"failed: {failure.code}",
+            **fields,
         )
         return TraineeState.FAILED
 

@@ -178,3 +178,18 @@ def test_the_sweep_holds_through_a_throttling_storm(sandbox_factory, tmp_path):
         r for r in sandbox.trail() if r["operation"] == "GetResources" and r["status"] >= 400
     ]
     assert throttled  # the storm reached the Tagging API, and the sweep rode it out
+
+
+def test_teardown_events_carry_the_leftovers_and_the_receipt(sandbox, tmp_path):
+    course = small_course(sandbox, tmp_path)
+    (alice, alice_account), (bob, _) = sandbox.trainees[:2]
+    assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
+    planted = plant(sandbox, alice, alice_account)
+    torn = cli(sandbox, tmp_path, "teardown", "--yes", "--json", course=course)
+    events = [json.loads(line) for line in torn.stdout.splitlines()]
+    failed = [e for e in events if e["trainee"] == alice and e.get("state") == "FAILED"]
+    assert {item["arn"] for item in failed[-1]["leftovers"]} == set(planted)
+    clean = [e for e in events if e["trainee"] == bob and e.get("state") == "TORN_DOWN"]
+    assert RECEIPT.fullmatch(clean[-1]["receipt"])
+    text = cli(sandbox, tmp_path, "teardown", "--yes", "--trainee", bob, course=course)
+    assert text.returncode == 0 and RECEIPT.search(text.stdout)
