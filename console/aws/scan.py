@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 from console.credentials import (
     ACCESS_KEY_ID,
@@ -187,7 +188,7 @@ def _walk(root: Path, result: ScanResult, seen: set[tuple[int, int]]) -> Iterato
         directory = stack.pop()
         try:
             identity = _identity(directory.stat())
-            entries = list(os.scandir(directory))
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError:
             result.skip("unreadable", str(directory))
             continue
@@ -216,6 +217,9 @@ def _scan_file(path: Path, kind: str, result: ScanResult, seen: set[tuple[int, i
         if _identity(stat) in seen:
             return
         seen.add(_identity(stat))
+        if not S_ISREG(stat.st_mode):
+            result.skip("not a regular file", str(path))  # a FIFO or device would block
+            return
         if stat.st_size > MAX_FILE_BYTES:
             result.skip("over 5 MiB", str(path))
             return

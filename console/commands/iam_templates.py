@@ -187,17 +187,17 @@ def cli_iam_templates(args) -> int:
         "admin-env-role.json": admin_template(args.host_role, args.role_name),
         "manage-env-role.json": trainee_template(admin, args.host_role, args.role_name),
     }
-    print(
-        "note: trainees_from_ou needs the host in the organization's management account or a "
-        "delegated administrator account (organizations:ListAccountsForParent works only there)",
-        file=sys.stderr,
-    )
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for name, body in files.items():
             (out / name).write_text(json.dumps(body, indent=2) + "\n")
             print(out / name)
+        print(
+            "note: trainees_from_ou needs the host in the organization's management account or"
+            " a delegated administrator account (organizations:ListAccountsForParent works only"
+            " there)"
+        )
     else:
         for name, body in files.items():
             sys.stdout.write(f"# {name}\n{json.dumps(body, indent=2)}\n")

@@ -87,7 +87,11 @@ def render_text(
         lines.append(f"{'verdict':<9} REFUSED")
         lines.extend(f"  - {problem}" for problem in identity.problems)
         if scan_result and scan_result.findings:
-            lines.append(f"  - {len(scan_result.findings)} stored credential(s) found; see above.")
+            whole = sum(finding.severity == "high" for finding in scan_result.findings)
+            half = len(scan_result.findings) - whole
+            lines.append(
+                f"  - {whole} stored credential(s) and {half} half credential(s) found; see above."
+            )
     return "\n".join(lines)
 
 
