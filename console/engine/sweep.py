@@ -25,6 +25,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from console.errors import WhodidthisError
 from console.model import Leftover
 from console.steps.base import TAG_COURSE, TAG_TRAINEE
 
@@ -182,9 +183,31 @@ async def iam_resources(client, course: str, trainee: str) -> list[Leftover]:
     return found
 
 
+class SweepFailed(WhodidthisError):
+    """The sweep could not ask: the trainee is not proven clean, so it is not TORN_DOWN."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(
+            f"{code}: the teardown sweep could not look for leftovers ({message}); the role "
+            "needs tag:GetResources and IAM's List* and List*Tags (`whodidthis iam-templates`), "
+            "then tear down again"
+        )
+
+
 async def sweep(client, course: str, trainee: str) -> list[Leftover]:
-    """Everything still tagged for ``trainee`` of ``course``: the region's, then IAM's."""
-    found = await tagged_resources(client, course, trainee)
-    seen = {item.arn for item in found}
-    found += [item for item in await iam_resources(client, course, trainee) if item.arn not in seen]
+    """Everything still tagged for ``trainee`` of ``course``: the region's, then IAM's.
+
+    Raises:
+        SweepFailed: AWS refused a read (the role lacks a permission, say).
+    """
+    from botocore.exceptions import ClientError
+
+    try:
+        found = await tagged_resources(client, course, trainee)
+        seen = {item.arn for item in found}
+        found += [i for i in await iam_resources(client, course, trainee) if i.arn not in seen]
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise SweepFailed(str(error.get("Code", "ClientError")), str(error.get("Message"))) from exc
     return sorted(found, key=lambda item: (item.type, item.arn))

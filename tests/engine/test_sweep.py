@@ -193,3 +193,25 @@ def test_teardown_events_carry_the_leftovers_and_the_receipt(sandbox, tmp_path):
     assert RECEIPT.fullmatch(clean[-1]["receipt"])
     text = cli(sandbox, tmp_path, "teardown", "--yes", "--trainee", bob, course=course)
     assert text.returncode == 0 and RECEIPT.search(text.stdout)
+
+
+def test_a_sweep_that_cannot_ask_leaves_the_trainee_unproven(sandbox, tmp_path):
+    """The role lacks tag:GetResources: the trainee is FAILED with AWS's code and what to
+    grant, not TORN_DOWN with a receipt it never earned."""
+    course = small_course(sandbox, tmp_path, count=1)
+    alice, account = sandbox.trainees[0]
+    assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
+    sandbox.faults.add_error(
+        "AccessDeniedException",
+        f"User: arn:aws:sts::{account}:assumed-role/ManageEnvRole/alice@sweep-1 is not "
+        "authorized to perform: tag:GetResources",
+        400,
+        service="tagging",
+        operation="GetResources",
+    )
+    torn = cli(sandbox, tmp_path, "teardown", "--yes", course=course)
+    assert torn.returncode == 1
+    trainee = status(sandbox, tmp_path, course)[alice]
+    assert trainee["state"] == "FAILED" and trainee["receipt"] is None
+    assert trainee["error_code"] == "AccessDeniedException"
+    assert "tag:GetResources" in trainee["error"] and "iam-templates" in trainee["error"]
