@@ -33,6 +33,7 @@ TAGGING = "resourcegroupstaggingapi"
 PAGES_PER_SECOND = 4.0
 PAGE_SIZE = 100
 SERVICE_LINKED_PATH = "/aws-service-role/"
+NAMED_IN_ERROR = 10  # the error names this many; ``leftovers`` holds every one
 
 # Resource type (``service:type`` from the ARN) -> the step kind whose teardown deletes it.
 DELETABLE = {
@@ -84,7 +85,9 @@ def receipt_text(checked_at: float) -> str:
 
 def leftovers_text(leftovers: list[Leftover] | tuple[Leftover, ...]) -> str:
     """The FAILED trainee's error: how many, and each by ARN and type."""
-    named = "; ".join(f"{item.arn} ({item.type})" for item in leftovers)
+    named = "; ".join(f"{item.arn} ({item.type})" for item in leftovers[:NAMED_IN_ERROR])
+    if len(leftovers) > NAMED_IN_ERROR:
+        named += f"; and {len(leftovers) - NAMED_IN_ERROR} more (`status --json` lists them all)"
     return (
         f"{len(leftovers)} resource(s) still carry this trainee's tags after teardown: {named}. "
         "Run teardown again to delete those of kinds whodidthis builds; delete the others by hand."
@@ -116,22 +119,24 @@ def _ours(tags: list[dict] | None, course: str, trainee: str) -> bool:
 
 
 async def tagged_resources(client, course: str, trainee: str) -> list[Leftover]:
-    """Every resource in the client's region that the Tagging API lists with our tags."""
+    """Every resource in the client's region that the Tagging API lists with our tags.
+
+    botocore's paginator fetches a page when the loop asks for it, so waiting at the end of
+    each page paces the next request.
+    """
     tagging, pacer = await client(TAGGING), Pacer(PAGES_PER_SECOND)
-    found, token = [], ""
-    while True:
-        await pacer.wait()
-        params = {"TagFilters": tag_filters(course, trainee), "ResourcesPerPage": PAGE_SIZE}
-        if token:
-            params["PaginationToken"] = token
-        page = await tagging.get_resources(**params)
+    found = []
+    await pacer.wait()
+    pages = tagging.get_paginator("get_resources").paginate(
+        TagFilters=tag_filters(course, trainee), ResourcesPerPage=PAGE_SIZE
+    )
+    async for page in pages:
         for mapping in page.get("ResourceTagMappingList") or []:
             if _ours(mapping.get("Tags"), course, trainee):  # filters are the API's; check anyway
                 arn = mapping["ResourceARN"]
                 found.append(Leftover(arn, resource_type(arn)))
-        token = page.get("PaginationToken") or ""
-        if not token:
-            return found
+        await pacer.wait()
+    return found
 
 
 async def _iam_items(iam, operation: str, key: str, **params) -> list[dict]:

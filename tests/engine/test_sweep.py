@@ -215,3 +215,21 @@ def test_a_sweep_that_cannot_ask_leaves_the_trainee_unproven(sandbox, tmp_path):
     assert trainee["state"] == "FAILED" and trainee["receipt"] is None
     assert trainee["error_code"] == "AccessDeniedException"
     assert "tag:GetResources" in trainee["error"] and "iam-templates" in trainee["error"]
+
+
+def test_the_sweep_reads_every_page(sandbox, tmp_path):
+    """More leftovers than one GetResources page holds (100): every one is named."""
+    course = small_course(sandbox, tmp_path, count=1)
+    alice, account = sandbox.trainees[0]
+    ssm = sandbox.backdoor_session(account).client("ssm", region_name=REGION)
+    for index in range(130):
+        ssm.put_parameter(
+            Name=f"/lab/{alice}/{index:03d}", Value="x", Type="String", Tags=pairs(tags_for(alice))
+        )
+    assert cli(sandbox, tmp_path, "teardown", "--yes", course=course).returncode == 1
+    trainee = status(sandbox, tmp_path, course)[alice]
+    leftovers = trainee["leftovers"]
+    assert len(leftovers) == 130 and {item["type"] for item in leftovers} == {"ssm:parameter"}
+    assert "and 120 more" in trainee["error"]
+    pages = [r for r in sandbox.trail() if r["operation"] == "GetResources"]
+    assert len(pages) == 2
