@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import unquote
 
 from console.sandbox import moto_state
@@ -59,7 +60,7 @@ def _iso(moment: float) -> str:
 
 def resource_of(call: Call, request: HttpRequest, account: str) -> tuple[str, str, str] | None:
     """(type, name, ARN) of the resource a call acts on, for the step kinds' services."""
-    service, params = call.service, call.params
+    service, params = call.service or "", call.params
     body = call.json_body if isinstance(call.json_body, dict) else {}
     path = unquote(request.path)
     name = None
@@ -84,7 +85,7 @@ def resource_of(call: Call, request: HttpRequest, account: str) -> tuple[str, st
         "eks": f"arn:aws:eks:{region}:{account}:cluster/{name}",
         "cloudformation": f"arn:aws:cloudformation:{region}:{account}:stack/{name}",
     }
-    return _TYPES[service], name, arns[service]
+    return _TYPES[service], str(name), arns[service]
 
 
 def user_identity(principal: Principal, access_key_id: str | None) -> dict:
@@ -150,7 +151,7 @@ class CloudTrail:
         if not call.operation or not call.service:
             return
         now = time.time()
-        event = {
+        event: dict[str, Any] = {
             "eventVersion": "1.08",
             "userIdentity": user_identity(principal, call.access_key_id),
             "eventTime": _iso(now),
