@@ -29,8 +29,8 @@ import threading
 import time
 from pathlib import Path
 
-from console.aws.operator import operator_name
-from console.model import CommandKind
+from console.aws.operator import resolve_operator
+from console.model import CommandKind, Operator
 from console.store.state import Store
 
 FIX_AFTER_SECONDS = 20.0
@@ -145,7 +145,9 @@ def cli_demo(args) -> int:
         os.environ.clear()
         os.environ.update(sandbox.clean_env(saved_env))
         course = load_course(sandbox.course_path)
-        app = open_console(sandbox.course_path, state_dir, operator_name(args.operator), pids)
+        app = open_console(
+            sandbox.course_path, state_dir, resolve_operator(args.operator, ssm=False), pids
+        )
         if denied:
             fixer = threading.Timer(FIX_AFTER_SECONDS, _fix_trust, (sandbox, denied, app))
             fixer.daemon = True
@@ -190,7 +192,7 @@ def _hang_up(state_dir: Path, course_name: str, pids: set[int], sandbox, directo
     os._exit(128 + signal.SIGHUP)
 
 
-def open_console(course_path: Path, state_dir: Path, operator: str, pids: set[int]):
+def open_console(course_path: Path, state_dir: Path, operator: Operator | str, pids: set[int]):
     """The console on the demo's course with an apply queued and the engine started; every
     engine it starts is noted in ``pids`` so that quitting can stop it."""
     from console.app import make_app
