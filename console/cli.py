@@ -134,17 +134,40 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="per trainee and step state")
     _course_arg(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="redraw until every trainee is settled and no engine runs (Ctrl+C leaves)",
+    )
     _common(p)
 
     p = sub.add_parser("ledger", help="who did what: the attributed action log")
     _course_arg(p)
     p.add_argument("--trainee", default=None, metavar="NAME")
     p.add_argument("--json", action="store_true", help="one ledger record per line")
+    p.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="only records from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
+    )
+    p.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N records")
+    p.add_argument(
+        "--command",
+        type=int,
+        default=None,
+        dest="command_id",
+        metavar="ID",
+        help="only the records of queue command ID (its trainees, while it ran)",
+    )
     _common(p)
 
     p = sub.add_parser("report", help="per trainee: resources, who created each, when")
     _course_arg(p)
-    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument("--json", action="store_true", help="one JSON object (as --format json)")
+    p.add_argument(
+        "--format", choices=("md", "json"), default="md", help="md or json (--json is the same)"
+    )
     _common(p)
 
     p = sub.add_parser(
@@ -179,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--throttle", type=float, default=0.0, metavar="P")
     p.add_argument("--dir", default=None, help="where to put the sample course and the trail")
     p.add_argument(
+        "--imds-v1",
+        action="store_true",
+        help="IMDS refuses the token request, so SDKs fall back to IMDSv1 (whoami warns)",
+    )
+    p.add_argument(
         "--before",
         action="append",
         default=[],
@@ -189,6 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="sandbox + a sample course + the console, in one command")
     p.add_argument("--trainees", type=int, default=12)
+    p.add_argument(
+        "--latency",
+        type=float,
+        default=400.0,
+        metavar="MS",
+        help="the sandbox answers each call after MS (default 400: a build worth watching)",
+    )
     _common(p)
 
     p = sub.add_parser("engine", help="the detached engine (started by --detach and the console)")
@@ -274,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from console.engine.coredump import refuse_core_dumps
+
+    refuse_core_dumps()  # every command may come to hold credentials: never dump them to disk
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
@@ -295,15 +333,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _reader_gone() -> int:
-    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly.
+    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly."""
+    from console.commands.stdout import silence_stdout
 
-    As Unix tools do. stdout is pointed at /dev/null so that the interpreter's own flush at
-    exit does not complain about the pipe a second time.
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured, closed)
-        pass
+    silence_stdout()
     return 0

@@ -54,7 +54,7 @@ def sts_name(text: str, *, limit: int = STS_MAX) -> str:
     if len(form) <= limit:
         return form
     digest = "=-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:DIGEST_HEX]
-    room, kept = limit - len(digest), []
+    room, kept = limit - len(digest), list[str]()
     for piece in pieces:
         if sum(map(len, kept)) + len(piece) > room:
             break

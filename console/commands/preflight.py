@@ -15,10 +15,12 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from console.aws import sdk
 from console.aws.attribution import LedgerContext, current
 from console.aws.identity import role_arn_of
 from console.aws.trustlint import ERROR, Finding, lint_trust_policy
 from console.errors import EXIT_FAILED, EXIT_OK
+from console.model import Operator
 
 
 @dataclass
@@ -51,7 +53,7 @@ class PreflightRow:
 
 
 async def preflight(
-    course, host, operator: str, names: list[str] | None = None, recorder=None
+    course, host, operator: Operator | str, names: list[str] | None = None, recorder=None
 ) -> list[PreflightRow]:
     """Preflight ``names`` (default: every trainee) at the course's concurrency."""
     from console.aws.attribution import NullRecorder
@@ -110,7 +112,7 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
     row.findings = lint_trust_policy(
         document,
         admin_account=host.account,
-        host_role_arn=role_arn_of(host.arn),
+        host_role_arn=role_arn_of(host.arn) or "",  # preflight runs on an identified host
         source_identity=course.source_identity,
     )
     return row
@@ -164,6 +166,7 @@ def cli_preflight(args) -> int:
 
     opened = open_course(args)
     host = check_host(opened.course, args.allow_long_term_keys)
+    sdk.install()  # a headless process making clients for every trainee (the console never does)
     started = time.perf_counter()
     rows = asyncio.run(
         preflight(

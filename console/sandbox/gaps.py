@@ -13,6 +13,8 @@ Checked against moto 5.2.5 (through the gateway, with the product's calls):
 * More fills for the step kinds (IAM service-specific credentials, CodeCommit descriptions,
   CloudFormation stacks that fail like AWS's): ``gaps_steps``.
 * S3: CreateBucket drops ``CreateBucketConfiguration.Tags``; applied here after it succeeds.
+* S3: DeleteBucket leaves the bucket's tags behind, so a new bucket of the same name would
+  carry them; they are forgotten here after a DeleteBucket answered.
 * Fine in moto, nothing to fill: IAM user tags (CreateUser Tags, TagUser, UntagUser,
   ListUserTags), S3 bucket tagging (Put/Get/DeleteBucketTagging), EKS cluster tags (CreateCluster
   tags, Tag/Untag/ListTagsForResource), CloudFormation stack tags (CreateStack Tags in
@@ -126,6 +128,9 @@ class MotoGaps:
         if call.service == "cloudformation" and call.operation == "CreateStack":
             if response.status >= 300:
                 gaps_steps.fail_stack_like_aws(call, caller, response)
+            return
+        if call.service == "s3" and call.operation == "DeleteBucket" and response.status < 300:
+            moto_state.drop_deleted_bucket_tags(caller.account)
             return
         if call.service != "codecommit" or response.status >= 300:
             return

@@ -18,6 +18,7 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
@@ -79,7 +80,7 @@ class Gateway:
 
     def __init__(self, moto_url: str, trail: Trail, faults: FaultPlan):
         self.moto_url = moto_url.rstrip("/")
-        self.moto_app = None  # moto's WSGI application, when it runs in this process
+        self.moto_app: Any = None  # moto's WSGI application, when it runs in this process
         self.trail = trail
         self.faults = faults
         self.catalog = ServiceCatalog()
@@ -263,7 +264,7 @@ class Gateway:
             method=request.method,
             path=request.path,
             query_string=request.query or "",
-            headers={**headers, "Host": host},
+            headers=list({**headers, "Host": host}.items()),
             data=request.body or b"",
             base_url=self.moto_url,
         )

@@ -16,10 +16,11 @@ from botocore.waiter import WaiterModel
 from console.errors import WhodidthisError
 
 # Answers to a poll that say nothing about the resource polled: the poll itself was throttled
-# (DESIGN.md's throttling codes, botocore's list) or AWS failed to answer it. botocore's
-# waiters turn any error no acceptor matches into a give-up, so a poll throttled past the
-# client's retries ended the wait as if the resource had failed (issue 14, item 7: a
-# CREATE_COMPLETE stack reported "create failed"). Every waiter here polls again instead.
+# (the throttling codes of docs/architecture.md, "Facts about AWS", and botocore's list) or AWS
+# failed to answer it. botocore's waiters turn any error no acceptor matches into a give-up,
+# so a poll throttled past the client's retries ended the wait as if the resource had failed
+# (issue 14, item 7: a CREATE_COMPLETE stack reported "create failed"). Every waiter here polls
+# again instead.
 NOT_AN_ANSWER = (
     "Throttling",
     "ThrottlingException",

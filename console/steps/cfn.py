@@ -41,7 +41,7 @@ RECREATE = {
 }
 # Every state but *_IN_PROGRESS is settled; REVIEW_IN_PROGRESS (a change set never executed)
 # never moves by itself, and a stack that is gone answers ValidationError.
-SETTLED = [
+SETTLED: list[dict] = [
     {
         "matcher": "path",
         "argument": "ends_with(Stacks[0].StackStatus, '_IN_PROGRESS')",
@@ -153,13 +153,14 @@ class CloudFormationStack(StepKind):
             await self._update(ctx, cfn, stack["StackId"])
         return ApplyResult(stack["StackId"], False)
 
-    async def _settle(self, ctx: StepContext, cfn, stack: dict) -> dict | None:
+    async def _settle(self, ctx: StepContext, cfn, found: dict) -> dict | None:
         """Wait out an operation in progress; delete a stack that can only be replaced.
 
         Returns the settled stack, or None when there is no stack any more.
         """
-        if stack["StackStatus"].endswith("_IN_PROGRESS"):
-            ctx.progress(f"waiting for {stack['StackName']} ({stack['StackStatus']}) to settle")
+        stack: dict | None = found
+        if found["StackStatus"].endswith("_IN_PROGRESS"):
+            ctx.progress(f"waiting for {found['StackName']} ({found['StackStatus']}) to settle")
             await wait_until(
                 cfn,
                 "DescribeStacks",
@@ -167,9 +168,9 @@ class CloudFormationStack(StepKind):
                 SETTLED,
                 delay=15,
                 max_attempts=240,
-                StackName=stack["StackId"],
+                StackName=found["StackId"],
             )
-            stack = await _stack(cfn, stack["StackName"])
+            stack = await _stack(cfn, found["StackName"])
         if stack is not None and stack["StackStatus"] in RECREATE:
             ctx.progress(
                 f"deleting {stack['StackName']} ({stack['StackStatus']}) to create it again"

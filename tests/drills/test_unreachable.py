@@ -12,7 +12,7 @@ from console.store.state import Store
 from tests.engine.helpers import cli, status
 from tests.engine.test_crash import COURSE, counts, wait_for
 
-# The operator's own retry setting (DESIGN.md: AWS_MAX_ATTEMPTS is read): fewer attempts make
+# The operator's own retry setting (docs/contracts.md, "AWS settings and retries"): fewer attempts make
 # botocore give up on a refused connection sooner, so the drill does not wait out 10 backoffs.
 FEW_ATTEMPTS = {"AWS_MAX_ATTEMPTS": "3"}
 
