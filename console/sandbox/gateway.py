@@ -157,17 +157,24 @@ class Gateway:
         fault, lost = self._fault(call, principal, target)
         if fault is not None and not lost:
             return fault, target
-        if is_assume:
-            response = self._assume_role(call, principal, request)
-        else:
-            response = self.ssm_sessions.answer(call, principal, new_request_id(call))
-            if response is None:
-                response = self.gaps.answer(call, principal, request, new_request_id(call))
-            if response is None:
-                response = self._forward(request, principal.account)
-                self.gaps.after(call, principal, response, request)
+        response = self._answer(call, principal, request, is_assume)
         # A lost answer: the call took effect, and the caller hears only the error.
         return (fault if fault is not None else response), target
+
+    def _answer(
+        self, call: Call, principal: Principal, request: HttpRequest, is_assume: bool
+    ) -> HttpResponse:
+        """What AWS answers (the sandbox's own answers first, then moto's)."""
+        if is_assume:
+            return self._assume_role(call, principal, request)
+        local = self.ssm_sessions.answer(call, principal, new_request_id(call))
+        if local is None:
+            local = self.gaps.answer(call, principal, request, new_request_id(call))
+        if local is not None:
+            return local
+        response = self._forward(request, principal.account)
+        self.gaps.after(call, principal, response)
+        return response
 
     def _authenticate(self, call: Call, principal: Principal | None) -> HttpResponse | None:
         """AWS's answer to an unsigned request, an unknown key or an expired one; else None."""
@@ -222,7 +229,7 @@ class Gateway:
         response = self.gaps.answer(call, owner, request, new_request_id(call))
         if response is None:
             response = self._forward(request, account)
-            self.gaps.after(call, owner, response, request)
+            self.gaps.after(call, owner, response)
             if call.service == "sts" and call.operation == "AssumeRole" and response.status == 200:
                 response.body, new_key, facts = assume_role.rewrite_answer(
                     owner, call.params, response.body, None
