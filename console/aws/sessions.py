@@ -223,6 +223,12 @@ class SessionBroker:
         update_context(region=self.region, **session.attribution())
         return session
 
+    def host_client(self, service: str):
+        """A client acting as the host itself (preflight's own checks); use with ``async with``."""
+        return self._host_session.create_client(
+            service, region_name=self.region, config=self.client_config
+        )
+
     async def probe(
         self, trainee: str, account: str, *, source_identity: bool, tags: bool
     ) -> str | None:
