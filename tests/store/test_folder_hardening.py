@@ -49,6 +49,15 @@ def test_a_world_writable_state_dir_of_another_user_is_refused(tmp_path: Path):
     assert shared.stat().st_mode & 0o777 == 0o777 and not (shared / COURSE).exists()
 
 
+def test_a_sticky_shared_folder_like_tmp_is_refused_never_tightened(tmp_path: Path):
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with pytest.raises(StateRefused, match="shared by design"):
+        resolve_state_dir(str(shared), {})
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+
+
 def _empty_store(state_dir: Path, course: str = COURSE) -> Path:
     db = state_dir / course / "state.sqlite3"
     db.parent.mkdir(mode=0o700, parents=True)
