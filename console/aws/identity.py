@@ -101,7 +101,7 @@ class HostIdentity:
         return int((self.expires_at - now).total_seconds())
 
     def to_json(self, now: dt.datetime | None = None) -> dict:
-        """The ``whoami --json`` object (DESIGN.md: arn, account, credential_source, key_type,
+        """The ``whoami --json`` object (docs/contracts.md: arn, account, credential_source, key_type,
         expires_at, ok, problems; and more)."""
         data = asdict(self)
         data.pop("method")
@@ -191,7 +191,7 @@ def verdict(
     if method == "assume-role" and (profile_config or {}).get("source_profile"):
         text = (
             "The profile assumes a role with keys from another profile on disk "
-            f"(source_profile = {profile_config['source_profile']}). Use "
+            f"(source_profile = {(profile_config or {})['source_profile']}). Use "
             "credential_source = Ec2InstanceMetadata instead, and delete the stored keys."
         )
         (notes if allow_long_term else problems).append(text)
@@ -238,11 +238,38 @@ def resolve_host_identity(
     if creds is None:
         return _no_identity(region, None)
     method = creds.method
+    profile_config = session.get_scoped_config()
+    facts = {"method": method, "allow_long_term": allow_long_term, "profile_config": profile_config}
+    # Refused from what is in hand, before any AWS call with these keys: an assume-role
+    # profile sourcing stored keys (fetching would call AssumeRole with them), then the key
+    # id's prefix and where botocore found the keys.
+    if method == "assume-role" and not allow_long_term:
+        early, notes = verdict(
+            arn=None, key_type=None, key_id_masked=None, expected_role=None, **facts
+        )
+        if early:
+            return HostIdentity(None, None, None, method, None, None, None, region, early, notes)
+    frozen = creds.get_frozen_credentials()
     key_type = key_type_of(frozen.access_key)
     masked = mask_key_id(frozen.access_key)
     expires_at = expiry_of(creds)
-    profile_config = session.get_scoped_config()
     imds = imds_version(session) if method == "iam-role" else None
+    facts |= {"key_type": key_type, "key_id_masked": masked}
+    early, notes = verdict(arn=None, expected_role=None, **facts)
+    if early:
+        return HostIdentity(
+            None,
+            None,
+            None,
+            method,
+            masked,
+            key_type,
+            expires_at,
+            region,
+            early,
+            notes,
+            imds_version=imds,
+        )
     arn = account = user_id = sts_problem = None
     try:
         sts = session.create_client(
@@ -258,16 +285,7 @@ def resolve_host_identity(
         )
     except BotoCoreError as exc:
         sts_problem = f"STS could not be reached ({exc}). Check the network and the region."
-    problems, notes = verdict(
-        arn=arn,
-        method=method,
-        key_type=key_type,
-        key_id_masked=masked,
-        expected_role=expected_role,
-        allow_long_term=allow_long_term,
-        profile_config=profile_config,
-        imds_version=imds,
-    )
+    problems, notes = verdict(arn=arn, expected_role=expected_role, imds_version=imds, **facts)
     if sts_problem:
         problems.append(sts_problem)
     return HostIdentity(

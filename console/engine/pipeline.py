@@ -1,7 +1,7 @@
 """One trainee's pipeline: assume the role, then run the steps in order (or in reverse for a
 teardown), recording every state change in the store.
 
-Convergence (DESIGN.md): a trainee that is not READY resumes at its first step not done (a
+Convergence (docs/contracts.md, "Convergence"): a trainee that is not READY resumes at its first step not done (a
 FAILED one at its failed step); a READY one is re-checked with read-only calls and repaired
 where something drifted. Any error fails this trainee alone, with the AWS error code, the
 message and the principal that got it.
@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
+from console.aws.organizations import new_account_note
 from console.aws.sessions import SessionBroker, TraineeSession
 from console.course.model import STEP_KINDS, Course, Step, Trainee
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
@@ -92,7 +93,8 @@ class TraineePipeline:
         self.broker, self.kinds, self.recorder = broker, kinds, recorder
         self.cancelled = cancelled
         self.operator = broker.operator if operator is None else Operator.of(operator)
-        self.session: TraineeSession | None = None
+        # Set by run() and plan() before anything reads it.
+        self.session: TraineeSession = None  # type: ignore[assignment]
         self._created: dict[str, OurCreate] | None = None  # step label -> our answered create
         self._done: set[int] = set()  # steps DONE when this run began
 
@@ -117,7 +119,11 @@ class TraineePipeline:
             self.session = await self._session()
         except Exception as exc:  # every failure is reported on the trainee
             self.broker.forget(self.trainee.account, self.operator)
-            return self._fail(failure_of(exc, self.broker.host_arn))
+            failure = failure_of(exc, self.broker.host_arn)
+            note = new_account_note(self.trainee, time.time())
+            if note:  # a fresh OU account: say so, so nobody goes hunting a broken trust policy
+                failure = Failure(failure.code, f"{failure.message} ({note})", failure.principal)
+            return self._fail(failure)
         s = self.session
         self._set(
             state=TraineeState.TEARING_DOWN if teardown else TraineeState.RUNNING,
@@ -330,10 +336,8 @@ class TraineePipeline:
             found.append(leftover)
         update_context(step=None)
         if found:
-            self._set(leftovers=found, receipt=None)
-            return self._fail(
-                Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
-            )
+            failure = Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
+            return self._fail(failure, leftovers=found, receipt=None)
         self._set(
             state=TraineeState.TORN_DOWN,
             finished_at=time.time(),
@@ -344,7 +348,7 @@ class TraineePipeline:
         )
         return TraineeState.TORN_DOWN
 
-    async def plan(self) -> list[tuple[str, object]]:
+    async def plan(self) -> list[tuple[str, PlannedDeletion]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""
         self._begin_context()
         self.session = await self._session()
@@ -370,13 +374,14 @@ class TraineePipeline:
         [line, *_] = await kind.plan_teardown(ctx)
         return f"sweep:{kind.kind}:{ctx.params['name']}", line
 
-    def _fail(self, failure: Failure) -> TraineeState:
+    def _fail(self, failure: Failure, **fields) -> TraineeState:
         self._set(
             state=TraineeState.FAILED,
             error=failure.text,
             error_code=failure.code,
             finished_at=time.time(),
             last_action=f"failed: {failure.code}",
+            **fields,
         )
         return TraineeState.FAILED
 

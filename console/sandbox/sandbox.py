@@ -332,6 +332,14 @@ class Sandbox:
         """
         return _BackdoorSession(self.gateway_url, account, self.options.region)
 
+    def create_ou(self, names: list[str], **options: Any) -> Any:
+        """An organization managed by the admin account with an OU holding one new account per
+        name (see ``organization.create_ou`` for the options); returns the ``SandboxOu``."""
+        from console.sandbox.organization import create_ou
+
+        management = self.backdoor_session(self.admin_account)
+        return create_ou(management, names, admin_account=self.admin_account, **options)
+
     def account_of(self, name: str) -> str:
         """The account of trainee ``name``."""
         for trainee, account in self.trainees:
@@ -344,6 +352,12 @@ class Sandbox:
         as ``ssm:StartSession`` would; returns its session id (for the worker's arguments)."""
         assert self._gateway is not None
         return self._gateway.ssm_sessions.open(owner, self.instance_id, session_id).SessionId
+
+    def cloudtrail_events(self, account: str | None = None) -> list[dict]:
+        """CloudTrail's event JSON of every authenticated request (in ``account``), oldest
+        first: what ``cloudtrail:LookupEvents`` answers from."""
+        assert self._gateway is not None
+        return self._gateway.cloudtrail.events(account)
 
     def set_trust_policy(self, account: str, role_name: str, document: dict) -> None:
         """Replace a role's trust policy while running."""

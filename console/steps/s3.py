@@ -32,7 +32,7 @@ from console.steps.base import (
     StepKind,
     resource_name,
 )
-from console.steps.calls import error_code, every, every_by_token, wait
+from console.steps.calls import error_code, every, every_by_token, found_after_all, wait
 
 BATCH = 1000  # DeleteObjects takes at most 1000 keys
 #: How far apart S3's CreationDate and the ledger's CreateBucket may be for the bucket to be the
@@ -116,7 +116,7 @@ class S3Bucket(StepKind):
         s3, name = await ctx.client(self.service), resource_name(ctx)
         tags = await _tags(s3, name)
         created = tags is None
-        if created:
+        if tags is None:
             await self._create(ctx, s3, name)
         elif await _claimable(ctx, s3, name, tags):
             ctx.progress(f"tagging bucket {name}, left untagged by an interrupted run")
@@ -136,7 +136,14 @@ class S3Bucket(StepKind):
         config: dict = {"Tags": ctx.tag_list()}
         if ctx.region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
             config["LocationConstraint"] = ctx.region
-        await s3.create_bucket(Bucket=name, CreateBucketConfiguration=config)
+        try:
+            await s3.create_bucket(Bucket=name, CreateBucketConfiguration=config)
+        except ClientError as exc:
+            # Our earlier attempt made it and its answer was lost ("Your previous request to
+            # create the named bucket succeeded"): adopted only if it carries our tags, as the
+            # create-time tags put them; an untagged one is left to the claim rules above.
+            tags = await found_after_all(exc, ("BucketAlreadyOwnedByYou",), lambda: _tags(s3, name))
+            ownership.refuse_unless_ours(ctx, f"S3 bucket {name}", tags)
         await s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ctx.tag_list()})
 
     async def check(self, ctx: StepContext) -> CheckResult:
