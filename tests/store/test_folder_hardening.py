@@ -120,3 +120,14 @@ def test_a_symlinked_engine_log_is_refused_and_not_followed(sandbox, tmp_path):
         assert "engine.log is a symlink or not a regular file" in result.stderr
         assert "Traceback" not in result.stderr
     assert target.read_text() == ""
+
+
+@pytest.mark.parametrize("command", ["status", "apply"])
+def test_the_commands_exit_2_on_a_corrupt_database_and_keep_it(sandbox, tmp_path, command):
+    db = _empty_store(tmp_path, SANDBOX_COURSE)
+    db.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4080)  # a header, then garbage
+    result = cli(sandbox, tmp_path, command)
+    assert result.returncode == 2, result.stderr
+    assert "is damaged" in result.stderr and "Traceback" not in result.stderr
+    assert f"mv {db.parent} {db.parent}.damaged" in result.stderr
+    assert db.read_bytes() == b"SQLite format 3\x00" + b"\xff" * 4080
