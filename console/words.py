@@ -116,7 +116,7 @@ def event_text(event: Event) -> str | None:
 
 
 def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | None) -> dict:
-    """The ``status --json`` object (DESIGN.md)."""
+    """The ``status --json`` object (docs/contracts.md, "JSON output")."""
     return {
         "course": course.name,
         "engine": iso_times(holder) if holder else None,
@@ -209,7 +209,7 @@ def operator_words(operator: Operator) -> str:
 
 
 def ledger_json(record: LedgerRecord) -> dict:
-    """A ledger record with DESIGN.md's fields (``ts`` as ISO 8601)."""
+    """A ledger record with the fields of docs/contracts.md, "Ledger record" (``ts`` as ISO 8601)."""
     data = {name: getattr(record, name) for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
@@ -218,12 +218,13 @@ def ledger_json(record: LedgerRecord) -> dict:
 
 
 def ledger_line(record: LedgerRecord) -> str:
-    """One ledger record for people: time, trainee, call, principal, outcome."""
+    """One ledger record for people: time, trainee, call, principal, outcome, request id,
+    and the operator the call was made for."""
     outcome = record.outcome.value
     if record.error_code:
         outcome += f" {record.error_code}"
     return (
         f"{iso(record.ts)}  {record.trainee:<12} {record.service}:{record.operation:<24} "
         f"{short_principal(record.principal_arn):<40} {outcome:<10} "
-        f"{record.request_id or '-'}"
+        f"{record.request_id or '-'}  for {record.operator or '-'}"
     )

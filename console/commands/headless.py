@@ -1,8 +1,8 @@
 """The headless commands: ``apply``, ``retry``, ``teardown`` (the engine, in the foreground or
 detached) and ``status``, ``ledger``, ``report`` (reading the store, live or long after).
 
-Output is for people by default and JSON with ``--json`` (DESIGN.md: JSON Lines for the engine
-commands, the last line a ``summary``); exit codes as DESIGN.md promises.
+Output is for people by default and JSON with ``--json`` (docs/contracts.md: JSON Lines for the engine
+commands, the last line a ``summary``); exit codes as docs/contracts.md promises.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from console.aws.operator import resolve_operator
+from console.commands.stdout import silence_stdout
 from console.course.model import Course, load_course, resolve_course_path
 from console.engine.process import check_host, ensure_engine, serve_locked
 from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
@@ -119,7 +120,7 @@ async def _follow(
     while True:
         done = _command_done(store, command_id)
         for event in store.events_since(last):
-            last = event.id
+            last = event.id or last  # a stored event always has its id
             mine = event.trainee in names or (
                 event.type == "summary" and event.fields.get("command_id") == command_id
             )
@@ -157,7 +158,10 @@ def _command_done(store: Store, command_id: int) -> bool:
 def _print_event(event, as_json: bool) -> None:
     line = json.dumps(event_json(event)) if as_json else event_text(event)
     if line:
-        print(line, flush=True)
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:  # the reader left (apply --json | head): not the work
+            silence_stdout()
 
 
 def run_command(args, kind: CommandKind, names: list[str]) -> int:
@@ -384,7 +388,7 @@ def cli_report(args) -> int:
     trainees = _roster_view(opened)
     ledger = opened.store.ledger()
     if getattr(args, "json", False) or args.format == "json":
-        print(json.dumps(report_json(opened.course, trainees, ledger), indent=2))
+        print(json.dumps(report_json(opened.course, trainees, ledger, args.history), indent=2))
     else:
-        print(report_markdown(opened.course, trainees, ledger))
+        print(report_markdown(opened.course, trainees, ledger, args.history))
     return EXIT_OK
