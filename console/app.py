@@ -383,6 +383,8 @@ def make_app(
     action key bound, the store opened read-only and no engine ever started. ``colours=16``
     shows what a 16-colour terminal shows (found by itself from ``TERM=xterm``).
     """
+    from console.aws.organizations import with_known_trainees, with_ou_trainees
+
     course = load_course(course_path)
     if read_only and not (Path(state_dir) / course.name).exists():
         from console.errors import StateError
@@ -392,8 +394,11 @@ def make_app(
             "yet. Point --state-dir (or $WHODIDTHIS_STATE_DIR) at the operators' state, "
             "or run `whodidthis apply` first."
         )
+    if not read_only:  # an OU course lists its accounts; the read-only view calls nothing
+        course = with_ou_trainees(course)
     store = Store.open(Path(state_dir), course.name, readonly=read_only)
     if read_only:
+        course = with_known_trainees(course, [(t.name, t.account) for t in store.trainees()])
         engine_launcher = no_engine
     elif not store.readonly:
         store.sync_roster(

@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
     )
-    p.add_argument("--json", action="store_true", help="one JSON object per trainee and line")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--out", default=None, metavar="FILE", help="write them to FILE (mode 0600), not stdout"
     )

@@ -27,8 +27,8 @@ WHAT_TO_DO = {
     "(`whodidthis iam-templates`, or `whodidthis preflight COURSE` to see why), then retry (r).",
     "BucketAlreadyExists": "What to do: the bucket name is taken in all of AWS: change the "
     "s3_bucket step's name in the course file (use {trainee} and {course}), then retry (r).",
-    "Leftovers": "What to do: resources carrying the trainee's tags remain: read the list, "
-    "delete or untag them, then tear down again.",
+    "Leftovers": "What to do: resources still carry the trainee's tags: tear down again (t) "
+    "to delete those of kinds the steps build (ours only); delete the others by hand.",
 }
 
 
@@ -105,7 +105,7 @@ def event_text(event: Event) -> str | None:
     f = event.fields
     when = clock(event.ts)
     if event.type == "trainee" and "state" in f:
-        extra = f"  {f['error']}" if f.get("error") else ""
+        extra = f"  {f.get('error') or f.get('receipt') or ''}".rstrip()
         return f"{when} {event.trainee:<14} {f['state']}{extra}"
     if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"

@@ -38,11 +38,24 @@ class Opened:
 
 
 def open_course(args, *, sync: bool = True) -> Opened:
-    """Load the course (exit 2 on a bad file) and open its store, roster in sync."""
+    """Load the course (exit 2 on a bad file) and open its store, roster in sync.
+
+    A course with ``trainees_from_ou`` lists its OU's accounts first when ``sync``; a reading
+    command (``sync=False``) takes the trainees its store already knows and calls nothing.
+    """
+    from console.aws.organizations import with_known_trainees, with_ou_trainees
+
     path = resolve_course_path(args.course)
     course = load_course(path)
+    if sync and course.trainees_from_ou:
+        # The host lists the OU: refuse long-term keys or a wrong role before that call too.
+        check_host(course, getattr(args, "allow_long_term_keys", False))
+        course = with_ou_trainees(course)
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)
+    if not sync:
+        roster = [(t.name, t.account) for t in store.trainees()]
+        course = with_known_trainees(course, roster)
     if sync:
         store.sync_roster(
             [(t.name, t.account) for t in course.trainees],

@@ -248,13 +248,39 @@ def check_document(doc: dict, problems: Problems, base_dir: Path) -> CheckedCour
             problems.add((key,), f'unknown table "{key}"', suggest(key, TOP_LEVEL_KEYS))
     checked.settings = _check_course(doc.get("course"), problems)
     before = len(problems)
-    checked.trainees = _check_trainees(doc.get("trainee"), problems)
-    checked.trainees_ok = len(problems) == before and bool(checked.trainees)
+    if _trainees_from_ou(doc, checked.settings, problems):
+        checked.trainees_ok = False  # listed from AWS later; their names are checked then
+    else:
+        checked.trainees = _check_trainees(doc.get("trainee"), problems)
+        checked.trainees_ok = len(problems) == before and bool(checked.trainees)
     for index, table in _tables(doc.get("step"), "step", problems):
         step = _check_step(index, table, problems, base_dir)
         if step:
             checked.steps.append(step)
     return checked
+
+
+def _trainees_from_ou(doc: dict, settings: dict, problems: Problems) -> bool:
+    """True when the course takes its trainees from an OU (``[[trainee]]`` tables then are a
+    problem); a name tag without an OU is a problem too."""
+    found = doc.get("course")
+    course: dict = found if isinstance(found, dict) else {}
+    if "trainees_from_ou" not in course:
+        if "trainee_name_tag" in course:
+            problems.add(
+                ("course", "trainee_name_tag"),
+                "trainee_name_tag is only used with trainees_from_ou",
+                'add trainees_from_ou = "ou-..." or remove trainee_name_tag',
+            )
+        return False
+    if "trainee" in doc:
+        problems.add(
+            ("trainee",),
+            "[[trainee]] tables and [course] trainees_from_ou both name the trainees",
+            "keep one: the [[trainee]] tables, or trainees_from_ou (line "
+            f"{problems.lines.line_of(('course', 'trainees_from_ou'))})",
+        )
+    return True
 
 
 def _check_course(table: object, problems: Problems) -> dict[str, object]:

@@ -48,11 +48,17 @@ COURSE_ENV = "WHODIDTHIS_COURSE"
 
 @dataclass(frozen=True)
 class Trainee:
-    """One trainee: a name (``[a-z0-9-]``) and the 12-digit account their environment lives in."""
+    """One trainee: a name (``[a-z0-9-]``) and the 12-digit account their environment lives in.
+
+    ``line`` is where the file names the trainee (its ``[[trainee]]`` table, or
+    ``trainees_from_ou``); ``joined_at`` is when an OU trainee's account joined the
+    organization (None for ``[[trainee]]`` tables).
+    """
 
     name: str
     account: str
     line: int
+    joined_at: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class Course:
     failure_tolerance: int | None = None
     host_role: str | None = None
     source_identity: bool = False
+    trainees_from_ou: str | None = None
+    trainee_name_tag: str | None = None
     trainees: tuple[Trainee, ...] = ()
     steps: tuple[Step, ...] = ()
 

@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
+from console.aws.organizations import new_account_note
 from console.aws.sessions import SessionBroker, TraineeSession
 from console.course.model import STEP_KINDS, Course, Step, Trainee
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
@@ -117,7 +118,11 @@ class TraineePipeline:
             self.session = await self._session()
         except Exception as exc:  # every failure is reported on the trainee
             self.broker.forget(self.trainee.account, self.operator)
-            return self._fail(failure_of(exc, self.broker.host_arn))
+            failure = failure_of(exc, self.broker.host_arn)
+            note = new_account_note(self.trainee, time.time())
+            if note:  # a fresh OU account: say so, so nobody goes hunting a broken trust policy
+                failure = Failure(failure.code, f"{failure.message} ({note})", failure.principal)
+            return self._fail(failure)
         s = self.session
         self._set(
             state=TraineeState.TEARING_DOWN if teardown else TraineeState.RUNNING,
@@ -333,10 +338,8 @@ class TraineePipeline:
             found.append(leftover)
         update_context(step=None)
         if found:
-            self._set(leftovers=found, receipt=None)
-            return self._fail(
-                Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
-            )
+            failure = Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
+            return self._fail(failure, leftovers=found, receipt=None)
         self._set(
             state=TraineeState.TORN_DOWN,
             finished_at=time.time(),
@@ -373,13 +376,14 @@ class TraineePipeline:
         [line, *_] = await kind.plan_teardown(ctx)
         return f"sweep:{kind.kind}:{ctx.params['name']}", line
 
-    def _fail(self, failure: Failure) -> TraineeState:
+    def _fail(self, failure: Failure, **fields) -> TraineeState:
         self._set(
             state=TraineeState.FAILED,
             error=failure.text,
             error_code=failure.code,
             finished_at=time.time(),
             last_action=f"failed: {failure.code}",
+            **fields,
         )
         return TraineeState.FAILED
 

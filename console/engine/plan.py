@@ -111,8 +111,8 @@ async def teardown_plan(
 def sweep_line(course: Course, trainee) -> str:
     """What teardown does after the steps, for the plan's last line."""
     return (
-        f"then sweep {course.region} (Resource Groups Tagging API) and IAM for anything still "
-        f"tagged {TAG_COURSE}={course.name}, {TAG_TRAINEE}={trainee.name}: "
+        f"{course.region} (Resource Groups Tagging API) and IAM, for anything still tagged "
+        f"{TAG_COURSE}={course.name}, {TAG_TRAINEE}={trainee.name}: "
         "TORN_DOWN only if nothing is left"
     )
 

@@ -291,6 +291,13 @@ def codecommit_repositories(account: str, region: str) -> list[Any]:
     return [] if backend is None else list(backend.repositories.values())
 
 
+def s3_bucket_region(account: str, name: str) -> str | None:
+    """The region of moto's bucket ``name`` in ``account``, or None when there is none."""
+    backend = _existing(s3_backends, account)
+    bucket = None if backend is None else backend.buckets.get(name)
+    return None if bucket is None else bucket.region_name
+
+
 def eks_clusters(account: str, region: str) -> list[Any]:
     """Every EKS cluster moto holds in ``account`` and ``region``."""
     backend = _existing(eks_backends, account, region)

@@ -332,6 +332,14 @@ class Sandbox:
         """
         return _BackdoorSession(self.gateway_url, account, self.options.region)
 
+    def create_ou(self, names: list[str], **options: Any) -> Any:
+        """An organization managed by the admin account with an OU holding one new account per
+        name (see ``organization.create_ou`` for the options); returns the ``SandboxOu``."""
+        from console.sandbox.organization import create_ou
+
+        management = self.backdoor_session(self.admin_account)
+        return create_ou(management, names, admin_account=self.admin_account, **options)
+
     def account_of(self, name: str) -> str:
         """The account of trainee ``name``."""
         for trainee, account in self.trainees:
