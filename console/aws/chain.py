@@ -128,7 +128,7 @@ def imds_version(session) -> int:
 
 
 IMDS_V1_PROBLEM = (
-    "The instance profile's keys came over IMDSv1: the metadata service refused the IMDSv2 "
+    "warning: the instance profile's keys came over IMDSv1: the metadata service refused the IMDSv2 "
     "token request, so any process on this host (or a request forged through it) can read "
     "them without a token; require IMDSv2 on the instance (aws ec2 "
     "modify-instance-metadata-options --instance-id ID --http-tokens required "

@@ -174,7 +174,7 @@ def verdict(
         )
         return problems, notes
     if method == "iam-role" and imds_version == 1:
-        problems.append(IMDS_V1_PROBLEM)
+        notes.append(IMDS_V1_PROBLEM)  # a warning: the keys are the instance profile's still
     if key_type == "long-term":
         text = (
             f"The host is using a long-term access key ({key_id_masked}, from the "
