@@ -80,9 +80,24 @@ def current_step(status: TraineeStatus) -> str | None:
     return None
 
 
+def iso_times(fields: dict) -> dict:
+    """``fields`` with every time (``ts``, ``*_at``) as ISO 8601 UTC: JSON never says epoch."""
+    return {
+        key: iso(value)
+        if (key == "ts" or key.endswith("_at")) and isinstance(value, int | float)
+        else value
+        for key, value in fields.items()
+    }
+
+
 def event_json(event: Event) -> dict:
     """An event as a JSON Lines object: ``ts``, ``type``, ``trainee``, then its fields."""
-    return {"ts": iso(event.ts), "type": event.type, "trainee": event.trainee, **event.fields}
+    return {
+        "ts": iso(event.ts),
+        "type": event.type,
+        "trainee": event.trainee,
+        **iso_times(event.fields),
+    }
 
 
 def event_text(event: Event) -> str | None:
@@ -101,10 +116,10 @@ def event_text(event: Event) -> str | None:
 
 
 def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | None) -> dict:
-    """The ``status --json`` object (DESIGN.md)."""
+    """The ``status --json`` object (docs/contracts.md, "JSON output")."""
     return {
         "course": course.name,
-        "engine": holder,
+        "engine": iso_times(holder) if holder else None,
         "trainees": [
             {
                 "name": t.name,
@@ -194,7 +209,7 @@ def operator_words(operator: Operator) -> str:
 
 
 def ledger_json(record: LedgerRecord) -> dict:
-    """A ledger record with DESIGN.md's fields (``ts`` as ISO 8601)."""
+    """A ledger record with the fields of docs/contracts.md, "Ledger record" (``ts`` as ISO 8601)."""
     data = {name: getattr(record, name) for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
@@ -203,12 +218,13 @@ def ledger_json(record: LedgerRecord) -> dict:
 
 
 def ledger_line(record: LedgerRecord) -> str:
-    """One ledger record for people: time, trainee, call, principal, outcome."""
+    """One ledger record for people: time, trainee, call, principal, outcome, request id,
+    and the operator the call was made for."""
     outcome = record.outcome.value
     if record.error_code:
         outcome += f" {record.error_code}"
     return (
         f"{iso(record.ts)}  {record.trainee:<12} {record.service}:{record.operation:<24} "
         f"{short_principal(record.principal_arn):<40} {outcome:<10} "
-        f"{record.request_id or '-'}"
+        f"{record.request_id or '-'}  for {record.operator or '-'}"
     )

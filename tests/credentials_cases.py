@@ -305,7 +305,7 @@ FORMATS = [
     ),
     Format(
         "story-flat-file-of-trainee-keys",
-        "DESIGN.md, The problem: a flat text file on the host held every trainee account's keys",
+        "docs/architecture.md, The problem: a flat text file on the host held every trainee account's keys",
         "trainee-keys.txt",
         "# name,account,key,secret\nalice,111111111111,@KEY@,@SECRET@\n",
         named=False,

@@ -11,43 +11,15 @@ import json
 import sys
 from pathlib import Path
 
+from console.aws.permissions import (
+    POWER_USER,
+    SSM_CORE,
+    assume_statements,
+    manage_role_statements,
+    organization_statements,
+)
 from console.aws.trustlint import recommended_policy
 from console.errors import EXIT_OK, UsageError
-
-POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
-SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-# What the step kinds call in a trainee account (plus reading the role itself for preflight).
-BUILD_ACTIONS = [
-    "iam:*",
-    "codecommit:*",
-    "s3:*",
-    "eks:*",
-    "cloudformation:*",
-    "sts:GetCallerIdentity",
-]
-# Teardown's sweep and handout, named even where a wildcard above covers them, so a policy
-# narrowed later keeps them (and an identity-policy check shows why each is there).
-SWEEP_AND_HANDOUT_ACTIONS = [
-    "tag:GetResources",
-    "iam:ListUsers",
-    "iam:ListUserTags",
-    "iam:ListRoles",
-    "iam:ListRoleTags",
-    "iam:ListPolicies",
-    "iam:ListPolicyTags",
-    "iam:GetAccountPasswordPolicy",
-    "iam:GetLoginProfile",
-    "iam:CreateLoginProfile",
-    "iam:UpdateLoginProfile",
-    "iam:DeleteLoginProfile",
-]
-# ``trainees_from_ou``: PowerUserAccess excludes organizations:*, so the host role is granted
-# these itself. They work only in the organization's management account or in an account
-# registered as a delegated administrator for AWS Organizations.
-ORGANIZATION_ACTIONS = [
-    "organizations:ListAccountsForParent",
-    "organizations:ListTagsForResource",
-]
 
 
 def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvRole") -> dict:
@@ -79,39 +51,14 @@ def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvR
                             "PolicyName": "AssumeManageEnvRole",
                             "PolicyDocument": {
                                 "Version": "2012-10-17",
-                                "Statement": [
-                                    {
-                                        "Effect": "Allow",
-                                        "Action": [
-                                            "sts:AssumeRole",
-                                            "sts:SetSourceIdentity",
-                                            "sts:TagSession",
-                                        ],
-                                        "Resource": f"arn:aws:iam::*:role/{role_name}",
-                                    },
-                                    {
-                                        # The owner of the SSM session an operator types in
-                                        # (the human behind ssm-user); it has no resource ARN.
-                                        "Sid": "FindTheHumanBehindSsmUser",
-                                        "Effect": "Allow",
-                                        "Action": "ssm:DescribeSessions",
-                                        "Resource": "*",
-                                    },
-                                ],
+                                "Statement": assume_statements(role_name),
                             },
                         },
                         {
                             "PolicyName": "ListTraineeAccounts",
                             "PolicyDocument": {
                                 "Version": "2012-10-17",
-                                "Statement": [
-                                    {
-                                        "Sid": "TraineesFromOuNeedsManagementOrDelegatedAdmin",
-                                        "Effect": "Allow",
-                                        "Action": ORGANIZATION_ACTIONS,
-                                        "Resource": "*",
-                                    }
-                                ],
+                                "Statement": organization_statements(),
                             },
                         },
                     ],
@@ -130,10 +77,22 @@ def admin_template(host_role: str = "AdminEnvRole", role_name: str = "ManageEnvR
 
 
 def trainee_template(
-    admin_account: str, host_role: str = "AdminEnvRole", role_name: str = "ManageEnvRole"
+    admin_account: str,
+    host_role: str = "AdminEnvRole",
+    role_name: str = "ManageEnvRole",
+    *,
+    course=None,
+    host_role_arn: str | None = None,
 ) -> dict:
-    """Every trainee account's role, trusting only the host role (pinned by a condition)."""
-    host_arn = f"arn:aws:iam::{admin_account}:role/{host_role}"
+    """Every trainee account's role, trusting only the host role (pinned by a condition).
+
+    Args:
+        course: when given, the role is also allowed what the course's steps and templates
+            need beyond the step kinds' services (``console.aws.permissions``).
+        host_role_arn: the host role's ARN as IAM names it (with its path); default: the
+            role ``host_role`` at the root path of ``admin_account``.
+    """
+    host_arn = host_role_arn or f"arn:aws:iam::{admin_account}:role/{host_role}"
     trust = recommended_policy(host_arn, source_identity=True, pin=True)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -151,15 +110,7 @@ def trainee_template(
                             "PolicyName": "BuildTrainingEnvironment",
                             "PolicyDocument": {
                                 "Version": "2012-10-17",
-                                "Statement": [
-                                    {"Effect": "Allow", "Action": BUILD_ACTIONS, "Resource": "*"},
-                                    {
-                                        "Sid": "SweepAndHandout",
-                                        "Effect": "Allow",
-                                        "Action": SWEEP_AND_HANDOUT_ACTIONS,
-                                        "Resource": "*",
-                                    },
-                                ],
+                                "Statement": manage_role_statements(course),
                             },
                         }
                     ],
@@ -171,21 +122,57 @@ def trainee_template(
     }
 
 
+def _host_role_arn(args) -> tuple[str, str | None]:
+    """The admin account and the host role's ARN (with its path), asked of IAM on the host.
+
+    ``--host-role-arn`` wins; with ``--admin-account`` alone the role is at the root path;
+    otherwise the host's identity names the account and IAM the role (``console.aws.hostrole``).
+    """
+    explicit = getattr(args, "host_role_arn", None)
+    if explicit:
+        parts = explicit.split(":")
+        if len(parts) != 6 or not parts[5].startswith("role/") or not parts[4].isdigit():
+            raise UsageError(
+                f"--host-role-arn {explicit!r} is not a role ARN "
+                "(arn:aws:iam::ACCOUNT:role/PATH/NAME)."
+            )
+        return parts[4], explicit
+    if args.admin_account is not None:
+        return args.admin_account, None
+    from console.aws.hostrole import lookup_host_role
+    from console.aws.identity import resolve_host_identity, role_of
+
+    identity = resolve_host_identity()
+    if role_of(identity.arn) != args.host_role:
+        return identity.account or "", None  # no account: the caller says what to pass
+    found = lookup_host_role(identity.arn)
+    if found.arn is None:
+        print(
+            f"note: IAM did not say the host role's ARN ({found.problem}); the templates "
+            f"name it without a path. Pass --host-role-arn if {args.host_role} has one.",
+            file=sys.stderr,
+        )
+    return identity.account or "", found.arn
+
+
 def cli_iam_templates(args) -> int:
     """Print both templates, or write them to ``--out DIR``."""
-    admin = args.admin_account
-    if admin is None:
-        from console.aws.identity import resolve_host_identity
-
-        admin = resolve_host_identity().account
+    admin, host_arn = _host_role_arn(args)
     if not admin or not (admin.isdigit() and len(admin) == 12):
         raise UsageError(
             "--admin-account must be the 12-digit id of the account that runs the "
             "automation host (it could not be read from the host identity)."
         )
+    course = None
+    if getattr(args, "course", None):
+        from console.course.model import load_course, resolve_course_path
+
+        course = load_course(resolve_course_path(args.course))
     files = {
         "admin-env-role.json": admin_template(args.host_role, args.role_name),
-        "manage-env-role.json": trainee_template(admin, args.host_role, args.role_name),
+        "manage-env-role.json": trainee_template(
+            admin, args.host_role, args.role_name, course=course, host_role_arn=host_arn
+        ),
     }
     if args.out:
         out = Path(args.out)

@@ -1,9 +1,12 @@
-"""``whodidthis preflight COURSE``: can the host act in every trainee account, and is each
-trust policy what it should be? Changes nothing.
+"""``whodidthis preflight COURSE``: can the host act in every trainee account, is each trust
+policy what it should be, and may each trainee's role make every call the course will make?
+Changes nothing.
 
-For every trainee, concurrently: assume the role, confirm the identity, read the role's trust
-policy, lint it. A denied assume is diagnosed by trying again without SourceIdentity, then
-without session tags: AWS's message is the same whatever the cause, the retries tell them apart.
+The host role's ARN, path included, comes from IAM (``console.aws.hostrole``). Then for every
+trainee, concurrently: assume the role, confirm the identity, read the role's trust policy and
+lint it (``console.aws.trustlint``: the evaluator's answer for the host's real request), and
+simulate as the role every action the steps and templates need. A refused assume is diagnosed
+by ``preflight_checks.diagnose``, which says only what its checks establish.
 """
 
 from __future__ import annotations
@@ -15,11 +18,22 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from console.aws import sdk
 from console.aws.attribution import LedgerContext, current
 from console.aws.identity import role_arn_of
+from console.aws.names import tag_value
 from console.aws.organizations import new_account_note
-from console.aws.trustlint import ERROR, Finding, lint_trust_policy, recommended_policy
+from console.aws.permissions import course_needs
+from console.aws.trustlint import (
+    ERROR,
+    Finding,
+    ProductRequest,
+    lint_trust_policy,
+    recommended_policy,
+)
+from console.commands.preflight_checks import diagnose, permission_findings
 from console.errors import EXIT_FAILED, EXIT_OK
+from console.model import Operator
 
 
 @dataclass
@@ -52,9 +66,18 @@ class PreflightRow:
 
 
 async def preflight(
-    course, host, operator: str, names: list[str] | None = None, recorder=None
+    course,
+    host,
+    operator: Operator | str,
+    names: list[str] | None = None,
+    recorder=None,
+    host_role_arn: str | None = None,
 ) -> list[PreflightRow]:
-    """Preflight ``names`` (default: every trainee) at the course's concurrency."""
+    """Preflight ``names`` (default: every trainee) at the course's concurrency.
+
+    Args:
+        host_role_arn: the host role's ARN with its path (default: asked of IAM).
+    """
     from console.aws.attribution import NullRecorder
     from console.aws.sessions import broker_for
     from console.redaction import quiet_sdk_loggers
@@ -63,6 +86,9 @@ async def preflight(
     recorder = recorder or NullRecorder()
     targets = [t for t in course.trainees if not names or t.name in names]
     slots = asyncio.Semaphore(course.concurrency)
+    if host_role_arn is None:
+        host_role_arn = (await asyncio.to_thread(host_role_of, host, course.region)).arn
+    needs = course_needs(course)
     async with broker_for(
         course,
         host_arn=host.arn,
@@ -73,12 +99,35 @@ async def preflight(
 
         async def one(trainee) -> PreflightRow:
             async with slots:
-                return await _check(course, host, broker, trainee)
+                return await _check(course, host, broker, trainee, (host_role_arn, needs))
 
         return list(await asyncio.gather(*(one(t) for t in targets)))
 
 
-async def _check(course, host, broker, trainee) -> PreflightRow:
+def host_role_of(host, region: str):
+    """The host role as IAM names it; rebuilt from the session ARN only if IAM cannot tell."""
+    from console.aws.hostrole import HostRole, lookup_host_role
+
+    found = lookup_host_role(host.arn, region=region)
+    if found.arn is None:
+        return HostRole(role_arn_of(host.arn), None, found.problem)
+    return found
+
+
+def _product_request(course, broker, trainee) -> ProductRequest:
+    """The AssumeRole the broker makes for ``trainee`` (what the lint's probes send)."""
+    return ProductRequest(
+        session_name=broker.session_name,
+        source_identity=broker.source_identity,
+        tags={
+            "course": tag_value(course.name),
+            "trainee": tag_value(trainee.name),
+            "operator": tag_value(broker.operator.name),
+        },
+    )
+
+
+async def _check(course, host, broker, trainee, shared) -> PreflightRow:
     from console.aws.config import aio_client_config
     from console.aws.sessions import AssumeRoleDenied
     from console.engine.pipeline import failure_of
@@ -93,14 +142,14 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
         if new_account:  # a fresh OU account: not broken, just not ready yet
             row.diagnosis = new_account
             policy = recommended_policy(
-                role_arn_of(host.arn) or "", source_identity=course.source_identity
+                shared[0] or role_arn_of(host.arn) or "", source_identity=course.source_identity
             )
             row.findings.append(
                 Finding(ERROR, f"{course.role_name} cannot be assumed yet: {new_account}",
                         json.dumps(policy, indent=2))
             )  # fmt: skip
         else:
-            row.diagnosis = await _diagnose(broker, trainee)
+            row.diagnosis = await diagnose(broker, trainee, shared[0])
         return row
     except Exception as exc:  # reported on the row
         failure = failure_of(exc, broker.host_arn)
@@ -112,6 +161,9 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
             "iam", region_name=course.region, config=aio_client_config(None)
         ) as iam:
             role = (await iam.get_role(RoleName=course.role_name))["Role"]
+            permissions = await permission_findings(
+                iam, course, role["Arn"], trainee.account, shared[1]
+            )
     except Exception as exc:
         row.error = f"assumed, but could not read the trust policy: {failure_of(exc, None).text}"
         row.error_code = failure_of(exc, None).code
@@ -119,33 +171,17 @@ async def _check(course, host, broker, trainee) -> PreflightRow:
     document = role["AssumeRolePolicyDocument"]
     if isinstance(document, str):
         document = json.loads(unquote(document))
-    row.findings = lint_trust_policy(
+    findings = lint_trust_policy(
         document,
         admin_account=host.account,
-        host_role_arn=role_arn_of(host.arn),
+        host_role_arn=shared[0],
         source_identity=course.source_identity,
+        request=_product_request(course, broker, trainee),
+        host_session_arn=host.arn,
     )
+    order = {ERROR: 0, "warning": 1, "info": 2}
+    row.findings = sorted(findings + permissions, key=lambda f: order.get(f.severity, 3))
     return row
-
-
-async def _diagnose(broker, trainee) -> str:
-    """Tell the causes of a denial apart by what a plainer AssumeRole does."""
-    if (
-        broker.source_identity
-        and await broker.probe(trainee.name, trainee.account, source_identity=False, tags=True)
-        is None
-    ):
-        return (
-            "the trust policy does not allow sts:SetSourceIdentity (the course sets "
-            "source_identity = true): add it to the host role's statement"
-        )
-    if await broker.probe(trainee.name, trainee.account, source_identity=False, tags=False) is None:
-        return "the trust policy does not allow sts:TagSession: add it to the host role's statement"
-    return (
-        "the role does not exist, or its trust policy does not trust the host role, or the "
-        "host's own policy does not allow sts:AssumeRole on it: check the role in account "
-        f"{trainee.account} and paste the trust policy from `whodidthis iam-templates`"
-    )
 
 
 def rows_text(rows: list[PreflightRow], wall: float) -> str:
@@ -176,6 +212,7 @@ def cli_preflight(args) -> int:
 
     opened = open_course(args)
     host = check_host(opened.course, args.allow_long_term_keys)
+    sdk.install()  # a headless process making clients for every trainee (the console never does)
     started = time.perf_counter()
     rows = asyncio.run(
         preflight(

@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from console.course.lines import KeyPath, LineMap
 from console.course.placeholders import placeholder_problems
@@ -158,7 +159,7 @@ def check_value(value: object, spec: ParamSpec, path: KeyPath, problems: Problem
         return _check_range(value, spec, path, problems)
     if isinstance(value, list | dict):
         return _check_items(value, spec, path, problems)
-    return _check_string(value, spec, path, problems)
+    return _check_string(cast(str, value), spec, path, problems)  # _is_type said so
 
 
 def _check_range(value: int, spec: ParamSpec, path: KeyPath, problems: Problems) -> bool:
@@ -262,7 +263,8 @@ def check_document(doc: dict, problems: Problems, base_dir: Path) -> CheckedCour
 def _trainees_from_ou(doc: dict, settings: dict, problems: Problems) -> bool:
     """True when the course takes its trainees from an OU (``[[trainee]]`` tables then are a
     problem); a name tag without an OU is a problem too."""
-    course = doc.get("course") if isinstance(doc.get("course"), dict) else {}
+    found = doc.get("course")
+    course: dict = found if isinstance(found, dict) else {}
     if "trainees_from_ou" not in course:
         if "trainee_name_tag" in course:
             problems.add(
@@ -336,7 +338,7 @@ def _tables(value: object, key: str, problems: Problems) -> list[tuple[int, dict
 
 
 def _check_trainees(value: object, problems: Problems) -> list[tuple[str, str, int]]:
-    trainees = []
+    trainees: list[tuple[str, str, int]] = []
     first: dict[tuple[str, object], int] = {}  # (key, value) -> index of the first trainee
     for index, table in _tables(value, "trainee", problems):
         path = ("trainee", index)
@@ -345,7 +347,8 @@ def _check_trainees(value: object, problems: Problems) -> list[tuple[str, str, i
             if key in values:
                 _check_unique(key, values[key], index, first, problems)
         if "name" in values and "account" in values:
-            trainees.append((values["name"], values["account"], problems.lines.line_of(path)))
+            name, account = str(values["name"]), str(values["account"])  # checked strings
+            trainees.append((name, account, problems.lines.line_of(path)))
     return trainees
 
 
@@ -389,7 +392,7 @@ def _check_step(
     before = len(problems)
     params = check_table(table, STEP_KINDS[kind].params, path, problems, f'a step of kind "{kind}"')
     if kind == "cloudformation_stack" and "template" in params:
-        _check_template(params["template"], path + ("template",), problems, base_dir)
+        _check_template(str(params["template"]), path + ("template",), problems, base_dir)
     if len(problems) > before:
         return None
     return index, kind, params, problems.lines.line_of(path)

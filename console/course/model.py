@@ -1,6 +1,6 @@
 """Course files: load, validate and hold the course, its trainees and its steps.
 
-A course file (TOML, see DESIGN.md "Course file") is accepted whole or rejected whole, before
+A course file (TOML, see docs/contracts.md, "Course file") is accepted whole or rejected whole, before
 any AWS call: ``load_course`` raises ``CourseError`` with one message per problem, each naming
 the file, line and field, what is wrong and what is allowed. What is allowed lives in
 ``console.course.schema``; ``STEP_KINDS`` is re-exported here for the engine. Messages count
@@ -264,7 +264,7 @@ def _build(checked: CheckedCourse, path: Path) -> Course:
             Step(index=index, kind=kind, params=params, line=line)
             for index, kind, params, line in checked.steps
         ),
-        **checked.settings,
+        **checked.settings,  # type: ignore[arg-type]  # each setting was checked by its spec
     )
 
 

@@ -1,7 +1,7 @@
 """One trainee's pipeline: assume the role, then run the steps in order (or in reverse for a
 teardown), recording every state change in the store.
 
-Convergence (DESIGN.md): a trainee that is not READY resumes at its first step not done (a
+Convergence (docs/contracts.md, "Convergence"): a trainee that is not READY resumes at its first step not done (a
 FAILED one at its failed step); a READY one is re-checked with read-only calls and repaired
 where something drifted. Any error fails this trainee alone, with the AWS error code, the
 message and the principal that got it.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
 from console.aws.organizations import new_account_note
@@ -22,6 +22,7 @@ from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError
 from console.model import Leftover, Operator, Outcome, StepState, TraineeState, TraineeStatus
 from console.steps.base import PlannedDeletion, StepContext, StepKind
+from console.steps.ownership import OurCreate
 
 UNREACHABLE = (
     "AWS could not be reached from this host (network, proxy, DNS or VPC endpoint); "
@@ -92,8 +93,9 @@ class TraineePipeline:
         self.broker, self.kinds, self.recorder = broker, kinds, recorder
         self.cancelled = cancelled
         self.operator = broker.operator if operator is None else Operator.of(operator)
-        self.session: TraineeSession | None = None
-        self._created: set[str] | None = None  # step labels our ledger shows we created
+        # Set by run() and plan() before anything reads it.
+        self.session: TraineeSession = None  # type: ignore[assignment]
+        self._created: dict[str, OurCreate] | None = None  # step label -> our answered create
 
     def _set(self, **fields) -> None:
         self.store.set_trainee(self.trainee.name, **fields)
@@ -186,22 +188,33 @@ class TraineePipeline:
             template_path=str(self.course.template_path(step))
             if step.kind == "cloudformation_stack"
             else None,
-            extra={"created_by_us": self._created_by_us(step)},
+            extra={"our_create": self._our_create(step)},
         )
 
-    def _created_by_us(self, step: Step) -> bool:
-        """True when the ledger shows our create call for this step, completed or interrupted,
-        and no delete after it: an untagged resource left by a crash is then ours to adopt."""
+    def _our_create(self, step: Step) -> OurCreate | None:
+        """What the ledger says of our create call for ``step`` (see ``OurCreate``): its time,
+        whether a tagging call answered after it, and whether the step was DONE; None when no
+        create of ours answered, or a delete of ours answered after it."""
         if self._created is None:  # read the trainee's ledger once, not once per step
-            self._created = set()
+            self._created = {}
             for record in self.store.ledger(trainee=self.trainee.name):
-                if record.step is None or record.outcome == Outcome.ERROR:
+                if record.step is None or record.outcome != Outcome.OK:
                     continue
                 if record.operation.startswith("Create"):
-                    self._created.add(record.step)
-                elif record.operation.startswith("Delete") and record.outcome == Outcome.OK:
-                    self._created.discard(record.step)
-        return step_label(step, self.course, self.trainee) in self._created
+                    self._created[record.step] = OurCreate(at=record.ts)
+                elif "Tag" in record.operation and record.step in self._created:
+                    self._created[record.step] = replace(self._created[record.step], tagged=True)
+                elif record.operation.startswith("Delete"):
+                    self._created.pop(record.step, None)
+        found = self._created.get(step_label(step, self.course, self.trainee))
+        if found is None:
+            return None
+        status = self.store.trainee(self.trainee.name)
+        done = any(
+            s.index == step.index and s.state == StepState.DONE
+            for s in (status.steps if status else ())
+        )
+        return replace(found, step_done=done)
 
     async def _converge(self, client, before: TraineeStatus | None) -> TraineeState:
         recheck_all = before is not None and before.state == TraineeState.READY
@@ -298,7 +311,7 @@ class TraineePipeline:
             params=params,
             client=client,
             progress=lambda text: self._set(last_action=text),
-            extra={"created_by_us": False},  # never claim an untagged resource here
+            extra={"our_create": None},  # never claim an untagged resource here
         )
         return self.kinds[kind], ctx
 
@@ -337,7 +350,7 @@ class TraineePipeline:
         )
         return TraineeState.TORN_DOWN
 
-    async def plan(self) -> list[tuple[str, object]]:
+    async def plan(self) -> list[tuple[str, PlannedDeletion]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""
         self._begin_context()
         self.session = await self._session()

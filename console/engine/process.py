@@ -100,7 +100,7 @@ async def run_engine(
     from console.steps import registry
 
     quiet_sdk_loggers()
-    sdk.install()  # the engine's SDK speed-ups: process-wide, so the engine's alone
+    sdk.install()  # the SDK speed-ups: process-wide, so never in a console's process
     recorder = StoreRecorder(store)
     kinds = registry()
     try:

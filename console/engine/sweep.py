@@ -1,6 +1,6 @@
 """The teardown sweep: after a trainee's steps are torn down, is anything of theirs left?
 
-Principle 5 (DESIGN.md) says teardown "checks afterwards that they are gone". Each step checks
+Principle 5 (docs/architecture.md, "Principles") says teardown "checks afterwards that they are gone". Each step checks
 its own resource; the sweep checks everything else: it asks the Resource Groups Tagging API in
 the course's region for every resource still carrying this course's and trainee's ownership
 tags, and IAM (global, and not in the Tagging API on AWS) for its users, roles and customer
@@ -162,7 +162,7 @@ async def _iam_tags(iam, operation: str, **params) -> list[dict] | None:
 
 
 # (list call, result key, list params, tags call, the tags call's parameter and the item's key)
-_IAM_KINDS = (
+_IAM_KINDS: tuple[tuple[str, str, dict[str, str], str, str, str], ...] = (
     ("list_users", "Users", {}, "list_user_tags", "UserName", "UserName"),
     ("list_roles", "Roles", {}, "list_role_tags", "RoleName", "RoleName"),
     ("list_policies", "Policies", {"Scope": "Local"}, "list_policy_tags", "PolicyArn", "Arn"),

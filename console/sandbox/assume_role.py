@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from console.sandbox import moto_state
+from console.sandbox.authorization import identity_texts
 from console.sandbox.policy import assume_request, refusal, session_tags
 from console.sandbox.principals import Principal, SessionFacts
 
@@ -31,15 +32,6 @@ class Refusal:
     code: str
     message: str
     status: int
-
-
-def _identity_texts(caller: Principal) -> list[str]:
-    """The caller's identity policies as moto stores them (parsed once, by the evaluator)."""
-    if caller.kind == "assumed-role":
-        role = moto_state.find_role(caller.account, caller.role_name or "")
-        return moto_state.role_policy_texts(role) if role is not None else []
-    user = moto_state.find_user_by_arn(caller.account, caller.arn)
-    return moto_state.user_policy_texts(caller.account, user) if user is not None else []
 
 
 def _invalid(value: str, field_name: str, constraint: str) -> Refusal:
@@ -102,7 +94,7 @@ def check(caller: Principal, params: dict[str, str]) -> Refusal | None:
     if role is not None:
         refused = refusal(
             role.assume_role_policy_document,
-            _identity_texts(caller),
+            identity_texts(caller),
             caller.caller,
             caller.facts,
             request,

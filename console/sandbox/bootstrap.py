@@ -1,9 +1,11 @@
 """The story's topology, created the way an account factory would: straight in moto.
 
 The admin account ``100000000000`` holds ``AdminEnvRole`` (trusting EC2; PowerUserAccess,
-AmazonSSMManagedInstanceCore and ``AssumeManageEnvRole``) and its instance profile. Trainee ``i``
-(1-based) owns account ``200000000000 + i`` with ``ManageEnvRole`` (trusting only AdminEnvRole, for
-AssumeRole, SetSourceIdentity and TagSession; AdministratorAccess) and ``EksClusterRole``.
+AmazonSSMManagedInstanceCore and ``AssumeManageEnvRole``: what ``iam-templates`` writes) and its
+instance profile. Trainee ``i`` (1-based) owns account ``200000000000 + i`` with ``ManageEnvRole``
+(trusting only AdminEnvRole, for AssumeRole, SetSourceIdentity and TagSession; allowed what
+``iam-templates --course`` writes for the sample course) and ``EksClusterRole``. The sandbox
+enforces identity policies on every call, so these are the permissions the product really has.
 
 "Before" states give a trainee the story's broken setups: ``root-trust`` (trusts the admin
 account root), ``no-role``, ``other-account`` (trusts another account's AdminEnvRole),
@@ -19,7 +21,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from console.aws.permissions import host_statements, manage_role_statements, template_actions
 from console.sandbox import moto_state
+from console.sandbox.sample_course import LAB_TEMPLATE
 
 ADMIN_ACCOUNT = "100000000000"
 HOST_ROLE = "AdminEnvRole"
@@ -94,6 +98,24 @@ def _policy_arn(name: str) -> str:
     return f"arn:aws:iam::aws:policy/{name}"
 
 
+def manage_role_policy() -> dict:
+    """ManageEnvRole's identity policy: the build services plus the sample template's needs."""
+    statements = manage_role_statements()
+    template = sorted(template_actions(LAB_TEMPLATE)[0])
+    statements.append(
+        {"Sid": "SampleCourseTemplate", "Effect": "Allow", "Action": template, "Resource": "*"}
+    )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _create_manage_role(iam: Any, trust: dict) -> Any:
+    role = _create_role(
+        iam, MANAGE_ROLE, trust, [], "Lets the whodidthis host build this trainee's environment"
+    )
+    iam.put_role_policy(MANAGE_ROLE, "BuildTrainingEnvironment", json.dumps(manage_role_policy()))
+    return role
+
+
 def _create_role(iam: Any, name: str, trust: dict, policies: list[str], description: str) -> Any:
     role = iam.create_role(
         role_name=name,
@@ -118,13 +140,7 @@ def create_admin(admin_account: str = ADMIN_ACCOUNT) -> None:
         policy_document=json.dumps(
             {
                 "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": "sts:AssumeRole",
-                        "Resource": f"arn:aws:iam::*:role/{MANAGE_ROLE}",
-                    }
-                ],
+                "Statement": host_statements(MANAGE_ROLE),
             }
         ),
         policy_name="AssumeManageEnvRole",
@@ -149,13 +165,7 @@ def create_trainee(account: str, state: str = TRUSTED, admin_account: str = ADMI
     iam = moto_state.iam_backend(account, create=True)
     trust = manage_role_trust(state, admin_account)
     if trust is not None:
-        _create_role(
-            iam,
-            MANAGE_ROLE,
-            trust,
-            [_policy_arn("AdministratorAccess")],
-            "Lets the whodidthis host build this trainee's environment",
-        )
+        _create_manage_role(iam, trust)
     _create_role(
         iam,
         EKS_ROLE,
@@ -192,14 +202,7 @@ def apply_state(account: str, state: str, admin_account: str = ADMIN_ACCOUNT) ->
     if trust is None:
         delete_role(account, MANAGE_ROLE)
     elif moto_state.find_role(account, MANAGE_ROLE) is None:
-        iam = moto_state.iam_backend(account, create=True)
-        _create_role(
-            iam,
-            MANAGE_ROLE,
-            trust,
-            [_policy_arn("AdministratorAccess")],
-            "Lets the whodidthis host build this trainee's environment",
-        )
+        _create_manage_role(moto_state.iam_backend(account, create=True), trust)
     else:
         set_trust_policy(account, MANAGE_ROLE, trust)
 

@@ -18,11 +18,14 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from console.sandbox import assume_role, moto_state
+from console.sandbox import assume_role, moto_state, signing
+from console.sandbox.authorization import Authorizer, malformed_trust
+from console.sandbox.cloudtrail import CloudTrail
 from console.sandbox.faults import FaultPlan
 from console.sandbox.gaps import MotoGaps
 from console.sandbox.httpserver import HOP_BY_HOP, HttpRequest, HttpResponse
@@ -79,13 +82,15 @@ class Gateway:
 
     def __init__(self, moto_url: str, trail: Trail, faults: FaultPlan):
         self.moto_url = moto_url.rstrip("/")
-        self.moto_app = None  # moto's WSGI application, when it runs in this process
+        self.moto_app: Any = None  # moto's WSGI application, when it runs in this process
         self.trail = trail
         self.faults = faults
         self.catalog = ServiceCatalog()
         self.principals = Principals()
+        self.authorizer = Authorizer()
         self.gaps = MotoGaps()
         self.ssm_sessions = SsmSessions()  # Session Manager sessions of the sandbox's instance
+        self.cloudtrail = CloudTrail()  # the event history LookupEvents answers from
         # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=128, block=False, retries=False)
 
@@ -94,6 +99,7 @@ class Gateway:
         self.principals.clear()
         self.gaps.clear()
         self.ssm_sessions.clear()
+        self.cloudtrail.clear()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Serve one request (called concurrently from the server's threads)."""
@@ -133,6 +139,8 @@ class Gateway:
                 target_role_arn=target_role_arn,
             )
         )
+        if principal is not None:  # CloudTrail records only what AWS authenticated
+            self.cloudtrail.record(call, principal, request, response, request_id)
         if (wait := answer_at - time.monotonic()) > 0:
             time.sleep(wait)  # the injected latency itself, not a wait for work
         return response
@@ -149,46 +157,71 @@ class Gateway:
         """The response, and the target role ARN for AssumeRole."""
         is_assume = call.service == "sts" and call.operation == "AssumeRole"
         target = call.params.get("RoleArn") if is_assume else None
-        refusal = self._authenticate(call, principal)
+        refusal = self._authenticate(call, principal, request)
         if refusal is not None:
             return refusal, target
         assert principal is not None
-        fault = self._fault(call, principal, target)
-        if fault is not None:
+        fault, lost = self._fault(call, principal, target)
+        if fault is not None and not lost:
             return fault, target
+        refused = self.authorizer.refusal(call, principal, new_request_id(call))
+        if refused is None:
+            refused = malformed_trust(call, new_request_id(call))
+        if refused is not None:
+            return refused, target
+        if call.service == "iam" and call.operation == "SimulatePrincipalPolicy":
+            return self.authorizer.simulate(call, new_request_id(call)), target
         if is_assume:
-            return self._assume_role(call, principal, request), target
-        local = self.ssm_sessions.answer(call, principal, new_request_id(call))
-        if local is None:
-            local = self.gaps.answer(call, principal, request, new_request_id(call))
-        if local is not None:
-            return local, target
-        response = self._forward(request, principal.account)
-        self.gaps.after(call, principal, response)
-        return response, target
+            response: HttpResponse | None = self._assume_role(call, principal, request)
+        else:
+            response = self.ssm_sessions.answer(call, principal, new_request_id(call))
+            if response is None:
+                response = self.cloudtrail.answer(call, principal, new_request_id(call))
+            if response is None:
+                response = self.gaps.answer(call, principal, request, new_request_id(call))
+            if response is None:
+                response = self._forward(request, principal.account)
+                self.gaps.after(call, principal, response, request)
+        assert response is not None  # _forward always answers
+        # A lost answer: the call took effect, and the caller hears only the error.
+        return (fault if fault is not None else response), target
 
-    def _authenticate(self, call: Call, principal: Principal | None) -> HttpResponse | None:
-        """AWS's answer to an unsigned request, an unknown key or an expired one; else None."""
+    def _authenticate(
+        self, call: Call, principal: Principal | None, request: HttpRequest
+    ) -> HttpResponse | None:
+        """AWS's answer to an unsigned request, an unknown key or token, an expired session or
+        a wrong signature; else None."""
+        token = request.header("X-Amz-Security-Token") or _query_token(request)
         if not call.access_key_id:
             code, status, message = _UNSIGNED.get(call.protocol, _UNSIGNED["default"])
-        elif principal is None:
+        elif principal is None or token != principal.session_token:
             code, status, message = _INVALID.get(call.protocol, _INVALID["default"])
         elif principal.expired(datetime.now(UTC)):
             code, status, message = _EXPIRED.get(call.protocol, _EXPIRED["default"])
+        elif principal.secret is not None and not signing.signature_matches(
+            request, principal.secret
+        ):
+            code, status, message = signing.mismatch(call.protocol)
         else:
             return None
         return error_response(call, code, message, status, new_request_id(call))
 
-    def _fault(self, call: Call, principal: Principal, target: str | None) -> HttpResponse | None:
+    def _fault(
+        self, call: Call, principal: Principal, target: str | None
+    ) -> tuple[HttpResponse | None, bool]:
+        """The injected answer, if any, and whether the call is served first (a lost answer)."""
         accounts = {principal.account}
         if target:
             accounts.add(role_account(target))
         rule = self.faults.error_for(accounts, call.service, call.operation, principal.arn)
         if rule is not None:
-            return error_response(call, rule.code, rule.message, rule.status, new_request_id(call))
+            answer = error_response(
+                call, rule.code, rule.message, rule.status, new_request_id(call)
+            )
+            return answer, rule.after_applying
         if self.faults.should_throttle(call.service):
-            return throttling_response(call, new_request_id(call))
-        return None
+            return throttling_response(call, new_request_id(call)), False
+        return None, False
 
     def _assume_role(self, call: Call, caller: Principal, request: HttpRequest) -> HttpResponse:
         refusal = assume_role.check(caller, call.params)
@@ -214,7 +247,7 @@ class Gateway:
         response = self.gaps.answer(call, owner, request, new_request_id(call))
         if response is None:
             response = self._forward(request, account)
-            self.gaps.after(call, owner, response)
+            self.gaps.after(call, owner, response, request)
             if call.service == "sts" and call.operation == "AssumeRole" and response.status == 200:
                 response.body, new_key, facts = assume_role.rewrite_answer(
                     owner, call.params, response.body, None
@@ -256,7 +289,7 @@ class Gateway:
             method=request.method,
             path=request.path,
             query_string=request.query or "",
-            headers={**headers, "Host": host},
+            headers=list({**headers, "Host": host}.items()),
             data=request.body or b"",
             base_url=self.moto_url,
         )
@@ -315,6 +348,14 @@ class Gateway:
         if request.method == "PATCH":
             return _json(200, self.faults.merge(document))
         return _json(405, {"error": "use GET, PUT or PATCH"})
+
+
+def _query_token(request: HttpRequest) -> str | None:
+    """A presigned URL's session token (``X-Amz-Security-Token``, any case: SigV2 is lower)."""
+    for key, value in request.query_params.items():
+        if key.lower() == "x-amz-security-token":
+            return value
+    return None
 
 
 def _json(status: int, payload: object) -> HttpResponse:

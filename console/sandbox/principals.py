@@ -49,6 +49,9 @@ class Principal:
     tags: dict[str, str] = field(default_factory=dict)
     expires_at: datetime | None = None
     principal_tags: dict[str, str] = field(default_factory=dict)
+    # What the gateway checks each request's signature and token against (never shown).
+    secret: str | None = field(default=None, repr=False, compare=False)
+    session_token: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def caller(self) -> Caller:
@@ -137,10 +140,17 @@ class Principals:
                 tags=dict(facts.tags),
                 expires_at=facts.expires_at or moto_state.as_utc(assumed.expiration),
                 principal_tags=moto_state.tags_of(role) if role is not None else {},
+                secret=assumed.secret_access_key,
+                session_token=assumed.session_token,
             )
         user = moto_state.find_user_by_key(account, access_key_id)
         if user is not None:
+            key = next(k for k in user.access_keys if k.access_key_id == access_key_id)
             return Principal(
-                account=account, arn=user.arn, kind="user", principal_tags=moto_state.tags_of(user)
+                account=account,
+                arn=user.arn,
+                kind="user",
+                principal_tags=moto_state.tags_of(user),
+                secret=key.secret_access_key,
             )
         return None

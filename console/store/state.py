@@ -350,7 +350,7 @@ class Store(Ledger, CommandQueue, EngineRuns):
             ),
         )
 
-    def _step_name(self, step: Mapping, trainee: Mapping) -> str:
+    def _step_name(self, step: Mapping | sqlite3.Row, trainee: Mapping | sqlite3.Row) -> str:
         """The name the engine set, else the course's template with the placeholders filled."""
         if step["name"]:
             return step["name"]

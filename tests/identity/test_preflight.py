@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from console.commands.iam_templates import admin_template, trainee_template
+from console.course.model import load_course
 
 ADMIN = "100000000000"
 
@@ -104,8 +105,27 @@ def test_iam_templates_deploy_and_pass_preflight(sandbox_factory, tmp_path):
     ]
     env = sb.clean_env()
     env["WHODIDTHIS_STATE_DIR"] = str(tmp_path)
+    # Without the course, ManageEnvRole may not build the lab template's queue and parameter:
+    # preflight says so before any build (on AWS the stack would fail).
     code, data, _ = preflight(env, sb.course_path)
-    assert code == 0
+    assert code == 1
+    for (_, account), row in zip(sb.trainees, data["trainees"], strict=True):
+        messages = [f["message"] for f in row["findings"] if f["severity"] == "error"]
+        assert len(messages) == 1, messages
+        assert messages[0].startswith(f"ManageEnvRole in {account} lacks ")
+        assert "sqs:CreateQueue" in messages[0] and "ssm:PutParameter" in messages[0]
+        assert messages[0].split(" needed by ")[1].startswith("lab-template.yaml")
+    course = load_course(sb.course_path)
+    for _, account in sb.trainees:  # the templates given the course, redeployed
+        cfn = sb.backdoor_session(account).client("cloudformation")
+        cfn.delete_stack(StackName="whodidthis-manage-env-role")
+        cfn.create_stack(
+            StackName="whodidthis-manage-env-role-2",
+            TemplateBody=json.dumps(trainee_template(ADMIN, course=course)),
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+    code, data, _ = preflight(env, sb.course_path)
+    assert code == 0, data
     assert all(row["ok"] and row["findings"] == [] for row in data["trainees"])
 
 

@@ -68,7 +68,7 @@ def _without(template: str, markers: tuple[str, ...]) -> str:
 def test_at_least_twenty_public_formats_each_cited():
     assert len(FORMATS) >= 20
     assert len({fmt.name for fmt in FORMATS}) == len(FORMATS)
-    assert all(fmt.source.startswith(("http", "DESIGN.md")) for fmt in FORMATS)
+    assert all(fmt.source.startswith(("http", "docs/architecture.md")) for fmt in FORMATS)
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=[fmt.name for fmt in FORMATS])

@@ -1,0 +1,122 @@
+"""Preflight's checks beyond the assume itself: why a refused AssumeRole was refused, and
+whether each trainee's role may make every call the course will make.
+
+A refused AssumeRole says only "not authorized"; the checks say only what they establish:
+
+1. the host's own identity policy, asked of IAM (``iam:SimulatePrincipalPolicy`` on the host
+   role, for the AssumeRole actions on the trainee's role): if it refuses, that is the cause;
+2. if it allows, the refusal comes from the trainee account: a plainer AssumeRole (without
+   SourceIdentity, then without tags) tells a missing ``sts:SetSourceIdentity`` or
+   ``sts:TagSession`` apart; otherwise the role is missing or its trust policy (or an SCP)
+   refuses, and the message names the conditions to look for.
+
+The permission check simulates, as each trainee's role on itself, every action the course's
+steps and CloudFormation templates need (``console.aws.permissions``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from console.aws.permissions import manage_role_statements
+from console.aws.simulate import simulate
+from console.aws.trustlint import ERROR, WARNING, Finding
+
+TRUST_CONDITIONS = (
+    "a Principal other than exactly {host} (a role's ARN includes its path)",
+    "a condition on sts:ExternalId",
+    "aws:MultiFactorAuthPresent or aws:MultiFactorAuthAge",
+    "sts:SourceIdentity",
+    "sts:RoleSessionName",
+    "aws:RequestTag/* or aws:TagKeys",
+    "an aws:CurrentTime date window",
+    "an explicit Deny",
+)
+
+
+def assume_actions(source_identity: bool) -> list[str]:
+    """The actions the product's AssumeRole needs."""
+    actions = ["sts:AssumeRole", "sts:TagSession"]
+    if source_identity:
+        actions.insert(1, "sts:SetSourceIdentity")
+    return actions
+
+
+async def diagnose(broker, trainee, host_role_arn: str) -> str:
+    """What is known about why the host may not assume the trainee's role."""
+    role_arn = broker.role_arn(trainee.account)
+    actions = assume_actions(bool(broker.source_identity))
+    async with broker.host_client("iam") as iam:
+        own = await simulate(iam, host_role_arn, actions, [role_arn])
+    if own.refused:
+        return (
+            f"the host's own policy ({host_role_arn}) does not allow {', '.join(own.refused)} "
+            f"on {role_arn} (iam:SimulatePrincipalPolicy): add it to the host role's policy "
+            "(`whodidthis iam-templates` writes it)"
+        )
+    checked = (
+        "the host's own policy allows it (checked with iam:SimulatePrincipalPolicy)"
+        if own.error is None
+        else f"the host's own policy could not be checked ({own.error}), and"
+    )
+    trust = await _trust_cause(broker, trainee)
+    if trust is not None:
+        return f"{checked}; {trust}"
+    look_for = "; ".join(c.format(host=host_role_arn) for c in TRUST_CONDITIONS)
+    return (
+        f"{checked}; so account {trainee.account} refuses: {role_arn} does not exist, or its "
+        f"trust policy (or an SCP) refuses {host_role_arn}. In the trust policy look for: "
+        f"{look_for}. Paste the trust policy from `whodidthis iam-templates`."
+    )
+
+
+async def _trust_cause(broker, trainee) -> str | None:
+    if broker.source_identity and (
+        await broker.probe(trainee.name, trainee.account, source_identity=False, tags=True) is None
+    ):
+        return (
+            "the trust policy refuses sts:SetSourceIdentity (the course sets source_identity = "
+            "true), or a condition on sts:SourceIdentity stops it: allow sts:SetSourceIdentity "
+            "in the host role's statement"
+        )
+    if await broker.probe(trainee.name, trainee.account, source_identity=False, tags=False) is None:
+        return (
+            "the trust policy refuses sts:TagSession, or a condition on aws:RequestTag/* or "
+            "aws:TagKeys stops it: allow sts:TagSession in the host role's statement"
+        )
+    return None
+
+
+async def permission_findings(iam, course, role_arn: str, account: str, needs) -> list[Finding]:
+    """Findings for the actions ``role_arn``'s policies do not allow, grouped by who needs them.
+
+    Args:
+        iam: an IAM client acting as the trainee's role.
+        needs: ``{action: [reasons]}`` from ``console.aws.permissions.course_needs``.
+    """
+    result = await simulate(iam, role_arn, list(needs))
+    fix = json.dumps(
+        {"Version": "2012-10-17", "Statement": manage_role_statements(course)}, indent=2
+    )
+    if result.error is not None:
+        return [
+            Finding(
+                WARNING,
+                f"Could not check {course.role_name}'s permissions in {account} "
+                f"(iam:SimulatePrincipalPolicy: {result.error}).",
+                fix,
+            )
+        ]
+    by_reason: dict[str, list[str]] = {}
+    for action in result.refused:
+        for reason in needs[action]:
+            by_reason.setdefault(reason, []).append(action)
+    return [
+        Finding(
+            ERROR,
+            f"{course.role_name} in {account} lacks {', '.join(actions)}, needed by {reason}. "
+            "Give it the policy `whodidthis iam-templates --course COURSE` writes.",
+            fix,
+        )
+        for reason, actions in by_reason.items()
+    ]

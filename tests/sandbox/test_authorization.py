@@ -1,0 +1,140 @@
+"""Every call authorized by the caller's identity policies, signatures and tokens checked."""
+
+import json
+
+import boto3
+from botocore.config import Config
+
+from tests.sandbox.aws import (
+    ADMIN,
+    HOST_ROLE_ARN,
+    aws_error,
+    host,
+    manage_role,
+    trainee_session,
+)
+
+
+def _with_secret(session: boto3.Session, secret: str) -> boto3.Session:
+    creds = session.get_credentials().get_frozen_credentials()
+    return boto3.Session(
+        aws_access_key_id=creds.access_key,
+        aws_secret_access_key=secret,
+        aws_session_token=creds.token,
+    )
+
+
+def test_a_wrong_secret_gets_aws_signature_error(sandbox):
+    session = trainee_session(sandbox.account_of("alice"))
+    forged = _with_secret(session, "not-the-secret")
+    error = aws_error(forged.client("sts").get_caller_identity)
+    assert error["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error["Error"]["Message"].startswith(
+        "The request signature we calculated does not match"
+    )
+    s3_error = aws_error(forged.client("s3").list_buckets)
+    assert s3_error["Error"]["Code"] == "SignatureDoesNotMatch"
+    json_error = aws_error(forged.client("codecommit").list_repositories)
+    assert json_error["Error"]["Code"] == "InvalidSignatureException"
+
+
+def test_a_wrong_session_token_is_an_invalid_token(sandbox):
+    creds = trainee_session(sandbox.account_of("alice")).get_credentials().get_frozen_credentials()
+    stranger = boto3.Session(
+        aws_access_key_id=creds.access_key,
+        aws_secret_access_key=creds.secret_key,
+        aws_session_token="FQoGZXIvYXdzEBogus",
+    )
+    error = aws_error(stranger.client("sts").get_caller_identity)
+    assert error["Error"]["Code"] == "InvalidClientTokenId"
+    assert error["Error"]["Message"] == "The security token included in the request is invalid."
+
+
+def test_the_host_has_power_user_not_iam(sandbox):
+    error = aws_error(host().client("iam").create_user, UserName="intruder")
+    assert error["Error"]["Code"] == "AccessDenied"
+    assert error["Error"]["Message"].endswith(
+        "is not authorized to perform: iam:CreateUser on resource: "
+        f"arn:aws:iam::{ADMIN}:user/intruder because no identity-based policy allows the "
+        "iam:CreateUser action"
+    )
+    assert host().client("sqs").list_queues()["ResponseMetadata"]["HTTPStatusCode"] == 200
+    role = host().client("iam").get_role(RoleName="AdminEnvRole")["Role"]
+    assert role["Arn"] == HOST_ROLE_ARN
+
+
+def test_manage_env_role_may_build_but_not_beyond(sandbox):
+    session = trainee_session(sandbox.account_of("alice"))
+    session.client("iam").create_user(UserName="alice")
+    error = aws_error(session.client("sns").create_topic, Name="elsewhere")
+    assert error["Error"]["Code"] in ("AccessDenied", "AuthorizationError")
+    assert "sns:CreateTopic" in error["Error"]["Message"]
+
+
+def test_an_explicit_deny_wins_and_get_caller_identity_is_free(sandbox):
+    account = sandbox.account_of("bob")
+    deny_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}],
+    }
+    sandbox.backdoor_session(account).client("iam").put_role_policy(
+        RoleName="ManageEnvRole", PolicyName="Freeze", PolicyDocument=json.dumps(deny_all)
+    )
+    session = trainee_session(account)
+    error = aws_error(session.client("iam").create_user, UserName="bob")
+    assert "with an explicit deny in an identity-based policy" in error["Error"]["Message"]
+    assert session.client("sts").get_caller_identity()["Account"] == account
+
+
+def test_simulate_principal_policy_answers_with_the_evaluator(sandbox):
+    iam = host().client("iam")
+    target = manage_role(sandbox.account_of("alice"))
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=HOST_ROLE_ARN,
+        ActionNames=["sts:AssumeRole", "iam:CreateUser"],
+        ResourceArns=[target],
+    )["EvaluationResults"]
+    assert [(r["EvalActionName"], r["EvalDecision"]) for r in results] == [
+        ("sts:AssumeRole", "allowed"),
+        ("iam:CreateUser", "implicitDeny"),
+    ]
+    error = aws_error(
+        iam.simulate_principal_policy,
+        PolicySourceArn=f"arn:aws:iam::{ADMIN}:role/NoSuchRole",
+        ActionNames=["s3:ListBucket"],
+    )
+    assert error["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_iam_refuses_trust_policies_it_cannot_store(sandbox):
+    iam = trainee_session(sandbox.account_of("alice")).client("iam")
+    for principal, key in (
+        ({"AWS": f"arn:aws:iam::{ADMIN}:root"}, "NotPrincipal"),
+        ({"AWS": f"arn:aws:iam::{ADMIN}:role/*"}, "Principal"),
+        ({"AWS": f"arn:aws:iam::{ADMIN}:role/NoSuchRole"}, "Principal"),
+    ):
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", key: principal, "Action": "sts:AssumeRole"}],
+        }
+        error = aws_error(
+            iam.create_role, RoleName="Probe", AssumeRolePolicyDocument=json.dumps(document)
+        )
+        assert error["Error"]["Code"] == "MalformedPolicyDocument", principal
+
+
+def test_role_session_names_are_validated_as_sts_does(sandbox):
+    role = manage_role(sandbox.account_of("alice"))
+    sts = host().client("sts", config=Config(parameter_validation=False))
+    short = aws_error(sts.assume_role, RoleArn=role, RoleSessionName="a")
+    assert short["Error"]["Code"] == "ValidationError"
+    assert short["Error"]["Message"] == (
+        "1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 2"
+    )
+    spaced = aws_error(sts.assume_role, RoleArn=role, RoleSessionName="ops at dojo")
+    assert (
+        "Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+        in (spaced["Error"]["Message"])
+    )
