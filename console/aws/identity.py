@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from console.aws.chain import (
     IMDS_V1_PROBLEM,
     CredentialsUnloadable,
+    freeze_credentials,
     imds_version,
     load_credentials,
     unloadable_sentence,
@@ -174,7 +175,7 @@ def verdict(
         )
         return problems, notes
     if method == "iam-role" and imds_version == 1:
-        problems.append(IMDS_V1_PROBLEM)
+        notes.append(IMDS_V1_PROBLEM)  # a warning: the keys are the instance profile's still
     if key_type == "long-term":
         text = (
             f"The host is using a long-term access key ({key_id_masked}, from the "
@@ -230,9 +231,9 @@ def resolve_host_identity(
     session = botocore_session or botocore.session.get_session()
     try:
         region = session.get_config_variable("region")
-        if not allow_long_term and (refused := _refused_profile(session, region)) is not None:
-            return refused
-        creds, frozen = load_credentials(session)
+        # Not fetched yet: an assume-role profile sourcing stored keys is refused below
+        # before botocore calls AssumeRole with them.
+        creds, _ = load_credentials(session, freeze=False)
     except BotoCoreError as exc:  # the profile named by AWS_PROFILE does not exist
         return _no_identity(None, unloadable_sentence(exc, session))
     except CredentialsUnloadable as exc:
@@ -242,9 +243,19 @@ def resolve_host_identity(
     method = creds.method
     profile_config = session.get_scoped_config()
     facts = {"method": method, "allow_long_term": allow_long_term, "profile_config": profile_config}
-    # Refused from what is in hand, before any AWS call with these keys: the key id's prefix
-    # and where botocore found the keys (an assume-role profile sourcing stored keys was
-    # refused before they were even loaded: loading them calls AssumeRole).
+    # Refused from what is in hand, before any AWS call with these keys: an assume-role
+    # profile sourcing stored keys (fetching would call AssumeRole with them), then the key
+    # id's prefix and where botocore found the keys.
+    if method == "assume-role" and not allow_long_term:
+        early, notes = verdict(
+            arn=None, key_type=None, key_id_masked=None, expected_role=None, **facts
+        )
+        if early:
+            return HostIdentity(None, None, None, method, None, None, None, region, early, notes)
+    try:
+        frozen = freeze_credentials(creds, session)
+    except CredentialsUnloadable as exc:
+        return _no_identity(region, str(exc))
     key_type = key_type_of(frozen.access_key)
     masked = mask_key_id(frozen.access_key)
     expires_at = expiry_of(creds)
@@ -296,30 +307,6 @@ def resolve_host_identity(
         notes=notes,
         imds_version=imds,
     )
-
-
-def _refused_profile(session, region: str | None) -> HostIdentity | None:
-    """The refusal of a profile that assumes a role with keys of another profile on disk,
-    decided from the config alone: loading its credentials would call sts:AssumeRole with
-    those stored keys. None when the profile is not such a one."""
-    from botocore.exceptions import BotoCoreError
-
-    try:
-        profile_config = session.get_scoped_config()
-    except BotoCoreError:
-        return None  # a missing profile: load_credentials says so
-    if not (profile_config.get("role_arn") and profile_config.get("source_profile")):
-        return None
-    problems, notes = verdict(
-        arn=None,
-        method="assume-role",
-        key_type=None,
-        key_id_masked=None,
-        expected_role=None,
-        allow_long_term=False,
-        profile_config=profile_config,
-    )
-    return HostIdentity(None, None, None, "assume-role", None, None, None, region, problems, notes)
 
 
 def _no_identity(region: str | None, reason: str | None) -> HostIdentity:
