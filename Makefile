@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a machine that has only Python:
 #   make demo   builds .venv from uv.lock, starts the sandbox and opens the console
-#   make test   builds .venv from uv.lock, then runs ruff, the import contract and the suite
+#   make test   builds .venv from uv.lock, then runs ruff, the import contract, mypy and the suite
 PYTHON ?= python3
 VENV   := .venv
 UV     := $(shell command -v uv 2>/dev/null)
@@ -40,6 +40,7 @@ lint: bytecode
 	$(VENV)/bin/ruff check console widgets tests bench
 	$(VENV)/bin/ruff format --check console widgets tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 test: lint
 	$(VENV)/bin/python -m pytest -n 2 -p no:cacheprovider

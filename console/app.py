@@ -122,6 +122,11 @@ class WhodidthisApp(App):
         super().__init__()
         self.read_only = read_only
         self.colours = colours
+        # What q does, in the help: the demo sets its own (its q stops its engine and sandbox).
+        self.quit_note = (
+            "Quitting never stops the engine: open the console again to attach to the run."
+        )
+        self.engine_note = "it goes on when the console closes"
         self._legible = LegibleMonochrome()
         self._sixteen = SixteenColours()
         self.course = course
@@ -313,7 +318,7 @@ class WhodidthisApp(App):
         if pid is not None:
             self.call_from_thread(
                 self.notify,
-                f"engine started (pid {pid}); it goes on when the console closes",
+                f"engine started (pid {pid}); {self.engine_note}",
                 timeout=TOAST_SECONDS,
             )
 
@@ -371,9 +376,22 @@ def make_app(
     action key bound, the store opened read-only and no engine ever started. ``colours=16``
     shows what a 16-colour terminal shows (found by itself from ``TERM=xterm``).
     """
+    from console.aws.organizations import with_known_trainees, with_ou_trainees
+
     course = load_course(course_path)
+    if read_only and not (Path(state_dir) / course.name).exists():
+        from console.errors import StateError
+
+        raise StateError(
+            f"nothing to view: there is no state for course {course.name} in {state_dir} "
+            "yet. Point --state-dir (or $WHODIDTHIS_STATE_DIR) at the operators' state, "
+            "or run `whodidthis apply` first."
+        )
+    if not read_only:  # an OU course lists its accounts; the read-only view calls nothing
+        course = with_ou_trainees(course)
     store = Store.open(Path(state_dir), course.name, readonly=read_only)
     if read_only:
+        course = with_known_trainees(course, [(t.name, t.account) for t in store.trainees()])
         engine_launcher = _no_engine
     elif not store.readonly:
         store.sync_roster(

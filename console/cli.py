@@ -26,6 +26,7 @@ HANDLERS = {
     "status": "console.commands.headless:cli_status",
     "ledger": "console.commands.headless:cli_ledger",
     "report": "console.commands.headless:cli_report",
+    "trace": "console.commands.trace:cli_trace",
     "handout": "console.commands.handout:cli_handout",
     "iam-templates": "console.commands.iam_templates:cli_iam_templates",
     "sandbox": "console.sandbox.cli:cli_sandbox",
@@ -134,17 +135,58 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="per trainee and step state")
     _course_arg(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="redraw until every trainee is settled and no engine runs (Ctrl+C leaves)",
+    )
     _common(p)
 
     p = sub.add_parser("ledger", help="who did what: the attributed action log")
     _course_arg(p)
     p.add_argument("--trainee", default=None, metavar="NAME")
     p.add_argument("--json", action="store_true", help="one ledger record per line")
+    p.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="only records from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
+    )
+    p.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N records")
+    p.add_argument(
+        "--command",
+        type=int,
+        default=None,
+        dest="command_id",
+        metavar="ID",
+        help="only the records of queue command ID (its trainees, while it ran)",
+    )
     _common(p)
 
     p = sub.add_parser("report", help="per trainee: resources, who created each, when")
     _course_arg(p)
-    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument("--json", action="store_true", help="one JSON object (as --format json)")
+    p.add_argument(
+        "--format", choices=("md", "json"), default="md", help="md or json (--json is the same)"
+    )
+    p.add_argument(
+        "--history",
+        action="store_true",
+        help="also every create, change and delete of each resource, oldest first",
+    )
+    _common(p)
+
+    p = sub.add_parser("trace", help="one resource's history: who created, changed, deleted it")
+    # two positionals, options anywhere among them: main() parses these intermixed
+    parser.intermixed = {"trace": p}  # type: ignore[attr-defined]
+    _course_arg(p)
+    p.add_argument("resource", metavar="RESOURCE", help="an ARN or a trainee resource name")
+    p.add_argument("--json", action="store_true", help="one JSON event per line")
+    p.add_argument(
+        "--cloudtrail",
+        action="store_true",
+        help="also ask the trainee account's CloudTrail (LookupEvents) and mark each event",
+    )
     _common(p)
 
     p = sub.add_parser(
@@ -154,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
     )
-    p.add_argument("--json", action="store_true", help="one JSON object per trainee and line")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--out", default=None, metavar="FILE", help="write them to FILE (mode 0600), not stdout"
     )
@@ -191,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--throttle", type=float, default=0.0, metavar="P")
     p.add_argument("--dir", default=None, help="where to put the sample course and the trail")
     p.add_argument(
+        "--imds-v1",
+        action="store_true",
+        help="IMDS refuses the token request, so SDKs fall back to IMDSv1 (whoami warns)",
+    )
+    p.add_argument(
         "--before",
         action="append",
         default=[],
@@ -201,6 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="sandbox + a sample course + the console, in one command")
     p.add_argument("--trainees", type=int, default=12)
+    p.add_argument(
+        "--latency",
+        type=float,
+        default=400.0,
+        metavar="MS",
+        help="the sandbox answers each call after MS (default 400: a build worth watching)",
+    )
     _common(p)
 
     p = sub.add_parser("engine", help="the detached engine (started by --detach and the console)")
@@ -268,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = _with_default_command(argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as exc:  # argparse already printed usage and the problem
         return int(exc.code or 0) and EXIT_BAD_INPUT
     if args.command is None:
@@ -286,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from console.engine.coredump import refuse_core_dumps
+
+    refuse_core_dumps()  # every command may come to hold credentials: never dump them to disk
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
@@ -306,16 +363,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _reader_gone() -> int:
-    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly.
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parse_args``; a subcommand with two positionals (``trace COURSE RESOURCE --json``
+    or ``trace COURSE --json RESOURCE``) is parsed intermixed, which argparse cannot do
+    through subparsers."""
+    sub = getattr(parser, "intermixed", {}).get(argv[0]) if argv else None
+    if sub is None:
+        return parser.parse_args(argv)
+    args = sub.parse_intermixed_args(argv[1:])
+    args.command = argv[0]
+    return args
 
-    As Unix tools do. stdout is pointed at /dev/null so that the interpreter's own flush at
-    exit does not complain about the pipe a second time.
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured, closed)
-        pass
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (``whodidthis ledger | head``): exit 0 quietly."""
+    from console.commands.stdout import silence_stdout
+
+    silence_stdout()
     return 0

@@ -1,4 +1,4 @@
-"""Errors a user can act on, each mapped to the exit code DESIGN.md promises."""
+"""Errors a user can act on, each mapped to its exit code (docs/contracts.md, "Exit codes")."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 
 class TraineeState(enum.StrEnum):
-    """A trainee's state, as DESIGN.md lists them (StackSets-like)."""
+    """A trainee's state (docs/contracts.md, "Trainee states"; StackSets-like)."""
 
     PENDING = "PENDING"
     ASSUMING = "ASSUMING"
@@ -141,7 +141,7 @@ class TraineeStatus:
 
 @dataclass(frozen=True, slots=True)
 class LedgerRecord:
-    """One attributed AWS call (DESIGN.md, "Ledger record"). Never holds a credential."""
+    """One attributed AWS call (docs/contracts.md, "Ledger record"). Never holds a credential."""
 
     id: int | None
     ts: float

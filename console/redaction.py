@@ -193,3 +193,7 @@ class RedactingStream(io.TextIOBase):
 
     def fileno(self) -> int:
         return self._target.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._target, "encoding", None) or "utf-8"

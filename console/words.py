@@ -27,8 +27,8 @@ WHAT_TO_DO = {
     "(`whodidthis iam-templates`, or `whodidthis preflight COURSE` to see why), then retry (r).",
     "BucketAlreadyExists": "What to do: the bucket name is taken in all of AWS: change the "
     "s3_bucket step's name in the course file (use {trainee} and {course}), then retry (r).",
-    "Leftovers": "What to do: resources carrying the trainee's tags remain: read the list, "
-    "delete or untag them, then tear down again.",
+    "Leftovers": "What to do: resources still carry the trainee's tags: tear down again (t) "
+    "to delete those of kinds the steps build (ours only); delete the others by hand.",
 }
 
 
@@ -80,9 +80,24 @@ def current_step(status: TraineeStatus) -> str | None:
     return None
 
 
+def iso_times(fields: dict) -> dict:
+    """``fields`` with every time (``ts``, ``*_at``) as ISO 8601 UTC: JSON never says epoch."""
+    return {
+        key: iso(value)
+        if (key == "ts" or key.endswith("_at")) and isinstance(value, int | float)
+        else value
+        for key, value in fields.items()
+    }
+
+
 def event_json(event: Event) -> dict:
     """An event as a JSON Lines object: ``ts``, ``type``, ``trainee``, then its fields."""
-    return {"ts": iso(event.ts), "type": event.type, "trainee": event.trainee, **event.fields}
+    return {
+        "ts": iso(event.ts),
+        "type": event.type,
+        "trainee": event.trainee,
+        **iso_times(event.fields),
+    }
 
 
 def event_text(event: Event) -> str | None:
@@ -90,7 +105,7 @@ def event_text(event: Event) -> str | None:
     f = event.fields
     when = clock(event.ts)
     if event.type == "trainee" and "state" in f:
-        extra = f"  {f['error']}" if f.get("error") else ""
+        extra = f"  {f.get('error') or f.get('receipt') or ''}".rstrip()
         return f"{when} {event.trainee:<14} {f['state']}{extra}"
     if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"
@@ -101,10 +116,10 @@ def event_text(event: Event) -> str | None:
 
 
 def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | None) -> dict:
-    """The ``status --json`` object (DESIGN.md)."""
+    """The ``status --json`` object (docs/contracts.md, "JSON output")."""
     return {
         "course": course.name,
-        "engine": holder,
+        "engine": iso_times(holder) if holder else None,
         "trainees": [
             {
                 "name": t.name,
@@ -194,7 +209,7 @@ def operator_words(operator: Operator) -> str:
 
 
 def ledger_json(record: LedgerRecord) -> dict:
-    """A ledger record with DESIGN.md's fields (``ts`` as ISO 8601)."""
+    """A ledger record with the fields of docs/contracts.md, "Ledger record" (``ts`` as ISO 8601)."""
     data = {name: getattr(record, name) for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
@@ -203,12 +218,13 @@ def ledger_json(record: LedgerRecord) -> dict:
 
 
 def ledger_line(record: LedgerRecord) -> str:
-    """One ledger record for people: time, trainee, call, principal, outcome."""
+    """One ledger record for people: time, trainee, call, principal, outcome, request id,
+    and the operator the call was made for."""
     outcome = record.outcome.value
     if record.error_code:
         outcome += f" {record.error_code}"
     return (
         f"{iso(record.ts)}  {record.trainee:<12} {record.service}:{record.operation:<24} "
         f"{short_principal(record.principal_arn):<40} {outcome:<10} "
-        f"{record.request_id or '-'}"
+        f"{record.request_id or '-'}  for {record.operator or '-'}"
     )

@@ -25,6 +25,7 @@ DEFAULTS = {
     "throttle": 0.0,
     "seed": 0,
     "host_credential_lifetime": 21600,
+    "imds_refuse_token": False,
 }
 
 
@@ -57,7 +58,7 @@ def sandbox_factory(sandbox: Sandbox) -> Callable[..., Sandbox]:
 
     Options are ``SandboxOptions`` fields that can change on a running sandbox: ``trainees``,
     ``before``, ``latency_ms``, ``jitter_ms``, ``throttle``, ``seed``,
-    ``host_credential_lifetime``. Unnamed ones take the defaults.
+    ``host_credential_lifetime``, ``imds_refuse_token``. Unnamed ones take the defaults.
     """
 
     def make(**options: object) -> Sandbox:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import random
 import string
+import urllib.parse
 from dataclasses import dataclass
 
 _random = random.Random(13)
@@ -24,14 +25,14 @@ BASE32 = string.ascii_uppercase + "234567"  # the alphabet of every key id AWS i
 BASE64 = string.ascii_letters + string.digits + "/+"
 
 
-def key_id(prefix: str = "AKIA") -> str:
+def key_id(prefix: str = "AKIA", rng: random.Random = _random) -> str:
     """A random access key id with ``prefix`` (AKIA, ASIA, ABIA, ACCA, A3T?)."""
-    return prefix + "".join(_random.choice(BASE32) for _ in range(20 - len(prefix)))
+    return prefix + "".join(rng.choice(BASE32) for _ in range(20 - len(prefix)))
 
 
-def secret() -> str:
+def secret(rng: random.Random = _random) -> str:
     """A random secret access key: 40 characters of base64's alphabet."""
-    return "".join(_random.choice(BASE64) for _ in range(40))
+    return "".join(rng.choice(BASE64) for _ in range(40))
 
 
 def session_token() -> str:
@@ -304,7 +305,7 @@ FORMATS = [
     ),
     Format(
         "story-flat-file-of-trainee-keys",
-        "DESIGN.md, The problem: a flat text file on the host held every trainee account's keys",
+        "docs/architecture.md, The problem: a flat text file on the host held every trainee account's keys",
         "trainee-keys.txt",
         "# name,account,key,secret\nalice,111111111111,@KEY@,@SECRET@\n",
         named=False,
@@ -415,6 +416,25 @@ FORMATS = [
         "---\naws_region: ap-northeast-1\naws_access_key: @KEY@\naws_secret_key: @SECRET@\n",
     ),
     Format(
+        "hadoop-s3a-core-site-xml",
+        "https://hadoop.apache.org/docs/stable/hadoop-aws/tools/hadoop-aws/index.html "
+        "(fs.s3a.access.key, fs.s3a.secret.key)",
+        "core-site.xml",
+        "<configuration>\n  <property>\n    <name>fs.s3a.access.key</name>\n"
+        "    <value>@KEY@</value>\n  </property>\n  <property>\n"
+        "    <name>fs.s3a.secret.key</name>\n    <value>@SECRET@</value>\n  </property>\n"
+        "</configuration>\n",
+    ),
+    Format(
+        "dotnet-app-config",
+        "https://docs.aws.amazon.com/sdk-for-net/v2/developer-guide/net-dg-config-creds.html "
+        "(App.config appSettings AWSAccessKey, AWSSecretKey)",
+        "App.config",
+        '<configuration>\n  <appSettings>\n    <add key="AWSProfileName" value="trainee"/>\n'
+        '    <add key="AWSAccessKey" value="@KEY@"/>\n'
+        '    <add key="AWSSecretKey" value="@SECRET@"/>\n  </appSettings>\n</configuration>\n',
+    ),
+    Format(
         "serverless-config-credentials",
         "https://www.serverless.com/framework/docs/providers/aws/cli-reference/config-credentials",
         "bootstrap.sh",
@@ -435,6 +455,11 @@ ISSUE_SHAPES = {
     "A3T key id": "@A3TX@",
     "key id after =": "AWS_ACCESS_KEY_ID=@AKIA@",
     "token after =": "AWS_SESSION_TOKEN=@TOKEN@",
+    # A presigned URL (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html)
+    # carries the token URL-encoded; a form post the secret.
+    "URL-encoded token": "https://dojo.s3.amazonaws.com/k?X-Amz-Credential=@ASIA@%2F20261201"
+    "&X-Amz-Security-Token=@URLTOKEN@&X-Amz-Signature=0a1b",
+    "URL-encoded secret": "secret_key=@URLSECRET@&region=us-east-1",
 }
 
 # Harmless values: identifiers, digests and prose that no scan, guard or redactor may take for a
@@ -453,12 +478,23 @@ HARMLESS = [
     "AKIA****MPLE",  # already masked
     "aws_secret_access_key = ${{ secrets.AWS_SECRET_ACCESS_KEY }}",  # a reference, not a value
     "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:CreateUser",
+    # 40-character CamelCase names (botocore shapes) have the entropy of a secret, not its look.
+    "An error occurred (RedshiftIdcApplicationAlreadyExistsFault)",
+    "GetIpamPrefixListResolverVersionsRequest",
+    "stack event: ListDbSystemShapesInputShapeFamilyString failed",
+    "templates/ClusterStack/NodeGroupTemplates",
 ]
 
 
 def issue_shape_text(template: str, values: Values) -> str:
     """An :data:`ISSUE_SHAPES` template with ``values``' key ids, secret and token."""
+    quoted = {
+        "@URLSECRET@": urllib.parse.quote(values.secret, safe=""),
+        "@URLTOKEN@": urllib.parse.quote(values.token, safe=""),
+    }
     text = template.replace("@SECRET@", values.secret).replace("@TOKEN@", values.token)
+    for marker, value in quoted.items():
+        text = text.replace(marker, value)
     for prefix, key in values.keys.items():
         text = text.replace(f"@{prefix}@", key)
     return text

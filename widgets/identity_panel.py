@@ -1,4 +1,4 @@
-"""The identity panel: who is acting, always on screen (DESIGN.md, "Every action is attributable").
+"""The identity panel: who is acting, always on screen (docs/architecture.md, "Principles", 2).
 
 Two parts: the host (its ARN, where its credentials come from in words, how long they last) and
 the selected trainee (the assumed-role ARN, the session name, the source identity, and its last

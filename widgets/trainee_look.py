@@ -1,6 +1,6 @@
 """How a trainee's state, progress and timing look in the console: Rich text, no widgets.
 
-Every state is a symbol and a word, and colour only adds to them (DESIGN.md: legible with 16
+Every state is a symbol and a word, and colour only adds to them (docs/architecture.md: legible with 16
 colours, and readable by someone who cannot tell red from green). The colours are the 16 ANSI
 names, so ``TERM=xterm`` shows them as intended.
 """

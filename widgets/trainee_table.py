@@ -4,7 +4,7 @@ Built for a thousand rows over a slow SSH or SSM link: a change touches only the
 differ (``update_cell`` without ``update_width``), and the rows are rebuilt only when the set or
 order of visible rows changes (filter, failures only, a failure pinned to the top) or when a
 resize makes columns give way. Columns give way in a fixed order so that the trainee, its
-state, its step and the acting principal always stay (DESIGN.md, 80x24).
+state, its step and the acting principal always stay (docs/architecture.md, "Working in a terminal over SSM Session Manager").
 """
 
 from __future__ import annotations

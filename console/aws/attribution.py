@@ -1,7 +1,7 @@
 """Attribution: every AWS call made for a trainee that changes something becomes a ledger record.
 
 The record is written as an intent before the call and completed with the outcome and the AWS
-request id after it (DESIGN.md, "Ledger record"). Recording is wired into the clients themselves
+request id after it (docs/contracts.md, "Ledger record"). Recording is wired into the clients themselves
 through botocore's ``before-call`` / ``after-call`` / ``after-call-error`` events, so no step
 can make a changing call that escapes the ledger. Who is acting (trainee, step, principal) comes
 from a context variable that each trainee's task sets for itself.
@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 from console.model import LedgerRecord, Outcome
 
-# Read-only prefixes (DESIGN.md: read-only calls may be left out of the ledger).
+# Read-only prefixes (docs/contracts.md: read-only calls are left out of the ledger).
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Check", "Lookup")
-# Identity checks are recorded although they change nothing (DESIGN.md).
+# Identity checks are recorded although they change nothing (docs/contracts.md).
 ALWAYS_RECORDED = {"GetCallerIdentity", "AssumeRole"}
 
 

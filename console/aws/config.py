@@ -1,6 +1,6 @@
 """How every AWS client is configured: retry mode, attempts, per-client retry budgets.
 
-DESIGN.md: retries default to standard or adaptive mode with 10 attempts, unless the operator's
+docs/contracts.md, "AWS settings and retries": retries default to standard or adaptive mode with 10 attempts, unless the operator's
 own ``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS`` or profile say otherwise. botocore's own default is
 ``legacy``, which a 30% throttling storm defeats, so the default is set explicitly here.
 """

@@ -14,6 +14,13 @@ import datetime as dt
 import os
 from dataclasses import asdict, dataclass, field
 
+from console.aws.chain import (
+    IMDS_V1_PROBLEM,
+    CredentialsUnloadable,
+    imds_version,
+    load_credentials,
+    unloadable_sentence,
+)
 from console.aws.config import client_config
 from console.aws.sdk.session import expiry_of
 from console.credentials import mask_key_id
@@ -57,6 +64,7 @@ class HostIdentity:
     region: str | None
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    imds_version: int | None = None  # 1 or 2 for the instance profile, else None
 
     @property
     def ok(self) -> bool:
@@ -71,6 +79,8 @@ class HostIdentity:
     def source_words(self) -> str:
         if self.method is None:
             return "no credentials"
+        if self.method == "iam-role" and self.imds_version == 1:
+            return "instance profile via IMDSv1 (no session token)"
         return SOURCE_WORDS.get(self.method, self.method)
 
     @property
@@ -91,7 +101,7 @@ class HostIdentity:
         return int((self.expires_at - now).total_seconds())
 
     def to_json(self, now: dt.datetime | None = None) -> dict:
-        """The ``whoami --json`` object (DESIGN.md: arn, account, credential_source, key_type,
+        """The ``whoami --json`` object (docs/contracts.md: arn, account, credential_source, key_type,
         expires_at, ok, problems; and more)."""
         data = asdict(self)
         data.pop("method")
@@ -152,6 +162,7 @@ def verdict(
     expected_role: str | None,
     allow_long_term: bool,
     profile_config: dict | None = None,
+    imds_version: int | None = None,
 ) -> tuple[list[str], list[str]]:
     """The problems (each one plain sentence saying what to do instead) and notes for a host."""
     problems: list[str] = []
@@ -162,6 +173,8 @@ def verdict(
             "profile carrying AdminEnvRole attached; do not create access keys."
         )
         return problems, notes
+    if method == "iam-role" and imds_version == 1:
+        problems.append(IMDS_V1_PROBLEM)
     if key_type == "long-term":
         text = (
             f"The host is using a long-term access key ({key_id_masked}, from the "
@@ -178,7 +191,7 @@ def verdict(
     if method == "assume-role" and (profile_config or {}).get("source_profile"):
         text = (
             "The profile assumes a role with keys from another profile on disk "
-            f"(source_profile = {profile_config['source_profile']}). Use "
+            f"(source_profile = {(profile_config or {})['source_profile']}). Use "
             "credential_source = Ec2InstanceMetadata instead, and delete the stored keys."
         )
         (notes if allow_long_term else problems).append(text)
@@ -215,19 +228,48 @@ def resolve_host_identity(
     from botocore.exceptions import BotoCoreError, ClientError
 
     session = botocore_session or botocore.session.get_session()
-    region = session.get_config_variable("region")
     try:
-        creds = session.get_credentials()
-    except BotoCoreError as exc:
-        return _no_identity(region, f"Credentials could not be loaded: {exc}")
+        region = session.get_config_variable("region")
+        creds, frozen = load_credentials(session)
+    except BotoCoreError as exc:  # the profile named by AWS_PROFILE does not exist
+        return _no_identity(None, unloadable_sentence(exc, session))
+    except CredentialsUnloadable as exc:
+        return _no_identity(region, str(exc))
     if creds is None:
         return _no_identity(region, None)
-    frozen = creds.get_frozen_credentials()
     method = creds.method
+    profile_config = session.get_scoped_config()
+    facts = {"method": method, "allow_long_term": allow_long_term, "profile_config": profile_config}
+    # Refused from what is in hand, before any AWS call with these keys: an assume-role
+    # profile sourcing stored keys (fetching would call AssumeRole with them), then the key
+    # id's prefix and where botocore found the keys.
+    if method == "assume-role" and not allow_long_term:
+        early, notes = verdict(
+            arn=None, key_type=None, key_id_masked=None, expected_role=None, **facts
+        )
+        if early:
+            return HostIdentity(None, None, None, method, None, None, None, region, early, notes)
+    frozen = creds.get_frozen_credentials()
     key_type = key_type_of(frozen.access_key)
     masked = mask_key_id(frozen.access_key)
     expires_at = expiry_of(creds)
-    profile_config = session.get_scoped_config()
+    imds = imds_version(session) if method == "iam-role" else None
+    facts |= {"key_type": key_type, "key_id_masked": masked}
+    early, notes = verdict(arn=None, expected_role=None, **facts)
+    if early:
+        return HostIdentity(
+            None,
+            None,
+            None,
+            method,
+            masked,
+            key_type,
+            expires_at,
+            region,
+            early,
+            notes,
+            imds_version=imds,
+        )
     arn = account = user_id = sts_problem = None
     try:
         sts = session.create_client(
@@ -243,15 +285,7 @@ def resolve_host_identity(
         )
     except BotoCoreError as exc:
         sts_problem = f"STS could not be reached ({exc}). Check the network and the region."
-    problems, notes = verdict(
-        arn=arn,
-        method=method,
-        key_type=key_type,
-        key_id_masked=masked,
-        expected_role=expected_role,
-        allow_long_term=allow_long_term,
-        profile_config=profile_config,
-    )
+    problems, notes = verdict(arn=arn, expected_role=expected_role, imds_version=imds, **facts)
     if sts_problem:
         problems.append(sts_problem)
     return HostIdentity(
@@ -265,10 +299,12 @@ def resolve_host_identity(
         region=region,
         problems=problems,
         notes=notes,
+        imds_version=imds,
     )
 
 
 def _no_identity(region: str | None, reason: str | None) -> HostIdentity:
+    """No identity: ``reason`` says why a source failed; None means the chain found nothing."""
     problems, notes = verdict(
         arn=None,
         method=None,
@@ -278,5 +314,5 @@ def _no_identity(region: str | None, reason: str | None) -> HostIdentity:
         allow_long_term=False,
     )
     if reason:
-        problems.insert(0, reason)
+        problems = [reason]  # one sentence: what failed and what to do
     return HostIdentity(None, None, None, None, None, None, None, region, problems, notes)

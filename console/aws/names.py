@@ -26,6 +26,7 @@ import re
 
 STS_MAX = 64
 _PLAIN = re.compile(r"[A-Za-z0-9_+,.@-]")  # STS's set without the escape character '='
+_COURSE = re.compile(r"[a-z0-9-]*")  # the course file's rule for names
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_+,.@-]{2,64}")
 _TAG_VALUE = re.compile(r"[^\w.:/=+\-@ ]")
 DIGEST_HEX = 12
@@ -54,7 +55,7 @@ def sts_name(text: str, *, limit: int = STS_MAX) -> str:
     if len(form) <= limit:
         return form
     digest = "=-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:DIGEST_HEX]
-    room, kept = limit - len(digest), []
+    room, kept = limit - len(digest), list[str]()
     for piece in pieces:
         if sum(map(len, kept)) + len(piece) > room:
             break
@@ -88,7 +89,7 @@ def session_name(operator: str, course: str) -> str:
     name in one course. A course name too long to leave the operator ``OPERATOR_ROOM``
     characters is cut (the course is in the session tags and the ledger in full).
     """
-    course = sts_name(course)
+    course = course if _COURSE.fullmatch(course) else sts_name(course)
     operator = sts_name(operator, limit=max(STS_MAX - len(course) - 1, OPERATOR_ROOM))
     return f"{operator}@{course[: STS_MAX - len(operator) - 1]}"
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import base64
 import bisect
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 from console.credentials import (
     ACCESS_KEY_ID,
@@ -103,11 +104,11 @@ class ScanResult:
         }
 
 
-def default_paths(environ: dict | None = None) -> list[Path]:
+def default_paths(environ: Mapping[str, str] | None = None) -> list[Path]:
     """The home folder, and Jenkins' home when it exists (the story's host ran Jenkins)."""
-    environ = os.environ if environ is None else environ
-    paths = [Path(environ.get("HOME") or Path.home())]
-    jenkins = Path(environ.get("JENKINS_HOME", "/var/lib/jenkins"))
+    env = os.environ if environ is None else environ
+    paths = [Path(env.get("HOME") or Path.home())]
+    jenkins = Path(env.get("JENKINS_HOME", "/var/lib/jenkins"))
     if jenkins.is_dir():
         paths.append(jenkins)
     return paths
@@ -127,27 +128,29 @@ def check_paths(paths: Iterable[Path]) -> None:
             )
 
 
-def scan(paths: Iterable[Path] | None = None, environ: dict | None = None) -> ScanResult:
+def scan(
+    paths: Iterable[Path] | None = None, environ: Mapping[str, str] | None = None
+) -> ScanResult:
     """Scan AWS's own files, the environment and every file under ``paths``, each file once.
 
     Raises:
         UsageError: when one of ``paths`` does not exist.
     """
-    environ = os.environ if environ is None else environ
-    roots = list(paths) if paths is not None else default_paths(environ)
+    env = os.environ if environ is None else environ
+    roots = list(paths) if paths is not None else default_paths(env)
     check_paths(roots)
     result = ScanResult()
     seen: set[tuple[int, int]] = set()  # (device, inode): HOME and JENKINS_HOME may overlap
-    for path, kind in _aws_files(environ):
+    for path, kind in _aws_files(env):
         _scan_file(path, kind, result, seen)
-    _scan_environment(result, environ)
+    _scan_environment(result, env)
     for root in roots:
         for file in _walk(Path(root), result, seen):
             _scan_file(file, "file", result, seen)
     return result
 
 
-def _aws_files(environ: dict) -> list[tuple[Path, str]]:
+def _aws_files(environ: Mapping[str, str]) -> list[tuple[Path, str]]:
     home = Path(environ.get("HOME") or Path.home())
     files = (
         (
@@ -161,7 +164,7 @@ def _aws_files(environ: dict) -> list[tuple[Path, str]]:
     ]
 
 
-def _scan_environment(result: ScanResult, environ: dict) -> None:
+def _scan_environment(result: ScanResult, environ: Mapping[str, str]) -> None:
     key_id = environ.get("AWS_ACCESS_KEY_ID")
     secret = environ.get("AWS_SECRET_ACCESS_KEY")
     if key_id:
@@ -187,7 +190,7 @@ def _walk(root: Path, result: ScanResult, seen: set[tuple[int, int]]) -> Iterato
         directory = stack.pop()
         try:
             identity = _identity(directory.stat())
-            entries = list(os.scandir(directory))
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError:
             result.skip("unreadable", str(directory))
             continue
@@ -216,6 +219,9 @@ def _scan_file(path: Path, kind: str, result: ScanResult, seen: set[tuple[int, i
         if _identity(stat) in seen:
             return
         seen.add(_identity(stat))
+        if not S_ISREG(stat.st_mode):
+            result.skip("not a regular file", str(path))  # a FIFO or device would block
+            return
         if stat.st_size > MAX_FILE_BYTES:
             result.skip("over 5 MiB", str(path))
             return

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
+from typing import Any
 
 from console.aws.attribution import (
     LedgerContext,
@@ -91,7 +93,7 @@ class TraineeSession:
     session_name: str
     source_identity: str | None
     principal_arn: str
-    session: object  # AioSession with refreshable credentials
+    session: Any  # AioSession with refreshable credentials
     operator: Operator | None = None
     issue: Issue | None = None
 
@@ -147,7 +149,7 @@ class SessionBroker:
         self.source_identity = self.source_identity_of(self.operator)
         self.duration = min(duration, MAX_DURATION)
         self._stack = AsyncExitStack()
-        self._sts = None
+        self._sts: Any = None  # the host's STS client, from __aenter__
         # One config for every trainee client: botocore only reads it (our retries dict has
         # both keys, so botocore's fill-in never writes to it), and building one per client
         # was a tenth of a client's creation.
@@ -251,7 +253,7 @@ class SessionBroker:
         from botocore.exceptions import ClientError
 
         role_arn = self.role_arn(account)
-        latest: dict[str, Issue] = {}
+        latest: dict[str, Any] = {}  # the latest Issue, and the session once made
         fetch = self._fetcher(trainee, account, role_arn, operator, latest)
         credentials = AioDeferredRefreshableCredentials(
             refresh_using=fetch, method="assume-role", time_fetcher=utc_now
@@ -301,7 +303,7 @@ class SessionBroker:
         return kwargs
 
     def _acting_as_host(self, trainee: str, account: str, operator: Operator, kwargs: dict):
-        """The ledger context of one AssumeRole: the host is the caller (DESIGN.md), the
+        """The ledger context of one AssumeRole: the host is the caller (docs/contracts.md), the
         session is the new one's, the operator the command's. Restored afterwards, so a
         refresh in the middle of a trainee's call leaves that call's attribution alone."""
         base = current.get()
@@ -372,14 +374,16 @@ class _Context:
     """``with _Context(ctx):`` sets this task's ledger context, and puts the old one back."""
 
     def __init__(self, ctx: LedgerContext):
-        self._ctx, self._token = ctx, None
+        self._ctx = ctx
+        self._token: contextvars.Token[LedgerContext | None] | None = None
 
     def __enter__(self) -> LedgerContext:
         self._token = current.set(self._ctx)
         return self._ctx
 
     def __exit__(self, *exc) -> None:
-        current.reset(self._token)
+        if self._token is not None:
+            current.reset(self._token)
 
 
 def broker_for(

@@ -175,7 +175,7 @@ class _Judge:
             admin_callers.append(
                 _session_caller(f"arn:aws:iam::{self.admin}:role/{path}/SomeoneElse")
             )
-        foreign_callers = []
+        foreign_callers: list = []
         for entry in sorted(named):
             caller = _probe_for(entry)
             if caller.principal_arn == self.host or entry == self.host_session:
@@ -224,7 +224,7 @@ def lint_trust_policy(
         host_session_arn: the host's own session ARN (a policy may name that session).
     """
     if isinstance(document, str):
-        document = json.loads(document)
+        document = dict(json.loads(document))
     if request is None:
         request = ProductRequest(source_identity="operator" if source_identity else None)
     subject = Subject(admin_account, host_role_arn, request, org_id, host_session_arn)

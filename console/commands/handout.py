@@ -218,8 +218,8 @@ def cli_handout(args) -> int:
         )
     finally:
         opened.store.close()
-    if args.json:
-        text = "".join(json.dumps(row.to_json()) + "\n" for row in rows)
+    if args.json:  # one object, like status --json and preflight --json
+        text = json.dumps({"course": course.name, "trainees": [r.to_json() for r in rows]}) + "\n"
     else:
         text = "\n\n".join(row.text() for row in rows) + "\n"
     if args.out:

@@ -1,8 +1,8 @@
 """The headless commands: ``apply``, ``retry``, ``teardown`` (the engine, in the foreground or
 detached) and ``status``, ``ledger``, ``report`` (reading the store, live or long after).
 
-Output is for people by default and JSON with ``--json`` (DESIGN.md: JSON Lines for the engine
-commands, the last line a ``summary``); exit codes as DESIGN.md promises.
+Output is for people by default and JSON with ``--json`` (docs/contracts.md: JSON Lines for the engine
+commands, the last line a ``summary``); exit codes as docs/contracts.md promises.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from console.aws.operator import resolve_operator
+from console.commands.stdout import silence_stdout
 from console.course.model import Course, load_course, resolve_course_path
 from console.engine.process import check_host, ensure_engine, serve_locked
 from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
@@ -37,11 +38,24 @@ class Opened:
 
 
 def open_course(args, *, sync: bool = True) -> Opened:
-    """Load the course (exit 2 on a bad file) and open its store, roster in sync."""
+    """Load the course (exit 2 on a bad file) and open its store, roster in sync.
+
+    A course with ``trainees_from_ou`` lists its OU's accounts first when ``sync``; a reading
+    command (``sync=False``) takes the trainees its store already knows and calls nothing.
+    """
+    from console.aws.organizations import with_known_trainees, with_ou_trainees
+
     path = resolve_course_path(args.course)
     course = load_course(path)
+    if sync and course.trainees_from_ou:
+        # The host lists the OU: refuse long-term keys or a wrong role before that call too.
+        check_host(course, getattr(args, "allow_long_term_keys", False))
+        course = with_ou_trainees(course)
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)
+    if not sync:
+        roster = [(t.name, t.account) for t in store.trainees()]
+        course = with_known_trainees(course, roster)
     if sync:
         store.sync_roster(
             [(t.name, t.account) for t in course.trainees],
@@ -108,19 +122,46 @@ async def follow(
 async def _follow(
     store: Store, command_id: int, since: int, *, as_json: bool, names: set[str]
 ) -> None:
+    """JSON Lines as they come; for people, one progress line redrawn on a terminal (the
+    lines worth keeping, a failure or the summary, printed above it) or, in a pipe or CI,
+    the event lines, none twice."""
+    from console.commands.views import ProgressLine
+
+    progress = None if as_json else ProgressLine(len(names))
+    printed: dict[tuple[str | None, str], str] = {}
     last = since
     while True:
         done = _command_done(store, command_id)
         for event in store.events_since(last):
-            last = event.id
-            if event.type == "summary":
-                if event.fields.get("command_id") == command_id:
-                    _print_event(event, as_json)
-            elif event.trainee in names:
+            last = event.id or last  # a stored event always has its id
+            mine = event.trainee in names or (
+                event.type == "summary" and event.fields.get("command_id") == command_id
+            )
+            if not mine:
+                continue
+            if progress is None:
                 _print_event(event, as_json)
+                continue
+            text = event_text(event)
+            keep = event.type == "summary" or "FAILED" in (text or "") or not progress.redraw
+            said = (event.trainee, event.type)  # a state said once, until it changes
+            if text and keep and printed.get(said) != _without_time(text):
+                printed[said] = _without_time(text)
+                if progress.redraw:
+                    sys.stderr.write("\r\x1b[2K")
+                print(text, flush=True)
+        if progress is not None and progress.redraw:
+            progress.show([t.state for t in store.trainees_named(names)])
         if done:
+            if progress is not None:
+                progress.close()
             return
         await asyncio.sleep(FOLLOW_POLL_SECONDS)
+
+
+def _without_time(line: str) -> str:
+    """An event line without its leading ``HH:MM:SS``: what says whether it is news."""
+    return line.split(" ", 1)[-1]
 
 
 def _command_done(store: Store, command_id: int) -> bool:
@@ -130,7 +171,10 @@ def _command_done(store: Store, command_id: int) -> bool:
 def _print_event(event, as_json: bool) -> None:
     line = json.dumps(event_json(event)) if as_json else event_text(event)
     if line:
-        print(line, flush=True)
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:  # the reader left (apply --json | head): not the work
+            silence_stdout()
 
 
 def run_command(args, kind: CommandKind, names: list[str]) -> int:
@@ -268,6 +312,8 @@ def cli_cancel(args) -> int:
 
 
 def cli_status(args) -> int:
+    if getattr(args, "watch", False):
+        return watch_status(args)
     opened = open_course(args, sync=False)
     trainees = _roster_view(opened)
     holder = opened.store.engine_holder()
@@ -276,6 +322,45 @@ def cli_status(args) -> int:
     else:
         print(status_table(opened.course, trainees, holder, now=time.time()))
     return EXIT_OK
+
+
+def watch_status(args) -> int:
+    """``status --watch``: redrawn until every trainee is settled (or Ctrl+C); on a terminal the
+    screen is redrawn in place, elsewhere the table is printed again only when it changed."""
+    from console.commands.views import WATCH_IDLE_POLLS, WATCH_SECONDS, is_terminal, settled
+
+    opened = open_course(args, sync=False)
+    redraw = is_terminal()
+    shown = None
+    idle = 0  # polls in a row with no engine: nothing would change the states any more
+    try:
+        while True:
+            trainees = _roster_view(opened)
+            holder = opened.store.engine_holder()
+            if args.json:
+                text = json.dumps(status_json(opened.course, trainees, holder))
+            else:
+                text = status_table(opened.course, trainees, holder, now=time.time())
+            if redraw:
+                print("\x1b[H\x1b[2J" + text, flush=True)
+            elif text != shown:
+                print(text + ("" if args.json else "\n"), flush=True)
+            shown = text
+            idle = 0 if holder else idle + 1
+            if settled([t.state for t in trainees]) and not holder:
+                return EXIT_OK
+            if idle >= WATCH_IDLE_POLLS:
+                print(
+                    "no engine is running: these states will not change until one does "
+                    "(`whodidthis apply COURSE --detach` starts one)",
+                    file=sys.stderr,
+                )
+                return EXIT_OK
+            time.sleep(WATCH_SECONDS)
+    except KeyboardInterrupt:
+        return EXIT_OK  # Ctrl+C is how a watch is left
+    finally:
+        opened.store.close()
 
 
 def _roster_view(opened: Opened):
@@ -291,13 +376,21 @@ def _roster_view(opened: Opened):
 
 
 def cli_ledger(args) -> int:
-    from console.words import ledger_json, ledger_line
+    from console.commands.views import find_command, parse_since, print_ledger, select_records
 
     opened = open_course(args, sync=False)
     if args.trainee:
         _check_trainees(opened.course, [args.trainee])
-    for record in opened.store.ledger(trainee=args.trainee):
-        print(json.dumps(ledger_json(record)) if args.json else ledger_line(record))
+    since = parse_since(args.since, time.time()) if getattr(args, "since", None) else None
+    command_id = getattr(args, "command_id", None)
+    command = find_command(opened.store.commands(), command_id) if command_id else None
+    records = select_records(
+        opened.store.ledger(trainee=args.trainee),
+        since=since,
+        command=command,
+        tail=getattr(args, "tail", None),
+    )
+    print_ledger(records, args.json)
     return EXIT_OK
 
 
@@ -307,8 +400,8 @@ def cli_report(args) -> int:
     opened = open_course(args, sync=False)
     trainees = _roster_view(opened)
     ledger = opened.store.ledger()
-    if args.format == "json":
-        print(json.dumps(report_json(opened.course, trainees, ledger), indent=2))
+    if getattr(args, "json", False) or args.format == "json":
+        print(json.dumps(report_json(opened.course, trainees, ledger, args.history), indent=2))
     else:
-        print(report_markdown(opened.course, trainees, ledger))
+        print(report_markdown(opened.course, trainees, ledger, args.history))
     return EXIT_OK

@@ -144,7 +144,7 @@ def _host_role_arn(args) -> tuple[str, str | None]:
 
     identity = resolve_host_identity()
     if role_of(identity.arn) != args.host_role:
-        return identity.account, None
+        return identity.account or "", None  # no account: the caller says what to pass
     found = lookup_host_role(identity.arn)
     if found.arn is None:
         print(
@@ -152,7 +152,7 @@ def _host_role_arn(args) -> tuple[str, str | None]:
             f"name it without a path. Pass --host-role-arn if {args.host_role} has one.",
             file=sys.stderr,
         )
-    return identity.account, found.arn
+    return identity.account or "", found.arn
 
 
 def cli_iam_templates(args) -> int:
@@ -174,17 +174,17 @@ def cli_iam_templates(args) -> int:
             admin, args.host_role, args.role_name, course=course, host_role_arn=host_arn
         ),
     }
-    print(
-        "note: trainees_from_ou needs the host in the organization's management account or a "
-        "delegated administrator account (organizations:ListAccountsForParent works only there)",
-        file=sys.stderr,
-    )
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for name, body in files.items():
             (out / name).write_text(json.dumps(body, indent=2) + "\n")
             print(out / name)
+        print(
+            "note: trainees_from_ou needs the host in the organization's management account or"
+            " a delegated administrator account (organizations:ListAccountsForParent works only"
+            " there)"
+        )
     else:
         for name, body in files.items():
             sys.stdout.write(f"# {name}\n{json.dumps(body, indent=2)}\n")

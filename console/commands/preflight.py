@@ -18,13 +18,22 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from console.aws import sdk
 from console.aws.attribution import LedgerContext, current
 from console.aws.identity import role_arn_of
 from console.aws.names import tag_value
+from console.aws.organizations import new_account_note
 from console.aws.permissions import course_needs
-from console.aws.trustlint import ERROR, Finding, ProductRequest, lint_trust_policy
+from console.aws.trustlint import (
+    ERROR,
+    Finding,
+    ProductRequest,
+    lint_trust_policy,
+    recommended_policy,
+)
 from console.commands.preflight_checks import diagnose, permission_findings
 from console.errors import EXIT_FAILED, EXIT_OK
+from console.model import Operator
 
 
 @dataclass
@@ -59,7 +68,7 @@ class PreflightRow:
 async def preflight(
     course,
     host,
-    operator: str,
+    operator: Operator | str,
     names: list[str] | None = None,
     recorder=None,
     host_role_arn: str | None = None,
@@ -129,7 +138,18 @@ async def _check(course, host, broker, trainee, shared) -> PreflightRow:
         session = await broker.session_for(trainee.name, trainee.account)
     except AssumeRoleDenied as exc:
         row.error, row.error_code = f"{exc.code}: {exc.aws_message}", exc.code
-        row.diagnosis = await diagnose(broker, trainee, shared[0])
+        new_account = new_account_note(trainee, time.time())
+        if new_account:  # a fresh OU account: not broken, just not ready yet
+            row.diagnosis = new_account
+            policy = recommended_policy(
+                shared[0] or role_arn_of(host.arn) or "", source_identity=course.source_identity
+            )
+            row.findings.append(
+                Finding(ERROR, f"{course.role_name} cannot be assumed yet: {new_account}",
+                        json.dumps(policy, indent=2))
+            )  # fmt: skip
+        else:
+            row.diagnosis = await diagnose(broker, trainee, shared[0])
         return row
     except Exception as exc:  # reported on the row
         failure = failure_of(exc, broker.host_arn)
@@ -192,6 +212,7 @@ def cli_preflight(args) -> int:
 
     opened = open_course(args)
     host = check_host(opened.course, args.allow_long_term_keys)
+    sdk.install()  # a headless process making clients for every trainee (the console never does)
     started = time.perf_counter()
     rows = asyncio.run(
         preflight(

@@ -7,38 +7,94 @@ from console.course.model import Course
 from console.model import LedgerRecord, Outcome, TraineeStatus
 from console.words import iso, short_principal
 
+#: The call that creates each step kind's resource: the one that names its creator.
+PRIMARY_CREATE = {
+    "iam_user": "CreateUser",
+    "codecommit_repo": "CreateRepository",
+    "s3_bucket": "CreateBucket",
+    "eks_cluster": "CreateCluster",
+    "cloudformation_stack": "CreateStack",
+}
+#: Identity calls are in the ledger too, but they change no resource.
+NOT_A_CHANGE = {"AssumeRole", "GetCallerIdentity"}
+
 
 def _creations(ledger: list[LedgerRecord]) -> dict[tuple[str, str], LedgerRecord]:
-    """The latest successful create call per (trainee, step)."""
+    """The LATEST successful create of each (trainee, step)'s resource: after a teardown and a
+    rebuild it is the rebuild's, not the deleted resource's."""
     found: dict[tuple[str, str], LedgerRecord] = {}
     for record in ledger:
-        if record.step and record.outcome == Outcome.OK and record.operation.startswith("Create"):
-            found.setdefault((record.trainee, record.step), record)
+        if not record.step or record.outcome != Outcome.OK:
+            continue
+        primary = PRIMARY_CREATE.get(record.step.split(":", 1)[0])
+        if record.operation == primary or (
+            primary is None and record.operation.startswith("Create")
+        ):
+            found[(record.trainee, record.step)] = record
     return found
 
 
-def report_json(course: Course, trainees: list[TraineeStatus], ledger: list[LedgerRecord]) -> dict:
-    """The report as one JSON object."""
+def history(ledger: list[LedgerRecord]) -> dict[tuple[str, str], list[LedgerRecord]]:
+    """Every create, change and delete per (trainee, step), oldest first."""
+    found: dict[tuple[str, str], list[LedgerRecord]] = {}
+    for record in ledger:
+        if record.step and record.operation not in NOT_A_CHANGE:
+            found.setdefault((record.trainee, record.step), []).append(record)
+    return found
+
+
+def history_json(record: LedgerRecord) -> dict:
+    """One event of a resource's history (``report --history``, ``trace``)."""
+    return {
+        "ts": iso(record.ts),
+        "operation": f"{record.service}:{record.operation}",
+        "principal_arn": record.principal_arn,
+        "session_name": record.session_name,
+        "source_identity": record.source_identity,
+        "operator": record.operator,
+        "operator_source": record.operator_source,
+        "operator_arn": record.operator_arn,
+        "request_id": record.request_id,
+        "outcome": record.outcome.value,
+        "error_code": record.error_code,
+    }
+
+
+def _resource(label: str, step, record: LedgerRecord | None) -> dict:
+    return {
+        "step": label,
+        "state": step.state.value,
+        "resource_arn": step.resource_arn,
+        "created_by": record.principal_arn if record else None,
+        "session_name": record.session_name if record else None,
+        "source_identity": record.source_identity if record else None,
+        "operator": record.operator if record else None,
+        "operator_source": record.operator_source if record else None,
+        "operator_arn": record.operator_arn if record else None,
+        "created_at": iso(record.ts) if record else None,
+        "request_id": record.request_id if record else None,
+        "operation": f"{record.service}:{record.operation}" if record else None,
+    }
+
+
+def report_json(
+    course: Course,
+    trainees: list[TraineeStatus],
+    ledger: list[LedgerRecord],
+    with_history: bool = False,
+) -> dict:
+    """The report as one JSON object; ``with_history`` adds each resource's ``history``."""
     created = _creations(ledger)
+    events = history(ledger) if with_history else {}
     out = []
     for t in trainees:
         resources = []
         for step in t.steps:
             label = f"{step.kind}:{step.name}"
-            record = created.get((t.name, label))
-            resources.append(
-                {
-                    "step": label,
-                    "state": step.state.value,
-                    "resource_arn": step.resource_arn,
-                    "created_by": record.principal_arn if record else None,
-                    "session_name": record.session_name if record else None,
-                    "source_identity": record.source_identity if record else None,
-                    "created_at": iso(record.ts) if record else None,
-                    "request_id": record.request_id if record else None,
-                    "operation": f"{record.service}:{record.operation}" if record else None,
-                }
-            )
+            resource = _resource(label, step, created.get((t.name, label)))
+            if with_history:
+                resource["history"] = [history_json(r) for r in events.get((t.name, label), [])]
+            resources.append(resource)
         out.append(
             {
                 "name": t.name,
@@ -54,27 +110,50 @@ def report_json(course: Course, trainees: list[TraineeStatus], ledger: list[Ledg
 
 
 def report_markdown(
-    course: Course, trainees: list[TraineeStatus], ledger: list[LedgerRecord]
+    course: Course,
+    trainees: list[TraineeStatus],
+    ledger: list[LedgerRecord],
+    with_history: bool = False,
 ) -> str:
-    """The report as Markdown: one table per trainee."""
-    data = report_json(course, trainees, ledger)
+    """The report as Markdown: one table per trainee (and each resource's history)."""
+    data = report_json(course, trainees, ledger, with_history)
     lines = [f"# {course.name}: who created what", ""]
     for t in data["trainees"]:
         lines += [
             f"## {t['name']} ({t['account']}): {t['state']}",
             "",
-            "| step | resource | created by | when | request id |",
-            "|---|---|---|---|---|",
+            "| step | resource | created by | operator | when | request id |",
+            "|---|---|---|---|---|---|",
         ]
         for r in t["resources"]:
             lines.append(
                 f"| {r['step']} | {r['resource_arn'] or '-'} | "
-                f"{short_principal(r['created_by']) or '-'} | {r['created_at'] or '-'} "
-                f"| {r['request_id'] or '-'} |"
+                f"{short_principal(r['created_by']) or '-'} | {r['operator'] or '-'} | "
+                f"{r['created_at'] or '-'} | {r['request_id'] or '-'} |"
             )
+        if with_history:
+            lines += _history_lines(t)
         lines += _sweep_lines(t)
         lines.append("")
     return "\n".join(lines)
+
+
+def _history_lines(trainee: dict) -> list[str]:
+    """Each resource's creates, changes and deletes, oldest first."""
+    lines: list[str] = []
+    for r in trainee["resources"]:
+        lines += ["", f"History of {r['step']}:", ""]
+        for e in r["history"] or [{"operation": None}]:
+            if e["operation"] is None:
+                lines.append("- nothing recorded")
+                continue
+            outcome = e["outcome"] + (f" {e['error_code']}" if e["error_code"] else "")
+            lines.append(
+                f"- {e['ts']} {e['operation']} {outcome} by "
+                f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
+                f"({e['operator_source'] or '-'}), request {e['request_id'] or '-'}"
+            )
+    return lines
 
 
 def _sweep_lines(trainee: dict) -> list[str]:

@@ -14,6 +14,11 @@ from pathlib import Path
 from console.aws.identity import HostIdentity, resolve_host_identity
 from console.errors import EXIT_IDENTITY_REFUSED, EXIT_OK
 
+IMDS_WORDS = {
+    1: "IMDSv1 (the token request was refused; keys read without a token)",
+    2: "IMDSv2 (session token)",
+}
+
 
 def expected_host_role(course_arg: str | None) -> str | None:
     """The course's ``host_role``, when ``--course`` names a course file."""
@@ -59,6 +64,8 @@ def render_text(
         ("source", f"{identity.source_words} ({identity.method or 'none'})"),
         ("keys", f"{identity.key_type or '-'} ({identity.key_id_masked or '-'})"),
     ]
+    if identity.imds_version is not None:
+        rows.append(("imds", IMDS_WORDS[identity.imds_version]))
     if identity.expires_at:
         when = identity.expires_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         rows.append(("expires", f"{when} (in {format_time_left(identity.seconds_left(now))})"))
@@ -87,7 +94,11 @@ def render_text(
         lines.append(f"{'verdict':<9} REFUSED")
         lines.extend(f"  - {problem}" for problem in identity.problems)
         if scan_result and scan_result.findings:
-            lines.append(f"  - {len(scan_result.findings)} stored credential(s) found; see above.")
+            whole = sum(finding.severity == "high" for finding in scan_result.findings)
+            half = len(scan_result.findings) - whole
+            lines.append(
+                f"  - {whole} stored credential(s) and {half} half credential(s) found; see above."
+            )
     return "\n".join(lines)
 
 

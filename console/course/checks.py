@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from console.course.lines import KeyPath, LineMap
 from console.course.placeholders import placeholder_problems
@@ -158,7 +159,7 @@ def check_value(value: object, spec: ParamSpec, path: KeyPath, problems: Problem
         return _check_range(value, spec, path, problems)
     if isinstance(value, list | dict):
         return _check_items(value, spec, path, problems)
-    return _check_string(value, spec, path, problems)
+    return _check_string(cast(str, value), spec, path, problems)  # _is_type said so
 
 
 def _check_range(value: int, spec: ParamSpec, path: KeyPath, problems: Problems) -> bool:
@@ -247,13 +248,39 @@ def check_document(doc: dict, problems: Problems, base_dir: Path) -> CheckedCour
             problems.add((key,), f'unknown table "{key}"', suggest(key, TOP_LEVEL_KEYS))
     checked.settings = _check_course(doc.get("course"), problems)
     before = len(problems)
-    checked.trainees = _check_trainees(doc.get("trainee"), problems)
-    checked.trainees_ok = len(problems) == before and bool(checked.trainees)
+    if _trainees_from_ou(doc, checked.settings, problems):
+        checked.trainees_ok = False  # listed from AWS later; their names are checked then
+    else:
+        checked.trainees = _check_trainees(doc.get("trainee"), problems)
+        checked.trainees_ok = len(problems) == before and bool(checked.trainees)
     for index, table in _tables(doc.get("step"), "step", problems):
         step = _check_step(index, table, problems, base_dir)
         if step:
             checked.steps.append(step)
     return checked
+
+
+def _trainees_from_ou(doc: dict, settings: dict, problems: Problems) -> bool:
+    """True when the course takes its trainees from an OU (``[[trainee]]`` tables then are a
+    problem); a name tag without an OU is a problem too."""
+    found = doc.get("course")
+    course: dict = found if isinstance(found, dict) else {}
+    if "trainees_from_ou" not in course:
+        if "trainee_name_tag" in course:
+            problems.add(
+                ("course", "trainee_name_tag"),
+                "trainee_name_tag is only used with trainees_from_ou",
+                'add trainees_from_ou = "ou-..." or remove trainee_name_tag',
+            )
+        return False
+    if "trainee" in doc:
+        problems.add(
+            ("trainee",),
+            "[[trainee]] tables and [course] trainees_from_ou both name the trainees",
+            "keep one: the [[trainee]] tables, or trainees_from_ou (line "
+            f"{problems.lines.line_of(('course', 'trainees_from_ou'))})",
+        )
+    return True
 
 
 def _check_course(table: object, problems: Problems) -> dict[str, object]:
@@ -311,7 +338,7 @@ def _tables(value: object, key: str, problems: Problems) -> list[tuple[int, dict
 
 
 def _check_trainees(value: object, problems: Problems) -> list[tuple[str, str, int]]:
-    trainees = []
+    trainees: list[tuple[str, str, int]] = []
     first: dict[tuple[str, object], int] = {}  # (key, value) -> index of the first trainee
     for index, table in _tables(value, "trainee", problems):
         path = ("trainee", index)
@@ -320,7 +347,8 @@ def _check_trainees(value: object, problems: Problems) -> list[tuple[str, str, i
             if key in values:
                 _check_unique(key, values[key], index, first, problems)
         if "name" in values and "account" in values:
-            trainees.append((values["name"], values["account"], problems.lines.line_of(path)))
+            name, account = str(values["name"]), str(values["account"])  # checked strings
+            trainees.append((name, account, problems.lines.line_of(path)))
     return trainees
 
 
@@ -364,7 +392,7 @@ def _check_step(
     before = len(problems)
     params = check_table(table, STEP_KINDS[kind].params, path, problems, f'a step of kind "{kind}"')
     if kind == "cloudformation_stack" and "template" in params:
-        _check_template(params["template"], path + ("template",), problems, base_dir)
+        _check_template(str(params["template"]), path + ("template",), problems, base_dir)
     if len(problems) > before:
         return None
     return index, kind, params, problems.lines.line_of(path)

@@ -1,6 +1,6 @@
 """Course files: load, validate and hold the course, its trainees and its steps.
 
-A course file (TOML, see DESIGN.md "Course file") is accepted whole or rejected whole, before
+A course file (TOML, see docs/contracts.md, "Course file") is accepted whole or rejected whole, before
 any AWS call: ``load_course`` raises ``CourseError`` with one message per problem, each naming
 the file, line and field, what is wrong and what is allowed. What is allowed lives in
 ``console.course.schema``; ``STEP_KINDS`` is re-exported here for the engine. Messages count
@@ -48,11 +48,17 @@ COURSE_ENV = "WHODIDTHIS_COURSE"
 
 @dataclass(frozen=True)
 class Trainee:
-    """One trainee: a name (``[a-z0-9-]``) and the 12-digit account their environment lives in."""
+    """One trainee: a name (``[a-z0-9-]``) and the 12-digit account their environment lives in.
+
+    ``line`` is where the file names the trainee (its ``[[trainee]]`` table, or
+    ``trainees_from_ou``); ``joined_at`` is when an OU trainee's account joined the
+    organization (None for ``[[trainee]]`` tables).
+    """
 
     name: str
     account: str
     line: int
+    joined_at: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class Course:
     failure_tolerance: int | None = None
     host_role: str | None = None
     source_identity: bool = False
+    trainees_from_ou: str | None = None
+    trainee_name_tag: str | None = None
     trainees: tuple[Trainee, ...] = ()
     steps: tuple[Step, ...] = ()
 
@@ -256,7 +264,7 @@ def _build(checked: CheckedCourse, path: Path) -> Course:
             Step(index=index, kind=kind, params=params, line=line)
             for index, kind, params, line in checked.steps
         ),
-        **checked.settings,
+        **checked.settings,  # type: ignore[arg-type]  # each setting was checked by its spec
     )
 
 

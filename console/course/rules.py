@@ -98,6 +98,22 @@ REGION = ValueRule(
     pattern=r"[a-z]{2}(-[a-z]+)+-[0-9]",
     shape="it is not shaped like a region (letters-letters-digit)",
 )
+ORGANIZATIONAL_UNIT_ID = ValueRule(
+    what="an AWS Organizations OU id",
+    allowed='an OU id such as "ou-ab12-cd34ef56" (ou-, the root\'s 4-32 characters, -, 8-32 more)',
+    chars="a-z0-9-",
+    min_len=11,
+    max_len=68,
+    pattern=r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}",
+    shape='it is not shaped like an OU id ("ou-" then two groups of lowercase letters and digits)',
+)
+TAG_KEY = ValueRule(
+    what="a tag key",
+    allowed="1-128 letters, digits, spaces and _.:/=+-@",
+    chars=r"\w .:/=+@-",
+    max_len=128,
+    forbidden=((r"^aws:", "it starts with aws:, which AWS reserves"),),
+)
 IAM_ROLE_NAME = ValueRule(
     what="an IAM role name",
     allowed="1-64 characters of letters, digits and _+=,.@-",

@@ -25,11 +25,13 @@ from console.course.rules import (
     IAM_USER_NAME,
     IDENTIFIER,
     OPTIONAL_IAM_ROLE_ARN,
+    ORGANIZATIONAL_UNIT_ID,
     REGION,
     S3_BUCKET_NAME,
     STACK_NAME,
     STACK_PARAMETER_KEY,
     SUBNET_ID,
+    TAG_KEY,
     ValueRule,
 )
 
@@ -161,6 +163,24 @@ COURSE_KEYS = _specs(
         default=False,
         doc="set SourceIdentity to the operator (trust needs sts:SetSourceIdentity)",
         example="source_identity = true",
+    ),
+    ParamSpec(
+        "trainees_from_ou",
+        "str",
+        default=None,
+        doc="take the trainees from this OU's ACTIVE accounts instead of [[trainee]] tables "
+        "(the host needs organizations:ListAccountsForParent)",
+        example='trainees_from_ou = "ou-ab12-cd34ef56"',
+        rule=ORGANIZATIONAL_UNIT_ID,
+    ),
+    ParamSpec(
+        "trainee_name_tag",
+        "str",
+        default=None,
+        doc="with trainees_from_ou: the account tag holding each trainee's name "
+        "(default: the account name made safe)",
+        example='trainee_name_tag = "trainee"',
+        rule=TAG_KEY,
     ),
 )
 
@@ -339,7 +359,7 @@ def course_reference() -> str:
     """The course file's keys and step kinds as plain text, for docs and help output."""
     out = ["[course]"]
     out += [_param_line(p) for p in COURSE_KEYS.values()]
-    out += ["", "[[trainee]]  (one per trainee, at least one)"]
+    out += ["", "[[trainee]]  (one per trainee, at least one; or [course] trainees_from_ou)"]
     out += [_param_line(p) for p in TRAINEE_KEYS.values()]
     out += ["", "[[step]]  (in build order, at least one; kind = one of the kinds below)"]
     for spec in STEP_KINDS.values():

@@ -6,8 +6,15 @@ IAM calls (his client retries and absorbs it). It queues an apply, starts the de
 opens the console. About twenty seconds later the sandbox fixes heidi's trust policy, so the
 operator can read why she failed and press ``r`` to watch her go READY.
 
-Quitting stops the engine (its whole process group) and the sandbox, and removes the temporary
-folder: nothing is left running.
+The sandbox answers every call after ``--latency`` ms (default 400, about AWS's own pace for
+IAM and EKS), so the build takes long enough to watch the live table fill in.
+
+Quitting the demo (``q``) stops its engine (its whole process group) and its sandbox, and
+removes the temporary folder: nothing is left running. That is the demo's own rule: quitting a
+real console never stops its engine. Closing the terminal (SIGHUP, ``tmux kill-session``, a
+dropped SSM session) stops everything within two seconds, without waiting for the console to
+restore a terminal that is gone. The state goes to ``--state-dir`` or
+``$WHODIDTHIS_STATE_DIR`` when given (and stays there), else into the temporary folder.
 """
 
 from __future__ import annotations
@@ -31,6 +38,13 @@ DENIED = "heidi"
 THROTTLED = "dave"
 THROTTLED_CALLS = 4  # well under the 10 attempts and the 500-token retry budget
 ENGINE_STOP_SECONDS = 5.0
+HANGUP_STOP_SECONDS = 1.0  # on SIGHUP the whole demo must be gone within 2 s
+DEMO_LATENCY_MS = 400.0
+DEMO_JITTER_MS = 200.0
+QUIT_NOTE = (
+    "Quit the demo: this stops its engine and its sandbox too. "
+    "(Quitting a real console never stops its engine.)"
+)
 
 
 def _pick(names: list[str], wanted: str, fallback: int) -> str | None:
@@ -39,7 +53,7 @@ def _pick(names: list[str], wanted: str, fallback: int) -> str | None:
     return names[fallback] if names else None
 
 
-def start_sandbox(directory: Path, trainees: int):
+def start_sandbox(directory: Path, trainees: int, latency_ms: float = DEMO_LATENCY_MS):
     """The sandbox with the story's two troubles; returns it with the names it chose."""
     from console.sandbox import Sandbox, SandboxOptions
     from console.sandbox.bootstrap import topology
@@ -48,7 +62,13 @@ def start_sandbox(directory: Path, trainees: int):
     denied, throttled = _pick(names, DENIED, -1), _pick(names, THROTTLED, 0)
     before = {denied: "other-account"} if denied else {}
     sandbox = Sandbox(
-        SandboxOptions(trainees=trainees, before=before, directory=directory / "sandbox")
+        SandboxOptions(
+            trainees=trainees,
+            before=before,
+            directory=directory / "sandbox",
+            latency_ms=latency_ms,
+            jitter_ms=DEMO_JITTER_MS if latency_ms else 0.0,
+        )
     ).start()
     if throttled:
         sandbox.faults.add_error(
@@ -62,23 +82,29 @@ def start_sandbox(directory: Path, trainees: int):
     return sandbox, denied, throttled
 
 
-def stop_engines(state_dir: Path, course_name: str, pids: set[int]) -> None:
+def stop_engines(
+    state_dir: Path, course_name: str, pids: set[int], wait: float = ENGINE_STOP_SECONDS
+) -> None:
     """Stop every engine this demo started: each runs as its own process group."""
-    store = Store.open(state_dir, course_name)
-    holder = store.engine_holder()
-    store.close()
-    if holder:
-        pids.add(int(holder["pid"]))
+    with contextlib.suppress(Exception):  # a store that cannot be read: the pids we know
+        store = Store.open(state_dir, course_name, readonly=True)
+        holder = store.engine_holder()
+        store.close()
+        if holder:
+            pids.add(int(holder["pid"]))
     for pid in pids:
-        _stop_group(pid)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGTERM)  # all at once, then wait for each
+    for pid in pids:
+        _stop_group(pid, wait)
 
 
-def _stop_group(pid: int) -> None:
+def _stop_group(pid: int, wait: float) -> None:
     try:
         os.killpg(pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         return
-    deadline = time.monotonic() + ENGINE_STOP_SECONDS
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if _gone(pid):
             return
@@ -102,16 +128,19 @@ def _gone(pid: int) -> bool:
 def cli_demo(args) -> int:
     """Run the demo until the operator quits; returns 0."""
     from console.course.model import load_course
+    from console.store.state import resolve_state_dir
 
     directory = Path(tempfile.mkdtemp(prefix="whodidthis-demo-"))
-    state_dir = directory / "state"
+    chosen = args.state_dir or os.environ.get("WHODIDTHIS_STATE_DIR")
+    state_dir = resolve_state_dir(args.state_dir) if chosen else directory / "state"
     pids: set[int] = set()
     saved_env = dict(os.environ)
     sandbox = course = None
     fixer: threading.Timer | None = None
     print("whodidthis demo: starting the sandbox (moto, the gateway, IMDS)…", file=sys.stderr)
     try:
-        sandbox, denied, throttled = start_sandbox(directory, args.trainees)
+        latency = getattr(args, "latency", DEMO_LATENCY_MS)
+        sandbox, denied, throttled = start_sandbox(directory, args.trainees, latency)
         # The detached engine inherits this environment: it acts as the sandbox's EC2 host.
         os.environ.clear()
         os.environ.update(sandbox.clean_env(saved_env))
@@ -121,10 +150,16 @@ def cli_demo(args) -> int:
             fixer = threading.Timer(FIX_AFTER_SECONDS, _fix_trust, (sandbox, denied, app))
             fixer.daemon = True
             fixer.start()
+        app.quit_note = QUIT_NOTE
+        app.engine_note = "the demo's q stops it"
         app.notify(_story(denied, throttled), title="The demo", timeout=15)
-        # A closed terminal (SIGHUP) or a kill (SIGTERM) ends the demo like q: cleaned up.
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            signal.signal(sig, lambda *_: app.exit())
+        # A kill (SIGTERM) ends the demo like q, cleaned up. A closed terminal (SIGHUP) cannot
+        # wait for the console to restore a terminal that is gone: stop everything, now.
+        signal.signal(signal.SIGTERM, lambda *_: app.exit())
+        signal.signal(
+            signal.SIGHUP,
+            lambda *_: _hang_up(state_dir, course.name, pids, sandbox, directory),
+        )
         app.run()
         app.store.close()
     finally:
@@ -142,6 +177,17 @@ def cli_demo(args) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _hang_up(state_dir: Path, course_name: str, pids: set[int], sandbox, directory) -> None:
+    """SIGHUP: the terminal is gone. Stop the engines (SIGKILL after a second), the sandbox
+    (its servers are this process's threads), remove the temporary folder, and exit."""
+    stop_engines(state_dir, course_name, pids, wait=HANGUP_STOP_SECONDS)
+    stopper = threading.Thread(target=sandbox.stop, daemon=True)
+    stopper.start()
+    stopper.join(HANGUP_STOP_SECONDS / 2)  # what is not stopped by then goes with the process
+    shutil.rmtree(directory, ignore_errors=True)
+    os._exit(128 + signal.SIGHUP)
 
 
 def open_console(course_path: Path, state_dir: Path, operator: str, pids: set[int]):
@@ -176,7 +222,10 @@ def _fix_trust(sandbox, name: str, app) -> None:
 
 
 def _story(denied: str | None, throttled: str | None) -> str:
-    parts = ["An apply is running on the sandbox's trainee accounts."]
+    parts = [
+        "An apply is running on the sandbox's trainee accounts. q ends the demo and stops "
+        "its engine and sandbox (a real console's q leaves the engine running)."
+    ]
     if denied:
         parts.append(
             f"{denied}'s role still trusts another account: her assume is denied (enter shows why)."

@@ -1,7 +1,7 @@
 """One trainee's pipeline: assume the role, then run the steps in order (or in reverse for a
 teardown), recording every state change in the store.
 
-Convergence (DESIGN.md): a trainee that is not READY resumes at its first step not done (a
+Convergence (docs/contracts.md, "Convergence"): a trainee that is not READY resumes at its first step not done (a
 FAILED one at its failed step); a READY one is re-checked with read-only calls and repaired
 where something drifted. Any error fails this trainee alone, with the AWS error code, the
 message and the principal that got it.
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import time
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
+from console.aws.organizations import new_account_note
 from console.aws.sessions import SessionBroker, TraineeSession
 from console.course.model import STEP_KINDS, Course, Step, Trainee
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
@@ -21,6 +22,7 @@ from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError
 from console.model import Leftover, Operator, Outcome, StepState, TraineeState, TraineeStatus
 from console.steps.base import PlannedDeletion, StepContext, StepKind
+from console.steps.ownership import OurCreate
 
 UNREACHABLE = (
     "AWS could not be reached from this host (network, proxy, DNS or VPC endpoint); "
@@ -91,8 +93,9 @@ class TraineePipeline:
         self.broker, self.kinds, self.recorder = broker, kinds, recorder
         self.cancelled = cancelled
         self.operator = broker.operator if operator is None else Operator.of(operator)
-        self.session: TraineeSession | None = None
-        self._created: set[str] | None = None  # step labels our ledger shows we created
+        # Set by run() and plan() before anything reads it.
+        self.session: TraineeSession = None  # type: ignore[assignment]
+        self._created: dict[str, OurCreate] | None = None  # step label -> our answered create
 
     def _set(self, **fields) -> None:
         self.store.set_trainee(self.trainee.name, **fields)
@@ -115,7 +118,11 @@ class TraineePipeline:
             self.session = await self._session()
         except Exception as exc:  # every failure is reported on the trainee
             self.broker.forget(self.trainee.account, self.operator)
-            return self._fail(failure_of(exc, self.broker.host_arn))
+            failure = failure_of(exc, self.broker.host_arn)
+            note = new_account_note(self.trainee, time.time())
+            if note:  # a fresh OU account: say so, so nobody goes hunting a broken trust policy
+                failure = Failure(failure.code, f"{failure.message} ({note})", failure.principal)
+            return self._fail(failure)
         s = self.session
         self._set(
             state=TraineeState.TEARING_DOWN if teardown else TraineeState.RUNNING,
@@ -181,22 +188,33 @@ class TraineePipeline:
             template_path=str(self.course.template_path(step))
             if step.kind == "cloudformation_stack"
             else None,
-            extra={"created_by_us": self._created_by_us(step)},
+            extra={"our_create": self._our_create(step)},
         )
 
-    def _created_by_us(self, step: Step) -> bool:
-        """True when the ledger shows our create call for this step, completed or interrupted,
-        and no delete after it: an untagged resource left by a crash is then ours to adopt."""
+    def _our_create(self, step: Step) -> OurCreate | None:
+        """What the ledger says of our create call for ``step`` (see ``OurCreate``): its time,
+        whether a tagging call answered after it, and whether the step was DONE; None when no
+        create of ours answered, or a delete of ours answered after it."""
         if self._created is None:  # read the trainee's ledger once, not once per step
-            self._created = set()
+            self._created = {}
             for record in self.store.ledger(trainee=self.trainee.name):
-                if record.step is None or record.outcome == Outcome.ERROR:
+                if record.step is None or record.outcome != Outcome.OK:
                     continue
                 if record.operation.startswith("Create"):
-                    self._created.add(record.step)
-                elif record.operation.startswith("Delete") and record.outcome == Outcome.OK:
-                    self._created.discard(record.step)
-        return step_label(step, self.course, self.trainee) in self._created
+                    self._created[record.step] = OurCreate(at=record.ts)
+                elif "Tag" in record.operation and record.step in self._created:
+                    self._created[record.step] = replace(self._created[record.step], tagged=True)
+                elif record.operation.startswith("Delete"):
+                    self._created.pop(record.step, None)
+        found = self._created.get(step_label(step, self.course, self.trainee))
+        if found is None:
+            return None
+        status = self.store.trainee(self.trainee.name)
+        done = any(
+            s.index == step.index and s.state == StepState.DONE
+            for s in (status.steps if status else ())
+        )
+        return replace(found, step_done=done)
 
     async def _converge(self, client, before: TraineeStatus | None) -> TraineeState:
         recheck_all = before is not None and before.state == TraineeState.READY
@@ -293,7 +311,7 @@ class TraineePipeline:
             params=params,
             client=client,
             progress=lambda text: self._set(last_action=text),
-            extra={"created_by_us": False},  # never claim an untagged resource here
+            extra={"our_create": None},  # never claim an untagged resource here
         )
         return self.kinds[kind], ctx
 
@@ -320,10 +338,8 @@ class TraineePipeline:
             found.append(leftover)
         update_context(step=None)
         if found:
-            self._set(leftovers=found, receipt=None)
-            return self._fail(
-                Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
-            )
+            failure = Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
+            return self._fail(failure, leftovers=found, receipt=None)
         self._set(
             state=TraineeState.TORN_DOWN,
             finished_at=time.time(),
@@ -334,7 +350,7 @@ class TraineePipeline:
         )
         return TraineeState.TORN_DOWN
 
-    async def plan(self) -> list[tuple[str, object]]:
+    async def plan(self) -> list[tuple[str, PlannedDeletion]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""
         self._begin_context()
         self.session = await self._session()
@@ -360,13 +376,14 @@ class TraineePipeline:
         [line, *_] = await kind.plan_teardown(ctx)
         return f"sweep:{kind.kind}:{ctx.params['name']}", line
 
-    def _fail(self, failure: Failure) -> TraineeState:
+    def _fail(self, failure: Failure, **fields) -> TraineeState:
         self._set(
             state=TraineeState.FAILED,
             error=failure.text,
             error_code=failure.code,
             finished_at=time.time(),
             last_action=f"failed: {failure.code}",
+            **fields,
         )
         return TraineeState.FAILED
 

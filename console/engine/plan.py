@@ -1,6 +1,6 @@
 """The teardown plan: per trainee, what would be deleted and what would be kept, and why.
 
-Read-only (DESIGN.md: ``teardown`` without ``--yes`` changes nothing): it assumes each role
+Read-only (docs/contracts.md: ``teardown`` without ``--yes`` changes nothing): it assumes each role
 and asks each step what it would delete. The console's teardown modal shows the same plan.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from console.aws.identity import HostIdentity
 from console.course.model import Course
 from console.errors import EXIT_OK
+from console.model import Operator
 from console.steps.base import TAG_COURSE, TAG_TRAINEE
 from console.words import short_principal
 
@@ -56,7 +57,11 @@ class TraineePlan:
 
 
 async def teardown_plan(
-    course: Course, store, host: HostIdentity, operator: str, names: list[str] | None = None
+    course: Course,
+    store,
+    host: HostIdentity,
+    operator: Operator | str,
+    names: list[str] | None = None,
 ) -> list[TraineePlan]:
     """The plan for ``names`` (default: every trainee), computed concurrently."""
     from console.aws.sessions import broker_for
@@ -106,8 +111,8 @@ async def teardown_plan(
 def sweep_line(course: Course, trainee) -> str:
     """What teardown does after the steps, for the plan's last line."""
     return (
-        f"then sweep {course.region} (Resource Groups Tagging API) and IAM for anything still "
-        f"tagged {TAG_COURSE}={course.name}, {TAG_TRAINEE}={trainee.name}: "
+        f"{course.region} (Resource Groups Tagging API) and IAM, for anything still tagged "
+        f"{TAG_COURSE}={course.name}, {TAG_TRAINEE}={trainee.name}: "
         "TORN_DOWN only if nothing is left"
     )
 
@@ -140,8 +145,13 @@ def plan_text(course: Course, plans: list[TraineePlan]) -> str:
     return "\n".join(lines)
 
 
-def print_plan(opened, host: HostIdentity, operator: str, names: list[str], as_json: bool) -> int:
+def print_plan(
+    opened, host: HostIdentity, operator: Operator | str, names: list[str], as_json: bool
+) -> int:
     """``teardown`` without ``--yes``: print the plan, change nothing, exit 0."""
+    from console.aws import sdk
+
+    sdk.install()  # a headless process making clients for every trainee; a console never comes here
     plans = asyncio.run(teardown_plan(opened.course, opened.store, host, operator, names))
     if as_json:
         print(json.dumps({"course": opened.course.name, "plan": [p.to_json() for p in plans]}))

@@ -100,7 +100,7 @@ async def run_engine(
     from console.steps import registry
 
     quiet_sdk_loggers()
-    sdk.install()  # the engine's SDK speed-ups: process-wide, so the engine's alone
+    sdk.install()  # the SDK speed-ups: process-wide, so never in a console's process
     recorder = StoreRecorder(store)
     kinds = registry()
     try:
@@ -290,7 +290,9 @@ def _log_redacted(path: Path) -> None:
 
 def cli_engine(args) -> int:
     """``whodidthis engine COURSE``: the detached engine's entry point."""
-    course = load_course(resolve_course_path(args.course))
+    from console.aws.organizations import with_ou_trainees
+
+    course = with_ou_trainees(load_course(resolve_course_path(args.course)))
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)
     _log_redacted(engine_log_path(state_dir, course.name))

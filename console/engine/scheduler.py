@@ -84,8 +84,8 @@ class Engine:
             self._runs.discard(task)
             if task.cancelled():
                 return
-            if task.exception() is not None:
-                crashed.append(task.exception())
+            if (error := task.exception()) is not None:
+                crashed.append(error)
             else:
                 finished.append(task.result())
 

@@ -1,6 +1,6 @@
 """The teardown sweep: after a trainee's steps are torn down, is anything of theirs left?
 
-Principle 5 (DESIGN.md) says teardown "checks afterwards that they are gone". Each step checks
+Principle 5 (docs/architecture.md, "Principles") says teardown "checks afterwards that they are gone". Each step checks
 its own resource; the sweep checks everything else: it asks the Resource Groups Tagging API in
 the course's region for every resource still carrying this course's and trainee's ownership
 tags, and IAM (global, and not in the Tagging API on AWS) for its users, roles and customer
@@ -25,12 +25,15 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from console.errors import WhodidthisError
 from console.model import Leftover
 from console.steps.base import TAG_COURSE, TAG_TRAINEE
 
 TAGGING = "resourcegroupstaggingapi"
 PAGES_PER_SECOND = 4.0
 PAGE_SIZE = 100
+SERVICE_LINKED_PATH = "/aws-service-role/"
+NAMED_IN_ERROR = 10  # the error names this many; ``leftovers`` holds every one
 
 # Resource type (``service:type`` from the ARN) -> the step kind whose teardown deletes it.
 DELETABLE = {
@@ -82,7 +85,9 @@ def receipt_text(checked_at: float) -> str:
 
 def leftovers_text(leftovers: list[Leftover] | tuple[Leftover, ...]) -> str:
     """The FAILED trainee's error: how many, and each by ARN and type."""
-    named = "; ".join(f"{item.arn} ({item.type})" for item in leftovers)
+    named = "; ".join(f"{item.arn} ({item.type})" for item in leftovers[:NAMED_IN_ERROR])
+    if len(leftovers) > NAMED_IN_ERROR:
+        named += f"; and {len(leftovers) - NAMED_IN_ERROR} more (`status --json` lists them all)"
     return (
         f"{len(leftovers)} resource(s) still carry this trainee's tags after teardown: {named}. "
         "Run teardown again to delete those of kinds whodidthis builds; delete the others by hand."
@@ -114,22 +119,24 @@ def _ours(tags: list[dict] | None, course: str, trainee: str) -> bool:
 
 
 async def tagged_resources(client, course: str, trainee: str) -> list[Leftover]:
-    """Every resource in the client's region that the Tagging API lists with our tags."""
+    """Every resource in the client's region that the Tagging API lists with our tags.
+
+    botocore's paginator fetches a page when the loop asks for it, so waiting at the end of
+    each page paces the next request.
+    """
     tagging, pacer = await client(TAGGING), Pacer(PAGES_PER_SECOND)
-    found, token = [], ""
-    while True:
-        await pacer.wait()
-        params = {"TagFilters": tag_filters(course, trainee), "ResourcesPerPage": PAGE_SIZE}
-        if token:
-            params["PaginationToken"] = token
-        page = await tagging.get_resources(**params)
+    found = []
+    await pacer.wait()
+    pages = tagging.get_paginator("get_resources").paginate(
+        TagFilters=tag_filters(course, trainee), ResourcesPerPage=PAGE_SIZE
+    )
+    async for page in pages:
         for mapping in page.get("ResourceTagMappingList") or []:
             if _ours(mapping.get("Tags"), course, trainee):  # filters are the API's; check anyway
                 arn = mapping["ResourceARN"]
                 found.append(Leftover(arn, resource_type(arn)))
-        token = page.get("PaginationToken") or ""
-        if not token:
-            return found
+        await pacer.wait()
+    return found
 
 
 async def _iam_items(iam, operation: str, key: str, **params) -> list[dict]:
@@ -155,7 +162,7 @@ async def _iam_tags(iam, operation: str, **params) -> list[dict] | None:
 
 
 # (list call, result key, list params, tags call, the tags call's parameter and the item's key)
-_IAM_KINDS = (
+_IAM_KINDS: tuple[tuple[str, str, dict[str, str], str, str, str], ...] = (
     ("list_users", "Users", {}, "list_user_tags", "UserName", "UserName"),
     ("list_roles", "Roles", {}, "list_role_tags", "RoleName", "RoleName"),
     ("list_policies", "Policies", {"Scope": "Local"}, "list_policy_tags", "PolicyArn", "Arn"),
@@ -172,6 +179,8 @@ async def iam_resources(client, course: str, trainee: str) -> list[Leftover]:
     found = []
     for listing, key, params, tags_call, param, item_key in _IAM_KINDS:
         for item in await _iam_items(iam, listing, key, **params):
+            if item.get("Path", "").startswith(SERVICE_LINKED_PATH):
+                continue  # AWS makes and tags these; they never carry our tags
             await pacer.wait()
             tags = await _iam_tags(iam, tags_call, **{param: item[item_key]})
             if tags is not None and _ours(tags, course, trainee):
@@ -179,9 +188,31 @@ async def iam_resources(client, course: str, trainee: str) -> list[Leftover]:
     return found
 
 
+class SweepFailed(WhodidthisError):
+    """The sweep could not ask: the trainee is not proven clean, so it is not TORN_DOWN."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(
+            f"{code}: the teardown sweep could not look for leftovers ({message}); the role "
+            "needs tag:GetResources and IAM's List* and List*Tags (`whodidthis iam-templates`), "
+            "then tear down again"
+        )
+
+
 async def sweep(client, course: str, trainee: str) -> list[Leftover]:
-    """Everything still tagged for ``trainee`` of ``course``: the region's, then IAM's."""
-    found = await tagged_resources(client, course, trainee)
-    seen = {item.arn for item in found}
-    found += [item for item in await iam_resources(client, course, trainee) if item.arn not in seen]
+    """Everything still tagged for ``trainee`` of ``course``: the region's, then IAM's.
+
+    Raises:
+        SweepFailed: AWS refused a read (the role lacks a permission, say).
+    """
+    from botocore.exceptions import ClientError
+
+    try:
+        found = await tagged_resources(client, course, trainee)
+        seen = {item.arn for item in found}
+        found += [i for i in await iam_resources(client, course, trainee) if i.arn not in seen]
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise SweepFailed(str(error.get("Code", "ClientError")), str(error.get("Message"))) from exc
     return sorted(found, key=lambda item: (item.type, item.arn))

@@ -46,6 +46,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         throttle=args.throttle,
         before=_before_states(args.before),
         directory=args.dir,
+        imds_refuse_token=getattr(args, "imds_v1", False),
     )
 
 
@@ -56,7 +57,8 @@ def _summary(sandbox: Sandbox) -> str:
             f"sandbox: {len(sandbox.trainees)} trainee accounts, admin account "
             f"{sandbox.admin_account}, host {sandbox.instance_id} as AdminEnvRole",
             f"  gateway  {sandbox.gateway_url}   (faults: {sandbox.gateway_url}/_sandbox/faults)",
-            f"  imds     {sandbox.imds_url}",
+            f"  imds     {sandbox.imds_url}"
+            + ("   (token refused: IMDSv1 only)" if sandbox.options.imds_refuse_token else ""),
             f"  course   {sandbox.course_path}",
             f"  trail    {sandbox.trail_path}",
             f"  before-states: {before}",

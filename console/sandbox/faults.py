@@ -34,6 +34,9 @@ class ErrorRule:
         first: only the first ``first`` matching attempts fail; later ones pass.
         after: the first ``after`` matching attempts pass untouched; ``first`` counts from
             there (the 2nd..11th DescribeStacks: ``after=1, first=10``).
+        after_applying: serve the request first, then answer the error instead of its
+            answer: the call took effect and the answer was lost (a 500 after CreateStack
+            succeeded), so the caller's retry meets what its first attempt made.
         seen: matching attempts so far.
     """
 
@@ -47,6 +50,7 @@ class ErrorRule:
     first: int | None = None
     seen: int = 0
     after: int = 0
+    after_applying: bool = False
 
     def matches(
         self, accounts: set[str], service: str | None, operation: str | None, principal: str | None
@@ -116,6 +120,7 @@ class FaultPlan:
         principal: str | None = None,
         first: int | None = None,
         after: int = 0,
+        after_applying: bool = False,
     ) -> ErrorRule:
         """Answer matching requests with this error (only the first ``first`` when given,
         after letting the first ``after`` pass)."""
@@ -129,6 +134,7 @@ class FaultPlan:
             principal,
             None if first is None else int(first),
             after=int(after),
+            after_applying=bool(after_applying),
         )
         with self._lock:
             self._errors.append(rule)

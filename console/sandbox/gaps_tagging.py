@@ -10,7 +10,8 @@ product asks IAM itself for its global resources.)
 CodeCommit repositories with the tags the gateway keeps for them (``gaps.CodeCommitTags``),
 plus EKS clusters and nodegroups with moto's tags. Tag filters, resource type filters and
 pagination follow the API reference: filters are ANDed, the values of one filter ORed, a
-filter without values matches any value of the key; ``ResourcesPerPage`` is 1-100 (default
+filter without values matches any value of the key; an S3 bucket is listed in its own region
+only; ``ResourcesPerPage`` is 1-100 (default
 50); ``PaginationToken`` is opaque and answered empty on the last page.
 """
 
@@ -27,6 +28,7 @@ from console.sandbox.httpserver import HttpResponse
 from console.sandbox.principals import Principal
 from console.sandbox.protocols import Call, error_response, json_response
 
+S3_ARN = "arn:aws:s3:::"
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
 
@@ -36,8 +38,14 @@ def _moto_resources(account: str, region: str) -> list[tuple[str, dict[str, str]
     found = []
     for backend in iter_taggable_backends(account, region):
         for resource in backend.iter_tagged_resources():
-            if resource.tags:
-                found.append((resource.arn, dict(resource.tags)))
+            if not resource.tags:
+                continue
+            # moto's S3 is global; AWS lists a bucket only in its own region's Tagging API.
+            if resource.arn.startswith(S3_ARN) and (
+                moto_state.s3_bucket_region(account, resource.arn[len(S3_ARN) :]) != region
+            ):
+                continue
+            found.append((resource.arn, dict(resource.tags)))
     return found
 
 

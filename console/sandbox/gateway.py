@@ -18,12 +18,14 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from console.sandbox import assume_role, moto_state, signing
 from console.sandbox.authorization import Authorizer, malformed_trust
+from console.sandbox.cloudtrail import CloudTrail
 from console.sandbox.faults import FaultPlan
 from console.sandbox.gaps import MotoGaps
 from console.sandbox.httpserver import HOP_BY_HOP, HttpRequest, HttpResponse
@@ -80,7 +82,7 @@ class Gateway:
 
     def __init__(self, moto_url: str, trail: Trail, faults: FaultPlan):
         self.moto_url = moto_url.rstrip("/")
-        self.moto_app = None  # moto's WSGI application, when it runs in this process
+        self.moto_app: Any = None  # moto's WSGI application, when it runs in this process
         self.trail = trail
         self.faults = faults
         self.catalog = ServiceCatalog()
@@ -88,6 +90,7 @@ class Gateway:
         self.authorizer = Authorizer()
         self.gaps = MotoGaps()
         self.ssm_sessions = SsmSessions()  # Session Manager sessions of the sandbox's instance
+        self.cloudtrail = CloudTrail()  # the event history LookupEvents answers from
         # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=128, block=False, retries=False)
 
@@ -96,6 +99,7 @@ class Gateway:
         self.principals.clear()
         self.gaps.clear()
         self.ssm_sessions.clear()
+        self.cloudtrail.clear()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Serve one request (called concurrently from the server's threads)."""
@@ -135,6 +139,8 @@ class Gateway:
                 target_role_arn=target_role_arn,
             )
         )
+        if principal is not None:  # CloudTrail records only what AWS authenticated
+            self.cloudtrail.record(call, principal, request, response, request_id)
         if (wait := answer_at - time.monotonic()) > 0:
             time.sleep(wait)  # the injected latency itself, not a wait for work
         return response
@@ -155,8 +161,8 @@ class Gateway:
         if refusal is not None:
             return refusal, target
         assert principal is not None
-        fault = self._fault(call, principal, target)
-        if fault is not None:
+        fault, lost = self._fault(call, principal, target)
+        if fault is not None and not lost:
             return fault, target
         refused = self.authorizer.refusal(call, principal, new_request_id(call))
         if refused is None:
@@ -166,15 +172,19 @@ class Gateway:
         if call.service == "iam" and call.operation == "SimulatePrincipalPolicy":
             return self.authorizer.simulate(call, new_request_id(call)), target
         if is_assume:
-            return self._assume_role(call, principal, request), target
-        local = self.ssm_sessions.answer(call, principal, new_request_id(call))
-        if local is None:
-            local = self.gaps.answer(call, principal, request, new_request_id(call))
-        if local is not None:
-            return local, target
-        response = self._forward(request, principal.account)
-        self.gaps.after(call, principal, response)
-        return response, target
+            response: HttpResponse | None = self._assume_role(call, principal, request)
+        else:
+            response = self.ssm_sessions.answer(call, principal, new_request_id(call))
+            if response is None:
+                response = self.cloudtrail.answer(call, principal, new_request_id(call))
+            if response is None:
+                response = self.gaps.answer(call, principal, request, new_request_id(call))
+            if response is None:
+                response = self._forward(request, principal.account)
+                self.gaps.after(call, principal, response, request)
+        assert response is not None  # _forward always answers
+        # A lost answer: the call took effect, and the caller hears only the error.
+        return (fault if fault is not None else response), target
 
     def _authenticate(
         self, call: Call, principal: Principal | None, request: HttpRequest
@@ -196,16 +206,22 @@ class Gateway:
             return None
         return error_response(call, code, message, status, new_request_id(call))
 
-    def _fault(self, call: Call, principal: Principal, target: str | None) -> HttpResponse | None:
+    def _fault(
+        self, call: Call, principal: Principal, target: str | None
+    ) -> tuple[HttpResponse | None, bool]:
+        """The injected answer, if any, and whether the call is served first (a lost answer)."""
         accounts = {principal.account}
         if target:
             accounts.add(role_account(target))
         rule = self.faults.error_for(accounts, call.service, call.operation, principal.arn)
         if rule is not None:
-            return error_response(call, rule.code, rule.message, rule.status, new_request_id(call))
+            answer = error_response(
+                call, rule.code, rule.message, rule.status, new_request_id(call)
+            )
+            return answer, rule.after_applying
         if self.faults.should_throttle(call.service):
-            return throttling_response(call, new_request_id(call))
-        return None
+            return throttling_response(call, new_request_id(call)), False
+        return None, False
 
     def _assume_role(self, call: Call, caller: Principal, request: HttpRequest) -> HttpResponse:
         refusal = assume_role.check(caller, call.params)
@@ -231,7 +247,7 @@ class Gateway:
         response = self.gaps.answer(call, owner, request, new_request_id(call))
         if response is None:
             response = self._forward(request, account)
-            self.gaps.after(call, owner, response)
+            self.gaps.after(call, owner, response, request)
             if call.service == "sts" and call.operation == "AssumeRole" and response.status == 200:
                 response.body, new_key, facts = assume_role.rewrite_answer(
                     owner, call.params, response.body, None
@@ -273,7 +289,7 @@ class Gateway:
             method=request.method,
             path=request.path,
             query_string=request.query or "",
-            headers={**headers, "Host": host},
+            headers=list({**headers, "Host": host}.items()),
             data=request.body or b"",
             base_url=self.moto_url,
         )

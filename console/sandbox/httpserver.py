@@ -98,7 +98,7 @@ def parse_headers(fp, _class=http.client.HTTPMessage):
     way the parser does (value without leading blanks and line end); any other line (folded,
     odd bytes) and the whole block goes to the email parser as before.
     """
-    lines = http.client._read_headers(fp)
+    lines = http.client._read_headers(fp)  # type: ignore[attr-defined]  # CPython's reader
     header_lines = [line.decode("iso-8859-1") for line in lines[:-1]]
     if lines[-1] not in (b"\r\n", b"\n") or not all(
         _PLAIN_HEADER.fullmatch(line) for line in header_lines
@@ -151,7 +151,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -233,7 +233,7 @@ class HttpServer:
     def url(self) -> str:
         """``http://127.0.0.1:PORT``."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> HttpServer:
         """Start serving; returns self."""

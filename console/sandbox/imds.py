@@ -6,6 +6,10 @@ credentials are AdminEnvRole's in the admin account, session name the instance i
 directly (like EC2 does) and replaced when less than 20 minutes remain (so a test lifetime under
 20 minutes gets fresh credentials on every fetch). botocore's default chain, pointed here by
 ``AWS_EC2_METADATA_SERVICE_ENDPOINT``, resolves them with ``method == "iam-role"``.
+
+``refuse_token`` makes it an endpoint whose token request is refused (403, as a proxy or a
+container hop limit makes it): botocore then falls back to IMDSv1, GETs without a token, which
+are served. ``served`` counts the GETs answered by version, so a test can tell which was used.
 """
 
 from __future__ import annotations
@@ -67,12 +71,15 @@ class InstanceMetadata:
         self._tokens: dict[str, float] = {}  # token -> monotonic deadline
         self._session: Any = None
         self._updated = datetime.now(UTC)
+        self.refuse_token = False
+        self.served = {1: 0, 2: 0}  # IMDS version -> GETs answered
 
     def reset(self) -> None:
         """Drop the cached credentials (after moto was reset) and every token."""
         with self._lock:
             self._session = None
             self._tokens.clear()
+            self.served = {1: 0, 2: 0}
 
     def _credentials(self) -> tuple[Any, datetime]:
         """The current session, replaced when little of its lifetime remains."""
@@ -89,11 +96,17 @@ class InstanceMetadata:
         if request.header("X-Forwarded-For"):
             return _text(403, "Forbidden")  # IMDSv2 refuses anything that went through a proxy
         if request.path == "/latest/api/token":
+            if self.refuse_token:
+                return _text(403, "Forbidden")
             return self._token(request) if request.method == "PUT" else _text(405, "")
         if request.method != "GET":
             return _text(405, "")
-        if not self._token_valid(request.header("X-aws-ec2-metadata-token")):
+        token = request.header("X-aws-ec2-metadata-token")
+        version = 2 if token else 1
+        if not (self._token_valid(token) or (version == 1 and self.refuse_token)):
             return _text(401, "")
+        with self._lock:
+            self.served[version] += 1
         return self._metadata(request.path)
 
     def _token(self, request: HttpRequest) -> HttpResponse:

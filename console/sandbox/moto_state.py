@@ -36,6 +36,7 @@ from moto.iam import models as iam_models
 from moto.iam.models import iam_backends
 from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET
 from moto.organizations.models import organizations_backends
+from moto.s3.models import s3_backends
 from moto.sts.models import sts_backends
 
 PARTITION = "aws"
@@ -110,7 +111,7 @@ def account_from_access_key(access_key_id: str) -> str | None:
     return f"{number:012d}"
 
 
-def _existing(backends: Any, account: str, region: str = PARTITION) -> Any | None:
+def _existing(backends: Any, account: str, region: str | None = PARTITION) -> Any | None:
     """A backend only if moto already created it (plain dict reads never create one)."""
     per_account = dict.get(backends, account)
     if per_account is None:
@@ -118,11 +119,26 @@ def _existing(backends: Any, account: str, region: str = PARTITION) -> Any | Non
     return dict.get(per_account, region)
 
 
-def iam_backend(account: str, create: bool = False) -> Any | None:
+def iam_backend(account: str, create: bool = False) -> Any:
     """The IAM backend of ``account`` (created on demand only when ``create``)."""
     if create:
         return iam_backends[account][PARTITION]
     return _existing(iam_backends, account)
+
+
+def drop_deleted_bucket_tags(account: str) -> None:
+    """Forget the tags of ``account``'s buckets that no longer exist.
+
+    moto keeps S3 bucket tags by ARN and leaves them behind when the bucket is deleted, so a
+    new bucket of the same name would carry the old one's tags; on AWS it starts with none.
+    """
+    backend = _existing(s3_backends, account)  # S3 keeps one backend per partition
+    if backend is None:
+        return
+    for arn in list(backend.tagger.tags):
+        name = arn.removeprefix("arn:aws:s3:::")
+        if name != arn and "/" not in name and name not in backend.buckets:
+            backend.tagger.delete_all_tags_for_resource(arn)
 
 
 def known_accounts() -> list[str]:
@@ -275,7 +291,7 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def codecommit_repository(account: str, region: str, name: str) -> Any | None:
+def codecommit_repository(account: str, region: str | None, name: str) -> Any | None:
     """moto's CodeCommit repository, or None."""
     backend = _existing(codecommit_backends, account, region)
     return None if backend is None else backend.repositories.get(name)
@@ -287,13 +303,20 @@ def codecommit_repositories(account: str, region: str) -> list[Any]:
     return [] if backend is None else list(backend.repositories.values())
 
 
+def s3_bucket_region(account: str, name: str) -> str | None:
+    """The region of moto's bucket ``name`` in ``account``, or None when there is none."""
+    backend = _existing(s3_backends, account)
+    bucket = None if backend is None else backend.buckets.get(name)
+    return None if bucket is None else bucket.region_name
+
+
 def eks_clusters(account: str, region: str) -> list[Any]:
     """Every EKS cluster moto holds in ``account`` and ``region``."""
     backend = _existing(eks_backends, account, region)
     return [] if backend is None else list(backend.clusters.values())
 
 
-def eks_nodegroup_by_arn(account: str, region: str, arn: str) -> Any | None:
+def eks_nodegroup_by_arn(account: str, region: str | None, arn: str) -> Any | None:
     """moto's EKS nodegroup with this ARN, or None."""
     backend = _existing(eks_backends, account, region)
     if backend is None:
@@ -317,3 +340,10 @@ def issued_secrets() -> set[str]:
             for key in list(backend.access_keys.values()):
                 found.add(key.secret_access_key)
     return found
+
+
+def tag_bucket(account: str, bucket: str, tags: dict[str, str]) -> None:
+    """Put ``tags`` on moto's bucket (the create-time tags moto's CreateBucket drops)."""
+    backend = _existing(s3_backends, account)
+    if backend is not None and tags:
+        backend.put_bucket_tagging(bucket, tags)

@@ -1,4 +1,4 @@
-"""The sample course the sandbox writes for its trainee accounts (the format in DESIGN.md)."""
+"""The sample course the sandbox writes for its trainee accounts (docs/contracts.md, "Course file")."""
 
 from __future__ import annotations
 

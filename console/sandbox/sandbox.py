@@ -71,6 +71,8 @@ class SandboxOptions:
         host_credential_lifetime: seconds each IMDS credential set lives.
         instance_id: the emulated EC2 instance (also the host role's session name).
         course_name: the sample course's name.
+        imds_refuse_token: IMDS refuses the token request (403): botocore falls back to
+            IMDSv1, which is then served.
     """
 
     trainees: int = 12
@@ -84,6 +86,7 @@ class SandboxOptions:
     host_credential_lifetime: int = 21600
     instance_id: str = INSTANCE_ID
     course_name: str = "dojo-2026-12"
+    imds_refuse_token: bool = False
 
 
 class _BackdoorSession(boto3.Session):
@@ -251,6 +254,7 @@ class Sandbox:
         self._gateway.reset()
         self._imds.lifetime = options.host_credential_lifetime
         self._imds.reset()
+        self._imds.refuse_token = options.imds_refuse_token
         self.faults.replace(
             {
                 "seed": options.seed,
@@ -296,6 +300,11 @@ class Sandbox:
         env.update(self.env)
         return env
 
+    def imds_served(self) -> dict[int, int]:
+        """IMDS GETs answered since the last reset, by IMDS version (1: no token, 2: token)."""
+        assert self._imds is not None
+        return dict(self._imds.served)
+
     def set_reachable(self, reachable: bool) -> None:
         """Make AWS (the gateway) unreachable, or reachable again, at the same URL.
 
@@ -323,6 +332,14 @@ class Sandbox:
         """
         return _BackdoorSession(self.gateway_url, account, self.options.region)
 
+    def create_ou(self, names: list[str], **options: Any) -> Any:
+        """An organization managed by the admin account with an OU holding one new account per
+        name (see ``organization.create_ou`` for the options); returns the ``SandboxOu``."""
+        from console.sandbox.organization import create_ou
+
+        management = self.backdoor_session(self.admin_account)
+        return create_ou(management, names, admin_account=self.admin_account, **options)
+
     def account_of(self, name: str) -> str:
         """The account of trainee ``name``."""
         for trainee, account in self.trainees:
@@ -335,6 +352,12 @@ class Sandbox:
         as ``ssm:StartSession`` would; returns its session id (for the worker's arguments)."""
         assert self._gateway is not None
         return self._gateway.ssm_sessions.open(owner, self.instance_id, session_id).SessionId
+
+    def cloudtrail_events(self, account: str | None = None) -> list[dict]:
+        """CloudTrail's event JSON of every authenticated request (in ``account``), oldest
+        first: what ``cloudtrail:LookupEvents`` answers from."""
+        assert self._gateway is not None
+        return self._gateway.cloudtrail.events(account)
 
     def set_trust_policy(self, account: str, role_name: str, document: dict) -> None:
         """Replace a role's trust policy while running."""

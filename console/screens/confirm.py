@@ -1,4 +1,4 @@
-"""A yes/no question before an action that starts work (``a`` apply)."""
+"""A yes/no question before an action key acts (apply, retry, cancel), naming its trainees."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(self.question, id="question")
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.confirm} (y)", variant="primary", id="confirm")
-                yield Button("Cancel (n)", id="cancel")
+                yield Button("No (n)", id="cancel")  # "Cancel" is an action key here
 
     def on_mount(self) -> None:
         self.query_one("#confirm", Button).focus()

@@ -187,7 +187,8 @@ def _session_grid(status: TraineeStatus) -> Table:
     grid.add_row("Last", status.last_action or "-")
     if status.leftovers:
         named = ", ".join(f"{item.arn} ({item.type})" for item in status.leftovers)
-        grid.add_row("Leftovers", Text(f"{len(status.leftovers)}: {named}", style="bold red"))
+        count = len(status.leftovers)
+        grid.add_row("Sweep", Text(f"{count} leftover(s): {named}", style="bold red"))
     elif status.receipt:
         grid.add_row("Sweep", Text(status.receipt, style="green"))
     return grid

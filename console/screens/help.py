@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.model import TraineeState
+from console.screens.scope import action_allowed
 from widgets.trainee_look import state_text
 
 KEY_NAMES = {
@@ -22,7 +23,8 @@ KEY_NAMES = {
     "escape": "escape",
 }
 STATE_WORDS = {
-    TraineeState.PENDING: "waiting for its turn",
+    TraineeState.PENDING: "never built, nothing asked for it (· QUEUED: in a queued command, "
+    "waiting for its turn)",
     TraineeState.ASSUMING: "assuming ManageEnvRole in the trainee's account",
     TraineeState.RUNNING: "running the course's steps",
     TraineeState.READY: "every step done and checked",
@@ -33,7 +35,7 @@ STATE_WORDS = {
 }
 
 
-def keys_table(bindings: list[Binding]) -> Table:
+def keys_table(bindings: list[Binding], quit_note: str = "") -> Table:
     """The keys, with their tooltip when they have one."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
@@ -41,7 +43,8 @@ def keys_table(bindings: list[Binding]) -> Table:
     table.add_column()
     for binding in bindings:
         key = KEY_NAMES.get(binding.key, binding.key)
-        table.add_row(key, binding.description, binding.tooltip or "")
+        tooltip = quit_note if quit_note and binding.action == "app.quit" else binding.tooltip
+        table.add_row(key, binding.description, tooltip or "")
     return table
 
 
@@ -66,15 +69,23 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         from console.screens.overview import OverviewScreen
 
+        rule = (
+            "Action keys act on the marked trainees on screen, else the one under the "
+            "cursor (marks the filter hides never count); A, T and C act on the whole course."
+        )
         body = Group(
             Text("Keys", style="bold underline"),
-            keys_table(OverviewScreen.BINDINGS),
+            Text("A read-only view: nothing here acts." if self.app.read_only else rule),
+            keys_table(
+                [b for b in OverviewScreen.BINDINGS if action_allowed(self.app, b.action)],
+                self.app.quit_note,
+            ),
             Text(""),
             Text("States", style="bold underline"),
             states_table(),
             Text(""),
             Text(
-                "Quitting never stops the engine: open the console again to attach to the run. "
+                f"{self.app.quit_note} "
                 "Ctrl keys are never needed (Session Manager may swallow them).",
                 style="italic",
             ),

@@ -96,6 +96,7 @@ class IdentityScreen(Screen):
     """The host's identity in full and a preflight of one trainee; ``p`` runs it again."""
 
     BINDINGS = [
+        Binding("question_mark", "app.help", "Help", id="help-identity"),
         Binding("escape", "app.pop_screen", "Back", id="back-identity"),
         Binding(
             "p",
@@ -105,7 +106,6 @@ class IdentityScreen(Screen):
             tooltip="Assume the trainee's role again and lint its trust policy",
         ),
         Binding("q", "app.quit", "Quit", id="quit-identity"),
-        Binding("question_mark", "app.help", "Help", id="help-identity"),
     ]
 
     def __init__(self, trainee: str | None) -> None:
@@ -124,7 +124,7 @@ class IdentityScreen(Screen):
                 id="preflight-title",
             )
             yield Static(id="preflight-result")
-        yield Footer(show_command_palette=False)
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self._show_host(self.app.host, self.app.host_error)

@@ -320,5 +320,10 @@ class OverviewScreen(Screen):
 
     @on(Input.Submitted, "#filter-line")
     def _filter_kept(self, event: Input.Submitted) -> None:
+        if self.focused is not event.input:  # (has_focus follows only on the Blur event)
+            # A quick `/name⏎⏎`: the second enter reached the line before the first had moved
+            # the focus; it was meant for the table, which opens the trainee's detail.
+            self.action_detail()
+            return
         event.input.display = bool(event.value)
         self.set_focus(self.table)

@@ -4,7 +4,7 @@ A step acts in one trainee account through clients the engine gives it (``ctx.cl
 clients carry the trainee's assumed-role session, explicit retries, and the ledger hooks, so a
 step never thinks about credentials, retries or attribution.
 
-Ownership (DESIGN.md, principle 5): a resource is ours only if it carries ``whodidthis:course``
+Ownership (docs/contracts.md, "Ownership"): a resource is ours only if it carries ``whodidthis:course``
 and ``whodidthis:trainee`` with this course's and trainee's values. ``apply`` adopts what is
 ours and refuses what is not; ``teardown`` deletes only what is ours.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from console import TOOL_NAME
 from console.errors import WhodidthisError
@@ -86,7 +87,7 @@ class StepContext:
     account: str
     region: str
     params: dict
-    client: Callable[[str], Awaitable[object]]
+    client: Callable[[str], Awaitable[Any]]  # an aiobotocore client (typed at run time)
     progress: Callable[[str], None] = lambda text: None
     template_path: str | None = None
     extra: dict = field(default_factory=dict)

@@ -8,16 +8,19 @@ kind is built here, so every wait polls the same way and fails the same way.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from botocore.exceptions import ClientError, WaiterError
 from botocore.waiter import WaiterModel
 
 from console.errors import WhodidthisError
 
 # Answers to a poll that say nothing about the resource polled: the poll itself was throttled
-# (DESIGN.md's throttling codes, botocore's list) or AWS failed to answer it. botocore's
-# waiters turn any error no acceptor matches into a give-up, so a poll throttled past the
-# client's retries ended the wait as if the resource had failed (issue 14, item 7: a
-# CREATE_COMPLETE stack reported "create failed"). Every waiter here polls again instead.
+# (the throttling codes of docs/architecture.md, "Facts about AWS", and botocore's list) or AWS
+# failed to answer it. botocore's waiters turn any error no acceptor matches into a give-up,
+# so a poll throttled past the client's retries ended the wait as if the resource had failed
+# (issue 14, item 7: a CREATE_COMPLETE stack reported "create failed"). Every waiter here polls
+# again instead.
 NOT_AN_ANSWER = (
     "Throttling",
     "ThrottlingException",
@@ -49,6 +52,28 @@ class WaitFailed(WhodidthisError):
 def error_code(exc: ClientError) -> str:
     """The AWS error code of a ClientError (``NoSuchEntity``, ``404``, ...)."""
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+async def found_after_all(exc: ClientError, codes: tuple[str, ...], find: Callable[[], Awaitable]):
+    """What a create was told already exists, looked up again; ``exc`` is raised otherwise.
+
+    A create's answer can be lost after the create took effect (a 500 from AWS, a dropped
+    connection): botocore retries, and the retry hears ``EntityAlreadyExists``,
+    ``AlreadyExistsException``, ... about the resource its own first attempt made. Or someone
+    made one between our look and our create. The caller adopts what this returns only when it
+    carries our tags (``ownership.refuse_unless_ours``), so a stranger's is never taken.
+
+    Args:
+        exc: the create's error.
+        codes: the error codes that mean "it exists already" for this create.
+        find: looks the resource up (None when it is not there after all).
+    """
+    if error_code(exc) not in codes:
+        raise exc
+    found = await find()
+    if found is None:  # gone again, or never there: the create's own error stands
+        raise exc
+    return found
 
 
 def is_missing(exc: ClientError, *codes: str) -> bool:

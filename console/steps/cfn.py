@@ -13,6 +13,7 @@ and CloudFormation's reason for it, from the stack's events.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 from botocore.exceptions import ClientError, WaiterError
@@ -27,7 +28,7 @@ from console.steps.base import (
     StepKind,
     resource_name,
 )
-from console.steps.calls import error_code, every, shipped_waiter, wait_until
+from console.steps.calls import error_code, every, found_after_all, shipped_waiter, wait_until
 
 STACK = "AWS::CloudFormation::Stack"
 # States a stack leaves only by being deleted: apply deletes it and creates it again.
@@ -40,7 +41,7 @@ RECREATE = {
 }
 # Every state but *_IN_PROGRESS is settled; REVIEW_IN_PROGRESS (a change set never executed)
 # never moves by itself, and a stack that is gone answers ValidationError.
-SETTLED = [
+SETTLED: list[dict] = [
     {
         "matcher": "path",
         "argument": "ends_with(Stacks[0].StackStatus, '_IN_PROGRESS')",
@@ -152,13 +153,14 @@ class CloudFormationStack(StepKind):
             await self._update(ctx, cfn, stack["StackId"])
         return ApplyResult(stack["StackId"], False)
 
-    async def _settle(self, ctx: StepContext, cfn, stack: dict) -> dict | None:
+    async def _settle(self, ctx: StepContext, cfn, found: dict) -> dict | None:
         """Wait out an operation in progress; delete a stack that can only be replaced.
 
         Returns the settled stack, or None when there is no stack any more.
         """
-        if stack["StackStatus"].endswith("_IN_PROGRESS"):
-            ctx.progress(f"waiting for {stack['StackName']} ({stack['StackStatus']}) to settle")
+        stack: dict | None = found
+        if found["StackStatus"].endswith("_IN_PROGRESS"):
+            ctx.progress(f"waiting for {found['StackName']} ({found['StackStatus']}) to settle")
             await wait_until(
                 cfn,
                 "DescribeStacks",
@@ -166,9 +168,9 @@ class CloudFormationStack(StepKind):
                 SETTLED,
                 delay=15,
                 max_attempts=240,
-                StackName=stack["StackId"],
+                StackName=found["StackId"],
             )
-            stack = await _stack(cfn, stack["StackName"])
+            stack = await _stack(cfn, found["StackName"])
         if stack is not None and stack["StackStatus"] in RECREATE:
             ctx.progress(
                 f"deleting {stack['StackName']} ({stack['StackStatus']}) to create it again"
@@ -178,16 +180,30 @@ class CloudFormationStack(StepKind):
         return stack
 
     async def _create(self, ctx: StepContext, cfn, name: str) -> str:
+        """Create the stack, once: botocore's retries resend one ``ClientRequestToken``, so
+        CloudFormation knows a retry for the request it already has; where a retry still
+        hears AlreadyExistsException (its first attempt made the stack, the answer was lost),
+        the stack is adopted if it carries our tags, and waited for like our own."""
         ctx.progress(f"creating CloudFormation stack {name}")
-        answer = await cfn.create_stack(
-            StackName=name,
-            TemplateBody=_template(ctx),
-            Parameters=_parameters(ctx),
-            Capabilities=list(ctx.params.get("capabilities") or ()),
-            Tags=ctx.tag_list(),
-        )
-        await self._wait(ctx, cfn, "stack_create_complete", answer["StackId"], "create")
-        return answer["StackId"]
+        try:
+            answer = await cfn.create_stack(
+                StackName=name,
+                TemplateBody=_template(ctx),
+                Parameters=_parameters(ctx),
+                Capabilities=list(ctx.params.get("capabilities") or ()),
+                Tags=ctx.tag_list(),
+                ClientRequestToken=f"whodidthis-{uuid.uuid4().hex}",
+            )
+            stack_id = answer["StackId"]
+        except ClientError as exc:
+            stack = await found_after_all(
+                exc, ("AlreadyExistsException",), lambda: _stack(cfn, name)
+            )
+            tags = ownership.tags_from_pairs(stack.get("Tags"))
+            ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
+            stack_id = stack["StackId"]
+        await self._wait(ctx, cfn, "stack_create_complete", stack_id, "create")
+        return stack_id
 
     async def _update(self, ctx: StepContext, cfn, stack_id: str) -> None:
         ctx.progress(f"updating CloudFormation stack {resource_name(ctx)}")

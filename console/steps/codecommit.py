@@ -19,9 +19,10 @@ from console.steps.base import (
     StepKind,
     resource_name,
 )
-from console.steps.calls import is_missing, wait_gone
+from console.steps.calls import found_after_all, is_missing, wait_gone
 
 MISSING = "RepositoryDoesNotExistException"
+EXISTS = ("RepositoryNameExistsException",)
 
 
 async def _tags(codecommit, arn: str) -> dict[str, str]:
@@ -64,10 +65,14 @@ class CodeCommitRepo(StepKind):
         found = await _find(codecommit, name)
         if found is None:
             ctx.progress(f"creating CodeCommit repository {name}")
-            created = await codecommit.create_repository(
-                repositoryName=name, repositoryDescription=description, tags=ctx.tags
-            )
-            return ApplyResult(created["repositoryMetadata"]["Arn"], True)
+            try:
+                created = await codecommit.create_repository(
+                    repositoryName=name, repositoryDescription=description, tags=ctx.tags
+                )
+            except ClientError as exc:
+                found = await found_after_all(exc, EXISTS, lambda: _find(codecommit, name))
+            else:
+                return ApplyResult(created["repositoryMetadata"]["Arn"], True)
         meta, tags = found
         ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
         if meta.get("repositoryDescription", "") != description:

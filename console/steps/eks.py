@@ -27,9 +27,10 @@ from console.steps.base import (
     StepKind,
     resource_name,
 )
-from console.steps.calls import every, is_missing, wait
+from console.steps.calls import every, found_after_all, is_missing, wait
 
 MISSING = "ResourceNotFoundException"
+IN_USE = ("ResourceInUseException",)
 
 
 @dataclass(frozen=True)
@@ -134,26 +135,35 @@ class EksCluster(StepKind):
                     eks, "cluster_deleted", f"{self._resource(ctx)} to be deleted", name=name
                 )
                 cluster = None
+        created = False
         if cluster is None:
-            ctx.progress(f"creating EKS cluster {name}")
-            cluster = (
-                await eks.create_cluster(
-                    name=name,
-                    roleArn=ctx.params["role_arn"],
-                    version=str(ctx.params["version"]),
-                    resourcesVpcConfig={"subnetIds": list(ctx.params.get("subnet_ids") or ())},
-                    tags=ctx.tags,
-                )
-            )["cluster"]
-            created = True
-        else:
-            created = False
+            cluster, created = await self._create_cluster(ctx, eks, name)
+        if not created:
             self._refuse_other_version(ctx, cluster)
         ctx.progress(f"waiting for EKS cluster {name} to become ACTIVE")
         await wait(eks, "cluster_active", f"{self._resource(ctx)} to become ACTIVE", name=name)
         if ctx.params.get("nodegroup"):
             await self._apply_node_group(ctx, eks, name)
         return ApplyResult(cluster["arn"], created)
+
+    async def _create_cluster(self, ctx: StepContext, eks, name: str) -> tuple[dict, bool]:
+        """Create the cluster; (the cluster, True), or (ours, False) when a retry whose first
+        attempt made it hears ResourceInUseException (botocore resends one clientRequestToken,
+        which EKS honours; adopted only with our tags)."""
+        ctx.progress(f"creating EKS cluster {name}")
+        try:
+            answer = await eks.create_cluster(
+                name=name,
+                roleArn=ctx.params["role_arn"],
+                version=str(ctx.params["version"]),
+                resourcesVpcConfig={"subnetIds": list(ctx.params.get("subnet_ids") or ())},
+                tags=ctx.tags,
+            )
+        except ClientError as exc:
+            found = await found_after_all(exc, IN_USE, lambda: _cluster(eks, name))
+            ownership.refuse_unless_ours(ctx, self._resource(ctx), found.get("tags") or {})
+            return found, False
+        return answer["cluster"], True
 
     def _refuse_other_version(self, ctx: StepContext, cluster: dict) -> None:
         wanted, actual = str(ctx.params["version"]), str(cluster.get("version"))
@@ -171,14 +181,19 @@ class EksCluster(StepKind):
         found = await _part(eks, NODE_GROUP, cluster, name)
         if found is None:
             ctx.progress(f"creating node group {name} in {cluster}")
-            await eks.create_nodegroup(
-                clusterName=cluster,
-                nodegroupName=name,
-                nodeRole=ctx.params.get("node_role_arn") or ctx.params["role_arn"],
-                subnets=list(ctx.params.get("subnet_ids") or ()),
-                tags=ctx.tags,
-            )
-        else:
+            try:
+                await eks.create_nodegroup(
+                    clusterName=cluster,
+                    nodegroupName=name,
+                    nodeRole=ctx.params.get("node_role_arn") or ctx.params["role_arn"],
+                    subnets=list(ctx.params.get("subnet_ids") or ()),
+                    tags=ctx.tags,
+                )
+            except ClientError as exc:  # a retry whose first attempt made it: ours if tagged
+                found = await found_after_all(
+                    exc, IN_USE, lambda: _part(eks, NODE_GROUP, cluster, name)
+                )
+        if found is not None:
             ownership.refuse_unless_ours(ctx, resource, found.get("tags") or {})
         ctx.progress(f"waiting for node group {name} to become ACTIVE")
         await wait(

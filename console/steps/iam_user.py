@@ -27,9 +27,10 @@ from console.steps.base import (
     StepKind,
     resource_name,
 )
-from console.steps.calls import every, every_by_token, is_missing, wait_gone
+from console.steps.calls import every, every_by_token, found_after_all, is_missing, wait_gone
 
 MISSING = "NoSuchEntity"
+EXISTS = ("EntityAlreadyExists",)
 
 
 @dataclass(frozen=True)
@@ -194,9 +195,13 @@ class IamUser(StepKind):
         found = await find_user(iam, name)
         if found is None:
             ctx.progress(f"creating IAM user {name}")
-            user = await iam.create_user(UserName=name, Tags=ctx.tag_list())
-            arn, created = user["User"]["Arn"], True
-        else:
+            try:
+                user = await iam.create_user(UserName=name, Tags=ctx.tag_list())
+            except ClientError as exc:
+                found = await found_after_all(exc, EXISTS, lambda: find_user(iam, name))
+            else:
+                arn, created = user["User"]["Arn"], True
+        if found is not None:
             arn, tags = found
             ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
             created = False

@@ -3,12 +3,39 @@
 A resource is ours only when it carries this course's and trainee's tags (``ctx.is_ours``).
 Every kind creates its resource with the tags in the create call itself, so an untagged
 resource is normally a stranger's. The one exception is an S3 bucket, whose tags may be put in a
-second call: see ``s3.py`` for how a crash between the two is handled.
+second call: see ``s3.py`` for how a crash between the two is handled, inside the window
+:class:`OurCreate` describes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from console.steps.base import NotOurs, PlannedDeletion, StepContext
+
+
+@dataclass(frozen=True)
+class OurCreate:
+    """What the ledger says of this step's own create call, for an untagged resource's claim.
+
+    The engine passes it as ``ctx.extra["our_create"]`` (None: no answered create call of ours,
+    or one deleted since). A claim exists only for a crash between the create and the tagging,
+    so the window is open only while neither a tagging call nor the step's DONE came after.
+
+    Attributes:
+        at: when our create call was made (the ledger record's ``ts``, the host's clock).
+        tagged: a tagging call for the step answered after it: an untagged resource now was
+            untagged on purpose (an instructor keeping it), never claimed again.
+        step_done: the step was DONE before this run: the create window is closed.
+    """
+
+    at: float
+    tagged: bool = False
+    step_done: bool = False
+
+    @property
+    def window_open(self) -> bool:
+        return not (self.tagged or self.step_done)
 
 
 def tags_from_pairs(

@@ -5,9 +5,13 @@ Tags and crashes: the bucket is created with its ownership tags in CreateBucket
 once with the same tags, for endpoints that do not apply create-time tags. Where the create-time
 tags are not applied, a crash between the two calls leaves a bucket of ours with no tags at all,
 which looks exactly like a stranger's bucket. An untagged bucket is therefore refused (never
-adopted, never deleted) unless the engine says its ledger holds our CreateBucket call for this
-step (``ctx.extra["created_by_us"]``): then a bucket with no tags at all is ours, and ``apply``
-tags it. A bucket carrying any other tags is never claimed that way.
+adopted, never deleted) except inside the window that claim exists for
+(``ctx.extra["our_create"]``, an :class:`~console.steps.ownership.OurCreate`): our CreateBucket
+answered, no tagging answered after it, the step not DONE, and the bucket itself empty and
+created when our call was made (ListBuckets' CreationDate within ``CLAIM_TOLERANCE_S`` of the
+ledger's CreateBucket). Then ``apply`` tags it and teardown deletes it. Any other untagged bucket
+(ours deleted out of band and the name taken by someone else; ours with its tags removed by an
+instructor to keep it) is kept, and a bucket carrying any other tags is never claimed.
 
 Bucket names are global: a bucket of the same name in another account answers HeadBucket with
 403, and is refused like any other bucket that is not ours.
@@ -28,9 +32,13 @@ from console.steps.base import (
     StepKind,
     resource_name,
 )
-from console.steps.calls import error_code, every, wait
+from console.steps.calls import error_code, every, every_by_token, found_after_all, wait
 
 BATCH = 1000  # DeleteObjects takes at most 1000 keys
+#: How far apart S3's CreationDate and the ledger's CreateBucket may be for the bucket to be the
+#: one our call created: the call's own time, plus the host's clock skew (SigV4 allows 15 min;
+#: a host in sync with NTP is off by well under a second).
+CLAIM_TOLERANCE_S = 300.0
 
 
 class EmptyingFailed(WhodidthisError):
@@ -64,9 +72,29 @@ async def _tags(s3, name: str) -> dict[str, str] | None:
     return ownership.tags_from_pairs(answer.get("TagSet"))
 
 
-def _claimable(ctx: StepContext, tags: dict[str, str]) -> bool:
+async def _claimable(ctx: StepContext, s3, name: str, tags: dict[str, str]) -> bool:
     """An untagged bucket our own interrupted create left behind (see the module docstring)."""
-    return not tags and bool(ctx.extra.get("created_by_us"))
+    ours = ctx.extra.get("our_create")
+    if tags or ours is None or not ours.window_open:
+        return False
+    if not await _holds_nothing(s3, name):
+        return False
+    created = await _creation_date(s3, name)
+    return created is not None and abs(created.timestamp() - ours.at) <= CLAIM_TOLERANCE_S
+
+
+async def _holds_nothing(s3, name: str) -> bool:
+    """No object version, no delete marker: a bucket we created and never got to use."""
+    page = await s3.list_object_versions(Bucket=name, MaxKeys=1)
+    return not (page.get("Versions") or page.get("DeleteMarkers"))
+
+
+async def _creation_date(s3, name: str):
+    """The bucket's CreationDate as ListBuckets (in its own account) says; None if not listed."""
+    buckets = await every_by_token(
+        s3, "list_buckets", "Buckets", token="ContinuationToken", Prefix=name
+    )
+    return next((b.get("CreationDate") for b in buckets if b.get("Name") == name), None)
 
 
 async def _versioning_enabled(s3, name: str) -> bool:
@@ -88,9 +116,9 @@ class S3Bucket(StepKind):
         s3, name = await ctx.client(self.service), resource_name(ctx)
         tags = await _tags(s3, name)
         created = tags is None
-        if created:
+        if tags is None:
             await self._create(ctx, s3, name)
-        elif _claimable(ctx, tags):
+        elif await _claimable(ctx, s3, name, tags):
             ctx.progress(f"tagging bucket {name}, left untagged by an interrupted run")
             await s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ctx.tag_list()})
         else:
@@ -108,7 +136,14 @@ class S3Bucket(StepKind):
         config: dict = {"Tags": ctx.tag_list()}
         if ctx.region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
             config["LocationConstraint"] = ctx.region
-        await s3.create_bucket(Bucket=name, CreateBucketConfiguration=config)
+        try:
+            await s3.create_bucket(Bucket=name, CreateBucketConfiguration=config)
+        except ClientError as exc:
+            # Our earlier attempt made it and its answer was lost ("Your previous request to
+            # create the named bucket succeeded"): adopted only if it carries our tags, as the
+            # create-time tags put them; an untagged one is left to the claim rules above.
+            tags = await found_after_all(exc, ("BucketAlreadyOwnedByYou",), lambda: _tags(s3, name))
+            ownership.refuse_unless_ours(ctx, f"S3 bucket {name}", tags)
         await s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ctx.tag_list()})
 
     async def check(self, ctx: StepContext) -> CheckResult:
@@ -145,7 +180,7 @@ class S3Bucket(StepKind):
             ]
         if tags is None:
             return [ownership.gone(self._resource(ctx))]
-        if not (ctx.is_ours(tags) or _claimable(ctx, tags)):
+        if not (ctx.is_ours(tags) or await _claimable(ctx, s3, name, tags)):
             return [ownership.kept(self._resource(ctx), _arn(name), tags)]
         return [
             ownership.to_delete(

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from console.errors import StateError, StateRefused
 from console.store.schema import SCHEMA_VERSION, check_version, migrate, schema_version
@@ -146,7 +147,7 @@ class Database:
                 if self._conn.in_transaction:
                     self._conn.execute("COMMIT")
 
-    def scalar(self, sql: str, params: tuple = ()) -> object:
+    def scalar(self, sql: str, params: tuple = ()) -> Any:
         """The first column of the first row of one query (its own snapshot)."""
         with self._lock, translate_errors(self.path, "read"):
             if self.snapshot:

@@ -3,7 +3,7 @@
 Every value the store writes passes through :func:`refuse_credentials` first. A value that looks
 like an AWS access key id, secret access key or session token, or a field named like one, makes
 the write fail loudly with :class:`CredentialRefused`: a refused write is a bug to fix, a stored
-secret is an incident (DESIGN.md, principle 1). The error never repeats the value; a key id is
+secret is an incident (docs/architecture.md, "Principles", 1). The error never repeats the value; a key id is
 shown masked (``ASIA****MPLE``).
 """
 

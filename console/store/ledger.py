@@ -1,4 +1,5 @@
-"""The ledger: who did what, one record per AWS call made for a trainee (DESIGN.md).
+"""The ledger: who did what, one record per AWS call made for a trainee
+(docs/contracts.md, "Ledger record").
 
 A record is written as an *intent* (outcome ``unknown``) before the call and *settled* with
 the outcome and the AWS request id after it, each in its own transaction. A record still
@@ -42,7 +43,7 @@ class Ledger(EventLog):
                 f"INSERT INTO ledger ({', '.join(_WRITTEN)}) VALUES ({placeholders})",
                 tuple(_plain(values[name]) for name in _WRITTEN),
             )
-            record_id = int(cursor.lastrowid)
+            record_id = int(cursor.lastrowid or 0)  # an INSERT always sets it
             self._insert_event(
                 conn,
                 "action",

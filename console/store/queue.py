@@ -78,7 +78,7 @@ class CommandQueue:
                     self._clock(),
                 ),
             )
-            return int(cursor.lastrowid)
+            return int(cursor.lastrowid or 0)  # an INSERT always sets it
 
     def claim_next(self, engine_id: str) -> Command | None:
         """Claim the oldest unclaimed command for ``engine_id``; None when the queue is empty.

@@ -78,7 +78,7 @@ class EngineRuns:
                     self._clock(),
                 ),
             )
-            return int(cursor.lastrowid)
+            return int(cursor.lastrowid or 0)  # an INSERT always sets it
 
     def finish_run(self, run_id: int, summary: dict) -> None:
         """Record the end of a run with its summary (counts of trainees per state, ...).

@@ -240,6 +240,8 @@ class Store(Ledger, CommandQueue, EngineRuns):
                 (*values.values(), now, name),
             )
             fields_out = {"state": values.get("state", row["state"]), **changed}
+            if "leftovers" in changed:  # the event carries the list, as status --json does
+                fields_out["leftovers"] = json.loads(changed["leftovers"])
             return self._insert_event(conn, "trainee", name, fields_out, now)
 
     def set_step(self, trainee: str, index: int, **fields: object) -> Event:
@@ -348,7 +350,7 @@ class Store(Ledger, CommandQueue, EngineRuns):
             ),
         )
 
-    def _step_name(self, step: Mapping, trainee: Mapping) -> str:
+    def _step_name(self, step: Mapping | sqlite3.Row, trainee: Mapping | sqlite3.Row) -> str:
         """The name the engine set, else the course's template with the placeholders filled."""
         if step["name"]:
             return step["name"]

@@ -1,7 +1,7 @@
 """Following a course's state store from a console: what changed since the last look.
 
 The engine writes every state change as an event and every changing AWS call to the ledger
-(DESIGN.md, "Architecture"). A console does not need each event: it needs the trainees whose
+(docs/architecture.md, "Data flow"). A console does not need each event: it needs the trainees whose
 row changed and the ledger records completed since it last looked. :class:`StoreWatch` turns
 the store's event log into exactly that, cheaply enough to run a few times a second with a
 thousand trainees: an unchanged store costs one small query.

@@ -12,7 +12,7 @@ from console.store.state import Store
 from tests.engine.helpers import cli, status
 from tests.engine.test_crash import COURSE, counts, wait_for
 
-# The operator's own retry setting (DESIGN.md: AWS_MAX_ATTEMPTS is read): fewer attempts make
+# The operator's own retry setting (docs/contracts.md, "AWS settings and retries"): fewer attempts make
 # botocore give up on a refused connection sooner, so the drill does not wait out 10 backoffs.
 FEW_ATTEMPTS = {"AWS_MAX_ATTEMPTS": "3"}
 
@@ -44,9 +44,9 @@ def test_aws_unreachable_mid_run_fails_with_the_endpoint_then_resumes(sandbox, t
     sandbox.faults.set_latency(0)
 
     assert apply.returncode == 1, out[-2000:] + err[-2000:]
-    # The real error, not the ledger's complaint about it (the SDK's own refresh warning on
-    # stderr is issue 14 item 10's: sentences instead of tracebacks).
+    # The real error, in sentences: not the ledger's complaint about it, no traceback.
     assert "ValueError" not in out + err and "ledger record" not in out + err
+    assert "Traceback" not in err, err[-3000:]
     failed = [t for t in status(sandbox, tmp_path).values() if t["state"] != "READY"]
     assert failed, "the outage came too late to fail anyone"
     for trainee in failed:

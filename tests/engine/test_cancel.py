@@ -107,3 +107,27 @@ def test_cancel_without_an_engine_queues_nothing(sandbox, tmp_path):
     assert "nothing to cancel" in result.stdout
     store = Store.open(tmp_path, COURSE)
     assert store.commands() == []
+
+
+def test_ctrl_c_on_a_foreground_teardown_stops_between_steps(sandbox, tmp_path):
+    assert cli(sandbox, tmp_path, "apply").returncode == 0
+    sandbox.faults.set_latency(250)
+    teardown = foreground(sandbox, tmp_path, "teardown", "--yes")
+    store = open_store(tmp_path)
+    wait_for(
+        lambda: any(s.state == StepState.TORN_DOWN for t in store.trainees() for s in t.steps),
+        what="a first step torn down",
+    )
+    teardown.send_signal(signal.SIGINT)
+    out, err = teardown.communicate(timeout=120)
+    sandbox.faults.set_latency(0)
+
+    assert teardown.returncode == 130, out[-2000:] + err[-2000:]
+    states = {t.name: t.state.value for t in store.trainees()}
+    assert "CANCELLED" in states.values()
+    assert set(states.values()) <= {"CANCELLED", "TORN_DOWN"}
+    assert not [r for r in store.ledger() if r.outcome == Outcome.UNKNOWN]
+    again = cli(sandbox, tmp_path, "teardown", "--yes")  # and it can be finished after
+    assert again.returncode == 0, again.stderr
+    assert {t["state"] for t in status(sandbox, tmp_path).values()} == {"TORN_DOWN"}
+    assert counts(sandbox) == [(0, 0, 0, 0)] * len(sandbox.trainees)

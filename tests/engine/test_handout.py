@@ -35,7 +35,9 @@ def handout(sandbox, state, course, *args):
 
 
 def rows_of(result) -> dict[str, dict]:
-    return {row["name"]: row for row in map(json.loads, result.stdout.splitlines())}
+    answer = json.loads(result.stdout)
+    assert answer["course"] == COURSE
+    return {row["name"]: row for row in answer["trainees"]}
 
 
 def every_byte_under(folder) -> bytes:
@@ -122,7 +124,7 @@ def test_handout_refuses_a_course_without_console_users_and_a_stranger_user(sand
     iam.create_user(UserName=alice)  # a stranger's user with the step's name, untagged
     result = handout(sandbox, state, course, "--json")
     assert result.returncode == 1
-    [row] = map(json.loads, result.stdout.splitlines())
+    [row] = rows_of(result).values()
     assert row["password"] is None and "not tagged" in row["error"]
     assert iam.get_user(UserName=alice)["User"]
     try:

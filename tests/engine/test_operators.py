@@ -16,12 +16,15 @@ from console.model import Outcome
 from console.store.state import Store
 
 COURSE = "dojo-2026-12"
-READ_ONLY = ("Get", "List", "Describe", "Head")
+READ_ONLY = ("Get", "List", "Describe", "Head", "Lookup")
 
 
 def whodidthis(sandbox, state_dir, operator, *args, detach=False, wait=True):
-    """``whodidthis ARGS COURSE --operator OPERATOR`` against the sandbox."""
+    """``whodidthis ARGS COURSE --operator OPERATOR`` against the sandbox (``trace COURSE
+    RESOURCE ...`` for trace, whose course comes first)."""
     argv = [sys.executable, "-m", "console", *args, str(sandbox.course_path)]
+    if args and args[0] == "trace":
+        argv = [sys.executable, "-m", "console", "trace", str(sandbox.course_path), *args[1:]]
     argv += ["--state-dir", str(state_dir), "--operator", operator]
     if detach:
         argv.append("--detach")
@@ -171,3 +174,30 @@ def test_crash_and_resume_under_throttling_keep_the_ledger_equal_to_the_trail(sa
     }
     kept = {rid for r in store.ledger() for rid in r.attempt_request_ids}
     assert attempts and attempts <= kept
+
+
+def test_no_command_leaves_a_record_without_a_principal(sandbox, tmp_path):
+    """Preflight, a teardown plan, an apply, a retry and a trace with CloudTrail: every record
+    they leave names its principal, session, principal id and operator."""
+    trainee = sandbox.trainees[0][0]
+    for operator, args in (
+        ("ann", ["preflight"]),
+        ("ben", ["apply", "--trainee", trainee]),
+        ("ann", ["teardown", "--trainee", trainee]),  # the plan only
+        ("ann", ["retry", "--trainee", trainee]),
+        ("ben", ["trace", trainee, "--cloudtrail"]),
+    ):
+        done = whodidthis(sandbox, tmp_path, operator, *args)
+        assert done.returncode == 0, done.stderr
+    store = Store.open(tmp_path, COURSE)
+    records = store.ledger()
+    assert {r.operator for r in records} == {"ann", "ben"}
+    missing = [
+        r
+        for r in records
+        if not (r.principal_arn and r.session_name and r.principal_id and r.operator and r.region)
+    ]
+    assert missing == []
+    assert_ledger_equals_trail(
+        sandbox, store, {"ann": {n for n, _ in sandbox.trainees}, "ben": {trainee}}
+    )

@@ -4,6 +4,7 @@ file that is a FIFO or a device (issue 14, item 10).
 Every command runs as the operator runs it, in its own process against the sandbox.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -79,9 +80,23 @@ def test_ledger_into_a_closed_pipe_exits_0_quietly(sandbox_factory, tmp_path):
         assert (result.returncode, result.stderr) == (0, ""), argv
 
 
+def test_apply_into_a_closed_pipe_still_finishes_the_work(sandbox_factory, tmp_path):
+    """``apply --json | head -1``: the listing stops, the build does not."""
+    sandbox = sandbox_factory(trainees=2)
+    course = str(sandbox.course_path)
+    argv = ["apply", course, "--json", "--state-dir", str(tmp_path), "--operator", "alice"]
+    result = _with_the_reader_gone(sandbox, argv)
+    assert (result.returncode, result.stderr) == (0, "")
+    states = cli(sandbox, tmp_path, "status", "--json")
+    assert states.returncode == 0
+    trainees = json.loads(states.stdout)["trainees"]
+    assert [t["state"] for t in trainees] == ["READY", "READY"]
+
+
 def test_iam_templates_into_a_closed_pipe_exits_0_quietly(sandbox):
     result = _with_the_reader_gone(sandbox, ["iam-templates", "--admin-account", "111122223333"])
-    assert (result.returncode, result.stderr) == (0, "")
+    assert result.returncode == 0, result.stderr
+    assert "BrokenPipe" not in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("kind", ["fifo", "/dev/null"])

@@ -159,3 +159,77 @@ def test_untagged_look_alike_of_a_leftover_is_never_deleted(sandbox, tmp_path):
     s3.delete_bucket_tagging(Bucket=f"hand-made-{account}")
     cli(sandbox, tmp_path, "teardown", "--yes", course=course)
     assert f"hand-made-{account}" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+
+
+def test_the_sweep_holds_through_a_throttling_storm(sandbox_factory, tmp_path):
+    """30% of every call throttled (the Tagging API's and IAM's too): the sweep still finds the
+    planted leftover, and the clean trainee still gets its receipt."""
+    sandbox = sandbox_factory(throttle=0.3, seed=17)
+    course = small_course(sandbox, tmp_path)
+    (alice, alice_account), (bob, _) = sandbox.trainees[:2]
+    assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
+    planted = plant(sandbox, alice, alice_account)
+    torn = cli(sandbox, tmp_path, "teardown", "--yes", course=course)
+    assert torn.returncode == 1, torn.stderr
+    trainees = status(sandbox, tmp_path, course)
+    assert {item["arn"] for item in trainees[alice]["leftovers"]} == set(planted)
+    assert trainees[bob]["state"] == "TORN_DOWN" and RECEIPT.fullmatch(trainees[bob]["receipt"])
+    throttled = [
+        r for r in sandbox.trail() if r["operation"] == "GetResources" and r["status"] >= 400
+    ]
+    assert throttled  # the storm reached the Tagging API, and the sweep rode it out
+
+
+def test_teardown_events_carry_the_leftovers_and_the_receipt(sandbox, tmp_path):
+    course = small_course(sandbox, tmp_path)
+    (alice, alice_account), (bob, _) = sandbox.trainees[:2]
+    assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
+    planted = plant(sandbox, alice, alice_account)
+    torn = cli(sandbox, tmp_path, "teardown", "--yes", "--json", course=course)
+    events = [json.loads(line) for line in torn.stdout.splitlines()]
+    failed = [e for e in events if e["trainee"] == alice and e.get("state") == "FAILED"]
+    assert {item["arn"] for item in failed[-1]["leftovers"]} == set(planted)
+    clean = [e for e in events if e["trainee"] == bob and e.get("state") == "TORN_DOWN"]
+    assert RECEIPT.fullmatch(clean[-1]["receipt"])
+    text = cli(sandbox, tmp_path, "teardown", "--yes", "--trainee", bob, course=course)
+    assert text.returncode == 0 and RECEIPT.search(text.stdout)
+
+
+def test_a_sweep_that_cannot_ask_leaves_the_trainee_unproven(sandbox, tmp_path):
+    """The role lacks tag:GetResources: the trainee is FAILED with AWS's code and what to
+    grant, not TORN_DOWN with a receipt it never earned."""
+    course = small_course(sandbox, tmp_path, count=1)
+    alice, account = sandbox.trainees[0]
+    assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
+    sandbox.faults.add_error(
+        "AccessDeniedException",
+        f"User: arn:aws:sts::{account}:assumed-role/ManageEnvRole/alice@sweep-1 is not "
+        "authorized to perform: tag:GetResources",
+        400,
+        service="tagging",
+        operation="GetResources",
+    )
+    torn = cli(sandbox, tmp_path, "teardown", "--yes", course=course)
+    assert torn.returncode == 1
+    trainee = status(sandbox, tmp_path, course)[alice]
+    assert trainee["state"] == "FAILED" and trainee["receipt"] is None
+    assert trainee["error_code"] == "AccessDeniedException"
+    assert "tag:GetResources" in trainee["error"] and "iam-templates" in trainee["error"]
+
+
+def test_the_sweep_reads_every_page(sandbox, tmp_path):
+    """More leftovers than one GetResources page holds (100): every one is named."""
+    course = small_course(sandbox, tmp_path, count=1)
+    alice, account = sandbox.trainees[0]
+    ssm = sandbox.backdoor_session(account).client("ssm", region_name=REGION)
+    for index in range(130):
+        ssm.put_parameter(
+            Name=f"/lab/{alice}/{index:03d}", Value="x", Type="String", Tags=pairs(tags_for(alice))
+        )
+    assert cli(sandbox, tmp_path, "teardown", "--yes", course=course).returncode == 1
+    trainee = status(sandbox, tmp_path, course)[alice]
+    leftovers = trainee["leftovers"]
+    assert len(leftovers) == 130 and {item["type"] for item in leftovers} == {"ssm:parameter"}
+    assert "and 120 more" in trainee["error"]
+    pages = [r for r in sandbox.trail() if r["operation"] == "GetResources"]
+    assert len(pages) == 2

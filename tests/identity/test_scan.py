@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,16 @@ import pytest
 from console.aws.scan import HIGH, MEDIUM, findings_in, scan
 from console.credentials import ACCESS_KEY_ID, mask_key_id
 from console.errors import UsageError
-from tests.credentials_cases import FORMATS, VALUES, Format, Values, key_id, secret
+from tests.credentials_cases import (
+    FORMATS,
+    ISSUE_SHAPES,
+    VALUES,
+    Format,
+    Values,
+    issue_shape_text,
+    key_id,
+    secret,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_MARKERS = ("@KEY@", "@B64KEY@")
@@ -57,7 +68,7 @@ def _without(template: str, markers: tuple[str, ...]) -> str:
 def test_at_least_twenty_public_formats_each_cited():
     assert len(FORMATS) >= 20
     assert len({fmt.name for fmt in FORMATS}) == len(FORMATS)
-    assert all(fmt.source.startswith(("http", "DESIGN.md")) for fmt in FORMATS)
+    assert all(fmt.source.startswith(("http", "docs/architecture.md")) for fmt in FORMATS)
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=[fmt.name for fmt in FORMATS])
@@ -71,10 +82,11 @@ def test_every_format_is_found_with_its_secret(fmt: Format, tmp_path: Path):
     assert result.findings[0].secret_line is not None
 
 
-@pytest.mark.parametrize("fmt", FORMATS, ids=[fmt.name for fmt in FORMATS])
+APART = [f for f in FORMATS if not _share_a_line(f)]  # key id and secret on lines of their own
+
+
+@pytest.mark.parametrize("fmt", APART, ids=[fmt.name for fmt in APART])
 def test_a_key_id_alone_is_its_own_lower_finding(fmt: Format, tmp_path: Path):
-    if _share_a_line(fmt):
-        pytest.skip("key id and secret share a line")
     path = _write(tmp_path, fmt, _without(fmt.template, SECRET_MARKERS))
     findings = findings_in(path.read_text(), str(path))
     assert [(f.line, f.with_secret, f.severity) for f in findings] == [
@@ -84,11 +96,9 @@ def test_a_key_id_alone_is_its_own_lower_finding(fmt: Format, tmp_path: Path):
 
 
 @pytest.mark.parametrize(
-    "fmt", [f for f in FORMATS if f.named], ids=[f.name for f in FORMATS if f.named]
+    "fmt", [f for f in APART if f.named], ids=[f.name for f in APART if f.named]
 )
 def test_a_named_secret_alone_is_its_own_lower_finding(fmt: Format, tmp_path: Path):
-    if _share_a_line(fmt):
-        pytest.skip("key id and secret share a line")
     path = _write(tmp_path, fmt, _without(fmt.template, KEY_MARKERS))
     findings = findings_in(path.read_text(), str(path))
     secret_lines = {fmt.line_of(m) for m in SECRET_MARKERS if m in fmt.template}
@@ -186,12 +196,45 @@ def test_what_was_skipped_is_counted_symlinks_too(tmp_path: Path):
     }
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_a_fifo_named_on_the_command_line_is_skipped_not_waited_on(tmp_path: Path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert _scan(fifo, home=tmp_path).to_json()["skipped"] == {"not a regular file": 1}
+
+
 def test_an_unreadable_file_is_counted(tmp_path: Path):
-    secret_file = tmp_path / "locked.txt"
-    secret_file.write_text("x")
-    secret_file.chmod(0)
-    assert _scan(tmp_path, home=tmp_path).to_json()["skipped"] == {"unreadable": 1}
+    """Root reads every file, so as root (CI) the scan runs as ``nobody`` in a forked child."""
+    folder = Path(tempfile.mkdtemp(prefix="whodidthis-scan-"))
+    try:
+        folder.chmod(0o755)
+        secret_file = folder / "locked.txt"
+        secret_file.write_text("x")
+        secret_file.chmod(0)
+        assert _skipped_as_nobody(folder) == {"unreadable": 1}
+    finally:
+        shutil.rmtree(folder)
+
+
+def _skipped_as_nobody(folder: Path) -> dict:
+    """``scan(folder)``'s skip counts, scanned by uid 65534 when this test runs as root."""
+    if os.geteuid() != 0:
+        return _scan(folder, home=folder).to_json()["skipped"]
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: drop to nobody, scan, report, and never return into pytest
+        try:
+            os.close(read)
+            os.setgid(65534)
+            os.setuid(65534)
+            skipped = scan([folder], {"HOME": str(folder)}).to_json()["skipped"]
+            os.write(write, json.dumps(skipped).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        text = answer.read()
+    os.waitpid(child, 0)
+    return json.loads(text)
 
 
 def test_files_under_both_home_and_jenkins_home_are_listed_once(tmp_path: Path):
@@ -240,9 +283,11 @@ def test_harmless_files_give_no_secret_finding(tmp_path: Path):
 
 
 def test_uniformly_random_key_ids_and_secrets_are_all_found():
-    texts = [f"{key_id(p)}\n" for p in ("AKIA", "ASIA", "ABIA", "ACCA") for _ in range(500)]
+    rng = random.Random(2026)  # its own generator: the same values whatever ran before
+    prefixes = ("AKIA", "ASIA", "ABIA", "ACCA")
+    texts = [f"{key_id(p, rng)}\n" for p in prefixes for _ in range(500)]
     assert all(findings_in(text, "f") for text in texts)
-    pairs = [f"id={key_id()} s={secret()}" for _ in range(5000)]
+    pairs = [f"id={key_id('AKIA', rng)} s={secret(rng)}" for _ in range(5000)]
     assert sum(findings_in(text, "f")[0].with_secret for text in pairs) == len(pairs)
 
 
@@ -278,8 +323,10 @@ def test_no_output_holds_any_piece_of_a_secret(tmp_path: Path):
     home.mkdir()
     for index, fmt in enumerate(FORMATS):
         _write(corpus / f"{index:02d}", fmt)
+    (corpus / "link").symlink_to(corpus / "00")
     output = _whoami_outputs(corpus, home)
     assert output.count("with its secret") >= 2 * len(FORMATS)
+    assert "skipped: 1 symlink" in output and '"skipped": {"symlink": 1}' in output
     other = Values.make()
     for index, fmt in enumerate(FORMATS):
         _write(corpus / f"{index:02d}", fmt, values=other)
@@ -288,3 +335,32 @@ def test_no_output_holds_any_piece_of_a_secret(tmp_path: Path):
         assert _leaked(value, output, control) == []
     for key in VALUES.keys.values():
         assert key not in output and key[4:-4] not in output
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ("aws_secret_access_key=S", [(None, True)]),
+        ("SecretAccessKey=S", [(None, True)]),
+        ("ABIA key id", [("ABIA", False)]),
+        ("ACCA key id", [("ACCA", False)]),
+        ("A3T key id", [("A3TX", False)]),
+        ("key id after =", [("AKIA", False)]),
+        ("token after =", [(None, True)]),
+        ("URL-encoded token", [("ASIA", True)]),
+        ("URL-encoded secret", [(None, True)]),
+    ],
+)
+def test_the_issue_shapes_alone_in_a_file_are_findings(shape: str, expected, tmp_path: Path):
+    text = issue_shape_text(ISSUE_SHAPES[shape], VALUES) + "\n"
+    findings = findings_in(text, "f")
+    assert [(f.key_id_masked, f.with_secret) for f in findings] == [
+        (mask_key_id(VALUES.keys[prefix]) if prefix else None, with_secret)
+        for prefix, with_secret in expected
+    ]
+
+
+def test_an_issue_shape_secret_next_to_a_key_id_pairs_with_it():
+    for shape in ("S followed by =", "S in a tag value"):
+        text = f"{VALUES.keys['AKIA']}\n" + issue_shape_text(ISSUE_SHAPES[shape], VALUES)
+        assert [f.with_secret for f in findings_in(text, "f")] == [True], shape

@@ -24,19 +24,26 @@ def _uv() -> str:
     return found
 
 
-def _run(*argv: str, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "UV_SYSTEM_CERTS": "true", "UV_NATIVE_TLS": "true"}
+def _run(*argv: str, extra: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "UV_SYSTEM_CERTS": "true", "UV_NATIVE_TLS": "true", **(extra or {})}
     env.pop("VIRTUAL_ENV", None)
     return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, **kwargs)
 
 
 @pytest.fixture(scope="module")
-def host_venv(tmp_path_factory) -> Path:
+def wheel(tmp_path_factory) -> Path:
+    """The wheel, built from this tree as the README says."""
+    work = tmp_path_factory.mktemp("dist")
+    built = _run(_uv(), "build", "--wheel", "--out-dir", str(work), str(ROOT))
+    assert built.returncode == 0, built.stderr
+    (found,) = work.glob("whodidthis-*.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def host_venv(tmp_path_factory, wheel) -> Path:
     """A fresh venv with only the plain wheel installed; returns its bin folder."""
     work = tmp_path_factory.mktemp("wheel")
-    built = _run(_uv(), "build", "--wheel", "--out-dir", str(work / "dist"), str(ROOT))
-    assert built.returncode == 0, built.stderr
-    (wheel,) = (work / "dist").glob("whodidthis-*.whl")
     venv = work / "venv"
     made = _run(_uv(), "venv", "--python", sys.executable, str(venv))
     assert made.returncode == 0, made.stderr
@@ -71,3 +78,15 @@ def test_the_sandbox_commands_say_which_extra_to_install(host_venv, command):
     ran = _run(str(host_venv / "whodidthis"), command)
     assert ran.returncode == 2
     assert "whodidthis[sandbox]" in ran.stderr and "Traceback" not in ran.stderr
+
+
+def test_uv_tool_install_from_the_wheel_as_the_readme_says(tmp_path, wheel):
+    tools, bin_dir = tmp_path / "tools", tmp_path / "bin"
+    env = {"UV_TOOL_DIR": str(tools), "UV_TOOL_BIN_DIR": str(bin_dir)}
+    installed = _run(_uv(), "tool", "install", "--python", sys.executable, str(wheel), extra=env)
+    assert installed.returncode == 0, installed.stderr
+    version = _run(str(bin_dir / "whodidthis"), "--version")
+    assert version.returncode == 0 and version.stdout.startswith("whodidthis ")
+    (tool_python,) = tools.glob("whodidthis/bin/python")
+    probe = _run(str(tool_python), "-c", "import importlib.util as u; print(u.find_spec('moto'))")
+    assert probe.stdout.strip() == "None"

@@ -1,4 +1,4 @@
-"""The sample course: the format DESIGN.md gives, and a template moto really deploys."""
+"""The sample course: the format docs/contracts.md gives, and a template moto really deploys."""
 
 import tomllib
 

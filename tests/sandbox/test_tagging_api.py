@@ -86,3 +86,19 @@ def test_get_resources_sees_nothing_of_another_account_and_refuses_a_bad_token(s
     assert arns(tagging, TagFilters=FILTERS) == []
     error = aws_error(tagging.get_resources, PaginationToken="not-a-token")
     assert error["Error"]["Code"] == "PaginationTokenExpiredException"
+
+
+def test_a_bucket_is_listed_in_its_own_region_only(sandbox):
+    account = sandbox.account_of("alice")
+    session = trainee_session(account)
+    s3 = session.client("s3", region_name="eu-west-1")
+    pairs = [{"Key": k, "Value": v} for k, v in OWNED.items()]
+    s3.create_bucket(
+        Bucket=f"far-{account}", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    s3.put_bucket_tagging(Bucket=f"far-{account}", Tagging={"TagSet": pairs})
+    here = arns(session.client("resourcegroupstaggingapi"), TagFilters=FILTERS)
+    there = arns(
+        session.client("resourcegroupstaggingapi", region_name="eu-west-1"), TagFilters=FILTERS
+    )
+    assert here == [] and there == [f"arn:aws:s3:::far-{account}"]

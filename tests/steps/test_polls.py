@@ -63,3 +63,30 @@ async def test_a_stack_whose_polls_are_throttled_is_not_reported_failed(
     assert stack["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     throttled = [r for r in sandbox.trail() if r["error_code"] == "Throttling"]
     assert len(throttled) == 2
+
+
+async def test_a_cluster_whose_polls_are_throttled_is_waited_for_not_failed(
+    sandbox, monkeypatch, world
+):
+    from console.steps.eks import EksCluster
+    from tests.steps import test_eks
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    spec = {**test_eks._spec(world), "nodegroup": ""}
+    # The 2nd DescribeCluster (cluster_active's first poll, after apply's own look) is
+    # throttled on both of the client's attempts; the cluster is ACTIVE all along.
+    sandbox.faults.add_error(
+        "ThrottlingException",
+        "Rate exceeded",
+        status=429,
+        service="eks",
+        operation="DescribeCluster",
+        after=1,
+        first=2,
+    )
+
+    result = await EksCluster().apply(world.ctx(spec))
+
+    assert result.created
+    throttled = [r for r in sandbox.trail() if r["error_code"] == "ThrottlingException"]
+    assert len(throttled) == 2

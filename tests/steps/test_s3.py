@@ -1,13 +1,21 @@
 """s3_bucket against the sandbox over HTTP: create, adopt, refuse, check, tear down."""
 
+import time
+
 import pytest
 
 from console.steps.base import TAG_COURSE, TAG_TRAINEE, NotOurs
-from console.steps.s3 import S3Bucket
+from console.steps.ownership import OurCreate
+from console.steps.s3 import CLAIM_TOLERANCE_S, S3Bucket
 from tests.steps.world import REGION, unique
 
 STEP = S3Bucket()
 LOCATION = {"LocationConstraint": REGION}
+
+
+def _just_created(**changes) -> dict:
+    """The engine's word on an answered CreateBucket of ours made just now, window open."""
+    return {"our_create": OurCreate(at=time.time(), **changes)}
 
 
 def _spec(world, versioning=True):
@@ -72,7 +80,7 @@ async def test_an_untagged_bucket_our_crashed_create_left_is_claimed(world):
     world.backdoor.client("s3").create_bucket(
         Bucket=params["name"], CreateBucketConfiguration=LOCATION
     )
-    result = await STEP.apply(world.ctx(params, extra={"created_by_us": True}))
+    result = await STEP.apply(world.ctx(params, extra=_just_created()))
     assert not result.created
     assert _tags(world, params["name"])[TAG_TRAINEE] == world.trainee
 
@@ -85,7 +93,7 @@ async def test_a_bucket_with_other_tags_is_never_claimed(world):
         Bucket=params["name"], Tagging={"TagSet": [{"Key": "team", "Value": "blue"}]}
     )
     with pytest.raises(NotOurs):
-        await STEP.apply(world.ctx(params, extra={"created_by_us": True}))
+        await STEP.apply(world.ctx(params, extra=_just_created()))
     assert _tags(world, params["name"]) == {"team": "blue"}
 
 
@@ -186,5 +194,33 @@ async def test_teardown_deletes_an_untagged_bucket_only_when_the_ledger_says_our
     )
     [kept] = await STEP.teardown(world.ctx(params))
     assert not kept.ours and _exists(world, params["name"])
-    [done] = await STEP.teardown(world.ctx(params, extra={"created_by_us": True}))
+    [done] = await STEP.teardown(world.ctx(params, extra=_just_created()))
     assert done.ours and not done.exists and not _exists(world, params["name"])
+
+
+@pytest.mark.parametrize(
+    "why",
+    ["old-create", "has-an-object", "tagging-answered", "step-was-done", "no-create-of-ours"],
+)
+async def test_an_untagged_bucket_outside_the_claim_window_is_never_claimed(world, why):
+    """Each condition of the window alone closes it: apply refuses, teardown keeps, and the
+    bucket (and its object) stays as it was."""
+    params = _spec(world)
+    s3 = world.backdoor.client("s3")
+    s3.create_bucket(Bucket=params["name"], CreateBucketConfiguration=LOCATION)
+    extra = {
+        "old-create": {"our_create": OurCreate(at=time.time() - 2 * CLAIM_TOLERANCE_S - 3600)},
+        "has-an-object": _just_created(),
+        "tagging-answered": _just_created(tagged=True),
+        "step-was-done": _just_created(step_done=True),
+        "no-create-of-ours": {"our_create": None},
+    }[why]
+    if why == "has-an-object":
+        s3.put_object(Bucket=params["name"], Key="theirs.txt", Body=b"not yours")
+    with pytest.raises(NotOurs):
+        await STEP.apply(world.ctx(params, extra=extra))
+    [kept] = await STEP.teardown(world.ctx(params, extra=extra))
+    assert not kept.ours and kept.exists and "kept" in kept.note
+    assert _exists(world, params["name"]) and _tags(world, params["name"]) == {}
+    changing = [op for op in world.operations() if not op.startswith(("Get", "List", "Head"))]
+    assert changing == []

@@ -12,7 +12,13 @@ import pytest
 from console.model import LedgerRecord, TraineeState
 from console.store.guard import CredentialRefused, mask_key_id, refuse_credentials
 from console.store.state import Store
-from tests.credentials_cases import HARMLESS, VALUES, credential_lines
+from tests.credentials_cases import (
+    HARMLESS,
+    ISSUE_SHAPES,
+    VALUES,
+    credential_lines,
+    issue_shape_text,
+)
 
 ALPHABET = string.ascii_letters + string.digits
 # Shaped like the sandbox's (moto) and AWS's: key ids, a 40-character secret, a long token. A
@@ -158,3 +164,13 @@ def test_a_principal_id_stays_storable(roster_store: Store):
     assert roster_store.ledger()[0].principal_id == f"{principal_id}:op@dojo"
     event = roster_store.set_trainee("alice", error=f"denied to {principal_id}:op@dojo")
     assert event.fields["error"] == f"denied to {principal_id}:op@dojo"
+
+
+@pytest.mark.parametrize("shape", sorted(ISSUE_SHAPES))
+def test_the_issue_shapes_never_reach_a_trainee_row(roster_store: Store, shape: str):
+    value = issue_shape_text(ISSUE_SHAPES[shape], VALUES)
+    before = roster_store.last_event_id()
+    with pytest.raises(CredentialRefused):
+        roster_store.set_trainee("alice", error=f"TagResource failed: {value}")
+    assert roster_store.trainee("alice").error is None
+    assert roster_store.last_event_id() == before

@@ -72,3 +72,22 @@ async def test_the_detail_footer_at_80_columns_keeps_help_back_and_retry(console
         footer = screen_lines(app)[-1]
         for word in ("? Help", "Back", "r Retry", "c Cancel", "q Quit"):
             assert word in footer, footer
+
+
+async def test_toasts_stay_off_the_trainee_table(console):
+    from textual.widgets._toast import Toast
+
+    from widgets.trainee_table import TraineeTable
+
+    app = console()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press(*["down"] * HEIDI, "r", "y")  # two toasts: queued, engine started
+        await settle(pilot)
+        await pilot.pause(0.3)
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 2
+        table = app.screen.query_one(TraineeTable).region
+        for toast in toasts:
+            assert toast.region.height <= 3  # one or two short lines
+            assert not toast.region.overlaps(table), (toast.region, table)

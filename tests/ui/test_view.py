@@ -61,3 +61,26 @@ def test_view_and_run_read_only_parse():
     parser = build_parser()
     assert parser.parse_args(["view", "c.toml"]).command == "view"
     assert parser.parse_args(["run", "--read-only", "c.toml"]).read_only is True
+
+
+async def test_the_help_of_the_view_lists_no_action_key(console):
+    app = console(read_only=True)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert "Filter" in text and "Detail" in text
+        for word in ("Apply", "Retry", "Teardown", "Cancel all"):
+            assert word not in text, word
+
+
+def test_viewing_a_course_never_run_says_where_to_point(scene, tmp_path):
+    import pytest
+
+    from console.app import make_app
+    from console.errors import StateError
+
+    with pytest.raises(StateError, match="nothing to view: there is no state for course"):
+        make_app(scene.course_path, tmp_path / "empty", "kenji", read_only=True)
+    assert not (tmp_path / "empty").exists()  # a view creates nothing

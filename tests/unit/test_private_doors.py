@@ -100,22 +100,40 @@ class Store:
     assert touches_in(own, "console/store/planted.py") == []
 
 
-def _install_calls(path) -> list[int]:
+def _install_callers(path) -> set[tuple[str, str]]:
+    """(module, function) of every ``sdk.install()`` call in the module at ``path``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [
-        node.lineno
-        for node in ast.walk(tree)
+    module = path.relative_to(REPO).as_posix()
+    return {
+        (module, function.name)
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
         if isinstance(node, ast.Call) and ast.unparse(node.func) in ("sdk.install", "install")
-    ]
-
-
-def test_only_the_engine_installs_the_process_wide_patches():
-    callers = {
-        path.relative_to(REPO).as_posix()
-        for path in product_modules()
-        if _install_calls(path) and not path.is_relative_to(REPO / "console" / "aws" / "sdk")
     }
-    assert callers == {"console/engine/process.py"}
+
+
+def test_only_the_engine_and_headless_commands_install_the_process_wide_patches():
+    """The engine (detached or foreground), the headless preflight and the headless teardown
+    plan: processes that make clients for every trainee. The console reaches ``preflight`` and
+    ``teardown_plan`` themselves, never these entry points."""
+    callers = set().union(
+        *(
+            _install_callers(path)
+            for path in product_modules()
+            if not path.is_relative_to(REPO / "console" / "aws" / "sdk")
+        )
+    )
+    assert callers == {
+        ("console/engine/process.py", "run_engine"),
+        ("console/commands/preflight.py", "cli_preflight"),
+        ("console/engine/plan.py", "print_plan"),
+    }
+    app = (REPO / "console" / "app.py").read_text(encoding="utf-8")
+    screens = " ".join(
+        p.read_text(encoding="utf-8") for p in (REPO / "console/screens").glob("*.py")
+    )
+    assert not any(name in app + screens for name in ("cli_preflight", "print_plan", "run_engine"))
 
 
 def test_a_console_that_opens_a_plan_leaves_the_sdk_unpatched():

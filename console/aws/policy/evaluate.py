@@ -79,7 +79,9 @@ def evaluate(
         resource: the resource ARN, or None when it is not known (any Resource matches).
         context: the request context, keys lower-cased (see ``console.aws.policy.context``).
     """
-    allowing, denying, blocked = [], [], []
+    allowing: list[Any] = []
+    denying: list[Any] = []
+    blocked: list[Any] = []
     for document in documents:
         statements = document if isinstance(document, tuple) else parse(document)
         for statement in statements:

@@ -5,9 +5,11 @@ The speed-ups of the engine reach into those libraries; nothing outside this pac
 each with its measured reason in ``docs/sdk-patches.md``:
 
 * process-wide patches (``clientcache``): they change botocore and aiobotocore for every
-  session in the process, so only :func:`install` applies them, and only the engine calls it
-  (``console.engine.process.run_engine``, for the detached engine and the foreground
-  ``apply``/``retry``/``teardown``). A console never installs them, even when it opens a plan;
+  session in the process, so only :func:`install` applies them, and only headless processes
+  that make clients for every trainee call it: the engine (``console.engine.process.run_engine``,
+  for the detached engine and the foreground ``apply``/``retry``/``teardown``), the ``preflight``
+  command and ``teardown``'s plan without ``--yes``. A console never installs them, even when it
+  opens a plan or a preflight;
 * per-object ones, which act only on objects the product builds with them: the HTTP session
   class of our client config (``tls``), the engine's session class and the way assumed-role
   credentials meet a session (``session``).
@@ -101,7 +103,8 @@ _installed = False
 
 
 def install() -> None:
-    """Apply the process-wide patches (idempotent). The engine's call, and only the engine's."""
+    """Apply the process-wide patches (idempotent): the engine's and the headless commands' call,
+    never a console's."""
     global _installed
     if not _installed:
         from console.aws.sdk import clientcache

@@ -50,6 +50,7 @@ import functools
 import inspect
 import os
 import weakref
+from typing import Any
 
 import aiobotocore.session
 import botocore.endpoint
@@ -68,6 +69,8 @@ _classes: dict[tuple, type] = {}
 
 class CachingClientCreator(AioClientCreator):
     """``AioClientCreator`` that reuses service models and client classes."""
+
+    _event_emitter: Any  # aiobotocore's, and the stand-in while a client's arguments are built
 
     def _load_service_model(self, service_name, api_version=None):
         key = (self._loader, service_name, api_version)

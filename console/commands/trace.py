@@ -1,0 +1,269 @@
+"""``whodidthis trace COURSE RESOURCE [--json] [--cloudtrail]``: one resource's history.
+
+RESOURCE is an ARN (``arn:aws:iam::200000000001:user/alice``) or a trainee resource name as the
+course renders it (``alice-eks``; ``alice/dojo-app`` when several trainees have one of that
+name). The history comes from the ledger, oldest first: every create, change and delete, with
+the principal, the session name, the source identity, the operator and the request id.
+
+With ``--cloudtrail`` the trainee account's CloudTrail event history is asked too
+(``LookupEvents`` by resource name, in the course's region and in us-east-1 where IAM's events
+land, paced at AWS's 2 requests per second, a progress line on stderr), and each event is
+marked ``both``, ``ledger only`` or ``cloudtrail only``: a change made outside whodidthis shows
+as ``cloudtrail only``, a call cut short by a crash as ``ledger only``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass
+
+from console.commands.report import NOT_A_CHANGE
+from console.course.model import Course, Step, Trainee
+from console.errors import EXIT_OK, UsageError
+from console.model import LedgerRecord
+from console.words import iso, short_principal
+
+KIND_OF_SERVICE = {
+    "iam": "iam_user",
+    "codecommit": "codecommit_repo",
+    "s3": "s3_bucket",
+    "eks": "eks_cluster",
+    "cloudformation": "cloudformation_stack",
+}
+CLOUDTRAIL_TYPE = {
+    "iam_user": "AWS::IAM::User",
+    "codecommit_repo": "AWS::CodeCommit::Repository",
+    "s3_bucket": "AWS::S3::Bucket",
+    "eks_cluster": "AWS::EKS::Cluster",
+    "cloudformation_stack": "AWS::CloudFormation::Stack",
+}
+LOOKUP_INTERVAL = 0.5  # CloudTrail LookupEvents: 2 requests per second per account and region
+GLOBAL_REGION = "us-east-1"  # where CloudTrail records IAM's (global) events
+
+
+@dataclass(frozen=True)
+class Target:
+    """The resource asked about: its trainee, step and name."""
+
+    trainee: Trainee
+    step: Step
+    name: str
+    label: str  # the ledger's step label, ``kind:name``
+
+
+def resolve_target(course: Course, resource: str) -> Target:
+    """The trainee and step that own ``resource`` (an ARN or a resource name).
+
+    Raises:
+        UsageError: no step of the course makes it, or several do.
+    """
+    kind = account = trainee_name = None
+    if resource.startswith("arn:"):
+        parts = resource.split(":", 5)
+        if len(parts) != 6:
+            raise UsageError(f"{resource} is not an ARN (arn:aws:SERVICE:REGION:ACCOUNT:...)")
+        kind, account, rest = KIND_OF_SERVICE.get(parts[2]), parts[4], parts[5]
+        path = rest.split("/")
+        name = path[1] if path[0] == "stack" and len(path) > 1 else path[-1]
+    else:
+        trainee_name, _, name = resource.rpartition("/")
+    found = [
+        Target(t, s, s.name_for(course, t), f"{s.kind}:{s.name_for(course, t)}")
+        for t in course.trainees
+        for s in course.steps
+        if s.name_for(course, t) == name
+        and (kind is None or s.kind == kind)
+        and (not account or t.account == account)
+        and (not trainee_name or t.name == trainee_name)
+    ]
+    if not found:
+        raise UsageError(
+            f"no step of course {course.name} makes {resource}; give an ARN or a resource "
+            "name as the course renders it (e.g. the trainee's user name, or alice/dojo-app)"
+        )
+    if len(found) > 1:
+        choices = ", ".join(f"{t.trainee.name}/{t.name}" for t in found[:5])
+        raise UsageError(f"{resource} names {len(found)} resources; say which: {choices}")
+    return found[0]
+
+
+def ledger_history(ledger: list[LedgerRecord], target: Target) -> list[LedgerRecord]:
+    """The target's creates, changes and deletes from the ledger, oldest first."""
+    return [
+        r
+        for r in ledger
+        if r.trainee == target.trainee.name
+        and r.step == target.label
+        and r.operation not in NOT_A_CHANGE
+    ]
+
+
+def trace_json(record: LedgerRecord, seen: str | None = None) -> dict:
+    """One history event, as ``trace --json`` prints it."""
+    event = {
+        "ts": iso(record.ts),
+        "operation": f"{record.service}:{record.operation}",
+        "principal_arn": record.principal_arn,
+        "session_name": record.session_name,
+        "source_identity": record.source_identity,
+        "operator": record.operator,
+        "operator_source": record.operator_source,
+        "operator_arn": record.operator_arn,
+        "request_id": record.request_id,
+        "assume_request_id": record.assume_request_id,
+        "outcome": record.outcome.value,
+    }
+    if seen:
+        event["seen"] = seen
+    return event
+
+
+def cloudtrail_json(event: dict) -> dict:
+    """A CloudTrail event the ledger does not have, in the same fields."""
+    identity = event.get("userIdentity", {})
+    arn = identity.get("arn")
+    service = event.get("eventSource", "").split(".", 1)[0]
+    return {
+        "ts": _cloudtrail_time(event.get("eventTime")),
+        "operation": f"{service}:{event.get('eventName')}",
+        "principal_arn": arn,
+        "session_name": arn.rsplit("/", 1)[-1] if arn and ":assumed-role/" in arn else None,
+        "source_identity": identity.get("sessionContext", {}).get("sourceIdentity"),
+        "operator": None,
+        "operator_source": None,
+        "operator_arn": None,
+        "request_id": event.get("requestID"),
+        "assume_request_id": None,
+        "outcome": "error" if event.get("errorCode") else "ok",
+        "seen": "cloudtrail only",
+    }
+
+
+def _cloudtrail_time(text: str | None) -> str | None:
+    """CloudTrail's ``2026-12-01T21:40:56Z`` in the ledger's form, so the two sort together."""
+    if not text:
+        return None
+    from datetime import datetime
+
+    return iso(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def joined(records: list[LedgerRecord], events: list[dict]) -> list[dict]:
+    """Ledger records and CloudTrail events, marked where each was seen, oldest first."""
+    in_trail = {e.get("requestID") for e in events}
+    in_ledger = {r.request_id for r in records if r.request_id}
+    rows = [trace_json(r, "both" if r.request_id in in_trail else "ledger only") for r in records]
+    rows += [cloudtrail_json(e) for e in events if e.get("requestID") not in in_ledger]
+    return sorted(rows, key=lambda row: row["ts"] or "")
+
+
+async def lookup_events(course: Course, target: Target, host, operator, recorder) -> list[dict]:
+    """The trainee account's changing CloudTrail events naming the target, paced at 2/s."""
+    from console.aws.attribution import LedgerContext, current
+    from console.aws.sessions import broker_for
+
+    trainee = target.trainee
+    current.set(LedgerContext(course.name, trainee.name, trainee.account, step="trace"))
+    found: dict[str, dict] = {}
+    async with broker_for(
+        course,
+        host_arn=host.arn,
+        operator=operator,
+        recorder=recorder,
+        host_principal_id=host.user_id,
+    ) as broker:
+        session = await broker.session_for(trainee.name, trainee.account, operator)
+        pace = _Pace()
+        for region in dict.fromkeys([course.region, GLOBAL_REGION]):
+            async with session.session.create_client(
+                "cloudtrail", region_name=region, config=broker.client_config
+            ) as cloudtrail:
+                await _pages(cloudtrail, target, region, pace, found)
+    wanted = CLOUDTRAIL_TYPE[target.step.kind]
+    return [
+        e
+        for e in found.values()
+        if not e.get("readOnly") and any(r.get("type") == wanted for r in e.get("resources", []))
+    ]
+
+
+class _Pace:
+    """At most one request per ``LOOKUP_INTERVAL``, across regions (the limit is per account)."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+
+    async def wait(self) -> None:
+        delay = self._last + LOOKUP_INTERVAL - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._last = time.monotonic()
+
+
+async def _pages(cloudtrail, target: Target, region: str, pace: _Pace, found: dict) -> None:
+    token, page = None, 0
+    attribute = {"AttributeKey": "ResourceName", "AttributeValue": target.name}
+    while True:
+        await pace.wait()
+        kwargs = {"LookupAttributes": [attribute], "MaxResults": 50}
+        if token:
+            kwargs["NextToken"] = token
+        answer = await cloudtrail.lookup_events(**kwargs)
+        page += 1
+        for entry in answer.get("Events", []):
+            event = json.loads(entry["CloudTrailEvent"])
+            found.setdefault(event.get("eventID") or entry["EventId"], event)
+        print(
+            f"CloudTrail LookupEvents {target.trainee.account} {region}: page {page}, "
+            f"{len(found)} events so far",
+            file=sys.stderr,
+            flush=True,
+        )
+        token = answer.get("NextToken")
+        if not token:
+            return
+
+
+def trace_line(row: dict) -> str:
+    """One history event for people."""
+    seen = f"{row['seen']:<15} " if "seen" in row else ""
+    who = short_principal(row["principal_arn"]) or "-"
+    return (
+        f"{row['ts']}  {seen}{row['operation']:<34} {row['outcome']:<7} {who} "
+        f"for {row['operator'] or '-'}  {row['request_id'] or '-'}"
+    )
+
+
+def cli_trace(args) -> int:
+    """Entry point of ``whodidthis trace``."""
+    from console.commands.headless import open_course
+
+    opened = open_course(args, sync=False)
+    try:
+        target = resolve_target(opened.course, args.resource)
+        records = ledger_history(opened.store.ledger(trainee=target.trainee.name), target)
+        if args.cloudtrail:
+            rows = joined(records, _cloudtrail(args, opened, target))
+        else:
+            rows = [trace_json(r) for r in records]
+    finally:
+        opened.store.close()
+    if not args.json:
+        print(f"{target.label} of {target.trainee.name} ({target.trainee.account}):")
+    for row in rows:
+        print(json.dumps(row) if args.json else trace_line(row))
+    return EXIT_OK
+
+
+def _cloudtrail(args, opened, target: Target) -> list[dict]:
+    from console.aws.operator import resolve_operator
+    from console.engine.process import StoreRecorder, check_host
+
+    host = check_host(opened.course, args.allow_long_term_keys)
+    operator = resolve_operator(args.operator)
+    return asyncio.run(
+        lookup_events(opened.course, target, host, operator, StoreRecorder(opened.store))
+    )
