@@ -31,6 +31,13 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from console.commands.console_services import (
+    engine_launcher_for,
+    host_identity,
+    no_engine,
+    plan_provider_for,
+    preflight_provider_for,
+)
 from console.course.model import Course, load_course
 from console.idle_gc import IdleCollector
 from console.model import CommandKind, LedgerRecord, Operator
@@ -392,7 +399,7 @@ def make_app(
     store = Store.open(Path(state_dir), course.name, readonly=read_only)
     if read_only:
         course = with_known_trainees(course, [(t.name, t.account) for t in store.trainees()])
-        engine_launcher = _no_engine
+        engine_launcher = no_engine
     elif not store.readonly:
         store.sync_roster(
             [(t.name, t.account) for t in course.trainees],
@@ -401,69 +408,20 @@ def make_app(
     app_ref: list[WhodidthisApp] = []
 
     def host() -> HostIdentity:
-        return app_ref[0].host or _resolve(course, allow_long_term)
+        return app_ref[0].host or host_identity(course, allow_long_term)
 
     services = Services(
-        identity_provider=identity_provider or (lambda: _resolve(course, allow_long_term)),
+        identity_provider=identity_provider or (lambda: host_identity(course, allow_long_term)),
         engine_launcher=engine_launcher
-        or _engine_launcher(course_path, state_dir, operator, allow_long_term, store),
-        plan_provider=plan_provider or _plan_provider(course, store, operator, host),
-        preflight_provider=preflight_provider or _preflight_provider(course, operator, host),
+        or engine_launcher_for(course_path, state_dir, operator, allow_long_term, store),
+        plan_provider=plan_provider or plan_provider_for(course, store, operator, host),
+        preflight_provider=preflight_provider or preflight_provider_for(course, operator, host),
         clock=clock,
         poll_interval=poll_interval,
     )
     app = WhodidthisApp(course, store, operator, services, read_only=read_only, colours=colours)
     app_ref.append(app)
     return app
-
-
-def _no_engine() -> int | None:
-    """The read-only view's engine launcher: it never starts one."""
-    return None
-
-
-def _resolve(course: Course, allow_long_term: bool) -> HostIdentity:
-    from console.aws.identity import resolve_host_identity
-
-    return resolve_host_identity(expected_role=course.host_role, allow_long_term=allow_long_term)
-
-
-def _engine_launcher(
-    course_path, state_dir, operator, allow_long_term, store: Store
-) -> EngineLauncher:
-    """Start the detached engine unless one holds the course's lock (the console's own open
-    store answers who holds it)."""
-
-    def launch() -> int | None:
-        if store.engine_holder():
-            return None
-        from console.engine.process import (
-            spawn_detached,  # brings botocore: not before the first frame
-        )
-
-        return spawn_detached(course_path, state_dir, operator, allow_long_term, store.course_name)
-
-    return launch
-
-
-def _plan_provider(course, store, operator, host) -> PlanProvider:
-    async def plan(names: list[str]) -> list:
-        from console.engine.plan import teardown_plan
-
-        identity = await asyncio.to_thread(host)
-        return await teardown_plan(course, store, identity, operator, names or None)
-
-    return plan
-
-
-def _preflight_provider(course, operator, host) -> PreflightProvider:
-    async def check(names: list[str]) -> list:
-        from console.commands.preflight import preflight
-
-        identity = await asyncio.to_thread(host)
-        return await preflight(course, identity, operator, names)
-
-    return check
 
 
 def run_view(args) -> int:

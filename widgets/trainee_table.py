@@ -237,21 +237,24 @@ class TraineeTable(RowCachedTable):
         filter_text: str | None = None,
         failures_only: bool | None = None,
         pin_failures: bool | None = None,
+        keep: str | None = None,
     ) -> None:
-        """Change what is shown and in which order; rebuilds the rows."""
+        """Change what is shown and in which order; rebuilds the rows, the cursor staying on
+        its trainee (or on ``keep`` when given and still shown)."""
         if filter_text is not None:
             self.filter_text = filter_text
         if failures_only is not None:
             self.failures_only = failures_only
         if pin_failures is not None:
             self.pin_failures = pin_failures
-        self.rebuild()
+        self.rebuild(keep)
 
     # -- building ----------------------------------------------------------------------------
 
-    def rebuild(self) -> None:
+    def rebuild(self, keep: str | None = None) -> None:
         """Lay out the columns for the current width and add the visible rows in order."""
-        keep = self.selected_name
+        if keep is None or keep not in self._statuses:
+            keep = self.selected_name
         layout = self._choose_layout()
         if layout != self._layout:
             self.clear(columns=True)

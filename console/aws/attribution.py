@@ -19,17 +19,7 @@ from typing import Any, Protocol
 from console.model import LedgerRecord, Outcome
 
 # Read-only prefixes (docs/contracts.md: read-only calls are left out of the ledger).
-# ``Simulate``: iam:SimulatePrincipalPolicy, preflight's permission check, reads policies only.
-READ_ONLY_PREFIXES = (
-    "Get",
-    "List",
-    "Describe",
-    "Head",
-    "BatchGet",
-    "Check",
-    "Lookup",
-    "Simulate",
-)
+READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Check", "Lookup", "Simulate")
 # Identity checks are recorded although they change nothing (docs/contracts.md).
 ALWAYS_RECORDED = {"GetCallerIdentity", "AssumeRole"}
 

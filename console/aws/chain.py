@@ -24,10 +24,11 @@ IMDS_V6_ENDPOINT = "http://[fd00:ec2::254]/"
 IMDS_TOKEN_TTL = "21600"
 
 
-def load_credentials(session):
+def load_credentials(session, *, freeze: bool = True):
     """The session's credentials and their frozen keys, or ``(None, None)`` when there are none.
 
-    Deferred credentials (SSO, assume-role) are fetched here, so every failure surfaces here.
+    Deferred credentials (SSO, assume-role) are fetched here when ``freeze`` (else the frozen
+    keys are None and :func:`freeze_credentials` fetches them), so every failure surfaces here.
 
     Raises:
         CredentialsUnloadable: a link of the chain failed; ``str()`` is the sentence to print.
@@ -36,7 +37,20 @@ def load_credentials(session):
 
     try:
         creds = session.get_credentials()
-        return (creds, creds.get_frozen_credentials()) if creds is not None else (None, None)
+        if creds is None:
+            return None, None
+        return creds, (creds.get_frozen_credentials() if freeze else None)
+    except (BotoCoreError, ClientError, *UNLOADABLE) as exc:
+        raise CredentialsUnloadable(unloadable_sentence(exc, session)) from None
+
+
+def freeze_credentials(creds, session):
+    """``creds``' keys, fetched now for deferred credentials (an assume-role profile calls
+    AssumeRole here); a failure is :class:`CredentialsUnloadable` with the sentence to print."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return creds.get_frozen_credentials()
     except (BotoCoreError, ClientError, *UNLOADABLE) as exc:
         raise CredentialsUnloadable(unloadable_sentence(exc, session)) from None
 
@@ -128,7 +142,7 @@ def imds_version(session) -> int:
 
 
 IMDS_V1_PROBLEM = (
-    "The instance profile's keys came over IMDSv1: the metadata service refused the IMDSv2 "
+    "warning: the instance profile's keys came over IMDSv1: the metadata service refused the IMDSv2 "
     "token request, so any process on this host (or a request forged through it) can read "
     "them without a token; require IMDSv2 on the instance (aws ec2 "
     "modify-instance-metadata-options --instance-id ID --http-tokens required "

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from console.aws.chain import (
     IMDS_V1_PROBLEM,
     CredentialsUnloadable,
+    freeze_credentials,
     imds_version,
     load_credentials,
     unloadable_sentence,
@@ -174,7 +175,7 @@ def verdict(
         )
         return problems, notes
     if method == "iam-role" and imds_version == 1:
-        problems.append(IMDS_V1_PROBLEM)
+        notes.append(IMDS_V1_PROBLEM)  # a warning: the keys are the instance profile's still
     if key_type == "long-term":
         text = (
             f"The host is using a long-term access key ({key_id_masked}, from the "
@@ -230,7 +231,9 @@ def resolve_host_identity(
     session = botocore_session or botocore.session.get_session()
     try:
         region = session.get_config_variable("region")
-        creds, frozen = load_credentials(session)
+        # Not fetched yet: an assume-role profile sourcing stored keys is refused below
+        # before botocore calls AssumeRole with them.
+        creds, _ = load_credentials(session, freeze=False)
     except BotoCoreError as exc:  # the profile named by AWS_PROFILE does not exist
         return _no_identity(None, unloadable_sentence(exc, session))
     except CredentialsUnloadable as exc:
@@ -249,7 +252,10 @@ def resolve_host_identity(
         )
         if early:
             return HostIdentity(None, None, None, method, None, None, None, region, early, notes)
-    frozen = creds.get_frozen_credentials()
+    try:
+        frozen = freeze_credentials(creds, session)
+    except CredentialsUnloadable as exc:
+        return _no_identity(region, str(exc))
     key_type = key_type_of(frozen.access_key)
     masked = mask_key_id(frozen.access_key)
     expires_at = expiry_of(creds)

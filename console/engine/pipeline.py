@@ -96,6 +96,7 @@ class TraineePipeline:
         # Set by run() and plan() before anything reads it.
         self.session: TraineeSession = None  # type: ignore[assignment]
         self._created: dict[str, OurCreate] | None = None  # step label -> our answered create
+        self._done: set[int] = set()  # steps DONE when this run began
 
     def _set(self, **fields) -> None:
         self.store.set_trainee(self.trainee.name, **fields)
@@ -206,15 +207,12 @@ class TraineePipeline:
                     self._created[record.step] = replace(self._created[record.step], tagged=True)
                 elif record.operation.startswith("Delete"):
                     self._created.pop(record.step, None)
+            status = self.store.trainee(self.trainee.name)  # before this run changed any step
+            self._done = {
+                st.index for st in (status.steps if status else ()) if st.state == StepState.DONE
+            }
         found = self._created.get(step_label(step, self.course, self.trainee))
-        if found is None:
-            return None
-        status = self.store.trainee(self.trainee.name)
-        done = any(
-            s.index == step.index and s.state == StepState.DONE
-            for s in (status.steps if status else ())
-        )
-        return replace(found, step_done=done)
+        return None if found is None else replace(found, step_done=step.index in self._done)
 
     async def _converge(self, client, before: TraineeStatus | None) -> TraineeState:
         recheck_all = before is not None and before.state == TraineeState.READY

@@ -14,7 +14,6 @@ Checked against moto 5.2.5 (through the gateway, with the product's calls):
   CloudFormation stacks that fail like AWS's): ``gaps_steps``.
 * S3: DeleteBucket leaves the bucket's tags behind, so a new bucket of the same name would
   carry them; they are forgotten here after a DeleteBucket answered.
-* S3: CreateBucket drops ``CreateBucketConfiguration.Tags``; applied here after it succeeds.
 * Fine in moto, nothing to fill: IAM user tags (CreateUser Tags, TagUser, UntagUser,
   ListUserTags), S3 bucket tagging (Put/Get/DeleteBucketTagging), EKS cluster tags (CreateCluster
   tags, Tag/Untag/ListTagsForResource), CloudFormation stack tags (CreateStack Tags in
@@ -110,18 +109,8 @@ class MotoGaps:
             return _EKS[call.operation](call, caller, request, request_id)
         return None
 
-    def after(
-        self,
-        call: Call,
-        caller: Principal,
-        response: HttpResponse,
-        request: HttpRequest | None = None,
-    ) -> None:
+    def after(self, call: Call, caller: Principal, response: HttpResponse) -> None:
         """Keep what moto dropped from a forwarded call that succeeded; fail stacks as AWS."""
-        if call.service == "s3" and call.operation == "CreateBucket" and request is not None:
-            if response.status == 200:
-                moto_state.tag_bucket(caller.account, *gaps_steps.create_bucket_tags(request))
-            return
         if call.service == "iam" and call.operation in gaps_iam.LOGIN_PROFILE_CALLS:
             gaps_iam.keep_reset_flag(call, caller, response)
             return

@@ -22,12 +22,11 @@ import re
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
-from urllib.parse import unquote
 
 from moto.cloudformation.models import Event, cloudformation_backends
 
 from console.sandbox import moto_state
-from console.sandbox.httpserver import HttpRequest, HttpResponse
+from console.sandbox.httpserver import HttpResponse
 from console.sandbox.principals import Principal
 from console.sandbox.protocols import (
     Call,
@@ -188,27 +187,3 @@ def fail_stack_like_aws(call: Call, caller: Principal, response: HttpResponse) -
         request_id,
     )
     response.status, response.headers, response.body = 200, answer.headers, answer.body
-
-
-def create_bucket_tags(request: HttpRequest) -> tuple[str, dict[str, str]]:
-    """The bucket and the ``CreateBucketConfiguration.Tags`` of a CreateBucket request.
-
-    AWS applies those tags to the new bucket; moto (5.2) drops them, so a bucket whose create
-    answer was lost would look untagged, which on AWS it is not.
-    """
-    import xml.etree.ElementTree as ET
-
-    bucket = unquote(request.path).lstrip("/").split("/", 1)[0]
-    tags: dict[str, str] = {}
-    if request.body:
-        try:
-            root = ET.fromstring(request.body)
-        except ET.ParseError:
-            return bucket, tags
-        for tag in root.iter():
-            if tag.tag.rsplit("}", 1)[-1] != "Tag":
-                continue
-            fields = {child.tag.rsplit("}", 1)[-1]: child.text or "" for child in tag}
-            if "Key" in fields:
-                tags[fields["Key"]] = fields.get("Value", "")
-    return bucket, tags

@@ -185,7 +185,7 @@ class Gateway:
                 response = self.gaps.answer(call, principal, request, new_request_id(call))
             if response is None:
                 response = self._forward(request, principal.account)
-                self.gaps.after(call, principal, response, request)
+                self.gaps.after(call, principal, response)
                 enforce_stack_permissions(call, principal, response)
         assert response is not None  # _forward always answers
         # A lost answer: the call took effect, and the caller hears only the error.
@@ -252,7 +252,7 @@ class Gateway:
         response = self.gaps.answer(call, owner, request, new_request_id(call))
         if response is None:
             response = self._forward(request, account)
-            self.gaps.after(call, owner, response, request)
+            self.gaps.after(call, owner, response)
             if call.service == "sts" and call.operation == "AssumeRole" and response.status == 200:
                 response.body, new_key, facts = assume_role.rewrite_answer(
                     owner, call.params, response.body, None

@@ -340,10 +340,3 @@ def issued_secrets() -> set[str]:
             for key in list(backend.access_keys.values()):
                 found.add(key.secret_access_key)
     return found
-
-
-def tag_bucket(account: str, bucket: str, tags: dict[str, str]) -> None:
-    """Put ``tags`` on moto's bucket (the create-time tags moto's CreateBucket drops)."""
-    backend = _existing(s3_backends, account)
-    if backend is not None and tags:
-        backend.put_bucket_tagging(bucket, tags)

@@ -289,7 +289,18 @@ class OverviewScreen(Screen):
         self.app.push_screen(IdentityScreen(self.table.selected_name))
 
     def action_failures(self) -> None:
-        self.table.set_view(failures_only=not self.table.failures_only)
+        """Failures only, or everyone again: the cursor stays on its trainee, or, if failures
+        only had moved it off a hidden one and it was not moved since, goes back to that one."""
+        table = self.table
+        if not table.failures_only:
+            before = table.selected_name
+            table.set_view(failures_only=True)
+            self._return_to = (table.selected_name, before)
+            self._show_summary()
+            return
+        landed, before = getattr(self, "_return_to", (None, None))
+        moved = table.selected_name != landed
+        table.set_view(failures_only=False, keep=None if moved else before)
         self._show_summary()
 
     def action_pin(self) -> None:

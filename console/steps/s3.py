@@ -19,6 +19,8 @@ Bucket names are global: a bucket of the same name in another account answers He
 
 from __future__ import annotations
 
+import time
+
 from botocore.exceptions import ClientError
 
 from console.errors import WhodidthisError
@@ -77,10 +79,15 @@ async def _claimable(ctx: StepContext, s3, name: str, tags: dict[str, str]) -> b
     ours = ctx.extra.get("our_create")
     if tags or ours is None or not ours.window_open:
         return False
+    return await _made_by_our_call(s3, name, ours.at)
+
+
+async def _made_by_our_call(s3, name: str, at: float) -> bool:
+    """The bucket is empty and S3's CreationDate matches our create call made at ``at``."""
     if not await _holds_nothing(s3, name):
         return False
     created = await _creation_date(s3, name)
-    return created is not None and abs(created.timestamp() - ours.at) <= CLAIM_TOLERANCE_S
+    return created is not None and abs(created.timestamp() - at) <= CLAIM_TOLERANCE_S
 
 
 async def _holds_nothing(s3, name: str) -> bool:
@@ -136,14 +143,20 @@ class S3Bucket(StepKind):
         config: dict = {"Tags": ctx.tag_list()}
         if ctx.region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
             config["LocationConstraint"] = ctx.region
+        asked_at = time.time()
         try:
             await s3.create_bucket(Bucket=name, CreateBucketConfiguration=config)
         except ClientError as exc:
-            # Our earlier attempt made it and its answer was lost ("Your previous request to
-            # create the named bucket succeeded"): adopted only if it carries our tags, as the
-            # create-time tags put them; an untagged one is left to the claim rules above.
+            # "Your previous request to create the named bucket succeeded and you already own
+            # it": a retry whose first attempt made the bucket and lost its answer. Ours when it
+            # carries our tags (create-time tags applied), or, where create-time tags are not
+            # applied, inside the claim window itself: botocore did retry (a first attempt
+            # hearing this met a bucket that was there before our call), no tagging yet, the
+            # step not DONE, the bucket empty and created when this very call was made.
             tags = await found_after_all(exc, ("BucketAlreadyOwnedByYou",), lambda: _tags(s3, name))
-            ownership.refuse_unless_ours(ctx, f"S3 bucket {name}", tags)
+            retried = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
+            if tags or not (retried and await _made_by_our_call(s3, name, asked_at)):
+                ownership.refuse_unless_ours(ctx, f"S3 bucket {name}", tags)
         await s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ctx.tag_list()})
 
     async def check(self, ctx: StepContext) -> CheckResult:

@@ -8,6 +8,7 @@ empty file at its name is a truncated ledger, refused rather than started over.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -76,16 +77,22 @@ def _refuse_shared_dir(path: Path) -> None:
         info = path.stat()
         if not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
             return
-        if info.st_uid == os.geteuid():
+        shared = bool(info.st_mode & stat.S_ISVTX)  # /tmp and the like: shared by design
+        if info.st_uid == os.geteuid() and not shared:
             path.chmod(0o700)
             return
     except OSError as exc:
         raise StateError(f"cannot check the state directory {path}: {exc.strerror}") from exc
+    whose = (
+        "a folder shared by design (sticky, like /tmp)"
+        if shared
+        else (f"belongs to uid {info.st_uid}, not to you")
+    )
     raise StateRefused(
         f"the state directory {path} is writable by other users (mode "
-        f"{stat.S_IMODE(info.st_mode):04o}) and belongs to uid {info.st_uid}, not to you: "
-        "anyone could change the ledger there; pass --state-dir DIR (a directory of your "
-        f"own), or have its owner run chmod 700 {path}"
+        f"{stat.S_IMODE(info.st_mode):04o}) and {whose}: anyone could change the ledger "
+        "there; pass --state-dir DIR (a directory of your own)"
+        + ("" if shared else f", or have its owner run chmod 700 {path}")
     )
 
 
@@ -129,7 +136,7 @@ def _create_database(path: Path) -> None:
     fresh = Path(name)
     try:
         Database(fresh, readonly=False).close()  # the last close checkpoints and drops the WAL
-        os.link(fresh, path)
+        _put_in_place(fresh, path)
     finally:
         for leftover in (
             fresh,
@@ -137,6 +144,23 @@ def _create_database(path: Path) -> None:
             fresh.with_name(fresh.name + "-shm"),
         ):
             leftover.unlink(missing_ok=True)
+
+
+def _put_in_place(fresh: Path, path: Path) -> None:
+    """Link ``fresh`` at ``path`` unless something is there already (FileExistsError).
+
+    A file system without hard links (some network and FUSE ones) gets a rename instead,
+    after checking that ``path`` is still free: two processes opening a new store there in
+    the same instant could then race, which the link rules out elsewhere.
+    """
+    try:
+        os.link(fresh, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, "exists", str(path)) from None
+        os.rename(fresh, path)
 
 
 def refuse_empty_database(path: Path) -> None:

@@ -131,3 +131,23 @@ def test_ctrl_c_on_a_foreground_teardown_stops_between_steps(sandbox, tmp_path):
     assert again.returncode == 0, again.stderr
     assert {t["state"] for t in status(sandbox, tmp_path).values()} == {"TORN_DOWN"}
     assert counts(sandbox) == [(0, 0, 0, 0)] * len(sandbox.trainees)
+
+
+def test_ctrl_c_on_an_apply_attached_to_a_detached_engine_cancels_there(sandbox, tmp_path):
+    sandbox.faults.set_latency(250)
+    assert cli(sandbox, tmp_path, "apply", "--detach").returncode == 0
+    store = open_store(tmp_path)
+    wait_for(store.engine_holder, what="the detached engine")
+    attached = foreground(sandbox, tmp_path)
+    wait_for(lambda: a_step_done(store), what="a first step done")
+    wait_for(lambda: attached.stderr.readline().startswith("attached"), what="the attach")
+    attached.send_signal(signal.SIGINT)
+    out, err = attached.communicate(timeout=120)
+    wait_for(lambda: store.engine_holder() is None, timeout=120, what="the engine to finish")
+    sandbox.faults.set_latency(0)
+
+    assert attached.returncode == 130, out[-2000:] + err[-2000:]
+    states = {t.name: t.state for t in store.trainees()}
+    assert "CANCELLED" in {s.value for s in states.values()}
+    assert not [name for name, state in states.items() if state.is_active]
+    assert not [r for r in store.ledger() if r.outcome == Outcome.UNKNOWN]

@@ -16,7 +16,7 @@ from console.model import Outcome
 from console.store.state import Store
 
 COURSE = "dojo-2026-12"
-READ_ONLY = ("Get", "List", "Describe", "Head", "Lookup", "Simulate")
+READ_ONLY = ("Get", "List", "Describe", "Head", "Lookup", "Simulate")  # Simulate*: IAM reads
 
 
 def whodidthis(sandbox, state_dir, operator, *args, detach=False, wait=True):

@@ -49,6 +49,15 @@ def test_a_world_writable_state_dir_of_another_user_is_refused(tmp_path: Path):
     assert shared.stat().st_mode & 0o777 == 0o777 and not (shared / COURSE).exists()
 
 
+def test_a_sticky_shared_folder_like_tmp_is_refused_never_tightened(tmp_path: Path):
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with pytest.raises(StateRefused, match="shared by design"):
+        resolve_state_dir(str(shared), {})
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+
+
 def _empty_store(state_dir: Path, course: str = COURSE) -> Path:
     db = state_dir / course / "state.sqlite3"
     db.parent.mkdir(mode=0o700, parents=True)
@@ -111,3 +120,14 @@ def test_a_symlinked_engine_log_is_refused_and_not_followed(sandbox, tmp_path):
         assert "engine.log is a symlink or not a regular file" in result.stderr
         assert "Traceback" not in result.stderr
     assert target.read_text() == ""
+
+
+@pytest.mark.parametrize("command", ["status", "apply"])
+def test_the_commands_exit_2_on_a_corrupt_database_and_keep_it(sandbox, tmp_path, command):
+    db = _empty_store(tmp_path, SANDBOX_COURSE)
+    db.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4080)  # a header, then garbage
+    result = cli(sandbox, tmp_path, command)
+    assert result.returncode == 2, result.stderr
+    assert "is damaged" in result.stderr and "Traceback" not in result.stderr
+    assert f"mv {db.parent} {db.parent}.damaged" in result.stderr
+    assert db.read_bytes() == b"SQLite format 3\x00" + b"\xff" * 4080

@@ -143,3 +143,28 @@ async def test_at_60_columns_the_operator_is_not_cut(console):
         assert any(
             line.rstrip().endswith("kenji") or " kenji" in line for line in screen_lines(app)
         )
+
+
+async def test_failures_only_and_back_returns_to_the_trainee_it_hid(console):
+    app = console()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")  # carol, READY: hidden by failures only
+        await pilot.press("f")
+        await settle(pilot)
+        assert table_of(app).selected_name == "heidi"
+        await pilot.press("f")
+        await settle(pilot)
+        assert table_of(app).selected_name == "carol"
+
+
+async def test_a_cursor_moved_in_failures_only_stays_where_it_was_moved(console):
+    app = console()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "f", "down")  # carol, then failures only: mallory
+        await settle(pilot)
+        assert table_of(app).selected_name == "mallory"
+        await pilot.press("f")
+        await settle(pilot)
+        assert table_of(app).selected_name == "mallory"

@@ -1,0 +1,69 @@
+"""What the console needs from the outside world, the real things: the host identity from
+botocore's default chain, the detached engine, and the read-only AWS calls of the teardown plan
+and the preflight. ``console.app.make_app`` uses these unless a test or the screenshots inject
+their own. No Textual here: each import that brings botocore waits until it is called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from console.aws.identity import HostIdentity
+    from console.course.model import Course
+    from console.store.state import Store
+
+EngineLauncher = Callable[[], "int | None"]
+PlanProvider = Callable[[list[str]], Awaitable[list]]
+PreflightProvider = Callable[[list[str]], Awaitable[list]]
+
+
+def host_identity(course: Course, allow_long_term: bool) -> HostIdentity:
+    from console.aws.identity import resolve_host_identity
+
+    return resolve_host_identity(expected_role=course.host_role, allow_long_term=allow_long_term)
+
+
+def engine_launcher_for(
+    course_path, state_dir, operator, allow_long_term, store: Store
+) -> EngineLauncher:
+    """Start the detached engine unless one holds the course's lock (the console's own open
+    store answers who holds it)."""
+
+    def launch() -> int | None:
+        if store.engine_holder():
+            return None
+        from console.engine.process import (
+            spawn_detached,  # brings botocore: not before the first frame
+        )
+
+        return spawn_detached(course_path, state_dir, operator, allow_long_term, store.course_name)
+
+    return launch
+
+
+def plan_provider_for(course, store, operator, host) -> PlanProvider:
+    async def plan(names: list[str]) -> list:
+        from console.engine.plan import teardown_plan
+
+        identity = await asyncio.to_thread(host)
+        return await teardown_plan(course, store, identity, operator, names or None)
+
+    return plan
+
+
+def preflight_provider_for(course, operator, host) -> PreflightProvider:
+    async def check(names: list[str]) -> list:
+        from console.commands.preflight import preflight
+
+        identity = await asyncio.to_thread(host)
+        return await preflight(course, identity, operator, names)
+
+    return check
+
+
+def no_engine() -> int | None:
+    """The read-only view's engine launcher: it never starts one."""
+    return None
