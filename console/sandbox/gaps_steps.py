@@ -133,19 +133,9 @@ def _roll_back(stack: Any) -> None:
     stack.output_map = _NoOutputs()
 
 
-def fail_stack_like_aws(call: Call, caller: Principal, response: HttpResponse) -> None:
-    """Turn moto's synchronous CreateStack failure into AWS's accepted-then-rolled-back stack.
-
-    Changes ``response`` in place into CreateStack's success answer when moto left a stack
-    CREATE_IN_PROGRESS behind a resource error; any other failure is left as it is.
-    """
-    code = error_code(call, response)
-    stack = _stuck_stack(caller.account, call.region or "", call.params.get("StackName", ""))
-    if code in _STACK_LEVEL or stack is None:
-        return
-    found = _MESSAGE.search(response.body or b"")
-    reason = found.group(1).decode("utf-8", "replace") if found else f"{code}"
-    logical_id, kind = _failed_resource(stack)
+def roll_back_failed(stack: Any, logical_id: str, kind: str, reason: str) -> None:
+    """What AWS does when resource ``logical_id`` fails to create: CREATE_FAILED with the
+    reason, the rest rolled back, the stack ROLLBACK_COMPLETE."""
     stack.events.append(_event(stack, logical_id, kind, "CREATE_FAILED", reason))
     stack.events.append(
         _event(
@@ -160,6 +150,34 @@ def fail_stack_like_aws(call: Call, caller: Principal, response: HttpResponse) -
     _roll_back(stack)
     stack.events.append(_event(stack, stack.name, STACK_TYPE, "ROLLBACK_COMPLETE", None))
     stack.status = "ROLLBACK_COMPLETE"
+
+
+def created_stack(account: str, region: str, name: str) -> Any | None:
+    """moto's stack called ``name`` that CreateStack just completed, or None."""
+    per_account = dict.get(cloudformation_backends, account)
+    backend = dict.get(per_account, region) if per_account else None
+    if backend is None:
+        return None
+    for stack in list(backend.stacks.values()):
+        if stack.name == name and stack.status == "CREATE_COMPLETE":
+            return stack
+    return None
+
+
+def fail_stack_like_aws(call: Call, caller: Principal, response: HttpResponse) -> None:
+    """Turn moto's synchronous CreateStack failure into AWS's accepted-then-rolled-back stack.
+
+    Changes ``response`` in place into CreateStack's success answer when moto left a stack
+    CREATE_IN_PROGRESS behind a resource error; any other failure is left as it is.
+    """
+    code = error_code(call, response)
+    stack = _stuck_stack(caller.account, call.region or "", call.params.get("StackName", ""))
+    if code in _STACK_LEVEL or stack is None:
+        return
+    found = _MESSAGE.search(response.body or b"")
+    reason = found.group(1).decode("utf-8", "replace") if found else f"{code}"
+    logical_id, kind = _failed_resource(stack)
+    roll_back_failed(stack, logical_id, kind, reason)
     request_id = new_request_id(call)
     answer = _xml_response(
         f'<CreateStackResponse xmlns="{CFN_NS}"><CreateStackResult>'

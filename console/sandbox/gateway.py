@@ -24,7 +24,11 @@ import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from console.sandbox import assume_role, moto_state, signing
-from console.sandbox.authorization import Authorizer, malformed_trust
+from console.sandbox.authorization import (
+    Authorizer,
+    enforce_stack_permissions,
+    malformed_trust,
+)
 from console.sandbox.cloudtrail import CloudTrail
 from console.sandbox.faults import FaultPlan
 from console.sandbox.gaps import MotoGaps
@@ -182,6 +186,7 @@ class Gateway:
             if response is None:
                 response = self._forward(request, principal.account)
                 self.gaps.after(call, principal, response)
+                enforce_stack_permissions(call, principal, response)
         assert response is not None  # _forward always answers
         # A lost answer: the call took effect, and the caller hears only the error.
         return (fault if fault is not None else response), target

@@ -35,6 +35,7 @@ from moto.eks.models import eks_backends
 from moto.iam import models as iam_models
 from moto.iam.models import iam_backends
 from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET
+from moto.organizations.models import organizations_backends
 from moto.s3.models import s3_backends
 from moto.sts.models import sts_backends
 
@@ -263,6 +264,17 @@ def tags_of(holder: Any) -> dict[str, str]:
             str(k): str(v.get("Value", v) if isinstance(v, dict) else v) for k, v in tags.items()
         }
     return {str(t["Key"]): str(t.get("Value", "")) for t in tags}
+
+
+def organization_of(account: str) -> str | None:
+    """The id of the organization ``account`` belongs to (as master or member), or None."""
+    member = organizations_backends.master_accounts.get(account)
+    master = member[0] if member else account
+    backend = _existing(organizations_backends, master)
+    org = backend.org if backend is not None else None
+    if org is None or (member is None and org.master_account_id != account):
+        return None
+    return org.id
 
 
 def find_role_by_arn(arn: str) -> Any | None:

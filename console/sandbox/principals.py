@@ -49,6 +49,7 @@ class Principal:
     tags: dict[str, str] = field(default_factory=dict)
     expires_at: datetime | None = None
     principal_tags: dict[str, str] = field(default_factory=dict)
+    org_id: str | None = None
     # What the gateway checks each request's signature and token against (never shown).
     secret: str | None = field(default=None, repr=False, compare=False)
     session_token: str | None = field(default=None, repr=False, compare=False)
@@ -65,6 +66,7 @@ class Principal:
             return PrincipalFacts(
                 principal_type="AssumedRole",
                 tags={**self.principal_tags, **self.tags},  # session tags win, as on AWS
+                org_id=self.org_id,
                 mfa=False,
                 source_identity=self.source_identity,
             )
@@ -72,6 +74,7 @@ class Principal:
             principal_type="User",
             user_name=self.arn.rsplit("/", 1)[-1],
             tags=dict(self.principal_tags),
+            org_id=self.org_id,
         )
 
     @property
@@ -142,6 +145,7 @@ class Principals:
                 principal_tags=moto_state.tags_of(role) if role is not None else {},
                 secret=assumed.secret_access_key,
                 session_token=assumed.session_token,
+                org_id=moto_state.organization_of(account),
             )
         user = moto_state.find_user_by_key(account, access_key_id)
         if user is not None:
@@ -152,5 +156,6 @@ class Principals:
                 kind="user",
                 principal_tags=moto_state.tags_of(user),
                 secret=key.secret_access_key,
+                org_id=moto_state.organization_of(account),
             )
         return None

@@ -184,3 +184,49 @@ def test_iam_templates_grant_the_sweep_handout_and_organizations_calls():
     }
     assert "organizations:ListAccountsForParent" in host_actions
     assert "delegated administrator" in admin_template()["Description"]
+
+
+def test_iam_templates_course_and_host_role_arn(sandbox, tmp_path):
+    host_arn = "arn:aws:iam::111122223333:role/automation/AdminEnvRole"
+    args = [
+        "--host-role-arn",
+        host_arn,
+        "--course",
+        str(sandbox.course_path),
+        "--out",
+        str(tmp_path),
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "iam-templates", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    role = json.loads((tmp_path / "manage-env-role.json").read_text())["Resources"]["ManageEnvRole"]
+    trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Principal"] == {"AWS": host_arn}
+    assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": host_arn}}
+    actions = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"]
+    assert {"sqs:CreateQueue", "ssm:PutParameter", "cloudtrail:LookupEvents"} <= set(actions)
+    plain = trainee_template("111122223333")["Resources"]["ManageEnvRole"]["Properties"]
+    plain_actions = plain["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"]
+    assert "sqs:CreateQueue" not in plain_actions
+    admin = json.loads((tmp_path / "admin-env-role.json").read_text())
+    host_policy = admin["Resources"]["HostRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    granted = {a for s in host_policy["Statement"] for a in s["Action"]}
+    assert {"iam:SimulatePrincipalPolicy", "iam:GetRole", "iam:GetInstanceProfile"} <= granted
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "iam-templates",
+            "--host-role-arn",
+            "arn:aws:iam::1:user/x",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "is not a role ARN" in bad.stderr

@@ -258,3 +258,56 @@ def test_blocked_statements_name_the_failing_condition():
     assert [r.describe() for r in answer.blocked] == [
         "statement 'NeedsExternalId' (condition StringEquals sts:ExternalId does not hold)"
     ]
+
+
+PAIRS = [
+    ("StringEquals", "StringNotEquals"),
+    ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"),
+    ("StringLike", "StringNotLike"),
+    ("NumericEquals", "NumericNotEquals"),
+    ("DateEquals", "DateNotEquals"),
+    ("ArnEquals", "ArnNotEquals"),
+    ("ArnLike", "ArnNotLike"),
+    ("IpAddress", "NotIpAddress"),
+]
+values = st.one_of(
+    words,
+    st.integers(0, 5).map(str),
+    st.sampled_from(
+        ["10.0.0.1", "10.0.0.0/8", "192.0.2.7", "arn:aws:iam::1:role/a", "arn:aws:iam::*:role/*"]
+    ),
+)
+
+
+@given(st.sampled_from(PAIRS), values, st.lists(values, min_size=1, max_size=3))
+def test_a_negated_operator_is_the_negation_when_the_key_is_present(pair, value, wanted):
+    """ "...NotEquals: negated matching": on a present single value, exactly one of the pair."""
+    positive, negative = pair
+    context = {"k:v": value}
+    assert holds({positive: {"k:v": wanted}}, context) != holds(
+        {negative: {"k:v": wanted}}, context
+    )
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Allow", "Deny"]), st.sampled_from(["s3:*", "s3:Get*", "iam:*", "*"])
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["s3:GetObject", "s3:PutObject", "iam:CreateUser", "sqs:CreateQueue"]),
+)
+def test_the_decision_is_deny_if_any_deny_matches_else_allow_if_any_allow(statements, action):
+    """ "Policy evaluation logic": an explicit deny overrides any allow; no allow is implicit."""
+    document = _doc(*({"Effect": e, "Action": a, "Resource": "*"} for e, a in statements))
+    matches = [e for e, a in statements if a == "*" or action.startswith(a.rstrip("*"))]
+    expected = (
+        Decision.EXPLICIT_DENY
+        if "Deny" in matches
+        else Decision.ALLOWED
+        if "Allow" in matches
+        else Decision.IMPLICIT_DENY
+    )
+    assert evaluate([document], HOST, action, "arn:aws:s3:::b", {}).decision is expected

@@ -11,6 +11,9 @@ product's request, which also needs ``sts:SetSourceIdentity`` and ``sts:TagSessi
 "actions as whodidthis needs them" and lists the three: the principal and condition logic is the
 source's either way.
 
+Denys name the three actions rather than ``sts:*``: IAM (and moto) accept only the sts:AssumeRole
+family in a trust policy's actions.
+
 Every probe makes the product's request: RoleSessionName ``ops@dojo-2026-12``, SourceIdentity
 ``ops``, session tags ``course``, ``trainee``, ``operator``, no ExternalId, no MFA, from
 127.0.0.1 over TLS. ``who`` is (host, other admin-account role, foreign role) allowed; ``lint`` is
@@ -236,7 +239,7 @@ CASES = [
         OPERATORS + " (BoolIfExists)",
         doc(
             allow(ROOT),
-            deny("*", "sts:*", {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}),
+            deny("*", A3, {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}),
         ),
         (F, F, F),
         "error",
@@ -378,7 +381,7 @@ CASES = [
     Case(
         "deny-other-role",
         EVAL + " (explicit deny)",
-        doc(allow(ROOT), deny({"AWS": "<OTHER>"}, "sts:*")),
+        doc(allow(ROOT), deny({"AWS": "<OTHER>"}, A3)),
         (T, F, F),
         "warning",
         note=NEEDS,
@@ -505,9 +508,7 @@ CASES = [
         DENY_IP,
         doc(
             allow({"AWS": "<HOST>"}),
-            deny(
-                "*", "sts:*", {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24", "203.0.113.0/24"]}}
-            ),
+            deny("*", A3, {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24", "203.0.113.0/24"]}}),
         ),
         (F, F, F),
         "error",
@@ -516,9 +517,7 @@ CASES = [
     Case(
         "deny-insecure-transport",
         KEYS + " (aws:SecureTransport)",
-        doc(
-            allow({"AWS": "<HOST>"}), deny("*", "sts:*", {"Bool": {"aws:SecureTransport": "false"}})
-        ),
+        doc(allow({"AWS": "<HOST>"}), deny("*", A3, {"Bool": {"aws:SecureTransport": "false"}})),
         (T, F, F),
         "ok",
         note=NEEDS,
@@ -609,17 +608,7 @@ CASES = [
     Case(
         "perimeter-deny-other-accounts",
         PERIMETER,
-        doc(
-            allow("*"), deny("*", "sts:*", {"StringNotEquals": {"aws:PrincipalAccount": "<ADMIN>"}})
-        ),
-        (T, T, F),
-        "warning",
-        note=NEEDS,
-    ),
-    Case(
-        "version-2008",
-        CROSS + " (older examples use Version 2008-10-17)",
-        doc(allow(ROOT), version="2008-10-17"),
+        doc(allow("*"), deny("*", A3, {"StringNotEquals": {"aws:PrincipalAccount": "<ADMIN>"}})),
         (T, T, F),
         "warning",
         note=NEEDS,

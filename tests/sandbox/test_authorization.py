@@ -138,3 +138,33 @@ def test_role_session_names_are_validated_as_sts_does(sandbox):
         "Member must satisfy regular expression pattern: [\\w+=,.@-]*"
         in (spaced["Error"]["Message"])
     )
+
+
+def test_a_stack_fails_like_aws_when_the_caller_may_not_create_its_resources(sandbox):
+    from console.commands.iam_templates import trainee_template
+    from console.sandbox.sample_course import LAB_TEMPLATE
+
+    account = sandbox.account_of("alice")
+    plain = trainee_template(ADMIN)["Resources"]["ManageEnvRole"]["Properties"]["Policies"][0]
+    sandbox.backdoor_session(account).client("iam").put_role_policy(
+        RoleName="ManageEnvRole",
+        PolicyName="BuildTrainingEnvironment",
+        PolicyDocument=json.dumps(plain["PolicyDocument"]),
+    )
+    cfn = trainee_session(account).client("cloudformation")
+    cfn.create_stack(
+        StackName="alice-lab",
+        TemplateBody=LAB_TEMPLATE,
+        Parameters=[{"ParameterKey": "Trainee", "ParameterValue": "alice"}],
+    )
+    stack = cfn.describe_stacks(StackName="alice-lab")["Stacks"][0]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    failed = [
+        e
+        for e in cfn.describe_stack_events(StackName="alice-lab")["StackEvents"]
+        if e["ResourceStatus"] == "CREATE_FAILED"
+    ]
+    assert [e["LogicalResourceId"] for e in failed] == ["LabParameter"]
+    assert "is not authorized to perform: ssm:PutParameter" in failed[0]["ResourceStatusReason"]
+    backdoor_ssm = sandbox.backdoor_session(account).client("ssm")
+    assert backdoor_ssm.describe_parameters()["Parameters"] == []  # rolled back

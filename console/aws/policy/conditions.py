@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -152,6 +153,7 @@ class Operator:
         return self.base == "null" or self.base in OPERATORS
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_operator(name: str) -> Operator:
     """Split an operator name into its set qualifier, base operator and ``IfExists``."""
     lowered = name.lower()

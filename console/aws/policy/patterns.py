@@ -19,6 +19,7 @@ VERSION_WITH_VARIABLES = "2012-10-17"
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _DEFAULT = re.compile(r"^\s*([^,]+?)\s*,\s*'([^']*)'\s*$")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
+_SPECIAL = re.compile(r"[*?]|\$\{")
 
 
 class Unresolved(LookupError):
@@ -66,6 +67,17 @@ def _static_regex(pattern: str, case_sensitive: bool) -> re.Pattern:
     return re.compile(_literal(pattern, True), 0 if case_sensitive else re.IGNORECASE)
 
 
+def any_of(patterns: tuple[str, ...], case_sensitive: bool = True) -> re.Pattern:
+    """One compiled regex matching any of ``patterns`` (no variables): one match per test."""
+    return _any_of(tuple(patterns), case_sensitive)
+
+
+@functools.lru_cache(maxsize=8192)
+def _any_of(patterns: tuple[str, ...], case_sensitive: bool) -> re.Pattern:
+    regex = "|".join(f"(?:{_literal(p, True)})" for p in patterns) or "(?!)"
+    return re.compile(regex, 0 if case_sensitive else re.IGNORECASE)
+
+
 def glob(
     pattern: str,
     value: str,
@@ -75,6 +87,8 @@ def glob(
 ) -> bool:
     """Whether ``value`` matches the IAM wildcard ``pattern`` (variables from ``context``)."""
     if context is None or "${" not in pattern:
+        if case_sensitive and not _SPECIAL.search(pattern):
+            return pattern == value
         return _static_regex(pattern, case_sensitive).fullmatch(value) is not None
     try:
         parts = resolve(pattern, context)
@@ -96,6 +110,8 @@ def substitute(text: str, context: Mapping[str, Any] | None) -> str | None:
 
 def arn_like(pattern: str, value: str, context: Mapping[str, Any] | None = None) -> bool:
     """``ArnLike``/``ArnEquals``: each of the six colon-separated parts matched on its own."""
+    if not _SPECIAL.search(pattern):
+        return pattern == value and value.count(":") >= 5
     pattern_parts = pattern.split(":", 5)
     value_parts = value.split(":", 5)
     if len(pattern_parts) != 6 or len(value_parts) != 6:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from console.aws.policy.patterns import VERSION_WITH_VARIABLES, glob
+from console.aws.policy.patterns import VERSION_WITH_VARIABLES, any_of, glob
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ROOT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):root$")
@@ -132,9 +132,9 @@ class Statement:
 
     def covers_action(self, action: str) -> bool:
         if self.actions is not None:
-            return any(glob(p, action, case_sensitive=False) for p in self.actions)
+            return any_of(self.actions, False).fullmatch(action) is not None
         if self.not_actions is not None:
-            return not any(glob(p, action, case_sensitive=False) for p in self.not_actions)
+            return any_of(self.not_actions, False).fullmatch(action) is None
         return False
 
     def covers_resource(self, resource: str | None, context: Mapping[str, Any]) -> bool:
@@ -143,11 +143,13 @@ class Statement:
             return True  # trust policies name no resource: the role itself
         if resource is None:
             return True
-        ctx = context if self.variables else None
-        if self.resources is not None:
-            return any(glob(p, resource, context=ctx) for p in self.resources)
-        assert self.not_resources is not None
-        return not any(glob(p, resource, context=ctx) for p in self.not_resources)
+        patterns = self.resources if self.resources is not None else self.not_resources
+        assert patterns is not None
+        if self.variables and any("${" in p for p in patterns):
+            hit = any(glob(p, resource, context=context) for p in patterns)
+        else:
+            hit = any_of(patterns).fullmatch(resource) is not None
+        return hit if self.resources is not None else not hit
 
 
 def _strings(statement: dict, key: str) -> tuple[str, ...] | None:

@@ -1,0 +1,57 @@
+"""Preflight says only what its checks establish when AssumeRole is refused (issue 12)."""
+
+import json
+
+from tests.identity.test_preflight import ADMIN, by_name, preflight
+
+HOST = f"arn:aws:iam::{ADMIN}:role/AdminEnvRole"
+ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
+
+
+def trust(condition=None, principal=None):
+    statement = {"Effect": "Allow", "Principal": principal or {"AWS": HOST}, "Action": ACTIONS}
+    if condition:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def run(sb, tmp_path):
+    env = sb.clean_env()
+    env["WHODIDTHIS_STATE_DIR"] = str(tmp_path)
+    code, data, _ = preflight(env, sb.course_path)
+    return code, by_name(data)
+
+
+def test_a_trust_condition_is_named_and_the_host_policy_is_not_blamed(sandbox_factory, tmp_path):
+    sb = sandbox_factory(trainees=3)
+    alice, bob = sb.account_of("alice"), sb.account_of("bob")
+    sb.set_trust_policy(alice, "ManageEnvRole", trust({"StringEquals": {"sts:ExternalId": "x"}}))
+    pinned = trust({"ArnEquals": {"aws:PrincipalArn": HOST}}, {"AWS": f"arn:aws:iam::{ADMIN}:root"})
+    sb.set_trust_policy(bob, "ManageEnvRole", pinned)
+    code, rows = run(sb, tmp_path)
+    assert code == 1
+    diagnosis = rows["alice"]["diagnosis"]
+    assert "the host's own policy allows it (checked with iam:SimulatePrincipalPolicy)" in diagnosis
+    assert "sts:ExternalId" in diagnosis and "explicit Deny" in diagnosis
+    assert "does not allow sts:AssumeRole" not in diagnosis
+    # root pinned to the host by aws:PrincipalArn: only the host gets in, nothing to warn about
+    assert rows["bob"]["ok"]
+    assert [f["severity"] for f in rows["bob"]["findings"]] == []
+    assert rows["carol"]["ok"]
+
+
+def test_the_host_policy_is_named_when_it_is_the_cause(sandbox_factory, tmp_path):
+    sb = sandbox_factory(trainees=2)
+    no_tags = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "sts:TagSession", "Resource": "*"}],
+    }
+    sb.backdoor_session(ADMIN).client("iam").put_role_policy(
+        RoleName="AdminEnvRole", PolicyName="NoSessionTags", PolicyDocument=json.dumps(no_tags)
+    )
+    code, rows = run(sb, tmp_path)
+    assert code == 1
+    for name in ("alice", "bob"):
+        diagnosis = rows[name]["diagnosis"]
+        assert diagnosis.startswith(f"the host's own policy ({HOST}) does not allow sts:TagSession")
+        assert "trust policy" not in diagnosis
