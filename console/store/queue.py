@@ -48,9 +48,10 @@ class CommandQueue:
         ``operator`` is who the command acts for: the engine assumes every trainee role for it
         with that operator's own session (a bare name is taken as given by ``--operator``).
 
-        An identical command (same kind, same trainees) that is queued or running absorbs this
-        one, and its id is returned: two consoles pressing retry on one trainee at the same
-        moment get one retry. The absorbing command's reclaim count is reset, so a command whose
+        An identical command (same kind, same trainees, same operator) that is queued or running
+        absorbs this one, and its id is returned: two consoles pressing retry on one trainee at
+        the same moment get one retry. Another operator's request is never folded into it: it
+        runs as its own command under that operator's sessions, so CloudTrail names who asked. The absorbing command's reclaim count is reset, so a command whose
         engine died cannot take the new request down with it when it is closed as abandoned.
         The check and the insert share one write transaction.
         """
@@ -60,10 +61,16 @@ class CommandQueue:
         refuse_credentials({"trainees": names, "operator": who and who.name}, "commands")
         with self._db.write() as conn:
             for row in conn.execute(
-                "SELECT id, trainees FROM commands WHERE done_at IS NULL AND kind = ?",
+                "SELECT id, trainees, operator, operator_source, operator_arn FROM commands"
+                " WHERE done_at IS NULL AND kind = ?",
                 (kind.value,),
             ):
-                if sorted(json.loads(row["trainees"])) == sorted(names):
+                same_operator = (row["operator"], row["operator_source"], row["operator_arn"]) == (
+                    who and who.name,
+                    who and who.source,
+                    who and who.arn,
+                )
+                if same_operator and sorted(json.loads(row["trainees"])) == sorted(names):
                     conn.execute("UPDATE commands SET reclaims = 0 WHERE id = ?", (row["id"],))
                     return int(row["id"])
             cursor = conn.execute(

@@ -102,13 +102,24 @@ def test_reclaim_after_the_engine_process_is_killed(store: Store, workers):
 
 def test_an_identical_unfinished_command_absorbs_a_new_one(store):
     first = store.enqueue(CommandKind.RETRY, ["bob"], "alice")
-    assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") == first
-    assert store.enqueue(CommandKind.RETRY, ["bob", "dave"], "carol") != first
+    assert store.enqueue(CommandKind.RETRY, ["bob"], "alice") == first
+    assert store.enqueue(CommandKind.RETRY, ["bob", "dave"], "alice") != first
     claimed = store.claim_next("engine-1")
     assert claimed.id == first
-    assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") == first  # still running
+    assert store.enqueue(CommandKind.RETRY, ["bob"], "alice") == first  # still running
     store.finish_command(first, "1 READY")
-    assert store.enqueue(CommandKind.RETRY, ["bob"], "carol") != first  # a new request
+    assert store.enqueue(CommandKind.RETRY, ["bob"], "alice") != first  # a new request
+
+
+def test_another_operators_identical_request_is_never_folded_into_the_first(store):
+    """Issue 11: folded into alice's command, carol's retry would run under alice's session."""
+    first = store.enqueue(CommandKind.RETRY, ["bob"], "alice")
+    second = store.enqueue(CommandKind.RETRY, ["bob"], "carol")
+    assert second != first
+    assert [(c.id, c.operator) for c in store.pending_commands()] == [
+        (first, "alice"),
+        (second, "carol"),
+    ]
 
 
 def test_a_request_folded_into_a_dead_engines_command_is_never_abandoned_with_it(store):
