@@ -76,8 +76,11 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    with open(f"/proc/{pid}/stat") as stat:  # a zombie is dead for our purpose
-        return stat.read().split()[2] != "Z"
+    try:
+        with open(f"/proc/{pid}/stat") as stat:  # a zombie is dead for our purpose
+            return stat.read().split()[2] != "Z"
+    except (ProcessLookupError, FileNotFoundError):  # it went between the two looks
+        return False
 
 
 def test_two_consoles_retrying_one_trainee_run_one_retry(sandbox_factory, terminals, tmp_path):
