@@ -117,6 +117,6 @@ def _open(state_dir: Path) -> Store | None:
 def _gone(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # reaped while we looked
         return True
     return state in ("Z", "X")  # a zombie has dumped (or not) already
