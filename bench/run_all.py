@@ -105,7 +105,14 @@ def section() -> str:
             f"| concurrency {k[1:]} | {v['wall']:.1f} s | {v['ideal']:.1f} s |"
             for k, v in pf.items()
         ]
-        lines.append("")
+        calls = next(iter(pf.values()))["calls"]
+        lines += [
+            "",
+            f"Preflight makes {calls} calls: per trainee the AssumeRole, the identity check, the "
+            "trust policy read and (since 2026-12-01) a permission simulation of every action "
+            "the course needs. The preflight process is CPU-bound at concurrency 32.",
+            "",
+        ]
     if sc := load("scale"):
         e, c = sc["engine"], sc.get("console", {})
         lines += [
