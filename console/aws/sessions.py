@@ -386,15 +386,9 @@ class _Context:
             current.reset(self._token)
 
 
-def broker_for(
-    course,
-    *,
-    host_arn: str | None,
-    operator: Operator | str,
-    recorder: Recorder,
-    host_principal_id: str | None = None,
-) -> SessionBroker:
-    """A broker for ``course``, acting from the host's default-chain session."""
+def broker_for(course, host, *, operator: Operator | str, recorder: Recorder) -> SessionBroker:
+    """A broker for ``course``, acting from the host's default-chain session as ``host`` (the
+    :class:`~console.aws.identity.HostIdentity` whose ARN and principal id the ledger names)."""
     return SessionBroker(
         engine_session(),
         region=course.region,
@@ -402,7 +396,7 @@ def broker_for(
         course=course.name,
         operator=operator,
         source_identity=course.source_identity,
-        host_arn=host_arn,
+        host_arn=host.arn,
         recorder=recorder,
-        host_principal_id=host_principal_id,
+        host_principal_id=host.user_id,
     )

@@ -157,15 +157,9 @@ async def hand_out(course, host, operator, names: list[str], recorder) -> list[H
 
     quiet_sdk_loggers()
     steps = login_steps(course)
-    targets = [t for t in course.trainees if not names or t.name in names]
+    targets = course.trainees_in(names)
     slots = asyncio.Semaphore(course.concurrency)
-    async with broker_for(
-        course,
-        host_arn=host.arn,
-        operator=operator,
-        recorder=recorder,
-        host_principal_id=host.user_id,
-    ) as broker:
+    async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
 
         async def one(trainee) -> list[Handout]:
             async with slots:

@@ -84,18 +84,12 @@ async def preflight(
 
     quiet_sdk_loggers()
     recorder = recorder or NullRecorder()
-    targets = [t for t in course.trainees if not names or t.name in names]
+    targets = course.trainees_in(names)
     slots = asyncio.Semaphore(course.concurrency)
     if host_role_arn is None:
         host_role_arn = (await asyncio.to_thread(host_role_of, host, course.region)).arn
     needs = course_needs(course)
-    async with broker_for(
-        course,
-        host_arn=host.arn,
-        operator=operator,
-        recorder=recorder,
-        host_principal_id=host.user_id,
-    ) as broker:
+    async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
 
         async def one(trainee) -> PreflightRow:
             async with slots:

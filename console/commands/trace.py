@@ -168,13 +168,7 @@ async def lookup_events(course: Course, target: Target, host, operator, recorder
     trainee = target.trainee
     current.set(LedgerContext(course.name, trainee.name, trainee.account, step="trace"))
     found: dict[str, dict] = {}
-    async with broker_for(
-        course,
-        host_arn=host.arn,
-        operator=operator,
-        recorder=recorder,
-        host_principal_id=host.user_id,
-    ) as broker:
+    async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
         session = await broker.session_for(trainee.name, trainee.account, operator)
         pace = _Pace()
         for region in dict.fromkeys([course.region, GLOBAL_REGION]):

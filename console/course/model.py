@@ -126,6 +126,10 @@ class Course:
         """The role assumed in ``trainee``'s account."""
         return f"arn:aws:iam::{trainee.account}:role/{self.role_name}"
 
+    def trainees_in(self, names) -> list[Trainee]:
+        """The trainees named in ``names``, in course order; every trainee when it is empty."""
+        return [t for t in self.trainees if not names or t.name in names]
+
     def trainee(self, name: str) -> Trainee:
         """The trainee called ``name``; a ``UsageError`` naming the valid ones otherwise."""
         for trainee in self.trainees:

@@ -72,15 +72,9 @@ async def teardown_plan(
 
     quiet_sdk_loggers()
     kinds, recorder = registry(), StoreRecorder(store)
-    targets = [t for t in course.trainees if not names or t.name in names]
+    targets = course.trainees_in(names)
     slots = asyncio.Semaphore(course.concurrency)
-    async with broker_for(
-        course,
-        host_arn=host.arn,
-        operator=operator,
-        recorder=recorder,
-        host_principal_id=host.user_id,
-    ) as broker:
+    async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
 
         async def one(trainee) -> TraineePlan:
             plan = TraineePlan(trainee.name, trainee.account, sweep=sweep_line(course, trainee))

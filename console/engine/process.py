@@ -104,13 +104,7 @@ async def run_engine(
     recorder = StoreRecorder(store)
     kinds = registry()
     try:
-        async with broker_for(
-            course,
-            host_arn=host.arn,
-            operator=operator,
-            recorder=recorder,
-            host_principal_id=host.user_id,
-        ) as broker:
+        async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
             await broker.warm(kinds[step.kind].service for step in course.steps)
             _settle_garbage_collector()
             engine = Engine(
