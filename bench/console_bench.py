@@ -145,20 +145,10 @@ def scene_first_frame(env: dict) -> float:
 
 
 def names(count: int) -> list[str]:
-    story = [
-        "alice",
-        "bob",
-        "carol",
-        "dave",
-        "erin",
-        "frank",
-        "grace",
-        "heidi",
-        "ivan",
-        "judy",
-        "mallory",
-        "niaj",
-    ]
+    sys.path.insert(0, str(ROOT))
+    from console.devtools.demo_scene import NAMES  # the story's twelve, as the scene names them
+
+    story = list(NAMES)
     return sorted(story[:count] + [f"trainee-{i:04d}" for i in range(len(story) + 1, count + 1)])
 
 
