@@ -15,7 +15,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from console.aws.permissions import host_statements
-from console.aws.policy import (
+from iampolicy import (
     Caller,
     PrincipalFacts,
     assume_role_context,
@@ -23,8 +23,8 @@ from console.aws.policy import (
     evaluate,
     request_context,
 )
-from console.sandbox.httpserver import HttpRequest
-from console.sandbox.signing import signature_matches
+from standin.httpserver import HttpRequest
+from standin.signing import signature_matches
 
 HOST = Caller(
     "arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0",

@@ -29,7 +29,7 @@ HANDLERS = {
     "trace": "console.commands.trace:cli_trace",
     "handout": "console.commands.handout:cli_handout",
     "iam-templates": "console.commands.iam_templates:cli_iam_templates",
-    "sandbox": "console.sandbox.cli:cli_sandbox",
+    "sandbox": "standin.cli:cli_sandbox",
     "demo": "console.devtools.demo:cli_demo",
     "engine": "console.engine.process:cli_engine",
 }

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from console.sandbox import Sandbox, SandboxOptions
+from standin import Sandbox, SandboxOptions
 
 # What every test starts from; sandbox_factory(**changes) starts from these too.
 DEFAULTS = {

@@ -40,7 +40,7 @@ def test_the_layers_contract_is_exhaustive_over_console():
 
 
 def test_the_trust_evaluator_loads_without_moto():
-    code = "import sys, console.sandbox.policy\nassert 'moto' not in sys.modules, 'moto loaded'\n"
+    code = "import sys, standin.policy\nassert 'moto' not in sys.modules, 'moto loaded'\n"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
@@ -52,7 +52,7 @@ def test_importing_the_whole_core_loads_no_textual():
         "import importlib, sys\n"
         f"for name in {core_modules() + CORE_EXTRAS!r}:\n"
         "    importlib.import_module(name)\n"
-        "import console.steps, console.sandbox\n"
+        "import console.steps, standin\n"
         "console.steps.registry()\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'widgets')"
         " or m.startswith('console.app')]\n"

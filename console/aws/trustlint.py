@@ -1,6 +1,6 @@
 """Trust-policy lint for ``ManageEnvRole``: who can assume it, by the evaluator's answer.
 
-The lint asks the shared evaluator (``console.aws.policy``) about probes: the host role making
+The lint asks the shared evaluator (``iampolicy``) about probes: the host role making
 the product's own AssumeRole (its session name, SourceIdentity and session tags), another
 principal of the admin account, and principals of other accounts (each one the policy names,
 plus a stranger), each making that same request. From the answers:
@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from console.aws.policy import (
+from iampolicy import (
     Caller,
     Decision,
     PolicyAnswer,
@@ -31,7 +31,7 @@ from console.aws.policy import (
     request_context,
     trust_policy_problems,
 )
-from console.aws.policy.statements import as_list
+from iampolicy.statements import as_list
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 STRANGER_ACCOUNTS = ("999999999999", "888888888888")

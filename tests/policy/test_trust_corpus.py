@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.aws.policy import (
+from iampolicy import (
     Caller,
     PrincipalFacts,
     assume_role_context,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from console.sandbox.faults import FaultPlan
+from standin.faults import FaultPlan
 
 
 def throttled(plan, service, n=200):

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from console.sandbox.httpserver import parse_headers
+from standin.httpserver import parse_headers
 
 
 def _email_parser(raw: bytes):

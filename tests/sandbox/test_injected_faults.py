@@ -2,7 +2,7 @@
 
 import pytest
 
-from console.sandbox.faults import FaultPlan
+from standin.faults import FaultPlan
 from tests.sandbox.aws import aws_error, retrying, trainee_session
 
 

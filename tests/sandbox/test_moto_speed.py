@@ -2,7 +2,7 @@
 
 import moto.backends
 
-from console.sandbox import moto_speed
+from standin import moto_speed
 from tests.sandbox.aws import aws_error, trainee_session
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from console.aws.policy import Caller, PrincipalFacts
-from console.sandbox.policy import AssumeRequest, assume_request, refusal
+from iampolicy import Caller, PrincipalFacts
+from standin.policy import AssumeRequest, assume_request, refusal
 
 ADMIN = "100000000000"
 TRAINEE = "200000000001"

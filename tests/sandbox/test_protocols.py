@@ -3,8 +3,8 @@
 import pytest
 from botocore.parsers import create_parser
 
-from console.sandbox.httpserver import HttpRequest
-from console.sandbox.protocols import (
+from standin.httpserver import HttpRequest
+from standin.protocols import (
     ServiceCatalog,
     classify,
     ensure_request_id,

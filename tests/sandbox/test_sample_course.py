@@ -2,7 +2,7 @@
 
 import tomllib
 
-from console.sandbox import write_sample_course
+from standin import write_sample_course
 from tests.sandbox.aws import trainee_session
 
 

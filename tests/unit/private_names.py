@@ -37,7 +37,7 @@ DOORS = {
     "aiobotocore": ("console/aws/sdk/",),
     "aiohttp": ("console/aws/sdk/",),
     "textual": ("widgets/datatable_cache.py",),
-    "moto": ("console/sandbox/",),
+    "moto": ("standin/src/standin/",),
 }
 LIBRARIES = tuple(DOORS)
 

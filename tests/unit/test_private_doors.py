@@ -1,7 +1,7 @@
 """Other libraries' private names are used only behind their doors, and each door says which.
 
 botocore's, aiobotocore's and aiohttp's behind ``console/aws/sdk/``, Textual's behind
-``widgets/datatable_cache.py``, moto's inside ``console/sandbox/``. The reading is an AST one
+``widgets/datatable_cache.py``, moto's inside ``standin/src/standin/``. The reading is an AST one
 (``tests/unit/private_names.py``); the planted modules below show it sees each kind of touch.
 """
 
@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from console.aws import sdk
-from console.sandbox import moto_speed
+from standin import moto_speed
 from tests.unit.private_names import (
     DOORS,
     REPO,
@@ -27,7 +27,7 @@ from widgets import datatable_cache
 TABLES = {
     "console/aws/sdk/": sdk.PRIVATE_NAMES,
     "widgets/datatable_cache.py": datatable_cache.PRIVATE_NAMES,
-    "console/sandbox/": moto_speed.PRIVATE_NAMES,
+    "standin/src/standin/": moto_speed.PRIVATE_NAMES,
 }
 
 

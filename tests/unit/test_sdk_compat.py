@@ -1,7 +1,7 @@
 """Each private name a patch depends on still exists in the installed library version.
 
 The tables live in the doors themselves (``console.aws.sdk``, ``widgets.datatable_cache``,
-``console.sandbox.moto_speed``); each patch is its own test case, so an upgrade that moves a
+``standin.moto_speed``); each patch is its own test case, so an upgrade that moves a
 name fails with the name of the patch that depends on it. ``pyproject.toml`` bounds every
 library whose privates are patched, so a plain ``pip install`` cannot pull a version these
 names were never checked against. See docs/sdk-patches.md.
@@ -17,14 +17,14 @@ import tomllib
 import pytest
 
 from console.aws import sdk
-from console.sandbox import moto_speed
+from standin import moto_speed
 from tests.unit.private_names import REPO, class_privates
 from widgets import datatable_cache
 
 TABLES = {
     "console.aws.sdk": sdk.PRIVATE_NAMES,
     "widgets.datatable_cache": datatable_cache.PRIVATE_NAMES,
-    "console.sandbox.moto_speed": moto_speed.PRIVATE_NAMES,
+    "standin.moto_speed": moto_speed.PRIVATE_NAMES,
 }
 PATCHES = [(door, patch, names) for door, table in TABLES.items() for patch, names in table.items()]
 #: The libraries whose private names are patched, and the distribution that bounds each.

@@ -1,0 +1,177 @@
+"""AWS's policy evaluation logic: explicit Deny first, then an Allow from the policies that count.
+
+From the IAM user guide's "Policy evaluation logic": every applicable statement is considered;
+a Deny whose conditions hold wins over everything; otherwise the request needs an Allow. Within one
+account an Allow from either the identity policies or the resource policy suffices, except that a
+resource policy naming only the *account* (``arn:aws:iam::A:root`` or ``A``) delegates to the
+identity policies. Across accounts both must allow. Anything not allowed is an implicit deny.
+
+Service control policies, permission boundaries and session policies are not modelled: the
+sandbox has none, and on AWS a refusal they cause is named as possible, never asserted.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iampolicy.conditions import failing_clauses
+from iampolicy.statements import Caller, Statement, parse
+
+
+class Decision(enum.Enum):
+    """The three answers, named as ``iam:SimulatePrincipalPolicy`` names them."""
+
+    ALLOWED = "allowed"
+    EXPLICIT_DENY = "explicitDeny"
+    IMPLICIT_DENY = "implicitDeny"
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    """A statement that applies to the request (principal, action and resource match)."""
+
+    statement: Statement
+    named: str  # exact, account, anyone, identity
+    failing: tuple[str, ...]  # the condition clauses that do not hold
+
+    @property
+    def holds(self) -> bool:
+        return not self.failing
+
+    def describe(self) -> str:
+        """``statement 'Sid' (condition StringEquals sts:ExternalId does not hold)``."""
+        if not self.failing:
+            return self.statement.label
+        return f"{self.statement.label} (condition {', '.join(self.failing)} does not hold)"
+
+
+@dataclass(frozen=True)
+class PolicyAnswer:
+    """One set of documents' answer for one request."""
+
+    decision: Decision
+    allowing: tuple[StatementResult, ...] = ()
+    denying: tuple[StatementResult, ...] = ()
+    blocked: tuple[StatementResult, ...] = ()  # Allow statements whose conditions fail
+
+    @property
+    def named(self) -> set[str]:
+        """How the allowing statements name the caller."""
+        return {r.named for r in self.allowing}
+
+
+def evaluate(
+    documents: Iterable[dict | str | tuple[Statement, ...]],
+    caller: Caller,
+    action: str,
+    resource: str | None,
+    context: Mapping[str, Any],
+) -> PolicyAnswer:
+    """Evaluate ``documents`` (identity policies, or one resource policy) for a request.
+
+    Args:
+        documents: policy documents (dicts, JSON text, or already parsed statements).
+        caller: who asks.
+        action: ``service:Operation``.
+        resource: the resource ARN, or None when it is not known (any Resource matches).
+        context: the request context, keys lower-cased (see ``iampolicy.context``).
+    """
+    allowing: list[Any] = []
+    denying: list[Any] = []
+    blocked: list[Any] = []
+    for document in documents:
+        statements = document if isinstance(document, tuple) else parse(document)
+        for statement in statements:
+            result = _applies(statement, caller, action, resource, context)
+            if result is None:
+                continue
+            if statement.effect == "Deny":
+                if result.holds:
+                    denying.append(result)
+            elif statement.effect == "Allow":
+                (allowing if result.holds else blocked).append(result)
+    if denying:
+        decision = Decision.EXPLICIT_DENY
+    elif allowing:
+        decision = Decision.ALLOWED
+    else:
+        decision = Decision.IMPLICIT_DENY
+    return PolicyAnswer(decision, tuple(allowing), tuple(denying), tuple(blocked))
+
+
+def _applies(
+    statement: Statement,
+    caller: Caller,
+    action: str,
+    resource: str | None,
+    context: Mapping[str, Any],
+) -> StatementResult | None:
+    named = statement.names(caller)
+    if named is None or not statement.covers_action(action):
+        return None
+    if not statement.covers_resource(resource, context):
+        return None
+    failing = failing_clauses(statement.condition, context, statement.variables)
+    return StatementResult(statement, named, tuple(failing))
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The final answer for a request and which side decided it."""
+
+    decision: Decision
+    refused_by: str | None  # "identity", "resource" or None when allowed
+    identity: PolicyAnswer
+    resource: PolicyAnswer | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision is Decision.ALLOWED
+
+
+def authorize(
+    caller: Caller,
+    action: str,
+    resource: str | None,
+    context: Mapping[str, Any],
+    identity: Iterable[dict | str | tuple[Statement, ...]],
+    resource_policy: dict | str | tuple[Statement, ...] | None = None,
+    resource_account: str | None = None,
+) -> Authorization:
+    """Combine identity and resource policies as AWS does (see the module docstring).
+
+    Args:
+        resource_policy: a role's trust policy (for ``sts:AssumeRole`` and the ``sts:`` actions
+            that go with it): it must allow, whoever the caller.
+        resource_account: the account owning the resource (needed with ``resource_policy``).
+    """
+    by_identity = evaluate(identity, caller, action, resource, context)
+    by_resource = None
+    if resource_policy is not None:
+        by_resource = evaluate([resource_policy], caller, action, resource, context)
+    if by_identity.decision is Decision.EXPLICIT_DENY:
+        return Authorization(Decision.EXPLICIT_DENY, "identity", by_identity, by_resource)
+    if by_resource is not None and by_resource.decision is Decision.EXPLICIT_DENY:
+        return Authorization(Decision.EXPLICIT_DENY, "resource", by_identity, by_resource)
+    identity_allows = by_identity.decision is Decision.ALLOWED
+    if by_resource is None:
+        refused = None if identity_allows else "identity"
+        decision = Decision.ALLOWED if identity_allows else Decision.IMPLICIT_DENY
+        return Authorization(decision, refused, by_identity, None)
+    resource_allows = by_resource.decision is Decision.ALLOWED
+    if resource_account is not None and resource_account != caller.account:
+        if not resource_allows:
+            return Authorization(Decision.IMPLICIT_DENY, "resource", by_identity, by_resource)
+        if not identity_allows:
+            return Authorization(Decision.IMPLICIT_DENY, "identity", by_identity, by_resource)
+        return Authorization(Decision.ALLOWED, None, by_identity, by_resource)
+    # One account: a trust policy naming the caller itself (or anyone) grants alone; naming
+    # only the account hands the decision to the identity policies.
+    if not resource_allows:
+        return Authorization(Decision.IMPLICIT_DENY, "resource", by_identity, by_resource)
+    if by_resource.named - {"account"} or identity_allows:
+        return Authorization(Decision.ALLOWED, None, by_identity, by_resource)
+    return Authorization(Decision.IMPLICIT_DENY, "identity", by_identity, by_resource)
