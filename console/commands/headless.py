@@ -47,6 +47,8 @@ def open_course(args, *, sync: bool = True) -> Opened:
 
     path = resolve_course_path(args.course)
     course = load_course(path)
+    for warning in course.warnings:
+        print(f"{path}: {warning}", file=sys.stderr)
     if sync and course.trainees_from_ou:
         # The host lists the OU: refuse long-term keys or a wrong role before that call too.
         check_host(course, getattr(args, "allow_long_term_keys", False))

@@ -28,6 +28,7 @@ from console.course.lines import LineMap, find_lines
 from console.course.placeholders import render_text, render_value
 from console.course.rendered import check_rendered
 from console.course.schema import STEP_KINDS, StepSpec, course_reference
+from console.course.template_checks import check_templates
 from console.errors import CourseError, UsageError
 
 __all__ = [
@@ -121,6 +122,8 @@ class Course:
     trainee_name_tag: str | None = None
     trainees: tuple[Trainee, ...] = ()
     steps: tuple[Step, ...] = ()
+    # cfn-lint's warnings about the course's templates (shown, never fatal).
+    warnings: tuple[str, ...] = ()
 
     def role_arn(self, trainee: Trainee) -> str:
         """The role assumed in ``trainee``'s account."""
@@ -229,9 +232,12 @@ def parse_course(text: str, path: Path) -> Course:
     problems.lines = find_lines(text)
     checked = check_document(doc, problems, Path(path).absolute().parent)
     check_rendered(checked, problems)
+    warnings: list[str] = []
+    if not len(problems):  # templates are linted once the course around them is sound
+        warnings = check_templates(checked, problems, Path(path).absolute().parent)
     if len(problems):
         raise CourseError(source, problems.messages())
-    return _build(checked, Path(path).absolute())
+    return _build(checked, Path(path).absolute(), tuple(warnings))
 
 
 _SYNTAX = re.compile(
@@ -259,10 +265,11 @@ def _syntax_problem(message: str, text: str, problems: Problems) -> None:
     problems.add_at(line, f"{where}not valid TOML: {what[:1].lower()}{what[1:]}", todo)
 
 
-def _build(checked: CheckedCourse, path: Path) -> Course:
+def _build(checked: CheckedCourse, path: Path, warnings: tuple[str, ...] = ()) -> Course:
     """The Course from a document that passed every check."""
     return Course(
         path=path,
+        warnings=warnings,
         trainees=tuple(Trainee(name, account, line) for name, account, line in checked.trainees),
         steps=tuple(
             Step(index=index, kind=kind, params=params, line=line)

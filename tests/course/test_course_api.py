@@ -58,7 +58,7 @@ def test_course_defaults_when_only_the_required_keys_are_given(files):
 
 
 def test_every_step_kind_fills_its_defaults(files):
-    files.write("AWSTemplateFormatVersion: '2010-09-09'\n", "net.yaml")
+    files.write("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n", "net.yaml")
     course = files.load(
         MINIMAL
         + """
