@@ -23,7 +23,7 @@ from typing import Any
 import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from standin import assume_role, moto_state, signing
+from standin import assume_role, cfn_models, moto_state, signing
 from standin.authorization import (
     Authorizer,
     enforce_stack_permissions,
@@ -181,15 +181,31 @@ class Gateway:
             response = self.ssm_sessions.answer(call, principal, new_request_id(call))
             if response is None:
                 response = self.cloudtrail.answer(call, principal, new_request_id(call))
+            if response is None:  # what AWS refuses before any resource, and what we cannot run
+                response = cfn_models.insufficient_capabilities(
+                    call, new_request_id(call)
+                ) or cfn_models.refuse_unrunnable(call, new_request_id(call))
             if response is None:
                 response = self.gaps.answer(call, principal, request, new_request_id(call))
             if response is None:
-                response = self._forward(request, principal.account)
+                response = self._forward_stack_safely(call, request, principal.account)
                 self.gaps.after(call, principal, response)
                 enforce_stack_permissions(call, principal, response)
         assert response is not None  # _forward always answers
         # A lost answer: the call took effect, and the caller hears only the error.
         return (fault if fault is not None else response), target
+
+    def _forward_stack_safely(self, call: Call, request: HttpRequest, account: str) -> HttpResponse:
+        """Forward; a CreateStack that crashes moto answers an error at once, so the stuck
+        stack fails like AWS's (``gaps_steps.fail_stack_like_aws``) instead of hanging."""
+        if call.service != "cloudformation" or call.operation != "CreateStack":
+            return self._forward(request, account)
+        try:
+            return self._forward(request, account)
+        except Exception as exc:  # moto's own failure, named in the resource's reason
+            LOG.exception("moto failed on CreateStack")
+            message = f"The stand-in (moto) failed creating this resource: {exc!r}"
+            return error_response(call, "InternalFailure", message, 500, new_request_id(call))
 
     def _authenticate(
         self, call: Call, principal: Principal | None, request: HttpRequest

@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 import urllib3
 
-from standin import bootstrap, moto_speed, moto_state
+from standin import bootstrap, cfn_models, moto_speed, moto_state
 from standin.faults import FaultPlan
 from standin.gateway import BACKDOOR_HEADER, Gateway
 from standin.httpserver import HttpServer
@@ -167,6 +167,7 @@ class Sandbox:
         from moto.server import ThreadedMotoServer
 
         moto_speed.apply()
+        cfn_models.install()
         moto_state.share_aws_managed_policies()
         werkzeug_log = logging.getLogger("werkzeug")
         if werkzeug_log.level == logging.NOTSET:
