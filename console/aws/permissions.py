@@ -126,6 +126,7 @@ SWEEP_AND_HANDOUT_ACTIONS = (
     "iam:DeleteLoginProfile",
 )
 
+
 def template_resource_types(text: str) -> list[str]:
     """The resource types a CloudFormation template declares, in order, once each."""
     return resource_types(read_template(text))

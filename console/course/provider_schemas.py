@@ -73,9 +73,10 @@ def schema_root() -> Path:
 
 def known_region(region: str) -> bool:
     """True when cfn-lint ships CloudFormation's provider schemas for ``region``."""
-    return bool(re.fullmatch(r"[a-z0-9-]+", region)) and (
-        schema_root() / "providers" / f"{region}.json"
-    ).is_file()
+    return (
+        bool(re.fullmatch(r"[a-z0-9-]+", region))
+        and (schema_root() / "providers" / f"{region}.json").is_file()
+    )
 
 
 @functools.cache

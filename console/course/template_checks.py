@@ -72,7 +72,9 @@ def _check_one(path: Path, shown: Path, region, params, where, problems: Problem
             try:
                 provider_schema(kind, region)
             except UnknownResourceType as exc:
-                problems.add(where + ("template",), f"{shown}: {exc}", "use a type CloudFormation has")
+                problems.add(
+                    where + ("template",), f"{shown}: {exc}", "use a type CloudFormation has"
+                )
     _check_capabilities(document, text, shown, params, where, problems)
     return warnings
 

@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
+from console.aws.retry_voice import announce_retries
 from console.aws.organizations import new_account_note
 from console.aws.sessions import SessionBroker, TraineeSession
 from console.course.model import STEP_KINDS, Course, Step, Trainee
@@ -172,6 +173,7 @@ class TraineePipeline:
                     )
                 )
                 install_ledger_hooks(made, self.recorder, issued=self.broker.issued)
+                announce_retries(made, lambda text: self._set(last_action=text))
                 clients[service] = made
             return clients[service]
 

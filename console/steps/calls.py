@@ -40,6 +40,7 @@ NOT_AN_ANSWER = (
     "ServiceUnavailable",
     "ServiceUnavailableException",
 )
+Progress = Callable[[str], None]
 POLL_AGAIN = [{"matcher": "error", "expected": code, "state": "retry"} for code in NOT_AN_ANSWER]
 
 
@@ -96,19 +97,68 @@ async def every(client, operation: str, key: str, **params) -> list:
     return items
 
 
-async def wait(client, waiter_name: str, what: str, **params) -> None:
-    """Wait with botocore's waiter ``waiter_name``; a give-up becomes a WaitFailed naming ``what``.
+def duration(seconds: float) -> str:
+    """``90`` as ``1 min 30 s``; ``3600`` as ``60 min``: a wait's budget as people read it."""
+    minutes, rest = divmod(int(seconds), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")
+
+
+def _announce(progress: Progress | None, what: str, source: str, delay: int, attempts: int):
+    """Say, as the row's last action, what is awaited and for how long at most."""
+    if progress is not None:
+        progress(
+            f"waiting up to {duration(delay * attempts)} for {what} "
+            f"({source}: every {delay} s, {attempts} polls)"
+        )
+
+
+def _failed(what: str, source: str, delay: int, attempts: int, exc: WaiterError) -> WaitFailed:
+    """The give-up, naming what was awaited and the budget it had."""
+    reason = str(exc.kwargs.get("reason", exc))
+    if "Max attempts exceeded" in reason:
+        state = _last_state(exc.last_response)
+        return WaitFailed(
+            f"Waiting for {what} failed: still {state or 'not done'} after "
+            f"{duration(delay * attempts)} ({source}: {attempts} polls every {delay} s). AWS "
+            "has not finished; look at it in the console, then run the command again."
+        )
+    return WaitFailed(f"Waiting for {what} failed: {reason}")
+
+
+def _last_state(response: dict | None) -> str | None:
+    """The state the last poll saw (a stack's, a cluster's, a node group's), if it says one."""
+    response = response or {}
+    for key in ("cluster", "nodegroup", "fargateProfile"):
+        if isinstance(response.get(key), dict) and response[key].get("status"):
+            return str(response[key]["status"])
+    stacks = response.get("Stacks") or []
+    return str(stacks[0].get("StackStatus")) if stacks else None
+
+
+async def wait(
+    client, waiter_name: str, what: str, *, progress: Progress | None = None, **params
+) -> None:
+    """Wait with botocore's waiter ``waiter_name``, within its budget (delay × maxAttempts of
+    botocore's ``waiters-2.json``: AWS's own schedule for the service); a give-up becomes a
+    WaitFailed naming ``what`` and the budget.
 
     Args:
         client: an aiobotocore client.
         waiter_name: e.g. ``cluster_active``.
         what: what was awaited, for the error (``EKS cluster dojo-alice to become ACTIVE``).
-        **params: the waiter's operation parameters (and ``WaiterConfig``).
+        progress: shown the wait and its budget as the row's last action.
+        **params: the waiter's operation parameters.
     """
+    waiter = shipped_waiter(client, waiter_name)
+    delay, attempts = waiter.config.delay, waiter.config.max_attempts
+    source = f"botocore's {waiter_name} waiter"
+    _announce(progress, what, source, delay, attempts)
     try:
-        await shipped_waiter(client, waiter_name).wait(**params)
+        await waiter.wait(**params)
     except WaiterError as exc:
-        raise WaitFailed(f"Waiting for {what} failed: {exc.kwargs.get('reason', exc)}") from exc
+        raise _failed(what, source, delay, attempts, exc) from exc
 
 
 def shipped_waiter(client, waiter_name: str):
@@ -145,6 +195,7 @@ async def wait_until(
     *,
     delay: int,
     max_attempts: int,
+    progress: Progress | None = None,
     **params,
 ) -> dict:
     """Wait with a botocore waiter built here, for a state no shipped waiter covers.
@@ -155,7 +206,8 @@ async def wait_until(
         what: what is awaited, for the error.
         acceptors: botocore waiter acceptors (``matcher``, ``expected``, ``state``, ...); a
             response no acceptor matches means "keep polling".
-        delay, max_attempts: the polling schedule.
+        delay, max_attempts: the polling schedule (the budget is their product).
+        progress: shown the wait and its budget as the row's last action.
         **params: the describe call's parameters.
 
     Returns:
@@ -177,10 +229,12 @@ async def wait_until(
             },
         }
     )
+    source = f"a {operation} waiter"
+    _announce(progress, what, source, delay, max_attempts)
     try:
         return await create_waiter_with_client(name, model, client).wait(**params)
     except WaiterError as exc:
-        raise WaitFailed(f"Waiting for {what} failed: {exc.kwargs.get('reason', exc)}") from exc
+        raise _failed(what, source, delay, max_attempts, exc) from exc
 
 
 async def wait_gone(
@@ -191,6 +245,7 @@ async def wait_gone(
     *,
     delay: int = 2,
     max_attempts: int = 30,
+    progress: Progress | None = None,
     **params,
 ) -> None:
     """Wait until ``operation`` answers ``missing_code``: a waiter for services that ship none.
@@ -214,6 +269,7 @@ async def wait_gone(
         [{"matcher": "error", "expected": missing_code, "state": "success"}],
         delay=delay,
         max_attempts=max_attempts,
+        progress=progress,
         **params,
     )
 

@@ -28,7 +28,14 @@ from console.steps.base import (
     StepKind,
     resource_name,
 )
-from console.steps.calls import error_code, every, found_after_all, shipped_waiter, wait_until
+from console.steps.calls import (
+    duration,
+    error_code,
+    every,
+    found_after_all,
+    shipped_waiter,
+    wait_until,
+)
 
 STACK = "AWS::CloudFormation::Stack"
 # States a stack leaves only by being deleted: apply deletes it and creates it again.
@@ -111,6 +118,30 @@ def _describe_failure(failures: list[dict]) -> str:
     )
 
 
+def _schedule(cfn, waiter: str) -> tuple[int, int]:
+    """(delay, max attempts) of botocore's waiter ``waiter``: AWS's own schedule."""
+    config = cfn.get_waiter(waiter).config
+    return int(config.delay), int(config.max_attempts)
+
+
+async def _in_progress(cfn, stack_id: str) -> str:
+    """The resources still in progress (the stuck ones), from the stack's resources."""
+    try:
+        held = await every(
+            cfn, "list_stack_resources", "StackResourceSummaries", StackName=stack_id
+        )
+    except ClientError:
+        return "its resources could not be listed"
+    stuck = [
+        f"{r.get('LogicalResourceId')} ({r.get('ResourceType')}) {r.get('ResourceStatus')}"
+        for r in held
+        if str(r.get("ResourceStatus", "")).endswith("_IN_PROGRESS")
+    ]
+    return (
+        "still in progress: " + ", ".join(stuck) if stuck else "no resource says it is in progress"
+    )
+
+
 def _parameters(ctx: StepContext) -> list[dict[str, str]]:
     return [
         {"ParameterKey": key, "ParameterValue": str(value)}
@@ -160,14 +191,16 @@ class CloudFormationStack(StepKind):
         """
         stack: dict | None = found
         if found["StackStatus"].endswith("_IN_PROGRESS"):
-            ctx.progress(f"waiting for {found['StackName']} ({found['StackStatus']}) to settle")
+            # The longest of botocore's stack waiters (create, update, delete: 30 s x 120).
+            delay, attempts = _schedule(cfn, "stack_create_complete")
             await wait_until(
                 cfn,
                 "DescribeStacks",
-                f"{self._resource(ctx)} to settle",
+                f"{self._resource(ctx)} ({found['StackStatus']}) to settle",
                 SETTLED,
-                delay=15,
-                max_attempts=240,
+                delay=delay,
+                max_attempts=attempts,
+                progress=ctx.progress,
                 StackName=found["StackId"],
             )
             stack = await _stack(cfn, found["StackName"])
@@ -226,9 +259,17 @@ class CloudFormationStack(StepKind):
         await self._wait(ctx, cfn, "stack_delete_complete", stack["StackId"], "delete")
 
     async def _wait(self, ctx: StepContext, cfn, waiter: str, stack_id: str, action: str) -> None:
-        """Wait with botocore's stack waiter; on failure, say which resource failed and why."""
+        """Wait with botocore's stack waiter, within its budget; on failure, say which resource
+        failed and why, or which is still in progress when the budget ran out."""
+        shipped = shipped_waiter(cfn, waiter)
+        delay, attempts = shipped.config.delay, shipped.config.max_attempts
+        ctx.progress(
+            f"waiting up to {duration(delay * attempts)} for the {action} of "
+            f"{self._resource(ctx)} (botocore's {waiter} waiter: every {delay} s, "
+            f"{attempts} polls)"
+        )
         try:
-            await shipped_waiter(cfn, waiter).wait(StackName=stack_id)
+            await shipped.wait(StackName=stack_id)
         except WaiterError as exc:
             unread = (exc.last_response or {}).get("Error")
             if unread:  # the polls went unanswered: that says nothing of the stack itself
@@ -238,6 +279,13 @@ class CloudFormationStack(StepKind):
                     "well be fine: run the command again to look at it afresh."
                 ) from exc
             status = (exc.last_response.get("Stacks") or [{}])[0].get("StackStatus", "unknown")
+            if status.endswith("_IN_PROGRESS"):
+                raise StackFailed(
+                    f"{self._resource(ctx)}: the {action} is still {status} after "
+                    f"{duration(delay * attempts)} (botocore's {waiter} budget); "
+                    f"{await _in_progress(cfn, stack_id)}. Look at the stack's events, then run "
+                    "the command again."
+                ) from exc
             raise StackFailed(
                 f"{self._resource(ctx)}: {action} failed ({status}): "
                 f"{await failure_reason(cfn, stack_id)}"

@@ -119,6 +119,11 @@ class CodeCommitRepo(StepKind):
         ctx.progress(f"deleting CodeCommit repository {name}")
         await codecommit.delete_repository(repositoryName=name)  # a missing one is no error
         await wait_gone(
-            codecommit, "GetRepository", MISSING, self._resource(ctx), repositoryName=name
+            codecommit,
+            "GetRepository",
+            MISSING,
+            self._resource(ctx),
+            progress=ctx.progress,
+            repositoryName=name,
         )
         return [ownership.deleted(line)]

@@ -130,9 +130,12 @@ class EksCluster(StepKind):
         if cluster is not None:
             ownership.refuse_unless_ours(ctx, self._resource(ctx), cluster.get("tags") or {})
             if cluster.get("status") == "DELETING":  # a teardown was interrupted: let it finish
-                ctx.progress(f"waiting for the old cluster {name} to be deleted")
                 await wait(
-                    eks, "cluster_deleted", f"{self._resource(ctx)} to be deleted", name=name
+                    eks,
+                    "cluster_deleted",
+                    f"the old {self._resource(ctx)} to be deleted",
+                    progress=ctx.progress,
+                    name=name,
                 )
                 cluster = None
         created = False
@@ -140,8 +143,13 @@ class EksCluster(StepKind):
             cluster, created = await self._create_cluster(ctx, eks, name)
         if not created:
             self._refuse_other_version(ctx, cluster)
-        ctx.progress(f"waiting for EKS cluster {name} to become ACTIVE")
-        await wait(eks, "cluster_active", f"{self._resource(ctx)} to become ACTIVE", name=name)
+        await wait(
+            eks,
+            "cluster_active",
+            f"{self._resource(ctx)} to become ACTIVE",
+            progress=ctx.progress,
+            name=name,
+        )
         if ctx.params.get("nodegroup"):
             await self._apply_node_group(ctx, eks, name)
         return ApplyResult(cluster["arn"], created)
@@ -195,11 +203,11 @@ class EksCluster(StepKind):
                 )
         if found is not None:
             ownership.refuse_unless_ours(ctx, resource, found.get("tags") or {})
-        ctx.progress(f"waiting for node group {name} to become ACTIVE")
         await wait(
             eks,
             "nodegroup_active",
             f"{resource} to become ACTIVE",
+            progress=ctx.progress,
             clusterName=cluster,
             nodegroupName=name,
         )
@@ -257,7 +265,13 @@ class EksCluster(StepKind):
         if cluster is not None and cluster.get("status") != "DELETING":
             ctx.progress(f"deleting EKS cluster {name}")
             await _delete(eks.delete_cluster, name=name)
-        await wait(eks, "cluster_deleted", f"{self._resource(ctx)} to be deleted", name=name)
+        await wait(
+            eks,
+            "cluster_deleted",
+            f"{self._resource(ctx)} to be deleted",
+            progress=ctx.progress,
+            name=name,
+        )
         return [ownership.deleted(line) for line in plan]
 
     @staticmethod
@@ -277,6 +291,7 @@ class EksCluster(StepKind):
                 eks,
                 "nodegroup_deleted",
                 f"node group {cluster}/{group} to be deleted",
+                progress=ctx.progress,
                 clusterName=cluster,
                 nodegroupName=group,
             )
@@ -292,6 +307,7 @@ class EksCluster(StepKind):
                     eks,
                     "fargate_profile_deleted",
                     f"Fargate profile {cluster}/{profile} to be deleted",
+                    progress=ctx.progress,
                     clusterName=cluster,
                     fargateProfileName=profile,
                 )

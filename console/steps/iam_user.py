@@ -274,7 +274,9 @@ class IamUser(StepKind):
         except ClientError as exc:
             if not is_missing(exc, MISSING):
                 raise
-        await wait_gone(iam, "GetUser", MISSING, self._resource(ctx), UserName=name)
+        await wait_gone(
+            iam, "GetUser", MISSING, self._resource(ctx), progress=ctx.progress, UserName=name
+        )
         return [ownership.deleted(line)]
 
 

@@ -216,7 +216,13 @@ class S3Bucket(StepKind):
         except ClientError as exc:
             if error_code(exc) != "NoSuchBucket":
                 raise
-        await wait(s3, "bucket_not_exists", f"{self._resource(ctx)} to be gone", Bucket=name)
+        await wait(
+            s3,
+            "bucket_not_exists",
+            f"{self._resource(ctx)} to be gone",
+            progress=ctx.progress,
+            Bucket=name,
+        )
         return [ownership.deleted(line)]
 
 

@@ -56,7 +56,10 @@ def test_a_named_iam_role_without_capabilities_is_exit_2_before_any_call(sandbox
 
 @pytest.mark.parametrize(
     ("stated", "ok"),
-    [('capabilities = ["CAPABILITY_NAMED_IAM"]\n', True), ('capabilities = ["CAPABILITY_IAM"]\n', False)],
+    [
+        ('capabilities = ["CAPABILITY_NAMED_IAM"]\n', True),
+        ('capabilities = ["CAPABILITY_IAM"]\n', False),
+    ],
 )
 def test_named_iam_needs_the_named_capability(tmp_path, stated, ok):
     path = course(tmp_path, NAMED_ROLE, stated)
@@ -71,7 +74,7 @@ def test_an_unnamed_role_needs_iam_and_a_transform_needs_auto_expand(tmp_path):
     unnamed = NAMED_ROLE.replace("      RoleName: lab-role\n", "")
     with pytest.raises(CourseError, match=r"needs CAPABILITY_IAM \(LabRole \(AWS::IAM::Role\)\)"):
         load_course(course(tmp_path, unnamed))
-    macro = 'Transform: AWS::Serverless-2016-10-31\n' + NAMED_ROLE
+    macro = "Transform: AWS::Serverless-2016-10-31\n" + NAMED_ROLE
     with pytest.raises(CourseError) as refused:
         load_course(course(tmp_path, macro, 'capabilities = ["CAPABILITY_NAMED_IAM"]\n'))
     assert "CAPABILITY_AUTO_EXPAND" in str(refused.value)

@@ -173,7 +173,9 @@ def _template(call: Call) -> dict:
 
 def _resources(document: dict) -> dict[str, dict]:
     found = document.get("Resources")
-    return {k: v for k, v in found.items() if isinstance(v, dict)} if isinstance(found, dict) else {}
+    return (
+        {k: v for k, v in found.items() if isinstance(v, dict)} if isinstance(found, dict) else {}
+    )
 
 
 @cache
