@@ -66,7 +66,7 @@ def _load(text: str) -> dict:
         document = json.loads(text)
     except ValueError:
         try:
-            document = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+            document = yaml.load(text, Loader=_CfnLoader)
         except yaml.YAMLError as exc:
             raise TemplateUnreadable(f"not JSON or YAML: {exc}") from None
     if not isinstance(document, dict):

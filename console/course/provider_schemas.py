@@ -132,15 +132,24 @@ def has_read_handler(kind: str, region: str) -> bool:
 
 
 def type_for_arn_service(service: str, resource: str, region: str) -> str | None:
-    """The CloudFormation type an ARN's ``service:resource-type`` most plausibly is, by name.
+    """The CloudFormation type an ARN's ``service:resource-type`` names, by name.
 
     ``sqs:queue`` is ``AWS::SQS::Queue``; ``logs:log-group`` is ``AWS::Logs::LogGroup``. Used
     only to ask Cloud Control about a leftover no step kind builds; None when no type matches.
     """
-    wanted = resource.replace("-", "").lower()
+    wanted = (service.lower(), resource.replace("-", "").lower())
     for kind in region_types(region):
         parts = kind.split("::")
-        if len(parts) == 3 and parts[0] == "AWS" and parts[1].lower() == service.lower():
-            if parts[2].lower() == wanted:
-                return kind
+        if len(parts) == 3 and parts[0] == "AWS" and (parts[1].lower(), parts[2].lower()) == wanted:
+            return kind
     return None
+
+
+def primary_identifier(kind: str, region: str) -> str | None:
+    """The one property that identifies a ``kind`` resource to Cloud Control (None when the
+    schema names several)."""
+    try:
+        found = provider_schema(kind, region).get("primaryIdentifier") or []
+    except UnknownResourceType:
+        return None
+    return str(found[0]).rsplit("/", 1)[-1] if len(found) == 1 else None

@@ -14,10 +14,19 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
-from console.aws.retry_voice import announce_retries
 from console.aws.organizations import new_account_note
+from console.aws.retry_voice import announce_retries
 from console.aws.sessions import SessionBroker, TraineeSession
 from console.course.model import STEP_KINDS, Course, Step, Trainee
+from console.engine.confirm import (
+    GONE,
+    PRESENT,
+    UNCONFIRMED,
+    Verdict,
+    lagging_text,
+    read_through_cloud_control,
+    unconfirmed_text,
+)
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
 from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError
@@ -326,29 +335,42 @@ class TraineePipeline:
             await kind.teardown(ctx)
 
     async def _sweep(self, client) -> TraineeState:
-        """TORN_DOWN with a receipt when nothing of ours is left; FAILED naming what is."""
+        """TORN_DOWN with a receipt when nothing of ours is left; FAILED naming what is.
+
+        Each candidate the tag index lists is confirmed first (``console.engine.confirm``):
+        one AWS says is gone is reported "deleted, still in the tag index", not a leftover.
+        """
         update_context(step="sweep")
         self._set(step_index=None, last_action=f"sweep {self.course.region} and IAM")
-        found = []
-        for leftover in await sweep(client, self.course.name, self.trainee.name):
-            if leftover.type in DELETABLE:  # the Tagging API can lag a delete: ask the service
-                kind, ctx = self._leftover_context(leftover, client)
-                if not any(line.exists for line in await kind.plan_teardown(ctx)):
-                    continue
-            found.append(leftover)
+        verdicts = [
+            await self._confirm(leftover, client)
+            for leftover in await sweep(client, self.course.name, self.trainee.name)
+        ]
         update_context(step=None)
+        found = [v.leftover for v in verdicts if v.state != GONE]
+        lagging = lagging_text([v.leftover for v in verdicts if v.state == GONE])
         if found:
-            failure = Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
+            unsure = unconfirmed_text([v for v in verdicts if v.state == UNCONFIRMED])
+            text = leftovers_text(found) + unsure + lagging.replace("; ", " Also ", 1)
+            failure = Failure("Leftovers", text, self.session.principal_arn)
             return self._fail(failure, leftovers=found, receipt=None)
         self._set(
             state=TraineeState.TORN_DOWN,
             finished_at=time.time(),
             step_index=None,
             leftovers=[],
-            receipt=receipt_text(time.time()),
-            last_action="torn down; sweep found nothing",
+            receipt=receipt_text(time.time()) + lagging,
+            last_action="torn down; sweep found nothing" + lagging,
         )
         return TraineeState.TORN_DOWN
+
+    async def _confirm(self, leftover: Leftover, client) -> Verdict:
+        """Ask AWS whether a candidate the tag index lists is there (the index lags)."""
+        if leftover.type in DELETABLE:  # the step kind's own read
+            kind, ctx = self._leftover_context(leftover, client)
+            there = any(line.exists for line in await kind.plan_teardown(ctx))
+            return Verdict(leftover, PRESENT if there else GONE)
+        return await read_through_cloud_control(client, leftover, self.course.region)
 
     async def plan(self) -> list[tuple[str, PlannedDeletion]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""

@@ -18,6 +18,8 @@ import re
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
+from iampolicy.statements import as_list
+
 from iampolicy import (
     Caller,
     Decision,
@@ -26,7 +28,6 @@ from iampolicy import (
     request_context,
     trust_policy_problems,
 )
-from iampolicy.statements import as_list
 from standin import moto_state
 from standin.httpserver import HttpResponse
 from standin.principals import Principal

@@ -165,7 +165,7 @@ def _template(call: Call) -> dict:
         found = json.loads(body)
     except ValueError:
         try:
-            found = yaml.load(body, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+            found = yaml.load(body, Loader=_Loader)
         except yaml.YAMLError:
             return {}
     return found if isinstance(found, dict) else {}

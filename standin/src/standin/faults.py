@@ -94,6 +94,7 @@ class FaultPlan:
         self._throttle: dict[str, float] = {ALL_SERVICES: float(throttle)} if throttle else {}
         self._errors: list[ErrorRule] = []
         self._credential_lifetime: int | None = None
+        self._tag_index_lag = 0.0
 
     # -- changing the plan -------------------------------------------------------------------
 
@@ -145,6 +146,17 @@ class FaultPlan:
         with self._lock:
             self._credential_lifetime = None if seconds is None else int(seconds)
 
+    def set_tag_index_lag(self, seconds: float) -> None:
+        """Deleted resources stay listed by the Tagging API's GetResources this long."""
+        with self._lock:
+            self._tag_index_lag = max(0.0, float(seconds))
+
+    @property
+    def tag_index_lag(self) -> float:
+        """Seconds a deleted resource stays in the Tagging API's index (0: none)."""
+        with self._lock:
+            return self._tag_index_lag
+
     def clear(self) -> None:
         """Remove every fault and reseed the RNG."""
         with self._lock:
@@ -165,6 +177,7 @@ class FaultPlan:
             "throttle": dict(self._throttle),
             "errors": [asdict(rule) for rule in self._errors],
             "credential_lifetime": self._credential_lifetime,
+            "tag_index_lag": self._tag_index_lag,
         }
 
     def replace(self, document: dict) -> dict:
@@ -189,11 +202,13 @@ class FaultPlan:
             raise ValueError("throttle probabilities must be within 0..1")
         errors = [ErrorRule(**copy.deepcopy(rule)) for rule in document.get("errors") or []]
         lifetime = document.get("credential_lifetime")
+        lag = max(0.0, float(document.get("tag_index_lag") or 0.0))
         if reseed:
             self._rng = random.Random(seed)
         self._seed, self._latency_ms, self._jitter_ms = seed, latency, jitter
         self._throttle, self._errors = throttle, errors
         self._credential_lifetime = None if lifetime is None else int(lifetime)
+        self._tag_index_lag = lag
 
     # -- decisions, one per request ----------------------------------------------------------
 

@@ -23,6 +23,7 @@ Checked against moto 5.2.5 (through the gateway, with the product's calls):
 from __future__ import annotations
 
 import threading
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from standin import gaps_iam, gaps_steps, gaps_tagging, moto_state
@@ -31,6 +32,8 @@ from standin.principals import Principal
 from standin.protocols import Call, error_response, json_response
 
 PAGE_SIZE = 1000
+# Calls that delete a resource (DeleteStack deletes a stack's resources; KMS schedules).
+_DELETES = ("Delete", "ScheduleKeyDeletion")
 
 
 class CodeCommitTags:
@@ -79,17 +82,32 @@ def _codecommit_arn(call: Call, account: str, name: str) -> str:
 class MotoGaps:
     """Answers the calls moto cannot, and keeps what moto drops."""
 
-    def __init__(self) -> None:
+    def __init__(self, faults: Any = None) -> None:
         self.codecommit_tags = CodeCommitTags()
+        self.faults = faults  # the FaultPlan: ``tag_index_lag``
+        self.tag_index = gaps_tagging.TagIndexMemory()
 
     def clear(self) -> None:
         """Forget every stored tag (after moto was reset)."""
         self.codecommit_tags.clear()
+        self.tag_index.clear()
+
+    def _remember_before_delete(self, call: Call, caller: Principal) -> None:
+        """With a lagging tag index, note what it lists before a call that may delete."""
+        if self.faults is None or not self.faults.tag_index_lag or not call.region:
+            return
+        if str(call.operation or "").startswith(_DELETES):
+            listed = gaps_tagging.everything(self, caller.account, call.region)
+            self.tag_index.remember(caller.account, call.region, listed)
 
     def answer(
         self, call: Call, caller: Principal, request: HttpRequest, request_id: str
     ) -> HttpResponse | None:
         """A full answer for a call moto cannot serve, or None to forward it."""
+        self._remember_before_delete(call, caller)
+        if call.service == "cloudcontrol":  # moto has no Cloud Control API: say so plainly
+            message = "The stand-in does not serve the Cloud Control API (moto has none)."
+            return error_response(call, "UnsupportedActionException", message, 400, request_id)
         if call.service == "tagging" and call.operation == "GetResources":
             return gaps_tagging.get_resources(self, call, caller, request_id)
         if call.service == "iam" and call.operation in gaps_iam.LOGIN_PROFILE_CALLS:

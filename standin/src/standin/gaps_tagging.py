@@ -13,12 +13,19 @@ pagination follow the API reference: filters are ANDed, the values of one filter
 filter without values matches any value of the key; an S3 bucket is listed in its own region
 only; ``ResourcesPerPage`` is 1-100 (default
 50); ``PaginationToken`` is opaque and answered empty on the last page.
+
+The index lags, as AWS documents: GetResources returns "tagged or previously tagged"
+resources, and a deleted one can stay listed for minutes to hours. With the fault plan's
+``tag_index_lag`` (seconds), every resource tagged just before a delete call stays listed that
+long after it is gone (``TagIndexMemory``), so the product's sweep meets the lag in tests.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from typing import Any
 
 from moto.core.resource_tagging import iter_taggable_backends
@@ -102,6 +109,47 @@ def _offset(token: str) -> int | None:
     return offset if isinstance(offset, int) and offset >= 0 else None
 
 
+class TagIndexMemory:
+    """What the index listed just before each delete: ARN -> (tags, when it was seen)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], dict[str, tuple[dict[str, str], float]]] = {}
+
+    def remember(self, account: str, region: str, found: list[tuple[str, dict]]) -> None:
+        """Note every resource listed now (called before a call that may delete)."""
+        now = time.monotonic()
+        with self._lock:
+            known = self._seen.setdefault((account, region), {})
+            for arn, tags in found:
+                known[arn] = (dict(tags), now)
+
+    def lingering(self, account: str, region: str, current: set[str], lag: float) -> list:
+        """(ARN, tags) of remembered resources gone now but seen less than ``lag`` s ago."""
+        horizon = time.monotonic() - lag
+        with self._lock:
+            known = self._seen.get((account, region), {})
+            return [
+                (arn, dict(tags))
+                for arn, (tags, seen) in known.items()
+                if arn not in current and seen >= horizon
+            ]
+
+    def clear(self) -> None:
+        """Forget everything (after moto was reset)."""
+        with self._lock:
+            self._seen.clear()
+
+
+def everything(gaps: Any, account: str, region: str) -> list[tuple[str, dict[str, str]]]:
+    """(ARN, tags) of every tagged resource the sandbox runs in ``account`` and ``region``."""
+    return (
+        _moto_resources(account, region)
+        + _codecommit_resources(gaps, account, region)
+        + _eks_resources(account, region)
+    )
+
+
 def get_resources(gaps: Any, call: Call, caller: Principal, request_id: str) -> HttpResponse:
     """``tagging:GetResources`` over every service the sandbox runs."""
     body = call.json_body if isinstance(call.json_body, dict) else {}
@@ -120,17 +168,16 @@ def get_resources(gaps: Any, call: Call, caller: Principal, request_id: str) -> 
         return error_response(
             call, "PaginationTokenExpiredException", "Token does not exist", 400, request_id
         )
-    everything = (
-        _moto_resources(account, region)
-        + _codecommit_resources(gaps, account, region)
-        + _eks_resources(account, region)
-    )
+    listed = everything(gaps, account, region)
+    lag = gaps.faults.tag_index_lag if gaps.faults is not None else 0.0
+    if lag:
+        listed += gaps.tag_index.lingering(account, region, {arn for arn, _ in listed}, lag)
     tag_filters = body.get("TagFilters") or []
     type_filters = body.get("ResourceTypeFilters") or []
     arns = set(body.get("ResourceARNList") or ())
     chosen = sorted(
         (arn, tags)
-        for arn, tags in everything
+        for arn, tags in listed
         if _matches_tags(tags, tag_filters)
         and _matches_type(arn, type_filters)
         and (not arns or arn in arns)

@@ -92,7 +92,7 @@ class Gateway:
         self.catalog = ServiceCatalog()
         self.principals = Principals()
         self.authorizer = Authorizer()
-        self.gaps = MotoGaps()
+        self.gaps = MotoGaps(faults)
         self.ssm_sessions = SsmSessions()  # Session Manager sessions of the sandbox's instance
         self.cloudtrail = CloudTrail()  # the event history LookupEvents answers from
         # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
