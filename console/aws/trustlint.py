@@ -19,7 +19,7 @@ exactly the host role in; the evaluator checks the fix before it is offered.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from iampolicy.statements import as_list
 
@@ -81,15 +81,27 @@ class Subject:
     host_session: str | None = None
 
 
-def recommended_policy(host_role_arn: str, *, source_identity: bool, pin: bool = False) -> dict:
-    """The trust policy whodidthis recommends: the host role only, with the actions it needs."""
+# A session without a SourceIdentity names no operator: with source_identity = true the trust
+# requires one (IAM's Null operator: "false" means the key must be present; IAM User Guide,
+# "Condition operator to check existence of condition keys"; sts:SourceIdentity, "Monitor and
+# control actions taken with assumed roles").
+REQUIRE_SOURCE_IDENTITY = {"Null": {"sts:SourceIdentity": "false"}}
+
+
+def recommended_policy(
+    host_role_arn: str, *, source_identity: bool, pin: bool = False, require: bool | None = None
+) -> dict:
+    """The trust policy whodidthis recommends: the host role only, with the actions it needs;
+    with ``source_identity``, only sessions that carry one (``require=False``: allowed, not
+    required, for a role shared by courses that do not all set it)."""
+    need = source_identity if require is None else require
     return {
         "Version": "2012-10-17",
-        "Statement": [_host_statement(host_role_arn, source_identity, pin)],
+        "Statement": [_host_statement(host_role_arn, source_identity, pin, need)],
     }
 
 
-def _host_statement(host_role_arn: str, source_identity: bool, pin: bool) -> dict:
+def _host_statement(host_role_arn: str, source_identity: bool, pin: bool, need: bool) -> dict:
     actions = ["sts:AssumeRole", "sts:TagSession"]
     if source_identity:
         actions.insert(1, "sts:SetSourceIdentity")
@@ -99,8 +111,13 @@ def _host_statement(host_role_arn: str, source_identity: bool, pin: bool) -> dic
         "Principal": {"AWS": host_role_arn},
         "Action": actions,
     }
+    condition: dict = {}
     if pin:
-        statement["Condition"] = {"ArnEquals": {"aws:PrincipalArn": host_role_arn}}
+        condition["ArnEquals"] = {"aws:PrincipalArn": host_role_arn}
+    if source_identity and need:
+        condition.update(REQUIRE_SOURCE_IDENTITY)
+    if condition:
+        statement["Condition"] = condition
     return statement
 
 
@@ -171,25 +188,45 @@ class _Judge:
     def probes(self) -> Probes:
         named = {str(e) for s in _statements(self.document) for e in _aws_entries(s)} - {"*"}
         path = self.host.split(":role/", 1)[-1].rsplit("/", 1)[0]
-        admin_callers = [_session_caller(f"arn:aws:iam::{self.admin}:role/SomeoneElse")]
+        # (what a finding may name, the probe): a made-up probe is named by no finding, so a
+        # message never names a principal the policy does not name.
+        admin_callers: list[tuple[str, Caller]] = [
+            ("", _session_caller(f"arn:aws:iam::{self.admin}:role/SomeoneElse"))
+        ]
         if "/" in self.host.split(":role/", 1)[-1]:  # a sibling under the host role's path
             admin_callers.append(
-                _session_caller(f"arn:aws:iam::{self.admin}:role/{path}/SomeoneElse")
+                ("", _session_caller(f"arn:aws:iam::{self.admin}:role/{path}/SomeoneElse"))
             )
-        foreign_callers: list = []
+        foreign_callers: list[tuple[str, Caller]] = []
         for entry in sorted(named):
             caller = _probe_for(entry)
             if caller.principal_arn == self.host or entry == self.host_session:
                 continue
-            (admin_callers if caller.account == self.admin else foreign_callers).append(caller)
+            (admin_callers if caller.account == self.admin else foreign_callers).append(
+                (entry, caller)
+            )
         stranger = next(a for a in STRANGER_ACCOUNTS if a != self.admin)
         stranger_caller = _session_caller(f"arn:aws:iam::{stranger}:role/Stranger")
         return Probes(
             host=self.answers(self.host_caller),
-            admin_others=[c.principal_arn for c in admin_callers if self.lets_in(c)],
-            foreign=[c.principal_arn for c in foreign_callers if self.lets_in(c)],
+            admin_others=[e or "SomeoneElse" for e, c in admin_callers if self.lets_in(c)],
+            foreign=[e for e, c in foreign_callers if self.lets_in(c)],
             anyone=self.lets_in(stranger_caller),
         )
+
+    def without_source_identity(self) -> bool:
+        """True when the host gets in with no SourceIdentity (a session naming no operator)."""
+        bare = _Judge(
+            self.document,
+            Subject(
+                self.admin,
+                self.host,
+                replace(self.request, source_identity=None),
+                self.org_id,
+                self.host_session,
+            ),
+        )
+        return bare.lets_in(bare.host_caller)
 
 
 def _statements(document: dict) -> list[dict]:
@@ -237,6 +274,16 @@ def lint_trust_policy(
     probes = judge.probes()
     findings = _access_findings(document, probes, admin_account, host_role_arn, fix)
     findings += _host_findings(document, probes, host_role_arn, fix)
+    if source_identity and not findings and judge.without_source_identity():
+        findings.append(
+            Finding(
+                WARNING,
+                f"The trust policy lets {host_role_arn} in without a SourceIdentity: such a "
+                "session names no operator, and CloudTrail cannot say who acted. Require one "
+                '(Condition "Null": {"sts:SourceIdentity": "false"}).',
+                fix,
+            )
+        )
     if not findings and not _pinned(document):
         pinned = recommended_policy(host_role_arn, source_identity=source_identity, pin=True)
         findings.append(
@@ -287,8 +334,12 @@ def _access_findings(document, probes: Probes, admin: str, host: str, fix: str) 
                 f"allowed sts:AssumeRole can act in this account. Trust {host} instead."
             )
         else:
-            others = ", ".join(p for p in probes.admin_others if not p.endswith("/SomeoneElse"))
-            message = f"The trust policy trusts {others}, not only the host role {host}."
+            others = ", ".join(p for p in probes.admin_others if p != "SomeoneElse")
+            message = (
+                f"The trust policy trusts {others}, not only the host role {host}."
+                if others
+                else f"The trust policy lets principals of {admin} other than {host} in."
+            )
         findings.append(Finding(WARNING, message, fix))
     return findings
 
@@ -378,7 +429,10 @@ def propose_fix(document: dict, subject: Subject) -> dict:
 
 def _pinned(document: dict) -> bool:
     for statement in _statements(document):
-        condition = json.dumps(statement.get("Condition") or {}).lower()
+        found = statement.get("Condition") or {}
+        # Null only requires a key to be there: it pins no value.
+        found = {k: v for k, v in found.items() if k != "Null"} if isinstance(found, dict) else {}
+        condition = json.dumps(found).lower()
         if "aws:principalarn" in condition or "sts:sourceidentity" in condition:
             return True
     return False

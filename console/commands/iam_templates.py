@@ -88,12 +88,16 @@ def trainee_template(
 
     Args:
         course: when given, the role is also allowed what the course's steps and templates
-            need beyond the step kinds' services (``console.aws.permissions``).
+            need beyond the step kinds' services (``console.aws.permissions``), and with its
+            ``source_identity = true`` the trust requires ``sts:SourceIdentity``.
         host_role_arn: the host role's ARN as IAM names it (with its path); default: the
             role ``host_role`` at the root path of ``admin_account``.
     """
     host_arn = host_role_arn or f"arn:aws:iam::{admin_account}:role/{host_role}"
-    trust = recommended_policy(host_arn, source_identity=True, pin=True)
+    # SetSourceIdentity is always allowed; a course with source_identity = true also requires
+    # it, so no session of its role can be made without an operator's name.
+    require = bool(course is not None and course.source_identity)
+    trust = recommended_policy(host_arn, source_identity=True, pin=True, require=require)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"whodidthis: {role_name}, trusting only {host_arn}. Deploy to every "

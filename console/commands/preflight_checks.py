@@ -24,6 +24,8 @@ from console.aws.trustlint import ERROR, WARNING, Finding
 
 TRUST_CONDITIONS = (
     "a Principal other than exactly {host} (a role's ARN includes its path)",
+    "an aws:PrincipalArn condition naming another ARN than {host}",
+    "aws:PrincipalTag/* conditions (tags the host role does not carry)",
     "a condition on sts:ExternalId",
     "aws:MultiFactorAuthPresent or aws:MultiFactorAuthAge",
     "sts:SourceIdentity",
@@ -71,20 +73,35 @@ async def diagnose(broker, trainee, host_role_arn: str) -> str:
 
 
 async def _trust_cause(broker, trainee) -> str | None:
-    if broker.source_identity and (
-        await broker.probe(trainee.name, trainee.account, source_identity=False, tags=True) is None
-    ):
-        return (
-            "the trust policy refuses sts:SetSourceIdentity (the course sets source_identity = "
-            "true), or a condition on sts:SourceIdentity stops it: allow sts:SetSourceIdentity "
-            "in the host role's statement"
-        )
-    if await broker.probe(trainee.name, trainee.account, source_identity=False, tags=False) is None:
-        return (
-            "the trust policy refuses sts:TagSession, or a condition on aws:RequestTag/* or "
-            "aws:TagKeys stops it: allow sts:TagSession in the host role's statement"
-        )
-    return None
+    """Every action the trust refuses, named at once, from plainer assumes that get in."""
+    name, account = trainee.name, trainee.account
+    with_si = bool(broker.source_identity)
+    # probe answers None when the plainer assume got in
+    no_si = with_si and await broker.probe(name, account, source_identity=False, tags=True) is None
+    no_tags = await broker.probe(name, account, source_identity=with_si, tags=False) is None
+    neither = (
+        with_si
+        and not (no_si or no_tags)
+        and await broker.probe(name, account, source_identity=False, tags=False) is None
+    )
+    refused = []
+    if no_si or neither:
+        refused.append("sts:SetSourceIdentity")
+    if no_tags or neither:
+        refused.append("sts:TagSession")
+    if not refused:
+        return None
+    conditions = {
+        "sts:SetSourceIdentity": "sts:SourceIdentity",
+        "sts:TagSession": "aws:RequestTag/* or aws:TagKeys",
+    }
+    why = " and ".join(refused)
+    stops = " or ".join(conditions[a] for a in refused)
+    return (
+        f"the trust policy refuses {why} (whodidthis "
+        f"{'sets SourceIdentity and tags its sessions' if len(refused) > 1 else 'needs it'}), "
+        f"or a condition on {stops} stops it: allow {why} in the host role's statement"
+    )
 
 
 async def permission_findings(iam, course, role_arn: str, account: str, needs) -> list[Finding]:

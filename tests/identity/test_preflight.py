@@ -230,3 +230,15 @@ def test_iam_templates_course_and_host_role_arn(sandbox, tmp_path):
         timeout=60,
     )
     assert bad.returncode == 2 and "is not a role ARN" in bad.stderr
+
+
+def test_iam_templates_require_a_source_identity_when_the_course_sets_one(sandbox, tmp_path):
+    course = load_course(sandbox.course_path)  # the sample course: source_identity = true
+    assert course.source_identity
+    role = trainee_template(ADMIN, course=course)["Resources"]["ManageEnvRole"]
+    [statement] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Condition"]["Null"] == {"sts:SourceIdentity": "false"}
+    assert "sts:SetSourceIdentity" in statement["Action"]
+    plain = trainee_template(ADMIN)["Resources"]["ManageEnvRole"]["Properties"]
+    [allowed] = plain["AssumeRolePolicyDocument"]["Statement"]
+    assert "Null" not in allowed["Condition"]  # allowed, not required, without a course

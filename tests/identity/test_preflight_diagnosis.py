@@ -34,9 +34,11 @@ def test_a_trust_condition_is_named_and_the_host_policy_is_not_blamed(sandbox_fa
     assert "the host's own policy allows it (checked with iam:SimulatePrincipalPolicy)" in diagnosis
     assert "sts:ExternalId" in diagnosis and "explicit Deny" in diagnosis
     assert "does not allow sts:AssumeRole" not in diagnosis
-    # root pinned to the host by aws:PrincipalArn: only the host gets in, nothing to warn about
+    # root pinned to the host by aws:PrincipalArn: only the host gets in; but a session
+    # without a SourceIdentity would too, and the course sets one (source_identity = true)
     assert rows["bob"]["ok"]
-    assert [f["severity"] for f in rows["bob"]["findings"]] == []
+    assert [f["severity"] for f in rows["bob"]["findings"]] == ["warning"]
+    assert "without a SourceIdentity" in rows["bob"]["findings"][0]["message"]
     assert rows["carol"]["ok"]
 
 
@@ -55,3 +57,16 @@ def test_the_host_policy_is_named_when_it_is_the_cause(sandbox_factory, tmp_path
         diagnosis = rows[name]["diagnosis"]
         assert diagnosis.startswith(f"the host's own policy ({HOST}) does not allow sts:TagSession")
         assert "trust policy" not in diagnosis
+
+
+def test_every_refused_session_action_is_named_at_once(sandbox_factory, tmp_path):
+    sb = sandbox_factory(trainees=1)
+    only_assume = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": HOST}, "Action": "sts:AssumeRole"}],
+    }
+    sb.set_trust_policy(sb.account_of("alice"), "ManageEnvRole", only_assume)
+    code, rows = run(sb, tmp_path)
+    assert code == 1
+    diagnosis = rows["alice"]["diagnosis"]
+    assert "refuses sts:SetSourceIdentity and sts:TagSession" in diagnosis, diagnosis

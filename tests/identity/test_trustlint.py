@@ -68,4 +68,21 @@ def test_missing_tag_session_is_an_error():
 
 
 def test_sts_wildcard_action_covers_everything():
-    assert severities(lint(policy({"AWS": HOST}, actions=("sts:*",)))) == [INFO]
+    required = {"Null": {"sts:SourceIdentity": "false"}}
+    assert severities(lint(policy({"AWS": HOST}, actions=("sts:*",), condition=required))) == [INFO]
+
+
+def test_a_trust_letting_sessions_in_without_source_identity_is_warned():
+    findings = lint(policy({"AWS": HOST}))
+    assert severities(findings) == [WARNING]
+    assert "without a SourceIdentity" in findings[0].message
+    fix = json.loads(findings[0].fix)["Statement"][0]
+    assert fix["Condition"]["Null"] == {"sts:SourceIdentity": "false"}
+    assert severities(lint({"Version": "2012-10-17", "Statement": [fix]})) == [INFO]
+    assert severities(lint(policy({"AWS": HOST}), source_identity=False)) == [INFO]
+
+
+def test_a_foreign_account_is_named_as_the_policy_names_it():
+    stranger = "arn:aws:iam::777777777777:root"
+    [finding] = [f for f in lint(policy({"AWS": [HOST, stranger]})) if f.severity == "error"]
+    assert stranger in finding.message and "SomeoneElse" not in finding.message
