@@ -172,6 +172,8 @@ def cli_iam_templates(args) -> int:
         from console.course.model import load_course, resolve_course_path
 
         course = load_course(resolve_course_path(args.course))
+        for warning in course.warnings:
+            print(f"{course.path}: {warning}", file=sys.stderr)
     files = {
         "admin-env-role.json": admin_template(args.host_role, args.role_name),
         "manage-env-role.json": trainee_template(

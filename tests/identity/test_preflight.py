@@ -35,7 +35,10 @@ def test_the_after_state_passes_with_only_info_findings(sandbox, tmp_path):
         assert row["principal_arn"] == (
             f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/{row['principal_arn'].rsplit('/', 1)[1]}"
         )
-        assert [f["severity"] for f in row["findings"]] == ["info"]
+        # The sandbox's trust allows but does not require a SourceIdentity (its trainees serve
+        # courses with and without one); this course sets one, so preflight warns.
+        assert [f["severity"] for f in row["findings"]] == ["warning"]
+        assert "without a SourceIdentity" in row["findings"][0]["message"]
 
 
 def test_each_before_state_is_reported(sandbox_factory, tmp_path):
@@ -206,7 +209,10 @@ def test_iam_templates_course_and_host_role_arn(sandbox, tmp_path):
     role = json.loads((tmp_path / "manage-env-role.json").read_text())["Resources"]["ManageEnvRole"]
     trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"AWS": host_arn}
-    assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": host_arn}}
+    assert trust["Condition"] == {
+        "ArnEquals": {"aws:PrincipalArn": host_arn},
+        "Null": {"sts:SourceIdentity": "false"},  # the sample course sets source_identity
+    }
     actions = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"]
     assert {"sqs:CreateQueue", "ssm:PutParameter", "cloudtrail:LookupEvents"} <= set(actions)
     plain = trainee_template("111122223333")["Resources"]["ManageEnvRole"]["Properties"]
