@@ -183,10 +183,36 @@ class LintFinding:
 
 @functools.lru_cache(maxsize=32)
 def _lint(text: str, region: str) -> tuple[tuple[int, str, str], ...]:
+    """cfn-lint's matches, kept on disk per (template, region, cfn-lint release): importing
+    cfn-lint and linting costs 5 s of CPU, and every command loads the course."""
+    path = _cache_path(text, region)
+    try:
+        return tuple(tuple(m) for m in json.loads(path.read_text(encoding="utf-8")))  # type: ignore[misc]
+    except (OSError, ValueError):
+        pass
     from cfnlint.api import ManualArgs, lint  # seconds to import: only with a template
 
     matches = lint(text, config=ManualArgs(regions=[region]))
-    return tuple((int(m.linenumber or 1), str(m.rule.id), str(m.message)) for m in matches)
+    found = tuple((int(m.linenumber or 1), str(m.rule.id), str(m.message)) for m in matches)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(found), encoding="utf-8")
+    except OSError:
+        pass  # a read-only home: lint again next time
+    return found
+
+
+def _cache_path(text: str, region: str) -> Path:
+    """Where the lint of ``text`` for ``region`` is kept ($XDG_CACHE_HOME/whodidthis)."""
+    import hashlib
+    import os
+
+    from console.course.provider_schemas import schema_root
+
+    release = (schema_root().parent.parent / "version.py").read_bytes()
+    key = hashlib.sha256(release + b"\0" + region.encode() + b"\0" + text.encode()).hexdigest()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "whodidthis" / "cfn-lint" / f"{key}.json"
 
 
 def lint_template(path: Path, region: str) -> list[LintFinding]:
