@@ -83,7 +83,9 @@ TARGETS = (
     Target("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{B}:partner-jobs", B),
     Target("ec2:StartInstances", f"arn:aws:ec2:us-east-1:{A}:instance/i-0abc", A),
     Target("iam:GetRole", f"arn:aws:iam::{A}:role/team/Builder", A),
-    Target("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{A}:secret:db-AbCdEf", A),
+    Target(
+        "secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{A}:secret:db-AbCdEf", A
+    ),
     Target("sts:AssumeRole", f"arn:aws:iam::{A}:role/Target", A, ("sts:ExternalId",)),
     Target("sts:AssumeRole", f"arn:aws:iam::{B}:role/Shared", B, ("sts:ExternalId",)),
 )
@@ -150,6 +152,7 @@ CONDITIONS: list[tuple[str, str, Any]] = [
     ("ForAllValues:StringLike", "aws:TagKeys", ["t*", "o?ner"]),
     ("ForAnyValue:StringNotLike", "aws:TagKeys", "team"),
     ("ForAllValues:StringNotEquals", "aws:TagKeys", "cost"),
+    ("StringLike", "aws:TagKeys", "t*"),
 ]
 
 ACTION_PATTERNS = {
@@ -168,9 +171,21 @@ RESOURCE_PATTERNS = {
         "arn:aws:s3:::dojo-*",
         "arn:aws:s3:::other-bucket/*",
     ],
-    "sqs": [f"arn:aws:sqs:us-east-1:{A}:jobs", "arn:aws:sqs:*:*:*jobs", "arn:aws:sqs:eu-*"],
+    "sqs": [
+        f"arn:aws:sqs:us-east-1:{A}:jobs",
+        "arn:aws:sqs:*:*:*jobs",
+        f"arn:aws:sqs:us-east-1:{B}:partner-*",
+        "arn:aws:sqs:us-east-1:*:*",
+        "arn:aws:sqs:eu-*:*:*",
+    ],
     "ec2": [f"arn:aws:ec2:us-east-1:{A}:instance/*", "arn:aws:ec2:*:*:instance/i-0ab?"],
-    "iam": [f"arn:aws:iam::{A}:role/team/*", "arn:aws:iam::${aws:PrincipalAccount}:role/*"],
+    "iam": [
+        f"arn:aws:iam::{A}:role/team/*",
+        f"arn:aws:iam::{A}:role/*",
+        "arn:aws:iam::*:role/team/Builder",
+        "arn:aws:iam::*:user/*",
+        "arn:aws:iam::${aws:PrincipalAccount}:role/*",
+    ],
     "secretsmanager": [f"arn:aws:secretsmanager:us-east-1:{A}:secret:db-*"],
     "sts": [f"arn:aws:iam::{A}:role/Target", "arn:aws:iam::*:role/*", f"arn:aws:iam::{B}:*"],
 }
