@@ -4,10 +4,13 @@ From the IAM user guide's "Policy evaluation logic": every applicable statement 
 a Deny whose conditions hold wins over everything; otherwise the request needs an Allow. Within one
 account an Allow from either the identity policies or the resource policy suffices, except that a
 resource policy naming only the *account* (``arn:aws:iam::A:root`` or ``A``) delegates to the
-identity policies. Across accounts both must allow. Anything not allowed is an implicit deny.
+identity policies, and that a role's trust policy or a KMS key policy must itself grant (naming the
+caller, or naming the account and the identity policies allowing). Across accounts both must allow;
+a resource with no policy grants nothing across accounts. A service principal has only the resource
+policy. Anything not allowed is an implicit deny.
 
-Service control policies, permission boundaries and session policies are not modelled: the
-sandbox has none, and on AWS a refusal they cause is named as possible, never asserted.
+Service control and resource control policies, permission boundaries and session policies are not
+modelled: the sandbox has none, and on AWS a refusal they cause is named as possible, never asserted.
 """
 
 from __future__ import annotations
