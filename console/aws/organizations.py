@@ -53,11 +53,29 @@ def _client(botocore_session=None):
     from console.aws.config import client_config
 
     session = botocore_session or botocore.session.get_session()
-    return session.create_client(
+    client = session.create_client(
         "organizations",
         region_name=ORGANIZATIONS_REGION,
         config=client_config(session.get_scoped_config()),
     )
+    _paced(client)
+    return client
+
+
+def _paced(client) -> None:
+    """Every Organizations call (each page too) waits for the process's one Organizations
+    pace and reports each attempt's throttle to it (``console.aws.pacing``)."""
+    from console.aws.pacing import ORGANIZATIONS_RATE, shared
+
+    pace = shared("organizations", ORGANIZATIONS_RATE)
+
+    def observe(response=None, **_) -> None:
+        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
+        if isinstance(parsed, dict):
+            pace.answered(parsed.get("Error", {}).get("Code"))
+
+    client.meta.events.register("before-call.organizations", lambda **_: pace.wait_blocking())
+    client.meta.events.register_first("needs-retry.organizations", observe)
 
 
 def _state(account: dict) -> str:
