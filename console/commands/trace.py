@@ -254,7 +254,8 @@ def cli_trace(args) -> int:
 
 def _cloudtrail(args, opened, target: Target) -> list[dict]:
     from console.aws.operator import resolve_operator
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     host = check_host(opened.course, args.allow_long_term_keys)
     operator = resolve_operator(args.operator)
