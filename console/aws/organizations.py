@@ -24,8 +24,8 @@ from console.course.checks import CheckedCourse, Problems
 from console.course.lines import find_lines
 from console.course.model import Course, Trainee
 from console.course.rendered import check_rendered
-from console.course.rules import IDENTIFIER, IDENTIFIER_MAX
 from console.errors import CourseError, IdentityRefused
+from console.rules import IDENTIFIER, IDENTIFIER_MAX
 
 OU_FIELD = ("course", "trainees_from_ou")
 ORGANIZATIONS_REGION = "us-east-1"  # Organizations' one endpoint
