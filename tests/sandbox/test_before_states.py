@@ -44,7 +44,10 @@ def test_the_topology_has_what_the_story_says(before):
     iam = before.backdoor_session(ADMIN).client("iam")
     attached = iam.list_attached_role_policies(RoleName="AdminEnvRole")["AttachedPolicies"]
     # What `whodidthis iam-templates` writes, deployed through the stand-in's CloudFormation.
-    assert {p["PolicyName"] for p in attached} == {"PowerUserAccess", "AmazonSSMManagedInstanceCore"}
+    assert {p["PolicyName"] for p in attached} == {
+        "PowerUserAccess",
+        "AmazonSSMManagedInstanceCore",
+    }
     assert sorted(iam.list_role_policies(RoleName="AdminEnvRole")["PolicyNames"]) == [
         "AssumeManageEnvRole",
         "ListTraineeAccounts",

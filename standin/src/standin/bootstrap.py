@@ -23,47 +23,36 @@ from typing import Any
 
 from standin import moto_state
 from standin.roles import Deployment, install, install_role
+from standin.topology import (
+    ADMIN_ACCOUNT,
+    BEFORE_STATES,
+    HOST_ROLE,
+    MANAGE_ROLE,
+    NAMES,
+    TRUSTED,
+    host_role_arn,
+    topology,
+    trainee_account,
+    trainee_name,
+)
 
-ADMIN_ACCOUNT = "100000000000"
-HOST_ROLE = "AdminEnvRole"
-MANAGE_ROLE = "ManageEnvRole"
+__all__ = [
+    "ADMIN_ACCOUNT",
+    "BEFORE_STATES",
+    "HOST_ROLE",
+    "MANAGE_ROLE",
+    "NAMES",
+    "TRUSTED",
+    "host_role_arn",
+    "topology",
+    "trainee_account",
+    "trainee_name",
+]
+
 EKS_ROLE = "EksClusterRole"
 OTHER_ACCOUNT = "999999999999"
-NAMES = (
-    "alice", "bob", "carol", "dave", "erin", "frank",
-    "grace", "heidi", "ivan", "judy", "mallory", "niaj",
-)  # fmt: skip
-TRUSTED = "trusted"
-BEFORE_STATES = (
-    TRUSTED,
-    "root-trust",
-    "no-role",
-    "other-account",
-    "no-source-identity",
-    "wildcard",
-)
 # The before-states' trust policies (the story's broken setups), not the template's.
 MANAGE_ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
-
-
-def trainee_name(index: int) -> str:
-    """The story's name for trainee ``index`` (1-based)."""
-    return NAMES[index - 1] if index <= len(NAMES) else f"trainee-{index:04d}"
-
-
-def trainee_account(index: int) -> str:
-    """The account id of trainee ``index`` (1-based)."""
-    return str(200000000000 + index)
-
-
-def topology(count: int) -> list[tuple[str, str]]:
-    """``(name, account)`` of the first ``count`` trainees."""
-    return [(trainee_name(i), trainee_account(i)) for i in range(1, count + 1)]
-
-
-def host_role_arn(admin_account: str = ADMIN_ACCOUNT) -> str:
-    """The ARN of the host's role."""
-    return f"arn:aws:iam::{admin_account}:role/{HOST_ROLE}"
 
 
 def _trust(principal: Any, actions: list[str] | str) -> dict:
