@@ -272,7 +272,12 @@ def _sandbox_installed() -> bool:
     """True when the ``sandbox`` extra (the stand-in, ``standin``) is installed."""
     import importlib.util
 
-    return importlib.util.find_spec("standin") is not None
+    # standin.cli, not standin: a checkout's standin/ folder in the working directory would
+    # import as an empty namespace package.
+    try:
+        return importlib.util.find_spec("standin.cli") is not None
+    except ModuleNotFoundError:  # no standin at all
+        return False
 
 
 class _VersionAction(argparse.Action):

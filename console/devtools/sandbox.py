@@ -1,6 +1,6 @@
 """``whodidthis sandbox``: the stand-in for AWS (the ``sandbox`` extra), run as a program.
 
-The product never imports the stand-in: it checks that the stand-in is installed, asks it to
+The product never imports the stand-in: ``console.cli`` checks that it is installed, this asks it to
 write its sample course (``python -m standin sample-course``), writes the role templates for that
 course with its own ``iam-templates`` functions (admin account: the stand-in's), and runs
 ``python -m standin serve --roles DIR``. The stand-in's accounts thus get their roles the way a
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import importlib.util
 import json
 import os
 import signal
@@ -43,11 +42,6 @@ CREDENTIAL_VARIABLES = (
     "AWS_EC2_METADATA_DISABLED",
     "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
 )
-
-
-def standin_installed() -> bool:
-    """True when the ``sandbox`` extra (the ``standin`` distribution) is installed."""
-    return importlib.util.find_spec("standin") is not None
 
 
 def standin_argv(*args: str) -> list[str]:

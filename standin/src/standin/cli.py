@@ -152,15 +152,15 @@ def _fixes(values: list[str]) -> dict[str, float]:
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
     """SandboxOptions from the parsed ``serve`` arguments (the role templates read)."""
-    from standin.roles import RoleTemplates
-    from standin.sandbox import SandboxOptions
-
     if not 0.0 <= args.throttle <= 1.0:
         raise UsageError("--throttle is a probability: give a number from 0 to 1")
     if args.latency < 0 or args.jitter < 0:
         raise UsageError("--latency and --jitter are milliseconds: give 0 or more")
     before = _before_states(args.before)
     trainees = _trainees(args.trainees)
+    from standin.roles import RoleTemplates  # moto loads here: after the arguments are checked
+    from standin.sandbox import SandboxOptions
+
     try:
         roles = RoleTemplates.from_dir(args.roles)
     except ValueError as exc:
