@@ -113,6 +113,7 @@ class TraineeSession:
             "operator": operator.name,
             "operator_source": operator.source,
             "operator_arn": operator.arn,
+            "operator_evidence": operator.evidence(),
         }
 
 
@@ -321,6 +322,7 @@ class SessionBroker:
                 operator=operator.name,
                 operator_source=operator.source,
                 operator_arn=operator.arn,
+                operator_evidence=operator.evidence(),
             )
         )
 
