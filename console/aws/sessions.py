@@ -224,10 +224,11 @@ class SessionBroker:
         update_context(region=self.region, **session.attribution())
         return session
 
-    def host_client(self, service: str):
-        """A client acting as the host itself (preflight's own checks); use with ``async with``."""
+    def host_client(self, service: str, region: str | None = None):
+        """A client acting as the host itself (preflight's own checks, audit's CloudTrail in
+        the admin account), in ``region`` or the course's; use with ``async with``."""
         return self._host_session.create_client(
-            service, region_name=self.region, config=self.client_config
+            service, region_name=region or self.region, config=self.client_config
         )
 
     async def probe(

@@ -40,6 +40,9 @@ SESSION_ID_MAX = 96  # botocore ssm service-2.json, shape SessionId: min 1, max 
 # The owner's name (IAM user or role session name characters), a dash, and a suffix: 26
 # lowercase base-36 characters today, 8 or more hex digits in the older form.
 _SESSION_ID = re.compile(r"^[\w+=,.@:/-]+-(?:[0-9a-z]{26}|[0-9a-f]{8,})$")
+# An EC2 instance id (``i-`` and 8 or 17 hex digits; ``mi-`` for a managed on-premises node)
+# looks like an old session id: the older argv puts one beside the session id.
+_INSTANCE_ID = re.compile(r"^m?i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 IMDS_DEFAULT = "http://169.254.169.254/"
 IMDS_TIMEOUT = 2.0
 # botocore reads these from the environment; each sends SSM or STS calls elsewhere than AWS.
@@ -51,6 +54,8 @@ SSO_ROLE_PREFIX = "AWSReservedSSO_"
 
 def is_session_id(text: str) -> bool:
     """True when ``text`` has the shape of an SSM session id (any form the service uses)."""
+    if _INSTANCE_ID.match(text):
+        return False
     return 0 < len(text) <= SESSION_ID_MAX and bool(_SESSION_ID.match(text))
 
 
