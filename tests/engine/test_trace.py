@@ -49,7 +49,7 @@ def test_report_names_the_latest_creator_and_the_whole_history(sandbox, tmp_path
         ("iam:CreateUser", "ben")
     )
     markdown = whodidthis(sandbox, tmp_path, "ann", "report", "--history").stdout
-    assert f"History of iam_user:{trainee}:" in markdown and "for ben (flag)" in markdown
+    assert f"History of iam_user:{trainee}:" in markdown and "for ben (claimed)" in markdown
 
 
 def test_trace_follows_a_resource_by_arn_and_by_name(sandbox, tmp_path, rebuilt):
@@ -105,3 +105,75 @@ def test_trace_with_cloudtrail_marks_what_each_side_saw(sandbox, tmp_path, rebui
     lookups = [r for r in sandbox.trail() if r["operation"] == "LookupEvents"][before:]
     assert lookups and all(r["status"] == 200 for r in lookups)  # paced: never throttled
     assert {r["account"] for r in lookups} == {account}
+
+
+def test_a_trace_right_after_a_build_says_not_yet_delivered(sandbox, tmp_path, rebuilt):
+    """CloudTrail delivers in about 5 minutes: a call it does not show yet, younger than the
+    delivery window, is ``not yet delivered``, never ``ledger only``."""
+    trainee, _ = rebuilt
+    sandbox.set_cloudtrail_delivery_delay(600)
+    teardown = whodidthis(sandbox, tmp_path, "ann", "teardown", "--yes", "--trainee", trainee)
+    assert teardown.returncode == 0, teardown.stderr
+    rows = lines(whodidthis(sandbox, tmp_path, "ann", "trace", "--json", "--cloudtrail", trainee))
+    late = [r for r in rows if r["operation"] == "iam:DeleteUser" and r["operator"] == "ann"]
+    assert late and all(r["seen"] == "not yet delivered" for r in late)
+    earlier = [r for r in rows if r["operator"] == "ben"]
+    assert earlier and all(r["seen"] == "both" for r in earlier)
+
+
+def test_marks_for_old_records_and_the_role_accounts_copy():
+    from console.commands.trace import cloudtrail_json, joined
+    from console.model import LedgerRecord, Outcome
+    from tests.aws_samples import ASSUME_ROLE_ROLE_ACCOUNT_COPY
+
+    now = 1_800_000_000.0
+    old = LedgerRecord(
+        None,
+        now - 91 * 86400,
+        "c",
+        "alice",
+        "1",
+        "iam_user:alice",
+        "iam",
+        "CreateUser",
+        None,
+        None,
+        None,
+        request_id="r-old",
+        outcome=Outcome.OK,
+    )
+    recent = LedgerRecord(
+        None,
+        now - 20 * 60,
+        "c",
+        "alice",
+        "1",
+        "iam_user:alice",
+        "iam",
+        "TagUser",
+        None,
+        None,
+        None,
+        request_id="r-recent",
+        outcome=Outcome.OK,
+    )
+    fresh = LedgerRecord(
+        None,
+        now - 60,
+        "c",
+        "alice",
+        "1",
+        "iam_user:alice",
+        "iam",
+        "UntagUser",
+        None,
+        None,
+        None,
+        request_id="r-fresh",
+        outcome=Outcome.OK,
+    )
+    rows = joined([old, recent, fresh], [], now=now, window=15 * 60)
+    assert [r["seen"] for r in rows] == ["beyond event history", "ledger only", "not yet delivered"]
+    row = cloudtrail_json(ASSUME_ROLE_ROLE_ACCOUNT_COPY)  # no ARN: the caller's account
+    assert row["principal_arn"] == "account 777788889999 (AIDAQRSTUVWXYZEXAMPLE)"
+    assert row["operation"] == "sts:AssumeRole" and row["seen"] == "cloudtrail only"
