@@ -59,7 +59,7 @@ DESCRIBE_SESSIONS = {
 
 # -- CloudTrail ----------------------------------------------------------------------------------
 # IAM User Guide, "Logging IAM and AWS STS API calls with AWS CloudTrail", "Example IAM API event
-# in CloudTrail log file" (awsdocs/iam-user-guide doc_source/cloudtrail-integration.md, 651083f):
+# in CloudTrail log file" (awsdocs/iam-user-guide page cloudtrail-integration, 651083f):
 # no "resources" in an IAM record.
 IAM_GET_USER_POLICY = {
     "eventVersion": "1.05",
@@ -164,7 +164,7 @@ ASSUME_ROLE_ROLE_ACCOUNT_COPY = {
 }
 
 # CloudTrail User Guide, "CloudTrail userIdentity element", "userIdentity with temporary
-# security credentials" (doc_source/cloudtrail-event-reference-user-identity.md, c7adfd8):
+# security credentials" (page cloudtrail-event-reference-user-identity, c7adfd8):
 # a later call made with the role session's key. sourceIdentity sits in sessionContext (same
 # page, "AWS STS source identity").
 ASSUMED_ROLE_IDENTITY = {

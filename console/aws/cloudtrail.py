@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from console.credentials import mask_key_id
+
 GLOBAL_REGION = "us-east-1"
 LOOKUP_INTERVAL = 0.5  # LookupEvents: 2 requests per second per account and region
 DELIVERY_WINDOW = 15 * 60  # seconds: younger calls may not be delivered yet (AWS: ~5 minutes)
@@ -117,8 +119,9 @@ async def lookup(
                 for r in entry.get("Resources") or []
             )
             found.append(Found(json.loads(entry["CloudTrailEvent"]), region, resources))
+        shown = mask_key_id(value) if key == "AccessKeyId" else value  # a session's key id
         print(
-            f"CloudTrail LookupEvents {account} {region} {key}={value}: page {page}, "
+            f"CloudTrail LookupEvents {account} {region} {key}={shown}: page {page}, "
             f"{len(found)} events so far",
             file=sys.stderr,
             flush=True,

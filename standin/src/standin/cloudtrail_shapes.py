@@ -3,19 +3,19 @@
 Where each shape comes from (the samples win over anything this module once believed):
 
 * IAM User Guide, "Logging IAM and AWS STS API calls with AWS CloudTrail"
-  (awsdocs/iam-user-guide, doc_source/cloudtrail-integration.md at 651083f, 2023-05-11):
+  (awsdocs/iam-user-guide, page cloudtrail-integration at 651083f, 2023-05-11):
   the ``GetUserPolicy`` sample has no ``resources``; the cross-account ``AssumeRole`` sample is
   written twice, once in the caller's account (``userIdentity`` the caller, ``resources`` the
   role) and once in the role's account with ``userIdentity`` ``{"type": "AWSAccount",
   "principalId", "accountId"}`` (no ARN) and no ``resources``; both carry the same
   ``requestID`` and ``sharedEventID`` and their own ``eventID``.
 * CloudTrail User Guide, "CloudTrail record contents" (awsdocs/aws-cloudtrail-user-guide,
-  doc_source/cloudtrail-event-reference-record-contents.md at c7adfd8, 2023-03-27):
+  page cloudtrail-event-reference-record-contents at c7adfd8, 2023-03-27):
   ``resources`` and ``sharedEventID`` are optional (``sharedEventID`` only when the event is
   delivered to more than one account).
 * IAM's events are recorded in us-east-1, STS's global endpoint's too, a regional STS
   endpoint's in its region (CloudTrail User Guide, "CloudTrail concepts", "Global service
-  events", doc_source/cloudtrail-concepts.md at c7adfd8).
+  events", page cloudtrail-concepts at c7adfd8).
 * Event history keeps 90 days (same page, "Event history").
 * ``StartSession``: the SSM User Guide has no sample record. The fields are the API's
   (botocore ssm ``StartSessionRequest``: ``Target``, ``DocumentName``; ``StartSessionResponse``:
