@@ -274,7 +274,8 @@ def cli_audit(args) -> int:
     from console.aws.operator import resolve_operator
     from console.commands.headless import open_course
     from console.commands.views import parse_since
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     now = time.time()
     since = parse_since(args.since, now) if args.since else 0.0

@@ -278,7 +278,5 @@ def _cloudtrail(args, opened, target: Target, records) -> list[dict]:
     host = check_host(opened.course, args.allow_long_term_keys)
     operator = resolve_operator(args.operator)
     return asyncio.run(
-        lookup_events(
-            opened.course, target, host, operator, StoreRecorder(opened.store), records
-        )
+        lookup_events(opened.course, target, host, operator, StoreRecorder(opened.store), records)
     )
