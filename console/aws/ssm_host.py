@@ -211,6 +211,7 @@ def forgery_risks(
     *,
     outer: tuple[SessionWorker, ...] = (),
     sudo: bool | None = None,
+    euid: int | None = None,
 ) -> list[str]:
     """Why the local evidence of an SSM session's owner could be forged here, one reason each.
 
@@ -220,9 +221,10 @@ def forgery_risks(
         env: the environment botocore reads its endpoints from.
         outer: session workers above the nearest one (a worker inside another session).
         sudo: whether this user has passwordless sudo (None: ask ``sudo -n true``).
+        euid: this process's effective uid (None: ``os.geteuid()``).
     """
     risks: list[str] = []
-    if os.geteuid() == 0:
+    if (os.geteuid() if euid is None else euid) == 0:
         risks.append("this process runs as root, which can start any process, workers included")
     elif has_passwordless_sudo() if sudo is None else sudo:
         risks.append(
