@@ -168,11 +168,25 @@ def ledger_mark(record: LedgerRecord, in_trail: set, now: float, window: float) 
 def joined(
     records: list[LedgerRecord], events: list[dict], now: float | None = None, window: float = 0
 ) -> list[dict]:
-    """Ledger records and CloudTrail events, marked where each was seen, oldest first."""
+    """Ledger records and CloudTrail events, marked where each was seen, oldest first.
+
+    A call both saw carries ``cloudtrail_identity``: ``same`` when CloudTrail's session name and
+    SourceIdentity are the ledger's, else what CloudTrail says (the ledger was wrong, or forged).
+    """
+    from console.aws.cloudtrail import session_of
+
     now = time.time() if now is None else now
-    in_trail = {e.get("requestID") for e in events}
+    by_request = {e.get("requestID"): e for e in events}
     in_ledger = {r.request_id for r in records if r.request_id}
-    rows = [trace_json(r, ledger_mark(r, in_trail, now, window)) for r in records]
+    rows = []
+    for record in records:
+        row = trace_json(record, ledger_mark(record, set(by_request), now, window))
+        event = by_request.get(record.request_id)
+        if event is not None:
+            said = session_of(event.get("userIdentity") or {})
+            same = said == (record.session_name, record.source_identity)
+            row["cloudtrail_identity"] = "same" if same else f"differs: {said[0]} / {said[1]}"
+        rows.append(row)
     rows += [cloudtrail_json(e) for e in events if e.get("requestID") not in in_ledger]
     return sorted(rows, key=lambda row: row["ts"] or "")
 
@@ -241,6 +255,8 @@ async def _by_access_key(session, broker, course, account, unseen, pace) -> list
 def trace_line(row: dict) -> str:
     """One history event for people."""
     seen = f"{row['seen']:<15} " if "seen" in row else ""
+    if row.get("cloudtrail_identity", "same") != "same":
+        seen += f"(CloudTrail {row['cloudtrail_identity']}) "
     who = short_principal(row["principal_arn"]) or "-"
     return (
         f"{row['ts']}  {seen}{row['operation']:<34} {row['outcome']:<7} {who} "

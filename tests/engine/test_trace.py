@@ -101,6 +101,7 @@ def test_trace_with_cloudtrail_marks_what_each_side_saw(sandbox, tmp_path, rebui
     assert len(by_hand) == 1 and by_hand[0]["session_name"] == "by-hand"
     ours = [r for r in rows if r["operator"]]
     assert ours and all(r["seen"] == "both" for r in ours)
+    assert all(r["cloudtrail_identity"] == "same" for r in ours)
     assert [r["ts"] for r in rows] == sorted(r["ts"] for r in rows)
     lookups = [r for r in sandbox.trail() if r["operation"] == "LookupEvents"][before:]
     assert lookups and all(r["status"] == 200 for r in lookups)  # paced: never throttled
@@ -177,3 +178,39 @@ def test_marks_for_old_records_and_the_role_accounts_copy():
     row = cloudtrail_json(ASSUME_ROLE_ROLE_ACCOUNT_COPY)  # no ARN: the caller's account
     assert row["principal_arn"] == "account 777788889999 (AIDAQRSTUVWXYZEXAMPLE)"
     assert row["operation"] == "sts:AssumeRole" and row["seen"] == "cloudtrail only"
+
+
+def test_a_call_whose_cloudtrail_identity_differs_from_the_ledger_says_so():
+    """The ledger says ann's session made the call; CloudTrail's record (the userIdentity shape
+    of the CloudTrail User Guide's temporary-credentials example) names another session."""
+    import copy
+
+    from console.commands.trace import joined, trace_line
+    from console.model import LedgerRecord, Outcome
+    from tests.aws_samples import ASSUMED_ROLE_IDENTITY
+
+    record = LedgerRecord(
+        None,
+        1_800_000_000.0,
+        "c",
+        "alice",
+        "123456789012",
+        "iam_user:alice",
+        "iam",
+        "CreateUser",
+        None,
+        "ann@c",
+        "ann",
+        request_id="r-1",
+        outcome=Outcome.OK,
+    )
+    identity = copy.deepcopy(ASSUMED_ROLE_IDENTITY)
+    identity["sessionContext"]["sourceIdentity"] = "ben"
+    event = {"requestID": "r-1", "eventTime": "2027-01-15T08:00:00Z", "userIdentity": identity}
+    [row] = joined([record], [event], now=1_800_000_100.0)
+    assert row["seen"] == "both"
+    assert row["cloudtrail_identity"] == "differs: MySessionName / ben"
+    assert "(CloudTrail differs: MySessionName / ben)" in trace_line(row)
+    identity["arn"] = identity["arn"].rsplit("/", 1)[0] + "/ann@c"
+    identity["sessionContext"]["sourceIdentity"] = "ann"
+    assert joined([record], [event], now=1_800_000_100.0)[0]["cloudtrail_identity"] == "same"
