@@ -8,8 +8,8 @@ import time
 
 import botocore.exceptions
 import pytest
-from standin.ssm_sessions import new_session_id
 
+from standin.ssm_sessions import new_session_id
 from tests.aws_samples import (
     ASSUME_ROLE_CALLER_COPY,
     ASSUME_ROLE_ROLE_ACCOUNT_COPY,
