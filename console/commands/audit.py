@@ -39,7 +39,7 @@ from console.aws.cloudtrail import (
     too_young,
 )
 from console.commands.report import NOT_A_CHANGE
-from console.errors import EXIT_OK
+from console.errors import EXIT_OK, WhodidthisError
 from console.model import Command, LedgerRecord, Outcome
 from console.words import iso
 
@@ -269,6 +269,23 @@ def verdict_line(v: Verdict) -> str:
     return "\n".join([head, *(f"  - {e}" for e in v.evidence)])
 
 
+def _asked(work) -> Evidence:
+    """Run ``work``; a refusal or an unreachable AWS is a clear error, not a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return asyncio.run(work)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise WhodidthisError(
+            f"audit: {exc.operation_name} was refused ({error.get('Code')}: "
+            f"{error.get('Message')}); the host role needs cloudtrail:LookupEvents (in "
+            "PowerUserAccess) and each ManageEnvRole too (`whodidthis iam-templates`)"
+        ) from None
+    except BotoCoreError as exc:
+        raise WhodidthisError(f"audit: CloudTrail could not be asked ({exc})") from None
+
+
 def cli_audit(args) -> int:
     """Entry point of ``whodidthis audit``."""
     from console.aws.operator import resolve_operator
@@ -287,15 +304,9 @@ def cli_audit(args) -> int:
         records = [r for found in per_command.values() for r in found]
         host = check_host(opened.course, args.allow_long_term_keys)
         start = datetime.fromtimestamp(max(since - 43200, now - 90 * 86400), UTC)
-        evidence = asyncio.run(
-            gather(
-                opened.course,
-                host,
-                resolve_operator(args.operator),
-                StoreRecorder(opened.store),
-                records,
-                start,
-            )
+        operator = resolve_operator(args.operator)
+        evidence = _asked(
+            gather(opened.course, host, operator, StoreRecorder(opened.store), records, start)
         )
     finally:
         opened.store.close()

@@ -214,3 +214,17 @@ def test_a_call_whose_cloudtrail_identity_differs_from_the_ledger_says_so():
     identity["arn"] = identity["arn"].rsplit("/", 1)[0] + "/ann@c"
     identity["sessionContext"]["sourceIdentity"] = "ann"
     assert joined([record], [event], now=1_800_000_100.0)[0]["cloudtrail_identity"] == "same"
+
+
+def test_audit_says_what_to_do_when_cloudtrail_is_refused(sandbox, tmp_path):
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "cloudtrail:LookupEvents", "Resource": "*"}],
+    }
+    sandbox.backdoor_session(sandbox.admin_account).client("iam").put_role_policy(
+        RoleName="AdminEnvRole", PolicyName="NoLookups", PolicyDocument=json.dumps(deny)
+    )
+    result = whodidthis(sandbox, tmp_path, "ann", "audit")
+    assert result.returncode == 1
+    assert "LookupEvents was refused (AccessDenied" in result.stderr
+    assert "Traceback" not in result.stderr
