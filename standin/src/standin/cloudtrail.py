@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from standin import moto_state
+from standin import moto_state, trainee_activity
 from standin.httpserver import HttpRequest, HttpResponse
 from standin.principals import Principal
 from standin.protocols import Call, error_response, json_response
@@ -179,10 +179,21 @@ class CloudTrail:
                 kind, name, arn = found
                 event["resources"] = [{"ARN": arn, "accountId": principal.account, "type": kind}]
                 event["requestParameters"] = {"name": name}
+        if response.status < 300:  # AWS's own fields for the create calls a trainee makes
+            made = trainee_activity.create_fields(
+                call, request.path, response.body, principal.account
+            )
+            event.update(made or {})
         with self._lock:
             for account in accounts:
                 copy = dict(event, recipientAccountId=account, eventID=str(uuid.uuid4()))
                 self._events.append({"time": now, "event": copy})
+
+    def add(self, event: dict) -> None:
+        """Keep an event made outside a request (a console sign-in), at its ``eventTime``."""
+        moment = datetime.strptime(event["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        with self._lock:
+            self._events.append({"time": moment.timestamp(), "event": dict(event)})
 
     @staticmethod
     def _assume_role_fields(event: dict, call: Call, response: HttpResponse) -> None:
@@ -233,6 +244,7 @@ class CloudTrail:
         if not self._within_rate(caller.account, call.region or ""):
             return error_response(call, "ThrottlingException", "Rate exceeded", 400, request_id)
         found = self._matching(caller.account, call.region, attributes[0] if attributes else None)
+        found = within_window(found, body.get("StartTime"), body.get("EndTime"))
         start = int(body.get("NextToken") or 0)
         size = min(int(body.get("MaxResults") or PAGE), PAGE)
         payload: dict = {"Events": [_lookup_entry(e) for e in found[start : start + size]]}
@@ -303,3 +315,11 @@ def _error_code(response: HttpResponse) -> str | None:
     text = response.body[:2000].decode(errors="replace")
     found = re.search(r"<Code>([^<]+)</Code>", text) or re.search(r'"__type"\s*:\s*"([^"]+)"', text)
     return found.group(1).rsplit("#", 1)[-1] if found else str(response.status)
+
+
+def within_window(events: list[dict], start: object, end: object) -> list[dict]:
+    """The events between LookupEvents' ``StartTime`` and ``EndTime`` (epoch seconds, as
+    botocore sends a timestamp in the JSON protocol), both inclusive."""
+    low = float(start) if isinstance(start, int | float) else float("-inf")
+    high = float(end) if isinstance(end, int | float) else float("inf")
+    return [e for e in events if low <= e["time"] <= high]
