@@ -352,7 +352,7 @@ STEP_KINDS: dict[str, StepSpec] = {
     ),
 }
 
-TOP_LEVEL_KEYS = ("course", "trainee", "step")
+TOP_LEVEL_KEYS = ("course", "trainee", "step", "check")
 
 
 def course_reference() -> str:

@@ -138,10 +138,26 @@ def _v3_sweep(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE trainees ADD COLUMN receipt TEXT")
 
 
+def _v4_milestones(conn: sqlite3.Connection) -> None:
+    """Lab milestones per trainee: when each was first reached and last checked."""
+    conn.execute(
+        """CREATE TABLE milestones (
+            trainee TEXT NOT NULL,
+            name TEXT NOT NULL,
+            reached_at REAL,
+            first_checked_at REAL NOT NULL,
+            checked_at REAL NOT NULL,
+            detail TEXT,
+            PRIMARY KEY (trainee, name)
+        )"""
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
     _v2_who_did_this,
     _v3_sweep,
+    _v4_milestones,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
