@@ -1,0 +1,91 @@
+"""``whodidthis inventory COURSE [--json] [--since WHEN]``: what each trainee made by hand.
+
+Per trainee, every resource created in the account during the class window by anyone but
+whodidthis, in every enabled region (``console.classroom.inventory``): what, who, when, whether
+it still exists, and whether it costs money while it does. Read-only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from console.commands.headless import Opened, open_course
+from console.errors import EXIT_OK
+from console.words import clock
+
+DEFAULT_WINDOW = 24 * 3600.0  # a course with no ledger yet: the last day
+
+
+def class_start(opened: Opened, since_arg: str | None) -> float:
+    """The class window's start: ``--since``, else the course's first ledger record."""
+    from console.commands.views import parse_since
+
+    if since_arg:
+        return parse_since(since_arg, time.time())
+    records = opened.store.ledger()
+    return min((r.ts for r in records), default=time.time() - DEFAULT_WINDOW)
+
+
+def take_inventory(args, opened: Opened, since: float) -> list:
+    """Every (named) trainee's inventory, read with their ManageEnvRole session."""
+    from console.aws.operator import resolve_operator
+    from console.aws.sessions import broker_for
+    from console.classroom.inventory import inventory_all
+    from console.engine.process import StoreRecorder, check_host
+
+    course = opened.course
+    host = check_host(course, args.allow_long_term_keys)
+    operator = resolve_operator(args.operator)
+
+    async def go():
+        recorder = StoreRecorder(opened.store)
+        async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
+            return await inventory_all(course, broker, operator, args.trainee, since)
+
+    return asyncio.run(go())
+
+
+def inventory_lines(inv) -> list[str]:
+    """One trainee's inventory for people."""
+    left = inv.left
+    lines = [
+        f"{inv.trainee} ({inv.account}): {len(inv.made)} made by hand, {len(left)} by the "
+        f"trainee still there; {len(inv.regions)} regions checked"
+    ]
+    for m in inv.made:
+        there = {True: "exists", False: "gone", None: "unknown"}[m.exists]
+        cost = "  costs money" if m.costs and m.exists is not False else ""
+        lines.append(
+            f"  {clock(m.at)}  {m.type:<22} {m.name:<24} {m.region:<15} by {m.creator.text}"
+            f"  {there}{cost}"
+        )
+    lines += [f"  could not check: {error}" for error in inv.errors]
+    return lines
+
+
+def cli_inventory(args) -> int:
+    """Entry point of ``whodidthis inventory``."""
+    opened = open_course(args, sync=False)
+    try:
+        for name in args.trainee:
+            opened.course.trainee(name)
+        since = class_start(opened, args.since)
+        found = take_inventory(args, opened, since)
+    finally:
+        opened.store.close()
+    if args.json:
+        doc = {
+            "course": opened.course.name,
+            "since": since,
+            "trainees": [inv.as_json() for inv in found],
+        }
+        from console.words import iso
+
+        doc["since"] = iso(since)
+        print(json.dumps(doc))
+    else:
+        for inv in found:
+            print("\n".join(inventory_lines(inv)))
+    return EXIT_OK
