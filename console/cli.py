@@ -123,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
         if name == "teardown":
             p.add_argument("--yes", action="store_true", help="proceed with the plan")
+            p.add_argument(
+                "--trainee-made",
+                action="store_true",
+                help="also delete what the trainees made by hand (`inventory`), for the kinds "
+                "whodidthis can delete; each delete in the ledger with its reason",
+            )
         _common(p)
 
     p = sub.add_parser("cancel", help="ask the running engine to stop trainees cleanly")

@@ -208,3 +208,22 @@ async def inventory_all(course, broker, operator, names, since: float) -> list[I
             return await inventory_of(course, trainee, session.session, broker.client_config, since)
 
     return list(await asyncio.gather(*(one(t) for t in course.trainees_in(names))))
+
+
+def trainee_made_text(inv: Inventory) -> str:
+    """Why a trainee is not clean after teardown: what they made that is still there."""
+    if inv.errors:
+        return (
+            "the sweep could not read CloudTrail everywhere, so what the trainee made is not "
+            f"known: {'; '.join(inv.errors[:3])}. The role needs cloudtrail:LookupEvents and "
+            "ec2:DescribeRegions (`whodidthis iam-templates`); then tear down again"
+        )
+    named = "; ".join(
+        f"{m.type} {m.name} in {m.region} by {m.creator.text}" + (" (costs money)" if m.costs else "")
+        for m in inv.left[:10]
+    )
+    return (
+        f"{len(inv.left)} resource(s) the trainee made by hand are still there: {named}. "
+        "`whodidthis teardown COURSE --trainee-made --yes` deletes those whodidthis can "
+        "(each in the ledger); delete the others by hand, or keep them on purpose"
+    )

@@ -268,6 +268,12 @@ def cli_retry(args) -> int:
 
 
 def cli_teardown(args) -> int:
+    if getattr(args, "trainee_made", False):  # what trainees made first: it may use ours
+        from console.commands.inventory import clean_trainee_made
+
+        code = clean_trainee_made(args)
+        if code != EXIT_OK:
+            return code
     if args.yes:
         return run_command(args, CommandKind.TEARDOWN, args.trainee)
     from console.engine.plan import print_plan

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 
 from console.commands.headless import Opened, open_course
@@ -89,3 +90,56 @@ def cli_inventory(args) -> int:
         for inv in found:
             print("\n".join(inventory_lines(inv)))
     return EXIT_OK
+
+
+def clean_trainee_made(args) -> int:
+    """``teardown --trainee-made``: the plan for what trainees made (without ``--yes``), or
+    its deletes (with it), before the teardown of what whodidthis built."""
+    from console.aws.operator import resolve_operator
+    from console.aws.sessions import broker_for
+    from console.classroom.cleanup import clean, cleaned_line, plan
+    from console.classroom.inventory import inventory_of
+    from console.engine.process import StoreRecorder, check_host
+
+    opened = open_course(args)
+    course = opened.course
+    try:
+        for name in args.trainee:
+            course.trainee(name)
+        host = check_host(course, args.allow_long_term_keys)
+        operator = resolve_operator(args.operator)
+        since = class_start(opened, None)
+        recorder = StoreRecorder(opened.store)
+
+        async def go() -> list[tuple[str, list]]:
+            from console.aws.attribution import LedgerContext, current
+
+            out = []
+            async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
+                for trainee in course.trainees_in(args.trainee):
+                    current.set(
+                        LedgerContext(course.name, trainee.name, trainee.account, step="inventory")
+                    )
+                    session = await broker.session_for(trainee.name, trainee.account, operator)
+                    inv = await inventory_of(
+                        course, trainee, session.session, broker.client_config, since
+                    )
+                    if args.yes:
+                        lines = await clean(
+                            inv, session.session, broker.client_config, recorder, broker.issued
+                        )
+                    else:
+                        lines = plan(inv)
+                    out.append((trainee.name, lines + [f"could not check: {e}" for e in inv.errors]))
+            return out
+
+        found = asyncio.run(go())
+    finally:
+        opened.store.close()
+    say = (lambda text: print(text, file=sys.stderr)) if args.json else print
+    for name, lines in found:
+        say(f"{name}: what the trainee made by hand" + ("" if args.yes else " (plan)"))
+        for line in lines or ["  nothing"]:
+            say(line if isinstance(line, str) else cleaned_line(line))
+    failed = any(getattr(line, "outcome", "") == "failed" for _, lines in found for line in lines)
+    return 1 if failed else EXIT_OK

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.engine.helpers import cli, ledger
+from tests.engine.helpers import cli
 
 COURSE = "progress-1"
 REGION = "ap-northeast-1"
@@ -67,7 +67,7 @@ def test_two_of_five_with_times_and_no_changing_call(sandbox, tmp_path):
     bucket = f"{alice}-lab-{account}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_object(Bucket=bucket, Key="draft.txt", Body=b"not the results yet")
-    trail_before, ledger_before = len(sandbox.trail()), len(ledger(sandbox, state))
+    trail_before, ledger_before = len(sandbox.trail()), len(ledger_of(sandbox, state, course))
 
     result = cli(sandbox, state, "progress", "--json", course=course)
 
@@ -90,7 +90,8 @@ def test_two_of_five_with_times_and_no_changing_call(sandbox, tmp_path):
         if not r["operation"].startswith(("Get", "List", "Describe", "Head", "Lookup"))
     ]
     assert changing == []
-    added = ledger(sandbox, state)[ledger_before:]
+    added = ledger_of(sandbox, state, course)[ledger_before:]
+    assert added, "the checks' sessions were not recorded"
     assert {r["operation"] for r in added} <= {"AssumeRole", "GetCallerIdentity"}
 
 
@@ -110,6 +111,12 @@ def test_reached_times_stay_when_checked_again(sandbox, tmp_path):
     assert two["items"][3]["reached"] and "alice (IAM user)" in two["items"][3]["detail"]
     status = json.loads(cli(sandbox, state, "status", "--json", course=course).stdout)
     assert status["trainees"][0]["milestones"]["reached"] == 2
+
+
+def ledger_of(sandbox, state, course) -> list[dict]:
+    result = cli(sandbox, state, "ledger", "--json", course=course)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def _epoch(text: str) -> float:

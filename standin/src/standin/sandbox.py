@@ -257,7 +257,8 @@ class Sandbox:
             raise ValueError(f"cannot change {', '.join(sorted(fixed))} of a running sandbox")
         self.options = dataclasses.replace(self.options, **changes)
         self.set_reachable(True)
-        urllib3.request("POST", self.moto_url + "/moto-api/reset", retries=False)
+        # urllib3.request waits 3 s by default; a reset of many regional backends takes longer.
+        urllib3.request("POST", self.moto_url + "/moto-api/reset", retries=False, timeout=60)
         self._configure()
         return self
 
