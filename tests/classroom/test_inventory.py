@@ -133,3 +133,22 @@ def test_the_plan_names_what_it_would_delete_and_keeps_the_rest(sandbox, tmp_pat
     assert "made by ops (IAM user), not the trainee" in shown.stdout
     assert "kept     AWS::IAM::User helper" in shown.stdout
     assert queue_exists(sandbox, account, "ops-queue")
+
+
+def test_the_sweep_finds_our_tags_in_every_region(sandbox, tmp_path):
+    """A queue tagged for the trainee in a region the course never builds in is a leftover."""
+    course, state = course_file(sandbox, tmp_path), tmp_path / "state"
+    alice, account = sandbox.trainees[0]
+    sqs = sandbox.backdoor_session(account).client("sqs", region_name=OTHER)
+    tags = {"whodidthis:course": COURSE, "whodidthis:trainee": alice}
+    sqs.create_queue(QueueName="far-away", tags=tags)
+
+    assert cli(sandbox, state, "teardown", "--yes", course=course).returncode == 1
+
+    row = status(sandbox, state, course)[alice]
+    assert row["error_code"] == "Leftovers"
+    assert [item["arn"] for item in row["leftovers"]] == [
+        f"arn:aws:sqs:{OTHER}:{account}:far-away"
+    ]
+    swept = {r["region"] for r in sandbox.trail() if r["operation"] == "GetResources"}
+    assert {REGION, OTHER, "us-east-1"} <= swept and "cn-north-1" not in swept
