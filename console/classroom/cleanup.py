@@ -34,8 +34,7 @@ class Cleaned:
 def reason(made: Made) -> str:
     """The ledger's step for deleting ``made``: what it is, who made it and when."""
     return (
-        f"trainee-made {made.type} {made.name}: made by {made.creator.text} "
-        f"at {clock(made.at)[:5]}"
+        f"trainee-made {made.type} {made.name}: made by {made.creator.text} at {clock(made.at)[:5]}"
     )
 
 

@@ -166,9 +166,7 @@ async def take(clients, role_name: str, users: set[str], since: float, inv: Inve
                 inv.errors.append(f"{region}: CloudTrail could not be read ({exc})")
                 return []
         found = made_in(events, region, role_name, users)
-        return [
-            Made(**{**m.__dict__, "exists": await still_there(clients, m)}) for m in found
-        ]
+        return [Made(**{**m.__dict__, "exists": await still_there(clients, m)}) for m in found]
 
     for found in await asyncio.gather(*(one(r) for r in inv.regions)):
         inv.made.extend(found)
@@ -219,7 +217,8 @@ def trainee_made_text(inv: Inventory) -> str:
             "ec2:DescribeRegions (`whodidthis iam-templates`); then tear down again"
         )
     named = "; ".join(
-        f"{m.type} {m.name} in {m.region} by {m.creator.text}" + (" (costs money)" if m.costs else "")
+        f"{m.type} {m.name} in {m.region} by {m.creator.text}"
+        + (" (costs money)" if m.costs else "")
         for m in inv.left[:10]
     )
     return (

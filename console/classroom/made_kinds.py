@@ -158,7 +158,9 @@ KINDS: tuple[MadeKind, ...] = (
     ),
     MadeKind("AWS::EKS::Cluster", "eks:CreateCluster", _request("name"), True),
     MadeKind("AWS::EKS::Nodegroup", "eks:CreateNodegroup", _request("nodegroupName"), True),
-    MadeKind("AWS::RDS::DBInstance", "rds:CreateDBInstance", _request("dBInstanceIdentifier"), True),
+    MadeKind(
+        "AWS::RDS::DBInstance", "rds:CreateDBInstance", _request("dBInstanceIdentifier"), True
+    ),
     MadeKind("AWS::RDS::DBCluster", "rds:CreateDBCluster", _request("dBClusterIdentifier"), True),
 )
 BY_EVENT = {kind.event: kind for kind in KINDS}

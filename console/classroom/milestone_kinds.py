@@ -62,17 +62,17 @@ async def signed_in(clients, params: dict, facts: Facts) -> Verdict:
     return Verdict(True, f"{params['user']} signed in", _epoch(used))
 
 
-async def _names(clients, kind: str) -> list[str]:
+async def _names(clients, kind: str, region: str | None = None) -> list[str]:
     """Names and ARNs of every resource of CloudFormation type ``kind`` in the region."""
     listing = _LISTINGS.get(kind)
     if listing is None:  # any other type: Cloud Control's ListResources
-        control = await clients("cloudcontrol")
+        control = await clients("cloudcontrol", region)
         found: list[str] = []
         async for page in control.get_paginator("list_resources").paginate(TypeName=kind):
             found += [d.get("Identifier", "") for d in page.get("ResourceDescriptions", [])]
         return found
     service, operation, pick = listing
-    client = await clients(service)
+    client = await clients(service, region)
     found = []
     async for page in client.get_paginator(operation).paginate():
         found += pick(page)
@@ -113,7 +113,7 @@ _LISTINGS = {
 async def resource_exists(clients, params: dict, facts: Facts) -> Verdict:
     """A resource of the type whose name or ARN matches the pattern (``*`` wildcards)."""
     pattern, kind = params["name_pattern"], params["type"]
-    for name in await _names(clients, kind):
+    for name in await _names(clients, kind, params.get("region") or None):
         if name and fnmatchcase(name, pattern):
             return Verdict(True, f"{kind} {name}")
     return Verdict(False, f"no {kind} matching {pattern}")
@@ -129,7 +129,9 @@ async def s3_object(clients, params: dict, facts: Facts) -> Verdict:
         page = await s3.list_objects_v2(Bucket=bucket, Prefix=params["prefix"], MaxKeys=1)
     except ClientError as exc:
         if _code(exc) in ("404", "NoSuchKey", "NoSuchBucket", "403", "AccessDenied"):
-            return Verdict(False, f"nothing at s3://{bucket}/{params.get('key') or ''} ({_code(exc)})")
+            return Verdict(
+                False, f"nothing at s3://{bucket}/{params.get('key') or ''} ({_code(exc)})"
+            )
         raise
     contents = page.get("Contents") or []
     if not contents:
@@ -197,7 +199,9 @@ async def did(clients, params: dict, facts: Facts) -> Verdict:
                     continue
                 who = creator_of(event.get("userIdentity") or {}, facts.role_name)
                 if is_trainee(who, set(facts.trainee_users)):
-                    return Verdict(True, f"{params['event']} by {who.text}", _epoch(entry.get("EventTime")))
+                    return Verdict(
+                        True, f"{params['event']} by {who.text}", _epoch(entry.get("EventTime"))
+                    )
     return Verdict(False, f"no {params['event']} by the trainee yet")
 
 

@@ -344,8 +344,9 @@ def milestones_by_trainee(opened: Opened) -> dict[str, dict] | None:
 def with_milestones(doc: dict, opened: Opened) -> dict:
     """``status --json``'s object with each trainee's ``milestones`` (when the course has any)."""
     found = milestones_by_trainee(opened)
-    for trainee in doc["trainees"] if found is not None else ():
-        trainee["milestones"] = found.get(trainee["name"])
+    if found is not None:
+        for trainee in doc["trainees"]:
+            trainee["milestones"] = found.get(trainee["name"])
     return doc
 
 

@@ -130,7 +130,9 @@ def clean_trainee_made(args) -> int:
                         )
                     else:
                         lines = plan(inv)
-                    out.append((trainee.name, lines + [f"could not check: {e}" for e in inv.errors]))
+                    out.append(
+                        (trainee.name, lines + [f"could not check: {e}" for e in inv.errors])
+                    )
             return out
 
         found = asyncio.run(go())

@@ -105,7 +105,7 @@ def cli_progress(args) -> int:
         if not opened.course.checks:
             raise UsageError(
                 f"course {opened.course.name} has no [[check]] tables, so no milestones to "
-                "follow; add some (see README, \"the class in progress\")"
+                'follow; add some (see README, "the class in progress")'
             )
         for name in getattr(args, "trainee", None) or ():
             opened.course.trainee(name)

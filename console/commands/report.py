@@ -88,7 +88,7 @@ def report_json(
     ``milestones`` (trainee -> ``milestone_words.summary``) adds each trainee's lab progress."""
     created = _creations(ledger)
     events = history(ledger) if with_history else {}
-    out = []
+    out: list[dict] = []
     for t in trainees:
         resources = []
         for step in t.steps:

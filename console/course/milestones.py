@@ -22,10 +22,11 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from console.course.checks import Problems, check_table, describe, quote, suggest
-from console.course.rules import IAM_USER_NAME, ValueRule
+from console.course.rules import IAM_USER_NAME, REGION, ValueRule
 from console.course.schema import ParamSpec, StepSpec, _specs
 
 CHECK_NAME = ValueRule(
@@ -34,6 +35,7 @@ CHECK_NAME = ValueRule(
     chars=r"\w .,:;'()/+&#@-",
     max_len=64,
 )
+OPTIONAL_REGION = dataclasses.replace(REGION, empty_ok=True)
 EVENT_NAME = ValueRule(
     what="an API call as IAM names it",
     allowed='"service:Operation", e.g. "eks:CreateNodegroup"',
@@ -83,7 +85,8 @@ CHECK_KINDS: dict[str, StepSpec] = {
     "resource_exists": StepSpec(
         "resource_exists",
         "a resource of this type whose name (or ARN) matches the pattern exists, in the "
-        "course region (its service's list call, else Cloud Control's ListResources)",
+        "course region or the one named (its service's list call, else Cloud Control's "
+        "ListResources)",
         _specs(
             ParamSpec(
                 "type",
@@ -93,7 +96,17 @@ CHECK_KINDS: dict[str, StepSpec] = {
                 example='type = "AWS::S3::Bucket"',
                 rule=RESOURCE_TYPE,
             ),
-            _text("name_pattern", "a name or ARN; * matches anything", 'name_pattern = "{trainee}-*"'),
+            _text(
+                "name_pattern", "a name or ARN; * matches anything", 'name_pattern = "{trainee}-*"'
+            ),
+            ParamSpec(
+                "region",
+                "str",
+                default="",
+                doc='where to look ("": the course region)',
+                example='region = "eu-west-1"',
+                rule=OPTIONAL_REGION,
+            ),
         ),
     ),
     "s3_object": StepSpec(
@@ -157,9 +170,7 @@ CHECK_KINDS: dict[str, StepSpec] = {
 }
 
 
-def check_milestones(
-    value: object, problems: Problems
-) -> list[tuple[int, str, str, dict, int]]:
+def check_milestones(value: object, problems: Problems) -> list[tuple[int, str, str, dict, int]]:
     """The ``[[check]]`` tables that passed: ``(index, name, kind, params, line)`` each."""
     if value is None:
         return []
@@ -170,7 +181,8 @@ def check_milestones(
             "write each milestone as a [[check]] table with double brackets",
         )
         return []
-    checked, first = [], {}
+    checked: list[tuple[int, str, str, dict, int]] = []
+    first: dict[str, int] = {}
     for index, table in enumerate(value):
         path = ("check", index)
         if not isinstance(table, dict):
@@ -206,7 +218,9 @@ def _check_one(index: int, table: dict, problems: Problems) -> tuple | None:
         problems.add(path + ("kind",), what, suggest(str(kind), kinds).replace("allowed", "known"))
         return None
     rest = {k: v for k, v in table.items() if k != "name"}
-    params = check_table(rest, CHECK_KINDS[kind].params, path, problems, f'a check of kind "{kind}"')
+    params = check_table(
+        rest, CHECK_KINDS[kind].params, path, problems, f'a check of kind "{kind}"'
+    )
     _check_pairs(kind, params, path, problems)
     if len(problems) > before:
         return None

@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
 from console.aws.organizations import new_account_note
 from console.aws.sessions import SessionBroker, TraineeSession
-from console.course.model import STEP_KINDS, Course, Step, Trainee
 from console.classroom.inventory import Inventory, take, trainee_made_text
 from console.classroom.progress import trainee_users
 from console.classroom.reads import ReadClients, enabled_regions
+from console.course.model import STEP_KINDS, Course, Step, Trainee
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
 from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError

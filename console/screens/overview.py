@@ -20,7 +20,6 @@ from widgets.ledger_log import LedgerLog
 from widgets.summary_bar import SummaryBar, ViewNote, run_words
 from widgets.trainee_table import TraineeTable
 
-
 MILESTONE_SECONDS = 180.0
 
 

@@ -147,8 +147,6 @@ def test_the_sweep_finds_our_tags_in_every_region(sandbox, tmp_path):
 
     row = status(sandbox, state, course)[alice]
     assert row["error_code"] == "Leftovers"
-    assert [item["arn"] for item in row["leftovers"]] == [
-        f"arn:aws:sqs:{OTHER}:{account}:far-away"
-    ]
+    assert [item["arn"] for item in row["leftovers"]] == [f"arn:aws:sqs:{OTHER}:{account}:far-away"]
     swept = {r["region"] for r in sandbox.trail() if r["operation"] == "GetResources"}
     assert {REGION, OTHER, "us-east-1"} <= swept and "cn-north-1" not in swept

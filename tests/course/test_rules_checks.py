@@ -29,7 +29,11 @@ at_least = 3
 
 def test_checks_are_loaded_in_order_and_rendered_per_trainee(files):
     course = files.load(MINIMAL + GOOD)
-    assert [c.name for c in course.checks] == ["signed in", "made the bucket", "pushed three commits"]
+    assert [c.name for c in course.checks] == [
+        "signed in",
+        "made the bucket",
+        "pushed three commits",
+    ]
     alice = course.trainee("alice")
     assert course.checks[0].render(course, alice) == {"user": "alice"}
     assert course.checks[1].render(course, alice)["name_pattern"] == "alice-lab-*"
