@@ -193,7 +193,8 @@ def cli_handout(args) -> int:
     """Entry point of ``whodidthis handout``."""
     from console.aws.operator import resolve_operator
     from console.commands.headless import _check_trainees, open_course
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     opened = open_course(args)
     try:
