@@ -34,7 +34,8 @@ def take_inventory(args, opened: Opened, since: float) -> list:
     from console.aws.operator import resolve_operator
     from console.aws.sessions import broker_for
     from console.classroom.inventory import inventory_all
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     course = opened.course
     host = check_host(course, args.allow_long_term_keys)
@@ -99,7 +100,8 @@ def clean_trainee_made(args) -> int:
     from console.aws.sessions import broker_for
     from console.classroom.cleanup import clean, cleaned_line, plan
     from console.classroom.inventory import inventory_of
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     opened = open_course(args)
     course = opened.course

@@ -43,7 +43,8 @@ def run_checks(args, opened: Opened) -> dict[str, str]:
     from console.aws.operator import resolve_operator
     from console.aws.sessions import broker_for
     from console.classroom.progress import check_all
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     course = opened.course
     host = check_host(course, args.allow_long_term_keys)

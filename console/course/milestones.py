@@ -24,10 +24,22 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass, field
 
 from console.course.checks import Problems, check_table, describe, quote, suggest
-from console.course.rules import IAM_USER_NAME, REGION, ValueRule
-from console.course.schema import ParamSpec, StepSpec, _specs
+from console.kinds.params import ParamSpec
+from console.kinds.params import params as _specs
+from console.rules import IAM_USER_NAME, REGION, ValueRule
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A check kind: what reaching it means and the parameters it takes (in file order)."""
+
+    kind: str
+    doc: str
+    params: dict[str, ParamSpec] = field(default_factory=dict)
+
 
 CHECK_NAME = ValueRule(
     what="a milestone name",
@@ -66,8 +78,8 @@ def _text(name: str, doc: str, example: str, *, required: bool = True, default=N
     )
 
 
-CHECK_KINDS: dict[str, StepSpec] = {
-    "signed_in": StepSpec(
+CHECK_KINDS: dict[str, CheckSpec] = {
+    "signed_in": CheckSpec(
         "signed_in",
         "the trainee's IAM user has signed in to the console (IAM's PasswordLastUsed)",
         _specs(
@@ -82,7 +94,7 @@ CHECK_KINDS: dict[str, StepSpec] = {
             )
         ),
     ),
-    "resource_exists": StepSpec(
+    "resource_exists": CheckSpec(
         "resource_exists",
         "a resource of this type whose name (or ARN) matches the pattern exists, in the "
         "course region or the one named (its service's list call, else Cloud Control's "
@@ -109,7 +121,7 @@ CHECK_KINDS: dict[str, StepSpec] = {
             ),
         ),
     ),
-    "s3_object": StepSpec(
+    "s3_object": CheckSpec(
         "s3_object",
         "an object with this key, or any object under this prefix, is in the bucket",
         _specs(
@@ -118,7 +130,7 @@ CHECK_KINDS: dict[str, StepSpec] = {
             _text("prefix", "any key under it", 'prefix = "results/"', required=False, default=""),
         ),
     ),
-    "codecommit_commits": StepSpec(
+    "codecommit_commits": CheckSpec(
         "codecommit_commits",
         "a branch of a CodeCommit repository has at least N commits",
         _specs(
@@ -135,7 +147,7 @@ CHECK_KINDS: dict[str, StepSpec] = {
             ),
         ),
     ),
-    "stack_output": StepSpec(
+    "stack_output": CheckSpec(
         "stack_output",
         "a CloudFormation stack's output equals a value or matches a regular expression",
         _specs(
@@ -153,7 +165,7 @@ CHECK_KINDS: dict[str, StepSpec] = {
             ),
         ),
     ),
-    "did": StepSpec(
+    "did": CheckSpec(
         "did",
         "the trainee's own principal made this call successfully (CloudTrail LookupEvents)",
         _specs(
