@@ -111,6 +111,10 @@ def test_reached_times_stay_when_checked_again(sandbox, tmp_path):
     assert two["items"][3]["reached"] and "alice (IAM user)" in two["items"][3]["detail"]
     status = json.loads(cli(sandbox, state, "status", "--json", course=course).stdout)
     assert status["trainees"][0]["milestones"]["reached"] == 2
+    stuck = cli(sandbox, state, "progress", "--json", "--stuck-minutes", "600", course=course)
+    assert json.loads(stuck.stdout)["trainees"] == []  # nobody has been on it for 10 hours
+    report = cli(sandbox, state, "report", course=course)
+    assert "Lab milestones: 2/5" in report.stdout
 
 
 def ledger_of(sandbox, state, course) -> list[dict]:
