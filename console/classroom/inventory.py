@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from console.classroom.creators import Creator, creator_of, is_trainee
-from console.classroom.made_kinds import MadeKind, kind_of
+from console.classroom.made_kinds import BY_EVENT, MadeKind, kind_of
 from console.classroom.reads import RegionPace, enabled_regions
 from console.words import iso
 
@@ -137,8 +137,6 @@ def _made(kind: MadeKind, rid: str, region: str, event: dict, who: Creator, user
 
 async def still_there(clients, made: Made) -> bool | None:
     """Whether ``made`` still exists: its kind's reader, else Cloud Control; None if unknown."""
-    from console.classroom.made_kinds import BY_EVENT
-
     kind = BY_EVENT.get(made.event)
     try:
         if kind is not None and kind.exists is not None:

@@ -14,7 +14,7 @@ import time
 
 from console.commands.headless import Opened, open_course
 from console.errors import EXIT_OK
-from console.words import clock
+from console.words import clock, iso
 
 DEFAULT_WINDOW = 24 * 3600.0  # a course with no ledger yet: the last day
 
@@ -80,12 +80,9 @@ def cli_inventory(args) -> int:
     if args.json:
         doc = {
             "course": opened.course.name,
-            "since": since,
+            "since": iso(since),
             "trainees": [inv.as_json() for inv in found],
         }
-        from console.words import iso
-
-        doc["since"] = iso(since)
         print(json.dumps(doc))
     else:
         for inv in found:

@@ -2,12 +2,14 @@
 
 Principle 5 (docs/architecture.md, "Principles") says teardown "checks afterwards that they are gone". Each step checks
 its own resource; the sweep checks everything else: it asks the Resource Groups Tagging API in
-the course's region for every resource still carrying this course's and trainee's ownership
-tags, and IAM (global, and not in the Tagging API on AWS) for its users, roles and customer
-managed policies with those tags. A resource a template made beside its stack, one kept by
+every region enabled in the account (``every_region``; the course's region first) for every
+resource still carrying this course's and trainee's ownership tags, and IAM (global, and not in
+the Tagging API on AWS) for its users, roles and customer managed policies with those tags. A resource a template made beside its stack, one kept by
 ``DeletionPolicy: Retain``, or one a trainee tagged by hand all show up here.
 
-Nothing found: the trainee is TORN_DOWN with the receipt ``0 leftovers, checked at <time>``.
+Nothing found (and nothing the trainee made by hand left, ``console.classroom.inventory``): the
+trainee is TORN_DOWN with the receipt ``0 left by whodidthis, 0 made by the trainee, regions:
+..., checked at <time>``.
 Something found: the trainee is FAILED with ``Leftovers`` and each leftover is named (ARN and
 type). Leftovers of a kind some step knows how to delete (``DELETABLE``) are deleted by the
 next teardown, through that step kind's own teardown, which deletes only what carries our tags;
