@@ -164,7 +164,7 @@ async def take(clients, role_name: str, users: set[str], since: float, inv: Inve
                 inv.errors.append(f"{region}: CloudTrail could not be read ({exc})")
                 return []
         found = made_in(events, region, role_name, users)
-        return [Made(**{**m.__dict__, "exists": await still_there(clients, m)}) for m in found]
+        return [replace(m, exists=await still_there(clients, m)) for m in found]
 
     for found in await asyncio.gather(*(one(r) for r in inv.regions)):
         inv.made.extend(found)
