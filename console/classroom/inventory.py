@@ -129,7 +129,8 @@ def _made(kind: MadeKind, rid: str, region: str, event: dict, who: Creator, user
         event=kind.event,
         at=event["_at"],
         creator=who,
-        by_trainee=is_trainee(who, users),
+        # Without an iam_user step nobody is known to be the trainee: nothing is theirs to delete.
+        by_trainee=bool(users) and is_trainee(who, users),
         costs=kind.costs,
         deletable=kind.delete is not None,
     )
