@@ -37,6 +37,9 @@ WHAT_TO_DO = {
     "s3_bucket step's name in the course file (use {trainee} and {course}), then retry (r).",
     "Leftovers": "What to do: resources still carry the trainee's tags: tear down again (t) "
     "to delete those of kinds the steps build (ours only); delete the others by hand.",
+    "TraineeMade": "What to do: the trainee made these by hand: `whodidthis teardown COURSE "
+    "--trainee-made --yes` deletes the kinds whodidthis can delete (each in the ledger); "
+    "delete the others by hand, or keep them on purpose.",
 }
 
 

@@ -80,11 +80,13 @@ def report_json(
     trainees: list[TraineeStatus],
     ledger: list[LedgerRecord],
     with_history: bool = False,
+    milestones: dict[str, dict] | None = None,
 ) -> dict:
-    """The report as one JSON object; ``with_history`` adds each resource's ``history``."""
+    """The report as one JSON object; ``with_history`` adds each resource's ``history``;
+    ``milestones`` (trainee -> ``milestone_words.summary``) adds each trainee's lab progress."""
     created = _creations(ledger)
     events = history(ledger) if with_history else {}
-    out = []
+    out: list[dict] = []
     for t in trainees:
         resources = []
         for step in t.steps:
@@ -104,6 +106,8 @@ def report_json(
                 "receipt": t.receipt,
             }
         )
+        if milestones is not None:
+            out[-1]["milestones"] = milestones.get(t.name)
     return {"course": course.name, "trainees": out}
 
 
@@ -112,9 +116,10 @@ def report_markdown(
     trainees: list[TraineeStatus],
     ledger: list[LedgerRecord],
     with_history: bool = False,
+    milestones: dict[str, dict] | None = None,
 ) -> str:
     """The report as Markdown: one table per trainee (and each resource's history)."""
-    data = report_json(course, trainees, ledger, with_history)
+    data = report_json(course, trainees, ledger, with_history, milestones)
     lines = [f"# {course.name}: who created what", ""]
     for t in data["trainees"]:
         lines += [
@@ -132,6 +137,7 @@ def report_markdown(
         if with_history:
             lines += _history_lines(t)
         lines += _sweep_lines(t)
+        lines += _milestone_lines(t.get("milestones"))
         lines.append("")
     return "\n".join(lines)
 
@@ -164,3 +170,14 @@ def _sweep_lines(trainee: dict) -> list[str]:
     if trainee["receipt"]:
         return ["", f"Teardown sweep: {trainee['receipt']}"]
     return []
+
+
+def _milestone_lines(found: dict | None) -> list[str]:
+    """The trainee's lab milestones: how many, and when each was reached."""
+    if not found or not found["total"]:
+        return []
+    lines = ["", f"Lab milestones: {found['reached']}/{found['total']}", ""]
+    for item in found["items"]:
+        when = item["reached_at"] or "not reached"
+        lines.append(f"- {item['name']}: {when}")
+    return lines

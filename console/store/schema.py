@@ -150,11 +150,27 @@ def _v4_confirmed_by_aws(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE commands ADD COLUMN operator_evidence TEXT")
 
 
+def _v5_milestones(conn: sqlite3.Connection) -> None:
+    """Lab milestones per trainee: when each was first reached and last checked."""
+    conn.execute(
+        """CREATE TABLE milestones (
+            trainee TEXT NOT NULL,
+            name TEXT NOT NULL,
+            reached_at REAL,
+            first_checked_at REAL NOT NULL,
+            checked_at REAL NOT NULL,
+            detail TEXT,
+            PRIMARY KEY (trainee, name)
+        )"""
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
     _v2_who_did_this,
     _v3_sweep,
     _v4_confirmed_by_aws,
+    _v5_milestones,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -27,6 +27,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from standin import trainee_activity
 from standin.cloudtrail_shapes import (
     RECORDED_RESOURCES,
     assume_role_fields,
@@ -135,7 +136,17 @@ class CloudTrail:
                         {"ARN": arn, "accountId": principal.account, "type": kind}
                     ]
                 event["requestParameters"] = _request_parameters(call.service, name)
+        if response.status < 300:  # AWS's own fields for the create calls a trainee makes
+            made = trainee_activity.create_fields(
+                call, request.path, response.body, principal.account
+            )
+            event.update(made or {})
         self._keep(event, now, resources)
+
+    def add(self, event: dict) -> None:
+        """Keep an event made outside a request (a console sign-in), at its ``eventTime``."""
+        moment = datetime.strptime(event["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        self._keep(dict(event), moment.timestamp(), [])
 
     def record_session(self, owner: str, target: str, session_id: str, region: str, **kw) -> None:
         """A ``StartSession`` (or with ``terminate=True`` a ``TerminateSession``) record."""

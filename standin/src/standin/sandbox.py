@@ -9,6 +9,7 @@ instead of a second sandbox.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -127,6 +128,19 @@ class _BackdoorSession(boto3.Session):
         """A resource acting on moto as the session's account."""
         kwargs.setdefault("endpoint_url", self._gateway_url)
         return super().resource(*args, **kwargs)
+
+
+class _EndpointSession(boto3.Session):
+    """A boto3 session whose clients talk to the sandbox's gateway."""
+
+    def __init__(self, gateway_url: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._gateway_url = gateway_url
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        """A client of the gateway."""
+        kwargs.setdefault("endpoint_url", self._gateway_url)
+        return super().client(*args, **kwargs)
 
 
 class Sandbox:
@@ -261,7 +275,8 @@ class Sandbox:
             raise ValueError(f"cannot change {', '.join(sorted(fixed))} of a running sandbox")
         self.options = dataclasses.replace(self.options, **changes)
         self.set_reachable(True)
-        urllib3.request("POST", self.moto_url + "/moto-api/reset", retries=False)
+        # urllib3.request waits 3 s by default; a reset of many regional backends takes longer.
+        urllib3.request("POST", self.moto_url + "/moto-api/reset", retries=False, timeout=60)
         self._configure()
         return self
 
@@ -414,6 +429,35 @@ class Sandbox:
         first: what ``cloudtrail:LookupEvents`` answers from."""
         assert self._gateway is not None
         return self._gateway.cloudtrail.events(account)
+
+    def sign_in(self, account: str, user_name: str) -> dict:
+        """IAM user ``user_name`` signs in to the console: IAM's PasswordLastUsed is set and
+        CloudTrail records a ConsoleLogin (``trainee_activity``); returns that event."""
+        assert self._gateway is not None
+        return self._gateway.sign_in(account, user_name)
+
+    def user_session(self, account: str, user_name: str, region: str | None = None):
+        """A boto3 session acting as IAM user ``user_name`` with a new access key of its own,
+        allowed everything by an inline policy (a lab's "do anything" trainee): its calls pass
+        the gateway like any caller's and land in CloudTrail as the user's."""
+        iam = self.backdoor_session(account).client("iam")
+        iam.put_user_policy(
+            UserName=user_name,
+            PolicyName="lab-anything",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                }
+            ),
+        )
+        key = iam.create_access_key(UserName=user_name)["AccessKey"]
+        return _EndpointSession(
+            self.gateway_url,
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+            region_name=region or self.options.region,
+        )
 
     def set_trust_policy(self, account: str, role_name: str, document: dict) -> None:
         """Replace a role's trust policy while running."""
