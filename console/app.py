@@ -311,10 +311,10 @@ class WhodidthisApp(App):
         host = self.host
         if host is not None and host.expires_at is not None:
             expires_in = host.seconds_left(dt.datetime.fromtimestamp(now, dt.UTC))
-            what = "host expires"
+            what = "host exp"
         session_end = self.pace.earliest_session_end(active)
         if session_end is not None and (expires_in is None or session_end - now < expires_in):
-            expires_in, what = session_end - now, "session expires"
+            expires_in, what = session_end - now, "session exp"
         return Context(
             course=self.course.name,
             region=self.course.region,

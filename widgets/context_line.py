@@ -112,24 +112,29 @@ class Context:
 
 
 def context_text(context: Context, width: int) -> Text:
-    """The line for ``width`` cells: parts join by priority while they fit, in display order."""
+    """The line for ``width`` cells: parts join by priority while they fit, in display order.
+
+    The sort is named once it is not the default (by name); the badge, the course and where
+    it runs never give way.
+    """
     sandbox = context.endpoint != "AWS"
     parts: list[tuple[int, Text]] = [
-        (0, Text(f" {context.course} ", style="bold reverse")),
+        (0, Text(context.course, style="bold reverse")),
+        (0, Text(context.endpoint, style="bold reverse yellow" if sandbox else "bold green")),
         (1, Text(context.region)),
-        (1, Text(context.endpoint, style="bold yellow" if sandbox else "bold green")),
     ]
     if context.read_only:
-        parts.append((0, Text(" READ-ONLY ", style="bold reverse yellow")))
-    parts.append((2, Text(f"sort {context.sort}", style="bold cyan")))
-    parts.append((3, Text(f"{context.calls_per_second:.1f} calls/s")))
+        parts.append((0, Text("READ-ONLY", style="bold reverse yellow")))
+    if context.sort != "name":
+        parts.append((1, Text(f"sort:{context.sort}", style="bold cyan")))
+    parts.append((3, Text(f"{context.calls_per_second:.1f} call/s")))
     throttled = context.throttles_per_minute
     parts.append((3, Text(f"{throttled} thr/min", style="bold red" if throttled else "")))
     if context.expires_in is not None:
-        left = elapsed_words(max(context.expires_in, 0)) if context.expires_in > 0 else "expired"
+        left = elapsed_words(context.expires_in) if context.expires_in > 0 else "now"
         soon = context.expires_in < 600
-        parts.append((4, Text(f"{context.expires_what} {left}", style="bold red" if soon else "")))
-    parts.append((5, Text(f"v{context.version}", style="bright_black")))
+        parts.append((2, Text(f"{context.expires_what} {left}", style="bold red" if soon else "")))
+    parts.append((4, Text(f"v{context.version}", style="bright_black")))
     return _fit(parts, width)
 
 
@@ -137,7 +142,7 @@ def _fit(parts: list[tuple[int, Text]], width: int) -> Text:
     """The parts, in order, leaving out the lowest priorities (highest numbers) first."""
     for cutoff in sorted({priority for priority, _ in parts}, reverse=True):
         chosen = [text for priority, text in parts if priority <= cutoff]
-        line = Text(" · ", style="bright_black").join(chosen)
+        line = Text("  ").join(chosen)
         if not width or line.cell_len <= width:
             return line
     return line
@@ -156,20 +161,20 @@ class ContextLine(Static):
     }
     """
 
-    _context: Context | None = None
+    _facts: Context | None = None
     _shown: Text | None = None
 
     def show(self, context: Context) -> None:
-        self._context = context
+        self._facts = context
         self._paint()
 
     def on_resize(self) -> None:
         self._paint()
 
     def _paint(self) -> None:
-        if self._context is None:
+        if self._facts is None:
             return
-        text = context_text(self._context, max(self.size.width - 2, 0))
+        text = context_text(self._facts, max(self.size.width - 2, 0))
         if text != self._shown:
             self._shown = text
             self.update(text, layout=False)

@@ -221,6 +221,7 @@ class OverviewScreen(Screen):
 
     def on_whodidthis_app_host_resolved(self, message) -> None:
         self.query_one(IdentityPanel).show_host(message.host, self.app.now(), message.error)
+        self._show_context()
 
     def tick(self) -> None:
         now = self.app.now()
