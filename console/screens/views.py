@@ -164,6 +164,7 @@ class LedgerView(TableView):
         self.table.clear()
         self.copies = {}
         self._add(self.app.store.ledger()[-KEPT_RECORDS:])
+        self.table.move_cursor(row=self.table.row_count - 1, animate=False)  # the newest
 
     def _add(self, records: list[LedgerRecord]) -> None:
         holder = self.app.store.engine_holder()
