@@ -81,6 +81,21 @@ class OverviewScreen(Screen):
             "q", "app.quit", "Quit", id="quit-main", tooltip="Leave the console; the engine goes on"
         ),
         Binding(
+            "i",
+            "identity",
+            "Identity",
+            id="identity",
+            tooltip="Who the host is, and a preflight of the selected trainee",
+        ),
+        Binding(
+            "f",
+            "failures",
+            "Failures",
+            id="failures",
+            tooltip="Show only failed and cancelled trainees",
+        ),
+        Binding("p", "pin", "Pin", id="pin", tooltip="Pin failed trainees to the top"),
+        Binding(
             "colon",
             "command_line",
             "Views",
@@ -108,21 +123,6 @@ class OverviewScreen(Screen):
             id="copy-arn",
             tooltip="Copy the selected trainee's session ARN to the clipboard (OSC 52)",
         ),
-        Binding(
-            "i",
-            "identity",
-            "Identity",
-            id="identity",
-            tooltip="Who the host is, and a preflight of the selected trainee",
-        ),
-        Binding(
-            "f",
-            "failures",
-            "Failures",
-            id="failures",
-            tooltip="Show only failed and cancelled trainees",
-        ),
-        Binding("p", "pin", "Pin", id="pin", tooltip="Pin failed trainees to the top"),
         Binding("space", "mark", "Mark", id="mark", tooltip="Mark or unmark the trainee"),
         Binding(
             "A",
