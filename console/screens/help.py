@@ -72,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.under = under
 
-    def keys(self) -> list[Binding]:
+    def shown_keys(self) -> list[Binding]:
         """The keys of the screen under this one that it would run now, then the App's."""
         under = self.under
         own = list(getattr(under, "BINDINGS", [])) if under is not None else []
@@ -95,7 +95,7 @@ class HelpScreen(ModalScreen[None]):
         parts: list = [Text(title, style="bold underline")]
         if rule:
             parts.append(Text(rule))
-        parts.append(keys_table(self.keys(), self.app.quit_note))
+        parts.append(keys_table(self.shown_keys(), self.app.quit_note))
         if getattr(self.under, "HELP_STATES", False):
             parts += [Text(""), Text("States", style="bold underline"), states_table()]
         parts += [
