@@ -31,7 +31,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from console import __version__
 from console.commands.console_services import (
     engine_launcher_for,
     host_identity,
@@ -241,12 +240,9 @@ class WhodidthisApp(App):
             return
         if run["id"] == self._serving_run:
             return
-        claimed = [
-            command
-            for command in self.store.pending_commands()
-            if command.claimed_at is not None and command.kind.value == run["kind"]
-        ]
-        self.serving = claimed[-1] if claimed else None
+        from console.screens.context import serving_command
+
+        self.serving = serving_command(self.store, run)
         self._serving_run = run["id"]
 
     async def refresh_from_store(self) -> bool:
@@ -306,27 +302,9 @@ class WhodidthisApp(App):
 
     def context(self, sort: str, active: list[str]) -> Context:
         """What the context line shows now; ``active`` are the trainees being worked on."""
-        now = self.now()
-        expires_in, what = None, ""
-        host = self.host
-        if host is not None and host.expires_at is not None:
-            expires_in = host.seconds_left(dt.datetime.fromtimestamp(now, dt.UTC))
-            what = "host exp"
-        session_end = self.pace.earliest_session_end(active)
-        if session_end is not None and (expires_in is None or session_end - now < expires_in):
-            expires_in, what = session_end - now, "session exp"
-        return Context(
-            course=self.course.name,
-            region=self.course.region,
-            endpoint=self.endpoint,
-            version=__version__,
-            read_only=self.read_only,
-            sort=sort,
-            calls_per_second=self.pace.calls_per_second(now),
-            throttles_per_minute=self.pace.throttles_per_minute(now),
-            expires_in=expires_in,
-            expires_what=what,
-        )
+        from console.screens.context import context_of
+
+        return context_of(self, sort, active)
 
     # -- the host identity -------------------------------------------------------------------
 

@@ -14,13 +14,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from console.model import CommandKind
-from console.screens.scope import ACT_WORDS, Scope, action_allowed, question_for
+from console.screens.scope import ACT_WORDS, Scope, action_allowed, has_work, question_for
 from console.screens.views import VIEWS_PROMPT, open_view
 from widgets.context_line import ContextLine
 from widgets.identity_panel import IdentityPanel
 from widgets.ledger_log import LedgerLog
 from widgets.summary_bar import SummaryBar, ViewNote, run_words
-from widgets.trainee_look import is_queued
 from widgets.trainee_order import SORTS
 from widgets.trainee_table import TraineeTable
 
@@ -300,17 +299,11 @@ class OverviewScreen(Screen):
         self._ask(CommandKind.CANCEL, scope)
 
     def _work_for(self, scope: Scope) -> bool:
-        """True when an engine works on one of ``scope``'s trainees or a command waits for it."""
         table = self.table
-        names = set(scope.names)
-        statuses = table.statuses() if scope.whole_course else [table.status(n) for n in names]
-        if any(s is not None and (s.state.is_active or is_queued(s)) for s in statuses):
-            return True
-        return any(
-            command.kind != CommandKind.CANCEL
-            and (scope.whole_course or not command.trainees or names & set(command.trainees))
-            for command in self.app.store.pending_commands()
+        statuses = (
+            table.statuses() if scope.whole_course else [table.status(n) for n in scope.names]
         )
+        return has_work(scope, [s for s in statuses if s], self.app.store.pending_commands())
 
     def action_teardown(self) -> None:
         self._teardown(self.scope())
