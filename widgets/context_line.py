@@ -127,15 +127,27 @@ def context_text(context: Context, width: int) -> Text:
         parts.append((0, Text("READ-ONLY", style="bold reverse yellow")))
     if context.sort != "name":
         parts.append((1, Text(f"sort:{context.sort}", style="bold cyan")))
-    parts.append((3, Text(f"{context.calls_per_second:.1f} call/s")))
     throttled = context.throttles_per_minute
-    parts.append((3, Text(f"{throttled} thr/min", style="bold red" if throttled else "")))
+    parts.append((2, Text(f"{throttled} thr/min", style="bold red" if throttled else "")))
+    parts.append((3, Text(f"{context.calls_per_second:.1f} call/s")))
     if context.expires_in is not None:
-        left = elapsed_words(context.expires_in) if context.expires_in > 0 else "now"
+        left = expiry_words(context.expires_in)
         soon = context.expires_in < 600
         parts.append((2, Text(f"{context.expires_what} {left}", style="bold red" if soon else "")))
     parts.append((4, Text(f"v{context.version}", style="bright_black")))
     return _fit(parts, width)
+
+
+def expiry_words(seconds: float) -> str:
+    """``5h58m``, ``59m``, ``9m05s`` (seconds only once they count), ``now``."""
+    if seconds <= 0:
+        return "now"
+    whole = int(seconds)
+    if whole >= 3600:
+        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+    if whole >= 600:
+        return f"{whole // 60}m"
+    return elapsed_words(whole)
 
 
 def _fit(parts: list[tuple[int, Text]], width: int) -> Text:

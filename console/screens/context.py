@@ -31,7 +31,7 @@ def context_of(app, sort: str, active: list[str]) -> Context:
         what = "host exp"
     session_end = app.pace.earliest_session_end(active)
     if session_end is not None and (expires_in is None or session_end - now < expires_in):
-        expires_in, what = session_end - now, "session exp"
+        expires_in, what = session_end - now, "sess exp"
     return Context(
         course=app.course.name,
         region=app.course.region,
