@@ -300,6 +300,13 @@ class WhodidthisApp(App):
             if left is not None and left <= 0 and not self._resolving():
                 self.resolve_host()  # the instance profile's keys rotate: look again
 
+    def active_names(self) -> list[str]:
+        """The trainees being worked on, as the trainee list holds them (no store read)."""
+        from widgets.trainee_table import TraineeTable
+
+        tables = self.screen_stack[0].query(TraineeTable) if self.screen_stack else []
+        return [s.name for t in tables for s in t.statuses() if s.state.is_active]
+
     def context(self, sort: str, active: list[str]) -> Context:
         """What the context line shows now; ``active`` are the trainees being worked on."""
         from console.screens.context import context_of

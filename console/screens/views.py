@@ -86,8 +86,7 @@ class TableView(Screen):
         self.set_interval(1.0, self._show_context, name="context")
 
     def _show_context(self) -> None:
-        active = [s.name for s in self.app.store.trainees() if s.state.is_active]
-        self.query_one(ContextLine).show(self.app.context("name", active))
+        self.query_one(ContextLine).show(self.app.context("name", self.app.active_names()))
 
     def columns(self) -> list[tuple[str, int | None]]:
         raise NotImplementedError
