@@ -209,6 +209,8 @@ class OverviewScreen(Screen):
 
     def on_whodidthis_app_store_changed(self, message) -> None:
         changes = message.changes
+        if changes.first and changes.run is not None:
+            self._say_attached(changes.run)
         self.table.show_trainees(changes.trainees, replace=changes.roster_changed)
         self.query_one(LedgerLog).add_records(changes.records, changes.engine)
         self._run_text = run_words(
@@ -217,6 +219,17 @@ class OverviewScreen(Screen):
         self._show_selected()
         self._show_summary()
         self._show_context()
+
+    def _say_attached(self, run: dict) -> None:
+        """Opened on a run already going: which command, what kind, for whom."""
+        command = self.app.serving
+        number = f"command {command.id}, " if command is not None else ""
+        who = (command.operator if command is not None else None) or run["operator"] or "?"
+        self.notify(
+            f"Attached to a running {run['kind']} ({number}{len(run['trainees'])} trainees) "
+            f"started by {who}.",
+            timeout=8,
+        )
 
     def on_whodidthis_app_host_resolved(self, message) -> None:
         self.query_one(IdentityPanel).show_host(message.host, self.app.now(), message.error)

@@ -11,11 +11,11 @@ import os
 from textual.widgets import Button
 
 from console.devtools.demo_scene import COURSE
-from console.model import CommandKind, Operator, TraineeState
+from console.model import CommandKind, Leftover, Operator, TraineeState
 from console.screens.confirm import ConfirmScreen
 from console.screens.help import HelpScreen
 from console.screens.overview import OverviewScreen
-from console.screens.views import LedgerView, OperatorsView
+from console.screens.views import LedgerView, LeftoversView, OperatorsView
 from console.store.state import Store
 from console.words import is_read
 from widgets.context_line import ContextLine, endpoint_words
@@ -178,6 +178,22 @@ async def test_the_ledger_view_copies_the_request_id(console):
         assert f"\x1b]52;c;{base64.b64encode(last.request_id.encode()).decode()}\x07" in written
 
 
+async def test_the_leftovers_view_lists_them_and_copies_the_arn(console, scene):
+    queue = "arn:aws:sqs:ap-northeast-1:200000000008:heidi-queue"
+    with Store.open(scene.state_dir, COURSE) as other:
+        other.set_trainee("heidi", leftovers=[Leftover(queue, "sqs:queue")])
+    app = console()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"left", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LeftoversView) and app.screen.table.row_count == 1
+        written: list[str] = []
+        app._driver.write = written.append
+        await pilot.press("y")
+        assert f"\x1b]52;c;{base64.b64encode(queue.encode()).decode()}\x07" in written
+
+
 async def test_help_fits_the_screen_it_is_opened_on(console):
     app = console()
     async with app.run_test(size=(100, 40)) as pilot:
@@ -242,6 +258,11 @@ async def test_attaching_names_the_command_its_kind_and_its_operator(console, sc
                 await settle(pilot)
                 summary = str(app.screen.query_one("#summary").render_line(0).text)
                 assert f"apply #{command} by alice 0/1" in summary
+                said = [n.message for n in app._notifications]
+                assert any(
+                    f"running apply (command {command}, 1 trainees) started by alice" in m
+                    for m in said
+                )
 
 
 async def test_the_ledger_panel_hides_reads_until_l(console):
