@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.model import CommandKind, LedgerRecord, TraineeStatus
-from console.screens.scope import ACT_WORDS, Scope, action_allowed, question_for
+from console.screens.scope import ACT_WORDS, Scope, action_allowed, has_work, question_for
 from console.words import clock, short_principal, what_to_do
 from widgets.context_line import ContextLine
 from widgets.ledger_log import outcome_text
@@ -143,6 +143,12 @@ class TraineeDetailScreen(Screen):
         self._ask(CommandKind.RETRY)
 
     def action_cancel(self) -> None:
+        """Ask only when something runs or waits for this trainee: else say so, start nothing."""
+        status = self.app.store.trainee(self.trainee)
+        statuses = [status] if status is not None else []
+        if not has_work(Scope((self.trainee,)), statuses, self.app.store.pending_commands()):
+            self.notify(f"Nothing to cancel: nothing is running or queued for {self.trainee}.")
+            return
         self._ask(CommandKind.CANCEL)
 
     def action_scroll(self, direction: str) -> None:

@@ -146,7 +146,11 @@ async def test_cancel_with_nothing_running_says_so_and_starts_nothing(console, s
         assert any("Nothing to cancel" in n.message for n in app._notifications)
         assert all(c.kind != CommandKind.CANCEL for c in app.store.commands())
         assert launcher.calls == 0
-        await pilot.press(*["down"] * 3, "c")  # dave is RUNNING: that one asks
+        await pilot.press("enter", "c")  # the same from alice's x-ray
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert all(c.kind != CommandKind.CANCEL for c in app.store.commands())
+        await pilot.press("escape", *["down"] * 3, "c")  # dave is RUNNING: that one asks
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
 
