@@ -92,6 +92,13 @@ class TraineeDetailScreen(Screen):
         Binding("down,j", "scroll('down')", "Scroll", id="scroll-down", show=False),
         Binding("up,k", "scroll('up')", "Scroll", id="scroll-up", show=False),
         Binding("q", "app.quit", "Quit", id="quit-detail"),
+        Binding(
+            "colon",
+            "views",
+            "Views",
+            id="views-detail",
+            tooltip="Back to the trainees with the view line open (ledger, leftovers...)",
+        ),
         Binding("y", "copy", "Copy ARN", id="copy-detail", tooltip="Copy the session ARN (OSC 52)"),
         Binding(
             "Y",
@@ -215,6 +222,12 @@ class TraineeDetailScreen(Screen):
         lines = [ledger_detail(record, holder) for record in self._records.values()]
         text = Text("\n").join(lines) if lines else Text("no call yet", style="italic")
         self.query_one("#detail-ledger", Static).update(text)
+
+    async def action_views(self) -> None:
+        """Back to the trainee list with its view line open."""
+        trainees = self.app.screen_stack[0]
+        await self.app.pop_screen()
+        trainees.action_command_line()
 
     def _show_context(self) -> None:
         status = self.app.store.trainee(self.trainee)

@@ -89,6 +89,13 @@ async def test_colon_switches_views_and_back(console):
         await pilot.press("colon", *"trainees", "enter")
         await settle(pilot)
         assert isinstance(app.screen, OverviewScreen) and len(app.screen_stack) == 1
+        await pilot.press("enter")  # alice's x-ray: : goes on from there too
+        await settle(pilot)
+        await pilot.press("colon")
+        await settle(pilot)
+        await pilot.press(*"led", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LedgerView) and len(app.screen_stack) == 2
 
 
 async def test_an_inverse_regex_filter_survives_the_store_changing(console, scene):
