@@ -27,6 +27,7 @@ HANDLERS = {
     "ledger": "console.commands.headless:cli_ledger",
     "report": "console.commands.headless:cli_report",
     "trace": "console.commands.trace:cli_trace",
+    "audit": "console.commands.audit:cli_audit",
     "handout": "console.commands.handout:cli_handout",
     "iam-templates": "console.commands.iam_templates:cli_iam_templates",
     "sandbox": "console.devtools.sandbox:cli_sandbox",
@@ -46,6 +47,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--allow-long-term-keys",
         action="store_true",
         help="accept long-term (AKIA) or stored keys; loudly not recommended",
+    )
+
+
+def _delivery_window(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--delivery-window",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="calls younger than this are 'not yet delivered' (CloudTrail: about 5 minutes, "
+        "not guaranteed; default 15)",
     )
 
 
@@ -189,6 +201,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also ask the trainee account's CloudTrail (LookupEvents) and mark each event",
     )
+    _delivery_window(p)
+    _common(p)
+
+    p = sub.add_parser(
+        "audit", help="confirm each command's operator from CloudTrail (SSM sessions, calls)"
+    )
+    _course_arg(p)
+    p.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="only commands from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON verdict per command and line")
+    _delivery_window(p)
     _common(p)
 
     p = sub.add_parser(

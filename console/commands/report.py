@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from console.course.model import Course
 from console.kinds import KINDS
-from console.model import LedgerRecord, Outcome, TraineeStatus
+from console.model import LedgerRecord, Outcome, TraineeStatus, forgeable_of, operator_level
 from console.words import iso, short_principal
 
 #: The call that creates each step kind's resource: the one that names its creator.
@@ -48,6 +48,8 @@ def history_json(record: LedgerRecord) -> dict:
         "source_identity": record.source_identity,
         "operator": record.operator,
         "operator_source": record.operator_source,
+        "operator_level": operator_level(record.operator_source),
+        "operator_forgeable": forgeable_of(record.operator_evidence),
         "operator_arn": record.operator_arn,
         "request_id": record.request_id,
         "outcome": record.outcome.value,
@@ -65,6 +67,7 @@ def _resource(label: str, step, record: LedgerRecord | None) -> dict:
         "source_identity": record.source_identity if record else None,
         "operator": record.operator if record else None,
         "operator_source": record.operator_source if record else None,
+        "operator_level": operator_level(record.operator_source) if record else None,
         "operator_arn": record.operator_arn if record else None,
         "created_at": iso(record.ts) if record else None,
         "request_id": record.request_id if record else None,
@@ -146,7 +149,9 @@ def _history_lines(trainee: dict) -> list[str]:
             lines.append(
                 f"- {e['ts']} {e['operation']} {outcome} by "
                 f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
-                f"({e['operator_source'] or '-'}), request {e['request_id'] or '-'}"
+                f"({e['operator_level'] or '-'}"
+                f"{', forgeable' if e['operator_forgeable'] else ''}), "
+                f"request {e['request_id'] or '-'}"
             )
     return lines
 

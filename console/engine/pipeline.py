@@ -152,6 +152,7 @@ class TraineePipeline:
                 operator=self.operator.name,
                 operator_source=self.operator.source,
                 operator_arn=self.operator.arn,
+                operator_evidence=self.operator.evidence(),
             )
         )
 

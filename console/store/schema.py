@@ -138,10 +138,23 @@ def _v3_sweep(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE trainees ADD COLUMN receipt TEXT")
 
 
+def _v4_confirmed_by_aws(conn: sqlite3.Connection) -> None:
+    """What ``whodidthis audit`` checks against CloudTrail (issue 20).
+
+    A command and a ledger record keep the operator's SSM evidence (session ids, and why a
+    local check could be forged) as JSON. The session's access key id is not kept: the drills
+    treat a session key id as a credential, and CloudTrail gives it back from the AssumeRole
+    whose request id the ledger already keeps (``assume_request_id``).
+    """
+    conn.execute("ALTER TABLE ledger ADD COLUMN operator_evidence TEXT")
+    conn.execute("ALTER TABLE commands ADD COLUMN operator_evidence TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
     _v2_who_did_this,
     _v3_sweep,
+    _v4_confirmed_by_aws,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -93,8 +93,10 @@ class Gateway:
         self.principals = Principals()
         self.authorizer = Authorizer()
         self.gaps = MotoGaps()
-        self.ssm_sessions = SsmSessions()  # Session Manager sessions of the sandbox's instance
         self.cloudtrail = CloudTrail()  # the event history LookupEvents answers from
+        # Session Manager sessions of the sandbox's instance (its region is set by the sandbox);
+        # each one opened or ended is a StartSession / TerminateSession record.
+        self.ssm_sessions = SsmSessions(on_record=self.cloudtrail.record_session)
         # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=128, block=False, retries=False)
 

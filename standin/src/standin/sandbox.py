@@ -75,6 +75,8 @@ class SandboxOptions:
         course_name: the sample course's name.
         imds_refuse_token: IMDS refuses the token request (403): botocore falls back to
             IMDSv1, which is then served.
+        cloudtrail_delivery_delay: seconds before a CloudTrail record shows in LookupEvents
+            (AWS: about 5 minutes, not guaranteed).
         roles: the role templates ``whodidthis iam-templates`` writes, or a function given
             the sample course's path that returns them (so a caller can write the trainee
             template for that course). Required: the stand-in has no roles of its own.
@@ -92,6 +94,7 @@ class SandboxOptions:
     instance_id: str = INSTANCE_ID
     course_name: str = "dojo-2026-12"
     imds_refuse_token: bool = False
+    cloudtrail_delivery_delay: float = 0.0
     roles: RoleTemplates | Callable[[Path], RoleTemplates] | None = None
 
 
@@ -199,6 +202,7 @@ class Sandbox:
         self.moto_url = f"http://{host}:{port}"
         self._gateway = Gateway(self.moto_url, self._trail, self.faults)
         self._gateway.moto_app = self._moto._server.app
+        self._gateway.ssm_sessions.region = self.options.region  # SSM answers only there
         for service in moto_speed.WARM_SERVICES:  # before the first burst of requests
             self._gateway.catalog.get(service)
         moto_speed.warm_apps(self._moto._server.app)
@@ -266,6 +270,7 @@ class Sandbox:
         options = self.options
         moto_state.reset_shared_policy_counts()
         self._gateway.reset()
+        self._gateway.cloudtrail.delivery_delay = options.cloudtrail_delivery_delay
         self._imds.lifetime = options.host_credential_lifetime
         self._imds.reset()
         self._imds.refuse_token = options.imds_refuse_token
@@ -393,6 +398,16 @@ class Sandbox:
         as ``ssm:StartSession`` would; returns its session id (for the worker's arguments)."""
         assert self._gateway is not None
         return self._gateway.ssm_sessions.open(owner, self.instance_id, session_id).SessionId
+
+    def terminate_ssm_session(self, session_id: str) -> None:
+        """End an SSM session, as ``ssm:TerminateSession`` would (a CloudTrail record too)."""
+        assert self._gateway is not None
+        self._gateway.ssm_sessions.terminate(session_id)
+
+    def set_cloudtrail_delivery_delay(self, seconds: float) -> None:
+        """Records made from now on show in LookupEvents ``seconds`` later."""
+        assert self._gateway is not None
+        self._gateway.cloudtrail.delivery_delay = seconds
 
     def cloudtrail_events(self, account: str | None = None) -> list[dict]:
         """CloudTrail's event JSON of every authenticated request (in ``account``), oldest
