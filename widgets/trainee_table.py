@@ -28,6 +28,7 @@ from widgets.trainee_look import (
     short_error,
     state_cell_text,
 )
+from widgets.trainee_order import matcher, sort_key
 
 ATTENTION = (TraineeState.FAILED, TraineeState.CANCELLED)
 CELL_PADDING = 2  # DataTable's cell_padding of 1 on each side
@@ -47,16 +48,19 @@ class ColumnSpec:
 
 
 # In display order. Priorities 0-3 never give way; the others go from the highest number down.
+# Elapsed before the error: at 80 columns both fit, the error shortened (enter shows it whole).
 COLUMNS = (
     ColumnSpec("name", "Trainee", 8, 0),
     ColumnSpec("account", "Account", 12, 7),
     ColumnSpec("state", "State", 14, 1),
-    ColumnSpec("step", "Step", 11, 2),
+    ColumnSpec("step", "Steps built", 13, 2),
     ColumnSpec("action", "Last action", 14, 6, grows_to=30),
     ColumnSpec("principal", "Acting", 24, 3),
-    ColumnSpec("elapsed", "Elapsed", 7, 5),
-    ColumnSpec("error", "Error", 24, 4, grows_to=70, floor=16),
+    ColumnSpec("elapsed", "Elapsed", 7, 4),
+    ColumnSpec("error", "Error", 24, 5, grows_to=70, floor=14),
 )
+# Lab milestones (``3/5 made the bucket``), shown only when the course has ``[[check]]`` tables.
+MILESTONE = ColumnSpec("milestone", "Lab", 16, 4, grows_to=24, floor=6)
 KEPT = 3
 FIRST_ROWS = 100  # more than a screenful, so the first frame is complete
 MORE_ROWS = 300
@@ -68,36 +72,39 @@ def needs_attention(status: TraineeStatus) -> bool:
     return status.state in ATTENTION
 
 
-def choose_columns(width: int, name_width: int, principal_width: int) -> list[tuple[str, int]]:
-    """The columns that fit in ``width`` cells, in display order, as ``(key, width)``.
+def choose_columns(
+    width: int, name_width: int, principal_width: int, columns: tuple[ColumnSpec, ...] = COLUMNS
+) -> list[tuple[str, int]]:
+    """The columns (of ``columns``) that fit in ``width`` cells, in display order, as
+    ``(key, width)``.
 
     The kept columns are always there (the principal shrinks first when even they do not fit);
     the others join by priority while they fit, then the growing ones share what is left.
     """
-    natural = {spec.key: spec.width for spec in COLUMNS}
+    natural = {spec.key: spec.width for spec in columns}
     natural["name"] = max(natural["name"], name_width)
     natural["principal"] = principal_width
     budget = (
         width
         - SCROLLBAR
-        - sum(natural[s.key] + CELL_PADDING for s in COLUMNS if s.priority <= KEPT)
+        - sum(natural[s.key] + CELL_PADDING for s in columns if s.priority <= KEPT)
     )
     if budget < 0:
         natural["principal"] = max(12, natural["principal"] + budget)
         budget = 0
-    chosen = {spec.key for spec in COLUMNS if spec.priority <= KEPT}
-    for spec in sorted((s for s in COLUMNS if s.priority > KEPT), key=lambda s: s.priority):
+    chosen = {spec.key for spec in columns if spec.priority <= KEPT}
+    for spec in sorted((s for s in columns if s.priority > KEPT), key=lambda s: s.priority):
         if natural[spec.key] + CELL_PADDING > budget >= spec.floor + CELL_PADDING > CELL_PADDING:
             natural[spec.key] = budget - CELL_PADDING  # narrower, rather than not at all
         if natural[spec.key] + CELL_PADDING <= budget:
             chosen.add(spec.key)
             budget -= natural[spec.key] + CELL_PADDING
-    for spec in sorted(COLUMNS, key=lambda s: s.priority):
+    for spec in sorted(columns, key=lambda s: s.priority):
         if spec.key in chosen and spec.grows_to:
             extra = min(budget, spec.grows_to - natural[spec.key])
             natural[spec.key] += extra
             budget -= extra
-    return [(spec.key, natural[spec.key]) for spec in COLUMNS if spec.key in chosen]
+    return [(spec.key, natural[spec.key]) for spec in columns if spec.key in chosen]
 
 
 class TraineeTable(RowCachedTable):
@@ -137,9 +144,13 @@ class TraineeTable(RowCachedTable):
         principal_width: int = 32,
         role_name: str = "",
         course_name: str = "",
+        milestones: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id, cursor_type="row")
+        at = next(i for i, spec in enumerate(COLUMNS) if spec.key == "step") + 1
+        self._columns = COLUMNS[:at] + (MILESTONE,) + COLUMNS[at:] if milestones else COLUMNS
+        self._milestones: dict[str, str] = {}
         self._clock = clock
         self._principal_width = principal_width
         # The course's own sessions are shown by their operator (what differs between rows).
@@ -155,6 +166,8 @@ class TraineeTable(RowCachedTable):
         self.filter_text = ""
         self.failures_only = False
         self.pin_failures = False
+        self.sort = "name"
+        self._keeps = matcher("")
 
     # -- what the screen asks ----------------------------------------------------------------
 
@@ -188,7 +201,7 @@ class TraineeTable(RowCachedTable):
             replace: the roster itself changed; forget trainees not given.
         """
         statuses = list(statuses)
-        before = {name: needs_attention(s) for name, s in self._statuses.items()}
+        before = dict(self._statuses)
         if replace:
             self._statuses = {}
         for status in statuses:
@@ -220,6 +233,13 @@ class TraineeTable(RowCachedTable):
             if name in self._cells:
                 self._repaint(name)
 
+    def show_milestones(self, cells: dict[str, str]) -> None:
+        """Take each trainee's lab milestone cell (``3/5 made the bucket``); repaint changes."""
+        changed = {n for n, text in cells.items() if self._milestones.get(n) != text}
+        self._milestones.update(cells)
+        self._stale.update(changed & set(self._cells))
+        self._flush_stale()
+
     def toggle_mark(self, name: str) -> None:
         """Mark or unmark a trainee for ``r`` (retry) and ``t`` (teardown)."""
         self.marked ^= {name}
@@ -237,12 +257,16 @@ class TraineeTable(RowCachedTable):
         filter_text: str | None = None,
         failures_only: bool | None = None,
         pin_failures: bool | None = None,
+        sort: str | None = None,
         keep: str | None = None,
     ) -> None:
         """Change what is shown and in which order; rebuilds the rows, the cursor staying on
         its trainee (or on ``keep`` when given and still shown)."""
         if filter_text is not None:
             self.filter_text = filter_text
+            self._keeps = matcher(filter_text)
+        if sort is not None:
+            self.sort = sort
         if failures_only is not None:
             self.failures_only = failures_only
         if pin_failures is not None:
@@ -259,7 +283,7 @@ class TraineeTable(RowCachedTable):
         if layout != self._layout:
             self.clear(columns=True)
             for key, width in layout:
-                label = next(spec.label for spec in COLUMNS if spec.key == key)
+                label = next(spec.label for spec in self._columns if spec.key == key)
                 self.add_column(label, width=width, key=key)
             self._layout = layout
         else:
@@ -302,35 +326,41 @@ class TraineeTable(RowCachedTable):
 
     def _choose_layout(self) -> list[tuple[str, int]]:
         name_width = max((len(name) for name in self._statuses), default=6) + 2
-        return choose_columns(self.size.width or 80, name_width, self._principal_width)
+        return choose_columns(
+            self.size.width or 80, name_width, self._principal_width, self._columns
+        )
 
     def _ordered_visible(self) -> list[str]:
-        terms = self.filter_text.lower().split()
+        now = self._clock()
         names = []
-        for name in sorted(self._statuses):
-            status = self._statuses[name]
+        for status in sorted(self._statuses.values(), key=lambda s: sort_key(self.sort, s, now)):
             if self.failures_only and not needs_attention(status):
                 continue
-            if terms and not all(term in _haystack(status) for term in terms):
+            if not self._keeps(_haystack(status)):
                 continue
-            names.append(name)
+            names.append(status.name)
         if self.pin_failures:
             names.sort(key=lambda name: not needs_attention(self._statuses[name]))
         return names
 
-    def _order_changed(self, statuses: list[TraineeStatus], before: dict[str, bool]) -> bool:
+    def _order_changed(
+        self, statuses: list[TraineeStatus], before: dict[str, TraineeStatus]
+    ) -> bool:
         """True when a change adds, removes or moves a visible row."""
+        now = self._clock()
         for status in statuses:
-            if status.name not in before:
+            old = before.get(status.name)
+            if old is None:
                 return True
-            flipped = needs_attention(status) != before[status.name]
+            flipped = needs_attention(status) != needs_attention(old)
             if flipped and (self.failures_only or self.pin_failures):
                 return True
-            if self.filter_text:
-                shown = status.name in self._cells
-                terms = self.filter_text.lower().split()
-                if shown != all(term in _haystack(status) for term in terms):
-                    return True
+            if self.filter_text and (status.name in self._cells) != self._keeps(_haystack(status)):
+                return True
+            if self.sort != "name" and sort_key(self.sort, status, now) != sort_key(
+                self.sort, old, now
+            ):
+                return True
         return False
 
     def _render_row(self, status: TraineeStatus) -> dict[str, Text]:
@@ -346,6 +376,7 @@ class TraineeTable(RowCachedTable):
             "principal": principal_text(status.principal_arn, *self._session_parts),
             "elapsed": Text(elapsed_of(status, self._clock())),
             "error": short_error(status),
+            "milestone": Text(self._milestones.get(status.name, "")),
         }
 
     def _repaint(self, name: str, only: tuple[str, ...] | None = None) -> None:

@@ -6,8 +6,8 @@ A refused AssumeRole says only "not authorized"; the checks say only what they e
 1. the host's own identity policy, asked of IAM (``iam:SimulatePrincipalPolicy`` on the host
    role, for the AssumeRole actions on the trainee's role): if it refuses, that is the cause;
 2. if it allows, the refusal comes from the trainee account: a plainer AssumeRole (without
-   SourceIdentity, then without tags) tells a missing ``sts:SetSourceIdentity`` or
-   ``sts:TagSession`` apart; otherwise the role is missing or its trust policy (or an SCP)
+   SourceIdentity, without tags, without both) tells a missing ``sts:SetSourceIdentity``,
+   ``sts:TagSession`` or both apart, naming every missing one at once; otherwise the role is missing or its trust policy (or an SCP)
    refuses, and the message names the conditions to look for.
 
 The permission check simulates, as each trainee's role on itself, every action the course's
@@ -24,13 +24,13 @@ from console.aws.trustlint import ERROR, WARNING, Finding
 
 TRUST_CONDITIONS = (
     "a Principal other than exactly {host} (a role's ARN includes its path)",
-    "an aws:PrincipalArn condition naming another ARN than {host}",
-    "aws:PrincipalTag/* conditions (tags the host role does not carry)",
     "a condition on sts:ExternalId",
     "aws:MultiFactorAuthPresent or aws:MultiFactorAuthAge",
     "sts:SourceIdentity",
     "sts:RoleSessionName",
     "aws:RequestTag/* or aws:TagKeys",
+    "aws:PrincipalTag/* (the host role's own tags)",
+    "aws:PrincipalArn (must name exactly {host})",
     "an aws:CurrentTime date window",
     "an explicit Deny",
 )
@@ -73,34 +73,31 @@ async def diagnose(broker, trainee, host_role_arn: str) -> str:
 
 
 async def _trust_cause(broker, trainee) -> str | None:
-    """Every action the trust refuses, named at once, from plainer assumes that get in."""
-    name, account = trainee.name, trainee.account
-    with_si = bool(broker.source_identity)
-    # probe answers None when the plainer assume got in
-    no_si = with_si and await broker.probe(name, account, source_identity=False, tags=True) is None
-    no_tags = await broker.probe(name, account, source_identity=with_si, tags=False) is None
-    neither = (
-        with_si
-        and not (no_si or no_tags)
-        and await broker.probe(name, account, source_identity=False, tags=False) is None
-    )
-    refused = []
-    if no_si or neither:
-        refused.append("sts:SetSourceIdentity")
-    if no_tags or neither:
-        refused.append("sts:TagSession")
-    if not refused:
+    """Which of the session's extras the trust policy refuses, all of them named at once."""
+
+    async def works(source_identity: bool, tags: bool) -> bool:
+        found = await broker.probe(
+            trainee.name, trainee.account, source_identity=source_identity, tags=tags
+        )
+        return found is None
+
+    wants_si = bool(broker.source_identity)
+    if not await works(False, False):
+        return None  # even a plain AssumeRole is refused: not the extras
+    missing = []
+    if wants_si and not await works(True, False):
+        missing.append(("sts:SetSourceIdentity", "sts:SourceIdentity"))
+    if not await works(False, True):
+        missing.append(("sts:TagSession", "aws:RequestTag/* or aws:TagKeys"))
+    if not missing:
         return None
-    conditions = {
-        "sts:SetSourceIdentity": "sts:SourceIdentity",
-        "sts:TagSession": "aws:RequestTag/* or aws:TagKeys",
-    }
-    why = " and ".join(refused)
-    stops = " or ".join(conditions[a] for a in refused)
+    actions = " and ".join(action for action, _ in missing)
+    conditions = " or ".join(condition for _, condition in missing)
+    asks_si = any(action == "sts:SetSourceIdentity" for action, _ in missing)
+    why = " (the course sets source_identity = true)" if asks_si else ""
     return (
-        f"the trust policy refuses {why} (whodidthis "
-        f"{'sets SourceIdentity and tags its sessions' if len(refused) > 1 else 'needs it'}), "
-        f"or a condition on {stops} stops it: allow {why} in the host role's statement"
+        f"the trust policy refuses {actions}{why}, or a condition on {conditions} stops it: "
+        f"allow {actions} in the host role's statement"
     )
 
 

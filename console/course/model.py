@@ -20,11 +20,12 @@ import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from console.course.checks import CheckedCourse, Problems, check_document
 from console.course.lines import LineMap, find_lines
+from console.course.milestones import CHECK_KINDS, check_milestones
 from console.course.placeholders import render_text, render_value
 from console.course.rendered import check_rendered
 from console.course.schema import STEP_KINDS, course_reference
@@ -34,6 +35,7 @@ from console.errors import CourseError, UsageError
 __all__ = [
     "STEP_KINDS",
     "Course",
+    "Milestone",
     "Step",
     "Trainee",
     "course_reference",
@@ -96,6 +98,29 @@ class Step:
         return render_text(self.name_template, course.placeholders(trainee))
 
 
+@dataclass(frozen=True)
+class Milestone:
+    """One ``[[check]]``: a lab milestone, as written (placeholders unrendered).
+
+    ``index`` is 0-based in course order; ``line`` is the line of its ``[[check]]`` header.
+    """
+
+    index: int
+    name: str
+    kind: str
+    params: dict = field(hash=False)
+    line: int
+
+    def render(self, course: Course, trainee: Trainee) -> dict:
+        """The parameters for ``trainee``, placeholders substituted (a fresh copy)."""
+        values = course.placeholders(trainee)
+        spec = CHECK_KINDS[self.kind]
+        return {
+            key: render_value(value, values) if spec.params[key].placeholders else _copy(value)
+            for key, value in self.params.items()
+        }
+
+
 def _copy(value: object) -> object:
     """A list or table copied one level down, so a caller cannot change the course."""
     if isinstance(value, list):
@@ -121,6 +146,7 @@ class Course:
     trainee_name_tag: str | None = None
     trainees: tuple[Trainee, ...] = ()
     steps: tuple[Step, ...] = ()
+    checks: tuple[Milestone, ...] = ()
     # cfn-lint's warnings about the course's templates (shown, never fatal).
     warnings: tuple[str, ...] = ()
 
@@ -237,13 +263,15 @@ def parse_course(text: str, path: Path) -> Course:
         raise CourseError(source, problems.messages()) from None
     problems.lines = find_lines(text)
     checked = check_document(doc, problems, Path(path).absolute().parent)
+    milestones = check_milestones(doc.get("check"), problems)
     check_rendered(checked, problems)
     warnings: list[str] = []
     if not len(problems):  # templates are linted once the course around them is sound
         warnings = check_templates(checked, problems, Path(path).absolute().parent)
     if len(problems):
         raise CourseError(source, problems.messages())
-    return _build(checked, Path(path).absolute(), tuple(warnings))
+    course = _build(checked, Path(path).absolute(), tuple(warnings))
+    return replace(course, checks=tuple(Milestone(*found) for found in milestones))
 
 
 _SYNTAX = re.compile(

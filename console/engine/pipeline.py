@@ -17,6 +17,9 @@ from console.aws.attribution import LedgerContext, current, install_ledger_hooks
 from console.aws.organizations import new_account_note
 from console.aws.retry_voice import announce_retries
 from console.aws.sessions import SessionBroker, TraineeSession
+from console.classroom.inventory import Inventory, take, trainee_made_text
+from console.classroom.progress import trainee_users
+from console.classroom.reads import ReadClients, enabled_regions
 from console.course.model import STEP_KINDS, Course, Step, Trainee
 from console.engine.confirm import (
     GONE,
@@ -162,6 +165,7 @@ class TraineePipeline:
                 operator=self.operator.name,
                 operator_source=self.operator.source,
                 operator_arn=self.operator.arn,
+                operator_evidence=self.operator.evidence(),
             )
         )
 
@@ -335,31 +339,43 @@ class TraineePipeline:
             await kind.teardown(ctx)
 
     async def _sweep(self, client) -> TraineeState:
-        """TORN_DOWN with a receipt when nothing of ours is left; FAILED naming what is.
+        """TORN_DOWN with a receipt when nothing is left; FAILED naming what is: ours
+        (Leftovers), or what the trainee made by hand (TraineeMade), in every enabled region.
 
-        Each candidate the tag index lists is confirmed first (``console.engine.confirm``):
-        one AWS says is gone is reported "deleted, still in the tag index", not a leftover.
+        Each candidate the tag index lists in the course's region (and IAM) is confirmed first
+        (``console.engine.confirm``): one AWS says is gone is reported "deleted, still in the
+        tag index", not a leftover.
         """
         update_context(step="sweep")
-        self._set(step_index=None, last_action=f"sweep {self.course.region} and IAM")
-        verdicts = [
-            await self._confirm(leftover, client)
-            for leftover in await sweep(client, self.course.name, self.trainee.name)
-        ]
+        self._set(step_index=None, last_action="sweep every enabled region and IAM")
+        async with AsyncExitStack() as stack:
+            reads = ReadClients(
+                self.session.session, self.broker.client_config, stack, self.course.region
+            )
+            regions = await enabled_regions(reads)
+            others = [r for r in regions if r != self.course.region]
+            tagged = await sweep(client, self.course.name, self.trainee.name, reads, others)
+            made = await self._trainee_made(reads)
+        found = [t for t in tagged if _region_of(t.arn) not in ("", self.course.region)]
+        verdicts = [await self._confirm(t, client) for t in tagged if t not in found]
         update_context(step=None)
-        found = [v.leftover for v in verdicts if v.state != GONE]
+        found += [v.leftover for v in verdicts if v.state != GONE]
         lagging = lagging_text([v.leftover for v in verdicts if v.state == GONE])
         if found:
             unsure = unconfirmed_text([v for v in verdicts if v.state == UNCONFIRMED])
             text = leftovers_text(found) + unsure + lagging.replace("; ", " Also ", 1)
             failure = Failure("Leftovers", text, self.session.principal_arn)
             return self._fail(failure, leftovers=found, receipt=None)
+        receipt = receipt_text(time.time(), made.left, regions or [self.course.region])
+        if made.left or made.errors:
+            failure = Failure("TraineeMade", trainee_made_text(made), self.session.principal_arn)
+            return self._fail(failure, leftovers=[], receipt=receipt)
         self._set(
             state=TraineeState.TORN_DOWN,
             finished_at=time.time(),
             step_index=None,
             leftovers=[],
-            receipt=receipt_text(time.time()) + lagging,
+            receipt=receipt + lagging,
             last_action="torn down; sweep found nothing" + lagging,
         )
         return TraineeState.TORN_DOWN
@@ -372,6 +388,7 @@ class TraineePipeline:
             return Verdict(leftover, PRESENT if there else GONE)
         return await read_through_cloud_control(client, leftover, self.course.region)
 
+    async def _trainee_made(self, reads) -> Inventory:
     async def plan(self) -> list[tuple[str, PlannedDeletion]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""
         self._begin_context()
@@ -419,3 +436,9 @@ class TraineePipeline:
             last_action="cancelled",
         )
         return TraineeState.CANCELLED
+
+
+def _region_of(arn: str) -> str:
+    """An ARN's region ("" for IAM, S3 and other global ARNs)."""
+    parts = arn.split(":", 5)
+    return parts[3] if len(parts) == 6 else ""

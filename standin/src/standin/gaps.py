@@ -26,7 +26,7 @@ import threading
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from standin import gaps_iam, gaps_steps, gaps_tagging, moto_state
+from standin import gaps_iam, gaps_steps, gaps_tagging, moto_state, trainee_activity
 from standin.httpserver import HttpRequest, HttpResponse
 from standin.principals import Principal
 from standin.protocols import Call, error_response, json_response
@@ -108,6 +108,8 @@ class MotoGaps:
         if call.service == "cloudcontrol":  # moto has no Cloud Control API: say so plainly
             message = "The stand-in does not serve the Cloud Control API (moto has none)."
             return error_response(call, "UnsupportedActionException", message, 400, request_id)
+        if call.service == "ec2" and call.operation == "DescribeRegions":
+            return trainee_activity.describe_regions(call, request_id)
         if call.service == "tagging" and call.operation == "GetResources":
             return gaps_tagging.get_resources(self, call, caller, request_id)
         if call.service == "iam" and call.operation in gaps_iam.LOGIN_PROFILE_CALLS:
