@@ -389,6 +389,13 @@ class TraineePipeline:
         return await read_through_cloud_control(client, leftover, self.course.region)
 
     async def _trainee_made(self, reads) -> Inventory:
+        """What the trainee made by hand since our first call in their account."""
+        since = min((r.ts for r in self.store.ledger(trainee=self.trainee.name)), default=0.0)
+        made = Inventory(self.trainee.name, self.trainee.account)
+        users = set(trainee_users(self.course, self.trainee))
+        await take(reads, self.course.role_name, users, since, made)
+        return made
+
     async def plan(self) -> list[tuple[str, PlannedDeletion]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""
         self._begin_context()
