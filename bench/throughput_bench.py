@@ -16,6 +16,7 @@ the per-trainee time of the sample for the trainees it did not run; the line say
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import VENV_BIN, machine, sandbox, save
+from common import QUICK, SANDBOX_PID, VENV_BIN, machine, measured, process_tree_cpu, sandbox, save
 
 LATENCY_MS = 50
 SEQUENTIAL_SAMPLE = 10
@@ -49,9 +50,10 @@ def trail_calls(env: dict) -> int:
     )
 
 
-def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, int]:
-    """One contender on a fresh sandbox: (seconds, calls, trainees run); a sequential sample's
-    seconds and calls are extrapolated to ``trainees``."""
+def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, int, dict]:
+    """One contender on a fresh sandbox: (seconds, calls, trainees run, CPU seconds of the
+    contender and of the stand-in); a sequential sample's seconds and calls are extrapolated
+    to ``trainees``."""
     with (
         tempfile.TemporaryDirectory() as tmp,
         sandbox(trainees=trainees, latency_ms=LATENCY_MS, extra=["--dir", tmp]) as env,
@@ -71,6 +73,8 @@ def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, in
             if kind == "sequential" and trainees > SEQUENTIAL_SAMPLE:
                 argv.append(str(SEQUENTIAL_SAMPLE))
                 ran = SEQUENTIAL_SAMPLE
+        if kind == "whodidthis":
+            return whodidthis_once(argv, env, trainees)
         started = time.perf_counter()
         done = subprocess.run(argv, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
@@ -81,7 +85,16 @@ def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, in
             per_trainee = float(done.stdout.split("trainee-seconds")[1]) / ran
             seconds += per_trainee * (trainees - ran)
             calls = calls * trainees // ran
-        return seconds, calls, ran
+        return seconds, calls, ran, {}
+
+
+def whodidthis_once(argv: list[str], env: dict, trainees: int) -> tuple[float, int, int, dict]:
+    """``whodidthis apply``: its wall time and calls, its own CPU (rusage) and the stand-in's."""
+    standin = int(env[SANDBOX_PID])
+    before = process_tree_cpu(standin)
+    usage = measured(argv, env)
+    cpu = {"engine": usage["cpu"], "standin": process_tree_cpu(standin) - before}
+    return usage["wall"], trail_calls(env), trainees, cpu
 
 
 def measure(trainees: int, rounds: int) -> dict:
@@ -94,15 +107,18 @@ def measure(trainees: int, rounds: int) -> dict:
     ]
     times: dict[str, list[float]] = {}
     calls: dict[str, int] = {}
+    cpu: dict[str, list[dict]] = {}
     ran = trainees
     for _ in range(rounds):
         for kind, conc in contenders:
-            seconds, n, ran_now = run_once(kind, trainees, conc)
+            seconds, n, ran_now, used = run_once(kind, trainees, conc)
             name = "sequential boto3" if kind == "sequential" else f"{kind} c{conc}"
             times.setdefault(name, []).append(seconds)
             calls[name] = n
             ran = min(ran, ran_now)
-    return {"times": times, "calls": calls, "sequential_scaled_from": ran}
+            if used:
+                cpu.setdefault(name, []).append(used)
+    return {"times": times, "calls": calls, "cpu": cpu, "sequential_scaled_from": ran}
 
 
 def report(trainees: int, result: dict) -> dict:
@@ -124,6 +140,8 @@ def report(trainees: int, result: dict) -> dict:
             f"{name:<18} {seconds:8.2f} s  {calls[name]:6d} calls  ideal {ideal:7.2f} s  "
             f"x{seconds / ideal:4.2f} of ideal{note}"
         )
+    for name, used in result["cpu"].items():
+        print_bounds(name, times[name], calls[name], used)
     for conc in (10, 32):
         ours, floor = med[f"whodidthis c{conc}"], med[f"floor c{conc}"]
         print(
@@ -133,11 +151,36 @@ def report(trainees: int, result: dict) -> dict:
     return med
 
 
+def print_bounds(name: str, times: list[float], calls: int, used: list[dict]) -> None:
+    """The bounds on one contender's runs (median of each), which holds, and how close it came:
+    the latency ideal, the engine's own CPU on its one core, the stand-in's CPU on its one core
+    (one interpreter lock), and both together on this machine's cores."""
+    conc = int(name.rsplit("c", 1)[1])
+    engine = statistics.median(u["engine"] for u in used)
+    standin = statistics.median(u["standin"] for u in used)
+    cores = os.cpu_count() or 1
+    bounds = {
+        "latency ideal": calls * LATENCY_MS / 1000 / conc,
+        "engine CPU": engine,
+        "stand-in CPU": standin,
+        f"{cores} cores": (engine + standin) / cores,
+    }
+    binding = max(bounds, key=bounds.__getitem__)
+    wall = statistics.median(times)
+    print(
+        f"{name}: engine {engine / calls * 1000:.2f} ms CPU per call, stand-in "
+        f"{standin / calls * 1000:.2f} ms; bounds "
+        + ", ".join(f"{key} {value:.2f} s" for key, value in bounds.items())
+        + f"; binding: {binding}, wall x{wall / bounds[binding]:.2f} of it (goal <= 1.25)"
+    )
+
+
 def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    numbers = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    rounds = int(numbers[0]) if numbers else 1 if QUICK else 3
     print(f"machine: {machine()}")
     results = {}
-    for trainees in (50, 200):
+    for trainees in (200,) if QUICK else (50, 200):
         results[trainees] = report(trainees, measure(trainees, rounds))
     save("throughput", {str(k): v for k, v in results.items()})
 
