@@ -12,6 +12,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -118,14 +119,16 @@ def measured(argv: list[str], env: dict) -> dict:
 
     Raises:
         SystemExit: it failed (its stderr's end is in the message)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = process.stderr.read() if process.stderr else b""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"{argv[:3]} exited {process.returncode}: {err[-2000:].decode()}")
+    with tempfile.TemporaryFile() as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)  # not wait(): wait4 gives its rusage
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        if process.returncode != 0:
+            output.seek(0)
+            said = output.read()[-2000:].decode(errors="replace")
+            raise SystemExit(f"{argv[:3]} exited {process.returncode}: {said}")
     return {
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
