@@ -8,7 +8,9 @@ For every run it prints the wall time against each bound on it, and which bound 
 * the stand-in's CPU: its process's CPU during the build (from /proc), over one core (moto
   and the gateway share one interpreter lock);
 * the machine: both CPUs together over this machine's cores (on 2 cores the stand-in
-  competes with the engine; against AWS the engine's share alone counts).
+  competes with the engine; against AWS the engine's share alone counts);
+* the AssumeRole pace: the host's AssumeRoles over the engine's pace for them
+  (``console.aws.pacing.ASSUME_ROLE_RATE`` a second, shared by every trainee of the host).
 
 It prints the engine's CPU per AWS call beside the stand-in's, so the figure means the same on a
 bigger host, and the engine's peak memory (goal < 300 MB at 2,000 trainees), then the console's
@@ -42,6 +44,8 @@ from common import (
     trail_calls,
 )
 
+from console.aws.pacing import ASSUME_ROLE_RATE
+
 SIZES, LATENCIES = (2000, 5000), (50, 200)
 QUICK_SIZES, QUICK_LATENCIES = (200,), (50,)
 #: A large event's setting: every limit but the host's AssumeRole pace is per trainee account,
@@ -74,6 +78,7 @@ def one_run(trainees: int, latency: int, concurrency: int, workers: int | None) 
         engine = measured(engine_argv(course, f"{tmp}/state", workers), env)
         standin_cpu = process_tree_cpu(standin) - before
         calls = trail_calls(Path(tmp) / "trail.jsonl")
+        assumes = assume_roles(Path(tmp) / "trail.jsonl")
         console = console_usage(course, f"{tmp}/state", env) if trainees >= 2000 else None
     row = {
         "trainees": trainees,
@@ -81,6 +86,7 @@ def one_run(trainees: int, latency: int, concurrency: int, workers: int | None) 
         "concurrency": concurrency,
         "workers": workers or 1,
         "calls": calls,
+        "assume_roles": assumes,
         "wall": engine["wall"],
         "engine_cpu": engine["cpu"],
         "engine_rss_mb": engine["rss_mb"],
@@ -100,7 +106,13 @@ def bounds(row: dict) -> dict[str, float]:
         "engine CPU": row["engine_cpu"] / engine_cores,
         "stand-in CPU": row["standin_cpu"],
         f"{cores} cores": (row["engine_cpu"] + row["standin_cpu"]) / cores,
+        "AssumeRole pace": row["assume_roles"] / ASSUME_ROLE_RATE,
     }
+
+
+def assume_roles(trail: Path) -> int:
+    """The host's AssumeRole calls in the stand-in's trail."""
+    return sum(1 for line in trail.read_text().splitlines() if '"operation":"AssumeRole"' in line)
 
 
 def console_usage(course: Path, state: str, env: dict) -> dict:
