@@ -18,8 +18,10 @@ peak memory on the largest finished store (goal < 250 MB).
 
 The course has the sample course's first three steps (iam_user, codecommit_repo, s3_bucket): EKS
 and CloudFormation in moto cost the stand-in far more than the engine. ``--quick`` (or
-``WHODIDTHIS_BENCH_QUICK=1``) runs 200 trainees at 50 ms only, to check the bench itself;
-``--sizes 2000,5000 --latencies 50,200 --concurrency 100`` choose the runs.
+``WHODIDTHIS_BENCH_QUICK=1``) runs the check below alone, to check the bench itself;
+``--sizes 2000,5000 --latencies 50,200 --concurrency 100`` choose the runs. First, always, the
+issue's check: 200 trainees at 50 ms, concurrency 32, on one engine process and then on the
+default workers (one per core), each within 1.25x of its highest bound?
 """
 
 from __future__ import annotations
@@ -45,9 +47,14 @@ from common import (
 )
 
 from console.aws.pacing import ASSUME_ROLE_RATE
+from console.engine.workers import worker_count
 
 SIZES, LATENCIES = (2000, 5000), (50, 200)
-QUICK_SIZES, QUICK_LATENCIES = (200,), (50,)
+#: The issue's check: 200 trainees, 50 ms, concurrency 32, the single-process engine beside the
+#: default (one worker per core), within 1.25x of the highest bound.
+CHECK = (200, 50, 32)
+GOAL = 1.25
+QUICK_SIZES, QUICK_LATENCIES = (), ()  # the check alone
 #: A large event's setting: every limit but the host's AssumeRole pace is per trainee account,
 #: so the host chooses how many trainees are in flight.
 CONCURRENCY = 100
@@ -61,13 +68,11 @@ def course_at(env: dict, concurrency: int) -> Path:
     return course
 
 
-def engine_argv(course: Path, state: str, workers: int | None) -> list[str]:
-    argv = [str(VENV_BIN / "whodidthis"), "apply", str(course), "--state-dir", state]
-    return argv + (["--workers", str(workers)] if workers else [])
-
-
 def one_run(trainees: int, latency: int, concurrency: int, workers: int | None) -> dict:
-    """One build on a fresh stand-in: times, CPU of both sides, calls, peak memory."""
+    """One build on a fresh stand-in: times, CPU of both sides, calls, peak memory.
+
+    ``workers`` sets ``WHODIDTHIS_WORKERS``; None leaves the engine its default."""
+    count = workers or worker_count(trainees, "")
     with (
         tempfile.TemporaryDirectory() as tmp,
         sandbox(trainees=trainees, latency_ms=latency, extra=["--dir", tmp]) as env,
@@ -75,7 +80,8 @@ def one_run(trainees: int, latency: int, concurrency: int, workers: int | None) 
         course = course_at(env, concurrency)
         standin = int(env[SANDBOX_PID])
         before = process_tree_cpu(standin)
-        engine = measured(engine_argv(course, f"{tmp}/state", workers), env)
+        argv = [str(VENV_BIN / "whodidthis"), "apply", str(course), "--state-dir", f"{tmp}/state"]
+        engine = measured(argv, {**env, "WHODIDTHIS_WORKERS": str(count)})
         standin_cpu = process_tree_cpu(standin) - before
         calls = trail_calls(Path(tmp) / "trail.jsonl")
         assumes = assume_roles(Path(tmp) / "trail.jsonl")
@@ -84,7 +90,7 @@ def one_run(trainees: int, latency: int, concurrency: int, workers: int | None) 
         "trainees": trainees,
         "latency_ms": latency,
         "concurrency": concurrency,
-        "workers": workers or 1,
+        "workers": count,
         "calls": calls,
         "assume_roles": assumes,
         "wall": engine["wall"],
@@ -163,11 +169,13 @@ def print_row(row: dict) -> None:
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="200 trainees at 50 ms only")
+    parser.add_argument("--quick", action="store_true", help="the check alone")
     parser.add_argument("--sizes", help="trainee counts, comma-separated (default 2000,5000)")
     parser.add_argument("--latencies", help="ms per call, comma-separated (default 50,200)")
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
-    parser.add_argument("--workers", type=int, help="engine worker processes (default: its own)")
+    parser.add_argument(
+        "--workers", type=int, help="engine worker processes for the scale runs (default: its own)"
+    )
     args = parser.parse_args()
     quick = QUICK or args.quick
     args.sizes = _ints(args.sizes) or (QUICK_SIZES if quick else SIZES)
@@ -186,13 +194,21 @@ def main() -> list[dict]:
         "Timings on a shared machine are noisy: compare the bounds and ratios of one run, "
         "which are measured together, rather than runs taken at different moments."
     )
+    plan = [(*CHECK, 1), (*CHECK, None)]
+    plan += [(n, ms, args.concurrency, args.workers) for n in args.sizes for ms in args.latencies]
     rows = []
-    for trainees in args.sizes:
-        for latency in args.latencies:
-            row = one_run(trainees, latency, args.concurrency, args.workers)
-            print_row(row)
-            rows.append(row)
-            sys.stdout.flush()
+    for trainees, latency, concurrency, workers in plan:
+        row = one_run(trainees, latency, concurrency, workers)
+        print_row(row)
+        rows.append(row)
+        sys.stdout.flush()
+    print(f"\n## Check: {CHECK[0]} trainees, {CHECK[1]} ms, concurrency {CHECK[2]}")
+    for row in rows[:2]:
+        highest = max(row["bounds"].values())
+        print(
+            f"{row['workers']} engine process(es): {row['wall']:.1f} s, x{row['wall'] / highest:.2f} "
+            f"of the highest bound (goal <= {GOAL})"
+        )
     save("scale", {"runs": rows})
     return rows
 
