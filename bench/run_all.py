@@ -154,6 +154,18 @@ def scale_lines(runs: list[dict]) -> list[str]:
             + ", ".join(f"{name} {value:.0f}" for name, value in bounds.items())
             + f" | {binding} | {run['wall'] / bounds[binding]:.2f}x |"
         )
+    check = [run for run in runs if (run["trainees"], run["concurrency"]) == (200, 32)]
+    if check:
+        lines += [
+            "",
+            "The issue's check, 200 trainees at 50 ms and concurrency 32: "
+            + ", ".join(
+                f"{run['workers']} engine process(es) {run['wall']:.1f} s, "
+                f"x{run['wall'] / max(run['bounds'].values()):.2f} of the highest bound"
+                for run in check
+            )
+            + " (goal at most 1.25x).",
+        ]
     consoles = [run["console"] for run in runs if run.get("console") and "rss_mb" in run["console"]]
     if consoles:
         lines += [

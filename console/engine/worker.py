@@ -118,10 +118,24 @@ class Worker:
         self.answers.flush()
 
 
+def _redacted_output() -> None:
+    """Everything the worker prints or logs goes to the engine's stderr (``engine.log`` when
+    detached) through the same redaction as the engine's own."""
+    import logging
+
+    from console.redaction import RedactingStream, redacting_handler
+
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    root = logging.getLogger()
+    root.addHandler(redacting_handler(logging.StreamHandler(sys.stderr)))
+    logging.getLogger("whodidthis").setLevel(logging.INFO)
+
+
 async def _main() -> None:
     # The answers get stdout's pipe to themselves; anything else printing goes to stderr.
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
+    _redacted_output()
     reader = asyncio.StreamReader(limit=1 << 20)
     await asyncio.get_running_loop().connect_read_pipe(
         lambda: asyncio.StreamReaderProtocol(reader), sys.stdin

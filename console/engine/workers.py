@@ -73,6 +73,8 @@ class WorkerPool:
         self._workers: list[_Process] = []
         self._deaths: dict[str, int] = {}  # trainee -> workers that died running it, in a row
         self._closing = False
+        self._silent_deaths = 0  # workers in a row that died before answering anything
+        self._broken: str | None = None  # why no worker can be started
 
     async def start(self) -> None:
         self._workers = [await self._spawn() for _ in range(self.count)]
@@ -100,6 +102,8 @@ class WorkerPool:
         return await self._dispatch(name, message)
 
     async def _dispatch(self, name: str, message: dict) -> TraineeState:
+        if self._broken:
+            raise WorkerDied(name, 0, self._broken)
         worker = min(self._workers, key=lambda w: len(w.running))
         future = asyncio.get_running_loop().create_future()
         worker.running[name] = (future, message)
@@ -113,15 +117,28 @@ class WorkerPool:
 
     async def _answers(self, worker: _Process) -> None:
         assert worker.process.stdout is not None
+        answered = False
         while line := await worker.process.stdout.readline():
             answer = json.loads(line)
+            answered, self._silent_deaths = True, 0
             future, _ = worker.running.pop(answer["done"])
             self._deaths.pop(answer["done"], None)
             if not future.done():
                 future.set_result(TraineeState(answer["state"]))
         code = await worker.process.wait()
-        if not self._closing:
+        self._silent_deaths += not answered
+        if self._silent_deaths > MAX_RESTARTS * self.count:
+            self._give_up(worker, code)
+        elif not self._closing:
             await self._replace(worker, code)
+
+    def _give_up(self, dead: _Process, code: int) -> None:
+        """Workers keep dying before any answer (they cannot start): fail what they had."""
+        self._broken = f"worker processes keep exiting ({code}) before answering"
+        log.error("engine workers: %s; see the lines above in this log", self._broken)
+        for name, (future, _) in dead.running.items():
+            if not future.done():
+                future.set_exception(WorkerDied(name, 0, self._broken))
 
     async def _replace(self, dead: _Process, code: int) -> None:
         """Start a worker in the dead one's place and hand it the dead one's trainees."""
@@ -154,10 +171,11 @@ class WorkerPool:
 
 
 class WorkerDied(Exception):
-    """The workers running a trainee kept dying."""
+    """The workers running a trainee kept dying (or none could start)."""
 
-    def __init__(self, trainee: str, times: int):
+    def __init__(self, trainee: str, times: int, why: str | None = None):
+        what = why or f"the engine's worker process died {times} times running {trainee}"
         super().__init__(
-            f"the engine's worker process died {times} times running {trainee}; see engine.log "
-            "and the system log (out of memory?), then retry the trainee"
+            f"{what}; see engine.log and the system log (out of memory?), then retry the "
+            "trainee (WHODIDTHIS_WORKERS=1 runs it in the engine's own process)"
         )
