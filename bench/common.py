@@ -113,6 +113,14 @@ def process_tree_cpu(pid: int) -> float:
     return total / ticks
 
 
+def machine_busy() -> float:
+    """CPU seconds this machine's cores have spent busy since boot, every process's (/proc/stat):
+    the difference over a run, over the cores, is how full the machine was."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def measured(argv: list[str], env: dict) -> dict:
     """Run ``argv`` to its end; its wall time and its own rusage (CPU, peak RSS), which covers
     the processes it started and waited for (an engine's workers).

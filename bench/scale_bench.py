@@ -10,7 +10,10 @@ For every run it prints the wall time against each bound on it, and which bound 
 * the machine: both CPUs together over this machine's cores (on 2 cores the stand-in
   competes with the engine; against AWS the engine's share alone counts);
 * the AssumeRole pace: the host's AssumeRoles over the engine's pace for them
-  (``console.aws.pacing.ASSUME_ROLE_RATE`` a second, shared by every trainee of the host).
+  (``console.aws.pacing.ASSUME_ROLE_RATE`` a second, shared by every trainee of the host);
+* the machine full: every process's CPU on this machine during the run (/proc/stat) over its
+  cores. On a host shared with other work this is the one that holds when the others take the
+  CPU; the engine's own bounds above then say what the build would take alone.
 
 It prints the engine's CPU per AWS call beside the stand-in's, so the figure means the same on a
 bigger host, and the engine's peak memory (goal < 300 MB at 2,000 trainees), then the console's
@@ -38,6 +41,7 @@ from common import (
     SANDBOX_PID,
     VENV_BIN,
     machine,
+    machine_busy,
     measured,
     process_tree_cpu,
     sandbox,
@@ -79,10 +83,11 @@ def one_run(trainees: int, latency: int, concurrency: int, workers: int | None) 
     ):
         course = course_at(env, concurrency)
         standin = int(env[SANDBOX_PID])
-        before = process_tree_cpu(standin)
+        before, busy = process_tree_cpu(standin), machine_busy()
         argv = [str(VENV_BIN / "whodidthis"), "apply", str(course), "--state-dir", f"{tmp}/state"]
         engine = measured(argv, {**env, "WHODIDTHIS_WORKERS": str(count)})
         standin_cpu = process_tree_cpu(standin) - before
+        busy = machine_busy() - busy
         calls = trail_calls(Path(tmp) / "trail.jsonl")
         assumes = assume_roles(Path(tmp) / "trail.jsonl")
         console = console_usage(course, f"{tmp}/state", env) if trainees >= 2000 else None
@@ -97,6 +102,7 @@ def one_run(trainees: int, latency: int, concurrency: int, workers: int | None) 
         "engine_cpu": engine["cpu"],
         "engine_rss_mb": engine["rss_mb"],
         "standin_cpu": standin_cpu,
+        "machine_busy": busy,
         "console": console,
     }
     row["bounds"] = bounds(row)
@@ -113,6 +119,9 @@ def bounds(row: dict) -> dict[str, float]:
         "stand-in CPU": row["standin_cpu"],
         f"{cores} cores": (row["engine_cpu"] + row["standin_cpu"]) / cores,
         "AssumeRole pace": row["assume_roles"] / ASSUME_ROLE_RATE,
+        # Everything the cores did meanwhile, others' work included: on a shared host, when
+        # this is the wall time the machine was full, whoever's the work was.
+        "machine full": row.get("machine_busy", 0.0) / cores,
     }
 
 

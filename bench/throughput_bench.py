@@ -24,7 +24,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import QUICK, SANDBOX_PID, VENV_BIN, machine, measured, process_tree_cpu, sandbox, save
+from common import (
+    QUICK,
+    SANDBOX_PID,
+    VENV_BIN,
+    machine,
+    machine_busy,
+    measured,
+    process_tree_cpu,
+    sandbox,
+    save,
+)
 
 LATENCY_MS = 50
 SEQUENTIAL_SAMPLE = 10
@@ -91,9 +101,13 @@ def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, in
 def whodidthis_once(argv: list[str], env: dict, trainees: int) -> tuple[float, int, int, dict]:
     """``whodidthis apply``: its wall time and calls, its own CPU (rusage) and the stand-in's."""
     standin = int(env[SANDBOX_PID])
-    before = process_tree_cpu(standin)
+    before, busy = process_tree_cpu(standin), machine_busy()
     usage = measured(argv, env)
-    cpu = {"engine": usage["cpu"], "standin": process_tree_cpu(standin) - before}
+    cpu = {
+        "engine": usage["cpu"],
+        "standin": process_tree_cpu(standin) - before,
+        "machine": machine_busy() - busy,  # every process's, others' work on the host included
+    }
     return usage["wall"], trail_calls(env), trainees, cpu
 
 
@@ -164,6 +178,7 @@ def print_bounds(name: str, times: list[float], calls: int, used: list[dict]) ->
         "engine CPU": engine,
         "stand-in CPU": standin,
         f"{cores} cores": (engine + standin) / cores,
+        "machine full": statistics.median(u["machine"] for u in used) / cores,
     }
     binding = max(bounds, key=bounds.__getitem__)
     wall = statistics.median(times)
