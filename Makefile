@@ -49,8 +49,8 @@ sandbox: $(STAMP)
 	$(VENV)/bin/whodidthis sandbox
 
 lint: bytecode
-	$(VENV)/bin/ruff check console widgets tests bench iampolicy
-	$(VENV)/bin/ruff format --check console widgets tests bench iampolicy
+	$(VENV)/bin/ruff check console widgets tests bench standin iampolicy
+	$(VENV)/bin/ruff format --check console widgets tests bench standin iampolicy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
