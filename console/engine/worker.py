@@ -145,6 +145,9 @@ async def _main() -> None:
 
 def main() -> None:
     die_with_parent()
+    # Ctrl+C reaches the whole foreground process group; the engine turns it into a cancel,
+    # which stops the trainees here between two steps, never inside a call.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     asyncio.run(_main())
 
 

@@ -120,3 +120,23 @@ def test_kill_9_of_the_engine_takes_its_workers_and_the_next_apply_finishes(sand
     assert counts(sandbox) == [(1, 1, 1, 0)] * len(sandbox.trainees)
     after = {r.id: r for r in store.ledger()}
     assert all(record.id in after for record in before)
+
+
+def test_ctrl_c_with_workers_cancels_between_steps_and_leaves_no_call_unknown(sandbox, tmp_path):
+    sandbox.faults.set_latency(250)
+    course = three_steps(sandbox, sandbox.course_path.parent)
+    engine = apply_on_workers(sandbox, course, tmp_path, 2)
+    store = wait_for(
+        lambda: (tmp_path / COURSE / "state.sqlite3").exists() and Store.open(tmp_path, COURSE),
+        what="the store",
+    )
+    wait_for(lambda: len(workers_of(engine.pid)) == 2, what="two workers")
+    wait_for(lambda: any(s.state.value == "DONE" for t in store.trainees() for s in t.steps))
+    engine.send_signal(signal.SIGINT)  # the terminal sends it to the workers too
+    _, err = engine.communicate(timeout=120)
+    sandbox.faults.set_latency(0)
+
+    assert engine.returncode == 130, err.decode()[-2000:]
+    states = {t.state.value for t in store.trainees()}
+    assert "CANCELLED" in states and not [t for t in store.trainees() if t.state.is_active]
+    assert not [r for r in store.ledger() if r.outcome == Outcome.UNKNOWN]  # ledger closed
