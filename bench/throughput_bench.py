@@ -36,6 +36,8 @@ from common import (
     save,
 )
 
+from console.engine.workers import worker_count
+
 LATENCY_MS = 50
 SEQUENTIAL_SAMPLE = 10
 HERE = Path(__file__).resolve().parent
@@ -70,7 +72,7 @@ def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, in
     ):
         course = course_with(env, concurrency)
         ran = trainees
-        if kind == "whodidthis":
+        if kind.startswith("whodidthis"):
             argv = [
                 str(VENV_BIN / "whodidthis"),
                 "apply",
@@ -83,8 +85,10 @@ def run_once(kind: str, trainees: int, concurrency: int) -> tuple[float, int, in
             if kind == "sequential" and trainees > SEQUENTIAL_SAMPLE:
                 argv.append(str(SEQUENTIAL_SAMPLE))
                 ran = SEQUENTIAL_SAMPLE
-        if kind == "whodidthis":
-            return whodidthis_once(argv, env, trainees)
+        if kind.startswith("whodidthis"):
+            # "whodidthis-1": the single-process engine, measured beside the default workers.
+            workers = 1 if kind == "whodidthis-1" else worker_count(trainees, "")
+            return whodidthis_once(argv, {**env, "WHODIDTHIS_WORKERS": str(workers)}, trainees)
         started = time.perf_counter()
         done = subprocess.run(argv, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
@@ -107,14 +111,24 @@ def whodidthis_once(argv: list[str], env: dict, trainees: int) -> tuple[float, i
         "engine": usage["cpu"],
         "standin": process_tree_cpu(standin) - before,
         "machine": machine_busy() - busy,  # every process's, others' work on the host included
+        "workers": int(env["WHODIDTHIS_WORKERS"]),
     }
     return usage["wall"], trail_calls(env), trainees, cpu
+
+
+def contender_name(kind: str, conc: int) -> str:
+    if kind == "sequential":
+        return "sequential boto3"
+    if kind == "whodidthis-1":
+        return f"whodidthis c{conc} 1 process"
+    return f"{kind} c{conc}"
 
 
 def measure(trainees: int, rounds: int) -> dict:
     contenders = [
         ("whodidthis", 10),
         ("whodidthis", 32),
+        ("whodidthis-1", 32),
         ("floor", 10),
         ("floor", 32),
         ("sequential", 1),
@@ -126,7 +140,7 @@ def measure(trainees: int, rounds: int) -> dict:
     for _ in range(rounds):
         for kind, conc in contenders:
             seconds, n, ran_now, used = run_once(kind, trainees, conc)
-            name = "sequential boto3" if kind == "sequential" else f"{kind} c{conc}"
+            name = contender_name(kind, conc)
             times.setdefault(name, []).append(seconds)
             calls[name] = n
             ran = min(ran, ran_now)
@@ -167,15 +181,16 @@ def report(trainees: int, result: dict) -> dict:
 
 def print_bounds(name: str, times: list[float], calls: int, used: list[dict]) -> None:
     """The bounds on one contender's runs (median of each), which holds, and how close it came:
-    the latency ideal, the engine's own CPU on its one core, the stand-in's CPU on its one core
+    the latency ideal, the engine's own CPU over its processes, the stand-in's CPU on one core
     (one interpreter lock), and both together on this machine's cores."""
-    conc = int(name.rsplit("c", 1)[1])
+    conc = 32 if " c32" in name else 10
     engine = statistics.median(u["engine"] for u in used)
+    processes = min(used[0]["workers"], os.cpu_count() or 1)
     standin = statistics.median(u["standin"] for u in used)
     cores = os.cpu_count() or 1
     bounds = {
         "latency ideal": calls * LATENCY_MS / 1000 / conc,
-        "engine CPU": engine,
+        "engine CPU": engine / processes,
         "stand-in CPU": standin,
         f"{cores} cores": (engine + standin) / cores,
         "machine full": statistics.median(u["machine"] for u in used) / cores,
@@ -183,7 +198,8 @@ def print_bounds(name: str, times: list[float], calls: int, used: list[dict]) ->
     binding = max(bounds, key=bounds.__getitem__)
     wall = statistics.median(times)
     print(
-        f"{name}: engine {engine / calls * 1000:.2f} ms CPU per call, stand-in "
+        f"{name} ({used[0]['workers']} engine process(es)): engine "
+        f"{engine / calls * 1000:.2f} ms CPU per call, stand-in "
         f"{standin / calls * 1000:.2f} ms; bounds "
         + ", ".join(f"{key} {value:.2f} s" for key, value in bounds.items())
         + f"; binding: {binding}, wall x{wall / bounds[binding]:.2f} of it (goal <= 1.25)"
