@@ -144,6 +144,10 @@ async def _main() -> None:
 
 
 def main() -> None:
+    from console.engine.coredump import refuse_core_dumps
+
+    # It holds trainee credentials as the engine does: no core file, no reading its memory.
+    refuse_core_dumps()
     die_with_parent()
     # Ctrl+C reaches the whole foreground process group; the engine turns it into a cancel,
     # which stops the trainees here between two steps, never inside a call.
