@@ -27,6 +27,9 @@ HANDLERS = {
     "ledger": "console.commands.headless:cli_ledger",
     "report": "console.commands.headless:cli_report",
     "trace": "console.commands.trace:cli_trace",
+    "audit": "console.commands.audit:cli_audit",
+    "progress": "console.commands.progress:cli_progress",
+    "inventory": "console.commands.inventory:cli_inventory",
     "handout": "console.commands.handout:cli_handout",
     "iam-templates": "console.commands.iam_templates:cli_iam_templates",
     "sandbox": "console.devtools.sandbox:cli_sandbox",
@@ -46,6 +49,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--allow-long-term-keys",
         action="store_true",
         help="accept long-term (AKIA) or stored keys; loudly not recommended",
+    )
+
+
+def _delivery_window(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--delivery-window",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="calls younger than this are 'not yet delivered' (CloudTrail: about 5 minutes, "
+        "not guaranteed; default 15)",
     )
 
 
@@ -121,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
         if name == "teardown":
             p.add_argument("--yes", action="store_true", help="proceed with the plan")
+            p.add_argument(
+                "--trainee-made",
+                action="store_true",
+                help="also delete what the trainees made by hand (`inventory`), for the kinds "
+                "whodidthis can delete; each delete in the ledger with its reason",
+            )
         _common(p)
 
     p = sub.add_parser("cancel", help="ask the running engine to stop trainees cleanly")
@@ -178,6 +198,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p)
 
+    p = sub.add_parser("progress", help="lab milestones per trainee ([[check]]), read-only")
+    _course_arg(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object per round")
+    p.add_argument("--watch", action="store_true", help="check again every 3 minutes (Ctrl+C)")
+    p.add_argument(
+        "--stuck-minutes",
+        type=float,
+        default=None,
+        metavar="N",
+        help="only trainees on the same milestone for more than N minutes",
+    )
+    p.add_argument(
+        "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    _common(p)
+
+    p = sub.add_parser(
+        "inventory", help="per trainee: what was made by hand in every region, read-only"
+    )
+    _course_arg(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    p.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="the class window's start: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d); "
+        "default: the course's first ledger record",
+    )
+    _common(p)
+
     p = sub.add_parser("trace", help="one resource's history: who created, changed, deleted it")
     # two positionals, options anywhere among them: main() parses these intermixed
     parser.intermixed = {"trace": p}  # type: ignore[attr-defined]
@@ -189,6 +242,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also ask the trainee account's CloudTrail (LookupEvents) and mark each event",
     )
+    _delivery_window(p)
+    _common(p)
+
+    p = sub.add_parser(
+        "audit", help="confirm each command's operator from CloudTrail (SSM sessions, calls)"
+    )
+    _course_arg(p)
+    p.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="only commands from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON verdict per command and line")
+    _delivery_window(p)
     _common(p)
 
     p = sub.add_parser(

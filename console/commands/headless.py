@@ -242,6 +242,12 @@ def cli_retry(args) -> int:
 
 
 def cli_teardown(args) -> int:
+    if getattr(args, "trainee_made", False):  # what trainees made first: it may use ours
+        from console.commands.inventory import clean_trainee_made
+
+        code = clean_trainee_made(args)
+        if code != EXIT_OK:
+            return code
     if args.yes:
         return run_command(args, CommandKind.TEARDOWN, args.trainee)
     from console.engine.plan import print_plan
@@ -292,10 +298,30 @@ def cli_status(args) -> int:
     trainees = _roster_view(opened)
     holder = opened.store.engine_holder()
     if args.json:
-        print(json.dumps(status_json(opened.course, trainees, holder)))
+        print(json.dumps(with_milestones(status_json(opened.course, trainees, holder), opened)))
     else:
         print(status_table(opened.course, trainees, holder, now=time.time()))
     return EXIT_OK
+
+
+def milestones_by_trainee(opened: Opened) -> dict[str, dict] | None:
+    """trainee -> lab progress (``milestone_words.summary``, public fields); None when the
+    course has no ``[[check]]``."""
+    from console.milestone_words import public, summary
+
+    if not opened.course.checks:
+        return None
+    names, known = [m.name for m in opened.course.checks], opened.store.milestones()
+    return {t.name: public(summary(names, known.get(t.name, {}))) for t in opened.course.trainees}
+
+
+def with_milestones(doc: dict, opened: Opened) -> dict:
+    """``status --json``'s object with each trainee's ``milestones`` (when the course has any)."""
+    found = milestones_by_trainee(opened)
+    if found is not None:
+        for trainee in doc["trainees"]:
+            trainee["milestones"] = found.get(trainee["name"])
+    return doc
 
 
 def watch_status(args) -> int:
@@ -312,7 +338,9 @@ def watch_status(args) -> int:
             trainees = _roster_view(opened)
             holder = opened.store.engine_holder()
             if args.json:
-                text = json.dumps(status_json(opened.course, trainees, holder))
+                text = json.dumps(
+                    with_milestones(status_json(opened.course, trainees, holder), opened)
+                )
             else:
                 text = status_table(opened.course, trainees, holder, now=time.time())
             if redraw:
@@ -374,8 +402,10 @@ def cli_report(args) -> int:
     opened = open_course(args, sync=False)
     trainees = _roster_view(opened)
     ledger = opened.store.ledger()
+    found = milestones_by_trainee(opened)
     if getattr(args, "json", False) or args.format == "json":
-        print(json.dumps(report_json(opened.course, trainees, ledger, args.history), indent=2))
+        doc = report_json(opened.course, trainees, ledger, args.history, found)
+        print(json.dumps(doc, indent=2))
     else:
-        print(report_markdown(opened.course, trainees, ledger, args.history))
+        print(report_markdown(opened.course, trainees, ledger, args.history, found))
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from console.course.model import Course
 from console.kinds import KINDS
-from console.model import LedgerRecord, Outcome, TraineeStatus
+from console.model import LedgerRecord, Outcome, TraineeStatus, forgeable_of, operator_level
 from console.words import iso, short_principal
 
 #: The call that creates each step kind's resource: the one that names its creator.
@@ -48,6 +48,8 @@ def history_json(record: LedgerRecord) -> dict:
         "source_identity": record.source_identity,
         "operator": record.operator,
         "operator_source": record.operator_source,
+        "operator_level": operator_level(record.operator_source),
+        "operator_forgeable": forgeable_of(record.operator_evidence),
         "operator_arn": record.operator_arn,
         "request_id": record.request_id,
         "outcome": record.outcome.value,
@@ -65,6 +67,7 @@ def _resource(label: str, step, record: LedgerRecord | None) -> dict:
         "source_identity": record.source_identity if record else None,
         "operator": record.operator if record else None,
         "operator_source": record.operator_source if record else None,
+        "operator_level": operator_level(record.operator_source) if record else None,
         "operator_arn": record.operator_arn if record else None,
         "created_at": iso(record.ts) if record else None,
         "request_id": record.request_id if record else None,
@@ -77,11 +80,13 @@ def report_json(
     trainees: list[TraineeStatus],
     ledger: list[LedgerRecord],
     with_history: bool = False,
+    milestones: dict[str, dict] | None = None,
 ) -> dict:
-    """The report as one JSON object; ``with_history`` adds each resource's ``history``."""
+    """The report as one JSON object; ``with_history`` adds each resource's ``history``;
+    ``milestones`` (trainee -> ``milestone_words.summary``) adds each trainee's lab progress."""
     created = _creations(ledger)
     events = history(ledger) if with_history else {}
-    out = []
+    out: list[dict] = []
     for t in trainees:
         resources = []
         for step in t.steps:
@@ -101,6 +106,8 @@ def report_json(
                 "receipt": t.receipt,
             }
         )
+        if milestones is not None:
+            out[-1]["milestones"] = milestones.get(t.name)
     return {"course": course.name, "trainees": out}
 
 
@@ -109,9 +116,10 @@ def report_markdown(
     trainees: list[TraineeStatus],
     ledger: list[LedgerRecord],
     with_history: bool = False,
+    milestones: dict[str, dict] | None = None,
 ) -> str:
     """The report as Markdown: one table per trainee (and each resource's history)."""
-    data = report_json(course, trainees, ledger, with_history)
+    data = report_json(course, trainees, ledger, with_history, milestones)
     lines = [f"# {course.name}: who created what", ""]
     for t in data["trainees"]:
         lines += [
@@ -129,6 +137,7 @@ def report_markdown(
         if with_history:
             lines += _history_lines(t)
         lines += _sweep_lines(t)
+        lines += _milestone_lines(t.get("milestones"))
         lines.append("")
     return "\n".join(lines)
 
@@ -146,7 +155,9 @@ def _history_lines(trainee: dict) -> list[str]:
             lines.append(
                 f"- {e['ts']} {e['operation']} {outcome} by "
                 f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
-                f"({e['operator_source'] or '-'}), request {e['request_id'] or '-'}"
+                f"({e['operator_level'] or '-'}"
+                f"{', forgeable' if e['operator_forgeable'] else ''}), "
+                f"request {e['request_id'] or '-'}"
             )
     return lines
 
@@ -159,3 +170,14 @@ def _sweep_lines(trainee: dict) -> list[str]:
     if trainee["receipt"]:
         return ["", f"Teardown sweep: {trainee['receipt']}"]
     return []
+
+
+def _milestone_lines(found: dict | None) -> list[str]:
+    """The trainee's lab milestones: how many, and when each was reached."""
+    if not found or not found["total"]:
+        return []
+    lines = ["", f"Lab milestones: {found['reached']}/{found['total']}", ""]
+    for item in found["items"]:
+        when = item["reached_at"] or "not reached"
+        lines.append(f"- {item['name']}: {when}")
+    return lines
