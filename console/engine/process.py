@@ -99,7 +99,8 @@ async def run_engine(
     pool = await _start_workers(course, store, host, operator)
     try:
         async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
-            await broker.warm(kinds[step.kind].service for step in course.steps)
+            if pool is None:  # with workers, they make every trainee's clients, not this one
+                await broker.warm(kinds[step.kind].service for step in course.steps)
             _settle_garbage_collector()
             engine = Engine(
                 course,
