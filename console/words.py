@@ -8,7 +8,15 @@ from __future__ import annotations
 import datetime as dt
 
 from console.course.model import Course
-from console.model import Event, LedgerRecord, Operator, TraineeState, TraineeStatus
+from console.model import (
+    Event,
+    LedgerRecord,
+    Operator,
+    Outcome,
+    StepState,
+    TraineeState,
+    TraineeStatus,
+)
 
 STATE_SYMBOLS = {
     TraineeState.PENDING: "·",
@@ -50,8 +58,8 @@ def iso(ts: float | None) -> str | None:
 
 
 def clock(ts: float | None) -> str:
-    """Epoch seconds -> ``HH:MM:SS`` local time."""
-    return dt.datetime.fromtimestamp(ts).strftime("%H:%M:%S") if ts else "--:--:--"
+    """Epoch seconds -> ``HH:MM:SSZ``, UTC and labelled so (the ledger's zone, ISO 8601)."""
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%H:%M:%SZ") if ts else "--:--:--"
 
 
 def short_principal(arn: str | None) -> str:
@@ -63,12 +71,19 @@ def short_principal(arn: str | None) -> str:
     return arn.split(":", 5)[-1]
 
 
-def step_progress(status: TraineeStatus) -> str:
-    """``3/5``: the current (or last finished) step, 1-based, of the step count."""
-    done = sum(1 for s in status.steps if s.state.value in ("DONE", "TORN_DOWN"))
-    if status.step_index is not None:
-        return f"{status.step_index + 1}/{status.step_count}"
-    return f"{done}/{status.step_count}"
+def steps_built(status: TraineeStatus) -> int:
+    """How many of the trainee's steps exist now: built (DONE) and not torn down since."""
+    return sum(1 for s in status.steps if s.state == StepState.DONE)
+
+
+def step_count(status: TraineeStatus) -> str:
+    """The step column: what exists, ``2/5 built`` (a CANCELLED trainee keeps what it built),
+    or ``0/5 torn down`` once the trainee is TORN_DOWN; never the index of a step reached."""
+    total = status.step_count or len(status.steps)
+    built = steps_built(status)
+    if status.state == TraineeState.TORN_DOWN:
+        return f"{built}/{total} torn down"
+    return f"{built}/{total} built"
 
 
 def current_step(status: TraineeStatus) -> str | None:
@@ -128,6 +143,7 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
                 "step": current_step(t),
                 "step_index": t.step_index,
                 "step_count": t.step_count,
+                "steps_built": steps_built(t),
                 "principal_arn": t.principal_arn,
                 "error": t.error,
                 "error_code": t.error_code,
@@ -149,26 +165,36 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
     }
 
 
-def status_table(
-    course: Course, trainees: list[TraineeStatus], holder: dict | None, now: float
-) -> str:
-    """The ``status`` table for people."""
+STATUS_HEADER = (
+    f"{'TRAINEE':<14} {'ACCOUNT':<12} {'STATE':<14} {'STEPS':<14} {'PRINCIPAL':<40} ERROR"
+)
+
+
+def status_title(course: Course, trainees: list[TraineeStatus], holder: dict | None) -> str:
+    """The ``status`` table's first line: the course, how many trainees, the engine."""
     engine = (
         f"engine running (pid {holder['pid']} on {holder['host']})"
         if holder
         else "no engine running"
     )
-    lines = [
-        f"{course.name}  {len(trainees)} trainees  {engine}",
-        f"{'TRAINEE':<14} {'ACCOUNT':<12} {'STATE':<14} {'STEP':<5} {'PRINCIPAL':<40} ERROR",
-    ]
-    for t in trainees:
-        state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
-        lines.append(
-            f"{t.name:<14} {t.account:<12} {state:<14} {step_progress(t):<5} "
-            f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}".rstrip()
-        )
-    return "\n".join(lines)
+    return f"{course.name}  {len(trainees)} trainees  {engine}"
+
+
+def status_row(t: TraineeStatus) -> str:
+    """One trainee's line of the ``status`` table (the columns of :data:`STATUS_HEADER`)."""
+    state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
+    return (
+        f"{t.name:<14} {t.account:<12} {state:<14} {step_count(t):<14} "
+        f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}".rstrip()
+    )
+
+
+def status_table(
+    course: Course, trainees: list[TraineeStatus], holder: dict | None, now: float
+) -> str:
+    """The ``status`` table for people."""
+    lines = [status_title(course, trainees, holder), STATUS_HEADER]
+    return "\n".join(lines + [status_row(t) for t in trainees])
 
 
 LEDGER_FIELDS = (
@@ -217,14 +243,49 @@ def ledger_json(record: LedgerRecord) -> dict:
     return data
 
 
-def ledger_line(record: LedgerRecord) -> str:
-    """One ledger record for people: time, trainee, call, principal, outcome, request id,
-    and the operator the call was made for."""
+# Calls that change nothing, by AWS's API naming (Describe*, Get*, List*, Head*) and the two
+# identity calls every session makes. Kept in the ledger for attribution (an AssumeRole's
+# request id joins CloudTrail), hidden from ``ledger`` and the panel unless asked for.
+READ_PREFIXES = ("Describe", "Get", "List", "Head")
+READ_CALLS = frozenset({"AssumeRole", "GetCallerIdentity", "LookupEvents"})
+
+
+def is_read(record: LedgerRecord) -> bool:
+    """True for a call that only reads (AssumeRole and GetCallerIdentity included)."""
+    return record.operation in READ_CALLS or record.operation.startswith(READ_PREFIXES)
+
+
+def in_flight(record: LedgerRecord, holder: dict | None) -> bool:
+    """An unanswered call of the engine alive now (``holder``): in flight, not lost.
+
+    ``unknown`` means an answer lost in a crash, so it is said only when no engine started
+    before the call is alive to complete it.
+    """
+    if record.outcome != Outcome.UNKNOWN or not holder:
+        return False
+    return record.ts >= float(holder.get("started_at") or 0.0)
+
+
+def outcome_words(record: LedgerRecord, holder: dict | None = None) -> str:
+    """``ok``, ``error Throttling``, ``in flight`` or ``unknown``."""
+    if in_flight(record, holder):
+        return "in flight"
     outcome = record.outcome.value
-    if record.error_code:
-        outcome += f" {record.error_code}"
+    return f"{outcome} {record.error_code}" if record.error_code else outcome
+
+
+LEDGER_HEADER = (
+    f"{'TIME (UTC)':<29}  {'TRAINEE':<12} {'CALL':<36} {'PRINCIPAL':<40} {'OUTCOME':<10} "
+    f"{'REQUEST ID':<36}  FOR (OPERATOR)"
+)
+
+
+def ledger_line(record: LedgerRecord, holder: dict | None = None) -> str:
+    """One ledger record for people: time, trainee, call, principal, outcome, request id,
+    and the operator the call was made for (the columns of :data:`LEDGER_HEADER`)."""
+    call = f"{record.service}:{record.operation}"
     return (
-        f"{iso(record.ts)}  {record.trainee:<12} {record.service}:{record.operation:<24} "
-        f"{short_principal(record.principal_arn):<40} {outcome:<10} "
-        f"{record.request_id or '-'}  for {record.operator or '-'}"
+        f"{iso(record.ts)}  {record.trainee:<12} {call:<36} "
+        f"{short_principal(record.principal_arn):<40} {outcome_words(record, holder):<10} "
+        f"{record.request_id or '-':<36}  {record.operator or '-'}"
     )

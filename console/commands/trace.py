@@ -20,6 +20,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
 from console.course.model import Course, Step, Trainee
 from console.errors import EXIT_OK, UsageError
@@ -231,7 +233,36 @@ def trace_line(row: dict) -> str:
     )
 
 
-def cli_trace(args) -> int:
+EXAMPLES = """examples:
+  whodidthis trace dojo.toml arn:aws:s3:::dojo-alice-data   an ARN's history
+  whodidthis trace dojo.toml alice-data --cloudtrail         also what CloudTrail says
+  whodidthis trace dojo.toml alice-data -o yaml"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TraceOptions(CourseOptions):
+    resource: str = ""
+    output: str = "table"
+    cloudtrail: bool = False
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=EXAMPLES)
+    add_course(p)
+    p.add_argument("resource", metavar="RESOURCE", help="an ARN or a trainee resource name")
+    add_output(p, json_help="one JSON event per line (as -o json)")
+    p.add_argument(
+        "--cloudtrail",
+        action="store_true",
+        help="also ask the trainee account's CloudTrail (LookupEvents) and mark each event",
+    )
+    add_common(p)
+    # two positionals, options anywhere among them: the dispatcher parses these intermixed
+    p.set_defaults(handler=cli_trace, options=TraceOptions, intermixed=True)
+    return p
+
+
+def cli_trace(args: TraceOptions) -> int:
     """Entry point of ``whodidthis trace``."""
     from console.commands.headless import open_course
 
@@ -245,14 +276,12 @@ def cli_trace(args) -> int:
             rows = [trace_json(r) for r in records]
     finally:
         opened.store.close()
-    if not args.json:
-        print(f"{target.label} of {target.trainee.name} ({target.trainee.account}):")
-    for row in rows:
-        print(json.dumps(row) if args.json else trace_line(row))
+    title = f"{target.label} of {target.trainee.name} ({target.trainee.account}):"
+    emit(args.output, lambda: rows, lambda: "\n".join([title, *map(trace_line, rows)]), lines=True)
     return EXIT_OK
 
 
-def _cloudtrail(args, opened, target: Target) -> list[dict]:
+def _cloudtrail(args: TraceOptions, opened, target: Target) -> list[dict]:
     from console.aws.operator import resolve_operator
     from console.engine.process import StoreRecorder, check_host
 
