@@ -1,9 +1,9 @@
-"""The ``whodidthis`` command line: a registry of commands and lazy dispatch.
+"""The ``whodidthis`` command line: dispatch, lazily.
 
-Each command's module owns its parser (``add_parser``) and its code; this module knows only
-each command's name, module and one-line summary. Only the command typed is imported (and its
-parser built), so ``whodidthis whoami`` never pays for Textual or the engine, and
-``whodidthis --help`` imports no command at all.
+Each command's module owns its parser (``add_parser``) and its code; the registry
+(:mod:`console.commands.registry`) knows only each command's name, module and summary. Only
+the command typed is imported (and its parser built), so ``whodidthis whoami`` never pays for
+Textual or the engine, and ``whodidthis --help`` imports no command at all.
 """
 
 from __future__ import annotations
@@ -13,112 +13,12 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from console.commands.registry import COMMANDS, CommandLine, build_parser
 from console.errors import EXIT_BAD_INPUT, CourseError, WhodidthisError
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One command: the module owning its parser, and the summary ``--help`` lists (None
-    hides it)."""
-
-    module: str
-    summary: str | None
-
-
-COMMANDS: dict[str, Entry] = {
-    "run": Entry(
-        "console.commands.console_cmd", "the console (TUI) for a course; attaches to a live run"
-    ),
-    "view": Entry(
-        "console.commands.console_cmd",
-        "the console, read-only: everything visible, no action, no engine started",
-    ),
-    "whoami": Entry("console.commands.whoami", "the host identity and a verdict on it"),
-    "preflight": Entry(
-        "console.commands.preflight", "assume every trainee role, lint trust; change nothing"
-    ),
-    "apply": Entry("console.commands.apply", "build every trainee (headless)"),
-    "retry": Entry("console.commands.apply", "retry the named trainees (headless)"),
-    "teardown": Entry(
-        "console.commands.apply", "tear down what the course created; shows the plan without --yes"
-    ),
-    "cancel": Entry("console.commands.cancel", "ask the running engine to stop trainees cleanly"),
-    "status": Entry("console.commands.status", "per trainee and step state; --watch follows a run"),
-    "ledger": Entry(
-        "console.commands.ledger", "who did what: the attributed changes (--all: reads)"
-    ),
-    "report": Entry("console.commands.report", "per trainee: resources, who created each, when"),
-    "trace": Entry(
-        "console.commands.trace", "one resource's history: who created, changed, deleted it"
-    ),
-    "handout": Entry(
-        "console.commands.handout", "a fresh one-time console password per trainee, to a file"
-    ),
-    "iam-templates": Entry(
-        "console.commands.iam_templates", "CloudFormation for AdminEnvRole and ManageEnvRole"
-    ),
-    "sandbox": Entry("console.commands.sandbox_cmd", "local AWS + host emulation on loopback"),
-    "demo": Entry(
-        "console.commands.sandbox_cmd", "sandbox + a sample course + the console, in one command"
-    ),
-    "completion": Entry(
-        "console.commands.completion", "a shell completion script: bash, zsh, fish"
-    ),
-    "help": Entry("console.commands.help_topics", "a topic: course, states, exit-codes, ledger"),
-    # The detached engine, started by --detach and the console: no summary, so not listed.
-    "engine": Entry("console.commands.engine_cmd", None),
-}
-
 NEEDS_SANDBOX = ("sandbox", "demo")
-
-
-class CommandLine(argparse.ArgumentParser):
-    """The top parser, with each command's own parser by name (those built)."""
-
-    commands: dict[str, argparse.ArgumentParser]
-
-
-def build_parser(*, only: str | None = None, full: bool = True) -> CommandLine:
-    """The command line. ``full`` builds every command's parser (completion, tests); else
-    only the command ``only`` is built and the others are listed by name and summary."""
-    parser = CommandLine(
-        prog="whodidthis",
-        description="Build and tear down per-trainee AWS environments; see who did what.",
-        epilog="`whodidthis help` lists the topics; `whodidthis COMMAND --help` each command.",
-    )
-    # The version is looked up only when asked for: importlib.metadata scans every installed
-    # distribution (44 ms of each console's start in the profile).
-    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    parser.commands = {}
-    for name, entry in COMMANDS.items():
-        if full or name == only:
-            module = importlib.import_module(entry.module)
-            parser.commands[name] = module.add_parser(sub, name, entry.summary)
-        else:
-            extra = {"help": entry.summary} if entry.summary else {}
-            sub.add_parser(name, add_help=False, **extra)
-    return parser
-
-
-class _VersionAction(argparse.Action):
-    """``--version``: print ``whodidthis X.Y.Z`` and exit 0, reading the metadata only then."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        print(f"whodidthis {_version()}")
-        parser.exit()
-
-
-def _version() -> str:
-    """The installed distribution's version (the source tree's when run from a checkout)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("whodidthis")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 def _with_default_command(argv: list[str]) -> list[str]:

@@ -46,7 +46,7 @@ class Spec:
 
 def specs() -> list[Spec]:
     """Every listed command's completion facts, read from its own parser."""
-    from console.cli import COMMANDS, build_parser
+    from console.commands.registry import COMMANDS, build_parser
 
     parser = build_parser()
     found = []

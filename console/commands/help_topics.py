@@ -91,7 +91,7 @@ def topic_text(topic: str) -> str:
 
 
 def cli_help(options: HelpOptions) -> int:
-    from console.cli import COMMANDS, build_parser
+    from console.commands.registry import COMMANDS, build_parser
 
     if options.topic is None:
         print("whodidthis help TOPIC, one of:")

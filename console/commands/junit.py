@@ -26,15 +26,20 @@ def junit_xml(
     failures = sum(1 for case in cases if case.find("failure") is not None)
     total = sum(float(case.get("time", "0")) for case in cases)
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0"}
-    root = ET.Element("testsuites", name=f"whodidthis {kind.value}", time=f"{total:.3f}", **counts)
+    root = ET.Element(
+        "testsuites", {"name": f"whodidthis {kind.value}", "time": f"{total:.3f}", **counts}
+    )
+    when = iso(time.time() if now is None else now) or ""
     element = ET.SubElement(
         root,
         "testsuite",
-        name=f"{suite} {kind.value}",
-        timestamp=iso(time.time() if now is None else now) or "",
-        time=f"{total:.3f}",
-        skipped="0",
-        **counts,
+        {
+            "name": f"{suite} {kind.value}",
+            "timestamp": when,
+            "time": f"{total:.3f}",
+            "skipped": "0",
+            **counts,
+        },
     )
     element.extend(cases)
     ET.indent(root)

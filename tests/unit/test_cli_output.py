@@ -13,7 +13,8 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
-from console.cli import COMMANDS, build_parser, main
+from console.cli import main
+from console.commands.registry import COMMANDS, build_parser
 from console.commands.options import CourseOptions, Options, apply_environment
 from console.commands.screen import Row, fit
 from console.devtools.demo_scene import T0, write_scene
