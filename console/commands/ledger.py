@@ -145,6 +145,8 @@ def follow_ledger(options: LedgerOptions, opened) -> int:
             ]
             printed.update(r.id for r in fresh)
             if fresh or first:
+                if options.output == "yaml" and fresh:
+                    print("---")  # each batch its own YAML document: the stream stays valid
                 print_records(options.output, fresh, holder, header=first)
                 sys.stdout.flush()
             first = False
