@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from console.aws.identity import HostIdentity, resolve_host_identity
 from console.commands.options import Options, add_common, add_output, new_parser
 from console.commands.output import emit
 from console.errors import EXIT_IDENTITY_REFUSED, EXIT_OK
+
+if TYPE_CHECKING:  # the SDK (1.5 s to import) is loaded when whoami runs, not for its --help
+    from console.aws.identity import HostIdentity
 
 IMDS_WORDS = {
     1: "IMDSv1 (the token request was refused; keys read without a token)",
@@ -134,6 +137,8 @@ def add_parser(sub, name: str, summary: str | None):
 
 def cli_whoami(args: WhoamiOptions) -> int:
     """Entry point of ``whodidthis whoami``."""
+    from console.aws.identity import resolve_host_identity
+
     scan_paths = None
     if args.scan is not None:
         from console.aws.scan import check_paths, scan
