@@ -17,7 +17,6 @@ from collections.abc import Callable
 from console.commands.registry import COMMANDS, CommandLine, build_parser
 from console.errors import EXIT_BAD_INPUT, CourseError, WhodidthisError
 
-
 NEEDS_SANDBOX = ("sandbox", "demo")
 
 

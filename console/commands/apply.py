@@ -104,8 +104,8 @@ def cli_teardown(options: RunOptions) -> int:
     from console.aws.operator import resolve_operator
     from console.commands.headless import check_trainees, open_course, run_command
     from console.commands.views import CountLine
+    from console.engine.opening import check_host
     from console.engine.plan import print_plan
-    from console.engine.process import check_host
 
     _check(options)
     if options.yes:

@@ -241,7 +241,8 @@ def cli_handout(args: HandoutOptions) -> int:
     """Entry point of ``whodidthis handout``."""
     from console.aws.operator import resolve_operator
     from console.commands.headless import check_trainees, open_course
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     opened = open_course(args)
     try:

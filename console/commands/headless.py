@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 
 from console.aws.operator import resolve_operator
 from console.commands.stdout import silence_stdout
-from console.course.model import Course, load_course, resolve_course_path
-from console.engine.process import check_host, ensure_engine, serve_locked
+from console.course.model import Course
+from console.engine import opening
+from console.engine.opening import Opened, check_host
+from console.engine.process import ensure_engine, serve_locked
 from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from console.model import CommandKind, Operator, TraineeState, TraineeStatus
-from console.store.state import Store, resolve_state_dir
+from console.store.state import Store
 from console.words import event_json, event_text
 
 if TYPE_CHECKING:
@@ -32,41 +34,11 @@ if TYPE_CHECKING:
 FOLLOW_POLL_SECONDS = 0.2
 
 
-@dataclass
-class Opened:
-    """A course file, its state store and where both live."""
-
-    course: Course
-    course_path: Path
-    state_dir: Path
-    store: Store
-
-
 def open_course(args: CourseOptions, *, sync: bool = True) -> Opened:
-    """Load the course (exit 2 on a bad file) and open its store, roster in sync.
-
-    A course with ``trainees_from_ou`` lists its OU's accounts first when ``sync``; a reading
-    command (``sync=False``) takes the trainees its store already knows and calls nothing.
-    """
-    from console.aws.organizations import with_known_trainees, with_ou_trainees
-
-    path = resolve_course_path(args.course)
-    course = load_course(path)
-    if sync and course.trainees_from_ou:
-        # The host lists the OU: refuse long-term keys or a wrong role before that call too.
-        check_host(course, args.allow_long_term_keys)
-        course = with_ou_trainees(course)
-    state_dir = resolve_state_dir(args.state_dir)
-    store = Store.open(state_dir, course.name)
-    if not sync:
-        roster = [(t.name, t.account) for t in store.trainees()]
-        course = with_known_trainees(course, roster)
-    if sync:
-        store.sync_roster(
-            [(t.name, t.account) for t in course.trainees],
-            [(s.kind, s.name_template) for s in course.steps],
-        )
-    return Opened(course, path, state_dir, store)
+    """``console.engine.opening.open_course`` with a command's options."""
+    return opening.open_course(
+        args.course, args.state_dir, sync=sync, allow_long_term=args.allow_long_term_keys
+    )
 
 
 def check_trainees(course: Course, names: list[str]) -> None:

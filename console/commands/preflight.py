@@ -229,7 +229,8 @@ def cli_preflight(args: PreflightOptions) -> int:
     from console.aws.operator import resolve_operator
     from console.commands.headless import open_course
     from console.commands.views import CountLine
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     opened = open_course(args)
     host = check_host(opened.course, args.allow_long_term_keys)

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from console.cli import main
-from console.commands.registry import COMMANDS, build_parser
 from console.commands.options import CourseOptions, Options, apply_environment
+from console.commands.registry import COMMANDS, build_parser
 from console.commands.screen import Row, fit
 from console.devtools.demo_scene import T0, write_scene
 from console.model import (
