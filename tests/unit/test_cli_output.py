@@ -246,3 +246,18 @@ def test_junit_xml_names_each_failure_and_what_was_left():
     failure = cases[1].find("failure")
     assert "a bucket <is> left & more" in failure.get("message")
     assert failure.get("type") == "Leftovers" and "arn:aws:s3:::b" in failure.text
+
+
+def test_debug_adds_the_traceback_to_the_one_line_error(capsys, common):
+    code, _, plain = run(capsys, "ledger", *common, "--command", "99")
+    assert code == 2 and "Traceback" not in plain
+    code, _, debug = run(capsys, "ledger", *common, "--command", "99", "--debug")
+    assert code == 2 and "Traceback" in debug and "no command 99" in debug
+
+
+def test_region_and_profile_are_offered_where_the_host_calls_aws_only():
+    parser = build_parser()
+    for name in ("whoami", "preflight", "apply", "teardown", "trace", "handout", "iam-templates"):
+        assert "--region" in parser.commands[name].format_help(), name
+    for name in ("status", "ledger", "report", "completion", "help"):
+        assert "--region" not in parser.commands[name].format_help(), name
