@@ -54,8 +54,8 @@ def specs() -> list[Spec]:
         if entry.summary is None:
             continue
         options, positional = [], ()
-        for action in parser.commands[name]._actions:  # argparse's own list of a parser's args
-            if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+        for action in parser.commands[name].arguments:
+            if action.dest == "help" or action.help == argparse.SUPPRESS:
                 continue
             choices = tuple(action.choices) if action.choices else None
             if not action.option_strings:

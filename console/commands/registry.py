@@ -66,10 +66,36 @@ COMMANDS: dict[str, Entry] = {
 }
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser, keeping the arguments it was given (``arguments``) for the
+    completion scripts: argparse lists them only on a private attribute."""
+
+    arguments: list[argparse.Action]
+
+    def add_argument(self, *args, **kwargs):  # type: ignore[override]
+        action = super().add_argument(*args, **kwargs)
+        if not hasattr(self, "arguments"):  # -h is added by ArgumentParser.__init__ itself
+            self.arguments = []
+        self.arguments.append(action)
+        return action
+
+    def add_mutually_exclusive_group(self, **kwargs):  # type: ignore[override]
+        group = super().add_mutually_exclusive_group(**kwargs)
+        add = group.add_argument
+
+        def recorded(*args, **kw):
+            action = add(*args, **kw)
+            self.arguments.append(action)
+            return action
+
+        group.add_argument = recorded  # type: ignore[method-assign]
+        return group
+
+
 class CommandLine(argparse.ArgumentParser):
     """The top parser, with each command's own parser by name (those built)."""
 
-    commands: dict[str, argparse.ArgumentParser]
+    commands: dict[str, CommandParser]
 
 
 def build_parser(*, only: str | None = None, full: bool = True) -> CommandLine:
@@ -83,7 +109,7 @@ def build_parser(*, only: str | None = None, full: bool = True) -> CommandLine:
     # The version is looked up only when asked for: importlib.metadata scans every installed
     # distribution (44 ms of each console's start in the profile).
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     parser.commands = {}
     for name, entry in COMMANDS.items():
         if full or name == only:

@@ -118,14 +118,13 @@ def test_options_are_typed_dataclasses_built_from_the_namespace():
 
 
 def test_region_and_profile_set_the_standard_variables_only(monkeypatch):
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    before = set(__import__("os").environ)
-    apply_environment(Options(region="eu-west-3", profile="ops"))
     import os
 
-    assert os.environ["AWS_DEFAULT_REGION"] == "eu-west-3" and os.environ["AWS_PROFILE"] == "ops"
-    assert set(os.environ) - before == {"AWS_DEFAULT_REGION", "AWS_PROFILE"}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    monkeypatch.setattr(os, "environ", environment)  # this process's own stays as it was
+    apply_environment(Options(region="eu-west-3", profile="ops"))
+    assert environment["AWS_DEFAULT_REGION"] == "eu-west-3" and environment["AWS_PROFILE"] == "ops"
+    assert {k for k in environment if k.startswith("AWS_")} == {"AWS_DEFAULT_REGION", "AWS_PROFILE"}
 
 
 def _complete(script: str, *words: str, cwd=None) -> list[str]:
