@@ -124,6 +124,32 @@ def trainee_template(
     }
 
 
+def template_files(
+    admin_account: str,
+    host_role: str = "AdminEnvRole",
+    role_name: str = "ManageEnvRole",
+    course=None,
+    host_role_arn: str | None = None,
+) -> dict[str, dict]:
+    """File name -> template: ``admin-env-role.json`` and ``manage-env-role.json``."""
+    return {
+        "admin-env-role.json": admin_template(host_role, role_name),
+        "manage-env-role.json": trainee_template(
+            admin_account, host_role, role_name, course=course, host_role_arn=host_role_arn
+        ),
+    }
+
+
+def write_templates(out: Path, files: dict[str, dict]) -> list[Path]:
+    """Write ``files`` (from ``template_files``) into ``out``; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, body in files.items():
+        (out / name).write_text(json.dumps(body, indent=2) + "\n")
+        written.append(out / name)
+    return written
+
+
 EXAMPLES = """examples:
   whodidthis iam-templates                       both templates, JSON, the host's account
   whodidthis iam-templates -o yaml --out roles/  roles/admin-env-role.yaml and manage-env-role.yaml
@@ -212,12 +238,7 @@ def cli_iam_templates(args: TemplateOptions) -> int:
         from console.course.model import load_course, resolve_course_path
 
         course = load_course(resolve_course_path(args.course))
-    files = {
-        "admin-env-role.json": admin_template(args.host_role, args.role_name),
-        "manage-env-role.json": trainee_template(
-            admin, args.host_role, args.role_name, course=course, host_role_arn=host_arn
-        ),
-    }
+    files = template_files(admin, args.host_role, args.role_name, course, host_arn)
     yaml = args.output == "yaml"
     if yaml:
         files = {name.replace(".json", ".yaml"): body for name, body in files.items()}

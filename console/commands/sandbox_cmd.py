@@ -47,7 +47,7 @@ def add_parser(sub, name: str, summary: str | None):
         p.set_defaults(handler="console.devtools.demo:cli_demo", options=SandboxOptions)
         return p
     _sandbox_options(p)
-    p.set_defaults(handler="standin.cli:cli_sandbox", options=SandboxOptions)
+    p.set_defaults(handler="console.devtools.sandbox:cli_sandbox", options=SandboxOptions)
     return p
 
 
