@@ -18,15 +18,28 @@ COURSE = "dojo-2026-12"
 READS = ("AssumeRole", "GetCallerIdentity")
 
 
+def quick_course(sandbox, folder):
+    """The sandbox's course without its CloudFormation step: these tests are about following
+    a run and reading its ledger, which four step kinds show as well, in less time."""
+    text = sandbox.course_path.read_text()
+    path = folder / "course.toml"
+    path.write_text(text[: text.index('[[step]]\nkind = "cloudformation_stack"')])
+    return path
+
+
+def whodidthis(sandbox, state_dir, *args, **kwargs):
+    return cli(sandbox, state_dir, *args, course=quick_course(sandbox, state_dir), **kwargs)
+
+
 def test_status_watch_follows_a_detached_apply_to_its_end_and_exits_with_its_code(
     sandbox_factory, tmp_path
 ):
     sandbox = sandbox_factory(trainees=4, before={"dave": "other-account"})
-    started = cli(sandbox, tmp_path, "apply", "--detach")
+    started = whodidthis(sandbox, tmp_path, "apply", "--detach")
     assert started.returncode == 0, started.stderr
     assert "status" in started.stderr and "--watch" in started.stderr
 
-    watched = cli(sandbox, tmp_path, "status", "--watch", timeout=240)
+    watched = whodidthis(sandbox, tmp_path, "status", "--watch", timeout=240)
     # dave's role trusts another account: the apply fails for him, and the watch says so
     assert watched.returncode == 1, watched.stderr
     last = watched.stdout.strip().split("\n\n")[-1]
@@ -44,8 +57,8 @@ def test_status_watch_follows_a_detached_apply_to_its_end_and_exits_with_its_cod
 
 def test_status_watch_of_a_clean_detached_apply_exits_0(sandbox_factory, tmp_path):
     sandbox = sandbox_factory(trainees=2)
-    assert cli(sandbox, tmp_path, "apply", "--detach").returncode == 0
-    watched = cli(sandbox, tmp_path, "status", "--watch", "-o", "json", timeout=240)
+    assert whodidthis(sandbox, tmp_path, "apply", "--detach").returncode == 0
+    watched = whodidthis(sandbox, tmp_path, "status", "--watch", "-o", "json", timeout=240)
     assert watched.returncode == 0, watched.stderr
     frames = [json.loads(line) for line in watched.stdout.splitlines()]
     final = {t["name"]: t for t in frames[-1]["trainees"]}
@@ -57,8 +70,8 @@ def test_ledger_follow_prints_a_detached_runs_changes_and_exits_with_its_code(
     sandbox_factory, tmp_path
 ):
     sandbox = sandbox_factory(trainees=2)
-    assert cli(sandbox, tmp_path, "apply", "--detach").returncode == 0
-    followed = cli(sandbox, tmp_path, "ledger", "--follow", "--json", timeout=240)
+    assert whodidthis(sandbox, tmp_path, "apply", "--detach").returncode == 0
+    followed = whodidthis(sandbox, tmp_path, "ledger", "--follow", "--json", timeout=240)
     assert followed.returncode == 0, followed.stderr
     records = [json.loads(line) for line in followed.stdout.splitlines()]
     assert any(r["operation"].startswith("Create") for r in records)
@@ -70,11 +83,11 @@ def test_ledger_shows_changes_and_all_shows_the_reads_after_a_build_and_a_plan(
     sandbox_factory, tmp_path
 ):
     sandbox = sandbox_factory(trainees=2)
-    assert cli(sandbox, tmp_path, "apply").returncode == 0
-    plan = cli(sandbox, tmp_path, "teardown")  # the plan only: reads
+    assert whodidthis(sandbox, tmp_path, "apply").returncode == 0
+    plan = whodidthis(sandbox, tmp_path, "teardown")  # the plan only: reads
     assert plan.returncode == 0, plan.stderr
 
-    shown = cli(sandbox, tmp_path, "ledger")
+    shown = whodidthis(sandbox, tmp_path, "ledger")
     assert shown.returncode == 0
     calls = [line.split()[2] for line in shown.stdout.splitlines()[1:]]
     assert calls and all(
@@ -89,7 +102,7 @@ def test_ledger_shows_changes_and_all_shows_the_reads_after_a_build_and_a_plan(
     assert not any(c.split(":")[1].startswith(("Describe", "Get", "List", "Assume")) for c in calls)
     assert "reads hidden: --all shows them" in shown.stderr
 
-    everything = cli(sandbox, tmp_path, "ledger", "--all", "--json")
+    everything = whodidthis(sandbox, tmp_path, "ledger", "--all", "--json")
     operations = {json.loads(line)["operation"] for line in everything.stdout.splitlines()}
     assert {"AssumeRole", "GetCallerIdentity"} <= operations
     assert len(everything.stdout.splitlines()) > len(calls)
@@ -98,7 +111,7 @@ def test_ledger_shows_changes_and_all_shows_the_reads_after_a_build_and_a_plan(
 def test_junit_has_one_case_per_trainee_and_the_failures_reason(sandbox_factory, tmp_path):
     sandbox = sandbox_factory(trainees=3, before={"carol": "other-account"})
     report = tmp_path / "build.xml"
-    result = cli(sandbox, tmp_path, "apply", "--junit", str(report))
+    result = whodidthis(sandbox, tmp_path, "apply", "--junit", str(report))
     assert result.returncode == 1, result.stderr
 
     root = ET.parse(report).getroot()  # well-formed, or this raises
@@ -112,6 +125,6 @@ def test_junit_has_one_case_per_trainee_and_the_failures_reason(sandbox_factory,
 
 
 def test_junit_with_detach_is_refused_before_anything_is_queued(sandbox, tmp_path):
-    result = cli(sandbox, tmp_path, "apply", "--detach", "--junit", str(tmp_path / "x.xml"))
+    result = whodidthis(sandbox, tmp_path, "apply", "--detach", "--junit", str(tmp_path / "x.xml"))
     assert result.returncode == 2 and "--junit needs the command's end" in result.stderr
     assert not (tmp_path / COURSE).exists() or not Store.open(tmp_path, COURSE).commands()
