@@ -37,6 +37,7 @@ from console.commands.console_services import (
     no_engine,
     plan_provider_for,
     preflight_provider_for,
+    progress_provider_for,
 )
 from console.course.model import Course
 from console.idle_gc import IdleCollector
@@ -73,6 +74,8 @@ class Services:
     preflight_provider: PreflightProvider
     clock: Callable[[], float] = time.time
     poll_interval: float = 0.25
+    # One round of lab milestone checks (None: the console never checks, e.g. read-only).
+    progress_provider: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -369,6 +372,7 @@ def make_app(
     clock: Callable[[], float] = time.time,
     plan_provider: PlanProvider | None = None,
     preflight_provider: PreflightProvider | None = None,
+    progress_provider: Callable[[], Awaitable[None]] | None = None,
     poll_interval: float = 0.25,
     allow_long_term: bool = False,
     read_only: bool = False,
@@ -401,6 +405,9 @@ def make_app(
         or engine_launcher_for(course_path, state_dir, operator, allow_long_term, store),
         plan_provider=plan_provider or plan_provider_for(course, store, operator, host),
         preflight_provider=preflight_provider or preflight_provider_for(course, operator, host),
+        progress_provider=None
+        if read_only or not course.checks
+        else progress_provider or progress_provider_for(course, store, operator, host),
         clock=clock,
         poll_interval=poll_interval,
     )

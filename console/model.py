@@ -66,18 +66,76 @@ class CommandKind(enum.StrEnum):
     CANCEL = "cancel"
 
 
+def operator_level(source: str | None) -> str | None:
+    """The level of an operator recorded with ``source``: ``ssm-session`` or ``claimed``."""
+    if source is None:
+        return None
+    return "ssm-session" if source == "ssm-session" else "claimed"
+
+
+def forgeable_of(evidence: str | None) -> list[str]:
+    """The forgeability reasons in a stored ``operator_evidence`` (JSON), oldest form first."""
+    import json
+
+    return list(json.loads(evidence).get("forgeable") or []) if evidence else []
+
+
 @dataclass(frozen=True, slots=True)
 class Operator:
     """The human a command acts for, and how whodidthis knows it.
 
     ``source`` is ``ssm-session`` (the owner of the SSM Session Manager session the command was
     typed in, verified through ``ssm:DescribeSessions``), ``flag`` (``--operator``) or ``login``
-    (the login user). ``arn`` is the SSM session owner's ARN, else None.
+    (the login user). ``arn`` is the SSM session owner's ARN, else None. ``level`` says how far
+    it is known: ``claimed`` or ``ssm-session``; ``forgeable`` says why even that could be false.
     """
 
     name: str
     source: str = "login"
     arn: str | None = None
+    #: Why the local evidence could be forged here (sudo, an endpoint override, a session name
+    #: its caller chose, a worker inside another session's); empty when nothing was found.
+    forgeable: tuple[str, ...] = ()
+    #: The SSM session the operator was read from, and the sessions whose workers enclose it.
+    session_id: str | None = None
+    outer_sessions: tuple[str, ...] = ()
+
+    @property
+    def level(self) -> str:
+        """``ssm-session`` (process evidence plus DescribeSessions) or ``claimed`` (a flag or
+        the login). ``confirmed`` is CloudTrail's word, given by ``whodidthis audit``."""
+        return operator_level(self.source) or "claimed"
+
+    def evidence(self) -> str | None:
+        """The SSM evidence as the store keeps it (JSON), or None when there is none."""
+        if not (self.forgeable or self.session_id or self.outer_sessions):
+            return None
+        import json
+
+        return json.dumps(
+            {
+                "session_id": self.session_id,
+                "outer_sessions": list(self.outer_sessions),
+                "forgeable": list(self.forgeable),
+            }
+        )
+
+    @classmethod
+    def stored(
+        cls, name: str, source: str | None, arn: str | None, evidence: str | None
+    ) -> Operator:
+        """The operator as a store row keeps it (``evidence`` as :meth:`evidence` wrote it)."""
+        import json
+
+        found = json.loads(evidence) if evidence else {}
+        return cls(
+            name,
+            source or "flag",
+            arn,
+            tuple(found.get("forgeable") or ()),
+            found.get("session_id"),
+            tuple(found.get("outer_sessions") or ()),
+        )
 
     @classmethod
     def of(cls, value: Operator | str | None, fallback: str = "unknown") -> Operator:
@@ -169,6 +227,8 @@ class LedgerRecord:
     operator_arn: str | None = None
     #: Every attempt's request id, oldest first (retries); ``request_id`` is the answered one.
     attempt_request_ids: tuple[str, ...] = ()
+    #: The operator's SSM evidence and why it could be forged (JSON, ``Operator.evidence``).
+    operator_evidence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,10 +261,13 @@ class Command:
     result: str | None = None
     operator_source: str | None = None
     operator_arn: str | None = None
+    operator_evidence: str | None = None
 
     @property
     def acting(self) -> Operator | None:
         """The operator this command acts for, or None when it was queued without one."""
         if self.operator is None:
             return None
-        return Operator(self.operator, self.operator_source or "flag", self.operator_arn)
+        return Operator.stored(
+            self.operator, self.operator_source, self.operator_arn, self.operator_evidence
+        )

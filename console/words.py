@@ -16,6 +16,8 @@ from console.model import (
     StepState,
     TraineeState,
     TraineeStatus,
+    forgeable_of,
+    operator_level,
 )
 
 STATE_SYMBOLS = {
@@ -37,6 +39,9 @@ WHAT_TO_DO = {
     "s3_bucket step's name in the course file (use {trainee} and {course}), then retry (r).",
     "Leftovers": "What to do: resources still carry the trainee's tags: tear down again (t) "
     "to delete those of kinds the steps build (ours only); delete the others by hand.",
+    "TraineeMade": "What to do: the trainee made these by hand: `whodidthis teardown COURSE "
+    "--trainee-made --yes` deletes the kinds whodidthis can delete (each in the ledger); "
+    "delete the others by hand, or keep them on purpose.",
 }
 
 
@@ -225,13 +230,18 @@ LEDGER_FIELDS = (
 
 
 def operator_words(operator: Operator) -> str:
-    """How the operator is known, in a few words: ``verified: SSM session owner ARN`` or
-    ``from --operator, not verified``."""
+    """How the operator is known, in a few words, its level first: ``ssm-session: owner of
+    this SSM session, ARN`` (and whether it could be forged here) or ``claimed: from
+    --operator, not verified``."""
     if operator.source == "ssm-session":
-        return f"verified: owner of this SSM session, {operator.arn}"
+        words = f"ssm-session: owner of this SSM session, {operator.arn}"
+        if operator.forgeable:
+            count = len(operator.forgeable)
+            words += f" (forgeable here: {count} reason{'s' if count > 1 else ''}; run audit)"
+        return words
     if operator.source == "flag":
-        return "from --operator, not verified"
-    return "the login user, not verified"
+        return "claimed: from --operator, not verified"
+    return "claimed: the login user, not verified"
 
 
 def ledger_json(record: LedgerRecord) -> dict:
@@ -240,6 +250,8 @@ def ledger_json(record: LedgerRecord) -> dict:
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
     data["attempt_request_ids"] = list(record.attempt_request_ids)
+    data["operator_level"] = operator_level(record.operator_source)
+    data["operator_forgeable"] = forgeable_of(record.operator_evidence)
     return data
 
 
@@ -288,4 +300,5 @@ def ledger_line(record: LedgerRecord, holder: dict | None = None) -> str:
         f"{iso(record.ts)}  {record.trainee:<12} {call:<36} "
         f"{short_principal(record.principal_arn):<40} {outcome_words(record, holder):<10} "
         f"{record.request_id or '-':<36}  {record.operator or '-'}"
+        f" ({operator_level(record.operator_source) or '-'})"
     )

@@ -57,6 +57,8 @@ COLUMNS = (
     ColumnSpec("elapsed", "Elapsed", 7, 5),
     ColumnSpec("error", "Error", 24, 4, grows_to=70, floor=16),
 )
+# Lab milestones (``3/5 made the bucket``), shown only when the course has ``[[check]]`` tables.
+MILESTONE = ColumnSpec("milestone", "Lab", 16, 4, grows_to=24, floor=6)
 KEPT = 3
 FIRST_ROWS = 100  # more than a screenful, so the first frame is complete
 MORE_ROWS = 300
@@ -68,36 +70,39 @@ def needs_attention(status: TraineeStatus) -> bool:
     return status.state in ATTENTION
 
 
-def choose_columns(width: int, name_width: int, principal_width: int) -> list[tuple[str, int]]:
-    """The columns that fit in ``width`` cells, in display order, as ``(key, width)``.
+def choose_columns(
+    width: int, name_width: int, principal_width: int, columns: tuple[ColumnSpec, ...] = COLUMNS
+) -> list[tuple[str, int]]:
+    """The columns (of ``columns``) that fit in ``width`` cells, in display order, as
+    ``(key, width)``.
 
     The kept columns are always there (the principal shrinks first when even they do not fit);
     the others join by priority while they fit, then the growing ones share what is left.
     """
-    natural = {spec.key: spec.width for spec in COLUMNS}
+    natural = {spec.key: spec.width for spec in columns}
     natural["name"] = max(natural["name"], name_width)
     natural["principal"] = principal_width
     budget = (
         width
         - SCROLLBAR
-        - sum(natural[s.key] + CELL_PADDING for s in COLUMNS if s.priority <= KEPT)
+        - sum(natural[s.key] + CELL_PADDING for s in columns if s.priority <= KEPT)
     )
     if budget < 0:
         natural["principal"] = max(12, natural["principal"] + budget)
         budget = 0
-    chosen = {spec.key for spec in COLUMNS if spec.priority <= KEPT}
-    for spec in sorted((s for s in COLUMNS if s.priority > KEPT), key=lambda s: s.priority):
+    chosen = {spec.key for spec in columns if spec.priority <= KEPT}
+    for spec in sorted((s for s in columns if s.priority > KEPT), key=lambda s: s.priority):
         if natural[spec.key] + CELL_PADDING > budget >= spec.floor + CELL_PADDING > CELL_PADDING:
             natural[spec.key] = budget - CELL_PADDING  # narrower, rather than not at all
         if natural[spec.key] + CELL_PADDING <= budget:
             chosen.add(spec.key)
             budget -= natural[spec.key] + CELL_PADDING
-    for spec in sorted(COLUMNS, key=lambda s: s.priority):
+    for spec in sorted(columns, key=lambda s: s.priority):
         if spec.key in chosen and spec.grows_to:
             extra = min(budget, spec.grows_to - natural[spec.key])
             natural[spec.key] += extra
             budget -= extra
-    return [(spec.key, natural[spec.key]) for spec in COLUMNS if spec.key in chosen]
+    return [(spec.key, natural[spec.key]) for spec in columns if spec.key in chosen]
 
 
 class TraineeTable(RowCachedTable):
@@ -137,9 +142,13 @@ class TraineeTable(RowCachedTable):
         principal_width: int = 32,
         role_name: str = "",
         course_name: str = "",
+        milestones: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id, cursor_type="row")
+        at = next(i for i, spec in enumerate(COLUMNS) if spec.key == "step") + 1
+        self._columns = COLUMNS[:at] + (MILESTONE,) + COLUMNS[at:] if milestones else COLUMNS
+        self._milestones: dict[str, str] = {}
         self._clock = clock
         self._principal_width = principal_width
         # The course's own sessions are shown by their operator (what differs between rows).
@@ -220,6 +229,13 @@ class TraineeTable(RowCachedTable):
             if name in self._cells:
                 self._repaint(name)
 
+    def show_milestones(self, cells: dict[str, str]) -> None:
+        """Take each trainee's lab milestone cell (``3/5 made the bucket``); repaint changes."""
+        changed = {n for n, text in cells.items() if self._milestones.get(n) != text}
+        self._milestones.update(cells)
+        self._stale.update(changed & set(self._cells))
+        self._flush_stale()
+
     def toggle_mark(self, name: str) -> None:
         """Mark or unmark a trainee for ``r`` (retry) and ``t`` (teardown)."""
         self.marked ^= {name}
@@ -259,7 +275,7 @@ class TraineeTable(RowCachedTable):
         if layout != self._layout:
             self.clear(columns=True)
             for key, width in layout:
-                label = next(spec.label for spec in COLUMNS if spec.key == key)
+                label = next(spec.label for spec in self._columns if spec.key == key)
                 self.add_column(label, width=width, key=key)
             self._layout = layout
         else:
@@ -302,7 +318,9 @@ class TraineeTable(RowCachedTable):
 
     def _choose_layout(self) -> list[tuple[str, int]]:
         name_width = max((len(name) for name in self._statuses), default=6) + 2
-        return choose_columns(self.size.width or 80, name_width, self._principal_width)
+        return choose_columns(
+            self.size.width or 80, name_width, self._principal_width, self._columns
+        )
 
     def _ordered_visible(self) -> list[str]:
         terms = self.filter_text.lower().split()
@@ -346,6 +364,7 @@ class TraineeTable(RowCachedTable):
             "principal": principal_text(status.principal_arn, *self._session_parts),
             "elapsed": Text(elapsed_of(status, self._clock())),
             "error": short_error(status),
+            "milestone": Text(self._milestones.get(status.name, "")),
         }
 
     def _repaint(self, name: str, only: tuple[str, ...] | None = None) -> None:

@@ -46,6 +46,7 @@ class LedgerContext:
     operator: str | None = None
     operator_source: str | None = None
     operator_arn: str | None = None
+    operator_evidence: str | None = None
 
     def record(self, service: str, operation: str) -> LedgerRecord:
         return LedgerRecord(
@@ -66,6 +67,7 @@ class LedgerContext:
             operator=self.operator,
             operator_source=self.operator_source,
             operator_arn=self.operator_arn,
+            operator_evidence=self.operator_evidence,
         )
 
 

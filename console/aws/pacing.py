@@ -3,7 +3,7 @@
 Every other limit is per trainee account (one client per account keeps its own retry budget).
 Two are not: each ``sts:AssumeRole`` counts against the calling account (the host's), and
 Organizations is called from the management account. STS and IAM rate limits cannot be raised
-(DESIGN.md, "Facts to design to"); AWS does not publish STS's AssumeRole rate (about 600 a second
+(docs/contracts.md); AWS does not publish STS's AssumeRole rate (about 600 a second
 is reported). With 5,000 trainees starting at once, an unpaced engine turns its first seconds
 into a throttling storm against its own account, which every retry then prolongs.
 
@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
-# What a throttled call answers (DESIGN.md, "Facts to design to").
+# What a throttled call answers (docs/contracts.md).
 THROTTLE_CODES = frozenset(
     {
         "Throttling",

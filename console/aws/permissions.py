@@ -66,6 +66,34 @@ SWEEP_AND_HANDOUT_ACTIONS = (
     "iam:DeleteLoginProfile",
 )
 
+# Following the class (``console.classroom``): milestone checks and the inventory read every
+# enabled region's CloudTrail and the services trainees make things in; ``teardown
+# --trainee-made`` deletes the kinds it can (SQS queues, EC2 instances, S3 buckets).
+CLASSROOM_ACTIONS = (
+    "ec2:DescribeRegions",
+    "cloudtrail:LookupEvents",
+    "cloudcontrol:GetResource",
+    "cloudcontrol:ListResources",
+    "sqs:ListQueues",
+    "sqs:GetQueueAttributes",
+    "sqs:DeleteQueue",
+    "ec2:DescribeInstances",
+    "ec2:TerminateInstances",
+    "s3:ListAllMyBuckets",
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:GetObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteBucket",
+    "iam:GetUser",
+    "codecommit:GetBranch",
+    "codecommit:GetCommit",
+    "cloudformation:DescribeStacks",
+    "eks:ListClusters",
+    "codecommit:ListRepositories",
+)
+
 TEMPLATE_RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     "AWS::SQS::Queue": (
         "sqs:CreateQueue",
@@ -236,6 +264,12 @@ def manage_role_statements(course=None) -> list[dict]:
             "Sid": "SweepAndHandout",
             "Effect": "Allow",
             "Action": list(SWEEP_AND_HANDOUT_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "FollowTheClass",
+            "Effect": "Allow",
+            "Action": list(CLASSROOM_ACTIONS),
             "Resource": "*",
         },
     ]

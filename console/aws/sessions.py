@@ -114,6 +114,7 @@ class TraineeSession:
             "operator": operator.name,
             "operator_source": operator.source,
             "operator_arn": operator.arn,
+            "operator_evidence": operator.evidence(),
         }
 
 
@@ -234,10 +235,11 @@ class SessionBroker:
         update_context(region=self.region, **session.attribution())
         return session
 
-    def host_client(self, service: str):
-        """A client acting as the host itself (preflight's own checks); use with ``async with``."""
+    def host_client(self, service: str, region: str | None = None):
+        """A client acting as the host itself (preflight's own checks, audit's CloudTrail in
+        the admin account), in ``region`` or the course's; use with ``async with``."""
         return self._host_session.create_client(
-            service, region_name=self.region, config=self.client_config
+            service, region_name=region or self.region, config=self.client_config
         )
 
     async def probe(
@@ -333,6 +335,7 @@ class SessionBroker:
                 operator=operator.name,
                 operator_source=operator.source,
                 operator_arn=operator.arn,
+                operator_evidence=operator.evidence(),
             )
         )
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from iampolicy.statements import as_list
-
 from iampolicy import (
     Caller,
     Decision,
@@ -33,6 +31,7 @@ from iampolicy import (
     request_context,
     trust_policy_problems,
 )
+from iampolicy.statements import as_list
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 STRANGER_ACCOUNTS = ("999999999999", "888888888888")

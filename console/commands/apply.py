@@ -41,6 +41,7 @@ class RunOptions(CourseOptions):
     detach: bool = False
     trainee: list[str] = field(default_factory=list)
     yes: bool = False
+    trainee_made: bool = False
     junit: str | None = None
 
 
@@ -67,6 +68,12 @@ def add_parser(sub, name: str, summary: str | None):
     )
     if name == "teardown":
         p.add_argument("--yes", action="store_true", help="proceed with the plan")
+        p.add_argument(
+            "--trainee-made",
+            action="store_true",
+            help="also delete what the trainees made by hand (`inventory`), for the kinds "
+            "whodidthis can delete; each delete in the ledger with its reason",
+        )
     add_common(p)
     handler = {"apply": cli_apply, "retry": cli_retry, "teardown": cli_teardown}[name]
     p.set_defaults(handler=handler, options=RunOptions)
@@ -108,6 +115,13 @@ def cli_teardown(options: RunOptions) -> int:
     from console.engine.plan import print_plan
 
     _check(options)
+    if options.trainee_made:  # what trainees made first: it may use ours
+        from console.commands.inventory import clean_trainee_made
+        from console.errors import EXIT_OK
+
+        code = clean_trainee_made(options)
+        if code != EXIT_OK:
+            return code
     if options.yes:
         return run_command(options, CommandKind.TEARDOWN, options.trainee)
     if options.junit:

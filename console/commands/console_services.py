@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 EngineLauncher = Callable[[], "int | None"]
 PlanProvider = Callable[[list[str]], Awaitable[list]]
 PreflightProvider = Callable[[list[str]], Awaitable[list]]
+ProgressProvider = Callable[[], Awaitable[None]]
 
 
 def host_identity(course: Course, allow_long_term: bool) -> HostIdentity:
@@ -60,6 +61,26 @@ def preflight_provider_for(course, operator, host) -> PreflightProvider:
 
         identity = await asyncio.to_thread(host)
         return await preflight(course, identity, operator, names)
+
+    return check
+
+
+def progress_provider_for(course, store, operator, host) -> ProgressProvider:
+    """One round of the course's milestone checks, read-only, recorded in the store."""
+
+    async def check() -> None:
+        from console.aws.sessions import broker_for
+        from console.classroom.progress import check_all
+        from console.engine.process import StoreRecorder
+
+        identity = await asyncio.to_thread(host)
+        recorder = StoreRecorder(store)
+        async with broker_for(course, identity, operator=operator, recorder=recorder) as broker:
+            rounds = await check_all(course, broker, operator)
+        for found in rounds:
+            if found.error is None:
+                verdicts = [(name, v.reached, v.at, v.detail) for name, v in found.verdicts]
+                store.record_checks(found.trainee, verdicts)
 
     return check
 

@@ -138,6 +138,7 @@ async def _one(course, trainee, steps, broker, recorder) -> list[Handout]:
             operator=operator.name,
             operator_source=operator.source,
             operator_arn=operator.arn,
+            operator_evidence=operator.evidence(),
         )
     )
     try:

@@ -239,6 +239,26 @@ def exit_code(store: Store, kind: CommandKind, command_id: int) -> int:
     return EXIT_OK if reached == summary.get("trainees", 0) else EXIT_FAILED
 
 
+def milestones_by_trainee(opened: Opened) -> dict[str, dict] | None:
+    """trainee -> lab progress (``milestone_words.summary``, public fields); None when the
+    course has no ``[[check]]``."""
+    from console.milestone_words import public, summary
+
+    if not opened.course.checks:
+        return None
+    names, known = [m.name for m in opened.course.checks], opened.store.milestones()
+    return {t.name: public(summary(names, known.get(t.name, {}))) for t in opened.course.trainees}
+
+
+def with_milestones(doc: dict, opened: Opened) -> dict:
+    """``status --json``'s object with each trainee's ``milestones`` (when the course has any)."""
+    found = milestones_by_trainee(opened)
+    if found is not None:
+        for trainee in doc["trainees"]:
+            trainee["milestones"] = found.get(trainee["name"])
+    return doc
+
+
 def roster_view(opened: Opened) -> list[TraineeStatus]:
     """The store's trainees, with the course's not-yet-seen trainees as PENDING."""
     from console.model import StepStatus

@@ -6,8 +6,8 @@ A refused AssumeRole says only "not authorized"; the checks say only what they e
 1. the host's own identity policy, asked of IAM (``iam:SimulatePrincipalPolicy`` on the host
    role, for the AssumeRole actions on the trainee's role): if it refuses, that is the cause;
 2. if it allows, the refusal comes from the trainee account: a plainer AssumeRole (without
-   SourceIdentity, then without tags) tells a missing ``sts:SetSourceIdentity`` or
-   ``sts:TagSession`` apart; otherwise the role is missing or its trust policy (or an SCP)
+   SourceIdentity, without tags, without both) tells a missing ``sts:SetSourceIdentity``,
+   ``sts:TagSession`` or both apart, naming every missing one at once; otherwise the role is missing or its trust policy (or an SCP)
    refuses, and the message names the conditions to look for.
 
 The permission check simulates, as each trainee's role on itself, every action the course's
@@ -29,6 +29,8 @@ TRUST_CONDITIONS = (
     "sts:SourceIdentity",
     "sts:RoleSessionName",
     "aws:RequestTag/* or aws:TagKeys",
+    "aws:PrincipalTag/* (the host role's own tags)",
+    "aws:PrincipalArn (must name exactly {host})",
     "an aws:CurrentTime date window",
     "an explicit Deny",
 )
@@ -71,20 +73,32 @@ async def diagnose(broker, trainee, host_role_arn: str) -> str:
 
 
 async def _trust_cause(broker, trainee) -> str | None:
-    if broker.source_identity and (
-        await broker.probe(trainee.name, trainee.account, source_identity=False, tags=True) is None
-    ):
-        return (
-            "the trust policy refuses sts:SetSourceIdentity (the course sets source_identity = "
-            "true), or a condition on sts:SourceIdentity stops it: allow sts:SetSourceIdentity "
-            "in the host role's statement"
+    """Which of the session's extras the trust policy refuses, all of them named at once."""
+
+    async def works(source_identity: bool, tags: bool) -> bool:
+        found = await broker.probe(
+            trainee.name, trainee.account, source_identity=source_identity, tags=tags
         )
-    if await broker.probe(trainee.name, trainee.account, source_identity=False, tags=False) is None:
-        return (
-            "the trust policy refuses sts:TagSession, or a condition on aws:RequestTag/* or "
-            "aws:TagKeys stops it: allow sts:TagSession in the host role's statement"
-        )
-    return None
+        return found is None
+
+    wants_si = bool(broker.source_identity)
+    if not await works(False, False):
+        return None  # even a plain AssumeRole is refused: not the extras
+    missing = []
+    if wants_si and not await works(True, False):
+        missing.append(("sts:SetSourceIdentity", "sts:SourceIdentity"))
+    if not await works(False, True):
+        missing.append(("sts:TagSession", "aws:RequestTag/* or aws:TagKeys"))
+    if not missing:
+        return None
+    actions = " and ".join(action for action, _ in missing)
+    conditions = " or ".join(condition for _, condition in missing)
+    asks_si = any(action == "sts:SetSourceIdentity" for action, _ in missing)
+    why = " (the course sets source_identity = true)" if asks_si else ""
+    return (
+        f"the trust policy refuses {actions}{why}, or a condition on {conditions} stops it: "
+        f"allow {actions} in the host role's statement"
+    )
 
 
 async def permission_findings(iam, course, role_arn: str, account: str, needs) -> list[Finding]:

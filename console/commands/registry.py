@@ -47,6 +47,17 @@ COMMANDS: dict[str, Entry] = {
     "trace": Entry(
         "console.commands.trace", "one resource's history: who created, changed, deleted it"
     ),
+    "audit": Entry(
+        "console.commands.audit",
+        "confirm each command's operator from CloudTrail (SSM sessions, calls)",
+    ),
+    "progress": Entry(
+        "console.commands.progress", "lab milestones per trainee ([[check]]), read-only"
+    ),
+    "inventory": Entry(
+        "console.commands.inventory",
+        "per trainee: what was made by hand in every region, read-only",
+    ),
     "handout": Entry(
         "console.commands.handout", "a fresh one-time console password per trainee, to a file"
     ),

@@ -10,7 +10,7 @@ from console.commands.output import emit
 from console.course.model import Course
 from console.errors import EXIT_OK
 from console.kinds import KINDS
-from console.model import LedgerRecord, Outcome, TraineeStatus
+from console.model import LedgerRecord, Outcome, TraineeStatus, forgeable_of, operator_level
 from console.words import iso, short_principal
 
 #: The call that creates each step kind's resource: the one that names its creator.
@@ -53,6 +53,8 @@ def history_json(record: LedgerRecord) -> dict:
         "source_identity": record.source_identity,
         "operator": record.operator,
         "operator_source": record.operator_source,
+        "operator_level": operator_level(record.operator_source),
+        "operator_forgeable": forgeable_of(record.operator_evidence),
         "operator_arn": record.operator_arn,
         "request_id": record.request_id,
         "outcome": record.outcome.value,
@@ -70,6 +72,7 @@ def _resource(label: str, step, record: LedgerRecord | None) -> dict:
         "source_identity": record.source_identity if record else None,
         "operator": record.operator if record else None,
         "operator_source": record.operator_source if record else None,
+        "operator_level": operator_level(record.operator_source) if record else None,
         "operator_arn": record.operator_arn if record else None,
         "created_at": iso(record.ts) if record else None,
         "request_id": record.request_id if record else None,
@@ -82,11 +85,13 @@ def report_json(
     trainees: list[TraineeStatus],
     ledger: list[LedgerRecord],
     with_history: bool = False,
+    milestones: dict[str, dict] | None = None,
 ) -> dict:
-    """The report as one JSON object; ``with_history`` adds each resource's ``history``."""
+    """The report as one JSON object; ``with_history`` adds each resource's ``history``;
+    ``milestones`` (trainee -> ``milestone_words.summary``) adds each trainee's lab progress."""
     created = _creations(ledger)
     events = history(ledger) if with_history else {}
-    out = []
+    out: list[dict] = []
     for t in trainees:
         resources = []
         for step in t.steps:
@@ -106,6 +111,8 @@ def report_json(
                 "receipt": t.receipt,
             }
         )
+        if milestones is not None:
+            out[-1]["milestones"] = milestones.get(t.name)
     return {"course": course.name, "trainees": out}
 
 
@@ -114,9 +121,10 @@ def report_markdown(
     trainees: list[TraineeStatus],
     ledger: list[LedgerRecord],
     with_history: bool = False,
+    milestones: dict[str, dict] | None = None,
 ) -> str:
     """The report as Markdown: one table per trainee (and each resource's history)."""
-    data = report_json(course, trainees, ledger, with_history)
+    data = report_json(course, trainees, ledger, with_history, milestones)
     lines = [f"# {course.name}: who created what", ""]
     for t in data["trainees"]:
         lines += [
@@ -134,6 +142,7 @@ def report_markdown(
         if with_history:
             lines += _history_lines(t)
         lines += _sweep_lines(t)
+        lines += _milestone_lines(t.get("milestones"))
         lines.append("")
     return "\n".join(lines)
 
@@ -151,7 +160,9 @@ def _history_lines(trainee: dict) -> list[str]:
             lines.append(
                 f"- {e['ts']} {e['operation']} {outcome} by "
                 f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
-                f"({e['operator_source'] or '-'}), request {e['request_id'] or '-'}"
+                f"({e['operator_level'] or '-'}"
+                f"{', forgeable' if e['operator_forgeable'] else ''}), "
+                f"request {e['request_id'] or '-'}"
             )
     return lines
 
@@ -164,6 +175,17 @@ def _sweep_lines(trainee: dict) -> list[str]:
     if trainee["receipt"]:
         return ["", f"Teardown sweep: {trainee['receipt']}"]
     return []
+
+
+def _milestone_lines(found: dict | None) -> list[str]:
+    """The trainee's lab milestones: how many, and when each was reached."""
+    if not found or not found["total"]:
+        return []
+    lines = ["", f"Lab milestones: {found['reached']}/{found['total']}", ""]
+    for item in found["items"]:
+        when = item["reached_at"] or "not reached"
+        lines.append(f"- {item['name']}: {when}")
+    return lines
 
 
 EXAMPLES = """examples:
@@ -200,15 +222,16 @@ def add_parser(sub, name: str, summary: str | None):
 
 
 def cli_report(options: ReportOptions) -> int:
-    from console.commands.headless import open_course, roster_view
+    from console.commands.headless import milestones_by_trainee, open_course, roster_view
 
     opened = open_course(options, sync=False)
     trainees = roster_view(opened)
     ledger = opened.store.ledger()
+    found = milestones_by_trainee(opened)
     emit(
         options.output,
-        lambda: report_json(opened.course, trainees, ledger, options.history),
-        lambda: report_markdown(opened.course, trainees, ledger, options.history),
+        lambda: report_json(opened.course, trainees, ledger, options.history, found),
+        lambda: report_markdown(opened.course, trainees, ledger, options.history, found),
         indent=2,
     )
     return EXIT_OK

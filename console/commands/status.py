@@ -46,7 +46,7 @@ def add_parser(sub, name: str, summary: str | None):
 
 
 def cli_status(options: StatusOptions) -> int:
-    from console.commands.headless import open_course, roster_view
+    from console.commands.headless import open_course, roster_view, with_milestones
     from console.words import status_json, status_table
 
     if options.watch:
@@ -56,7 +56,7 @@ def cli_status(options: StatusOptions) -> int:
     holder = opened.store.engine_holder()
     emit(
         options.output,
-        lambda: status_json(opened.course, trainees, holder),
+        lambda: with_milestones(status_json(opened.course, trainees, holder), opened),
         lambda: status_table(opened.course, trainees, holder, now=time.time()),
     )
     return EXIT_OK
@@ -89,14 +89,14 @@ def watch_status(options: StatusOptions) -> int:
 
 
 def _draw(options: StatusOptions, opened, screen, holder, following: str) -> None:
-    from console.commands.headless import roster_view
+    from console.commands.headless import roster_view, with_milestones
     from console.commands.screen import Row
     from console.commands.views import counts_words
     from console.words import STATUS_HEADER, status_json, status_row, status_title
 
     trainees = roster_view(opened)
     if options.output != "table":
-        data = status_json(opened.course, trainees, holder)
+        data = with_milestones(status_json(opened.course, trainees, holder), opened)
         text = json.dumps(data) if options.output == "json" else "---\n" + as_yaml(data).rstrip()
         screen.show([text], [])
         return

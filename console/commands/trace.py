@@ -5,18 +5,21 @@ course renders it (``alice-eks``; ``alice/dojo-app`` when several trainees have 
 name). The history comes from the ledger, oldest first: every create, change and delete, with
 the principal, the session name, the source identity, the operator and the request id.
 
-With ``--cloudtrail`` the trainee account's CloudTrail event history is asked too
-(``LookupEvents`` by resource name, in the course's region and in us-east-1 where IAM's events
-land, paced at AWS's 2 requests per second, a progress line on stderr), and each event is
-marked ``both``, ``ledger only`` or ``cloudtrail only``: a change made outside whodidthis shows
-as ``cloudtrail only``, a call cut short by a crash as ``ledger only``.
+With ``--cloudtrail`` the trainee account's CloudTrail event history is asked too, as AWS
+writes it (``console.aws.cloudtrail``): ``LookupEvents`` by ``ResourceName`` (its answer's own
+``Resources`` say which events are the target's: IAM's records have no ``resources``), then by
+``AccessKeyId`` for the ledger's calls still unseen (the key each session used, read from the
+role account's copy of the AssumeRole whose request id the ledger keeps), in the course's
+region and in us-east-1 (IAM, STS), paced at 2 requests per second per account and region, a
+progress line on stderr. Each event is marked ``both``, ``cloudtrail only`` (a change made
+outside whodidthis), ``not yet delivered`` (younger than the delivery window, 15 minutes unless
+``--delivery-window``), ``beyond event history`` (older than 90 days) or ``ledger only`` (none
+of those: a call cut short by a crash, or a record CloudTrail lost).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 import time
 from dataclasses import dataclass
 
@@ -31,8 +34,6 @@ from console.model import LedgerRecord
 from console.words import iso, short_principal
 
 CLOUDTRAIL_TYPE = {kind: spec.cloudtrail_type for kind, spec in KINDS.items()}
-LOOKUP_INTERVAL = 0.5  # CloudTrail LookupEvents: 2 requests per second per account and region
-GLOBAL_REGION = "us-east-1"  # where CloudTrail records IAM's (global) events
 
 
 @dataclass(frozen=True)
@@ -117,15 +118,17 @@ def trace_json(record: LedgerRecord, seen: str | None = None) -> dict:
 
 def cloudtrail_json(event: dict) -> dict:
     """A CloudTrail event the ledger does not have, in the same fields."""
+    from console.aws.cloudtrail import caller_words, session_of
+
     identity = event.get("userIdentity", {})
-    arn = identity.get("arn")
+    session_name, source = session_of(identity)
     service = event.get("eventSource", "").split(".", 1)[0]
     return {
         "ts": _cloudtrail_time(event.get("eventTime")),
         "operation": f"{service}:{event.get('eventName')}",
-        "principal_arn": arn,
-        "session_name": arn.rsplit("/", 1)[-1] if arn and ":assumed-role/" in arn else None,
-        "source_identity": identity.get("sessionContext", {}).get("sourceIdentity"),
+        "principal_arn": identity.get("arn") or caller_words(identity),
+        "session_name": session_name,
+        "source_identity": source,
         "operator": None,
         "operator_source": None,
         "operator_arn": None,
@@ -145,79 +148,116 @@ def _cloudtrail_time(text: str | None) -> str | None:
     return iso(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
-def joined(records: list[LedgerRecord], events: list[dict]) -> list[dict]:
-    """Ledger records and CloudTrail events, marked where each was seen, oldest first."""
-    in_trail = {e.get("requestID") for e in events}
+def ledger_mark(record: LedgerRecord, in_trail: set, now: float, window: float) -> str:
+    """Where a ledger record was seen: ``both``, or why CloudTrail does not have it."""
+    from console.aws.cloudtrail import (
+        BEYOND_HISTORY,
+        NOT_YET_DELIVERED,
+        beyond_history,
+        too_young,
+    )
+
+    if record.request_id in in_trail:
+        return "both"
+    if too_young(record.ts, now, window):
+        return NOT_YET_DELIVERED
+    if beyond_history(record.ts, now):
+        return BEYOND_HISTORY
+    return "ledger only"
+
+
+def joined(
+    records: list[LedgerRecord], events: list[dict], now: float | None = None, window: float = 0
+) -> list[dict]:
+    """Ledger records and CloudTrail events, marked where each was seen, oldest first.
+
+    A call both saw carries ``cloudtrail_identity``: ``same`` when CloudTrail's session name and
+    SourceIdentity are the ledger's, else what CloudTrail says (the ledger was wrong, or forged).
+    """
+    from console.aws.cloudtrail import session_of
+
+    now = time.time() if now is None else now
+    by_request = {e.get("requestID"): e for e in events}
     in_ledger = {r.request_id for r in records if r.request_id}
-    rows = [trace_json(r, "both" if r.request_id in in_trail else "ledger only") for r in records]
+    rows = []
+    for record in records:
+        row = trace_json(record, ledger_mark(record, set(by_request), now, window))
+        event = by_request.get(record.request_id)
+        if event is not None:
+            said = session_of(event.get("userIdentity") or {})
+            same = said == (record.session_name, record.source_identity)
+            row["cloudtrail_identity"] = "same" if same else f"differs: {said[0]} / {said[1]}"
+        rows.append(row)
     rows += [cloudtrail_json(e) for e in events if e.get("requestID") not in in_ledger]
     return sorted(rows, key=lambda row: row["ts"] or "")
 
 
-async def lookup_events(course: Course, target: Target, host, operator, recorder) -> list[dict]:
-    """The trainee account's changing CloudTrail events naming the target, paced at 2/s."""
+async def lookup_events(
+    course: Course, target: Target, host, operator, recorder, records=()
+) -> list[dict]:
+    """The trainee account's changing CloudTrail events about the target (or the ledger's
+    calls on it), by ResourceName, then by AccessKeyId for the ledger's calls still unseen."""
     from console.aws.attribution import LedgerContext, current
+    from console.aws.cloudtrail import Found, Pace, lookup, regions_for
     from console.aws.sessions import broker_for
 
     trainee = target.trainee
     current.set(LedgerContext(course.name, trainee.name, trainee.account, step="trace"))
-    found: dict[str, dict] = {}
+    found: dict[str, Found] = {}
+    ours = {r.request_id for r in records if r.request_id}
     async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
         session = await broker.session_for(trainee.name, trainee.account, operator)
-        pace = _Pace()
-        for region in dict.fromkeys([course.region, GLOBAL_REGION]):
+        pace = Pace()
+        for region in regions_for(course.region):
             async with session.session.create_client(
                 "cloudtrail", region_name=region, config=broker.client_config
             ) as cloudtrail:
-                await _pages(cloudtrail, target, region, pace, found)
-    wanted = CLOUDTRAIL_TYPE[target.step.kind]
+                attribute = ("ResourceName", target.name)
+                for f in await lookup(cloudtrail, trainee.account, region, attribute, pace):
+                    found.setdefault(f.event.get("eventID") or str(id(f)), f)
+        seen = {f.request_id for f in found.values()}
+        unseen = [r for r in records if r.request_id and r.request_id not in seen]
+        if unseen:
+            extra = await _by_access_key(session, broker, course, trainee.account, unseen, pace)
+            for f in extra:
+                found.setdefault(f.event.get("eventID") or str(id(f)), f)
+    wanted = (CLOUDTRAIL_TYPE[target.step.kind], target.name)
     return [
-        e
-        for e in found.values()
-        if not e.get("readOnly") and any(r.get("type") == wanted for r in e.get("resources", []))
+        f.event
+        for f in found.values()
+        if f.changing and (wanted in f.resources or f.request_id in ours)
     ]
 
 
-class _Pace:
-    """At most one request per ``LOOKUP_INTERVAL``, across regions (the limit is per account)."""
+async def _by_access_key(session, broker, course, account, unseen, pace) -> list:
+    """The events of ``unseen`` ledger calls, found by the access key their session used."""
+    from datetime import UTC, datetime
 
-    def __init__(self) -> None:
-        self._last = 0.0
+    from console.aws.cloudtrail import issued_key, lookup, regions_for
 
-    async def wait(self) -> None:
-        delay = self._last + LOOKUP_INTERVAL - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        self._last = time.monotonic()
-
-
-async def _pages(cloudtrail, target: Target, region: str, pace: _Pace, found: dict) -> None:
-    token, page = None, 0
-    attribute = {"AttributeKey": "ResourceName", "AttributeValue": target.name}
-    while True:
-        await pace.wait()
-        kwargs = {"LookupAttributes": [attribute], "MaxResults": 50}
-        if token:
-            kwargs["NextToken"] = token
-        answer = await cloudtrail.lookup_events(**kwargs)
-        page += 1
-        for entry in answer.get("Events", []):
-            event = json.loads(entry["CloudTrailEvent"])
-            found.setdefault(event.get("eventID") or entry["EventId"], event)
-        print(
-            f"CloudTrail LookupEvents {target.trainee.account} {region}: page {page}, "
-            f"{len(found)} events so far",
-            file=sys.stderr,
-            flush=True,
-        )
-        token = answer.get("NextToken")
-        if not token:
-            return
+    wanted = {r.request_id for r in unseen}
+    issuers = {r.assume_request_id for r in unseen if r.assume_request_id}
+    start = datetime.fromtimestamp(min(r.ts for r in unseen) - 43200, UTC)  # a session: <12 h
+    found = []
+    for region in regions_for(course.region):
+        async with session.session.create_client(
+            "cloudtrail", region_name=region, config=broker.client_config
+        ) as cloudtrail:
+            assumed = await lookup(
+                cloudtrail, account, region, ("EventName", "AssumeRole"), pace, StartTime=start
+            )
+            keys = {issued_key(f.event) for f in assumed if f.request_id in issuers}
+            for key in sorted(k for k in keys if k):
+                calls = await lookup(cloudtrail, account, region, ("AccessKeyId", key), pace)
+                found += [f for f in calls if f.request_id in wanted]
+    return found
 
 
 def trace_line(row: dict) -> str:
     """One history event for people."""
     seen = f"{row['seen']:<15} " if "seen" in row else ""
+    if row.get("cloudtrail_identity", "same") != "same":
+        seen += f"(CloudTrail {row['cloudtrail_identity']}) "
     who = short_principal(row["principal_arn"]) or "-"
     return (
         f"{row['ts']}  {seen}{row['operation']:<34} {row['outcome']:<7} {who} "
@@ -236,6 +276,7 @@ class TraceOptions(CourseOptions):
     resource: str = ""
     output: str = "table"
     cloudtrail: bool = False
+    delivery_window: float = 15.0
 
 
 def add_parser(sub, name: str, summary: str | None):
@@ -247,6 +288,14 @@ def add_parser(sub, name: str, summary: str | None):
         "--cloudtrail",
         action="store_true",
         help="also ask the trainee account's CloudTrail (LookupEvents) and mark each event",
+    )
+    p.add_argument(
+        "--delivery-window",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="calls younger than this are 'not yet delivered' (CloudTrail: about 5 minutes, "
+        "not guaranteed; default 15)",
     )
     add_common(p)
     # two positionals, options anywhere among them: the dispatcher parses these intermixed
@@ -263,7 +312,8 @@ def cli_trace(args: TraceOptions) -> int:
         target = resolve_target(opened.course, args.resource)
         records = ledger_history(opened.store.ledger(trainee=target.trainee.name), target)
         if args.cloudtrail:
-            rows = joined(records, _cloudtrail(args, opened, target))
+            events = _cloudtrail(args, opened, target, records)
+            rows = joined(records, events, window=args.delivery_window * 60)
         else:
             rows = [trace_json(r) for r in records]
     finally:
@@ -273,7 +323,7 @@ def cli_trace(args: TraceOptions) -> int:
     return EXIT_OK
 
 
-def _cloudtrail(args: TraceOptions, opened, target: Target) -> list[dict]:
+def _cloudtrail(args: TraceOptions, opened, target: Target, records) -> list[dict]:
     from console.aws.operator import resolve_operator
     from console.engine.opening import check_host
     from console.engine.process import StoreRecorder
@@ -281,5 +331,5 @@ def _cloudtrail(args: TraceOptions, opened, target: Target) -> list[dict]:
     host = check_host(opened.course, args.allow_long_term_keys)
     operator = resolve_operator(args.operator)
     return asyncio.run(
-        lookup_events(opened.course, target, host, operator, StoreRecorder(opened.store))
+        lookup_events(opened.course, target, host, operator, StoreRecorder(opened.store), records)
     )

@@ -49,9 +49,24 @@ def operator_json(check) -> dict:
     return {
         "operator": check.operator.name,
         "operator_source": check.operator.source,
+        "operator_level": check.operator.level,
         "operator_arn": check.operator.arn,
         "operator_verified_by": check.how,
+        "operator_session_id": check.operator.session_id,
+        "operator_forgeable": list(check.operator.forgeable),
     }
+
+
+def _level_words(operator) -> str:
+    """The operator's level, and whether this host could forge it."""
+    if operator.level == "claimed":
+        return "claimed (a flag or the login; nothing on this host verifies it)"
+    if operator.forgeable:
+        return (
+            f"ssm-session, FORGEABLE on this host ({len(operator.forgeable)} reasons below); "
+            "`whodidthis audit` confirms it from CloudTrail"
+        )
+    return "ssm-session (nothing found that could forge it; `audit` confirms it from CloudTrail)"
 
 
 def render_text(
@@ -77,6 +92,7 @@ def render_text(
     if operator is not None:
         who = operator.operator
         rows.append(("operator", f"{who.name} ({who.source}: {operator.how})"))
+        rows.append(("level", _level_words(who)))
         rows.extend(("note", note) for note in operator.notes)
     lines = [f"{name:<9} {value}" for name, value in rows]
     if scan_result is not None:

@@ -217,7 +217,7 @@ def check_table(
     table: dict, specs: dict[str, ParamSpec], path: KeyPath, problems: Problems, where: str
 ) -> dict[str, object]:
     """Check ``table``'s keys and values; return the good values with defaults filled in."""
-    known = (["kind"] if path[0] == "step" else []) + list(specs)
+    known = (["kind"] if path[0] in ("step", "check") else []) + list(specs)
     for key in table:
         if key not in known:
             problems.add(path + (key,), f'unknown key "{key}" in {where}', suggest(key, known))

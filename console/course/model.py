@@ -20,11 +20,12 @@ import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from console.course.checks import CheckedCourse, Problems, check_document
 from console.course.lines import LineMap, find_lines
+from console.course.milestones import CHECK_KINDS, check_milestones
 from console.course.placeholders import render_text, render_value
 from console.course.rendered import check_rendered
 from console.course.schema import STEP_KINDS, course_reference
@@ -33,6 +34,7 @@ from console.errors import CourseError, UsageError
 __all__ = [
     "STEP_KINDS",
     "Course",
+    "Milestone",
     "Step",
     "Trainee",
     "course_reference",
@@ -95,6 +97,29 @@ class Step:
         return render_text(self.name_template, course.placeholders(trainee))
 
 
+@dataclass(frozen=True)
+class Milestone:
+    """One ``[[check]]``: a lab milestone, as written (placeholders unrendered).
+
+    ``index`` is 0-based in course order; ``line`` is the line of its ``[[check]]`` header.
+    """
+
+    index: int
+    name: str
+    kind: str
+    params: dict = field(hash=False)
+    line: int
+
+    def render(self, course: Course, trainee: Trainee) -> dict:
+        """The parameters for ``trainee``, placeholders substituted (a fresh copy)."""
+        values = course.placeholders(trainee)
+        spec = CHECK_KINDS[self.kind]
+        return {
+            key: render_value(value, values) if spec.params[key].placeholders else _copy(value)
+            for key, value in self.params.items()
+        }
+
+
 def _copy(value: object) -> object:
     """A list or table copied one level down, so a caller cannot change the course."""
     if isinstance(value, list):
@@ -120,6 +145,7 @@ class Course:
     trainee_name_tag: str | None = None
     trainees: tuple[Trainee, ...] = ()
     steps: tuple[Step, ...] = ()
+    checks: tuple[Milestone, ...] = ()
 
     def role_arn(self, trainee: Trainee) -> str:
         """The role assumed in ``trainee``'s account."""
@@ -234,10 +260,12 @@ def parse_course(text: str, path: Path) -> Course:
         raise CourseError(source, problems.messages()) from None
     problems.lines = find_lines(text)
     checked = check_document(doc, problems, Path(path).absolute().parent)
+    milestones = check_milestones(doc.get("check"), problems)
     check_rendered(checked, problems)
     if len(problems):
         raise CourseError(source, problems.messages())
-    return _build(checked, Path(path).absolute())
+    course = _build(checked, Path(path).absolute())
+    return replace(course, checks=tuple(Milestone(*found) for found in milestones))
 
 
 _SYNTAX = re.compile(

@@ -134,7 +134,7 @@ TRAINEE_KEYS = params(
 # The kinds are specified in ``console.kinds``; the course file's schema is their parameters.
 STEP_KINDS: dict[str, KindSpec] = dict(KINDS)
 
-TOP_LEVEL_KEYS = ("course", "trainee", "step")
+TOP_LEVEL_KEYS = ("course", "trainee", "step", "check")
 
 
 def course_reference() -> str:

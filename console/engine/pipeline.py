@@ -16,6 +16,9 @@ from dataclasses import dataclass, replace
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
 from console.aws.organizations import new_account_note
 from console.aws.sessions import SessionBroker, TraineeSession
+from console.classroom.inventory import Inventory, take, trainee_made_text
+from console.classroom.progress import trainee_users
+from console.classroom.reads import ReadClients, enabled_regions
 from console.course.model import STEP_KINDS, Course, Step, Trainee
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
 from console.engine.sweep import resource_name as sweep_name
@@ -152,6 +155,7 @@ class TraineePipeline:
                 operator=self.operator.name,
                 operator_source=self.operator.source,
                 operator_arn=self.operator.arn,
+                operator_evidence=self.operator.evidence(),
             )
         )
 
@@ -332,11 +336,20 @@ class TraineePipeline:
             await kind.teardown(ctx)
 
     async def _sweep(self, client) -> TraineeState:
-        """TORN_DOWN with a receipt when nothing of ours is left; FAILED naming what is."""
+        """TORN_DOWN with a receipt when nothing is left; FAILED naming what is: ours
+        (Leftovers), or what the trainee made by hand (TraineeMade), in every enabled region."""
         update_context(step="sweep")
-        self._set(step_index=None, last_action=f"sweep {self.course.region} and IAM")
-        found = []
-        for leftover in await sweep(client, self.course.name, self.trainee.name):
+        self._set(step_index=None, last_action="sweep every enabled region and IAM")
+        async with AsyncExitStack() as stack:
+            reads = ReadClients(
+                self.session.session, self.broker.client_config, stack, self.course.region
+            )
+            regions = await enabled_regions(reads)
+            others = [r for r in regions if r != self.course.region]
+            tagged = await sweep(client, self.course.name, self.trainee.name, reads, others)
+            made = await self._trainee_made(reads)
+        found = [t for t in tagged if _region_of(t.arn) not in ("", self.course.region)]
+        for leftover in (t for t in tagged if t not in found):
             if leftover.type in DELETABLE:  # the Tagging API can lag a delete: ask the service
                 kind, ctx = self._leftover_context(leftover, client)
                 if not any(line.exists for line in await kind.plan_teardown(ctx)):
@@ -346,15 +359,27 @@ class TraineePipeline:
         if found:
             failure = Failure("Leftovers", leftovers_text(found), self.session.principal_arn)
             return self._fail(failure, leftovers=found, receipt=None)
+        receipt = receipt_text(time.time(), made.left, regions or [self.course.region])
+        if made.left or made.errors:
+            failure = Failure("TraineeMade", trainee_made_text(made), self.session.principal_arn)
+            return self._fail(failure, leftovers=[], receipt=receipt)
         self._set(
             state=TraineeState.TORN_DOWN,
             finished_at=time.time(),
             step_index=None,
             leftovers=[],
-            receipt=receipt_text(time.time()),
+            receipt=receipt,
             last_action="torn down; sweep found nothing",
         )
         return TraineeState.TORN_DOWN
+
+    async def _trainee_made(self, reads) -> Inventory:
+        """What the trainee made by hand since our first call in their account."""
+        since = min((r.ts for r in self.store.ledger(trainee=self.trainee.name)), default=0.0)
+        made = Inventory(self.trainee.name, self.trainee.account)
+        users = set(trainee_users(self.course, self.trainee))
+        await take(reads, self.course.role_name, users, since, made)
+        return made
 
     async def plan(self) -> list[tuple[str, PlannedDeletion]]:
         """The teardown plan for this trainee: (step label, PlannedDeletion) in teardown order."""
@@ -403,3 +428,9 @@ class TraineePipeline:
             last_action="cancelled",
         )
         return TraineeState.CANCELLED
+
+
+def _region_of(arn: str) -> str:
+    """An ARN's region ("" for IAM, S3 and other global ARNs)."""
+    parts = arn.split(":", 5)
+    return parts[3] if len(parts) == 6 else ""

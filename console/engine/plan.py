@@ -110,9 +110,9 @@ async def teardown_plan(
 def sweep_line(course: Course, trainee) -> str:
     """What teardown does after the steps, for the plan's last line."""
     return (
-        f"{course.region} (Resource Groups Tagging API) and IAM, for anything still tagged "
-        f"{TAG_COURSE}={course.name}, {TAG_TRAINEE}={trainee.name}: "
-        "TORN_DOWN only if nothing is left"
+        f"every enabled region (Resource Groups Tagging API) and IAM, for anything still tagged "
+        f"{TAG_COURSE}={course.name}, {TAG_TRAINEE}={trainee.name}, and CloudTrail for what "
+        "the trainee made by hand: TORN_DOWN only if nothing is left"
     )
 
 
@@ -138,8 +138,9 @@ def plan_text(course: Course, plans: list[TraineePlan]) -> str:
             lines.append(f"  sweep  {plan.sweep}")
     lines.append(f"\n{deleting} resource(s) would be deleted; {keeping} kept.")
     lines.append(
-        "Last, teardown sweeps each trainee's account for anything still carrying its tags: "
-        "a trainee is TORN_DOWN only when the sweep finds nothing."
+        "Last, teardown sweeps each trainee's account, every enabled region, for anything "
+        "still carrying its tags or made by the trainee by hand: a trainee is TORN_DOWN only "
+        "when the sweep finds nothing (`--trainee-made` deletes what the trainee made)."
     )
     return "\n".join(lines)
 

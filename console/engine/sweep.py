@@ -2,12 +2,14 @@
 
 Principle 5 (docs/architecture.md, "Principles") says teardown "checks afterwards that they are gone". Each step checks
 its own resource; the sweep checks everything else: it asks the Resource Groups Tagging API in
-the course's region for every resource still carrying this course's and trainee's ownership
-tags, and IAM (global, and not in the Tagging API on AWS) for its users, roles and customer
-managed policies with those tags. A resource a template made beside its stack, one kept by
+every region enabled in the account (``every_region``; the course's region first) for every
+resource still carrying this course's and trainee's ownership tags, and IAM (global, and not in
+the Tagging API on AWS) for its users, roles and customer managed policies with those tags. A resource a template made beside its stack, one kept by
 ``DeletionPolicy: Retain``, or one a trainee tagged by hand all show up here.
 
-Nothing found: the trainee is TORN_DOWN with the receipt ``0 leftovers, checked at <time>``.
+Nothing found (and nothing the trainee made by hand left, ``console.classroom.inventory``): the
+trainee is TORN_DOWN with the receipt ``0 left by whodidthis, 0 made by the trainee, regions:
+..., checked at <time>``.
 Something found: the trainee is FAILED with ``Leftovers`` and each leftover is named (ARN and
 type). Leftovers of a kind some step knows how to delete (``DELETABLE``) are deleted by the
 next teardown, through that step kind's own teardown, which deletes only what carries our tags;
@@ -68,10 +70,18 @@ def resource_name(leftover: Leftover) -> str | None:
     return found["name"] if found else None
 
 
-def receipt_text(checked_at: float) -> str:
-    """The clean sweep's receipt, as status, the console and the report show it."""
+def receipt_text(checked_at: float, made=(), regions=()) -> str:
+    """The sweep's receipt, as status, the console and the report show it: what whodidthis
+    left (nothing, or there would be no receipt), what the trainee made that is still there
+    (each named: ``made`` holds ``console.classroom.inventory.Made``), and the regions looked
+    at."""
     moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(checked_at))
-    return f"0 leftovers, checked at {moment}"
+    named = ", ".join(f"{m.type} {m.name} in {m.region}" for m in made[:NAMED_IN_ERROR])
+    if len(made) > NAMED_IN_ERROR:
+        named += f", and {len(made) - NAMED_IN_ERROR} more (`whodidthis inventory`)"
+    trainee = f"{len(made)} made by the trainee" + (f" ({named})" if made else "")
+    where = ", ".join(regions) or "the course region"
+    return f"0 left by whodidthis, {trainee}, regions: {where}; checked at {moment}"
 
 
 def leftovers_text(leftovers: list[Leftover] | tuple[Leftover, ...]) -> str:
@@ -191,8 +201,27 @@ class SweepFailed(WhodidthisError):
         )
 
 
-async def sweep(client, course: str, trainee: str) -> list[Leftover]:
-    """Everything still tagged for ``trainee`` of ``course``: the region's, then IAM's.
+REGIONS_AT_ONCE = 4  # regions swept side by side for one account, each paced on its own
+
+
+async def every_region(regional, regions, course: str, trainee: str) -> list[Leftover]:
+    """``tagged_resources`` of each region in ``regions`` (``regional(service, region)`` makes
+    its clients), a few regions at once, each with its own pacer."""
+    gate = asyncio.Semaphore(REGIONS_AT_ONCE)
+
+    async def one(region: str) -> list[Leftover]:
+        async with gate:
+            return await tagged_resources(lambda s: regional(s, region), course, trainee)
+
+    found = await asyncio.gather(*(one(region) for region in regions))
+    return [item for items in found for item in items]
+
+
+async def sweep(
+    client, course: str, trainee: str, regional=None, regions: list[str] | tuple = ()
+) -> list[Leftover]:
+    """Everything still tagged for ``trainee`` of ``course``: the course region's, every other
+    region's in ``regions`` (clients from ``regional``), then IAM's.
 
     Raises:
         SweepFailed: AWS refused a read (the role lacks a permission, say).
@@ -201,6 +230,10 @@ async def sweep(client, course: str, trainee: str) -> list[Leftover]:
 
     try:
         found = await tagged_resources(client, course, trainee)
+        if regional is not None:
+            home = {item.arn for item in found}
+            others = await every_region(regional, regions, course, trainee)
+            found += [item for item in others if item.arn not in home]
         seen = {item.arn for item in found}
         found += [i for i in await iam_resources(client, course, trainee) if i.arn not in seen]
     except ClientError as exc:

@@ -66,6 +66,7 @@ class TraineeDetailScreen(Screen):
         yield Static(id="detail-head")
         with VerticalScroll(id="detail-body"):
             yield Static(id="detail-session")
+            yield Static(id="detail-milestones")
             yield Static(id="detail-error")
             yield DataTable(id="detail-steps", cursor_type="none", show_cursor=False)
             log = RichLog(id="detail-ledger", wrap=True, markup=False, max_lines=1000)
@@ -134,6 +135,7 @@ class TraineeDetailScreen(Screen):
         head.append(f"  {elapsed_of(status, self.app.now())}")
         self.query_one("#detail-head", Static).update(head)
         self.query_one("#detail-session", Static).update(_session_grid(status))
+        self._show_milestones()
         error = self.query_one("#detail-error", Static)
         error.display = bool(status.error)
         if status.error:
@@ -148,6 +150,23 @@ class TraineeDetailScreen(Screen):
                 text.append(f"\n{hint}", style="bold")
             error.update(text)
         self._show_steps(status)
+
+    def _show_milestones(self) -> None:
+        """The lab milestones, each with when it was reached (hidden without [[check]])."""
+        from console.milestone_words import summary
+
+        box = self.query_one("#detail-milestones", Static)
+        names = [m.name for m in self.app.course.checks]
+        box.display = bool(names)
+        if not names:
+            return
+        found = summary(names, self.app.store.milestones().get(self.trainee, {}))
+        text = Text(f"Lab milestones {found['reached']}/{found['total']}", style="bold")
+        for item in found["items"]:
+            when = item["reached_at"][11:16] if item["reached_at"] else "--:--"
+            mark, style = ("✔", "green") if item["reached"] else ("·", "")
+            text.append(f"\n {mark} {when} UTC  {item['name']}", style=style)
+        box.update(text)
 
     def _show_steps(self, status: TraineeStatus) -> None:
         steps = self.query_one("#detail-steps", DataTable)

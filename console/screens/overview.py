@@ -20,6 +20,8 @@ from widgets.ledger_log import LedgerLog
 from widgets.summary_bar import SummaryBar, ViewNote, run_words
 from widgets.trainee_table import TraineeTable
 
+MILESTONE_SECONDS = 180.0
+
 
 class OverviewScreen(Screen):
     """Every trainee of the course, live."""
@@ -114,6 +116,13 @@ class OverviewScreen(Screen):
             tooltip="Stop the work for every trainee of the course (asks first)",
         ),
         Binding(
+            "m",
+            "milestones",
+            "Milestones",
+            id="milestones",
+            tooltip="Check every trainee's lab milestones now (read-only; also every 3 minutes)",
+        ),
+        Binding(
             "escape",
             "unfilter",
             "Clear",
@@ -134,6 +143,7 @@ class OverviewScreen(Screen):
             principal_width=min(max(len(app.operator), len("Acting")) + 2, 16),
             role_name=app.course.role_name,
             course_name=app.course.name,
+            milestones=bool(app.course.checks),
             id="trainees",
         )
         # No blinking cursor: over Session Manager every blink is a redraw sent.
@@ -156,6 +166,13 @@ class OverviewScreen(Screen):
         )
         self.set_interval(1.0, self.tick, name="elapsed")
         self._run_text = "no engine running"
+        if self.app.course.checks:
+            self._show_milestones()
+        if self.app.services.progress_provider is not None:
+            # Each round reads every account a few times: every few minutes is what a lab
+            # step's pace needs, and keeps the trainees' own API budget theirs.
+            self.set_interval(MILESTONE_SECONDS, self.action_milestones, name="milestones")
+            self.call_after_refresh(self.action_milestones)
         self.set_focus(self.table)
 
     @property
@@ -205,6 +222,34 @@ class OverviewScreen(Screen):
             shown=len(table.visible_names),
         )
         self.query_one(SummaryBar).show(table.statuses(), view, self._run_text)
+
+    def _show_milestones(self) -> None:
+        from console.milestone_words import cell, summary
+
+        names = [m.name for m in self.app.course.checks]
+        known = self.app.store.milestones()
+        self.table.show_milestones(
+            {t.name: cell(summary(names, known.get(t.name, {}))) for t in self.app.course.trainees}
+        )
+
+    def action_milestones(self) -> None:
+        """One round of the lab milestone checks (read-only), in a worker; one at a time."""
+        provider = self.app.services.progress_provider
+        if provider is None:
+            self.notify("This course has no [[check]] milestones to check.", timeout=4)
+            return
+
+        async def check() -> None:
+            await provider()
+            self._show_milestones()
+
+        self.run_worker(
+            check(),
+            exclusive=True,
+            group="milestones",
+            exit_on_error=False,
+            description="lab milestone checks",
+        )
 
     # -- actions -----------------------------------------------------------------------------
 

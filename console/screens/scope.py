@@ -26,6 +26,7 @@ ACTING = frozenset(
         "cancel_all",
         "mark",
         "preflight",
+        "milestones",
     }
 )
 

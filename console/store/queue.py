@@ -75,13 +75,14 @@ class CommandQueue:
                     return int(row["id"])
             cursor = conn.execute(
                 "INSERT INTO commands (kind, trainees, operator, operator_source, operator_arn,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                " operator_evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind.value,
                     json.dumps(names),
                     who and who.name,
                     who and who.source,
                     who and who.arn,
+                    who and who.evidence(),
                     self._clock(),
                 ),
             )
@@ -186,4 +187,5 @@ def _command(row: sqlite3.Row) -> Command:
         result=row["result"],
         operator_source=row["operator_source"],
         operator_arn=row["operator_arn"],
+        operator_evidence=row["operator_evidence"],
     )

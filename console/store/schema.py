@@ -138,10 +138,39 @@ def _v3_sweep(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE trainees ADD COLUMN receipt TEXT")
 
 
+def _v4_confirmed_by_aws(conn: sqlite3.Connection) -> None:
+    """What ``whodidthis audit`` checks against CloudTrail (issue 20).
+
+    A command and a ledger record keep the operator's SSM evidence (session ids, and why a
+    local check could be forged) as JSON. The session's access key id is not kept: the drills
+    treat a session key id as a credential, and CloudTrail gives it back from the AssumeRole
+    whose request id the ledger already keeps (``assume_request_id``).
+    """
+    conn.execute("ALTER TABLE ledger ADD COLUMN operator_evidence TEXT")
+    conn.execute("ALTER TABLE commands ADD COLUMN operator_evidence TEXT")
+
+
+def _v5_milestones(conn: sqlite3.Connection) -> None:
+    """Lab milestones per trainee: when each was first reached and last checked."""
+    conn.execute(
+        """CREATE TABLE milestones (
+            trainee TEXT NOT NULL,
+            name TEXT NOT NULL,
+            reached_at REAL,
+            first_checked_at REAL NOT NULL,
+            checked_at REAL NOT NULL,
+            detail TEXT,
+            PRIMARY KEY (trainee, name)
+        )"""
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
     _v2_who_did_this,
     _v3_sweep,
+    _v4_confirmed_by_aws,
+    _v5_milestones,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -29,6 +29,7 @@ from console.store.folder import course_state_dir, prepare_writable, refuse_empt
 from console.store.folder import resolve_state_dir as resolve_state_dir  # where callers look
 from console.store.guard import refuse_credentials
 from console.store.ledger import Ledger
+from console.store.milestones import Milestones
 from console.store.queue import CommandQueue
 from console.store.roster import sync_steps, sync_trainees
 from console.store.runs import EngineRuns
@@ -55,7 +56,7 @@ TRAINEE_FIELDS = frozenset(
 STEP_FIELDS = frozenset({"state", "error", "resource_arn", "name"})
 
 
-class Store(Ledger, CommandQueue, EngineRuns):
+class Store(Ledger, CommandQueue, EngineRuns, Milestones):
     """A course's state store. Each process opens its own; calls on one instance are serialised.
 
     Attributes:

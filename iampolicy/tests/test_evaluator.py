@@ -11,7 +11,6 @@ import string
 
 from hypothesis import given
 from hypothesis import strategies as st
-from iampolicy.conditions import OPERATORS, failing_clauses
 
 from iampolicy import (
     Caller,
@@ -22,6 +21,7 @@ from iampolicy import (
     request_context,
     trust_policy_problems,
 )
+from iampolicy.conditions import OPERATORS, failing_clauses
 
 HOST = Caller(
     "arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0abc",

@@ -55,3 +55,31 @@ def test_the_host_policy_is_named_when_it_is_the_cause(sandbox_factory, tmp_path
         diagnosis = rows[name]["diagnosis"]
         assert diagnosis.startswith(f"the host's own policy ({HOST}) does not allow sts:TagSession")
         assert "trust policy" not in diagnosis
+
+
+def test_every_missing_action_is_named_at_once(sandbox_factory, tmp_path):
+    """A trust that allows only sts:AssumeRole misses SetSourceIdentity and TagSession both:
+    one diagnosis names both (it once named TagSession alone, then SetSourceIdentity alone)."""
+    sb = sandbox_factory(trainees=2)
+    only_assume = trust()
+    only_assume["Statement"][0]["Action"] = "sts:AssumeRole"
+    sb.set_trust_policy(sb.account_of("alice"), "ManageEnvRole", only_assume)
+    no_tags = trust()
+    no_tags["Statement"][0]["Action"] = ["sts:AssumeRole", "sts:SetSourceIdentity"]
+    sb.set_trust_policy(sb.account_of("bob"), "ManageEnvRole", no_tags)
+    code, rows = run(sb, tmp_path)
+    assert code == 1
+    both = rows["alice"]["diagnosis"]
+    assert "refuses sts:SetSourceIdentity and sts:TagSession" in both, both
+    one = rows["bob"]["diagnosis"]
+    assert "refuses sts:TagSession," in one and "SetSourceIdentity" not in one, one
+
+
+def test_a_principal_tag_condition_is_among_the_causes_named(sandbox_factory, tmp_path):
+    sb = sandbox_factory(trainees=1)
+    tagged = trust({"StringEquals": {"aws:PrincipalTag/team": "instructors"}})
+    sb.set_trust_policy(sb.account_of("alice"), "ManageEnvRole", tagged)
+    code, rows = run(sb, tmp_path)
+    assert code == 1
+    diagnosis = rows["alice"]["diagnosis"]
+    assert "aws:PrincipalTag/*" in diagnosis and "aws:PrincipalArn" in diagnosis

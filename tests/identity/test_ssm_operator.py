@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -19,6 +20,17 @@ from pathlib import Path
 import pytest
 
 from console.aws.operator import find_session_worker, operator_from_owner
+from console.aws.ssm_host import is_session_id, session_id_of
+from tests.aws_samples import (
+    BASE36_SESSION_IDS,
+    DESCRIBE_SESSIONS,
+    NOT_SESSION_IDS,
+    OLD_HEX_SESSION_ID,
+    OLD_WORKER_ARGV,
+    SESSION_ID_MAX,
+    UUID_PREFIXED_SESSION_ID,
+    WORKER_ARGV,
+)
 
 NOBODY = 65534
 OWNER = "arn:aws:iam::100000000000:user/elodie"
@@ -55,27 +67,50 @@ def world(sandbox):
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def under_worker(sandbox, world, session_id, *args, forged=False):
-    """Run ``whodidthis ARGS`` as a non-root user beneath a stand-in session worker.
+DROP = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
-    The worker runs as root (the agent's), or as the non-root user itself when ``forged``.
-    Its arguments carry the session id and the instance id, as the agent's worker's do.
-    """
-    drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-    child = [*([] if forged else drop), PYTHON, "-m", "console", *args]
-    script = " ".join(f"'{part}'" for part in child) + "; exit $?"
-    argv = [str(world / "ssm-session-worker"), "-c", script, "ssm-session-worker"]
-    argv += [session_id, sandbox.instance_id]
-    if forged:
-        argv = [*drop, *argv]
+
+def worker_argv(world, session_id, command, *extra):
+    """A stand-in worker (a copy of sh named as the agent's) running ``command``; its arguments
+    end with the session id (and ``extra``, the older agents' instance id), as the agent's do."""
+    script = shlex.join(command) + "; exit $?"
+    return [
+        str(world / "ssm-session-worker"),
+        "-c",
+        script,
+        "ssm-session-worker",
+        session_id,
+        *extra,
+    ]
+
+
+def run(sandbox, world, argv, env=None):
     return subprocess.run(
         argv,
-        env={**sandbox.clean_env(), "HOME": str(world), "PYTHONPATH": PYTHONPATH},
+        env={
+            **sandbox.clean_env(),
+            "HOME": str(world),
+            "PYTHONPATH": PYTHONPATH,
+            **(env or {}),
+        },
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def under_worker(sandbox, world, session_id, *args, forged=False):
+    """Run ``whodidthis ARGS`` as a non-root user beneath a stand-in session worker.
+
+    The worker runs as root (the agent's), or as the non-root user itself when ``forged``.
+    Its arguments carry the session id and the instance id, as the older agents' worker's do.
+    """
+    child = [*([] if forged else DROP), PYTHON, "-m", "console", *args]
+    argv = worker_argv(world, session_id, child, sandbox.instance_id)
+    if forged:
+        argv = [*DROP, *argv]
+    return run(sandbox, world, argv)
 
 
 def test_the_operator_is_the_owner_of_the_ssm_session(sandbox, world):
@@ -152,11 +187,35 @@ def test_a_worker_not_owned_by_root_is_not_believed(sandbox, world):
 
 
 def test_a_session_that_is_not_active_on_this_instance_is_not_believed(sandbox, world):
-    session_id = "elodie-0123456789abcdef0"  # never opened: DescribeSessions does not list it
+    session_id = "elodie-ekp6rf9qs5arzcjxsndyvboavi"  # never opened: not listed
     result = under_worker(sandbox, world, session_id, "whoami", "--json", "--operator", "ann")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["operator"], data["operator_source"]) == ("ann", "flag")
+
+
+@pytest.mark.parametrize(
+    "session_id", [OLD_HEX_SESSION_ID, *BASE36_SESSION_IDS, UUID_PREFIXED_SESSION_ID]
+)
+def test_every_form_of_session_id_is_recognised(session_id):
+    assert is_session_id(session_id) and len(session_id) <= SESSION_ID_MAX
+
+
+@pytest.mark.parametrize("text", NOT_SESSION_IDS)
+def test_what_is_not_a_session_id(text):
+    assert not is_session_id(text)
+
+
+def test_the_session_id_in_the_workers_argv():
+    assert session_id_of(WORKER_ARGV) == WORKER_ARGV[1]
+    assert session_id_of(OLD_WORKER_ARGV) == OLD_WORKER_ARGV[1]  # [worker, id, instance id]
+    assert session_id_of([WORKER_ARGV[0]]) is None
+
+
+def test_describe_sessions_answer_names_the_owner():
+    [session] = DESCRIBE_SESSIONS["Sessions"]
+    assert is_session_id(session["SessionId"])
+    assert operator_from_owner(session["Owner"]) == "John"
 
 
 def test_outside_ssm_there_is_no_worker():
@@ -187,3 +246,92 @@ def test_the_host_role_may_describe_ssm_sessions():
         and s["Resource"] == "*"
         for s in statements
     )
+
+
+def test_a_host_in_ap_northeast_1_without_a_region_variable_finds_its_operator(sandbox, world):
+    """The SSM agent sets no AWS variable in the session's shell: the region comes from IMDS
+    (``placement/region``), and the stand-in answers DescribeSessions only there."""
+    assert sandbox.options.region == "ap-northeast-1"
+    session_id = sandbox.open_ssm_session(OWNER)
+    env = {k: v for k, v in sandbox.clean_env().items() if k not in ("AWS_DEFAULT_REGION",)}
+    assert "AWS_REGION" not in env
+    child = [*DROP, "env", "-u", "AWS_DEFAULT_REGION", PYTHON, "-m", "console", "whoami", "--json"]
+    result = run(sandbox, world, worker_argv(world, session_id, child))  # today's [worker, id]
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["operator"], data["operator_level"], data["operator_arn"]) == (
+        "elodie",
+        "ssm-session",
+        OWNER,
+    )
+    assert "in ap-northeast-1" in data["operator_verified_by"]
+    describe = [r for r in sandbox.trail() if r["operation"] == "DescribeSessions"]
+    assert [r["region"] for r in describe] == ["ap-northeast-1"]
+
+
+def test_a_forged_worker_under_sudo_is_flagged_and_audit_contradicts_it(sandbox, world):
+    """ann, whose shell runs as a user with passwordless sudo (what the agent gives ssm-user),
+    starts a root ``ssm-session-worker`` carrying her colleague elodie's session id (seen in
+    ps) inside her own session, and works beneath it. The host shows elodie at level
+    ``ssm-session`` only with the reasons it could be forged; CloudTrail's StartSession records
+    say whose session the command really ran in, and ``audit`` marks it ``contradicted``.
+
+    The stand-in for sudo: a ``sudo`` first on PATH that runs its command (``sudo -n true``
+    succeeds, as with NOPASSWD); the root worker for elodie's id is started by root, standing
+    for what sudo would start."""
+    ann = "arn:aws:iam::100000000000:user/ann"
+    hers = sandbox.open_ssm_session(ann)
+    colleague = sandbox.open_ssm_session(OWNER)
+    bin_dir = world / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sudo").write_text('#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n')
+    (bin_dir / "sudo").chmod(0o755)
+    path = {"PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+
+    def forged(*args):
+        child = [*DROP, PYTHON, "-m", "console", *args]
+        inner = worker_argv(world, colleague, child)  # root, elodie's id: the forgery
+        return run(sandbox, world, worker_argv(world, hers, inner), env=path)  # ann's session
+
+    shown = forged("whoami", "--json")
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert (data["operator"], data["operator_level"]) == ("elodie", "ssm-session")
+    reasons = " | ".join(data["operator_forgeable"])
+    assert "passwordless sudo" in reasons and hers in reasons
+    text = forged("whoami").stdout
+    assert "FORGEABLE on this host" in text and "forgeable: " in text
+
+    trainee, _ = sandbox.trainees[0]
+    state = str(world / "state")
+    built = forged("apply", str(world / "course.toml"), "--trainee", trainee, "--state-dir", state)
+    assert built.returncode == 0, built.stderr
+    audit = run(
+        sandbox,
+        world,
+        [sys.executable, "-m", "console", "audit", str(world / "course.toml")]
+        + ["--state-dir", state, "--json", "--operator", "auditor"],
+    )
+    assert audit.returncode == 1, audit.stderr
+    [verdict] = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert (verdict["operator"], verdict["verdict"]) == ("elodie", "contradicted")
+    assert any(hers in e and ann in e for e in verdict["evidence"])
+
+
+def test_audit_confirms_an_honest_session(sandbox, world):
+    session_id = sandbox.open_ssm_session(OWNER)
+    trainee, _ = sandbox.trainees[0]
+    state = str(world / "state")
+    course = str(world / "course.toml")
+    built = under_worker(
+        sandbox, world, session_id, "apply", course, "--trainee", trainee, "--state-dir", state
+    )
+    assert built.returncode == 0, built.stderr
+    audit = run(
+        sandbox,
+        world,
+        [sys.executable, "-m", "console", "audit", course, "--state-dir", state]
+        + ["--operator", "auditor"],
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "by elodie (ssm-session): confirmed" in audit.stdout

@@ -5,6 +5,7 @@ import http.client
 import io
 
 import pytest
+
 from standin.httpserver import parse_headers
 
 

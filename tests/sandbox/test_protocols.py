@@ -2,6 +2,7 @@
 
 import pytest
 from botocore.parsers import create_parser
+
 from standin.httpserver import HttpRequest
 from standin.protocols import (
     ServiceCatalog,

@@ -37,3 +37,38 @@ async def test_a_retry_from_the_console_carries_its_operator(scene, launcher, pr
         OWNER,
     )
     assert retry.acting == operator
+
+
+async def test_the_operators_level_and_evidence_travel_with_the_command(scene, launcher, providers):
+    """The panel names the level and how many reasons could forge it here; the command the
+    console queues keeps the session id and those reasons (the store's operator_evidence)."""
+    operator = Operator(
+        "élodie",
+        "ssm-session",
+        OWNER,
+        ("ssm-user has passwordless sudo", "AWS_ENDPOINT_URL=http://127.0.0.1:1 sends ..."),
+        "elodie.martin-ekp6rf9qs5arzcjxsndyvboavi",
+    )
+    app = make_app(
+        scene.course_path,
+        scene.state_dir,
+        operator,
+        identity_provider=scene_host,
+        engine_launcher=launcher,
+        clock=scene.clock,
+        plan_provider=providers.plan,
+        preflight_provider=providers.preflight,
+        poll_interval=0.05,
+    )
+    try:
+        async with app.run_test(size=(220, 40)) as pilot:
+            await settle(pilot)
+            shown = app.export_screenshot().replace("&#160;", " ")
+            await pilot.press("down", "r", "y")
+            await settle(pilot)
+            [retry] = [c for c in app.store.commands() if c.kind == CommandKind.RETRY]
+    finally:
+        app.store.close()
+    assert "ssm-session: owner of this SSM session" in shown
+    assert "forgeable here: 2 reasons; run audit" in shown
+    assert retry.acting == operator and retry.acting.level == "ssm-session"

@@ -18,8 +18,6 @@ import re
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
-from iampolicy.statements import as_list
-
 from iampolicy import (
     Caller,
     Decision,
@@ -28,6 +26,7 @@ from iampolicy import (
     request_context,
     trust_policy_problems,
 )
+from iampolicy.statements import as_list
 from standin import moto_state
 from standin.httpserver import HttpResponse
 from standin.principals import Principal

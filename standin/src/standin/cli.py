@@ -57,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--throttle", type=float, default=0.0, metavar="P")
     p.add_argument("--dir", default=None, help="where to put the sample course and the trail")
     p.add_argument(
+        "--cloudtrail-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="CloudTrail records show in LookupEvents this long after the call "
+        "(AWS: about 5 minutes, not guaranteed; default 0)",
+    )
+    p.add_argument(
         "--imds-v1",
         action="store_true",
         help="IMDS refuses the token request, so SDKs fall back to IMDSv1",
@@ -176,6 +184,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         directory=args.dir,
         imds_refuse_token=args.imds_v1,
         roles=roles,
+        cloudtrail_delivery_delay=args.cloudtrail_delay,
     )
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 from urllib.parse import parse_qsl, unquote
 
-from standin import gaps_iam, gaps_steps, gaps_tagging, moto_state
+from standin import gaps_iam, gaps_steps, gaps_tagging, moto_state, trainee_activity
 from standin.httpserver import HttpRequest, HttpResponse
 from standin.principals import Principal
 from standin.protocols import Call, error_response, json_response
@@ -90,6 +90,8 @@ class MotoGaps:
         self, call: Call, caller: Principal, request: HttpRequest, request_id: str
     ) -> HttpResponse | None:
         """A full answer for a call moto cannot serve, or None to forward it."""
+        if call.service == "ec2" and call.operation == "DescribeRegions":
+            return trainee_activity.describe_regions(call, request_id)
         if call.service == "tagging" and call.operation == "GetResources":
             return gaps_tagging.get_resources(self, call, caller, request_id)
         if call.service == "iam" and call.operation in gaps_iam.LOGIN_PROFILE_CALLS:

@@ -5,8 +5,9 @@ expired; injects the faults of the live ``FaultPlan``; decides ``sts:AssumeRole`
 answers what moto lacks (``gaps``); forwards the rest to moto over HTTP with the caller's account
 named in ``x-moto-account-id``; makes sure botocore finds a request id; and writes the trail.
 
-``/_sandbox/faults`` (GET, PUT to replace, PATCH to merge) and ``/_sandbox/trail`` (GET) control
-and observe it from another process; they are never faulted nor recorded. Requests carrying
+``/_sandbox/faults`` (GET, PUT to replace, PATCH to merge), ``/_sandbox/trail`` (GET) and
+``/_sandbox/sign-in`` (POST: a trainee's console sign-in) control and observe it from another
+process; they are never faulted nor recorded. Requests carrying
 ``x-whodidthis-sandbox-backdoor: ACCOUNT`` are the account factory's (tests plant decoys and
 inspect state with them): they skip authentication, policies, faults and the trail, but still get
 the gap fills, so a CodeCommit tag planted through the backdoor is seen by the product.
@@ -23,7 +24,7 @@ from typing import Any
 import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from standin import assume_role, moto_state, signing
+from standin import assume_role, moto_state, signing, trainee_activity
 from standin.authorization import (
     Authorizer,
     enforce_stack_permissions,
@@ -93,8 +94,10 @@ class Gateway:
         self.principals = Principals()
         self.authorizer = Authorizer()
         self.gaps = MotoGaps()
-        self.ssm_sessions = SsmSessions()  # Session Manager sessions of the sandbox's instance
         self.cloudtrail = CloudTrail()  # the event history LookupEvents answers from
+        # Session Manager sessions of the sandbox's instance (its region is set by the sandbox);
+        # each one opened or ended is a StartSession / TerminateSession record.
+        self.ssm_sessions = SsmSessions(on_record=self.cloudtrail.record_session)
         # moto's werkzeug server closes each connection, so the pool mostly bounds concurrency.
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=128, block=False, retries=False)
 
@@ -322,6 +325,8 @@ class Gateway:
                 return _json(200, {"ok": True})
             if route == "ssm-sessions":
                 return self._control_ssm_sessions(request)
+            if route == "sign-in" and request.method == "POST":
+                return self._control_sign_in(request)
         except (ValueError, TypeError, KeyError) as exc:
             return _json(400, {"error": str(exc)})
         return _json(404, {"error": f"no such control route: {request.method} {request.path}"})
@@ -341,6 +346,19 @@ class Gateway:
             self.ssm_sessions.terminate(document["session_id"])
             return _json(200, {"ok": True})
         return _json(405, {"error": "use GET, POST or DELETE"})
+
+    def sign_in(self, account: str, user_name: str) -> dict:
+        """A console sign-in of IAM user ``user_name``: PasswordLastUsed and a ConsoleLogin
+        event (``trainee_activity.sign_in``); returns the event."""
+        event = trainee_activity.sign_in(account, user_name)
+        self.cloudtrail.add(event)
+        return event
+
+    def _control_sign_in(self, request: HttpRequest) -> HttpResponse:
+        """POST ``{"account", "user"}``: that IAM user signs in to the console."""
+        document = json.loads(request.body or b"{}")
+        event = self.sign_in(str(document["account"]), str(document["user"]))
+        return _json(200, {"eventTime": event["eventTime"], "eventName": event["eventName"]})
 
     def _control_faults(self, request: HttpRequest) -> HttpResponse:
         if request.method == "GET":

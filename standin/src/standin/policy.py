@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from iampolicy.patterns import glob
-
 from iampolicy import (
     Authorization,
     Caller,
@@ -23,6 +21,7 @@ from iampolicy import (
     authorize,
     request_context,
 )
+from iampolicy.patterns import glob
 
 ASSUME_ROLE = "sts:AssumeRole"
 SET_SOURCE_IDENTITY = "sts:SetSourceIdentity"

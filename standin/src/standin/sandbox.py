@@ -9,6 +9,7 @@ instead of a second sandbox.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -75,6 +76,8 @@ class SandboxOptions:
         course_name: the sample course's name.
         imds_refuse_token: IMDS refuses the token request (403): botocore falls back to
             IMDSv1, which is then served.
+        cloudtrail_delivery_delay: seconds before a CloudTrail record shows in LookupEvents
+            (AWS: about 5 minutes, not guaranteed).
         roles: the role templates ``whodidthis iam-templates`` writes, or a function given
             the sample course's path that returns them (so a caller can write the trainee
             template for that course). Required: the stand-in has no roles of its own.
@@ -92,6 +95,7 @@ class SandboxOptions:
     instance_id: str = INSTANCE_ID
     course_name: str = "dojo-2026-12"
     imds_refuse_token: bool = False
+    cloudtrail_delivery_delay: float = 0.0
     roles: RoleTemplates | Callable[[Path], RoleTemplates] | None = None
 
 
@@ -124,6 +128,19 @@ class _BackdoorSession(boto3.Session):
         """A resource acting on moto as the session's account."""
         kwargs.setdefault("endpoint_url", self._gateway_url)
         return super().resource(*args, **kwargs)
+
+
+class _EndpointSession(boto3.Session):
+    """A boto3 session whose clients talk to the sandbox's gateway."""
+
+    def __init__(self, gateway_url: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._gateway_url = gateway_url
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        """A client of the gateway."""
+        kwargs.setdefault("endpoint_url", self._gateway_url)
+        return super().client(*args, **kwargs)
 
 
 class Sandbox:
@@ -199,6 +216,7 @@ class Sandbox:
         self.moto_url = f"http://{host}:{port}"
         self._gateway = Gateway(self.moto_url, self._trail, self.faults)
         self._gateway.moto_app = self._moto._server.app
+        self._gateway.ssm_sessions.region = self.options.region  # SSM answers only there
         for service in moto_speed.WARM_SERVICES:  # before the first burst of requests
             self._gateway.catalog.get(service)
         moto_speed.warm_apps(self._moto._server.app)
@@ -257,7 +275,8 @@ class Sandbox:
             raise ValueError(f"cannot change {', '.join(sorted(fixed))} of a running sandbox")
         self.options = dataclasses.replace(self.options, **changes)
         self.set_reachable(True)
-        urllib3.request("POST", self.moto_url + "/moto-api/reset", retries=False)
+        # urllib3.request waits 3 s by default; a reset of many regional backends takes longer.
+        urllib3.request("POST", self.moto_url + "/moto-api/reset", retries=False, timeout=60)
         self._configure()
         return self
 
@@ -266,6 +285,7 @@ class Sandbox:
         options = self.options
         moto_state.reset_shared_policy_counts()
         self._gateway.reset()
+        self._gateway.cloudtrail.delivery_delay = options.cloudtrail_delivery_delay
         self._imds.lifetime = options.host_credential_lifetime
         self._imds.reset()
         self._imds.refuse_token = options.imds_refuse_token
@@ -394,11 +414,50 @@ class Sandbox:
         assert self._gateway is not None
         return self._gateway.ssm_sessions.open(owner, self.instance_id, session_id).SessionId
 
+    def terminate_ssm_session(self, session_id: str) -> None:
+        """End an SSM session, as ``ssm:TerminateSession`` would (a CloudTrail record too)."""
+        assert self._gateway is not None
+        self._gateway.ssm_sessions.terminate(session_id)
+
+    def set_cloudtrail_delivery_delay(self, seconds: float) -> None:
+        """Records made from now on show in LookupEvents ``seconds`` later."""
+        assert self._gateway is not None
+        self._gateway.cloudtrail.delivery_delay = seconds
+
     def cloudtrail_events(self, account: str | None = None) -> list[dict]:
         """CloudTrail's event JSON of every authenticated request (in ``account``), oldest
         first: what ``cloudtrail:LookupEvents`` answers from."""
         assert self._gateway is not None
         return self._gateway.cloudtrail.events(account)
+
+    def sign_in(self, account: str, user_name: str) -> dict:
+        """IAM user ``user_name`` signs in to the console: IAM's PasswordLastUsed is set and
+        CloudTrail records a ConsoleLogin (``trainee_activity``); returns that event."""
+        assert self._gateway is not None
+        return self._gateway.sign_in(account, user_name)
+
+    def user_session(self, account: str, user_name: str, region: str | None = None):
+        """A boto3 session acting as IAM user ``user_name`` with a new access key of its own,
+        allowed everything by an inline policy (a lab's "do anything" trainee): its calls pass
+        the gateway like any caller's and land in CloudTrail as the user's."""
+        iam = self.backdoor_session(account).client("iam")
+        iam.put_user_policy(
+            UserName=user_name,
+            PolicyName="lab-anything",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                }
+            ),
+        )
+        key = iam.create_access_key(UserName=user_name)["AccessKey"]
+        return _EndpointSession(
+            self.gateway_url,
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+            region_name=region or self.options.region,
+        )
 
     def set_trust_policy(self, account: str, role_name: str, document: dict) -> None:
         """Replace a role's trust policy while running."""

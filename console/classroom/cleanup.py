@@ -1,0 +1,91 @@
+"""Deleting what a trainee made by hand, only when asked (``teardown --trainee-made``).
+
+Only what the inventory found made by the trainee themself (their IAM user, or a role session
+they started) and still there is considered; of that, only kinds with a deleter
+(``console.classroom.made_kinds``: SQS queues, EC2 instances, S3 buckets) are deleted, each call
+through a client with the ledger's hooks, its record's step saying why: ``trainee-made
+AWS::SQS::Queue lab-q: made by alice (IAM user) at 10:32``. Everything else is named and
+left alone: a resource someone else made, or of a kind whodidthis cannot delete, is never
+guessed at. Without the flag, nothing here runs and nothing untagged is ever deleted.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from console.aws.attribution import install_ledger_hooks, update_context
+from console.classroom.inventory import Inventory, Made
+from console.classroom.made_kinds import BY_EVENT
+from console.words import clock
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """What became of one hand-made resource: ``deleted``, ``failed`` or ``kept``, and why."""
+
+    made: Made
+    outcome: str
+    why: str
+
+
+def reason(made: Made) -> str:
+    """The ledger's step for deleting ``made``: what it is, who made it and when."""
+    return (
+        f"trainee-made {made.type} {made.name}: made by {made.creator.text} at {clock(made.at)[:5]}"
+    )
+
+
+def plan(inv: Inventory) -> list[Cleaned]:
+    """What ``--trainee-made`` would do with each resource in ``inv`` (nothing deleted yet)."""
+    out = []
+    for made in inv.made:
+        if made.exists is False:
+            continue
+        if not made.by_trainee:
+            out.append(Cleaned(made, "kept", f"made by {made.creator.text}, not the trainee"))
+        elif not made.deletable:
+            out.append(Cleaned(made, "kept", "whodidthis cannot delete this kind; do it by hand"))
+        else:
+            out.append(Cleaned(made, "delete", reason(made)))
+    return out
+
+
+async def clean(inv: Inventory, session, config, recorder, issued) -> list[Cleaned]:
+    """Delete what ``plan`` marks for deletion, each call in the ledger; returns every line."""
+    done = []
+    async with AsyncExitStack() as stack:
+        clients: dict[tuple[str, str], object] = {}
+
+        async def client(service: str, region: str):
+            if (service, region) not in clients:
+                made = await stack.enter_async_context(
+                    session.create_client(service, region_name=region, config=config)
+                )
+                install_ledger_hooks(made, recorder, issued=issued)
+                clients[service, region] = made
+            return clients[service, region]
+
+        for line in plan(inv):
+            if line.outcome != "delete":
+                done.append(line)
+                continue
+            update_context(step=line.why, region=line.made.region)
+            deleter = BY_EVENT[line.made.event].delete
+            assert deleter is not None  # plan() said deletable
+            try:
+                await deleter(client, line.made.region, line.made.id)
+            except (ClientError, BotoCoreError) as exc:
+                done.append(Cleaned(line.made, "failed", f"{line.why}; {exc}"))
+                continue
+            done.append(Cleaned(line.made, "deleted", line.why))
+    update_context(step=None)
+    return done
+
+
+def cleaned_line(line: Cleaned) -> str:
+    """One line for people: what, where, and what happened."""
+    m = line.made
+    return f"  {line.outcome:<8} {m.type} {m.name} in {m.region}: {line.why}"

@@ -1,0 +1,356 @@
+"""``whodidthis audit COURSE [--since T] [--json]``: each command's operator, confirmed by AWS.
+
+What the host shows about its operator can be forged where someone has root (the SSM agent
+gives ssm-user passwordless sudo) or redirects SSM and STS calls; CloudTrail cannot be written
+from the host. For each queued command (apply, retry, teardown) since ``--since``, audit asks
+CloudTrail (``console.aws.cloudtrail``), paced at 2 requests per second per account and region:
+
+1. **The session.** In the admin account (the host's), in the host's region as IMDS names it,
+   the course's and us-east-1: ``StartSession`` records to this instance. The operator must
+   have had one that overlaps the command (started before it ended, not terminated before it
+   began). Where the command recorded the SSM session it was read from, that session's
+   ``StartSession`` must be the operator's, and so must every session whose worker enclosed it.
+2. **The calls.** In each trainee account, every changing call the ledger has for the command
+   must be in CloudTrail, made with an access key issued by an AssumeRole (the role account's
+   copy, whose request id the ledger keeps) whose role session name and SourceIdentity name the
+   operator; the call's own ``userIdentity`` must say the same.
+
+Each command ends ``confirmed``, ``contradicted`` (with the evidence) or ``not yet delivered``
+(evidence missing, and the command younger than the delivery window). Any contradiction: exit 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from console.aws.cloudtrail import (
+    NOT_YET_DELIVERED,
+    Found,
+    Pace,
+    event_time,
+    issued_key,
+    lookup,
+    regions_for,
+    session_of,
+    too_young,
+)
+from console.commands.options import CourseOptions, add_common, add_course, new_parser
+from console.commands.report import NOT_A_CHANGE
+from console.errors import EXIT_OK, WhodidthisError
+from console.model import Command, LedgerRecord, Outcome
+from console.words import iso
+
+CONFIRMED, CONTRADICTED = "confirmed", "contradicted"
+EXIT_CONTRADICTED = 1
+
+
+@dataclass
+class Verdict:
+    """One command's verdict and the evidence for it."""
+
+    command: int
+    kind: str
+    operator: str | None
+    level: str | None
+    verdict: str
+    evidence: list[str] = field(default_factory=list)
+    calls: int = 0
+
+
+@dataclass
+class Evidence:
+    """What CloudTrail says: SSM sessions to this instance, AssumeRoles, calls by request id."""
+
+    instance_id: str | None
+    sessions: dict[str, dict] = field(default_factory=dict)  # session id -> start, end, owner
+    assumed: dict[str, dict] = field(default_factory=dict)  # AssumeRole request id -> record
+    calls: dict[str, dict] = field(default_factory=dict)  # request id -> record
+
+
+def command_records(command: Command, ledger: list[LedgerRecord], now: float):
+    """The ledger's changing trainee calls made for ``command``, while it ran."""
+    start = command.claimed_at or command.created_at or 0.0
+    end = command.done_at or now
+    names = set(command.trainees)
+    return [
+        r
+        for r in ledger
+        if start <= r.ts <= end
+        and r.operator == command.operator
+        and (not names or r.trainee in names)
+        and r.operation not in NOT_A_CHANGE
+        and r.step != "trace"
+    ]
+
+
+def _sessions(found: list[Found], instance_id: str | None) -> dict[str, dict]:
+    """SSM sessions from StartSession/TerminateSession records (to this instance)."""
+    sessions: dict[str, dict] = {}
+    for f in sorted(found, key=lambda f: event_time(f.event) or 0):
+        event = f.event
+        session_id = (event.get("responseElements") or {}).get("sessionId") or (
+            event.get("requestParameters") or {}
+        ).get("sessionId")
+        if not session_id:
+            continue
+        if event.get("eventName") == "StartSession":
+            target = (event.get("requestParameters") or {}).get("target")
+            if instance_id and target != instance_id:
+                continue
+            sessions[session_id] = {
+                "owner": (event.get("userIdentity") or {}).get("arn"),
+                "start": event_time(event),
+                "end": None,
+                "target": target,
+            }
+        elif session_id in sessions:
+            sessions[session_id]["end"] = event_time(event)
+    return sessions
+
+
+async def gather(course, host, operator, recorder, records, start: datetime) -> Evidence:
+    """Everything audit needs from CloudTrail, in the admin and the trainee accounts."""
+    import botocore.session
+
+    from console.aws.attribution import LedgerContext, current
+    from console.aws.sessions import broker_for
+    from console.aws.ssm_host import imds_facts
+
+    instance_id, host_region = imds_facts(botocore.session.get_session())
+    evidence = Evidence(instance_id)
+    pace = Pace()
+    async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
+        found: list[Found] = []
+        for region in regions_for(host_region, course.region):
+            async with broker.host_client("cloudtrail", region) as cloudtrail:
+                for name in ("StartSession", "TerminateSession"):
+                    attribute = ("EventName", name)
+                    found += await lookup(
+                        cloudtrail, host.account, region, attribute, pace, StartTime=start
+                    )
+        evidence.sessions = _sessions(found, instance_id)
+        accounts = {r.account: r.trainee for r in records}
+        for account, trainee in sorted(accounts.items()):
+            current.set(LedgerContext(course.name, trainee, account, step="trace"))
+            session = await broker.session_for(trainee, account, operator)
+            mine = [r for r in records if r.account == account]
+            await _trainee_calls(session, broker, course, account, mine, pace, start, evidence)
+    return evidence
+
+
+async def _trainee_calls(session, broker, course, account, records, pace, start, evidence):
+    """The AssumeRoles that issued the ledger's sessions, and the calls made with their keys."""
+    issuers = {r.assume_request_id for r in records if r.assume_request_id}
+    for region in regions_for(course.region):
+        async with session.session.create_client(
+            "cloudtrail", region_name=region, config=broker.client_config
+        ) as cloudtrail:
+            assumed = await lookup(
+                cloudtrail, account, region, ("EventName", "AssumeRole"), pace, StartTime=start
+            )
+            for f in assumed:
+                if f.request_id in issuers:
+                    evidence.assumed[f.request_id] = f.event
+            keys = {issued_key(evidence.assumed[i]) for i in issuers if i in evidence.assumed}
+            for key in sorted(k for k in keys if k):
+                for f in await lookup(cloudtrail, account, region, ("AccessKeyId", key), pace):
+                    if f.request_id and f.changing:
+                        evidence.calls[f.request_id] = f.event
+
+
+def judge(command: Command, records, evidence: Evidence, course: str, now, window) -> Verdict:
+    """The verdict on one command."""
+    from console.aws.names import session_name, source_identity
+
+    operator = command.acting
+    verdict = Verdict(
+        command.id or 0,
+        command.kind.value,
+        command.operator,
+        operator.level if operator else None,
+        CONFIRMED,
+        calls=len(records),
+    )
+    if operator is None:
+        verdict.verdict, verdict.evidence = CONTRADICTED, ["the command names no operator"]
+        return verdict
+    contradictions, missing = _session_check(command, operator, evidence)
+    names = (session_name(operator.name, course), source_identity(operator.name))
+    for record in records:
+        found = _call_check(record, names, evidence)
+        (missing if found and found.startswith("missing:") else contradictions).extend(
+            [found.removeprefix("missing: ")] if found else []
+        )
+    last = max([command.done_at or now, *(r.ts for r in records)])
+    if contradictions:
+        verdict.verdict, verdict.evidence = CONTRADICTED, contradictions
+    elif missing and too_young(last, now, window):
+        verdict.verdict, verdict.evidence = NOT_YET_DELIVERED, missing
+    elif missing:
+        verdict.verdict, verdict.evidence = CONTRADICTED, missing
+    else:
+        verdict.evidence = [
+            f"StartSession by {operator.arn or operator.name} overlaps it; "
+            f"{len(records)} call(s) in CloudTrail as {names[0]} / SourceIdentity {names[1]}"
+        ]
+    return verdict
+
+
+def _owner_matches(owner: str | None, operator) -> bool:
+    from console.aws.operator import operator_from_owner
+
+    if not owner:
+        return False
+    if operator.arn:
+        return owner == operator.arn
+    return operator_from_owner(owner) == operator.name
+
+
+def _session_check(command: Command, operator, evidence: Evidence) -> tuple[list, list]:
+    """(contradictions, missing evidence) about the operator's SSM session."""
+    contradictions: list[str] = []
+    missing: list[str] = []
+    for session_id in (operator.session_id, *operator.outer_sessions):
+        if not session_id:
+            continue
+        found = evidence.sessions.get(session_id)
+        if found is None:
+            missing.append(f"no StartSession record of SSM session {session_id}")
+        elif not _owner_matches(found["owner"], operator):
+            contradictions.append(
+                f"SSM session {session_id}, which this command ran in, was opened by "
+                f"{found['owner']} (StartSession at {iso(found['start'])}), not {operator.name}"
+            )
+    begin = command.claimed_at or command.created_at or 0.0
+    end = command.done_at or time.time()
+    overlapping = [
+        (sid, s)
+        for sid, s in evidence.sessions.items()
+        if (s["start"] or 0) <= end and (s["end"] is None or s["end"] >= begin)
+    ]
+    if not any(_owner_matches(s["owner"], operator) for _, s in overlapping):
+        others = ", ".join(f"{sid} by {s['owner']}" for sid, s in overlapping) or "none"
+        where = evidence.instance_id or "this instance"
+        missing.append(
+            f"no SSM session of {operator.name} to {where} overlapped the command "
+            f"(sessions then: {others})"
+        )
+    return contradictions, missing
+
+
+def _call_check(record: LedgerRecord, names: tuple[str, str], evidence: Evidence) -> str | None:
+    """Why ``record`` contradicts the operator (``missing: ...`` when unseen), else None."""
+    call = f"{record.service}:{record.operation} ({record.request_id})"
+    if record.outcome is Outcome.UNKNOWN or not record.request_id:
+        return None  # no answer was heard: nothing to hold CloudTrail to
+    assumed = evidence.assumed.get(record.assume_request_id or "")
+    if assumed is None:
+        return f"missing: the AssumeRole {record.assume_request_id} that issued {call}'s key"
+    asked = assumed.get("requestParameters") or {}
+    if (asked.get("roleSessionName"), asked.get("sourceIdentity")) != names:
+        return (
+            f"{call} used a key issued by AssumeRole {record.assume_request_id} as "
+            f"{asked.get('roleSessionName')} / SourceIdentity {asked.get('sourceIdentity')}"
+        )
+    event = evidence.calls.get(record.request_id)
+    if event is None:
+        return f"missing: {call} in CloudTrail"
+    if session_of(event.get("userIdentity") or {}) != names:
+        return f"{call} was made as {session_of(event.get('userIdentity') or {})} in CloudTrail"
+    return None
+
+
+def verdict_line(v: Verdict) -> str:
+    """One command's verdict for people."""
+    head = f"command {v.command} {v.kind} by {v.operator or '-'} ({v.level or '-'}): {v.verdict}"
+    return "\n".join([head, *(f"  - {e}" for e in v.evidence)])
+
+
+def _asked(work) -> Evidence:
+    """Run ``work``; a refusal or an unreachable AWS is a clear error, not a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return asyncio.run(work)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise WhodidthisError(
+            f"audit: {exc.operation_name} was refused ({error.get('Code')}: "
+            f"{error.get('Message')}); the host role needs cloudtrail:LookupEvents (in "
+            "PowerUserAccess) and each ManageEnvRole too (`whodidthis iam-templates`)"
+        ) from None
+    except BotoCoreError as exc:
+        raise WhodidthisError(f"audit: CloudTrail could not be asked ({exc})") from None
+
+
+def cli_audit(args) -> int:
+    """Entry point of ``whodidthis audit``."""
+    from console.aws.operator import resolve_operator
+    from console.commands.headless import open_course
+    from console.commands.views import parse_since
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
+
+    now = time.time()
+    since = parse_since(args.since, now) if args.since else 0.0
+    opened = open_course(args, sync=False)
+    try:
+        commands = [c for c in opened.store.commands() if (c.created_at or 0) >= since]
+        ledger = opened.store.ledger()
+        per_command = {c.id: command_records(c, ledger, now) for c in commands}
+        records = [r for found in per_command.values() for r in found]
+        host = check_host(opened.course, args.allow_long_term_keys)
+        start = datetime.fromtimestamp(max(since - 43200, now - 90 * 86400), UTC)
+        operator = resolve_operator(args.operator)
+        evidence = _asked(
+            gather(opened.course, host, operator, StoreRecorder(opened.store), records, start)
+        )
+    finally:
+        opened.store.close()
+    window = args.delivery_window * 60
+    verdicts = [
+        judge(c, per_command[c.id], evidence, opened.course.name, now, window) for c in commands
+    ]
+    for v in verdicts:
+        print(json.dumps(asdict(v)) if args.json else verdict_line(v))
+    contradicted = any(v.verdict == CONTRADICTED for v in verdicts)
+    return EXIT_CONTRADICTED if contradicted else EXIT_OK
+
+
+AUDIT_EXAMPLES = """examples:
+  whodidthis audit dojo.toml               each command's operator, confirmed from CloudTrail
+  whodidthis audit dojo.toml --since 2h --json"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditOptions(CourseOptions):
+    since: str | None = None
+    json: bool = False
+    delivery_window: float = 15.0
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=AUDIT_EXAMPLES)
+    add_course(p)
+    p.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="only commands from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON verdict per command and line")
+    p.add_argument(
+        "--delivery-window",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="calls younger than this are 'not yet delivered' (CloudTrail: about 5 minutes, "
+        "not guaranteed; default 15)",
+    )
+    add_common(p)
+    p.set_defaults(handler=cli_audit, options=AuditOptions)
+    return p

@@ -1,0 +1,179 @@
+"""``whodidthis inventory COURSE [--json] [--since WHEN]``: what each trainee made by hand.
+
+Per trainee, every resource created in the account during the class window by anyone but
+whodidthis, in every enabled region (``console.classroom.inventory``): what, who, when, whether
+it still exists, and whether it costs money while it does. Read-only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+
+from console.commands.headless import Opened, open_course
+from console.commands.options import CourseOptions, add_common, add_course, new_parser
+from console.errors import EXIT_OK
+from console.words import clock, iso
+
+DEFAULT_WINDOW = 24 * 3600.0  # a course with no ledger yet: the last day
+
+
+def class_start(opened: Opened, since_arg: str | None) -> float:
+    """The class window's start: ``--since``, else the course's first ledger record."""
+    from console.commands.views import parse_since
+
+    if since_arg:
+        return parse_since(since_arg, time.time())
+    records = opened.store.ledger()
+    return min((r.ts for r in records), default=time.time() - DEFAULT_WINDOW)
+
+
+def take_inventory(args, opened: Opened, since: float) -> list:
+    """Every (named) trainee's inventory, read with their ManageEnvRole session."""
+    from console.aws.operator import resolve_operator
+    from console.aws.sessions import broker_for
+    from console.classroom.inventory import inventory_all
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
+
+    course = opened.course
+    host = check_host(course, args.allow_long_term_keys)
+    operator = resolve_operator(args.operator)
+
+    async def go():
+        recorder = StoreRecorder(opened.store)
+        async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
+            return await inventory_all(course, broker, operator, args.trainee, since)
+
+    return asyncio.run(go())
+
+
+def inventory_lines(inv) -> list[str]:
+    """One trainee's inventory for people."""
+    left = inv.left
+    lines = [
+        f"{inv.trainee} ({inv.account}): {len(inv.made)} made by hand, {len(left)} by the "
+        f"trainee still there; {len(inv.regions)} regions checked"
+    ]
+    for m in inv.made:
+        there = {True: "exists", False: "gone", None: "unknown"}[m.exists]
+        cost = "  costs money" if m.costs and m.exists is not False else ""
+        lines.append(
+            f"  {clock(m.at)}  {m.type:<22} {m.name:<24} {m.region:<15} by {m.creator.text}"
+            f"  {there}{cost}"
+        )
+    lines += [f"  could not check: {error}" for error in inv.errors]
+    return lines
+
+
+def cli_inventory(args) -> int:
+    """Entry point of ``whodidthis inventory``."""
+    opened = open_course(args, sync=False)
+    try:
+        for name in args.trainee:
+            opened.course.trainee(name)
+        since = class_start(opened, args.since)
+        found = take_inventory(args, opened, since)
+    finally:
+        opened.store.close()
+    if args.json:
+        doc = {
+            "course": opened.course.name,
+            "since": iso(since),
+            "trainees": [inv.as_json() for inv in found],
+        }
+        print(json.dumps(doc))
+    else:
+        for inv in found:
+            print("\n".join(inventory_lines(inv)))
+    return EXIT_OK
+
+
+def clean_trainee_made(args) -> int:
+    """``teardown --trainee-made``: the plan for what trainees made (without ``--yes``), or
+    its deletes (with it), before the teardown of what whodidthis built."""
+    from console.aws.operator import resolve_operator
+    from console.aws.sessions import broker_for
+    from console.classroom.cleanup import clean, cleaned_line, plan
+    from console.classroom.inventory import inventory_of
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
+
+    opened = open_course(args)
+    course = opened.course
+    try:
+        for name in args.trainee:
+            course.trainee(name)
+        host = check_host(course, args.allow_long_term_keys)
+        operator = resolve_operator(args.operator)
+        since = class_start(opened, None)
+        recorder = StoreRecorder(opened.store)
+
+        async def go() -> list[tuple[str, list]]:
+            from console.aws.attribution import LedgerContext, current
+
+            out = []
+            async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
+                for trainee in course.trainees_in(args.trainee):
+                    current.set(
+                        LedgerContext(course.name, trainee.name, trainee.account, step="inventory")
+                    )
+                    session = await broker.session_for(trainee.name, trainee.account, operator)
+                    inv = await inventory_of(
+                        course, trainee, session.session, broker.client_config, since
+                    )
+                    if args.yes:
+                        lines = await clean(
+                            inv, session.session, broker.client_config, recorder, broker.issued
+                        )
+                    else:
+                        lines = plan(inv)
+                    out.append(
+                        (trainee.name, lines + [f"could not check: {e}" for e in inv.errors])
+                    )
+            return out
+
+        found = asyncio.run(go())
+    finally:
+        opened.store.close()
+    say = (lambda text: print(text, file=sys.stderr)) if args.json else print
+    for name, lines in found:
+        say(f"{name}: what the trainee made by hand" + ("" if args.yes else " (plan)"))
+        for line in lines or ["  nothing"]:
+            say(line if isinstance(line, str) else cleaned_line(line))
+    failed = any(getattr(line, "outcome", "") == "failed" for _, lines in found for line in lines)
+    return 1 if failed else EXIT_OK
+
+
+INVENTORY_EXAMPLES = """examples:
+  whodidthis inventory dojo.toml              what each trainee made by hand, every region
+  whodidthis inventory dojo.toml --since 3h --json"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class InventoryOptions(CourseOptions):
+    json: bool = False
+    trainee: list[str] = field(default_factory=list)
+    since: str | None = None
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=INVENTORY_EXAMPLES)
+    add_course(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    p.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="the class window's start: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d); "
+        "default: the course's first ledger record",
+    )
+    add_common(p)
+    p.set_defaults(handler=cli_inventory, options=InventoryOptions)
+    return p

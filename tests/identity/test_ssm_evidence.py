@@ -1,0 +1,110 @@
+"""The SSM evidence on the host, read from a /proc built as the agent leaves it, and every
+reason it could be forged (``console.aws.ssm_host``). The process shapes follow the agent's
+source (amazon-ssm-agent 1c217c89b42d: outofproc/master.go starts ``[worker, sessionId]``;
+session/shell/shell_unix.go starts ``sh`` as the worker's child, as ssm-user)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.aws.ssm_host import (
+    SessionWorker,
+    ancestry,
+    forgery_risks,
+    run_as_words,
+    ssh_words,
+)
+from tests.aws_samples import BASE36_SESSION_IDS, OLD_WORKER_ARGV, WORKER_ARGV
+
+SSM_USER_UID = 1001
+
+
+def process(proc: Path, pid: int, name: str, parent: int, uid: int, argv: list[str]) -> None:
+    folder = proc / str(pid)
+    folder.mkdir(parents=True)
+    # /proc/PID/stat: "pid (comm) state ppid ..."; the kernel keeps 15 characters of comm.
+    (folder / "stat").write_text(f"{pid} ({name[:15]}) S {parent} {pid} {pid} 0 -1\n")
+    (folder / "status").write_text(f"Name:\t{name[:15]}\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n")
+    (folder / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+
+
+def agent_tree(proc: Path, worker_argv: list[str]) -> None:
+    """systemd (1) > amazon-ssm-agent > ssm-agent-worker > ssm-session-worker > sh > whodidthis."""
+    process(proc, 400, "amazon-ssm-agent", 1, 0, ["/usr/bin/amazon-ssm-agent"])
+    process(proc, 410, "ssm-agent-worker", 400, 0, ["/usr/bin/ssm-agent-worker"])
+    process(proc, 500, "ssm-session-worker", 410, 0, worker_argv)
+    process(proc, 501, "sh", 500, SSM_USER_UID, ["sh"])
+    process(proc, 600, "python3", 501, SSM_USER_UID, ["python3", "-m", "console", "whoami"])
+
+
+def test_todays_worker_argv_names_the_session(tmp_path):
+    agent_tree(tmp_path, WORKER_ARGV)
+    found = ancestry(600, tmp_path)
+    assert found.workers == (SessionWorker(500, WORKER_ARGV[1]),) and found.notes == ()
+
+
+def test_the_older_argv_with_the_instance_id(tmp_path):
+    agent_tree(tmp_path, OLD_WORKER_ARGV)
+    assert ancestry(600, tmp_path).nearest == SessionWorker(500, OLD_WORKER_ARGV[1])
+
+
+def test_a_root_worker_started_inside_another_session_is_seen_as_such(tmp_path):
+    agent_tree(tmp_path, WORKER_ARGV)  # ann's own session
+    colleague = BASE36_SESSION_IDS[1]
+    process(tmp_path, 700, "sudo", 501, 0, ["sudo", "./ssm-session-worker", colleague])
+    process(tmp_path, 701, "ssm-session-worker", 700, 0, ["./ssm-session-worker", colleague])
+    process(tmp_path, 702, "python3", 701, SSM_USER_UID, ["python3", "-m", "console"])
+    found = ancestry(702, tmp_path)
+    assert [w.session_id for w in found.workers] == [colleague, WORKER_ARGV[1]]
+    risks = forgery_risks("ssm-user", None, {}, outer=found.workers[1:], sudo=True, euid=1001)
+    assert len(risks) == 2
+    assert (
+        "ssm-user has passwordless sudo" in risks[0]
+        and "/etc/sudoers.d/ssm-agent-users" in risks[0]
+    )
+    assert WORKER_ARGV[1] in risks[1] and "inside another SSM session's worker" in risks[1]
+
+
+def test_a_worker_not_owned_by_root_is_ignored(tmp_path):
+    agent_tree(tmp_path, WORKER_ARGV)
+    process(tmp_path, 800, "ssm-session-worker", 501, SSM_USER_UID, ["x", BASE36_SESSION_IDS[1]])
+    process(tmp_path, 801, "python3", 800, SSM_USER_UID, ["python3"])
+    found = ancestry(801, tmp_path)
+    assert found.nearest == SessionWorker(500, WORKER_ARGV[1])
+    assert "not owned by root was ignored" in found.notes[0]
+
+
+def test_ssh_over_ssm_is_named(tmp_path):
+    process(tmp_path, 300, "sshd", 1, 0, ["sshd: ssm-user [priv]"])
+    process(tmp_path, 301, "bash", 300, SSM_USER_UID, ["-bash"])
+    found = ancestry(301, tmp_path)
+    assert found.nearest is None and found.sshd_pid == 300
+    over_ssm = ssh_words({"SSH_CONNECTION": "127.0.0.1 51234 127.0.0.1 22"})
+    assert "over SSM" in over_ssm and "cannot tell" in over_ssm
+    assert "not an SSM shell session" in ssh_words({"SSH_CONNECTION": "203.0.113.9 5 10.0.0.1 22"})
+
+
+def test_endpoint_overrides_and_chosen_session_names_are_reasons():
+    env = {"AWS_ENDPOINT_URL_SSM": "http://127.0.0.1:8080", "AWS_ENDPOINT_URL_STS": "http://x"}
+    risks = forgery_risks(
+        "ssm-user",
+        "arn:aws:sts::111122223333:assumed-role/Instructors/ann",
+        env,
+        sudo=False,
+        euid=1,
+    )
+    assert [r.split("=", 1)[0] for r in risks[:2]] == [
+        "AWS_ENDPOINT_URL_SSM",
+        "AWS_ENDPOINT_URL_STS",
+    ]
+    assert "role Instructors whose name its caller chose" in risks[2]
+    sso = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/ann"
+    assert forgery_risks("ssm-user", sso, {}, sudo=False, euid=1) == []
+    user = "arn:aws:iam::111122223333:user/ann"
+    assert forgery_risks("ssm-user", user, {}, sudo=False, euid=1) == []
+    assert "runs as root" in forgery_risks("root", user, {}, sudo=False, euid=0)[0]
+
+
+def test_run_as_is_said():
+    assert run_as_words("ssm-user") is None
+    assert "SSM Run As" in (run_as_words("ann") or "")
