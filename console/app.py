@@ -41,9 +41,10 @@ from console.commands.console_services import (
 )
 from console.course.model import Course
 from console.idle_gc import IdleCollector
-from console.model import CommandKind, LedgerRecord, Operator
+from console.model import Command, CommandKind, LedgerRecord, Operator
 from console.store.state import Store
 from console.store.watch import Changes, StoreWatch
+from widgets.context_line import Context, Pace, endpoint_words
 from widgets.palette import ANSI_THEME, LegibleMonochrome, SixteenColours
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
@@ -99,7 +100,15 @@ class WhodidthisApp(App):
     ansi_theme_dark = Reactive(ANSI_THEME, init=False)
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave the console; the engine goes on"),
-        Binding("question_mark", "help", "Help", id="help", tooltip="Every key, and the states"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="The keys of this screen"),
+        Binding(
+            "w",
+            "dump",
+            "Write screen",
+            id="dump",
+            show=False,
+            tooltip="Write this screen to a text file and an SVG picture (path in a toast)",
+        ),
     ]
 
     class StoreChanged(Message, bubble=False):
@@ -149,6 +158,11 @@ class WhodidthisApp(App):
         self.host: HostIdentity | None = None
         self.host_error: str | None = None
         self.attribution = Attribution()
+        self.pace = Pace()
+        self.endpoint = endpoint_words()
+        # The command the live run serves (its id, kind and operator), read with the run.
+        self.serving: Command | None = None
+        self._serving_run: int | None = None
         self.watch = StoreWatch(store)
         # Start-up objects frozen, full collections only while the operator is quiet.
         self.collector = IdleCollector()
@@ -181,7 +195,9 @@ class WhodidthisApp(App):
 
     def on_mount(self) -> None:
         # The first read happens before the first frame, so the rows are there at once.
-        self._deliver(self.watch.poll())
+        changes = self.watch.poll()
+        self._find_serving(changes)
+        self._deliver(changes)
         self.set_interval(self.services.poll_interval, self._poll, name="poll")
         self.set_interval(5.0, self._tick, name="identity-expiry")
         # After the first frame: importing botocore holds the GIL for 0.2 s.
@@ -216,7 +232,22 @@ class WhodidthisApp(App):
     def _poll_store(self) -> None:
         changes = self.watch.poll()
         if changes is not None:
+            self._find_serving(changes)
             self.post_message(self.StoreChanged(changes))
+
+    def _find_serving(self, changes: Changes | None) -> None:
+        """When a new run shows up, which command it serves (runs do not record it): the
+        latest claimed, unfinished command of the run's kind."""
+        run = changes.run if changes is not None else None
+        if run is None:
+            self.serving, self._serving_run = None, None
+            return
+        if run["id"] == self._serving_run:
+            return
+        from console.screens.context import serving_command
+
+        self.serving = serving_command(self.store, run)
+        self._serving_run = run["id"]
 
     async def refresh_from_store(self) -> bool:
         """Read the store now and show what changed; True when something had.
@@ -227,6 +258,7 @@ class WhodidthisApp(App):
         changes = await asyncio.to_thread(self.watch.poll)
         if changes is None:
             return False
+        await asyncio.to_thread(self._find_serving, changes)
         self._deliver(changes)
         await asyncio.sleep(0)  # let the screens take their messages
         return True
@@ -251,6 +283,7 @@ class WhodidthisApp(App):
             return
         changes, self._held = self._held, None
         self.attribution.take(changes.records)
+        self.pace.take(changes.records)
         for screen in self.screen_stack:
             screen.post_message(self.StoreChanged(changes))
 
@@ -270,6 +303,19 @@ class WhodidthisApp(App):
             left = host.seconds_left(dt.datetime.fromtimestamp(now, dt.UTC))
             if left is not None and left <= 0 and not self._resolving():
                 self.resolve_host()  # the instance profile's keys rotate: look again
+
+    def active_names(self) -> list[str]:
+        """The trainees being worked on, as the trainee list holds them (no store read)."""
+        from widgets.trainee_table import TraineeTable
+
+        tables = self.screen_stack[0].query(TraineeTable) if self.screen_stack else []
+        return [s.name for t in tables for s in t.statuses() if s.state.is_active]
+
+    def context(self, sort: str, active: list[str]) -> Context:
+        """What the context line shows now; ``active`` are the trainees being worked on."""
+        from console.screens.context import context_of
+
+        return context_of(self, sort, active)
 
     # -- the host identity -------------------------------------------------------------------
 
@@ -356,10 +402,32 @@ class WhodidthisApp(App):
     # -- screens -----------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        """The keys of the screen it is opened on, with what each does."""
         from console.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
+
+    def copy(self, text: str | None, what: str) -> None:
+        """Put ``text`` on the terminal's clipboard with OSC 52 (Textual writes the escape
+        sequence to the terminal): it works over SSH and Session Manager, with no clipboard
+        tool on the host."""
+        if not text:
+            self.notify(f"No {what} to copy here.", timeout=TOAST_SECONDS)
+            return
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what}: {text}", timeout=TOAST_SECONDS)
+
+    def action_dump(self) -> None:
+        """Write the screen as text and as SVG, in the current folder (else the temp one)."""
+        from console.screens.dump import dump_screen
+
+        try:
+            paths = dump_screen(self, dt.datetime.fromtimestamp(self.now(), dt.UTC))
+        except OSError as error:
+            self.notify(f"Could not write the screen: {error}", severity="error")
+            return
+        self.notify(f"Screen written to {paths[0]} (and .svg)", timeout=8)
 
 
 def make_app(

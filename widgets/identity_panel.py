@@ -157,8 +157,14 @@ class IdentityPanel(Static):
         record, status = self._record, self._trainee
         if record is None:
             return Text(f"last: {status.last_action or 'nothing yet'}")
+        text = Text()
+        if status.state.is_active and status.last_action:
+            # What the engine does now (a wait, a retry of a limit error) before the last
+            # call that completed: a long retry is on screen as it happens.
+            text.append(f"now {status.last_action}", style="bold cyan")
+            text.append(" · ")
         outcome = record.outcome.value + (f" {record.error_code}" if record.error_code else "")
-        text = Text(f"last {clock(record.ts)} {record.service}:{record.operation} ")
+        text.append(f"last {clock(record.ts)} {record.service}:{record.operation} ")
         text.append(outcome, style="green" if outcome == "ok" else "bold red")
         text.append(f" by {short_principal(record.principal_arn) or 'unknown'}")
         if record.operator:

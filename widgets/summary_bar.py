@@ -1,4 +1,4 @@
-"""The summary line: trainees per state, what the view hides, throughput and time running."""
+"""The summary line: trainees per state, what the view hides, and the run attached to."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from console.model import TraineeState, TraineeStatus
+from console.model import Command, TraineeState, TraineeStatus
 from console.words import STATE_SYMBOLS
 from widgets.trainee_look import STATE_STYLES, elapsed_words
 
@@ -28,22 +28,39 @@ class ViewNote:
 
 
 def run_words(
-    run: dict | None, engine: dict | None, statuses: list[TraineeStatus], now: float
+    run: dict | None,
+    engine: dict | None,
+    statuses: list[TraineeStatus],
+    now: float,
+    command: Command | None = None,
 ) -> str:
-    """``3.1/min · running 2m10s · engine pid 42``, or what the engine is doing instead."""
+    """``apply #3 by alice 7/12 · ETA 1m05s · 2m10s · pid 42``: the run the console is attached
+    to (its command, kind and operator), or what the engine is doing instead."""
     if run is None:
         return f"engine pid {engine['pid']} idle" if engine else "no engine running"
     started = run["started_at"]
+    total = len(run["trainees"])
     finished = sum(
         1
         for s in statuses
         if s.state in FINISHED and s.name in run["trainees"] and (s.finished_at or 0) >= started
     )
-    minutes = max(now - started, 1.0) / 60
+    who = command.operator if command is not None and command.operator else run["operator"]
+    number = f" #{command.id}" if command is not None else ""
     return (
-        f"{run['kind']} {finished}/{len(run['trainees'])} · {finished / minutes:.1f}/min · "
-        f"running {elapsed_words(now - started)} · engine pid {engine['pid'] if engine else '?'}"
+        f"{run['kind']}{number} by {who or '?'} {finished}/{total} · "
+        f"ETA {eta_words(finished, total, now - started)} · {elapsed_words(now - started)} · "
+        f"pid {engine['pid'] if engine else '?'}"
     )
+
+
+def eta_words(finished: int, total: int, seconds: float) -> str:
+    """How long the rest takes at the pace so far: ``1m05s``, ``?`` before the first finishes."""
+    if finished >= total:
+        return "0s"
+    if finished == 0 or seconds <= 0:
+        return "?"
+    return elapsed_words((total - finished) * seconds / finished)
 
 
 class SummaryBar(Static):

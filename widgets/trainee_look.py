@@ -12,7 +12,7 @@ import re
 from rich.text import Text
 
 from console.model import StepState, TraineeState, TraineeStatus
-from console.words import STATE_SYMBOLS, short_principal
+from console.words import STATE_SYMBOLS, short_principal, steps_built
 
 STATE_STYLES = {
     TraineeState.PENDING: "bright_black",
@@ -63,35 +63,29 @@ def step_state_text(state: StepState) -> Text:
     return Text(f"{STEP_SYMBOLS[state]} {state.value}", style=STEP_STYLES[state])
 
 
+def is_queued(status: TraineeStatus) -> bool:
+    """PENDING in a command the engine took and has not started on yet."""
+    return status.state == TraineeState.PENDING and (status.last_action or "").startswith("queued")
+
+
 def state_cell_text(status: TraineeStatus) -> Text:
     """The table's state cell: as :func:`state_text`, with PENDING told apart: ``· QUEUED``
     (a command will build it) or ``· PENDING`` (never built, nothing asked)."""
-    if status.state == TraineeState.PENDING and (status.last_action or "").startswith("queued"):
+    if is_queued(status):
         return Text(f"{STATE_SYMBOLS[status.state]} QUEUED", style="bold")
     return state_text(status.state)
 
 
-def steps_done(status: TraineeStatus) -> int:
-    """How many of the trainee's steps are finished (done, or torn down in a teardown)."""
-    return sum(1 for step in status.steps if step.state in (StepState.DONE, StepState.TORN_DOWN))
-
-
-def standing(status: TraineeStatus) -> int:
-    """How many of the trainee's steps have a resource still standing (built, not torn down)."""
-    return sum(1 for step in status.steps if step.state == StepState.DONE)
-
-
 def progress_text(status: TraineeStatus) -> Text:
-    """``3/5 ███░░``: the current step (1-based) of the count, and a bar of the steps done."""
-    count = status.step_count
-    if status.step_index is not None:
-        label = f"{status.step_index + 1}/{count}"
-    else:
-        label = f"{steps_done(status)}/{count}"
-    # Tearing down, the bar shows what still stands: a TORN_DOWN trainee's bar is empty.
-    tearing = status.state in (TraineeState.TEARING_DOWN, TraineeState.TORN_DOWN)
-    built = standing(status) if tearing else steps_done(status)
-    filled = round(BAR_CELLS * built / count) if count else 0
+    """``2/5 ██░░░``: the steps that exist now (built, not torn down) of the course's steps,
+    and a bar of them; a CANCELLED trainee keeps what it built, ``0/5 torn down`` says a
+    TORN_DOWN trainee's steps are gone (where ``0/5`` alone would read "never built")."""
+    built = steps_built(status)
+    total = status.step_count or len(status.steps)
+    label = f"{built}/{total}"
+    if status.state == TraineeState.TORN_DOWN:
+        return Text(f"{label} torn down", style=STATE_STYLES[status.state])
+    filled = round(BAR_CELLS * built / total) if total else 0
     text = Text(f"{label:>5} ")
     text.append("█" * filled, style=STATE_STYLES[status.state])
     text.append("░" * (BAR_CELLS - filled), style="bright_black")

@@ -28,6 +28,7 @@ from widgets.trainee_look import (
     short_error,
     state_cell_text,
 )
+from widgets.trainee_order import matcher, sort_key
 
 ATTENTION = (TraineeState.FAILED, TraineeState.CANCELLED)
 CELL_PADDING = 2  # DataTable's cell_padding of 1 on each side
@@ -47,15 +48,16 @@ class ColumnSpec:
 
 
 # In display order. Priorities 0-3 never give way; the others go from the highest number down.
+# Elapsed before the error: at 80 columns both fit, the error shortened (enter shows it whole).
 COLUMNS = (
     ColumnSpec("name", "Trainee", 8, 0),
     ColumnSpec("account", "Account", 12, 7),
     ColumnSpec("state", "State", 14, 1),
-    ColumnSpec("step", "Step", 11, 2),
+    ColumnSpec("step", "Steps built", 13, 2),
     ColumnSpec("action", "Last action", 14, 6, grows_to=30),
     ColumnSpec("principal", "Acting", 24, 3),
-    ColumnSpec("elapsed", "Elapsed", 7, 5),
-    ColumnSpec("error", "Error", 24, 4, grows_to=70, floor=16),
+    ColumnSpec("elapsed", "Elapsed", 7, 4),
+    ColumnSpec("error", "Error", 24, 5, grows_to=70, floor=14),
 )
 # Lab milestones (``3/5 made the bucket``), shown only when the course has ``[[check]]`` tables.
 MILESTONE = ColumnSpec("milestone", "Lab", 16, 4, grows_to=24, floor=6)
@@ -164,6 +166,8 @@ class TraineeTable(RowCachedTable):
         self.filter_text = ""
         self.failures_only = False
         self.pin_failures = False
+        self.sort = "name"
+        self._keeps = matcher("")
 
     # -- what the screen asks ----------------------------------------------------------------
 
@@ -197,7 +201,7 @@ class TraineeTable(RowCachedTable):
             replace: the roster itself changed; forget trainees not given.
         """
         statuses = list(statuses)
-        before = {name: needs_attention(s) for name, s in self._statuses.items()}
+        before = dict(self._statuses)
         if replace:
             self._statuses = {}
         for status in statuses:
@@ -253,12 +257,16 @@ class TraineeTable(RowCachedTable):
         filter_text: str | None = None,
         failures_only: bool | None = None,
         pin_failures: bool | None = None,
+        sort: str | None = None,
         keep: str | None = None,
     ) -> None:
         """Change what is shown and in which order; rebuilds the rows, the cursor staying on
         its trainee (or on ``keep`` when given and still shown)."""
         if filter_text is not None:
             self.filter_text = filter_text
+            self._keeps = matcher(filter_text)
+        if sort is not None:
+            self.sort = sort
         if failures_only is not None:
             self.failures_only = failures_only
         if pin_failures is not None:
@@ -323,32 +331,36 @@ class TraineeTable(RowCachedTable):
         )
 
     def _ordered_visible(self) -> list[str]:
-        terms = self.filter_text.lower().split()
+        now = self._clock()
         names = []
-        for name in sorted(self._statuses):
-            status = self._statuses[name]
+        for status in sorted(self._statuses.values(), key=lambda s: sort_key(self.sort, s, now)):
             if self.failures_only and not needs_attention(status):
                 continue
-            if terms and not all(term in _haystack(status) for term in terms):
+            if not self._keeps(_haystack(status)):
                 continue
-            names.append(name)
+            names.append(status.name)
         if self.pin_failures:
             names.sort(key=lambda name: not needs_attention(self._statuses[name]))
         return names
 
-    def _order_changed(self, statuses: list[TraineeStatus], before: dict[str, bool]) -> bool:
+    def _order_changed(
+        self, statuses: list[TraineeStatus], before: dict[str, TraineeStatus]
+    ) -> bool:
         """True when a change adds, removes or moves a visible row."""
+        now = self._clock()
         for status in statuses:
-            if status.name not in before:
+            old = before.get(status.name)
+            if old is None:
                 return True
-            flipped = needs_attention(status) != before[status.name]
+            flipped = needs_attention(status) != needs_attention(old)
             if flipped and (self.failures_only or self.pin_failures):
                 return True
-            if self.filter_text:
-                shown = status.name in self._cells
-                terms = self.filter_text.lower().split()
-                if shown != all(term in _haystack(status) for term in terms):
-                    return True
+            if self.filter_text and (status.name in self._cells) != self._keeps(_haystack(status)):
+                return True
+            if self.sort != "name" and sort_key(self.sort, status, now) != sort_key(
+                self.sort, old, now
+            ):
+                return True
         return False
 
     def _render_row(self, status: TraineeStatus) -> dict[str, Text]:

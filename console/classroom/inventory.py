@@ -96,6 +96,9 @@ async def _region_events(clients, region: str, since: float, pace: RegionPace) -
         for entry in answer.get("Events", []):
             event = json.loads(entry["CloudTrailEvent"])
             event["_at"] = entry["EventTime"].timestamp()
+            # A record need not carry ``resources`` (IAM's never do); LookupEvents' own
+            # Resources name what the event touched (CloudTrail API Reference, Event).
+            event["_lookup_resources"] = entry.get("Resources") or []
             events.append(event)
         token = answer.get("NextToken")
         if not token:

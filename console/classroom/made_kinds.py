@@ -56,7 +56,10 @@ def _instance_ids(event: dict) -> list[str]:
 
 
 def _resource_ids(event: dict) -> list[str]:
-    return [r["ARN"] for r in event.get("resources") or [] if r.get("ARN")]
+    named = [r["ARN"] for r in event.get("resources") or [] if r.get("ARN")]
+    return named or [
+        r["ResourceName"] for r in event.get("_lookup_resources") or [] if r.get("ResourceName")
+    ]
 
 
 async def _queue_exists(clients, region: str, url: str) -> bool:
@@ -178,7 +181,10 @@ def kind_of(event: dict) -> MadeKind | None:
     found = BY_EVENT.get(f"{source}:{name}")
     if found is not None:
         return found
-    if name.startswith(CREATE_PREFIXES) and event.get("resources"):
-        kind = event["resources"][0].get("type") or f"{source}:{name}"
+    named = event.get("resources") or [
+        {"type": r.get("ResourceType")} for r in event.get("_lookup_resources") or []
+    ]
+    if name.startswith(CREATE_PREFIXES) and named:
+        kind = named[0].get("type") or f"{source}:{name}"
         return MadeKind(kind, f"{source}:{name}", _resource_ids)
     return None

@@ -11,7 +11,11 @@ from textual.widgets import Button, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Asks a question; ``y`` or the confirm button answer yes, ``n`` or escape no."""
+    """Asks a question; ``y`` or the confirm button answer yes, ``n`` or escape no.
+
+    No has the focus: a stray enter (a shell line typed into a console thought closed)
+    changes nothing. Yes takes a deliberate ``y``, or tab then enter.
+    """
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="yes", tooltip="Go ahead"),
@@ -32,7 +36,8 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button("No (n)", id="cancel")  # "Cancel" is an action key here
 
     def on_mount(self) -> None:
-        self.query_one("#confirm", Button).focus()
+        # At once, not with focus()'s call_later: an enter already queued must reach No.
+        self.set_focus(self.query_one("#cancel", Button))
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

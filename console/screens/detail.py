@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, RichLog, Static
+from textual.widgets import Footer, Static
 
 from console.model import CommandKind, LedgerRecord, TraineeStatus
-from console.screens.scope import ACT_WORDS, Scope, action_allowed, question_for
+from console.screens.scope import ACT_WORDS, Scope, action_allowed, has_work, question_for
 from console.words import clock, short_principal, what_to_do
-from widgets.ledger_log import OUTCOME_STYLES
+from widgets.context_line import ContextLine
+from widgets.ledger_log import outcome_text
 from widgets.trainee_look import (
     PRINCIPAL_STYLE,
     elapsed_of,
@@ -28,21 +29,60 @@ from widgets.trainee_look import (
 )
 
 
-def ledger_detail(record: LedgerRecord) -> Text:
-    """A ledger record with everything: step, call, outcome, principal, request id, message."""
-    outcome = record.outcome.value + (f" {record.error_code}" if record.error_code else "")
+def ledger_detail(record: LedgerRecord, holder: dict | None = None) -> Text:
+    """A ledger record with everything, on lines that wrap (never cut): the call and its
+    outcome; then as whom, for which step, and the request id; then the error message."""
     text = Text.assemble((f"{clock(record.ts)} ", "bright_black"))
-    text.append(f"{record.service}:{record.operation} ")
-    text.append(outcome, style=OUTCOME_STYLES[record.outcome])
-    text.append(f" {short_principal(record.principal_arn)}", style=PRINCIPAL_STYLE)
-    text.append(f" {record.step or '-'} req {record.request_id or '-'}", style="bright_black")
+    text.append(f"{record.service}:{record.operation} ", style="bold")
+    text.append_text(outcome_text(record, holder))
+    text.append(f"\n  by {short_principal(record.principal_arn) or '-'}", style=PRINCIPAL_STYLE)
+    text.append(
+        f" · step {record.step or '-'} · req {record.request_id or '-'}", style="bright_black"
+    )
     if record.error_message:
-        text.append(f"\n         {record.error_message}", style="red")
+        text.append(f"\n  {record.error_message}", style="red")
+    return text
+
+
+def steps_table(status: TraineeStatus) -> Table:
+    """Steps, their state and their resource (or error): cells wrap, nothing is cut."""
+    table = Table(box=None, padding=(0, 1), expand=True, show_edge=False, header_style="bold")
+    table.add_column("#", width=2, no_wrap=True)
+    longest = max((len(f"{step.kind}:{step.name}") for step in status.steps), default=4)
+    table.add_column("Step", min_width=min(longest, 30), overflow="fold")
+    table.add_column("State", width=11, no_wrap=True)
+    table.add_column("Resource or error", ratio=1, overflow="fold")
+    for step in status.steps:
+        what = (
+            Text(step.error, style="red")
+            if step.error
+            else Text(step.resource_arn or "-", style="bright_black")
+        )
+        table.add_row(
+            str(step.index + 1), f"{step.kind}:{step.name}", step_state_text(step.state), what
+        )
+    return table
+
+
+def cloudtrail_text(course: str, status: TraineeStatus) -> Text:
+    """Where the x-ray ends: the command that sets each resource's ledger beside the trainee
+    account's CloudTrail (a change made outside whodidthis shows there as cloudtrail only)."""
+    arns = [step.resource_arn for step in status.steps if step.resource_arn]
+    if not arns:
+        return Text("No resource yet: CloudTrail has nothing of this trainee's to show.")
+    text = Text("Each resource's ledger beside CloudTrail (read-only LookupEvents):")
+    for arn in arns:
+        text.append(f"\n  whodidthis trace {course} {arn} --cloudtrail", style="bold")
     return text
 
 
 class TraineeDetailScreen(Screen):
-    """The detail of one trainee; ``r`` retries it, escape goes back."""
+    """The x-ray of one trainee: its session, its error, its steps and their resources, its
+    ledger, and how to set those beside CloudTrail; ``r`` retries it, escape goes back."""
+
+    HELP_TITLE = "Keys of a trainee's x-ray"
+    HELP_RULE = "Everything about one trainee, live: up and down scroll, escape goes back."
+    HELP_STATES = True
 
     BINDINGS = [
         Binding("question_mark", "app.help", "Help", id="help-detail"),
@@ -52,43 +92,52 @@ class TraineeDetailScreen(Screen):
         Binding("down,j", "scroll('down')", "Scroll", id="scroll-down", show=False),
         Binding("up,k", "scroll('up')", "Scroll", id="scroll-up", show=False),
         Binding("q", "app.quit", "Quit", id="quit-detail"),
+        Binding(
+            "colon",
+            "views",
+            "Views",
+            id="views-detail",
+            tooltip="Back to the trainees with the view line open (ledger, leftovers...)",
+        ),
+        Binding("y", "copy", "Copy ARN", id="copy-detail", tooltip="Copy the session ARN (OSC 52)"),
+        Binding(
+            "Y",
+            "copy_request",
+            "Copy request id",
+            id="copy-request",
+            tooltip="Copy the latest call's request id, to look it up in CloudTrail (OSC 52)",
+        ),
     ]
 
     def __init__(self, name: str) -> None:
         super().__init__()
         self.trainee = name
-        self._shown: set[tuple[int | None, str]] = set()
+        self._records: dict[int | None, LedgerRecord] = {}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action_allowed(self.app, action)
 
     def compose(self) -> ComposeResult:
+        yield ContextLine(id="context")
         yield Static(id="detail-head")
         with VerticalScroll(id="detail-body"):
             yield Static(id="detail-session")
             yield Static(id="detail-milestones")
             yield Static(id="detail-error")
-            yield DataTable(id="detail-steps", cursor_type="none", show_cursor=False)
-            log = RichLog(id="detail-ledger", wrap=True, markup=False, max_lines=1000)
-            log.border_title = "Ledger for this trainee"
-            yield log
+            yield Static(id="detail-steps")
+            ledger = Static(id="detail-ledger")
+            ledger.border_title = "Ledger for this trainee"
+            yield ledger
+            trail = Static(id="detail-cloudtrail")
+            trail.border_title = "CloudTrail"
+            yield trail
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#detail-body", VerticalScroll))
-        steps = self.query_one("#detail-steps", DataTable)
-        status = self.app.store.trainee(self.trainee)
-        step_width = (
-            max((len(f"{s.kind}:{s.name}") for s in status.steps), default=20) if status else 20
-        )
-        for label, key, width in (
-            ("#", "index", 2),
-            ("Step", "step", min(step_width, 40)),
-            ("State", "state", 11),
-            ("Resource or error", "what", None),
-        ):
-            steps.add_column(label, key=key, width=width)
-        self._show(status)
+        self._show(self.app.store.trainee(self.trainee))
+        self._show_context()
+        self.set_interval(1.0, self._show_context, name="context")
         self._add_records(self.app.store.ledger(trainee=self.trainee))
 
     def on_whodidthis_app_store_changed(self, message) -> None:
@@ -102,6 +151,12 @@ class TraineeDetailScreen(Screen):
         self._ask(CommandKind.RETRY)
 
     def action_cancel(self) -> None:
+        """Ask only when something runs or waits for this trainee: else say so, start nothing."""
+        status = self.app.store.trainee(self.trainee)
+        statuses = [status] if status is not None else []
+        if not has_work(Scope((self.trainee,)), statuses, self.app.store.pending_commands()):
+            self.notify(f"Nothing to cancel: nothing is running or queued for {self.trainee}.")
+            return
         self._ask(CommandKind.CANCEL)
 
     def action_scroll(self, direction: str) -> None:
@@ -128,10 +183,11 @@ class TraineeDetailScreen(Screen):
             )
             return
         head = Text.assemble((f" {status.name} ", "bold reverse"))
-        head.append(f"  account {status.account}  ")
+        head.append(f" {status.account} ")
         head.append_text(state_text(status.state))
-        head.append("  step ")
+        head.append("  ")
         head.append_text(progress_text(status))
+        head.append(" built" if status.state.value != "TORN_DOWN" else "")
         head.append(f"  {elapsed_of(status, self.app.now())}")
         self.query_one("#detail-head", Static).update(head)
         self.query_one("#detail-session", Static).update(_session_grid(status))
@@ -169,36 +225,47 @@ class TraineeDetailScreen(Screen):
         box.update(text)
 
     def _show_steps(self, status: TraineeStatus) -> None:
-        steps = self.query_one("#detail-steps", DataTable)
-        steps.clear()
-        for step in status.steps:
-            what = (
-                Text(step.error, style="red")
-                if step.error
-                else Text(step.resource_arn or "", style="bright_black")
-            )
-            steps.add_row(
-                str(step.index + 1),
-                f"{step.kind}:{step.name}",
-                step_state_text(step.state),
-                what,
-                key=str(step.index),
-            )
+        self.query_one("#detail-steps", Static).update(steps_table(status))
+        self.query_one("#detail-cloudtrail", Static).update(
+            cloudtrail_text(self.app.course.name, status)
+        )
 
     def _add_records(self, records: list[LedgerRecord]) -> None:
-        log = self.query_one("#detail-ledger", RichLog)
+        """Every record of the trainee, reads too (the x-ray hides nothing); an intent shown
+        in flight is replaced by its completed record."""
+        if not records and self._records:
+            return
         for record in records:
-            # An intent shown as unknown is shown again once completed; nothing twice.
-            seen = (record.id, record.outcome.value)
-            if seen not in self._shown:
-                self._shown.add(seen)
-                log.write(ledger_detail(record))
+            self._records[record.id] = record
+        holder = self.app.store.engine_holder()
+        lines = [ledger_detail(record, holder) for record in self._records.values()]
+        text = Text("\n").join(lines) if lines else Text("no call yet", style="italic")
+        self.query_one("#detail-ledger", Static).update(text)
+
+    async def action_views(self) -> None:
+        """Back to the trainee list with its view line open."""
+        trainees = self.app.screen_stack[0]
+        await self.app.pop_screen()
+        trainees.action_command_line()
+
+    def _show_context(self) -> None:
+        status = self.app.store.trainee(self.trainee)
+        active = [self.trainee] if status is not None and status.state.is_active else []
+        self.query_one(ContextLine).show(self.app.context("name", active))
+
+    def action_copy(self) -> None:
+        status = self.app.store.trainee(self.trainee)
+        self.app.copy(status.principal_arn if status else None, "session ARN")
+
+    def action_copy_request(self) -> None:
+        ids = [r.request_id for r in self._records.values() if r.request_id]
+        self.app.copy(ids[-1] if ids else None, "request id")
 
 
 def _session_grid(status: TraineeStatus) -> Table:
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold", width=10, no_wrap=True)
-    grid.add_column(no_wrap=True, overflow="ellipsis")
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(style="bold", width=9, no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")  # an ARN wraps at 80 columns, never cut
     grid.add_row("Principal", Text(status.principal_arn or "no session yet", style=PRINCIPAL_STYLE))
     grid.add_row(
         "Session", f"{status.session_name or '-'} · source identity {status.source_identity or '-'}"

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from console.model import TraineeState
@@ -18,6 +18,7 @@ from widgets.trainee_look import state_text
 KEY_NAMES = {
     "question_mark": "?",
     "slash": "/",
+    "colon": ":",
     "space": "space",
     "enter": "enter",
     "escape": "escape",
@@ -58,7 +59,8 @@ def states_table() -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    """The keys of the main screen and the states; any of escape, q or ? closes it."""
+    """The keys of the screen it was opened on, then (on the trainee screens) the states;
+    any of escape, q or ? closes it."""
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="close-help"),
@@ -66,29 +68,43 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark", "dismiss", "Close", show=False, id="close-help-mark"),
     ]
 
-    def compose(self) -> ComposeResult:
-        from console.screens.overview import OverviewScreen
+    def __init__(self, under: Screen | None = None) -> None:
+        super().__init__()
+        self.under = under
 
-        rule = (
-            "Action keys act on the marked trainees on screen, else the one under the "
-            "cursor (marks the filter hides never count); A, T and C act on the whole course."
-        )
-        body = Group(
-            Text("Keys", style="bold underline"),
-            Text("A read-only view: nothing here acts." if self.app.read_only else rule),
-            keys_table(
-                [b for b in OverviewScreen.BINDINGS if action_allowed(self.app, b.action)],
-                self.app.quit_note,
-            ),
-            Text(""),
-            Text("States", style="bold underline"),
-            states_table(),
+    def shown_keys(self) -> list[Binding]:
+        """The keys of the screen under this one that it would run now, then the App's."""
+        under = self.under
+        own = list(getattr(under, "BINDINGS", [])) if under is not None else []
+        allowed = [
+            binding
+            for binding in own
+            if isinstance(binding, Binding)
+            and action_allowed(self.app, binding.action)
+            and (under is None or under.check_action(binding.action, ()) is not False)
+        ]
+        shown = {binding.key for binding in allowed}
+        extra = [b for b in self.app.BINDINGS if isinstance(b, Binding) and b.key not in shown]
+        return allowed + extra
+
+    def compose(self) -> ComposeResult:
+        title = getattr(self.under, "HELP_TITLE", "Keys")
+        rule = getattr(self.under, "HELP_RULE", "")
+        if self.app.read_only:
+            rule = "A read-only view: nothing here acts."
+        parts: list = [Text(title, style="bold underline")]
+        if rule:
+            parts.append(Text(rule))
+        parts.append(keys_table(self.shown_keys(), self.app.quit_note))
+        if getattr(self.under, "HELP_STATES", False):
+            parts += [Text(""), Text("States", style="bold underline"), states_table()]
+        parts += [
             Text(""),
             Text(
                 f"{self.app.quit_note} "
                 "Ctrl keys are never needed (Session Manager may swallow them).",
                 style="italic",
             ),
-        )
+        ]
         with VerticalScroll(id="help-dialog", classes="dialog"):
-            yield Static(body)
+            yield Static(Group(*parts))

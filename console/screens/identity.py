@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from console.screens.scope import action_allowed
+from widgets.context_line import ContextLine
 from widgets.trainee_look import PRINCIPAL_STYLE, time_left_words
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
@@ -116,6 +117,7 @@ class IdentityScreen(Screen):
         return action_allowed(self.app, action)
 
     def compose(self) -> ComposeResult:
+        yield ContextLine(id="context")
         with VerticalScroll(id="identity-scroll"):
             yield Static(Text("Host identity (whoami)", style="bold underline"))
             yield Static(id="whoami")
@@ -129,6 +131,11 @@ class IdentityScreen(Screen):
     def on_mount(self) -> None:
         self._show_host(self.app.host, self.app.host_error)
         self.action_preflight()
+        self._show_context()
+        self.set_interval(1.0, self._show_context, name="context")
+
+    def _show_context(self) -> None:
+        self.query_one(ContextLine).show(self.app.context("name", self.app.active_names()))
 
     def on_whodidthis_app_host_resolved(self, message) -> None:
         self._show_host(message.host, message.error)

@@ -14,10 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from console.model import CommandKind
-from console.screens.scope import ACT_WORDS, Scope, action_allowed, question_for
+from console.screens.scope import ACT_WORDS, Scope, action_allowed, has_work, question_for
+from console.screens.views import VIEWS_PROMPT, open_view
+from widgets.context_line import ContextLine
 from widgets.identity_panel import IdentityPanel
 from widgets.ledger_log import LedgerLog
 from widgets.summary_bar import SummaryBar, ViewNote, run_words
+from widgets.trainee_order import SORTS
 from widgets.trainee_table import TraineeTable
 
 MILESTONE_SECONDS = 180.0
@@ -73,7 +76,7 @@ class OverviewScreen(Screen):
             "filter",
             "Filter",
             id="filter",
-            tooltip="Show only trainees whose name, account or state match the words",
+            tooltip="Regular expressions on name, account or state; ! first shows the others",
         ),
         Binding(
             "q", "app.quit", "Quit", id="quit-main", tooltip="Leave the console; the engine goes on"
@@ -93,6 +96,34 @@ class OverviewScreen(Screen):
             tooltip="Show only failed and cancelled trainees",
         ),
         Binding("p", "pin", "Pin", id="pin", tooltip="Pin failed trainees to the top"),
+        Binding(
+            "colon",
+            "command_line",
+            "Views",
+            id="views",
+            tooltip="Switch view: type trainees, ledger, leftovers or operators, then enter",
+        ),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            id="sort",
+            tooltip="Sort by name, state, elapsed, milestone (steps built) or error, in turn",
+        ),
+        Binding(
+            "L",
+            "reads",
+            "Reads",
+            id="reads",
+            tooltip="Show or hide the reads (AssumeRole, GetCallerIdentity, Describe/Get/List)",
+        ),
+        Binding(
+            "y",
+            "copy",
+            "Copy ARN",
+            id="copy-arn",
+            tooltip="Copy the selected trainee's session ARN to the clipboard (OSC 52)",
+        ),
         Binding("space", "mark", "Mark", id="mark", tooltip="Mark or unmark the trainee"),
         Binding(
             "A",
@@ -132,11 +163,19 @@ class OverviewScreen(Screen):
         ),
     ]
 
+    HELP_TITLE = "Keys of the trainee list"
+    HELP_RULE = (
+        "Action keys act on the marked trainees on screen, else the one under the cursor "
+        "(marks the filter hides never count); A, T and C act on the whole course."
+    )
+    HELP_STATES = True
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action_allowed(self.app, action)
 
     def compose(self) -> ComposeResult:
         app = self.app
+        yield ContextLine(id="context")
         yield IdentityPanel(id="identity")
         yield TraineeTable(
             clock=app.now,
@@ -148,11 +187,14 @@ class OverviewScreen(Screen):
         )
         # No blinking cursor: over Session Manager every blink is a redraw sent.
         line = Input(
-            placeholder="filter: words in name, account or state; enter to keep, escape to leave",
+            placeholder="filter: regex on name, account, state; !regex shows the others",
             id="filter-line",
         )
         line.cursor_blink = False
         yield line
+        views = Input(placeholder=VIEWS_PROMPT, id="command-line")
+        views.cursor_blink = False
+        yield views
         yield LedgerLog(id="ledger")
         yield SummaryBar(id="summary")
         yield Footer(show_command_palette=False, compact=True)
@@ -161,6 +203,7 @@ class OverviewScreen(Screen):
         self.query_one(IdentityPanel).show_operator(getattr(self.app, "acting", None))
         self.query_one(IdentityPanel).show_host(self.app.host, self.app.now(), self.app.host_error)
         self.query_one("#filter-line", Input).display = False
+        self.query_one("#command-line", Input).display = False
         self.query_one(LedgerLog).trainee_width = max(
             (len(t.name) for t in self.app.course.trainees), default=6
         )
@@ -183,22 +226,42 @@ class OverviewScreen(Screen):
 
     def on_whodidthis_app_store_changed(self, message) -> None:
         changes = message.changes
+        if changes.first and changes.run is not None:
+            self._say_attached(changes.run)
         self.table.show_trainees(changes.trainees, replace=changes.roster_changed)
-        self.query_one(LedgerLog).add_records(changes.records)
+        self.query_one(LedgerLog).add_records(changes.records, changes.engine)
         self._run_text = run_words(
-            changes.run, changes.engine, self.table.statuses(), self.app.now()
+            changes.run, changes.engine, self.table.statuses(), self.app.now(), self.app.serving
         )
         self._show_selected()
         self._show_summary()
+        self._show_context()
+
+    def _say_attached(self, run: dict) -> None:
+        """Opened on a run already going: which command, what kind, for whom."""
+        command = self.app.serving
+        number = f"command {command.id}, " if command is not None else ""
+        who = (command.operator if command is not None else None) or run["operator"] or "?"
+        self.notify(
+            f"Attached to a running {run['kind']} ({number}{len(run['trainees'])} trainees) "
+            f"started by {who}.",
+            timeout=8,
+        )
 
     def on_whodidthis_app_host_resolved(self, message) -> None:
         self.query_one(IdentityPanel).show_host(message.host, self.app.now(), message.error)
+        self._show_context()
 
     def tick(self) -> None:
         now = self.app.now()
         if not self.app.keys_held():  # the key's own frame first; the next tick catches up
             self.table.tick()
         self.query_one(IdentityPanel).tick(now)
+        self._show_context()
+
+    def _show_context(self) -> None:
+        active = [s.name for s in self.table.statuses() if s.state.is_active]
+        self.query_one(ContextLine).show(self.app.context(self.table.sort, active))
 
     @on(TraineeTable.TraineeHighlighted)
     def _show_selected(self) -> None:
@@ -280,10 +343,25 @@ class OverviewScreen(Screen):
         self._ask(CommandKind.RETRY, self.scope())
 
     def action_cancel(self) -> None:
-        self._ask(CommandKind.CANCEL, self.scope())
+        self._cancel(self.scope())
 
     def action_cancel_all(self) -> None:
-        self._ask(CommandKind.CANCEL, self.whole_course())
+        self._cancel(self.whole_course())
+
+    def _cancel(self, scope: Scope) -> None:
+        """Ask to cancel only when there is something to cancel: else say so, start nothing."""
+        if not scope.empty and not self._work_for(scope):
+            who = "the course" if scope.whole_course else scope.who()
+            self.notify(f"Nothing to cancel: nothing is running or queued for {who}.")
+            return
+        self._ask(CommandKind.CANCEL, scope)
+
+    def _work_for(self, scope: Scope) -> bool:
+        table = self.table
+        statuses = (
+            table.statuses() if scope.whole_course else [table.status(n) for n in scope.names]
+        )
+        return has_work(scope, [s for s in statuses if s], self.app.store.pending_commands())
 
     def action_teardown(self) -> None:
         self._teardown(self.scope())
@@ -348,6 +426,36 @@ class OverviewScreen(Screen):
         table.set_view(failures_only=False, keep=None if moved else before)
         self._show_summary()
 
+    def action_sort(self) -> None:
+        """The next order of :data:`SORTS`; the cursor stays on its trainee."""
+        table = self.table
+        table.set_view(sort=SORTS[(SORTS.index(table.sort) + 1) % len(SORTS)])
+        self._show_context()
+        self._show_summary()
+
+    def action_reads(self) -> None:
+        shown = self.query_one(LedgerLog).toggle_reads()
+        self.notify("Reads shown in the ledger." if shown else "Reads hidden: changes only.")
+
+    def action_copy(self) -> None:
+        name = self.table.selected_name
+        status = self.table.status(name) if name else None
+        self.app.copy(status.principal_arn if status else None, "session ARN")
+
+    def action_command_line(self) -> None:
+        line = self.query_one("#command-line", Input)
+        line.value = ""
+        line.display = True
+        self.set_focus(line)
+
+    @on(Input.Submitted, "#command-line")
+    def _view_chosen(self, event: Input.Submitted) -> None:
+        event.input.display = False
+        self.set_focus(self.table)
+        problem = open_view(self.app, event.value)
+        if problem:
+            self.notify(problem, severity="warning")
+
     def action_pin(self) -> None:
         self.table.set_view(pin_failures=not self.table.pin_failures)
         self._show_summary()
@@ -361,6 +469,11 @@ class OverviewScreen(Screen):
         self.set_focus(line)
 
     def action_unfilter(self) -> None:
+        views = self.query_one("#command-line", Input)
+        if views.has_focus:
+            views.display = False
+            self.set_focus(self.table)
+            return
         line = self.query_one("#filter-line", Input)
         if line.has_focus:
             line.display = bool(line.value)

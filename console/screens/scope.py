@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console.model import CommandKind
+from console.model import Command, CommandKind, TraineeState, TraineeStatus
 
 SHOWN_NAMES = 6
 
@@ -29,6 +29,23 @@ ACTING = frozenset(
         "milestones",
     }
 )
+
+
+def has_work(scope: Scope, statuses: list[TraineeStatus], pending: list[Command]) -> bool:
+    """True when an engine works on one of ``scope``'s trainees (``statuses``) or a command
+    not yet done waits for one: only then is there something for a cancel to stop."""
+    for status in statuses:
+        queued = status.state == TraineeState.PENDING and (status.last_action or "").startswith(
+            "queued"
+        )
+        if status.state.is_active or queued:
+            return True
+    names = set(scope.names)
+    return any(
+        command.kind != CommandKind.CANCEL
+        and (scope.whole_course or not command.trainees or bool(names & set(command.trainees)))
+        for command in pending
+    )
 
 
 def action_allowed(app, action: str) -> bool:

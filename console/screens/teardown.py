@@ -39,14 +39,18 @@ def plan_lines(plans: list) -> tuple[list[Text], int, int]:
         for item in plan.items:
             deleting += item.delete
             keeping += not item.delete
+            # The ARN on a line of its own, wrapped where it must be: at 80 columns a plan line
+            # is never cut, so what would be deleted is read in full.
             line = Text.assemble(
                 ("  delete ", "bold red") if item.delete else ("  keep   ", "green")
             )
-            line.append(f"{item.step}  ")
-            line.append(item.resource_arn or item.resource, style="bright_black")
-            if item.note:
-                line.append(f"  ({item.note})", style="yellow")
+            line.append(item.step)
             lines.append(line)
+            lines.append(
+                Text(f"         {item.resource_arn or item.resource}", style="bright_black")
+            )
+            if item.note:
+                lines.append(Text(f"         ({item.note})", style="yellow"))
         if plan.sweep:
             lines.append(
                 Text.assemble(
@@ -93,7 +97,7 @@ class TeardownScreen(ModalScreen[bool]):
             yield Static(
                 "Working out the plan with read-only calls; nothing is changed.", id="plan-status"
             )
-            yield RichLog(id="plan", wrap=False, markup=False, auto_scroll=False)
+            yield RichLog(id="plan", wrap=True, markup=False, auto_scroll=False)
             # No blinking cursor: over Session Manager every blink is a redraw sent.
             name = Input(
                 placeholder=f"type {self.word} and enter to tear down; escape cancels",

@@ -116,6 +116,19 @@ async def settle(pilot) -> None:
         assert not table.rows_pending
 
 
+def plain(widget) -> str:
+    """What a Static shows, as plain text at its width (its renderable may be a Rich table)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(
+        width=widget.content_region.width or 80, file=io.StringIO(), record=True, color_system=None
+    )
+    console.print(widget.content)
+    return console.export_text()
+
+
 def row_of(table, name: str) -> dict[str, str]:
     """The plain text of a trainee's row, by column key."""
     return {

@@ -47,5 +47,5 @@ async def test_the_panel_follows_the_cursor_with_the_last_action_and_its_princip
         text = "\n".join(screen_lines(app))
         assert "arn:aws:sts::200000000002:assumed-role/ManageEnvRole/kenji@dojo-2026-12" in text
         assert "session kenji@dojo-2026-12 · source identity kenji" in text
-        assert "last 08:00:05 eks:CreateCluster ok by ManageEnvRole/kenji@dojo-2026-12" in text
+        assert "last 08:00:05Z eks:CreateCluster ok by ManageEnvRole/kenji@dojo-2026-12" in text
         assert "5h 58m left" in text

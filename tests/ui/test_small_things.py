@@ -87,13 +87,17 @@ def _status(state, steps, started=None, finished=None) -> TraineeStatus:
     )
 
 
-def test_a_torn_down_trainee_has_an_empty_bar_and_one_half_down_a_half_bar():
+def test_the_step_column_counts_what_exists():
+    """Issue 24.2: built steps, never the index of a step reached; TORN_DOWN and CANCELLED
+    told apart."""
     gone = progress_text(_status(TraineeState.TORN_DOWN, [StepState.TORN_DOWN] * 4)).plain
-    assert gone.endswith("░░░░░")
+    assert gone == "0/4 torn down"
     half = [StepState.DONE, StepState.DONE, StepState.TORN_DOWN, StepState.TORN_DOWN]
-    assert "█" in progress_text(_status(TraineeState.TEARING_DOWN, half)).plain
+    assert progress_text(_status(TraineeState.TEARING_DOWN, half)).plain.strip().startswith("2/4")
+    cancelled = [StepState.DONE, StepState.DONE, *[StepState.PENDING] * 3]
+    assert progress_text(_status(TraineeState.CANCELLED, cancelled)).plain == "  2/5 ██░░░"
     built = progress_text(_status(TraineeState.READY, [StepState.DONE] * 4)).plain
-    assert built.endswith("█████")
+    assert built == "  4/4 █████"
 
 
 def test_a_finished_trainee_shows_its_real_elapsed_time():

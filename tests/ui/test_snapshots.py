@@ -69,14 +69,24 @@ def test_identity_view(snap_compare, console, size):
 
 @pytest.mark.parametrize(
     "keys",
-    [pytest.param((), id="overview"), pytest.param((*TO_HEIDI, "enter"), id="heidi-detail")],
+    [
+        pytest.param((), id="overview"),
+        pytest.param((*TO_HEIDI, "enter"), id="heidi-detail"),
+        pytest.param(("down", "enter"), id="bob-detail"),
+        pytest.param(("T",), id="plan"),
+    ],
 )
 def test_sixteen_colours(snap_compare, console, keys):
     """What TERM=xterm (16 colours) shows at 80x24: every colour is one of the 16. In the
     overview, ✔ READY green, ▶ RUNNING cyan, ◌ ASSUMING cyan, · QUEUED/PENDING grey, ✖ FAILED
     as a red block (reverse) and the Acting column (kenji) in white, never red or magenta; the
     footer starts with ? Help, a Apply, r Retry, t Teardown, c Cancel. In heidi's detail the
-    AccessDenied box, its "What to do" line and her four PENDING steps."""
+    AccessDenied box, its "What to do" line and her four PENDING steps. In bob's x-ray
+    (issue 24.8, nothing cut): the context line, "bob 200000000002 ✔ READY 4/4 █████ built",
+    his whole session ARN wrapped onto a second line, his four steps DONE with every resource
+    ARN whole (wrapped, no character lost) and his ledger lines wrapped. In the plan of the
+    whole course: each delete line, its ARN whole on the next line, alice's bucket kept with
+    its reason, and the field asking for the course name."""
     assert snap_compare(
         console(colours=16), terminal_size=(80, 24), run_before=keys_then_settle(*keys)
     )
@@ -84,12 +94,18 @@ def test_sixteen_colours(snap_compare, console, keys):
 
 @pytest.mark.parametrize(
     "keys",
-    [pytest.param((), id="overview"), pytest.param((*TO_HEIDI, "enter"), id="heidi-detail")],
+    [
+        pytest.param((), id="overview"),
+        pytest.param((*TO_HEIDI, "enter"), id="heidi-detail"),
+        pytest.param(("down", "enter"), id="bob-detail"),
+        pytest.param(("T",), id="plan"),
+    ],
 )
 def test_no_color(snap_compare, console, monkeypatch, keys):
     """NO_COLOR at 80x24: greys only, every word legible (light text on dark, never grey on
     grey); ✖ FAILED stands out as a light block (bold reverse), the other states by their
     symbols and words; the selected row is a lighter band. In heidi's detail the error box and
-    its "What to do" line are legible too."""
+    its "What to do" line are legible too. bob's x-ray and the whole course's plan show, in
+    greys, the same text as with 16 colours: nothing cut at 80 columns, every ARN whole."""
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(console(), terminal_size=(80, 24), run_before=keys_then_settle(*keys))

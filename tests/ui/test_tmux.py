@@ -156,11 +156,11 @@ def test_the_console_in_tmux_retries_a_denied_trainee_and_quits_leaving_the_engi
 
     sandbox.apply_before_state("heidi", "trusted")
     console.keys("/")  # the filter leaves heidi alone under the cursor
-    console.wait_for(lambda s: "filter: words" in s, "the filter line")
+    console.wait_for(lambda s: "filter: regex" in s, "the filter line")
     console.keys("heidi")
     console.wait_for(lambda s: "1/8 shown" in s, "the filter applied")
     console.keys("Enter")
-    console.wait_for(lambda s: "filter: words" not in s and "a Apply" in s, "the table again")
+    console.wait_for(lambda s: "filter: regex" not in s and "a Apply" in s, "the table again")
     console.keys("r")
     console.wait_for(lambda s: "Retry heidi" in s, "the retry question naming heidi")
     console.keys("y")

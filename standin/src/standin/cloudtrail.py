@@ -141,6 +141,12 @@ class CloudTrail:
                 call, request.path, response.body, principal.account
             )
             event.update(made or {})
+            if made and call.service not in RECORDED_RESOURCES:
+                # The record itself names no resource there; LookupEvents' Resources still do.
+                for item in event.pop("resources", []):
+                    named = (item["type"], item["ARN"].rsplit("/", 1)[-1])
+                    if named not in resources:
+                        resources.append(named)
         self._keep(event, now, resources)
 
     def add(self, event: dict) -> None:
