@@ -14,7 +14,7 @@ UV_VERSION := 0.13.9
 export UV_SYSTEM_CERTS := true
 export UV_NATIVE_TLS := true
 
-.PHONY: demo test lint bench sandbox screenshots clean bytecode node
+.PHONY: demo test lint bench bench-quick sandbox screenshots clean bytecode node
 
 $(VENV)-tools/bin/uv:
 	$(PYTHON) -m venv $(VENV)-tools
@@ -59,6 +59,9 @@ test: lint $(NODE_STAMP)
 
 bench: bytecode
 	$(VENV)/bin/python bench/run_all.py
+
+bench-quick: bytecode
+	$(VENV)/bin/python bench/run_all.py --quick
 
 screenshots: $(STAMP)
 	$(VENV)/bin/python -m console.devtools.screenshots screenshots

@@ -21,6 +21,10 @@ from console.devtools.sandbox import prepare_roles, read_exports, standin_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+SANDBOX_PID = "WHODIDTHIS_BENCH_SANDBOX_PID"
+#: ``--quick`` on a bench's command line or this variable set: small runs, to check the bench
+#: itself, not to quote.
+QUICK = "--quick" in sys.argv or bool(os.environ.get("WHODIDTHIS_BENCH_QUICK"))
 
 
 @contextmanager
@@ -55,6 +59,8 @@ def sandbox(
             preexec_fn=(lambda: os.nice(nice)) if nice else None,
         )
         exports = read_exports(process.stdout)  # serve closes its stdout after the exports
+        # The bench reads the stand-in's CPU from /proc by this pid (``process_tree_cpu``).
+        exports[SANDBOX_PID] = str(process.pid)
     try:
         yield {**env, **exports}
     finally:
@@ -78,6 +84,75 @@ def clean_env() -> dict:
     env["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
     env["AWS_CONFIG_FILE"] = "/nonexistent/config"
     return env
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and every live descendant, plus what they reaped.
+
+    Read from /proc: the stand-in is a child of this process that is still running, so its
+    rusage is not ours to ask for until it exits."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone since the listing
+        stats[int(entry.name)] = fields
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        if fields := stats.get(current):
+            # utime, stime, cutime, cstime: fields 14-17 of proc(5), 11-14 after the name.
+            total += sum(int(value) for value in fields[11:15])
+        todo += children.get(current, [])
+    return total / ticks
+
+
+def machine_busy() -> float:
+    """CPU seconds this machine's cores have spent busy since boot, every process's (/proc/stat):
+    the difference over a run, over the cores, is how full the machine was."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(argv: list[str], env: dict) -> dict:
+    """Run ``argv`` to its end; its wall time and its own rusage (CPU, peak RSS), which covers
+    the processes it started and waited for (an engine's workers).
+
+    Raises:
+        SystemExit: it failed (its stderr's end is in the message)."""
+    with tempfile.TemporaryFile() as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)  # not wait(): wait4 gives its rusage
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        if process.returncode != 0:
+            output.seek(0)
+            said = output.read()[-2000:].decode(errors="replace")
+            raise SystemExit(f"{argv[:3]} exited {process.returncode}: {said}")
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def trail_calls(trail: Path) -> int:
+    """The calls the engine made, as the stand-in's trail saw them: every call in a trainee
+    account, and the host's AssumeRoles (the host's own identity checks are set-up)."""
+    calls = 0
+    for line in trail.read_text().splitlines():
+        record = json.loads(line)
+        if record["account"] != "100000000000" or record["operation"] == "AssumeRole":
+            calls += 1
+    return calls
 
 
 def timed(argv: list[str], env: dict) -> float:
@@ -115,7 +190,12 @@ def report(title: str, times: dict[str, list[float]], baseline: str) -> dict:
 
 
 def machine() -> str:
-    return f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores"
+    """The platform, Python, cores, and the load average now (others' work on a shared host)."""
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores, "
+        f"load average {load}"
+    )
 
 
 def save(name: str, data: dict) -> None:

@@ -1,16 +1,17 @@
-"""The console under load: a 1,000-trainee run on the sandbox, watched through a real terminal.
+"""The console under load: a 5,000-trainee run on the sandbox, watched through a real terminal.
 
 The console runs in a child process on a pseudo-terminal (120x40, TERM=xterm-256color), exactly
 as over SSM. This script measures what an operator feels:
 
 * start to first frame: from starting the process to the first output holding the rows, for
-  the 12-trainee demo scene and for the 1,000-trainee course;
+  the 12-trainee demo scene and for the whole course;
 * keypress to screen: from writing ``k`` (cursor up) to the pty until the terminal receives
-  the newly selected trainee's name, while the engine drives the run (p50, p99; goal p99 under
-  100 ms);
+  the newly selected trainee's name, while the engine drives the run (p50, p99; goal p99 at
+  most 50 ms);
 * the console's CPU (seconds, and share of one core) and peak memory over the run.
 
-It prints numbers; it asserts nothing.
+It prints numbers; it asserts nothing. ``--quick`` (or ``WHODIDTHIS_BENCH_QUICK=1``) watches a
+500-trainee run instead, to check the bench itself.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, VENV_BIN, machine, sandbox, save, three_step_course
+from common import QUICK, ROOT, VENV_BIN, machine, sandbox, save, three_step_course
 
-TRAINEES = 1000
+TRAINEES = 500 if QUICK else 5000
+P99_GOAL_MS = 50
 # The sandbox plays AWS, which on the real host is not competing for these two cores: it runs
 # at the detached engine's niceness, so the console (the operator's program) and the engine
 # share the machine as they would on the host, and the build still runs flat out.
@@ -201,9 +203,9 @@ def run_under_load(env: dict, tmp: str) -> dict:
     finally:
         stop_engine(state)
     return {
-        "first frame, 1,000 trainees": f"{frame * 1000:.0f} ms",
+        f"first frame, {TRAINEES:,} trainees": f"{frame * 1000:.0f} ms",
         "keypress p50": f"{statistics.median(latencies) * 1000:.1f} ms",
-        "keypress p99": f"{percentile(latencies, 99) * 1000:.1f} ms (goal < 100 ms)",
+        "keypress p99": f"{percentile(latencies, 99) * 1000:.1f} ms (goal <= {P99_GOAL_MS} ms)",
         "keypresses missed": str(missed),
         "console CPU": f"{cpu:.1f} s over {wall:.0f} s ({cpu / wall * 100:.0f}% of a core)",
         "console peak RSS": f"{peak:.0f} MB",

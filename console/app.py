@@ -49,6 +49,7 @@ from widgets.palette import ANSI_THEME, LegibleMonochrome, SixteenColours
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
     from console.aws.identity import HostIdentity
+    from console.commands.console_cmd import ConsoleOptions
 
 IdentityProvider = Callable[[], "HostIdentity"]
 EngineLauncher = Callable[[], "int | None"]
@@ -483,14 +484,9 @@ def make_app(
     return app
 
 
-def run_view(args) -> int:
-    """``whodidthis view COURSE``: the console, read-only; the exit code is 0."""
-    args.read_only = True
-    return run_console(args)
-
-
-def run_console(args) -> int:
-    """``whodidthis [run] COURSE``: open the console; the exit code is 0."""
+def run_console(args: ConsoleOptions) -> int:
+    """``whodidthis [run] COURSE`` and ``view COURSE`` (``read_only``): open the console; the
+    exit code is 0."""
     from console.aws.operator import resolve_operator
     from console.course.model import resolve_course_path
     from console.store.state import resolve_state_dir
@@ -499,8 +495,8 @@ def run_console(args) -> int:
         resolve_course_path(args.course),
         resolve_state_dir(args.state_dir),
         resolve_operator(args.operator),
-        allow_long_term=getattr(args, "allow_long_term_keys", False),
-        read_only=getattr(args, "read_only", False),
+        allow_long_term=args.allow_long_term_keys,
+        read_only=args.read_only,
     )
     app.run()
     app.store.close()

@@ -7,7 +7,8 @@ keypress waited up to 140 ms behind a repaint. :class:`RowCachedTable` stores th
 only the changed row's cache entries (in ``render_lines``, once per frame) and repaints only
 its line; the rest stay warm.
 
-``PRIVATE_NAMES`` lists the DataTable internals this relies on. ``pyproject.toml`` bounds
+``PRIVATE_NAMES`` lists the Textual internals this relies on (the DataTable's, and the
+compositor call ``screen_text`` shares with ``App.export_screenshot``). ``pyproject.toml`` bounds
 Textual to the minor version they were checked against, ``tests/unit/test_sdk_compat.py``
 fails naming the patch when one is gone, and the UI tests and snapshots pin the behaviour.
 Nothing else under ``widgets/`` or ``console/`` touches a Textual private name
@@ -33,7 +34,28 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
         "textual.widgets:DataTable._row_renderable_cache",
         "textual.widgets:DataTable._line_cache",
     ),
+    "screen_text: the screen as the terminal shows it, every screen, modals over the others": (
+        "textual.screen:Screen._compositor",
+        "textual.app:App._background_screens",
+    ),
 }
+
+
+def screen_text(app) -> str:
+    """The screen as plain text, as the terminal shows it (what ``export_screenshot`` renders
+    as SVG, through the same compositor call, without colours)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width, height=height, file=io.StringIO(), record=True, color_system=None
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
 
 
 class RowCachedTable(DataTable):

@@ -20,6 +20,13 @@ MIN_LENGTH = 20
 MAX_LENGTH = 128  # IAM's limit for a password and for MinimumPasswordLength
 # The symbols IAM counts as non-alphanumeric in a password policy.
 SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
+# Characters a trainee misreads on a printed handout (0/O/o, 1/l/I/|, the quote beside a
+# comma): never drawn. What is left still has every kind a policy can require.
+LOOK_ALIKES = frozenset("0Oo1lI|'")
+
+
+def _readable(kind: str) -> str:
+    return "".join(c for c in kind if c not in LOOK_ALIKES)
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,13 @@ async def account_password_policy(iam) -> PasswordPolicy:
 
 
 def new_password(policy: PasswordPolicy) -> str:
-    """A random password meeting ``policy`` (and AWS's default policy in any case)."""
+    """A random password meeting ``policy`` (and AWS's default policy in any case), with no
+    character that reads as another on paper (:data:`LOOK_ALIKES`)."""
     length = min(MAX_LENGTH, max(MIN_LENGTH, policy.minimum_length))
-    kinds = (string.ascii_uppercase, string.ascii_lowercase, string.digits, SYMBOLS)
+    kinds = tuple(
+        _readable(kind)
+        for kind in (string.ascii_uppercase, string.ascii_lowercase, string.digits, SYMBOLS)
+    )
     chosen = [secrets.choice(kind) for kind in kinds]  # one of each kind, whatever is required
     alphabet = "".join(kinds)
     chosen += [secrets.choice(alphabet) for _ in range(length - len(chosen))]

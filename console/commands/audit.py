@@ -38,6 +38,7 @@ from console.aws.cloudtrail import (
     session_of,
     too_young,
 )
+from console.commands.options import CourseOptions, add_common, add_course, new_parser
 from console.commands.report import NOT_A_CHANGE
 from console.errors import EXIT_OK, WhodidthisError
 from console.model import Command, LedgerRecord, Outcome
@@ -318,3 +319,38 @@ def cli_audit(args) -> int:
         print(json.dumps(asdict(v)) if args.json else verdict_line(v))
     contradicted = any(v.verdict == CONTRADICTED for v in verdicts)
     return EXIT_CONTRADICTED if contradicted else EXIT_OK
+
+
+AUDIT_EXAMPLES = """examples:
+  whodidthis audit dojo.toml               each command's operator, confirmed from CloudTrail
+  whodidthis audit dojo.toml --since 2h --json"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditOptions(CourseOptions):
+    since: str | None = None
+    json: bool = False
+    delivery_window: float = 15.0
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=AUDIT_EXAMPLES)
+    add_course(p)
+    p.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="only commands from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON verdict per command and line")
+    p.add_argument(
+        "--delivery-window",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="calls younger than this are 'not yet delivered' (CloudTrail: about 5 minutes, "
+        "not guaranteed; default 15)",
+    )
+    add_common(p)
+    p.set_defaults(handler=cli_audit, options=AuditOptions)
+    return p

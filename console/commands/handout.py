@@ -7,8 +7,9 @@ the account's password policy, make a password that meets it, and set it with
 one: running handout again replaces every password). Only a user carrying this course's and
 trainee's tags gets a password.
 
-Each password is printed once (or written to ``--out``, a file created 0600 and moved into
-place, never readable by others even for a moment) and then forgotten: it never reaches the
+Each password is written once to a file (``--out``, by default a new one in the current
+folder), created 0600 and moved into place, never readable by others even for a moment; or
+printed, only with ``--stdout`` (an SSM session's log would keep it); and then forgotten: it never reaches the
 state store, the ledger (which records the call, not its parameters), a log or a screenshot.
 """
 
@@ -19,11 +20,13 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks
 from console.aws.passwords import PasswordPolicy, account_password_policy, new_password
+from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.errors import EXIT_FAILED, EXIT_OK, UsageError
 from console.steps.base import TAG_COURSE, TAG_TRAINEE
 
@@ -190,17 +193,62 @@ def write_private(path: Path, text: str) -> None:
         raise
 
 
-def cli_handout(args) -> int:
+EXAMPLES = """examples:
+  whodidthis handout dojo.toml                  to ./dojo-2026-12-handout-<UTC time>.txt (0600)
+  whodidthis handout dojo.toml --out h.txt      to h.txt (0600)
+  whodidthis handout dojo.toml --trainee alice --stdout
+                                                to the terminal (a session log may keep it)"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandoutOptions(CourseOptions):
+    trainee: list[str] = field(default_factory=list)
+    output: str = "table"
+    out: str | None = None
+    stdout: bool = False
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=EXAMPLES)
+    add_course(p)
+    p.add_argument(
+        "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    add_output(p, json_help="one JSON object (as -o json)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE",
+        help="the file to write (mode 0600; default: COURSE-handout-<UTC time>.txt here)",
+    )
+    where.add_argument(
+        "--stdout",
+        action="store_true",
+        help="print to the terminal instead: SSM session logging (S3, CloudWatch) keeps it",
+    )
+    add_common(p)
+    p.set_defaults(handler=cli_handout, options=HandoutOptions)
+    return p
+
+
+def default_path(course_name: str, now: float) -> Path:
+    """``COURSE-handout-20261206T124500Z.txt`` in the current folder: a new file each time."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    return Path(f"{course_name}-handout-{stamp}.txt")
+
+
+def cli_handout(args: HandoutOptions) -> int:
     """Entry point of ``whodidthis handout``."""
     from console.aws.operator import resolve_operator
-    from console.commands.headless import _check_trainees, open_course
+    from console.commands.headless import check_trainees, open_course
     from console.engine.opening import check_host
     from console.engine.process import StoreRecorder
 
     opened = open_course(args)
     try:
         course = opened.course
-        _check_trainees(course, args.trainee)
+        check_trainees(course, args.trainee)
         login_steps(course)  # a course without console users is bad input: exit 2, no call
         host = check_host(course, args.allow_long_term_keys)
         rows = asyncio.run(
@@ -214,21 +262,30 @@ def cli_handout(args) -> int:
         )
     finally:
         opened.store.close()
-    if args.json:  # one object, like status --json and preflight --json
-        text = json.dumps({"course": course.name, "trainees": [r.to_json() for r in rows]}) + "\n"
+    text = _text(args.output, course.name, rows)
+    if args.stdout:
+        sys.stdout.write(text)
     else:
-        text = "\n\n".join(row.text() for row in rows) + "\n"
-    if args.out:
-        write_private(Path(args.out), text)
+        path = Path(args.out) if args.out else default_path(course.name, time.time())
+        write_private(path, text)
         done = sum(row.password is not None for row in rows)
         print(
-            f"wrote {done} one-time password(s) to {args.out} (mode 0600, readable by you only); "
+            f"wrote {done} one-time password(s) to {path} (mode 0600, readable by you only); "
             "give each trainee theirs, then delete the file",
             file=sys.stderr,
         )
         for row in rows:
             if row.error:
                 print(f"{row.name}: {row.error}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
     return EXIT_OK if all(row.error is None for row in rows) else EXIT_FAILED
+
+
+def _text(output: str, course_name: str, rows: list[Handout]) -> str:
+    data = {"course": course_name, "trainees": [r.to_json() for r in rows]}
+    if output == "json":  # one object, like status --json and preflight --json
+        return json.dumps(data) + "\n"
+    if output == "yaml":
+        from console.commands.output import as_yaml
+
+        return as_yaml(data)
+    return "\n\n".join(row.text() for row in rows) + "\n"

@@ -1,8 +1,9 @@
-"""The headless commands: ``apply``, ``retry``, ``teardown`` (the engine, in the foreground or
-detached) and ``status``, ``ledger``, ``report`` (reading the store, live or long after).
+"""What the headless commands share: a course opened with its store, and a command run the
+engine's way (here, attached to the live engine, or detached) and followed to its end.
 
-Output is for people by default and JSON with ``--json`` (docs/contracts.md: JSON Lines for the engine
-commands, the last line a ``summary``); exit codes as docs/contracts.md promises.
+The commands themselves (``apply``, ``status``, ``ledger``...) each own a module beside this
+one. Output is for people by default and JSON with ``--json`` (docs/contracts.md: JSON Lines
+for the engine commands, the last line a ``summary``); exit codes as docs/contracts.md promises.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import asyncio
 import json
 import signal
 import sys
-import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.aws.operator import resolve_operator
 from console.commands.stdout import silence_stdout
@@ -20,29 +22,30 @@ from console.course.model import Course
 from console.engine import opening
 from console.engine.opening import Opened, check_host
 from console.engine.process import ensure_engine, serve_locked
-from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
-from console.model import CommandKind, Operator, TraineeState
+from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from console.model import CommandKind, Operator, TraineeState, TraineeStatus
 from console.store.state import Store
-from console.words import event_json, event_text, status_json, status_table
+from console.words import event_json, event_text
+
+if TYPE_CHECKING:
+    from console.commands.apply import RunOptions
+    from console.commands.options import CourseOptions
 
 FOLLOW_POLL_SECONDS = 0.2
 
 
-def open_course(args, *, sync: bool = True) -> Opened:
-    """``console.engine.opening.open_course`` with a command's parsed arguments; cfn-lint's
-    warnings about the course's templates go to stderr."""
+def open_course(args: CourseOptions, *, sync: bool = True) -> Opened:
+    """``console.engine.opening.open_course`` with a command's options; cfn-lint's warnings
+    about the course's templates go to stderr."""
     opened = opening.open_course(
-        args.course,
-        args.state_dir,
-        sync=sync,
-        allow_long_term=getattr(args, "allow_long_term_keys", False),
+        args.course, args.state_dir, sync=sync, allow_long_term=args.allow_long_term_keys
     )
     for warning in opened.course.warnings:
         print(f"{opened.course_path}: {warning}", file=sys.stderr)
     return opened
 
 
-def _check_trainees(course: Course, names: list[str]) -> None:
+def check_trainees(course: Course, names: list[str]) -> None:
     for name in names:
         course.trainee(name)  # raises UsageError naming the valid trainees
 
@@ -109,7 +112,7 @@ async def _follow(
     printed: dict[tuple[str | None, str], str] = {}
     last = since
     while True:
-        done = _command_done(store, command_id)
+        done = command_done(store, command_id)
         for event in store.events_since(last):
             last = event.id or last  # a stored event always has its id
             mine = event.trainee in names or (
@@ -142,7 +145,7 @@ def _without_time(line: str) -> str:
     return line.split(" ", 1)[-1]
 
 
-def _command_done(store: Store, command_id: int) -> bool:
+def command_done(store: Store, command_id: int) -> bool:
     return any(c.id == command_id and c.done_at for c in store.commands())
 
 
@@ -155,18 +158,26 @@ def _print_event(event, as_json: bool) -> None:
             silence_stdout()
 
 
-def run_command(args, kind: CommandKind, names: list[str]) -> int:
-    """Enqueue a command, then run the engine here, attach to the live one, or detach."""
+def run_command(args: RunOptions, kind: CommandKind, names: list[str]) -> int:
+    """Enqueue a command, then run the engine here, attach to the live one, or detach;
+    with ``--junit FILE``, write one test case per trainee once the command ends."""
     opened = open_course(args)
     try:
-        return _run_command(args, kind, names, opened)
+        code, command_id = _run_command(args, kind, names, opened)
+        if args.junit and command_id is not None:
+            from console.commands.junit import write_junit
+
+            write_junit(Path(args.junit), opened, kind, command_id)
+        return code
     finally:
         opened.store.close()  # a clean exit leaves the store checkpointed (no WAL left over)
 
 
-def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
+def _run_command(
+    args: RunOptions, kind: CommandKind, names: list[str], opened: Opened
+) -> tuple[int, int | None]:
     course, store = opened.course, opened.store
-    _check_trainees(course, names)
+    check_trainees(course, names)
     host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
     operator = resolve_operator(args.operator)  # exit 2 for another's name in an SSM session
     since = store.last_event_id()
@@ -179,11 +190,11 @@ def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
         )
         where = f"engine started (pid {pid})" if pid else "handed to the running engine"
         print(
-            f"{kind.value} queued as command {command_id}: {where}. Follow with "
-            f"`whodidthis status {opened.course_path}` or the console.",
+            f"{kind.value} queued as command {command_id}: {where}. Follow it to its end with "
+            f"`whodidthis status {opened.course_path} --watch` or the console.",
             file=sys.stderr,
         )
-        return EXIT_OK
+        return EXIT_OK, None
     runs = serve_locked(
         course,
         store,
@@ -205,8 +216,8 @@ def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
             follow(store, command_id, since, as_json=args.json, names=targets, interrupt=interrupt)
         )
     if interrupt.requested:
-        return EXIT_INTERRUPTED
-    return exit_code(store, kind, command_id)
+        return EXIT_INTERRUPTED, command_id
+    return exit_code(store, kind, command_id), command_id
 
 
 def exit_code(store: Store, kind: CommandKind, command_id: int) -> int:
@@ -232,82 +243,6 @@ def exit_code(store: Store, kind: CommandKind, command_id: int) -> int:
     return EXIT_OK if reached == summary.get("trainees", 0) else EXIT_FAILED
 
 
-def cli_apply(args) -> int:
-    return run_command(args, CommandKind.APPLY, args.trainee)
-
-
-def cli_retry(args) -> int:
-    if not args.trainee:
-        raise UsageError(
-            "retry needs at least one --trainee NAME (the trainees to retry); "
-            "to converge everyone, use `whodidthis apply`."
-        )
-    return run_command(args, CommandKind.RETRY, args.trainee)
-
-
-def cli_teardown(args) -> int:
-    if getattr(args, "trainee_made", False):  # what trainees made first: it may use ours
-        from console.commands.inventory import clean_trainee_made
-
-        code = clean_trainee_made(args)
-        if code != EXIT_OK:
-            return code
-    if args.yes:
-        return run_command(args, CommandKind.TEARDOWN, args.trainee)
-    from console.engine.plan import print_plan
-
-    opened = open_course(args)
-    _check_trainees(opened.course, args.trainee)
-    host = check_host(opened.course, args.allow_long_term_keys)
-    return print_plan(opened, host, resolve_operator(args.operator), args.trainee, args.json)
-
-
-def cli_cancel(args) -> int:
-    """``whodidthis cancel COURSE [--trainee NAME ...]``: ask the running engine to stop.
-
-    The named trainees (all when none is named) stop after their current step, CANCELLED;
-    this returns once the engine has taken the request. With no engine running there is
-    nothing to stop, and nothing is queued (a cancel waiting for a future engine would only
-    surprise its next command).
-    """
-    opened = open_course(args, sync=False)
-    store = opened.store
-    try:
-        _check_trainees(opened.course, args.trainee)
-        holder = store.engine_holder()
-        if holder is None:
-            print(f"no engine is running for {opened.course.name}: nothing to cancel.")
-            return EXIT_OK
-        command_id = store.enqueue(
-            CommandKind.CANCEL, args.trainee, resolve_operator(args.operator)
-        )
-        while not _command_done(store, command_id) and store.engine_holder():
-            time.sleep(FOLLOW_POLL_SECONDS)
-        result = next((c.result for c in store.commands() if c.id == command_id), None)
-        who = ", ".join(args.trainee) or "every trainee"
-        print(
-            f"cancel sent to the engine (pid {holder.get('pid')}) for {who}: "
-            f"{result or 'queued'}; each stops after its current step. "
-            f"Follow with `whodidthis status {opened.course_path}`."
-        )
-        return EXIT_OK
-    finally:
-        store.close()
-
-
-def cli_status(args) -> int:
-    if getattr(args, "watch", False):
-        return watch_status(args)
-    opened = open_course(args, sync=False)
-    trainees = _roster_view(opened)
-    holder = opened.store.engine_holder()
-    if args.json:
-        print(json.dumps(with_milestones(status_json(opened.course, trainees, holder), opened)))
-    else:
-        print(status_table(opened.course, trainees, holder, now=time.time()))
-    return EXIT_OK
-
-
 def milestones_by_trainee(opened: Opened) -> dict[str, dict] | None:
     """trainee -> lab progress (``milestone_words.summary``, public fields); None when the
     course has no ``[[check]]``."""
@@ -328,50 +263,9 @@ def with_milestones(doc: dict, opened: Opened) -> dict:
     return doc
 
 
-def watch_status(args) -> int:
-    """``status --watch``: redrawn until every trainee is settled (or Ctrl+C); on a terminal the
-    screen is redrawn in place, elsewhere the table is printed again only when it changed."""
-    from console.commands.views import WATCH_IDLE_POLLS, WATCH_SECONDS, is_terminal, settled
-
-    opened = open_course(args, sync=False)
-    redraw = is_terminal()
-    shown = None
-    idle = 0  # polls in a row with no engine: nothing would change the states any more
-    try:
-        while True:
-            trainees = _roster_view(opened)
-            holder = opened.store.engine_holder()
-            if args.json:
-                text = json.dumps(
-                    with_milestones(status_json(opened.course, trainees, holder), opened)
-                )
-            else:
-                text = status_table(opened.course, trainees, holder, now=time.time())
-            if redraw:
-                print("\x1b[H\x1b[2J" + text, flush=True)
-            elif text != shown:
-                print(text + ("" if args.json else "\n"), flush=True)
-            shown = text
-            idle = 0 if holder else idle + 1
-            if settled([t.state for t in trainees]) and not holder:
-                return EXIT_OK
-            if idle >= WATCH_IDLE_POLLS:
-                print(
-                    "no engine is running: these states will not change until one does "
-                    "(`whodidthis apply COURSE --detach` starts one)",
-                    file=sys.stderr,
-                )
-                return EXIT_OK
-            time.sleep(WATCH_SECONDS)
-    except KeyboardInterrupt:
-        return EXIT_OK  # Ctrl+C is how a watch is left
-    finally:
-        opened.store.close()
-
-
-def _roster_view(opened: Opened):
+def roster_view(opened: Opened) -> list[TraineeStatus]:
     """The store's trainees, with the course's not-yet-seen trainees as PENDING."""
-    from console.model import StepStatus, TraineeStatus
+    from console.model import StepStatus
 
     known = {t.name: t for t in opened.store.trainees()}
     steps = tuple(StepStatus(s.index, s.kind, s.name_template) for s in opened.course.steps)
@@ -379,37 +273,3 @@ def _roster_view(opened: Opened):
         known.get(t.name) or TraineeStatus(t.name, t.account, step_count=len(steps), steps=steps)
         for t in opened.course.trainees
     ]
-
-
-def cli_ledger(args) -> int:
-    from console.commands.views import find_command, parse_since, print_ledger, select_records
-
-    opened = open_course(args, sync=False)
-    if args.trainee:
-        _check_trainees(opened.course, [args.trainee])
-    since = parse_since(args.since, time.time()) if getattr(args, "since", None) else None
-    command_id = getattr(args, "command_id", None)
-    command = find_command(opened.store.commands(), command_id) if command_id else None
-    records = select_records(
-        opened.store.ledger(trainee=args.trainee),
-        since=since,
-        command=command,
-        tail=getattr(args, "tail", None),
-    )
-    print_ledger(records, args.json)
-    return EXIT_OK
-
-
-def cli_report(args) -> int:
-    from console.commands.report import report_json, report_markdown
-
-    opened = open_course(args, sync=False)
-    trainees = _roster_view(opened)
-    ledger = opened.store.ledger()
-    found = milestones_by_trainee(opened)
-    if getattr(args, "json", False) or args.format == "json":
-        doc = report_json(opened.course, trainees, ledger, args.history, found)
-        print(json.dumps(doc, indent=2))
-    else:
-        print(report_markdown(opened.course, trainees, ledger, args.history, found))
-    return EXIT_OK

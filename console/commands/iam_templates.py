@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from console.aws.permissions import (
@@ -19,6 +20,7 @@ from console.aws.permissions import (
     organization_statements,
 )
 from console.aws.trustlint import recommended_policy
+from console.commands.options import Options, add_aws, add_debug, add_output, new_parser
 from console.errors import EXIT_OK, UsageError
 
 
@@ -163,13 +165,55 @@ def write_templates(out: Path, files: dict[str, dict]) -> list[Path]:
     return written
 
 
-def _host_role_arn(args) -> tuple[str, str | None]:
+EXAMPLES = """examples:
+  whodidthis iam-templates                       both templates, JSON, the host's account
+  whodidthis iam-templates -o yaml --out roles/  roles/admin-env-role.yaml and manage-env-role.yaml
+  whodidthis iam-templates --course dojo.toml    ManageEnvRole allowed what the course needs"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TemplateOptions(Options):
+    admin_account: str | None = None
+    out: str | None = None
+    host_role: str = "AdminEnvRole"
+    host_role_arn: str | None = None
+    role_name: str = "ManageEnvRole"
+    course: str | None = None
+    output: str = "table"
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=EXAMPLES)
+    p.add_argument("--admin-account", default=None, metavar="ID")
+    p.add_argument("--out", default=None, metavar="DIR", help="write files here (default: print)")
+    p.add_argument("--host-role", default="AdminEnvRole")
+    p.add_argument(
+        "--host-role-arn",
+        default=None,
+        metavar="ARN",
+        help="the host role's ARN with its path (default: asked of IAM on the host)",
+    )
+    p.add_argument("--role-name", default="ManageEnvRole")
+    p.add_argument(
+        "--course",
+        default=None,
+        metavar="COURSE",
+        help="also allow ManageEnvRole what this course's steps and templates need",
+    )
+    add_output(p, json_help="the templates as JSON (the default; as -o json)")
+    add_aws(p)
+    add_debug(p)
+    p.set_defaults(handler=cli_iam_templates, options=TemplateOptions)
+    return p
+
+
+def _host_role_arn(args: TemplateOptions) -> tuple[str, str | None]:
     """The admin account and the host role's ARN (with its path), asked of IAM on the host.
 
     ``--host-role-arn`` wins; with ``--admin-account`` alone the role is at the root path;
     otherwise the host's identity names the account and IAM the role (``console.aws.hostrole``).
     """
-    explicit = getattr(args, "host_role_arn", None)
+    explicit = args.host_role_arn
     if explicit:
         parts = explicit.split(":")
         if len(parts) != 6 or not parts[5].startswith("role/") or not parts[4].isdigit():
@@ -196,7 +240,7 @@ def _host_role_arn(args) -> tuple[str, str | None]:
     return identity.account or "", found.arn
 
 
-def cli_iam_templates(args) -> int:
+def cli_iam_templates(args: TemplateOptions) -> int:
     """Print both templates, or write them to ``--out DIR``."""
     admin, host_arn = _host_role_arn(args)
     if not admin or not (admin.isdigit() and len(admin) == 12):
@@ -205,16 +249,22 @@ def cli_iam_templates(args) -> int:
             "automation host (it could not be read from the host identity)."
         )
     course = None
-    if getattr(args, "course", None):
+    if args.course:
         from console.course.model import load_course, resolve_course_path
 
         course = load_course(resolve_course_path(args.course))
         for warning in course.warnings:
             print(f"{course.path}: {warning}", file=sys.stderr)
     files = template_files(admin, args.host_role, args.role_name, course, host_arn)
+    yaml = args.output == "yaml"
+    if yaml:
+        files = {name.replace(".json", ".yaml"): body for name, body in files.items()}
     if args.out:
-        for path in write_templates(Path(args.out), files):
-            print(path)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, body in files.items():
+            (out / name).write_text(_body(body, yaml))
+            print(out / name)
         print(
             "note: trainees_from_ou needs the host in the organization's management account or"
             " a delegated administrator account (organizations:ListAccountsForParent works only"
@@ -222,5 +272,14 @@ def cli_iam_templates(args) -> int:
         )
     else:
         for name, body in files.items():
-            sys.stdout.write(f"# {name}\n{json.dumps(body, indent=2)}\n")
+            sys.stdout.write(f"# {name}\n{_body(body, yaml)}")
     return EXIT_OK
+
+
+def _body(template: dict, yaml: bool) -> str:
+    """A template as CloudFormation reads it: JSON, or YAML (the same document)."""
+    if yaml:
+        from console.commands.output import as_yaml
+
+        return as_yaml(template)
+    return json.dumps(template, indent=2) + "\n"

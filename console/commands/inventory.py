@@ -11,8 +11,10 @@ import asyncio
 import json
 import sys
 import time
+from dataclasses import dataclass, field
 
 from console.commands.headless import Opened, open_course
+from console.commands.options import CourseOptions, add_common, add_course, new_parser
 from console.errors import EXIT_OK
 from console.words import clock, iso
 
@@ -144,3 +146,34 @@ def clean_trainee_made(args) -> int:
             say(line if isinstance(line, str) else cleaned_line(line))
     failed = any(getattr(line, "outcome", "") == "failed" for _, lines in found for line in lines)
     return 1 if failed else EXIT_OK
+
+
+INVENTORY_EXAMPLES = """examples:
+  whodidthis inventory dojo.toml              what each trainee made by hand, every region
+  whodidthis inventory dojo.toml --since 3h --json"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class InventoryOptions(CourseOptions):
+    json: bool = False
+    trainee: list[str] = field(default_factory=list)
+    since: str | None = None
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=INVENTORY_EXAMPLES)
+    add_course(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    p.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="the class window's start: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d); "
+        "default: the course's first ledger record",
+    )
+    add_common(p)
+    p.set_defaults(handler=cli_inventory, options=InventoryOptions)
+    return p

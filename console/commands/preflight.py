@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -31,6 +31,8 @@ from console.aws.trustlint import (
     lint_trust_policy,
     recommended_policy,
 )
+from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.commands.output import emit
 from console.commands.preflight_checks import diagnose, permission_findings
 from console.errors import EXIT_FAILED, EXIT_OK
 from console.model import Operator
@@ -72,11 +74,13 @@ async def preflight(
     names: list[str] | None = None,
     recorder=None,
     host_role_arn: str | None = None,
+    on_done: Callable[[], None] | None = None,
 ) -> list[PreflightRow]:
     """Preflight ``names`` (default: every trainee) at the course's concurrency.
 
     Args:
         host_role_arn: the host role's ARN with its path (default: asked of IAM).
+        on_done: called as each trainee's check ends (the CLI's ``n/N``).
     """
     from console.aws.attribution import NullRecorder
     from console.aws.sessions import broker_for
@@ -93,7 +97,10 @@ async def preflight(
 
         async def one(trainee) -> PreflightRow:
             async with slots:
-                return await _check(course, host, broker, trainee, (host_role_arn, needs))
+                row = await _check(course, host, broker, trainee, (host_role_arn, needs))
+            if on_done is not None:
+                on_done()
+            return row
 
         return list(await asyncio.gather(*(one(t) for t in targets)))
 
@@ -198,10 +205,30 @@ def rows_text(rows: list[PreflightRow], wall: float) -> str:
     return "\n".join(lines)
 
 
-def cli_preflight(args) -> int:
+EXAMPLES = """examples:
+  whodidthis preflight dojo.toml           every trainee: assume, trust lint, permissions
+  whodidthis preflight dojo.toml -o json   one JSON object (ok, trainees, findings)"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreflightOptions(CourseOptions):
+    output: str = "table"
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=EXAMPLES)
+    add_course(p)
+    add_output(p, json_help="print one JSON object (as -o json)")
+    add_common(p)
+    p.set_defaults(handler=cli_preflight, options=PreflightOptions)
+    return p
+
+
+def cli_preflight(args: PreflightOptions) -> int:
     """Entry point of ``whodidthis preflight``."""
     from console.aws.operator import resolve_operator
     from console.commands.headless import open_course
+    from console.commands.views import CountLine
     from console.engine.opening import check_host
     from console.engine.process import StoreRecorder
 
@@ -209,27 +236,27 @@ def cli_preflight(args) -> int:
     host = check_host(opened.course, args.allow_long_term_keys)
     sdk.install()  # a headless process making clients for every trainee (the console never does)
     started = time.perf_counter()
+    counter = CountLine("checked", len(opened.course.trainees))
     rows = asyncio.run(
         preflight(
             opened.course,
             host,
             resolve_operator(args.operator),
             recorder=StoreRecorder(opened.store),
+            on_done=counter.tick,
         )
     )
+    counter.close()
     wall = time.perf_counter() - started
-    if args.json:
-        json.dump(
-            {
-                "course": opened.course.name,
-                "host": host.arn,
-                "ok": all(r.ok for r in rows),
-                "wall_seconds": round(wall, 3),
-                "trainees": [r.to_json() for r in rows],
-            },
-            sys.stdout,
-        )
-        sys.stdout.write("\n")
-    else:
-        print(rows_text(rows, wall))
+
+    def data() -> dict:
+        return {
+            "course": opened.course.name,
+            "host": host.arn,
+            "ok": all(r.ok for r in rows),
+            "wall_seconds": round(wall, 3),
+            "trainees": [r.to_json() for r in rows],
+        }
+
+    emit(args.output, data, lambda: rows_text(rows, wall))
     return EXIT_OK if all(r.ok for r in rows) else EXIT_FAILED

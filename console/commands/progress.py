@@ -14,8 +14,10 @@ import asyncio
 import json
 import sys
 import time
+from dataclasses import dataclass, field
 
 from console.commands.headless import Opened, open_course
+from console.commands.options import CourseOptions, add_common, add_course, new_parser
 from console.errors import EXIT_OK, UsageError
 from console.milestone_words import cell, public, stuck_minutes, summary
 from console.words import clock
@@ -120,3 +122,37 @@ def cli_progress(args) -> int:
         return EXIT_OK
     finally:
         opened.store.close()
+
+
+PROGRESS_EXAMPLES = """examples:
+  whodidthis progress dojo.toml                     each trainee's lab milestones
+  whodidthis progress dojo.toml --stuck-minutes 20  who has been stuck for 20 minutes
+  whodidthis progress dojo.toml --watch             again every 3 minutes"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgressOptions(CourseOptions):
+    json: bool = False
+    watch: bool = False
+    stuck_minutes: float | None = None
+    trainee: list[str] = field(default_factory=list)
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=PROGRESS_EXAMPLES)
+    add_course(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object per round")
+    p.add_argument("--watch", action="store_true", help="check again every 3 minutes (Ctrl+C)")
+    p.add_argument(
+        "--stuck-minutes",
+        type=float,
+        default=None,
+        metavar="N",
+        help="only trainees on the same milestone for more than N minutes",
+    )
+    p.add_argument(
+        "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    add_common(p)
+    p.set_defaults(handler=cli_progress, options=ProgressOptions)
+    return p

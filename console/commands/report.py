@@ -3,7 +3,12 @@ request id; built from the step states and the ledger."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.commands.output import emit
 from console.course.model import Course
+from console.errors import EXIT_OK
 from console.kinds import KINDS
 from console.model import LedgerRecord, Outcome, TraineeStatus, forgeable_of, operator_level
 from console.words import iso, short_principal
@@ -181,3 +186,52 @@ def _milestone_lines(found: dict | None) -> list[str]:
         when = item["reached_at"] or "not reached"
         lines.append(f"- {item['name']}: {when}")
     return lines
+
+
+EXAMPLES = """examples:
+  whodidthis report dojo.toml              Markdown: per trainee, each resource and its creator
+  whodidthis report dojo.toml -o json      one JSON object (as --json, --format json)
+  whodidthis report dojo.toml --history    also every create, change and delete"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportOptions(CourseOptions):
+    output: str = "table"
+    history: bool = False
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=EXAMPLES)
+    add_course(p)
+    add_output(p, json_help="one JSON object (as -o json; -o table is the Markdown)")
+    p.add_argument(
+        "--format",
+        choices=("md", "json"),
+        dest="output",
+        type=lambda text: {"md": "table"}.get(text, text),
+        help="md or json: the older spelling of -o table|json",
+    )
+    p.add_argument(
+        "--history",
+        action="store_true",
+        help="also every create, change and delete of each resource, oldest first",
+    )
+    add_common(p, aws=False)
+    p.set_defaults(handler=cli_report, options=ReportOptions)
+    return p
+
+
+def cli_report(options: ReportOptions) -> int:
+    from console.commands.headless import milestones_by_trainee, open_course, roster_view
+
+    opened = open_course(options, sync=False)
+    trainees = roster_view(opened)
+    ledger = opened.store.ledger()
+    found = milestones_by_trainee(opened)
+    emit(
+        options.output,
+        lambda: report_json(opened.course, trainees, ledger, options.history, found),
+        lambda: report_markdown(opened.course, trainees, ledger, options.history, found),
+        indent=2,
+    )
+    return EXIT_OK

@@ -20,10 +20,11 @@ of those: a call cut short by a crash, or a record CloudTrail lost).
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 
+from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
 from console.course.model import Course, Step, Trainee
 from console.errors import EXIT_OK, UsageError
@@ -264,7 +265,45 @@ def trace_line(row: dict) -> str:
     )
 
 
-def cli_trace(args) -> int:
+EXAMPLES = """examples:
+  whodidthis trace dojo.toml arn:aws:s3:::dojo-alice-data   an ARN's history
+  whodidthis trace dojo.toml alice-data --cloudtrail         also what CloudTrail says
+  whodidthis trace dojo.toml alice-data -o yaml"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TraceOptions(CourseOptions):
+    resource: str = ""
+    output: str = "table"
+    cloudtrail: bool = False
+    delivery_window: float = 15.0
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=EXAMPLES)
+    add_course(p)
+    p.add_argument("resource", metavar="RESOURCE", help="an ARN or a trainee resource name")
+    add_output(p, json_help="one JSON event per line (as -o json)")
+    p.add_argument(
+        "--cloudtrail",
+        action="store_true",
+        help="also ask the trainee account's CloudTrail (LookupEvents) and mark each event",
+    )
+    p.add_argument(
+        "--delivery-window",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="calls younger than this are 'not yet delivered' (CloudTrail: about 5 minutes, "
+        "not guaranteed; default 15)",
+    )
+    add_common(p)
+    # two positionals, options anywhere among them: the dispatcher parses these intermixed
+    p.set_defaults(handler=cli_trace, options=TraceOptions, intermixed=True)
+    return p
+
+
+def cli_trace(args: TraceOptions) -> int:
     """Entry point of ``whodidthis trace``."""
     from console.commands.headless import open_course
 
@@ -279,14 +318,12 @@ def cli_trace(args) -> int:
             rows = [trace_json(r) for r in records]
     finally:
         opened.store.close()
-    if not args.json:
-        print(f"{target.label} of {target.trainee.name} ({target.trainee.account}):")
-    for row in rows:
-        print(json.dumps(row) if args.json else trace_line(row))
+    title = f"{target.label} of {target.trainee.name} ({target.trainee.account}):"
+    emit(args.output, lambda: rows, lambda: "\n".join([title, *map(trace_line, rows)]), lines=True)
     return EXIT_OK
 
 
-def _cloudtrail(args, opened, target: Target, records) -> list[dict]:
+def _cloudtrail(args: TraceOptions, opened, target: Target, records) -> list[dict]:
     from console.aws.operator import resolve_operator
     from console.engine.opening import check_host
     from console.engine.process import StoreRecorder

@@ -1,5 +1,5 @@
-"""What the headless commands show a person or a script: ``ledger`` with its filters and header,
-``status --watch``, and the one updating progress line of ``apply``/``retry``/``teardown``.
+"""What the headless commands show a person or a script: ``ledger``'s filters, the one updating
+progress line of ``apply``/``retry``/``teardown``, and the ``n/N`` of long plans and checks.
 
 On a terminal, progress is one line redrawn in place (counts per state and an ETA); anywhere
 else (a pipe, CI, ``TERM=dumb``) it is plain lines, each printed once, only when it changes.
@@ -8,7 +8,6 @@ else (a pipe, CI, ``TERM=dumb``) it is plain lines, each printed once, only when
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import sys
@@ -18,19 +17,9 @@ from dataclasses import dataclass, field
 
 from console.errors import UsageError
 from console.model import Command, LedgerRecord, TraineeState
-from console.words import ledger_json, ledger_line
 
-WATCH_SECONDS = 1.0
-WATCH_IDLE_POLLS = 3  # an engine just asked for has this long to take the course's lock
 _DURATION = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>[smhd])$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-SETTLED = (
-    TraineeState.PENDING,
-    TraineeState.READY,
-    TraineeState.FAILED,
-    TraineeState.CANCELLED,
-    TraineeState.TORN_DOWN,
-)
 
 
 def is_terminal(stream=None) -> bool:
@@ -82,22 +71,6 @@ def select_records(
     return chosen
 
 
-LEDGER_HEADER = (
-    f"{'TIME (UTC)':<29}  {'TRAINEE':<12} {'CALL':<28} {'PRINCIPAL':<40} {'OUTCOME':<10} REQUEST ID"
-)
-
-
-def print_ledger(records: list[LedgerRecord], as_json: bool) -> None:
-    """One JSON object per line, or a header and one line per record."""
-    if as_json:
-        for record in records:
-            print(json.dumps(ledger_json(record)))
-        return
-    print(LEDGER_HEADER)
-    for record in records:
-        print(ledger_line(record))
-
-
 def find_command(commands: list[Command], command_id: int) -> Command:
     for command in commands:
         if command.id == command_id:
@@ -107,11 +80,6 @@ def find_command(commands: list[Command], command_id: int) -> Command:
         f"there is no command {command_id} in this course's queue (the latest: {known}); "
         "`whodidthis status COURSE` names the running one"
     )
-
-
-def settled(states: list[TraineeState]) -> bool:
-    """Nobody is being worked on (ASSUMING, RUNNING or TEARING_DOWN)."""
-    return all(state in SETTLED for state in states)
 
 
 def counts_words(states: list[TraineeState]) -> str:
@@ -153,7 +121,7 @@ class Progress:
         if words == self._last:
             return None
         self._last = words
-        return f"{time.strftime('%H:%M:%S')} {words}"
+        return f"{time.strftime('%H:%M:%SZ', time.gmtime())} {words}"
 
 
 def _short(seconds: float) -> str:
@@ -183,4 +151,38 @@ class ProgressLine:
     def close(self) -> None:
         if self.redraw:
             self.stream.write("\n")
+            self.stream.flush()
+
+
+class CountLine:
+    """``checked 37/200`` on stderr while a long plan or check runs.
+
+    Redrawn in place on a terminal; elsewhere a line at each tenth of the way (and the last),
+    so a CI log shows the work moving without a line per trainee.
+    """
+
+    def __init__(self, label: str, total: int, stream=None) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.stream = stream or sys.stderr
+        self.redraw = is_terminal(self.stream)
+        self._said = 0
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.redraw:
+            # the last count is wiped, so the result printed next starts on a clean line
+            done = self.done >= self.total
+            text = "" if done else f"{self.label} {self.done}/{self.total}"
+            self.stream.write(f"\r\x1b[2K{text}")
+            self.stream.flush()
+            return
+        tenth = self.done * 10 // max(self.total, 1)
+        if tenth > self._said or self.done == self.total:
+            self._said = tenth
+            print(f"{self.label} {self.done}/{self.total}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        """Leaves the terminal's line clean for what comes next."""
+        if self.redraw and self.done:
+            self.stream.write("\r\x1b[2K")
             self.stream.flush()

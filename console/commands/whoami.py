@@ -7,12 +7,16 @@ Imports only botocore and the identity modules, so the answer comes about as fas
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from console.aws.identity import HostIdentity, resolve_host_identity
+from console.commands.options import Options, add_common, add_output, new_parser
+from console.commands.output import emit
 from console.errors import EXIT_IDENTITY_REFUSED, EXIT_OK
+
+if TYPE_CHECKING:  # the SDK (1.5 s to import) is loaded when whoami runs, not for its --help
+    from console.aws.identity import HostIdentity
 
 IMDS_WORDS = {
     1: "IMDSv1 (the token request was refused; keys read without a token)",
@@ -118,8 +122,39 @@ def render_text(
     return "\n".join(lines)
 
 
-def cli_whoami(args) -> int:
+EXAMPLES = """examples:
+  whodidthis whoami                      who this host is, and whether whodidthis accepts it
+  whodidthis whoami --course dojo.toml   also check the host role the course expects
+  whodidthis whoami --scan -o yaml       also look for stored credentials; YAML out"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhoamiOptions(Options):
+    course: str | None = None
+    scan: list[str] | None = None
+    output: str = "table"
+
+
+def add_parser(sub, name: str, summary: str | None):
+    p = new_parser(sub, name, summary, epilog=EXAMPLES)
+    add_output(p, json_help="print one JSON object (as -o json)")
+    p.add_argument(
+        "--scan",
+        nargs="*",
+        metavar="PATH",
+        default=None,
+        help="also look for stored credentials (default paths: the home folder and Jenkins' home)",
+    )
+    p.add_argument("--course", default=None, help="check the host role the course expects")
+    add_common(p)
+    p.set_defaults(handler=cli_whoami, options=WhoamiOptions)
+    return p
+
+
+def cli_whoami(args: WhoamiOptions) -> int:
     """Entry point of ``whodidthis whoami``."""
+    from console.aws.identity import resolve_host_identity
+
     scan_paths = None
     if args.scan is not None:
         from console.aws.scan import check_paths, scan
@@ -136,15 +171,15 @@ def cli_whoami(args) -> int:
     operator = check_operator(args.operator, ssm=identity.ok)
     scan_result = None if args.scan is None else scan(scan_paths)
     refused = not identity.ok or bool(scan_result and scan_result.findings)
-    if args.json:
-        data = identity.to_json()
-        data.update(operator_json(operator))
+
+    def data() -> dict:
+        out = identity.to_json()
+        out.update(operator_json(operator))
         if scan_result is not None:
-            data["scan"] = scan_result.to_json()
-            data["problems"] = data["problems"] + [f.sentence() for f in scan_result.findings]
-            data["ok"] = not refused
-        json.dump(data, sys.stdout)
-        sys.stdout.write("\n")
-    else:
-        print(render_text(identity, scan_result, operator=operator))
+            out["scan"] = scan_result.to_json()
+            out["problems"] = out["problems"] + [f.sentence() for f in scan_result.findings]
+            out["ok"] = not refused
+        return out
+
+    emit(args.output, data, lambda: render_text(identity, scan_result, operator=operator))
     return EXIT_IDENTITY_REFUSED if refused else EXIT_OK

@@ -170,7 +170,7 @@ def cli_demo(args) -> int:
     sandbox = course = None
     print("whodidthis demo: starting the sandbox (moto, the gateway, IMDS)…", file=sys.stderr)
     try:
-        latency = getattr(args, "latency", DEMO_LATENCY_MS)
+        latency = args.latency
         sandbox, denied, throttled = start_sandbox(directory, args.trainees, latency)
         # The detached engine inherits this environment: it acts as the sandbox's EC2 host.
         os.environ.clear()

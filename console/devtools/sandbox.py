@@ -113,7 +113,7 @@ def serve_args(args) -> list[str]:
     argv += ["--jitter", str(args.jitter), "--throttle", str(args.throttle)]
     if args.dir:
         argv += ["--dir", str(args.dir)]
-    if getattr(args, "imds_v1", False):
+    if args.imds_v1:
         argv.append("--imds-v1")
     for pair in args.before:
         argv += ["--before", pair]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from console.aws.identity import HostIdentity
@@ -62,8 +63,10 @@ async def teardown_plan(
     host: HostIdentity,
     operator: Operator | str,
     names: list[str] | None = None,
+    on_done: Callable[[], None] | None = None,
 ) -> list[TraineePlan]:
-    """The plan for ``names`` (default: every trainee), computed concurrently."""
+    """The plan for ``names`` (default: every trainee), computed concurrently; ``on_done``
+    is called as each trainee's plan is made (the CLI's ``n/N``)."""
     from console.aws.sessions import broker_for
     from console.engine.pipeline import TraineePipeline, failure_of
     from console.engine.process import StoreRecorder
@@ -97,6 +100,8 @@ async def teardown_plan(
                     plan.error = failure_of(exc, broker.host_arn).text
             if pipeline.session:
                 plan.principal_arn = pipeline.session.principal_arn
+            if on_done is not None:
+                on_done()
             return plan
 
         return list(await asyncio.gather(*(one(t) for t in targets)))
@@ -141,13 +146,20 @@ def plan_text(course: Course, plans: list[TraineePlan]) -> str:
 
 
 def print_plan(
-    opened, host: HostIdentity, operator: Operator | str, names: list[str], as_json: bool
+    opened,
+    host: HostIdentity,
+    operator: Operator | str,
+    names: list[str],
+    as_json: bool,
+    on_done: Callable[[], None] | None = None,
 ) -> int:
     """``teardown`` without ``--yes``: print the plan, change nothing, exit 0."""
     from console.aws import sdk
 
     sdk.install()  # a headless process making clients for every trainee; a console never comes here
-    plans = asyncio.run(teardown_plan(opened.course, opened.store, host, operator, names))
+    plans = asyncio.run(
+        teardown_plan(opened.course, opened.store, host, operator, names, on_done=on_done)
+    )
     if as_json:
         print(json.dumps({"course": opened.course.name, "plan": [p.to_json() for p in plans]}))
     else:

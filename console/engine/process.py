@@ -96,9 +96,11 @@ async def run_engine(
     sdk.install()  # the SDK speed-ups: process-wide, so never in a console's process
     recorder = StoreRecorder(store)
     kinds = registry()
+    pool = await _start_workers(course, store, host, operator)
     try:
         async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
-            await broker.warm(kinds[step.kind].service for step in course.steps)
+            if pool is None:  # with workers, they make every trainee's clients, not this one
+                await broker.warm(kinds[step.kind].service for step in course.steps)
             _settle_garbage_collector()
             engine = Engine(
                 course,
@@ -108,14 +110,30 @@ async def run_engine(
                 recorder=recorder,
                 engine_id=engine_id,
                 operator=operator,
+                pool=pool,
             )
             if companion is None:
                 return await engine.serve(idle_seconds)
             runs, _ = await asyncio.gather(engine.serve(idle_seconds), companion)
             return runs
     finally:
+        if pool is not None:
+            await pool.close()
         if companion is not None and inspect.getcoroutinestate(companion) == "CORO_CREATED":
             companion.close()  # never started (the broker failed): no "never awaited" warning
+
+
+async def _start_workers(course: Course, store: Store, host: HostIdentity, operator):
+    """The worker processes for this course (``console.engine.workers``), or None for none."""
+    from console.engine.workers import WorkerPool, worker_count
+
+    count = worker_count(len(course.trainees))
+    if count <= 1:
+        return None
+    log.info("engine runs trainees on %d worker processes", count)
+    pool = WorkerPool(course, store.course_dir.parent, host, Operator.of(operator), count)
+    await pool.start()
+    return pool
 
 
 def _settle_garbage_collector() -> None:

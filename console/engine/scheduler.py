@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from console.aws.sessions import SessionBroker
 from console.course.model import Course
 from console.engine.pipeline import TraineePipeline
+from console.engine.workers import WorkerDied, WorkerPool
 from console.model import Command, CommandKind, Operator, TraineeState
 
 POLL_SECONDS = 0.2
@@ -65,8 +66,10 @@ class Engine:
         recorder,
         engine_id: str,
         operator: Operator | str,
+        pool: WorkerPool | None = None,
     ):
         self.course, self.store, self.broker = course, store, broker
+        self.pool = pool  # worker processes run the pipelines; None: this process does
         self.kinds, self.recorder = kinds, recorder
         # Who started the engine: only for commands queued without an operator (old rows).
         self.engine_id, self.operator = engine_id, Operator.of(operator)
@@ -127,6 +130,8 @@ class Engine:
             names = wanted & set(run.names) - set(run.finals)
             run.cancelled |= names
             hit |= names
+        if self.pool is not None and hit:
+            self.pool.cancel(hit)
         self.store.finish_command(command.id, f"cancel requested for {len(hit)} trainee(s)")
         return CommandRun(command, [], run_id=0)
 
@@ -166,17 +171,10 @@ class Engine:
                 )
                 run.finals[name] = TraineeState.CANCELLED
                 return
-            pipeline = TraineePipeline(
-                self.course,
-                trainee,
-                store=self.store,
-                broker=self.broker,
-                kinds=self.kinds,
-                recorder=self.recorder,
-                cancelled=lambda: name in run.cancelled,
-                operator=run.operator,
-            )
-            state = await pipeline.run(teardown=teardown)
+            if self.pool is not None:
+                state = await self._on_worker(run, name, teardown)
+            else:
+                state = await self._here(run, trainee, teardown)
         run.finals[name] = state
         if state == TraineeState.FAILED:
             run.failures += 1
@@ -186,6 +184,35 @@ class Engine:
                     f"failure tolerance exceeded: {run.failures} trainees failed "
                     f"(failure_tolerance = {tolerance}); not started"
                 )
+
+    async def _here(self, run: CommandRun, trainee, teardown: bool) -> TraineeState:
+        """The trainee's pipeline in this process."""
+        pipeline = TraineePipeline(
+            self.course,
+            trainee,
+            store=self.store,
+            broker=self.broker,
+            kinds=self.kinds,
+            recorder=self.recorder,
+            cancelled=lambda: trainee.name in run.cancelled,
+            operator=run.operator,
+        )
+        return await pipeline.run(teardown=teardown)
+
+    async def _on_worker(self, run: CommandRun, name: str, teardown: bool) -> TraineeState:
+        """The trainee's pipeline on a worker process; FAILED when its workers kept dying."""
+        assert self.pool is not None
+        try:
+            return await self.pool.run(name, teardown=teardown, operator=run.operator)
+        except WorkerDied as exc:
+            self.store.set_trainee(
+                name,
+                state=TraineeState.FAILED,
+                error=str(exc),
+                error_code="WorkerDied",
+                last_action="failed: WorkerDied",
+            )
+            return TraineeState.FAILED
 
 
 def _result_text(run: CommandRun) -> str:

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import tempfile
 from pathlib import Path
 
-from rich.console import Console
-
-
-def screen_text(app) -> str:
-    """The screen as plain text, as the terminal shows it (every screen, modals over others)."""
-    width, height = app.size
-    console = Console(
-        width=width, height=height, file=io.StringIO(), record=True, color_system=None
-    )
-    console.print(
-        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    )
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+from widgets.datatable_cache import screen_text
 
 
 def dump_folder() -> Path:

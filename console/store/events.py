@@ -66,4 +66,19 @@ class EventLog:
             (ts, type, trainee, encoded),
         )
         # Return what a poller will read back (enums as plain strings), not the caller's objects.
-        return Event(cursor.lastrowid, ts, type, trainee, json.loads(encoded))
+        return Event(cursor.lastrowid, ts, type, trainee, _read_back(fields, encoded))
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _read_back(fields: dict, encoded: str) -> dict:
+    """What ``json.loads(encoded)`` gives, without decoding when every value is a plain str,
+    number or None (the engine's every trainee, step and ledger event): then it is a copy.
+
+    An enum, list or anything else goes through JSON, as a poller would see it."""
+    if all(type(value) in _PLAIN for value in fields.values()) and all(
+        type(key) is str for key in fields
+    ):
+        return dict(fields)
+    return json.loads(encoded)

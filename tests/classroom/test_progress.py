@@ -118,7 +118,7 @@ def test_reached_times_stay_when_checked_again(sandbox, tmp_path):
 
 
 def ledger_of(sandbox, state, course) -> list[dict]:
-    result = cli(sandbox, state, "ledger", "--json", course=course)
+    result = cli(sandbox, state, "ledger", "--json", "--all", course=course)
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 

@@ -17,6 +17,7 @@ def cli(
     course: Path | None = None,
     env_extra=None,
     timeout: float = 300,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess:
     """``whodidthis ARGS COURSE --state-dir DIR`` in a subprocess with the sandbox's env."""
     env = sandbox.clean_env()
@@ -32,7 +33,7 @@ def cli(
         "--operator",
         "alice",
     ]
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
 def status(sandbox, state_dir: Path, course: Path | None = None) -> dict:
@@ -42,7 +43,7 @@ def status(sandbox, state_dir: Path, course: Path | None = None) -> dict:
 
 
 def ledger(sandbox, state_dir: Path) -> list[dict]:
-    result = cli(sandbox, state_dir, "ledger", "--json")
+    result = cli(sandbox, state_dir, "ledger", "--json", "--all")  # the reads too
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 

@@ -30,8 +30,11 @@ def login_course(sandbox, tmp_path, *, console_login: bool = True, count: int = 
     return path
 
 
-def handout(sandbox, state, course, *args):
-    return cli(sandbox, state, "handout", *args, course=course)
+def handout(sandbox, state, course, *args, cwd=None):
+    """``handout``, to the terminal (``--stdout``) unless a file is named or ``cwd`` given."""
+    if "--out" not in args and cwd is None:
+        args = (*args, "--stdout")
+    return cli(sandbox, state, "handout", *args, course=course, cwd=cwd)
 
 
 def rows_of(result) -> dict[str, dict]:
@@ -133,3 +136,19 @@ def test_handout_refuses_a_course_without_console_users_and_a_stranger_user(sand
         pass
     else:
         raise AssertionError("handout gave a stranger's user a password")
+
+
+def test_handout_writes_a_private_file_by_default_and_prints_no_password(sandbox, tmp_path):
+    state, here = tmp_path / "state", tmp_path / "here"
+    here.mkdir()
+    course = login_course(sandbox, tmp_path, count=1)
+    assert cli(sandbox, state, "apply", course=course).returncode == 0
+    result = handout(sandbox, state, course, cwd=here)
+    assert result.returncode == 0, result.stderr
+    [written] = list(here.glob(f"{COURSE}-handout-*Z.txt"))
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    password = next(
+        line.split()[1] for line in written.read_text().splitlines() if "password:" in line
+    )
+    assert password not in result.stdout + result.stderr
+    assert result.stdout == "" and written.name in result.stderr

@@ -81,3 +81,11 @@ def test_data_version_moves_on_any_change_and_only_then(state_dir, store: Store)
     third = store.data_version()
     assert third > second
     assert store.data_version() == third
+
+
+def test_a_returned_event_is_what_a_poller_reads_back_plain_or_not(store: Store):
+    plain = store.add_event("note", "alice", n=1, ratio=0.5, ok=True, gone=None, text="x")
+    mixed = store.add_event("note", "alice", state=TraineeState.READY, arns=("a", "b"))
+    assert store.events_since(plain.id - 1) == [plain, mixed]
+    assert mixed.fields == {"state": "READY", "arns": ["a", "b"]}
+    assert type(mixed.fields["state"]) is str  # the enum's value, as JSON gives it

@@ -184,3 +184,34 @@ def test_the_console_in_tmux_retries_a_denied_trainee_and_quits_leaving_the_engi
     again.keys("q")
     again.wait_for(lambda s: again.dead(), "the second console to exit")
     assert os.path.exists(state_dir / "dojo-2026-12" / "engine.log")
+
+
+def test_status_watch_in_tmux_follows_a_detached_apply_within_one_screen(
+    sandbox_factory, terminal, tmp_path
+):
+    """30 trainees at 80x24: the watch redraws in place (the alternate screen), ends with the
+    apply's exit code, and leaves at most one screen in the scrollback."""
+    sandbox = sandbox_factory(trainees=30, latency_ms=20.0)
+    text = sandbox.course_path.read_text()  # without its CloudFormation step: quicker
+    course = tmp_path / "course.toml"
+    course.write_text(text[: text.index('[[step]]\nkind = "cloudformation_stack"')])
+    common = [str(course), "--state-dir", str(tmp_path / "state")]
+    whodidthis = [sys.executable, "-m", "console"]
+    script = (
+        f"{shlex.join([*whodidthis, 'apply', *common, '--detach'])}; "
+        f"{shlex.join([*whodidthis, 'status', *common, '--watch'])}; echo EXIT=$?"
+    )
+    env = {**sandbox.clean_env(), "TERM": "xterm-256color", "HOME": str(tmp_path)}
+    shell = terminal()
+    shell.start(["sh", "-c", script], env)
+
+    running = shell.wait_for(lambda s: "following apply" in s, "the watch following the apply")
+    assert "more (`whodidthis status COURSE`" in running  # 30 rows cut to the screen
+    assert len(running.rstrip("\n").splitlines()) <= 24
+    screen = shell.wait_for(lambda s: "EXIT=" in s, "the watch to end")
+    assert "EXIT=0" in screen
+    everything = shell.tmux("capture-pane", "-p", "-S", "-", "-E", "-")  # scrollback too
+    assert "30 READY" in everything  # the last frame, on the normal screen...
+    assert everything.count("TRAINEE ") == 1  # ...once: no frame was pushed into scrollback
+    history = int(shell.tmux("display-message", "-p", "#{history_size}").strip())
+    assert history <= 24, everything

@@ -98,12 +98,18 @@ def test_since_durations_and_nonsense():
         parse_since("yesterday", now=T0)
 
 
-def test_status_watch_in_a_pipe_prints_once_and_ends_without_an_engine(capsys, scene):
+def test_status_watch_in_a_pipe_prints_once_and_gives_up_on_a_command_never_claimed(
+    capsys, scene, monkeypatch
+):
+    from console.commands import follow
+
+    monkeypatch.setattr(follow, "CLAIM_SECONDS", 0.5)
+    monkeypatch.setattr(follow, "POLL_SECONDS", 0.1)
     common = (str(scene.course_path), "--state-dir", str(scene.state_dir))
     code, out, err = run(capsys, "status", *common, "--watch")
-    assert code == 0
+    assert code == 1  # the scene's apply was queued, and no engine ever claimed it
     assert out.count("TRAINEE") == 1  # unchanged: not printed again
-    assert "no engine is running" in err
+    assert "queued but no engine has claimed it" in err
 
 
 def test_progress_line_counts_and_eta():

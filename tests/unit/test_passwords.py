@@ -24,3 +24,12 @@ def test_meets_refuses_what_the_policy_refuses():
     assert not meets("Abcdefghijk1", strict)  # no symbol
     assert not meets("Ab1!", strict)  # too short
     assert not meets("abcdefgh", PasswordPolicy())  # one kind of three
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_a_new_password_has_no_character_that_reads_as_another(policy):
+    from console.aws.passwords import LOOK_ALIKES
+
+    drawn = "".join(new_password(policy) for _ in range(200))
+    assert not set(drawn) & LOOK_ALIKES  # 0/O/o, 1/l/I/|, and the quote
+    assert set("0Oo1lI|'") <= LOOK_ALIKES

@@ -126,6 +126,7 @@ def test_only_the_engine_and_headless_commands_install_the_process_wide_patches(
     )
     assert callers == {
         ("console/engine/process.py", "run_engine"),
+        ("console/engine/worker.py", "serve"),  # the engine's worker processes
         ("console/commands/preflight.py", "cli_preflight"),
         ("console/engine/plan.py", "print_plan"),
     }

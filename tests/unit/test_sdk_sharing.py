@@ -4,6 +4,8 @@ Nothing here holds credentials; the tests pin that sharing happens and that what
 per client (credentials, event hooks) still does.
 """
 
+import functools
+import inspect
 import os
 import ssl
 import subprocess
@@ -189,6 +191,41 @@ async def test_handlers_still_must_take_kwargs_and_the_answer_is_kept_per_functi
         iam.meta.events.register("before-call.iam", Hooks().fine)
     assert clientcache._takes_kwargs[Hooks.fine] is True  # one entry for every instance
     assert clientcache._takes_kwargs[no_kwargs] is False
+
+
+async def test_partials_and_callable_objects_are_checked_once_by_the_function_underneath(session):
+    config = aio_client_config(None)
+
+    def takes(name, **kwargs):
+        return None
+
+    def refuses(name, params):
+        return None
+
+    class Handler:
+        def __call__(self, **kwargs):
+            return None
+
+    async with session.create_client("iam", region_name="us-east-1", config=config) as iam:
+        with pytest.raises(ValueError, match="kwargs"):
+            iam.meta.events.register("before-call.iam", functools.partial(refuses, "a"))
+        iam.meta.events.register("before-call.iam", functools.partial(takes, "a"))
+        iam.meta.events.register("before-call.iam", functools.partial(takes, "b"))
+        iam.meta.events.register("before-call.iam", Handler())
+    assert clientcache._takes_kwargs[takes] is True  # every partial of it: one entry
+    assert clientcache._takes_kwargs[refuses] is False
+    assert clientcache._takes_kwargs[Handler.__call__] is True
+
+
+def test_an_object_with_its_own_signature_is_asked_every_time():
+    class Odd:
+        def __call__(self, **kwargs):
+            return None
+
+    odd = Odd()
+    odd.__signature__ = inspect.signature(lambda params: None)
+    assert clientcache._kwargs_owner(odd) is None
+    assert not clientcache._accepts_kwargs(odd)  # botocore answers None for "no"
 
 
 def test_proxy_settings_are_kept_per_url_and_a_changed_setting_is_seen(monkeypatch):

@@ -1,0 +1,181 @@
+"""Worker processes under one engine: every core works on trainees.
+
+The engine keeps everything that makes it one engine: the lock, the command queue, the runs,
+the concurrency limit, failure tolerance and cancel. Only a trainee's pipeline moves to a worker
+(``console.engine.worker``), and each trainee is on one worker at a time. Each worker has its
+own SDK session and broker and writes the store itself; the ledger's intent is committed before
+each call whichever process makes it.
+
+A worker that dies (``kill -9``, out of memory) loses nothing: the engine starts another and
+hands it the dead one's trainees, whose pipelines resume from the store and ledger exactly as
+after an engine crash (a create that may have happened is found by its tags, not made twice).
+A trainee whose worker dies ``MAX_RESTARTS`` times in a row fails with that reason instead.
+
+How many: ``WHODIDTHIS_WORKERS`` (a number; ``1`` keeps every pipeline in the engine's own
+process). By default one per core, but no more than one per ``TRAINEES_PER_WORKER`` trainees: a
+worker costs about a second of CPU to start and its own connections, which a small class never
+earns back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+
+from console.model import Operator, TraineeState
+
+log = logging.getLogger("whodidthis.engine")
+TRAINEES_PER_WORKER = 100
+MAX_RESTARTS = 3
+
+
+def worker_count(trainees: int, setting: str | None = None) -> int:
+    """How many worker processes for a course of ``trainees`` (1: none, all in the engine).
+
+    Raises:
+        ValueError: ``setting`` is not a whole number of at least 1.
+    """
+    setting = os.environ.get("WHODIDTHIS_WORKERS") if setting is None else setting
+    if setting not in (None, ""):
+        count = int(setting)
+        if count < 1:
+            raise ValueError(f"WHODIDTHIS_WORKERS={setting}: give a whole number of at least 1")
+        return count
+    return max(1, min(os.cpu_count() or 1, trainees // TRAINEES_PER_WORKER))
+
+
+@dataclass
+class _Process:
+    """One worker, the trainees it is running, and what each was asked."""
+
+    process: asyncio.subprocess.Process
+    running: dict[str, tuple[asyncio.Future, dict]] = field(default_factory=dict)
+    reader: asyncio.Task | None = None
+
+
+class WorkerPool:
+    """Starts the workers, hands them trainees, and replaces any that dies."""
+
+    def __init__(self, course, state_dir, host, operator: Operator, count: int):
+        self.count = count
+        self._setup = {
+            "course": str(course.path),
+            "state_dir": str(state_dir),
+            "host_arn": host.arn,
+            "host_user_id": host.user_id,
+            "operator": operator.name,
+            "share": 1 / count,
+        }
+        self._workers: list[_Process] = []
+        self._deaths: dict[str, int] = {}  # trainee -> workers that died running it, in a row
+        self._closing = False
+        self._silent_deaths = 0  # workers in a row that died before answering anything
+        self._broken: str | None = None  # why no worker can be started
+
+    async def start(self) -> None:
+        self._workers = [await self._spawn() for _ in range(self.count)]
+
+    async def _spawn(self) -> _Process:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "console.engine.worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        worker = _Process(process)
+        self._send(worker, self._setup)
+        worker.reader = asyncio.create_task(self._answers(worker))  # kept: the loop holds weakly
+        return worker
+
+    def _send(self, worker: _Process, message: dict) -> None:
+        assert worker.process.stdin is not None
+        worker.process.stdin.write((json.dumps(message) + "\n").encode())
+
+    async def run(self, name: str, *, teardown: bool, operator: Operator) -> TraineeState:
+        """Run ``name``'s pipeline on the least busy worker; its final state."""
+        message = {"run": name, "teardown": teardown, "operator": asdict(operator)}
+        return await self._dispatch(name, message)
+
+    async def _dispatch(self, name: str, message: dict) -> TraineeState:
+        if self._broken:
+            raise WorkerDied(name, 0, self._broken)
+        worker = min(self._workers, key=lambda w: len(w.running))
+        future = asyncio.get_running_loop().create_future()
+        worker.running[name] = (future, message)
+        self._send(worker, message)
+        return await future
+
+    def cancel(self, names: set[str]) -> None:
+        """Tell every worker these trainees are cancelled (they stop between two steps)."""
+        for worker in self._workers:
+            self._send(worker, {"cancel": sorted(names)})
+
+    async def _answers(self, worker: _Process) -> None:
+        assert worker.process.stdout is not None
+        answered = False
+        while line := await worker.process.stdout.readline():
+            answer = json.loads(line)
+            answered, self._silent_deaths = True, 0
+            future, _ = worker.running.pop(answer["done"])
+            self._deaths.pop(answer["done"], None)
+            if not future.done():
+                future.set_result(TraineeState(answer["state"]))
+        code = await worker.process.wait()
+        self._silent_deaths += not answered
+        if self._silent_deaths > MAX_RESTARTS * self.count:
+            self._give_up(worker, code)
+        elif not self._closing:
+            await self._replace(worker, code)
+
+    def _give_up(self, dead: _Process, code: int) -> None:
+        """Workers keep dying before any answer (they cannot start): fail what they had."""
+        self._broken = f"worker processes keep exiting ({code}) before answering"
+        log.error("engine workers: %s; see the lines above in this log", self._broken)
+        for name, (future, _) in dead.running.items():
+            if not future.done():
+                future.set_exception(WorkerDied(name, 0, self._broken))
+
+    async def _replace(self, dead: _Process, code: int) -> None:
+        """Start a worker in the dead one's place and hand it the dead one's trainees."""
+        log.warning(
+            "engine worker %d exited (%d) running %d trainee(s); starting another",
+            dead.process.pid,
+            code,
+            len(dead.running),
+        )
+        fresh = await self._spawn()
+        self._workers[self._workers.index(dead)] = fresh
+        for name, (future, message) in dead.running.items():
+            self._deaths[name] = self._deaths.get(name, 0) + 1
+            if self._deaths[name] > MAX_RESTARTS:
+                future.set_exception(WorkerDied(name, self._deaths[name]))
+                continue
+            fresh.running[name] = (future, message)
+            self._send(fresh, message)
+
+    async def close(self) -> None:
+        """Close every worker's pipe and wait for them to exit."""
+        self._closing = True
+        for worker in self._workers:
+            if worker.process.stdin is not None:
+                worker.process.stdin.close()
+        for worker in self._workers:
+            await worker.process.wait()
+            if worker.reader is not None:
+                await worker.reader
+
+
+class WorkerDied(Exception):
+    """The workers running a trainee kept dying (or none could start)."""
+
+    def __init__(self, trainee: str, times: int, why: str | None = None):
+        what = why or f"the engine's worker process died {times} times running {trainee}"
+        super().__init__(
+            f"{what}; see engine.log and the system log (out of memory?), then retry the "
+            "trainee (WHODIDTHIS_WORKERS=1 runs it in the engine's own process)"
+        )
