@@ -154,7 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WHEN",
         help="only records from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
     )
-    p.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N records")
+    p.add_argument(
+        "--tail", type=_positive, default=None, metavar="N", help="only the last N records"
+    )
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="recompute the ledger's hash chain; name the first changed, missing or added record",
+    )
+    p.add_argument(
+        "--head",
+        action="append",
+        default=[],
+        metavar="LINKS:SHA256",
+        help="with --verify: also check a head a command's summary printed (repeatable)",
+    )
     p.add_argument(
         "--command",
         type=int,
@@ -266,6 +280,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 NEEDS_SANDBOX = ("sandbox", "demo")
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (``--tail 0`` or ``--tail -5`` is a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number (give 1 or more)")
+    return value
 
 
 def _sandbox_installed() -> bool:

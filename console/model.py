@@ -169,6 +169,9 @@ class LedgerRecord:
     operator_arn: str | None = None
     #: Every attempt's request id, oldest first (retries); ``request_id`` is the answered one.
     attempt_request_ids: tuple[str, ...] = ()
+    #: sha256 of the access key id the call was signed with, first 16 hex digits: compared with
+    #: CloudTrail's ``userIdentity.accessKeyId`` without the store holding a key id.
+    access_key_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

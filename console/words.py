@@ -6,6 +6,7 @@ No Textual here: the console's widgets use these helpers for the words, and styl
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from console.course.model import Course
 from console.model import Event, LedgerRecord, Operator, TraineeState, TraineeStatus
@@ -30,6 +31,30 @@ WHAT_TO_DO = {
     "Leftovers": "What to do: resources still carry the trainee's tags: tear down again (t) "
     "to delete those of kinds the steps build (ours only); delete the others by hand.",
 }
+
+
+def printable(text: str | None) -> str:
+    """``text`` safe to print on a terminal: control and format characters (ESC, newline, tab,
+    bidi overrides) shown as escapes (``\\x1b``, ``\\n``), so a name an operator chose can
+    neither drive the terminal nor forge a line of output."""
+    if not text:
+        return text or ""
+    if text.isprintable():
+        return text
+    return "".join(_escaped(ch) if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    special = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if ch in special:
+        return special[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def cell(text: str | None) -> str:
+    """A Markdown table cell: :func:`printable`, and ``|`` escaped so it adds no column."""
+    return printable(text).replace("|", "\\|")
 
 
 def what_to_do(error_code: str | None) -> str | None:
@@ -106,12 +131,14 @@ def event_text(event: Event) -> str | None:
     when = clock(event.ts)
     if event.type == "trainee" and "state" in f:
         extra = f"  {f.get('error') or f.get('receipt') or ''}".rstrip()
-        return f"{when} {event.trainee:<14} {f['state']}{extra}"
+        return printable(f"{when} {event.trainee:<14} {f['state']}{extra}")
     if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"
     if event.type == "summary":
         states = ", ".join(f"{n} {s}" for s, n in f.get("states", {}).items())
-        return f"{when} {f.get('command', 'run')} finished: {states or 'nothing to do'}"
+        head = f.get("ledger_head") or {}
+        kept = f" (ledger head {head['links']}:{head['sha256']})" if head.get("sha256") else ""
+        return f"{when} {f.get('command', 'run')} finished: {states or 'nothing to do'}{kept}"
     return None
 
 
@@ -164,10 +191,11 @@ def status_table(
     ]
     for t in trainees:
         state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
-        lines.append(
+        line = (
             f"{t.name:<14} {t.account:<12} {state:<14} {step_progress(t):<5} "
-            f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}".rstrip()
+            f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}"
         )
+        lines.append(printable(line.rstrip()))
     return "\n".join(lines)
 
 
@@ -223,7 +251,7 @@ def ledger_line(record: LedgerRecord) -> str:
     outcome = record.outcome.value
     if record.error_code:
         outcome += f" {record.error_code}"
-    return (
+    return printable(
         f"{iso(record.ts)}  {record.trainee:<12} {record.service}:{record.operation:<24} "
         f"{short_principal(record.principal_arn):<40} {outcome:<10} "
         f"{record.request_id or '-'}  for {record.operator or '-'}"

@@ -379,6 +379,10 @@ def cli_ledger(args) -> int:
     from console.commands.views import find_command, parse_since, print_ledger, select_records
 
     opened = open_course(args, sync=False)
+    if getattr(args, "verify", False):
+        from console.commands.verify import verify_ledger
+
+        return verify_ledger(opened, getattr(args, "head", []))
     if args.trainee:
         _check_trainees(opened.course, [args.trainee])
     since = parse_since(args.since, time.time()) if getattr(args, "since", None) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from console.course.model import Course
 from console.model import LedgerRecord, Outcome, TraineeStatus
-from console.words import iso, short_principal
+from console.words import cell, iso, printable, short_principal
 
 #: The call that creates each step kind's resource: the one that names its creator.
 PRIMARY_CREATE = {
@@ -120,17 +120,21 @@ def report_markdown(
     lines = [f"# {course.name}: who created what", ""]
     for t in data["trainees"]:
         lines += [
-            f"## {t['name']} ({t['account']}): {t['state']}",
+            printable(f"## {t['name']} ({t['account']}): {t['state']}"),
             "",
             "| step | resource | created by | operator | when | request id |",
             "|---|---|---|---|---|---|",
         ]
         for r in t["resources"]:
-            lines.append(
-                f"| {r['step']} | {r['resource_arn'] or '-'} | "
-                f"{short_principal(r['created_by']) or '-'} | {r['operator'] or '-'} | "
-                f"{r['created_at'] or '-'} | {r['request_id'] or '-'} |"
+            cells = (
+                r["step"],
+                r["resource_arn"] or "-",
+                short_principal(r["created_by"]) or "-",
+                r["operator"] or "-",
+                r["created_at"] or "-",
+                r["request_id"] or "-",
             )
+            lines.append("| " + " | ".join(cell(value) for value in cells) + " |")
         if with_history:
             lines += _history_lines(t)
         lines += _sweep_lines(t)
@@ -149,9 +153,11 @@ def _history_lines(trainee: dict) -> list[str]:
                 continue
             outcome = e["outcome"] + (f" {e['error_code']}" if e["error_code"] else "")
             lines.append(
-                f"- {e['ts']} {e['operation']} {outcome} by "
+                printable(
+                    f"- {e['ts']} {e['operation']} {outcome} by "
                 f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
-                f"({e['operator_source'] or '-'}), request {e['request_id'] or '-'}"
+                    f"({e['operator_source'] or '-'}), request {e['request_id'] or '-'}"
+                )
             )
     return lines
 
@@ -160,7 +166,7 @@ def _sweep_lines(trainee: dict) -> list[str]:
     """What the last teardown's sweep found: the receipt, or each leftover named."""
     if trainee["leftovers"]:
         lines = ["", f"Leftovers after teardown ({len(trainee['leftovers'])}):", ""]
-        return lines + [f"- {item['arn']} ({item['type']})" for item in trainee["leftovers"]]
+        return lines + [printable(f"- {item['arn']} ({item['type']})") for item in trainee["leftovers"]]
     if trainee["receipt"]:
-        return ["", f"Teardown sweep: {trainee['receipt']}"]
+        return ["", printable(f"Teardown sweep: {trainee['receipt']}")]
     return []

@@ -24,7 +24,8 @@ from console.commands.report import NOT_A_CHANGE
 from console.course.model import Course, Step, Trainee
 from console.errors import EXIT_OK, UsageError
 from console.model import LedgerRecord
-from console.words import iso, short_principal
+from console.aws.attribution import key_digest
+from console.words import iso, printable, short_principal
 
 KIND_OF_SERVICE = {
     "iam": "iam_user",
@@ -61,10 +62,11 @@ def resolve_target(course: Course, resource: str) -> Target:
         UsageError: no step of the course makes it, or several do.
     """
     kind = account = trainee_name = None
+    shown = echoed(resource)
     if resource.startswith("arn:"):
         parts = resource.split(":", 5)
         if len(parts) != 6:
-            raise UsageError(f"{resource} is not an ARN (arn:aws:SERVICE:REGION:ACCOUNT:...)")
+            raise UsageError(f"{shown} is not an ARN (arn:aws:SERVICE:REGION:ACCOUNT:...)")
         kind, account, rest = KIND_OF_SERVICE.get(parts[2]), parts[4], parts[5]
         path = rest.split("/")
         name = path[1] if path[0] == "stack" and len(path) > 1 else path[-1]
@@ -81,13 +83,23 @@ def resolve_target(course: Course, resource: str) -> Target:
     ]
     if not found:
         raise UsageError(
-            f"no step of course {course.name} makes {resource}; give an ARN or a resource "
+            f"no step of course {course.name} makes {shown}; give an ARN or a resource "
             "name as the course renders it (e.g. the trainee's user name, or alice/dojo-app)"
         )
     if len(found) > 1:
         choices = ", ".join(f"{t.trainee.name}/{t.name}" for t in found[:5])
-        raise UsageError(f"{resource} names {len(found)} resources; say which: {choices}")
+        raise UsageError(f"{shown} names {len(found)} resources; say which: {choices}")
     return found[0]
+
+
+ECHO_LIMIT = 120  # characters of a user's argument repeated in a message
+
+
+def echoed(text: str) -> str:
+    """A user's argument as a message repeats it: printable, and cut to ``ECHO_LIMIT``."""
+    if len(text) <= ECHO_LIMIT:
+        return printable(text)
+    return f"{printable(text[:ECHO_LIMIT])}... ({len(text)} characters)"
 
 
 def ledger_history(ledger: list[LedgerRecord], target: Target) -> list[LedgerRecord]:
@@ -151,13 +163,53 @@ def _cloudtrail_time(text: str | None) -> str | None:
     return iso(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
-def joined(records: list[LedgerRecord], events: list[dict]) -> list[dict]:
-    """Ledger records and CloudTrail events, marked where each was seen, oldest first."""
-    in_trail = {e.get("requestID") for e in events}
+def joined(records: list[LedgerRecord], events: list[dict], course: str = "") -> list[dict]:
+    """Ledger records and CloudTrail events, marked where each was seen, oldest first.
+
+    A record and the event of the same request id are ``both`` only when CloudTrail names the
+    same principal, session and access key as the record; otherwise the record is
+    ``contradicted`` and says which fields CloudTrail names otherwise (a ledger rewritten after
+    the fact). An event of our own course's session that the ledger lacks says so.
+    """
+    by_id = {e.get("requestID"): e for e in events if e.get("requestID")}
     in_ledger = {r.request_id for r in records if r.request_id}
-    rows = [trace_json(r, "both" if r.request_id in in_trail else "ledger only") for r in records]
-    rows += [cloudtrail_json(e) for e in events if e.get("requestID") not in in_ledger]
+    rows = []
+    for record in records:
+        event = by_id.get(record.request_id) if record.request_id else None
+        if event is None:
+            rows.append(trace_json(record, "ledger only"))
+            continue
+        differs = contradictions(record, event)
+        row = trace_json(record, "contradicted" if differs else "both")
+        if differs:
+            row["cloudtrail_says"] = differs
+        rows.append(row)
+    for event in events:
+        if event.get("requestID") in in_ledger:
+            continue
+        row = cloudtrail_json(event)
+        if course and (row["session_name"] or "").endswith(f"@{course}"):
+            row["note"] = "made by a whodidthis session of this course; the ledger has no record"
+        rows.append(row)
     return sorted(rows, key=lambda row: row["ts"] or "")
+
+
+def contradictions(record: LedgerRecord, event: dict) -> dict:
+    """The fields CloudTrail names otherwise than the record: principal, session, key."""
+    identity = event.get("userIdentity") or {}
+    arn = identity.get("arn")
+    said = {
+        "principal_arn": (record.principal_arn, arn),
+        "principal_id": (record.principal_id, identity.get("principalId")),
+        "access_key_digest": (record.access_key_digest, key_digest(identity.get("accessKeyId"))),
+    }
+    if record.operation == "AssumeRole":  # the record names the new session, the caller the host
+        wanted = (event.get("requestParameters") or {}).get("roleSessionName")
+        said["session_name"] = (record.session_name, wanted)
+    elif arn and ":assumed-role/" in arn:
+        said["session_name"] = (record.session_name, arn.rsplit("/", 1)[-1])
+    # A field either side leaves empty is not a contradiction (old records, IAM users).
+    return {name: theirs for name, (ours, theirs) in said.items() if ours and theirs and ours != theirs}
 
 
 async def lookup_events(course: Course, target: Target, host, operator, recorder) -> list[dict]:
@@ -224,8 +276,11 @@ async def _pages(cloudtrail, target: Target, region: str, pace: _Pace, found: di
 def trace_line(row: dict) -> str:
     """One history event for people."""
     seen = f"{row['seen']:<15} " if "seen" in row else ""
+    if row.get("cloudtrail_says"):
+        said = ", ".join(f"{k}={v}" for k, v in row["cloudtrail_says"].items())
+        seen += f"(CloudTrail: {said}) "
     who = short_principal(row["principal_arn"]) or "-"
-    return (
+    return printable(
         f"{row['ts']}  {seen}{row['operation']:<34} {row['outcome']:<7} {who} "
         f"for {row['operator'] or '-'}  {row['request_id'] or '-'}"
     )
@@ -240,13 +295,13 @@ def cli_trace(args) -> int:
         target = resolve_target(opened.course, args.resource)
         records = ledger_history(opened.store.ledger(trainee=target.trainee.name), target)
         if args.cloudtrail:
-            rows = joined(records, _cloudtrail(args, opened, target))
+            rows = joined(records, _cloudtrail(args, opened, target), opened.course.name)
         else:
             rows = [trace_json(r) for r in records]
     finally:
         opened.store.close()
     if not args.json:
-        print(f"{target.label} of {target.trainee.name} ({target.trainee.account}):")
+        print(printable(f"{target.label} of {target.trainee.name} ({target.trainee.account}):"))
     for row in rows:
         print(json.dumps(row) if args.json else trace_line(row))
     return EXIT_OK

@@ -15,6 +15,8 @@ normally.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import logging
 import os
 import time
 from collections import Counter
@@ -26,6 +28,11 @@ from console.engine.pipeline import TraineePipeline
 from console.model import Command, CommandKind, Operator, TraineeState
 
 POLL_SECONDS = 0.2
+log = logging.getLogger("whodidthis.engine")
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -144,11 +151,22 @@ class Engine:
                     last_action=f"queued: {command.kind}",
                 )
         await asyncio.gather(*(self._one(run, name, teardown) for name in names))
-        summary = run.summary()
+        summary = run.summary() | {"ledger_head": self._keep_head(command)}
         self.store.finish_run(run_id, summary)
         self.store.add_event("summary", None, **summary)
         self.store.finish_command(command.id, _result_text(run))
         return run
+
+    def _keep_head(self, command: Command) -> dict:
+        """The ledger chain's head, written to ``engine.log`` too (outside the database)."""
+        from console.store.chain import keep_head
+
+        head = self.store.ledger_head()
+        what = f"after command {command.id} ({command.kind.value})"
+        problem = keep_head(self.store.course_dir / "engine.log", head, _utc_now(), what)
+        if problem:
+            log.warning("%s", problem)
+        return head.as_json()
 
     def _targets(self, command: Command) -> list[str]:
         known = [t.name for t in self.course.trainees]
