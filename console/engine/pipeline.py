@@ -22,7 +22,7 @@ from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError
 from console.model import Leftover, Operator, Outcome, StepState, TraineeState, TraineeStatus
 from console.steps.base import PlannedDeletion, StepContext, StepKind
-from console.steps.ownership import OurCreate
+from console.steps.ownership import OurCreate, may_have_acted
 
 UNREACHABLE = (
     "AWS could not be reached from this host (network, proxy, DNS or VPC endpoint); "
@@ -199,10 +199,18 @@ class TraineePipeline:
         if self._created is None:  # read the trainee's ledger once, not once per step
             self._created = {}
             for record in self.store.ledger(trainee=self.trainee.name):
-                if record.step is None or record.outcome != Outcome.OK:
+                if record.step is None:
                     continue
-                if record.operation.startswith("Create"):
-                    self._created[record.step] = OurCreate(at=record.ts)
+                if record.operation.startswith("Create") and may_have_acted(record):
+                    # A create whose answer was lost (a crash, SIGTERM, a full disk, a 500 after
+                    # the fact) may have made the resource: the step reads back what exists
+                    # (its CreationDate, contents and tags) before claiming it.
+                    self._created[record.step] = OurCreate(
+                        at=record.ts, answered=record.outcome == Outcome.OK
+                    )
+                    continue
+                if record.outcome != Outcome.OK:
+                    continue
                 elif "Tag" in record.operation and record.step in self._created:
                     self._created[record.step] = replace(self._created[record.step], tagged=True)
                 elif record.operation.startswith("Delete"):

@@ -27,15 +27,34 @@ class OurCreate:
         tagged: a tagging call for the step answered after it: an untagged resource now was
             untagged on purpose (an instructor keeping it), never claimed again.
         step_done: the step was DONE before this run: the create window is closed.
+        answered: AWS's answer to the create reached us (``ok``); False when it was lost (the
+            record left ``unknown`` by a crash, or a server error that may follow the fact).
     """
 
     at: float
     tagged: bool = False
     step_done: bool = False
+    answered: bool = True
 
     @property
     def window_open(self) -> bool:
         return not (self.tagged or self.step_done)
+
+
+#: Errors AWS may answer after the call took effect (the server failed on the way back): the
+#: resource may exist. A 4xx refusal (AccessDenied, BucketAlreadyExists) made nothing.
+MAY_HAVE_ACTED = frozenset(
+    {"InternalError", "InternalFailure", "ServiceUnavailable", "ServiceFailure", "500", "503"}
+)
+
+
+def may_have_acted(record) -> bool:
+    """A ledger record of a call that may have taken effect: ``ok``, ``unknown`` (no answer,
+    or a crash before it was written), or a server error."""
+    outcome = getattr(record.outcome, "value", record.outcome)
+    if outcome in ("ok", "unknown"):
+        return True
+    return outcome == "error" and (record.error_code or "") in MAY_HAVE_ACTED
 
 
 def tags_from_pairs(
