@@ -25,6 +25,7 @@ from console.store.state import Store, resolve_state_dir
 from console.words import event_json, event_text, status_json, status_table
 
 FOLLOW_POLL_SECONDS = 0.2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -71,11 +72,12 @@ def _check_trainees(course: Course, names: list[str]) -> None:
 
 @dataclass
 class Interrupt:
-    """Ctrl+C on a foreground command: the first asks the engine to cancel, the second forces.
+    """Ctrl+C (or SIGTERM) on a foreground command: the first asks the engine to cancel, the
+    second forces.
 
-    The first SIGINT queues a ``cancel`` for the command's trainees: they stop cleanly between
+    The first SIGINT or SIGTERM queues a ``cancel`` for the command's trainees: they stop cleanly between
     two steps (CANCELLED, every ledger record completed) and the command exits 130. A second
-    SIGINT raises KeyboardInterrupt at once (exit 130, whatever was in flight is left as it was).
+    one raises KeyboardInterrupt at once (exit 130, whatever was in flight is left as it was).
     """
 
     store: Store
@@ -111,12 +113,16 @@ async def follow(
     """
     loop = asyncio.get_running_loop()
     if interrupt is not None:
-        loop.add_signal_handler(signal.SIGINT, interrupt)
+        # SIGTERM (a plain `kill`, systemd, a CI job's timeout) is handled like Ctrl+C: the
+        # call in flight finishes and is recorded, the trainees stop cleanly, exit 130.
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, interrupt)
     try:
         await _follow(store, command_id, since, as_json=as_json, names=names)
     finally:
         if interrupt is not None:
-            loop.remove_signal_handler(signal.SIGINT)
+            for signum in STOP_SIGNALS:
+                loop.remove_signal_handler(signum)
 
 
 async def _follow(

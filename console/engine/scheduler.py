@@ -81,6 +81,15 @@ class Engine:
         self._trainee_locks: dict[str, asyncio.Lock] = {}
         self._runs: set[asyncio.Task] = set()
         self._active: list[CommandRun] = []  # the runs in progress, for cancel
+        self.stopping = False  # set by terminate(): finish cleanly, claim nothing more
+
+    def terminate(self) -> None:
+        """SIGTERM to the detached engine: every trainee stops after its current step (as a
+        ``cancel`` of the whole course), then the engine exits; queued commands stay queued
+        for the next engine."""
+        self.stopping = True
+        for run in self._active:
+            run.cancelled |= set(run.names) - set(run.finals)
 
     async def serve(self, idle_seconds: float = 1.0) -> list[CommandRun]:
         """Claim and execute commands until none is pending or running for ``idle_seconds``."""
@@ -100,6 +109,11 @@ class Engine:
         while True:
             if crashed:
                 raise crashed[0]
+            if self.stopping:  # SIGTERM: let the runs stop cleanly, claim nothing new
+                if not self._runs:
+                    return finished
+                await asyncio.sleep(POLL_SECONDS)
+                continue
             command = self.store.claim_next(self.engine_id)
             if command is not None:
                 task = asyncio.create_task(self.execute(command))
