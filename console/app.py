@@ -383,7 +383,8 @@ def make_app(
     action key bound, the store opened read-only and no engine ever started. ``colours=16``
     shows what a 16-colour terminal shows (found by itself from ``TERM=xterm``).
     """
-    from console.aws.organizations import with_known_trainees, with_ou_trainees
+    from console.aws.organizations import with_known_trainees
+    from console.aws.ou_pins import listed_and_pinned
 
     course = load_course(course_path)
     if read_only and not (Path(state_dir) / course.name).exists():
@@ -394,9 +395,13 @@ def make_app(
             "yet. Point --state-dir (or $WHODIDTHIS_STATE_DIR) at the operators' state, "
             "or run `whodidthis apply` first."
         )
-    if not read_only:  # an OU course lists its accounts; the read-only view calls nothing
-        course = with_ou_trainees(course)
     store = Store.open(Path(state_dir), course.name, readonly=read_only)
+    if not read_only and course.trainees_from_ou:
+        # An OU course lists its accounts, each built trainee kept at its pinned account
+        # (console/aws/ou_pins.py); the read-only view calls nothing.
+        course, notes = listed_and_pinned(course, store)
+        if not store.readonly:
+            store.set_ou_notes({note.trainee: note.text for note in notes})
     if read_only:
         course = with_known_trainees(course, [(t.name, t.account) for t in store.trainees()])
         engine_launcher = no_engine

@@ -137,6 +137,8 @@ class TraineeStatus:
     steps: tuple[StepStatus, ...] = ()
     leftovers: tuple[Leftover, ...] = ()
     receipt: str | None = None
+    #: An OU trainee whose account the OU's listing lost or names otherwise (``ou_pins``).
+    ou_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

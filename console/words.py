@@ -160,6 +160,7 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
                 "error_code": t.error_code,
                 "leftovers": [{"arn": item.arn, "type": item.type} for item in t.leftovers],
                 "receipt": t.receipt,
+                "ou_note": t.ou_note,
                 "steps": [
                     {
                         "kind": s.kind,
@@ -195,6 +196,8 @@ def status_table(
             f"{t.name:<14} {t.account:<12} {state:<14} {step_progress(t):<5} "
             f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}"
         )
+        if t.ou_note:
+            line += f"  [OU: {t.ou_note}]"
         lines.append(printable(line.rstrip()))
     return "\n".join(lines)
 

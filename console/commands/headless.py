@@ -12,7 +12,7 @@ import json
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from console.aws.operator import resolve_operator
@@ -36,6 +36,8 @@ class Opened:
     course_path: Path
     state_dir: Path
     store: Store
+    #: An OU course's pin notes (``console/aws/ou_pins.py``): the listing disagreed.
+    notes: list = field(default_factory=list)
 
 
 def open_course(args, *, sync: bool = True) -> Opened:
@@ -44,25 +46,44 @@ def open_course(args, *, sync: bool = True) -> Opened:
     A course with ``trainees_from_ou`` lists its OU's accounts first when ``sync``; a reading
     command (``sync=False``) takes the trainees its store already knows and calls nothing.
     """
-    from console.aws.organizations import with_known_trainees, with_ou_trainees
+    from console.aws.organizations import with_known_trainees
 
     path = resolve_course_path(args.course)
     course = load_course(path)
-    if sync and course.trainees_from_ou:
-        # The host lists the OU: refuse long-term keys or a wrong role before that call too.
-        check_host(course, getattr(args, "allow_long_term_keys", False))
-        course = with_ou_trainees(course)
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)
-    if not sync:
-        roster = [(t.name, t.account) for t in store.trainees()]
-        course = with_known_trainees(course, roster)
-    if sync:
-        store.sync_roster(
-            [(t.name, t.account) for t in course.trainees],
-            [(s.kind, s.name_template) for s in course.steps],
-        )
-    return Opened(course, path, state_dir, store)
+    notes: list = []
+    try:
+        if sync and course.trainees_from_ou:
+            # The host lists the OU: refuse long-term keys or a wrong role before that call too.
+            check_host(course, getattr(args, "allow_long_term_keys", False))
+            course, notes = pinned_ou_course(course, store)
+        if not sync:
+            roster = [(t.name, t.account) for t in store.trainees()]
+            course = with_known_trainees(course, roster)
+        if sync:
+            store.sync_roster(
+                [(t.name, t.account) for t in course.trainees],
+                [(s.kind, s.name_template) for s in course.steps],
+            )
+            if course.trainees_from_ou:
+                store.set_ou_notes({note.trainee: note.text for note in notes})
+    except BaseException:
+        store.close()
+        raise
+    return Opened(course, path, state_dir, store, notes)
+
+
+def pinned_ou_course(course: Course, store: Store):
+    """An OU course's trainees as listed now, each built one kept at its pinned account
+    (``console/aws/ou_pins.py``); the notes, each also said on stderr."""
+    from console.aws.ou_pins import listed_and_pinned
+    from console.words import printable
+
+    course, notes = listed_and_pinned(course, store)
+    for note in notes:
+        print(printable(f"whodidthis: trainee {note.trainee}: {note.text}"), file=sys.stderr)
+    return course, notes
 
 
 def _check_trainees(course: Course, names: list[str]) -> None:
@@ -197,6 +218,7 @@ def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
     _check_trainees(course, names)
     host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
     operator = resolve_operator(args.operator)  # exit 2 for another's name in an SSM session
+    names = _without_lost(kind, names, opened)
     since = store.last_event_id()
     command_id = store.enqueue(kind, names, operator)
     targets = set(names or (t.name for t in course.trainees))
@@ -234,7 +256,33 @@ def _run_command(args, kind: CommandKind, names: list[str], opened) -> int:
         )
     if interrupt.requested:
         return EXIT_INTERRUPTED
-    return exit_code(store, kind, command_id)
+    code = exit_code(store, kind, command_id)
+    return EXIT_FAILED if _failing_notes(opened.notes, targets) else code
+
+
+def _without_lost(kind: CommandKind, names: list[str], opened) -> list[str]:
+    """apply and retry build nothing in an account that left the OU (``ou_pins``): its
+    trainee is left out of the command (named when it was all there was to do)."""
+    from console.aws.ou_pins import lost_names
+
+    lost = lost_names(opened.notes)
+    if not lost or kind == CommandKind.TEARDOWN:
+        return names
+    kept = [n for n in (names or [t.name for t in opened.course.trainees]) if n not in lost]
+    if not kept:
+        raise UsageError(
+            f"every trainee asked for ({', '.join(sorted(lost))}) is in an account that left "
+            f"{opened.course.trainees_from_ou}: nothing to build; `whodidthis teardown` still "
+            "reaches their resources"
+        )
+    return kept
+
+
+def _failing_notes(notes: list, targets: set[str]) -> list:
+    """Pin notes that make the command fail: a trainee lost from the OU, or a name taken."""
+    from console.aws.ou_pins import FAILING
+
+    return [n for n in notes if n.code in FAILING]
 
 
 def exit_code(store: Store, kind: CommandKind, command_id: int) -> int:

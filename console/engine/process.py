@@ -309,11 +309,15 @@ def _log_redacted(path: Path) -> None:
 
 def cli_engine(args) -> int:
     """``whodidthis engine COURSE``: the detached engine's entry point."""
-    from console.aws.organizations import with_ou_trainees
+    from console.aws.ou_pins import listed_and_pinned
 
-    course = with_ou_trainees(load_course(resolve_course_path(args.course)))
+    course = load_course(resolve_course_path(args.course))
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)
+    if course.trainees_from_ou:
+        course, notes = listed_and_pinned(course, store)
+        for note in notes:  # the command that queued the work said these already
+            log.warning("trainee %s: %s", note.trainee, note.text)
     _log_redacted(engine_log_path(state_dir, course.name))
     logging.getLogger("whodidthis").setLevel(logging.INFO)
     log.info("engine starting for %s (pid %d)", course.name, os.getpid())

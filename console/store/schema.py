@@ -153,6 +153,8 @@ def _v4_chain(conn: sqlite3.Connection) -> None:
         )"""
     )
     conn.execute("ALTER TABLE ledger ADD COLUMN access_key_digest TEXT")
+    # An OU trainee's listing disagreeing with its pinned account (console/aws/ou_pins.py).
+    conn.execute("ALTER TABLE trainees ADD COLUMN ou_note TEXT")
     chain_existing(conn)
 
 

@@ -50,6 +50,7 @@ TRAINEE_FIELDS = frozenset(
         "finished_at",
         "leftovers",
         "receipt",
+        "ou_note",
     }
 )
 STEP_FIELDS = frozenset({"state", "error", "resource_arn", "name"})
@@ -176,6 +177,16 @@ class Store(Ledger, CommandQueue, EngineRuns):
             sync_steps(conn, [name for name, _ in trainees], list(steps))
             if any(counts.values()):
                 self._insert_event(conn, "roster", None, counts)
+
+    def set_ou_notes(self, notes: Mapping[str, str]) -> None:
+        """Each OU trainee's note (``console/aws/ou_pins.py``); cleared for every other one."""
+        refuse_credentials(dict(notes), "trainees.ou_note")
+        with self._db.write() as conn:
+            conn.execute("UPDATE trainees SET ou_note = NULL WHERE ou_note IS NOT NULL")
+            conn.executemany(
+                "UPDATE trainees SET ou_note = ? WHERE name = ?",
+                [(text, name) for name, text in notes.items()],
+            )
 
     def trainees(self, *, include_removed: bool = False) -> list[TraineeStatus]:
         """Every trainee of the course, sorted by name, with its steps."""
@@ -337,6 +348,7 @@ class Store(Ledger, CommandQueue, EngineRuns):
                 Leftover(item["arn"], item["type"]) for item in json.loads(row["leftovers"] or "[]")
             ),
             receipt=row["receipt"],
+            ou_note=row["ou_note"],
             steps=tuple(
                 StepStatus(
                     index=step["idx"],
