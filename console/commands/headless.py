@@ -46,17 +46,20 @@ def open_course(args, *, sync: bool = True) -> Opened:
     A course with ``trainees_from_ou`` lists its OU's accounts first when ``sync``; a reading
     command (``sync=False``) takes the trainees its store already knows and calls nothing.
     """
-    from console.aws.organizations import with_known_trainees
+    from console.aws.organizations import with_known_trainees, with_ou_trainees
 
     path = resolve_course_path(args.course)
     course = load_course(path)
+    if sync and course.trainees_from_ou:
+        # The host lists the OU: refuse long-term keys or a wrong role before that call too.
+        # Listed before the store is opened: a listing that rejects the course starts nothing.
+        check_host(course, getattr(args, "allow_long_term_keys", False))
+        course = with_ou_trainees(course)
     state_dir = resolve_state_dir(args.state_dir)
     store = Store.open(state_dir, course.name)
     notes: list = []
     try:
         if sync and course.trainees_from_ou:
-            # The host lists the OU: refuse long-term keys or a wrong role before that call too.
-            check_host(course, getattr(args, "allow_long_term_keys", False))
             course, notes = pinned_ou_course(course, store)
         if not sync:
             roster = [(t.name, t.account) for t in store.trainees()]
@@ -75,12 +78,12 @@ def open_course(args, *, sync: bool = True) -> Opened:
 
 
 def pinned_ou_course(course: Course, store: Store):
-    """An OU course's trainees as listed now, each built one kept at its pinned account
+    """An OU course's trainees as just listed, each built one kept at its pinned account
     (``console/aws/ou_pins.py``); the notes, each also said on stderr."""
-    from console.aws.ou_pins import listed_and_pinned
+    from console.aws.ou_pins import pin
     from console.words import printable
 
-    course, notes = listed_and_pinned(course, store)
+    course, notes = pin(course, store.trainees())
     for note in notes:
         print(printable(f"whodidthis: trainee {note.trainee}: {note.text}"), file=sys.stderr)
     return course, notes
