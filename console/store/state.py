@@ -25,7 +25,12 @@ from console.course.placeholders import render_text
 from console.errors import StateError
 from console.model import Event, Leftover, StepState, StepStatus, TraineeState, TraineeStatus
 from console.store.db import Database, row_dict
-from console.store.folder import course_state_dir, prepare_writable, refuse_empty_database
+from console.store.folder import (
+    course_state_dir,
+    prepare_writable,
+    refuse_empty_database,
+    refuse_untrusted_contents,
+)
 from console.store.folder import resolve_state_dir as resolve_state_dir  # where callers look
 from console.store.guard import refuse_credentials
 from console.store.ledger import Ledger
@@ -108,6 +113,7 @@ class Store(Ledger, CommandQueue, EngineRuns):
             raise StateError(f"{course_name!r} is not a course name: use [a-z0-9-]")
         course_dir = course_state_dir(state_dir, course_name)
         path = course_dir / DB_FILE
+        refuse_untrusted_contents(course_dir, path)
         refuse_empty_database(path)
         if not readonly:
             readonly = not prepare_writable(course_dir, path)
