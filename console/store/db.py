@@ -170,8 +170,9 @@ class Database:
 def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
     """``PRAGMA quick_check`` at open: a store damaged in the middle (a page overwritten, a
     b-tree cut) is refused before anything reads or writes it, not found half-way through a
-    run. quick_check reads every page once without the index cross-checks of integrity_check;
-    measured at about 2 ms per MB of store.
+    run. quick_check reads every page once without the index cross-checks of integrity_check:
+    measured 0.44 s on a 52 MB database (8 ms per MB; integrity_check took 0.97 s) on the
+    2-core build host, so a store of a few MB costs an open some tens of milliseconds.
 
     Raises:
         StateRefused: the check found damage (through :func:`translate_errors`).
