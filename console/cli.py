@@ -237,7 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("sandbox", help="local AWS + host emulation on loopback")
-    p.add_argument("--trainees", type=int, default=12)
+    p.add_argument(
+        "--trainees",
+        type=_sandbox_trainees,
+        default=12,
+        metavar="N",
+        help=f"trainee accounts to make (1..{MAX_SANDBOX_TRAINEES})",
+    )
     p.add_argument(
         "--latency",
         type=float,
@@ -263,7 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("demo", help="sandbox + a sample course + the console, in one command")
-    p.add_argument("--trainees", type=int, default=12)
+    p.add_argument(
+        "--trainees",
+        type=_sandbox_trainees,
+        default=12,
+        metavar="N",
+        help=f"trainee accounts to make (1..{MAX_SANDBOX_TRAINEES})",
+    )
     p.add_argument(
         "--latency",
         type=float,
@@ -280,6 +292,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 NEEDS_SANDBOX = ("sandbox", "demo")
+
+
+#: The most trainee accounts the stand-in is asked to make: above the scale bench's 2,000
+#: (bench/scale_bench.py), far below what exhausts memory (99,999,999,999 grew to 23 GB).
+MAX_SANDBOX_TRAINEES = 5000
+
+
+def _sandbox_trainees(text: str) -> int:
+    """``--trainees`` of ``sandbox``/``demo``: 1..MAX_SANDBOX_TRAINEES, else a usage error."""
+    value = _positive(text)
+    if value > MAX_SANDBOX_TRAINEES:
+        raise argparse.ArgumentTypeError(
+            f"{value} trainees is more than the sandbox makes (at most {MAX_SANDBOX_TRAINEES})"
+        )
+    return value
 
 
 def _positive(text: str) -> int:
