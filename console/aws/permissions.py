@@ -259,7 +259,9 @@ def course_needs(course) -> dict[str, list[str]]:
             needed.setdefault(action, []).append(step.kind)
         if step.kind == "cloudformation_stack" and "template" in step.params:
             path = course.template_path(step)
-            text = Path(path).read_text(encoding="utf-8")
+            text = course.templates.get(step.index)  # as read at load
+            if text is None:
+                text = Path(path).read_text(encoding="utf-8")
             for action in template_actions(text)[0]:
                 needed.setdefault(action, []).append(Path(path).name)
     return needed

@@ -20,6 +20,7 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,9 @@ class Course:
     trainee_name_tag: str | None = None
     trainees: tuple[Trainee, ...] = ()
     steps: tuple[Step, ...] = ()
+    #: Each cloudformation_stack step's template text by step index, read once at load
+    #: (``course/templates.py``): what CreateStack sends, whatever the file becomes later.
+    templates: Mapping[int, str] = field(default_factory=dict, compare=False, repr=False)
 
     def role_arn(self, trainee: Trainee) -> str:
         """The role assumed in ``trainee``'s account."""
@@ -142,6 +146,10 @@ class Course:
             f'no trainee "{name}" in course {self.name} ({self.path}); {hint}'
             f"trainees: {', '.join(names)}"
         )
+
+    def template_body(self, step: Step) -> str:
+        """The template text of ``step`` as it was read when the course was loaded."""
+        return self.templates[step.index]
 
     def template_path(self, step: Step) -> Path:
         """The ``cloudformation_stack`` template file of ``step``, relative to the course file."""
@@ -268,6 +276,7 @@ def _build(checked: CheckedCourse, path: Path) -> Course:
             Step(index=index, kind=kind, params=params, line=line)
             for index, kind, params, line in checked.steps
         ),
+        templates=dict(checked.templates),
         **checked.settings,  # type: ignore[arg-type]  # each setting was checked by its spec
     )
 

@@ -189,6 +189,7 @@ class TraineePipeline:
             template_path=str(self.course.template_path(step))
             if step.kind == "cloudformation_stack"
             else None,
+            template_body=self.course.templates.get(step.index),
             extra={"our_create": self._our_create(step)},
         )
 
