@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from iampolicy.statements import as_list
+
 from iampolicy import (
     Caller,
     Decision,
@@ -31,7 +33,6 @@ from iampolicy import (
     request_context,
     trust_policy_problems,
 )
-from iampolicy.statements import as_list
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 STRANGER_ACCOUNTS = ("999999999999", "888888888888")

@@ -155,7 +155,7 @@ def _history_lines(trainee: dict) -> list[str]:
             lines.append(
                 printable(
                     f"- {e['ts']} {e['operation']} {outcome} by "
-                f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
+                    f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
                     f"({e['operator_source'] or '-'}), request {e['request_id'] or '-'}"
                 )
             )
@@ -166,7 +166,9 @@ def _sweep_lines(trainee: dict) -> list[str]:
     """What the last teardown's sweep found: the receipt, or each leftover named."""
     if trainee["leftovers"]:
         lines = ["", f"Leftovers after teardown ({len(trainee['leftovers'])}):", ""]
-        return lines + [printable(f"- {item['arn']} ({item['type']})") for item in trainee["leftovers"]]
+        return lines + [
+            printable(f"- {item['arn']} ({item['type']})") for item in trainee["leftovers"]
+        ]
     if trainee["receipt"]:
         return ["", printable(f"Teardown sweep: {trainee['receipt']}")]
     return []

@@ -20,11 +20,11 @@ import sys
 import time
 from dataclasses import dataclass
 
+from console.aws.attribution import key_digest
 from console.commands.report import NOT_A_CHANGE
 from console.course.model import Course, Step, Trainee
 from console.errors import EXIT_OK, UsageError
 from console.model import LedgerRecord
-from console.aws.attribution import key_digest
 from console.words import iso, printable, short_principal
 
 KIND_OF_SERVICE = {
@@ -209,7 +209,9 @@ def contradictions(record: LedgerRecord, event: dict) -> dict:
     elif arn and ":assumed-role/" in arn:
         said["session_name"] = (record.session_name, arn.rsplit("/", 1)[-1])
     # A field either side leaves empty is not a contradiction (old records, IAM users).
-    return {name: theirs for name, (ours, theirs) in said.items() if ours and theirs and ours != theirs}
+    return {
+        name: theirs for name, (ours, theirs) in said.items() if ours and theirs and ours != theirs
+    }
 
 
 async def lookup_events(course: Course, target: Target, host, operator, recorder) -> list[dict]:

@@ -20,7 +20,6 @@ from typing import cast
 from console.course.lines import KeyPath, LineMap
 from console.course.placeholders import placeholder_problems
 from console.course.rules import ACCOUNT_ID
-from console.course.templates import TemplateRefused, parameter_problem, read_template
 from console.course.schema import (
     COURSE_KEYS,
     STEP_KINDS,
@@ -28,6 +27,7 @@ from console.course.schema import (
     TRAINEE_KEYS,
     ParamSpec,
 )
+from console.course.templates import TemplateRefused, parameter_problem, read_template
 
 
 class Problems:
@@ -411,9 +411,7 @@ def _check_step(
     return index, kind, params, problems.lines.line_of(path)
 
 
-def _check_template(
-    template: str, path: KeyPath, problems: Problems, base_dir: Path
-) -> str | None:
+def _check_template(template: str, path: KeyPath, problems: Problems, base_dir: Path) -> str | None:
     """The template file's text, read once, when it is inside the course file's folder
     (symlinks resolved) and within CloudFormation's limits; None after adding the problem.
 

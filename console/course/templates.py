@@ -19,7 +19,9 @@ import os
 import stat
 from pathlib import Path
 
-TEMPLATE_BODY_MAX = 51_200  # bytes, TemplateBody (the quotas page, "Template body size in a request")
+TEMPLATE_BODY_MAX = (
+    51_200  # bytes, TemplateBody (the quotas page, "Template body size in a request")
+)
 TEMPLATE_URL_MAX = 1_000_000  # bytes, TemplateURL from S3 (the same page)
 PARAMETER_VALUE_MAX = 4_096  # characters (the same page, "Parameter value length")
 
@@ -83,7 +85,7 @@ def _opened_path(fd: int, where: Path, info: os.stat_result) -> Path:
 
 
 def _too_large(size: int) -> str:
-    beyond = "" if size <= TEMPLATE_URL_MAX else f", and beyond even TemplateURL's 1 MB"
+    beyond = "" if size <= TEMPLATE_URL_MAX else ", and beyond even TemplateURL's 1 MB"
     return (
         f"is {size:,} bytes: CloudFormation takes at most {TEMPLATE_BODY_MAX:,} bytes in "
         f"TemplateBody{beyond} (larger templates go through S3 with TemplateURL, which "

@@ -55,8 +55,9 @@ def _pick(names: list[str], wanted: str, fallback: int) -> str | None:
 
 def start_sandbox(directory: Path, trainees: int, latency_ms: float = DEMO_LATENCY_MS):
     """The sandbox with the story's two troubles; returns it with the names it chose."""
-    from standin import Sandbox, SandboxOptions
     from standin.bootstrap import topology
+
+    from standin import Sandbox, SandboxOptions
 
     names = [name for name, _ in topology(trainees)]
     denied, throttled = _pick(names, DENIED, -1), _pick(names, THROTTLED, 0)

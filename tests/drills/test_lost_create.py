@@ -74,6 +74,8 @@ def test_a_create_left_unknown_by_a_crash_is_resolved(sandbox_factory, tmp_path)
         store.ledger_intent(intent)  # the crash: never settled
     finally:
         store.close()
-    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+    s3.create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
     assert _untagged(s3, name)
     _resolved_then_torn_down(sandbox, tmp_path, trainee, name, s3)

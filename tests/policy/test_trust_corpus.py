@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from console.aws.trustlint import ERROR, WARNING, ProductRequest, lint_trust_policy
 from iampolicy import (
     Caller,
     PrincipalFacts,
@@ -16,7 +17,6 @@ from iampolicy import (
     request_context,
     trust_policy_problems,
 )
-from console.aws.trustlint import ERROR, WARNING, ProductRequest, lint_trust_policy
 from tests.policy import trust_corpus as corpus
 
 ORG = "o-a1b2c3d4e5"

@@ -141,8 +141,9 @@ def test_role_session_names_are_validated_as_sts_does(sandbox):
 
 
 def test_a_stack_fails_like_aws_when_the_caller_may_not_create_its_resources(sandbox):
-    from console.commands.iam_templates import trainee_template
     from standin.sample_course import LAB_TEMPLATE
+
+    from console.commands.iam_templates import trainee_template
 
     account = sandbox.account_of("alice")
     plain = trainee_template(ADMIN)["Resources"]["ManageEnvRole"]["Properties"]["Policies"][0]

@@ -1,7 +1,6 @@
 """The fault plan on its own: seeded throttling, first-K errors, the JSON forms."""
 
 import pytest
-
 from standin.faults import FaultPlan
 
 

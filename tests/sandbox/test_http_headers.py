@@ -5,7 +5,6 @@ import http.client
 import io
 
 import pytest
-
 from standin.httpserver import parse_headers
 
 

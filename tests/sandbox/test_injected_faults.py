@@ -1,8 +1,8 @@
 """Faults injected by the gateway, as botocore's standard retry mode sees them."""
 
 import pytest
-
 from standin.faults import FaultPlan
+
 from tests.sandbox.aws import aws_error, retrying, trainee_session
 
 

@@ -1,9 +1,9 @@
 """The sandbox's AssumeRole decision (the shared evaluator with AssumeRole's context), alone."""
 
 import pytest
+from standin.policy import AssumeRequest, assume_request, refusal
 
 from iampolicy import Caller, PrincipalFacts
-from standin.policy import AssumeRequest, assume_request, refusal
 
 ADMIN = "100000000000"
 TRAINEE = "200000000001"

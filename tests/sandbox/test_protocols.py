@@ -2,7 +2,6 @@
 
 import pytest
 from botocore.parsers import create_parser
-
 from standin.httpserver import HttpRequest
 from standin.protocols import (
     ServiceCatalog,

@@ -86,7 +86,9 @@ def test_a_chain_recomputed_after_a_rewrite_fails_the_head_kept_outside(store: S
     command's summary) was written before, and no longer matches."""
     ids = _filled(store)
     log = tmp_path / "engine.log"
-    assert keep_head(log, store.ledger_head(), "2026-12-06T12:00:00+00:00", "after command 1") is None
+    assert (
+        keep_head(log, store.ledger_head(), "2026-12-06T12:00:00+00:00", "after command 1") is None
+    )
     _sql(store, "UPDATE ledger SET operator = 'mallory' WHERE id = ?", ids[0])
     _sql(store, "DELETE FROM ledger_chain")
     with sqlite3.connect(store.path) as conn:  # the forger rebuilds the chain over the lie
