@@ -7,11 +7,13 @@ runs, so ``whodidthis whoami`` never pays for Textual or the engine.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import io
 import os
 import sys
 
-from console.errors import EXIT_BAD_INPUT, CourseError, WhodidthisError
+from console.errors import EXIT_BAD_INPUT, EXIT_FAILED, CourseError, WhodidthisError
 
 # subcommand -> "module:function"; each function takes the parsed args and returns an exit code.
 HANDLERS = {
@@ -371,7 +373,45 @@ def _misspelt_command(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the subcommand; returns the exit code."""
+    """Parse ``argv`` and run the subcommand; returns the exit code.
+
+    Output that cannot be written ends the command with a sentence, never a traceback: a
+    reader gone (``| head``) quietly (exit 0, as Unix tools do), a full or failing stdout
+    (``> /dev/full``) or a closed one with exit 1.
+    """
+    if sys.stdout is None:  # started with stdout closed (>&-): writing to it is an error
+        sys.stdout = ClosedOutput()
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit: a failed write is then caught below
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        from console.commands.stdout import silence_stdout
+
+        silence_stdout()  # the interpreter's own flush at exit must not fail again
+        print(f"whodidthis: cannot write the output: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+class ClosedOutput(io.TextIOBase):
+    """stdout when the process started without one: every write fails as a closed file's."""
+
+    def writable(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+#: What writing to stdout answers when it cannot take the output: full, broken, closed.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EBADF, errno.EPIPE, errno.EDQUOT})
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     guess = _misspelt_command(argv)
     if guess is not None:
@@ -408,11 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
-        code = int(handler(args))
-        sys.stdout.flush()  # here, not at exit: a reader gone is then caught below
-        return code
-    except BrokenPipeError:
-        return _reader_gone()
+        return int(handler(args))
     except CourseError as exc:
         from console.course.model import format_problems
 

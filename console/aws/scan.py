@@ -31,8 +31,8 @@ from console.credentials import (
     Credential,
     entropy,
     find_credentials,
-    without_continuations,
     mask_key_id,
+    without_continuations,
 )
 from console.errors import UsageError
 

@@ -188,7 +188,7 @@ async def hand_out(
 
 def cli_handout(args) -> int:
     """Entry point of ``whodidthis handout``."""
-    from console.commands.handout_safety import PreparedOut, handout_lock
+    from console.commands.handout_safety import PreparedOut, handout_lock, refuse_closed_stdout
     from console.commands.headless import _check_trainees, open_course
 
     opened = open_course(args)
@@ -196,6 +196,8 @@ def cli_handout(args) -> int:
         course = opened.course
         _check_trainees(course, args.trainee)
         login_steps(course)  # a course without console users is bad input: exit 2, no call
+        if not args.out:
+            refuse_closed_stdout()
         with handout_lock(opened.store.course_dir):
             out = PreparedOut(Path(args.out)) if args.out else None  # before any change
             return _hand_out_and_deliver(args, opened, out)

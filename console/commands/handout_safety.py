@@ -88,6 +88,20 @@ class PreparedOut:
         self.temporary.unlink(missing_ok=True)
 
 
+def refuse_closed_stdout() -> None:
+    """With no ``--out``, stdout must be open before any password changes.
+
+    Raises:
+        UsageError: stdout is closed (``>&-``): the passwords would reach no one.
+    """
+    stream = sys.stdout
+    if stream is None or not stream.writable():
+        raise UsageError(
+            "handout: stdout is closed, so the passwords would reach no one; nothing was "
+            "changed. Give --out FILE, or run it with stdout open"
+        )
+
+
 def deliver_to_stdout(text: str) -> OSError | None:
     """Write ``text`` to stdout and flush; the error when it could not all be delivered."""
     try:

@@ -179,7 +179,7 @@ async def _follow(
                 printed[said] = _without_time(text)
                 if progress.redraw:
                     sys.stderr.write("\r\x1b[2K")
-                print(text, flush=True)
+                _say(text)
         if progress is not None and progress.redraw:
             progress.show([t.state for t in store.trainees_named(names)])
         if done:
@@ -201,10 +201,16 @@ def _command_done(store: Store, command_id: int) -> bool:
 def _print_event(event, as_json: bool) -> None:
     line = json.dumps(event_json(event)) if as_json else event_text(event)
     if line:
-        try:
-            print(line, flush=True)
-        except BrokenPipeError:  # the reader left (apply --json | head): not the work
-            silence_stdout()
+        _say(line)
+
+
+def _say(line: str) -> None:
+    """Print a line of a command doing work; output that cannot be written (the reader left:
+    ``apply --json | head``; a full disk: ``> /dev/full``) stops the output, not the work."""
+    try:
+        print(line, flush=True)
+    except OSError:
+        silence_stdout()
 
 
 def run_command(args, kind: CommandKind, names: list[str]) -> int:

@@ -176,10 +176,16 @@ def cli_iam_templates(args) -> int:
     }
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, body in files.items():
-            (out / name).write_text(json.dumps(body, indent=2) + "\n")
-            print(out / name)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name, body in files.items():
+                (out / name).write_text(json.dumps(body, indent=2) + "\n")
+                print(out / name)
+        except OSError as exc:
+            raise UsageError(
+                f"--out {out}: cannot write {exc.filename or out} ({exc.strerror}); give a "
+                "folder you can write (it is created if missing)"
+            ) from None
         print(
             "note: trainees_from_ou needs the host in the organization's management account or"
             " a delegated administrator account (organizations:ListAccountsForParent works only"

@@ -39,9 +39,10 @@ def test_a_rewritten_record_is_named_and_contradicted_by_cloudtrail(sandbox, tmp
     summary = json.loads(applied.stdout.splitlines()[-1])
     head = summary["ledger_head"]
     assert head["links"] > 0 and len(head["sha256"]) == 64
-    assert f"ledger head: {head['links']} links, sha256 {head['sha256']}" in (
-        tmp_path / COURSE / "engine.log"
-    ).read_text()
+    assert (
+        f"ledger head: {head['links']} links, sha256 {head['sha256']}"
+        in (tmp_path / COURSE / "engine.log").read_text()
+    )
     intact = whodidthis(sandbox, tmp_path, "ann", "ledger", "--verify")
     assert intact.returncode == 0 and "as written" in intact.stdout, intact.stdout
 
