@@ -55,3 +55,15 @@ def test_swapped_name_tags_do_not_re_point_the_trainees(sandbox, tmp_path):
     shown = status(sandbox, tmp_path, course)
     assert (shown["dana"]["account"], shown["eve"]["account"]) == (first, second)
     assert "dana" not in _users(sandbox, first) and "eve" not in _users(sandbox, second)
+
+
+def test_child_ous_are_said_not_silently_skipped(sandbox, tmp_path):
+    ou = sandbox.create_ou(["alice"])
+    organizations = sandbox.backdoor_session(sandbox.admin_account).client(
+        "organizations", region_name="us-east-1"
+    )
+    child = organizations.create_organizational_unit(ParentId=ou.ou_id, Name="late-joiners")
+    child_id = child["OrganizationalUnit"]["Id"]
+    course = ou_course(tmp_path, ou.ou_id)
+    result = cli(sandbox, tmp_path, "preflight", course=course)
+    assert f"{ou.ou_id} has child OUs ({child_id})" in result.stderr, result.stderr
