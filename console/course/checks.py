@@ -398,7 +398,8 @@ def _check_step(
         body = _check_template(str(params["template"]), path + ("template",), problems, base_dir)
         if body is not None:
             templates[index] = body
-        for name, value in (params.get("parameters") or {}).items():
+        parameters = params.get("parameters")
+        for name, value in (parameters if isinstance(parameters, dict) else {}).items():
             too_long = parameter_problem(value)
             if too_long:
                 problems.add(

@@ -73,7 +73,7 @@ class Head:
 
 
 def _canonical(value: object, name: str) -> object:
-    if name in _REAL and value is not None:
+    if name in _REAL and isinstance(value, int | float):
         return float(value)  # SQLite hands a REAL back as float whatever was written
     return value
 
