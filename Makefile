@@ -14,7 +14,7 @@ UV_VERSION := 0.13.9
 export UV_SYSTEM_CERTS := true
 export UV_NATIVE_TLS := true
 
-.PHONY: demo test lint bench sandbox screenshots clean bytecode
+.PHONY: demo test lint bench sandbox screenshots clean bytecode node
 
 $(VENV)-tools/bin/uv:
 	$(PYTHON) -m venv $(VENV)-tools
@@ -27,6 +27,18 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --all-groups --all-extras --compile-bytecode
 	touch $(STAMP)
 
+# The evaluator's differential test runs @cloud-copilot/iam-simulate under node: npm ci installs
+# exactly what package-lock.json pins. No node or npm is an error, not a skipped test.
+DIFFERENTIAL := iampolicy/tests/differential
+NODE_STAMP   := $(DIFFERENTIAL)/node_modules/.installed
+
+$(NODE_STAMP): $(DIFFERENTIAL)/package.json $(DIFFERENTIAL)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm not found: install Node.js 18+ (the iampolicy differential test needs it)" >&2; exit 1; }
+	npm ci --prefix $(DIFFERENTIAL) --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+node: $(NODE_STAMP)
+
 bytecode: $(STAMP)
 	$(VENV)/bin/python -m compileall -q console widgets
 
@@ -37,12 +49,12 @@ sandbox: $(STAMP)
 	$(VENV)/bin/whodidthis sandbox
 
 lint: bytecode
-	$(VENV)/bin/ruff check console widgets tests bench
-	$(VENV)/bin/ruff format --check console widgets tests bench
+	$(VENV)/bin/ruff check console widgets tests bench standin iampolicy
+	$(VENV)/bin/ruff format --check console widgets tests bench standin iampolicy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint $(NODE_STAMP)
 	$(VENV)/bin/python -m pytest -n 2 -p no:cacheprovider
 
 bench: bytecode
@@ -52,4 +64,4 @@ screenshots: $(STAMP)
 	$(VENV)/bin/python -m console.devtools.screenshots screenshots
 
 clean:
-	rm -rf $(VENV) $(VENV)-tools
+	rm -rf $(VENV) $(VENV)-tools $(DIFFERENTIAL)/node_modules

@@ -12,9 +12,12 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from console.devtools.sandbox import prepare_roles, read_exports, standin_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -24,36 +27,34 @@ VENV_BIN = Path(sys.executable).parent
 def sandbox(
     trainees: int = 12, latency_ms: float = 0.0, extra: list[str] | None = None, nice: int = 0
 ):
-    """``whodidthis sandbox`` in a child process; yields its environment for clients.
+    """The stand-in (``python -m standin serve``) in a child process, with the role templates
+    the product's ``iam-templates`` writes for its sample course; yields the environment for
+    clients.
 
     ``nice`` lowers its CPU priority: where a benchmark measures the host's own programs, the
     sandbox stands in for AWS, which does not compete with them for this machine's cores."""
-    argv = [
-        str(VENV_BIN / "whodidthis"),
-        "sandbox",
-        "--trainees",
-        str(trainees),
-        "--latency",
-        str(latency_ms),
-        *(extra or []),
-    ]
-    env = clean_env()
-    process = subprocess.Popen(
-        argv,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        text=True,
-        preexec_fn=(lambda: os.nice(nice)) if nice else None,
-    )
-    exports = {}
-    for line in process.stdout:
-        if not line.startswith("export "):
-            break
-        name, _, value = line[len("export ") :].strip().partition("=")
-        exports[name] = value.strip("'\"")
-        if name == "WHODIDTHIS_COURSE":
-            break
+    with tempfile.TemporaryDirectory(prefix="bench-roles-") as roles:
+        prepare_roles(Path(roles), trainees)
+        argv = standin_argv(
+            "serve",
+            "--trainees",
+            str(trainees),
+            "--latency",
+            str(latency_ms),
+            "--roles",
+            roles,
+            *(extra or []),
+        )
+        env = clean_env()
+        process = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            text=True,
+            preexec_fn=(lambda: os.nice(nice)) if nice else None,
+        )
+        exports = read_exports(process.stdout)  # serve closes its stdout after the exports
     try:
         yield {**env, **exports}
     finally:

@@ -13,6 +13,8 @@ import timeit
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from standin.httpserver import HttpRequest
+from standin.signing import signature_matches
 
 from console.aws.permissions import host_statements
 from iampolicy import (
@@ -23,8 +25,6 @@ from iampolicy import (
     evaluate,
     request_context,
 )
-from standin.httpserver import HttpRequest
-from standin.signing import signature_matches
 
 HOST = Caller(
     "arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0",

@@ -38,7 +38,7 @@ from console.commands.console_services import (
     plan_provider_for,
     preflight_provider_for,
 )
-from console.course.model import Course, load_course
+from console.course.model import Course
 from console.idle_gc import IdleCollector
 from console.model import CommandKind, LedgerRecord, Operator
 from console.store.state import Store
@@ -383,33 +383,12 @@ def make_app(
     action key bound, the store opened read-only and no engine ever started. ``colours=16``
     shows what a 16-colour terminal shows (found by itself from ``TERM=xterm``).
     """
-    from console.aws.organizations import with_known_trainees
-    from console.aws.ou_pins import listed_and_pinned
+    from console.engine.opening import open_course
 
-    course = load_course(course_path)
-    if read_only and not (Path(state_dir) / course.name).exists():
-        from console.errors import StateError
-
-        raise StateError(
-            f"nothing to view: there is no state for course {course.name} in {state_dir} "
-            "yet. Point --state-dir (or $WHODIDTHIS_STATE_DIR) at the operators' state, "
-            "or run `whodidthis apply` first."
-        )
-    store = Store.open(Path(state_dir), course.name, readonly=read_only)
-    if not read_only and course.trainees_from_ou:
-        # An OU course lists its accounts, each built trainee kept at its pinned account
-        # (console/aws/ou_pins.py); the read-only view calls nothing.
-        course, notes = listed_and_pinned(course, store)
-        if not store.readonly:
-            store.set_ou_notes({note.trainee: note.text for note in notes})
+    opened = open_course(course_path, state_dir, read_only=read_only, sync=not read_only)
+    course, store = opened.course, opened.store
     if read_only:
-        course = with_known_trainees(course, [(t.name, t.account) for t in store.trainees()])
         engine_launcher = no_engine
-    elif not store.readonly:
-        store.sync_roster(
-            [(t.name, t.account) for t in course.trainees],
-            [(s.kind, s.name_template) for s in course.steps],
-        )
     app_ref: list[WhodidthisApp] = []
 
     def host() -> HostIdentity:

@@ -31,7 +31,7 @@ HANDLERS = {
     "trace": "console.commands.trace:cli_trace",
     "handout": "console.commands.handout:cli_handout",
     "iam-templates": "console.commands.iam_templates:cli_iam_templates",
-    "sandbox": "standin.cli:cli_sandbox",
+    "sandbox": "console.devtools.sandbox:cli_sandbox",
     "demo": "console.devtools.demo:cli_demo",
     "engine": "console.engine.process:cli_engine",
 }
@@ -323,10 +323,15 @@ def _positive(text: str) -> int:
 
 
 def _sandbox_installed() -> bool:
-    """True when the ``sandbox`` extra (moto with its server) is installed."""
+    """True when the ``sandbox`` extra (the stand-in, ``standin``) is installed."""
     import importlib.util
 
-    return all(importlib.util.find_spec(name) is not None for name in ("moto", "flask"))
+    # standin.cli, not standin: a checkout's standin/ folder in the working directory would
+    # import as an empty namespace package.
+    try:
+        return importlib.util.find_spec("standin.cli") is not None
+    except ModuleNotFoundError:  # no standin at all
+        return False
 
 
 class _VersionAction(argparse.Action):
@@ -435,8 +440,8 @@ def _main(argv: list[str] | None) -> int:
             return EXIT_BAD_INPUT
     if args.command in NEEDS_SANDBOX and not _sandbox_installed():
         print(
-            f"whodidthis {args.command}: the sandbox is not installed (moto and its server are "
-            "an extra, kept off production hosts). Install it with "
+            f"whodidthis {args.command}: the sandbox is not installed (the AWS stand-in, with "
+            "moto, is an extra, kept off production hosts). Install it with "
             "`pip install 'whodidthis[sandbox]'` (or `uv tool install 'whodidthis[sandbox]'`, "
             "or `make demo` in a checkout).",
             file=sys.stderr,

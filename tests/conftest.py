@@ -5,16 +5,22 @@ one sandbox lazily, the first time a test asks for it. Before every test that us
 is reset (moto wiped, the story's accounts bootstrapped again, no faults, empty trail: about 15 ms
 for 12 trainees) and the process environment is pointed at it with no stored credentials, so
 botocore's default chain in the test resolves the host identity through IMDS.
+
+The stand-in's roles come from the product, as a user's do: the templates ``whodidthis
+iam-templates --course`` writes for the sandbox's sample course (tests may import both).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-from standin import Sandbox, SandboxOptions
+from console.commands.iam_templates import admin_template, trainee_template
+from console.course.model import load_course
+from standin import RoleTemplates, Sandbox, SandboxOptions
 
 # What every test starts from; sandbox_factory(**changes) starts from these too.
 DEFAULTS = {
@@ -29,9 +35,19 @@ DEFAULTS = {
 }
 
 
+def product_roles(course_path: Path) -> RoleTemplates:
+    """The role templates ``whodidthis iam-templates --course COURSE`` writes for the sample
+    course, with the sandbox's admin account."""
+    course = load_course(course_path)
+    return RoleTemplates(
+        admin=admin_template(),
+        trainee=trainee_template(Sandbox.admin_account, course=course),
+    )
+
+
 @pytest.fixture(scope="session")
 def _process_sandbox() -> Iterator[Sandbox]:
-    sandbox = Sandbox(SandboxOptions()).start()
+    sandbox = Sandbox(SandboxOptions(roles=product_roles)).start()
     yield sandbox
     sandbox.stop()
 

@@ -24,8 +24,8 @@ from console.course.checks import CheckedCourse, Problems
 from console.course.lines import find_lines
 from console.course.model import Course, Trainee
 from console.course.rendered import check_rendered
-from console.course.rules import IDENTIFIER, IDENTIFIER_MAX
 from console.errors import CourseError, IdentityRefused
+from console.rules import IDENTIFIER, IDENTIFIER_MAX
 
 OU_FIELD = ("course", "trainees_from_ou")
 ORGANIZATIONS_REGION = "us-east-1"  # Organizations' one endpoint
@@ -53,11 +53,29 @@ def _client(botocore_session=None):
     from console.aws.config import client_config
 
     session = botocore_session or botocore.session.get_session()
-    return session.create_client(
+    client = session.create_client(
         "organizations",
         region_name=ORGANIZATIONS_REGION,
         config=client_config(session.get_scoped_config()),
     )
+    _paced(client)
+    return client
+
+
+def _paced(client) -> None:
+    """Every Organizations call (each page too) waits for the process's one Organizations
+    pace and reports each attempt's throttle to it (``console.aws.pacing``)."""
+    from console.aws.pacing import ORGANIZATIONS_RATE, shared
+
+    pace = shared("organizations", ORGANIZATIONS_RATE)
+
+    def observe(response=None, **_) -> None:
+        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
+        if isinstance(parsed, dict):
+            pace.answered(parsed.get("Error", {}).get("Code"))
+
+    client.meta.events.register("before-call.organizations", lambda **_: pace.wait_blocking())
+    client.meta.events.register_first("needs-retry.organizations", observe)
 
 
 def _state(account: dict) -> str:

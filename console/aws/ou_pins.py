@@ -108,13 +108,6 @@ def _lost(name: str, account: str, ou: str) -> PinNote:
     )
 
 
-def listed_and_pinned(course: Course, store) -> tuple[Course, list[PinNote]]:
-    """The OU listed now (``with_ou_trainees``), then pinned against ``store``'s trainees."""
-    from console.aws.organizations import with_ou_trainees
-
-    return pin(with_ou_trainees(course), store.trainees())
-
-
 def lost_names(notes: list[PinNote]) -> set[str]:
     """The trainees whose account left the OU."""
     return {note.trainee for note in notes if note.code == LOST}

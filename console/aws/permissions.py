@@ -1,6 +1,7 @@
 """What each role must be allowed to do: the host, and ``ManageEnvRole`` for a course.
 
-One table serves three readers: ``iam-templates`` (the policies it writes), preflight (the
+One table serves three readers (the step kinds' own calls come from their specs,
+``console.kinds``): ``iam-templates`` (the policies it writes), preflight (the
 actions it simulates as each trainee's role) and the sandbox's bootstrap (the policies its roles
 get), so they can never disagree.
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+
+from console.kinds import KINDS
 
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -36,59 +39,7 @@ ORGANIZATION_ACTIONS = (
 HOST_ACTIONS = HOST_CHECK_ACTIONS + SSM_SESSION_ACTIONS + ORGANIZATION_ACTIONS
 
 # The calls each step kind makes in a trainee account (build, check, repair, teardown).
-STEP_ACTIONS: dict[str, tuple[str, ...]] = {
-    "iam_user": (
-        "iam:CreateUser",
-        "iam:GetUser",
-        "iam:TagUser",
-        "iam:ListUserTags",
-        "iam:DeleteUser",
-        "iam:GetLoginProfile",
-        "iam:CreateLoginProfile",
-        "iam:DeleteLoginProfile",
-        "iam:AttachUserPolicy",
-        "iam:DetachUserPolicy",
-        "iam:ListAttachedUserPolicies",
-        "iam:ListAccessKeys",
-        "iam:DeleteAccessKey",
-    ),
-    "codecommit_repo": (
-        "codecommit:CreateRepository",
-        "codecommit:GetRepository",
-        "codecommit:TagResource",
-        "codecommit:ListTagsForResource",
-        "codecommit:UpdateRepositoryDescription",
-        "codecommit:DeleteRepository",
-    ),
-    "s3_bucket": (
-        "s3:CreateBucket",
-        "s3:ListBucket",
-        "s3:PutBucketTagging",
-        "s3:GetBucketTagging",
-        "s3:PutBucketVersioning",
-        "s3:GetBucketVersioning",
-        "s3:ListBucketVersions",
-        "s3:DeleteObject",
-        "s3:DeleteObjectVersion",
-        "s3:DeleteBucket",
-    ),
-    "eks_cluster": (
-        "eks:CreateCluster",
-        "eks:DescribeCluster",
-        "eks:TagResource",
-        "eks:ListTagsForResource",
-        "eks:DeleteCluster",
-        "iam:PassRole",
-    ),
-    "cloudformation_stack": (
-        "cloudformation:CreateStack",
-        "cloudformation:UpdateStack",
-        "cloudformation:DescribeStacks",
-        "cloudformation:DescribeStackEvents",
-        "cloudformation:GetTemplate",
-        "cloudformation:DeleteStack",
-    ),
-}
+STEP_ACTIONS: dict[str, tuple[str, ...]] = {kind: spec.actions for kind, spec in KINDS.items()}
 # Every run: identity checks, preflight's permission check, teardown's sweep, the trace.
 COMMON_ACTIONS = (
     "sts:GetCallerIdentity",
@@ -98,7 +49,7 @@ COMMON_ACTIONS = (
     "cloudtrail:LookupEvents",
 )
 # The services whose whole prefix ManageEnvRole gets (the step kinds' services).
-BUILD_SERVICES = ("iam", "codecommit", "s3", "eks", "cloudformation")
+BUILD_SERVICES = tuple(dict.fromkeys(spec.service for spec in KINDS.values()))
 # Teardown's sweep and handout, named even where a wildcard above covers them, so a policy
 # narrowed later keeps them (and an identity-policy check shows why each is there).
 SWEEP_AND_HANDOUT_ACTIONS = (
@@ -258,7 +209,8 @@ def course_needs(course) -> dict[str, list[str]]:
     for step in course.steps:
         for action in STEP_ACTIONS.get(step.kind, ()):
             needed.setdefault(action, []).append(step.kind)
-        if step.kind == "cloudformation_stack" and "template" in step.params:
+        template = KINDS[step.kind].template_param
+        if template and template in step.params:
             path = course.template_path(step)
             text = course.templates.get(step.index)  # as read at load
             if text is None:

@@ -26,6 +26,7 @@ from console.aws.attribution import (
 from console.aws.config import aio_client_config
 from console.aws.identity import role_arn_of
 from console.aws.names import session_name, source_identity, sts_name, tag_value
+from console.aws.pacing import ASSUME_ROLE_RATE, shared
 from console.aws.sdk.session import acting_with, credentials_of, engine_session, utc_now
 from console.errors import WhodidthisError
 from console.model import Operator
@@ -157,6 +158,7 @@ class SessionBroker:
         self._cache: dict[tuple[str, str, str | None], TraineeSession] = {}
         self._locks: dict[tuple[str, str, str | None], asyncio.Lock] = {}
         self._issued: dict[str, Issue] = {}  # access key id -> its AssumeRole (memory only)
+        self.pace = shared("assume-role", ASSUME_ROLE_RATE)  # console.aws.pacing says why
 
     def source_identity_of(self, operator: Operator) -> str | None:
         """The SourceIdentity sessions for ``operator`` carry, when the course sets it."""
@@ -170,7 +172,16 @@ class SessionBroker:
         )
         # AssumeRole records are attributed by the fetcher (see _acting_as_host).
         install_ledger_hooks(self._sts, self._recorder)
+        # Every AssumeRole counts against the host's own account: one pace for the process,
+        # told of each throttled attempt (first, so botocore's retry handler cannot hide it).
+        self._sts.meta.events.register_first("needs-retry.sts.AssumeRole", self._observe)
         return self
+
+    def _observe(self, response=None, **_: Any) -> None:
+        """Each AssumeRole attempt's answer, before botocore decides whether to retry."""
+        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
+        if isinstance(parsed, dict):
+            self.pace.answered(parsed.get("Error", {}).get("Code"))
 
     async def warm(self, services) -> None:
         """Build (and close) one client per service before any trainee needs one.
@@ -242,6 +253,7 @@ class SessionBroker:
         if not tags:
             kwargs.pop("Tags")
         try:
+            await self.pace.wait()
             with self._acting_as_host(trainee, account, self.operator, kwargs):
                 await self._sts.assume_role(**kwargs)
         except ClientError as exc:
@@ -334,6 +346,7 @@ class SessionBroker:
         kwargs = self._assume_kwargs(trainee, role_arn, operator)
 
         async def fetch() -> dict:
+            await self.pace.wait()
             with self._acting_as_host(trainee, account, operator, kwargs):
                 answer = await self._sts.assume_role(**kwargs)
             creds, user = answer["Credentials"], answer["AssumedRoleUser"]

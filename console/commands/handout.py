@@ -210,7 +210,8 @@ def _hand_out_and_deliver(args, opened, out) -> int:
     every trainee whose password changed."""
     from console.aws.operator import resolve_operator
     from console.commands.handout_safety import interrupted
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     course, progress = opened.course, Progress()
     try:

@@ -12,81 +12,31 @@ import json
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from console.aws.operator import resolve_operator
 from console.commands.stdout import silence_stdout
-from console.course.model import Course, load_course, resolve_course_path
-from console.engine.process import check_host, ensure_engine, serve_locked
+from console.course.model import Course
+from console.engine import opening
+from console.engine.opening import Opened, check_host
+from console.engine.process import ensure_engine, serve_locked
 from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from console.model import CommandKind, Operator, TraineeState
-from console.store.state import Store, resolve_state_dir
+from console.store.state import Store
 from console.words import event_json, event_text, status_json, status_table
 
 FOLLOW_POLL_SECONDS = 0.2
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-@dataclass
-class Opened:
-    """A course file, its state store and where both live."""
-
-    course: Course
-    course_path: Path
-    state_dir: Path
-    store: Store
-    #: An OU course's pin notes (``console/aws/ou_pins.py``): the listing disagreed.
-    notes: list = field(default_factory=list)
-
-
 def open_course(args, *, sync: bool = True) -> Opened:
-    """Load the course (exit 2 on a bad file) and open its store, roster in sync.
-
-    A course with ``trainees_from_ou`` lists its OU's accounts first when ``sync``; a reading
-    command (``sync=False``) takes the trainees its store already knows and calls nothing.
-    """
-    from console.aws.organizations import with_known_trainees, with_ou_trainees
-
-    path = resolve_course_path(args.course)
-    course = load_course(path)
-    if sync and course.trainees_from_ou:
-        # The host lists the OU: refuse long-term keys or a wrong role before that call too.
-        # Listed before the store is opened: a listing that rejects the course starts nothing.
-        check_host(course, getattr(args, "allow_long_term_keys", False))
-        course = with_ou_trainees(course)
-    state_dir = resolve_state_dir(args.state_dir)
-    store = Store.open(state_dir, course.name)
-    notes: list = []
-    try:
-        if sync and course.trainees_from_ou:
-            course, notes = pinned_ou_course(course, store)
-        if not sync:
-            roster = [(t.name, t.account) for t in store.trainees()]
-            course = with_known_trainees(course, roster)
-        if sync:
-            store.sync_roster(
-                [(t.name, t.account) for t in course.trainees],
-                [(s.kind, s.name_template) for s in course.steps],
-            )
-            if course.trainees_from_ou:
-                store.set_ou_notes({note.trainee: note.text for note in notes})
-    except BaseException:
-        store.close()
-        raise
-    return Opened(course, path, state_dir, store, notes)
-
-
-def pinned_ou_course(course: Course, store: Store):
-    """An OU course's trainees as just listed, each built one kept at its pinned account
-    (``console/aws/ou_pins.py``); the notes, each also said on stderr."""
-    from console.aws.ou_pins import pin
-    from console.words import printable
-
-    course, notes = pin(course, store.trainees())
-    for note in notes:
-        print(printable(f"whodidthis: trainee {note.trainee}: {note.text}"), file=sys.stderr)
-    return course, notes
+    """``console.engine.opening.open_course`` with a command's parsed arguments."""
+    return opening.open_course(
+        args.course,
+        args.state_dir,
+        sync=sync,
+        allow_long_term=getattr(args, "allow_long_term_keys", False),
+    )
 
 
 def _check_trainees(course: Course, names: list[str]) -> None:

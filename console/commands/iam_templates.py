@@ -122,6 +122,32 @@ def trainee_template(
     }
 
 
+def template_files(
+    admin_account: str,
+    host_role: str = "AdminEnvRole",
+    role_name: str = "ManageEnvRole",
+    course=None,
+    host_role_arn: str | None = None,
+) -> dict[str, dict]:
+    """File name -> template: ``admin-env-role.json`` and ``manage-env-role.json``."""
+    return {
+        "admin-env-role.json": admin_template(host_role, role_name),
+        "manage-env-role.json": trainee_template(
+            admin_account, host_role, role_name, course=course, host_role_arn=host_role_arn
+        ),
+    }
+
+
+def write_templates(out: Path, files: dict[str, dict]) -> list[Path]:
+    """Write ``files`` (from ``template_files``) into ``out``; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, body in files.items():
+        (out / name).write_text(json.dumps(body, indent=2) + "\n")
+        written.append(out / name)
+    return written
+
+
 def _host_role_arn(args) -> tuple[str, str | None]:
     """The admin account and the host role's ARN (with its path), asked of IAM on the host.
 
@@ -168,24 +194,18 @@ def cli_iam_templates(args) -> int:
         from console.course.model import load_course, resolve_course_path
 
         course = load_course(resolve_course_path(args.course))
-    files = {
-        "admin-env-role.json": admin_template(args.host_role, args.role_name),
-        "manage-env-role.json": trainee_template(
-            admin, args.host_role, args.role_name, course=course, host_role_arn=host_arn
-        ),
-    }
+    files = template_files(admin, args.host_role, args.role_name, course, host_arn)
     if args.out:
         out = Path(args.out)
         try:
-            out.mkdir(parents=True, exist_ok=True)
-            for name, body in files.items():
-                (out / name).write_text(json.dumps(body, indent=2) + "\n")
-                print(out / name)
+            written = write_templates(out, files)
         except OSError as exc:
             raise UsageError(
                 f"--out {out}: cannot write {exc.filename or out} ({exc.strerror}); give a "
                 "folder you can write (it is created if missing)"
             ) from None
+        for path in written:
+            print(path)
         print(
             "note: trainees_from_ou needs the host in the organization's management account or"
             " a delegated administrator account (organizations:ListAccountsForParent works only"

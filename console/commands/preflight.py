@@ -202,7 +202,8 @@ def cli_preflight(args) -> int:
     """Entry point of ``whodidthis preflight``."""
     from console.aws.operator import resolve_operator
     from console.commands.headless import open_course
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     opened = open_course(args)
     host = check_host(opened.course, args.allow_long_term_keys)

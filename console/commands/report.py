@@ -4,17 +4,12 @@ request id; built from the step states and the ledger."""
 from __future__ import annotations
 
 from console.course.model import Course
+from console.kinds import KINDS
 from console.model import LedgerRecord, Outcome, TraineeStatus
 from console.words import cell, iso, printable, short_principal
 
 #: The call that creates each step kind's resource: the one that names its creator.
-PRIMARY_CREATE = {
-    "iam_user": "CreateUser",
-    "codecommit_repo": "CreateRepository",
-    "s3_bucket": "CreateBucket",
-    "eks_cluster": "CreateCluster",
-    "cloudformation_stack": "CreateStack",
-}
+PRIMARY_CREATE = {kind: spec.create for kind, spec in KINDS.items()}
 #: Identity calls are in the ledger too, but they change no resource.
 NOT_A_CHANGE = {"AssumeRole", "GetCallerIdentity"}
 

@@ -24,23 +24,12 @@ from console.aws.attribution import key_digest
 from console.commands.report import NOT_A_CHANGE
 from console.course.model import Course, Step, Trainee
 from console.errors import EXIT_OK, UsageError
+from console.kinds import KINDS
+from console.kinds.arns import match_arn
 from console.model import LedgerRecord
 from console.words import iso, printable, short_principal
 
-KIND_OF_SERVICE = {
-    "iam": "iam_user",
-    "codecommit": "codecommit_repo",
-    "s3": "s3_bucket",
-    "eks": "eks_cluster",
-    "cloudformation": "cloudformation_stack",
-}
-CLOUDTRAIL_TYPE = {
-    "iam_user": "AWS::IAM::User",
-    "codecommit_repo": "AWS::CodeCommit::Repository",
-    "s3_bucket": "AWS::S3::Bucket",
-    "eks_cluster": "AWS::EKS::Cluster",
-    "cloudformation_stack": "AWS::CloudFormation::Stack",
-}
+CLOUDTRAIL_TYPE = {kind: spec.cloudtrail_type for kind, spec in KINDS.items()}
 LOOKUP_INTERVAL = 0.5  # CloudTrail LookupEvents: 2 requests per second per account and region
 GLOBAL_REGION = "us-east-1"  # where CloudTrail records IAM's (global) events
 
@@ -67,9 +56,12 @@ def resolve_target(course: Course, resource: str) -> Target:
         parts = resource.split(":", 5)
         if len(parts) != 6:
             raise UsageError(f"{shown} is not an ARN (arn:aws:SERVICE:REGION:ACCOUNT:...)")
-        kind, account, rest = KIND_OF_SERVICE.get(parts[2]), parts[4], parts[5]
-        path = rest.split("/")
-        name = path[1] if path[0] == "stack" and len(path) > 1 else path[-1]
+        matched = match_arn(resource)
+        if matched:
+            spec, account, name = matched
+            kind = spec.kind
+        else:  # a type no kind builds: look for its name alone
+            account, name = parts[4], parts[5].split("/")[-1]
     else:
         trainee_name, _, name = resource.rpartition("/")
     found = [
@@ -311,7 +303,8 @@ def cli_trace(args) -> int:
 
 def _cloudtrail(args, opened, target: Target) -> list[dict]:
     from console.aws.operator import resolve_operator
-    from console.engine.process import StoreRecorder, check_host
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
 
     host = check_host(opened.course, args.allow_long_term_keys)
     operator = resolve_operator(args.operator)

@@ -19,15 +19,10 @@ from typing import cast
 
 from console.course.lines import KeyPath, LineMap
 from console.course.placeholders import placeholder_problems
-from console.course.rules import ACCOUNT_ID
-from console.course.schema import (
-    COURSE_KEYS,
-    STEP_KINDS,
-    TOP_LEVEL_KEYS,
-    TRAINEE_KEYS,
-    ParamSpec,
-)
+from console.course.schema import COURSE_KEYS, STEP_KINDS, TOP_LEVEL_KEYS, TRAINEE_KEYS
 from console.course.templates import TemplateRefused, parameter_problem, read_template
+from console.kinds.params import ParamSpec
+from console.rules import ACCOUNT_ID
 
 
 class Problems:
@@ -394,8 +389,9 @@ def _check_step(
         return None
     before = len(problems)
     params = check_table(table, STEP_KINDS[kind].params, path, problems, f'a step of kind "{kind}"')
-    if kind == "cloudformation_stack" and "template" in params:
-        body = _check_template(str(params["template"]), path + ("template",), problems, base_dir)
+    template = STEP_KINDS[kind].template_param
+    if template and template in params:
+        body = _check_template(str(params[template]), path + (template,), problems, base_dir)
         if body is not None:
             templates[index] = body
         parameters = params.get("parameters")

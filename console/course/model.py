@@ -28,14 +28,13 @@ from console.course.checks import CheckedCourse, Problems, check_document
 from console.course.lines import LineMap, find_lines
 from console.course.placeholders import render_text, render_value
 from console.course.rendered import check_rendered
-from console.course.schema import STEP_KINDS, StepSpec, course_reference
+from console.course.schema import STEP_KINDS, course_reference
 from console.errors import CourseError, UsageError
 
 __all__ = [
     "STEP_KINDS",
     "Course",
     "Step",
-    "StepSpec",
     "Trainee",
     "course_reference",
     "format_problems",
@@ -152,8 +151,15 @@ class Course:
         return self.templates[step.index]
 
     def template_path(self, step: Step) -> Path:
-        """The ``cloudformation_stack`` template file of ``step``, relative to the course file."""
-        return self.path.parent / step.params["template"]
+        """The template file ``step`` names, relative to the course file.
+
+        Raises:
+            ValueError: ``step``'s kind takes no template file (no ``template_param``).
+        """
+        param = STEP_KINDS[step.kind].template_param
+        if param is None:
+            raise ValueError(f"a {step.kind} step names no template file")
+        return self.path.parent / step.params[param]
 
     def placeholders(self, trainee: Trainee) -> dict[str, str]:
         """The values of ``{trainee}``, ``{course}`` and ``{account}`` for ``trainee``."""

@@ -12,15 +12,19 @@ from collections.abc import Iterator
 from console.course.checks import CheckedCourse, Problems, field_name, quote
 from console.course.lines import KeyPath
 from console.course.placeholders import has_placeholders, render_text
-from console.course.rules import ValueRule
 from console.course.schema import STEP_KINDS
+from console.rules import ValueRule
 
 Context = tuple[str, dict[str, str]]  # (trainee name, placeholder values)
 
-_GLOBAL_TODO = (
-    "S3 bucket names are global across all accounts: put {trainee} or {account} in it, "
-    'e.g. name = "dojo-{account}-data"'
-)
+
+def _global_todo(kind: str) -> str:
+    """What to do about a name every trainee shares, for a kind whose names are global."""
+    spec = STEP_KINDS[kind]
+    return (
+        f"{spec.noun} names are global across all accounts: put {{trainee}} or {{account}} "
+        f"in it, e.g. {spec.params['name'].example}"
+    )
 
 
 def check_rendered(checked: CheckedCourse, problems: Problems) -> None:
@@ -32,7 +36,7 @@ def check_rendered(checked: CheckedCourse, problems: Problems) -> None:
                 for path, text in _leaves(params[name], ("step", index, name)):
                     _check_leaf(text, spec.rule, path, contexts, problems)
     _check_shared_names(checked, contexts, problems)
-    _check_global_buckets(checked, contexts, problems)
+    _check_global_names(checked, contexts, problems)
 
 
 def _contexts(checked: CheckedCourse) -> list[Context] | None:
@@ -118,18 +122,18 @@ def _clash(template: str, other: str, contexts: list[Context] | None) -> str | N
     return None
 
 
-def _check_global_buckets(
+def _check_global_names(
     checked: CheckedCourse, contexts: list[Context] | None, problems: Problems
 ) -> None:
-    """S3 bucket names are global across accounts: each trainee needs a bucket name of its own."""
+    """Some names (S3 buckets') are global across accounts: each trainee needs one of its own."""
     for index, kind, params, _ in checked.steps:
-        if kind != "s3_bucket" or "name" not in params:
+        if not STEP_KINDS[kind].global_names or "name" not in params:
             continue
         if not has_placeholders(params["name"]) and len(checked.trainees) > 1:
             problems.add(
                 ("step", index, "name"),
                 f"{quote(params['name'])} is the same for every trainee",
-                _GLOBAL_TODO,
+                _global_todo(kind),
             )
             continue
         owner: dict[str, str] = {}
@@ -140,7 +144,7 @@ def _check_global_buckets(
                     ("step", index, "name"),
                     f"{quote(params['name'])} renders to {quote(rendered)} for both trainee "
                     f"{quote(owner[rendered])} and trainee {quote(trainee)}",
-                    _GLOBAL_TODO,
+                    _global_todo(kind),
                 )
                 break
             owner[rendered] = trainee

@@ -1,113 +1,41 @@
 """What a course file may contain: its keys, the step kinds and what each value must look like.
 
-This module (with ``console.course.rules`` for single values) is the "what is allowed" of the
-course file. The validator reads it to check a file and to say what to write instead; the
-engine reads ``STEP_KINDS`` to know each kind's parameters; ``course_reference()`` renders it
-as text for documentation and ``--help``-like output. Nothing here touches AWS.
+This module (with ``console.rules`` for single values and ``console.kinds`` for the step kinds'
+parameters) is the "what is allowed" of the course file. The validator reads it to check a file
+and to say what to write instead; the engine reads ``STEP_KINDS`` to know each kind's parameters;
+``course_reference()`` renders it as text for documentation and ``--help``-like output. Nothing
+here touches AWS.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
-
-from console.course.rules import (
+from console.kinds import KINDS, KindSpec
+from console.kinds.cloudformation_stack import CAPABILITIES
+from console.kinds.params import ParamSpec, params
+from console.rules import (
     ACCOUNT_ID,
-    CODECOMMIT_DESCRIPTION,
-    CODECOMMIT_NAME,
-    EKS_CLUSTER_NAME,
-    EKS_NODEGROUP_NAME,
-    EKS_VERSION,
-    IAM_GROUP_NAME,
-    IAM_POLICY_ARN,
-    IAM_ROLE_ARN,
     IAM_ROLE_NAME,
-    IAM_USER_NAME,
     IDENTIFIER,
-    OPTIONAL_IAM_ROLE_ARN,
     ORGANIZATIONAL_UNIT_ID,
     REGION,
-    S3_BUCKET_NAME,
-    STACK_NAME,
-    STACK_PARAMETER_KEY,
-    SUBNET_ID,
     TAG_KEY,
-    ValueRule,
 )
+
+__all__ = [
+    "CAPABILITIES",
+    "COURSE_KEYS",
+    "PLACEHOLDERS",
+    "STEP_KINDS",
+    "TOP_LEVEL_KEYS",
+    "TRAINEE_KEYS",
+    "ParamSpec",
+    "course_reference",
+]
 
 PLACEHOLDERS = ("trainee", "course", "account")
 """The names a parameter may use as ``{name}``: the trainee's name, the course name, the account."""
 
-CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
-
-TYPES = ("str", "int", "bool", "list[str]", "table[str, str]")
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """One key of a course table or step: its type, whether it is required, and its default.
-
-    Attributes:
-        name: the TOML key.
-        type: one of ``TYPES``.
-        required: whether the key must be present.
-        default: the value used when the key is absent (copied, never shared).
-        doc: one line for the reference.
-        example: a TOML line to show in messages, e.g. ``concurrency = 10``.
-        rule: what a string (or each string of a list) must look like, if checked.
-        choices: the only allowed strings (for a str, or each item of a list), if limited.
-        minimum: the smallest allowed int, if limited.
-        maximum: the largest allowed int, if limited.
-        placeholders: whether ``{trainee}``, ``{course}`` and ``{account}`` are rendered in it.
-        key_rule: what each key of a table must look like, if checked.
-    """
-
-    name: str
-    type: str
-    required: bool = False
-    default: object = None
-    doc: str = ""
-    example: str = ""
-    rule: ValueRule | None = None
-    choices: tuple[str, ...] = ()
-    minimum: int | None = None
-    maximum: int | None = None
-    placeholders: bool = False
-    key_rule: ValueRule | None = None
-
-    def fresh_default(self) -> object:
-        """A copy of the default, so no two steps share one list or table."""
-        return copy.deepcopy(self.default)
-
-
-@dataclass(frozen=True)
-class StepSpec:
-    """A step kind: what it builds and the parameters it takes (``params`` in file order)."""
-
-    kind: str
-    doc: str
-    params: dict[str, ParamSpec] = field(default_factory=dict)
-
-
-def _specs(*params: ParamSpec) -> dict[str, ParamSpec]:
-    return {p.name: p for p in params}
-
-
-def _name(rule: ValueRule, example: str, default: str | None = None) -> ParamSpec:
-    """The ``name`` parameter every step kind has: required unless it has a default."""
-    return ParamSpec(
-        "name",
-        "str",
-        required=default is None,
-        default=default,
-        doc=f"{rule.what} (placeholders allowed)",
-        example=f'name = "{example}"',
-        rule=rule,
-        placeholders=True,
-    )
-
-
-COURSE_KEYS = _specs(
+COURSE_KEYS = params(
     ParamSpec(
         "name",
         "str",
@@ -184,7 +112,7 @@ COURSE_KEYS = _specs(
     ),
 )
 
-TRAINEE_KEYS = _specs(
+TRAINEE_KEYS = params(
     ParamSpec(
         "name",
         "str",
@@ -203,154 +131,8 @@ TRAINEE_KEYS = _specs(
     ),
 )
 
-STEP_KINDS: dict[str, StepSpec] = {
-    "iam_user": StepSpec(
-        "iam_user",
-        "the trainee's IAM user",
-        _specs(
-            _name(IAM_USER_NAME, "{trainee}", default="{trainee}"),
-            ParamSpec(
-                "policy_arns",
-                "list[str]",
-                default=[],
-                doc="managed policies to attach",
-                example='policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]',
-                rule=IAM_POLICY_ARN,
-                placeholders=True,
-            ),
-            ParamSpec(
-                "groups",
-                "list[str]",
-                default=[],
-                doc="IAM groups to add the user to",
-                example='groups = ["trainees"]',
-                rule=IAM_GROUP_NAME,
-                placeholders=True,
-            ),
-            ParamSpec(
-                "console_login",
-                "bool",
-                default=False,
-                doc="the user may sign in to the console (`whodidthis handout` sets its "
-                "one-time password)",
-                example="console_login = true",
-            ),
-        ),
-    ),
-    "codecommit_repo": StepSpec(
-        "codecommit_repo",
-        "a CodeCommit repository",
-        _specs(
-            _name(CODECOMMIT_NAME, "dojo-app"),
-            ParamSpec(
-                "description",
-                "str",
-                default="",
-                doc="the repository's description",
-                example='description = "The app {trainee} works on"',
-                rule=CODECOMMIT_DESCRIPTION,
-                placeholders=True,
-            ),
-        ),
-    ),
-    "s3_bucket": StepSpec(
-        "s3_bucket",
-        "an S3 bucket (names are global across accounts)",
-        _specs(
-            _name(S3_BUCKET_NAME, "dojo-{account}-data"),
-            ParamSpec(
-                "versioning",
-                "bool",
-                default=False,
-                doc="turn on bucket versioning",
-                example="versioning = true",
-            ),
-        ),
-    ),
-    "eks_cluster": StepSpec(
-        "eks_cluster",
-        "an EKS cluster, with an optional node group",
-        _specs(
-            _name(EKS_CLUSTER_NAME, "dojo-{trainee}"),
-            ParamSpec(
-                "role_arn",
-                "str",
-                True,
-                doc="the cluster's service role",
-                example='role_arn = "arn:aws:iam::{account}:role/EksClusterRole"',
-                rule=IAM_ROLE_ARN,
-                placeholders=True,
-            ),
-            ParamSpec(
-                "version",
-                "str",
-                default="1.31",
-                doc="the Kubernetes version",
-                example='version = "1.31"',
-                rule=EKS_VERSION,
-                placeholders=True,
-            ),
-            ParamSpec(
-                "subnet_ids",
-                "list[str]",
-                default=[],
-                doc="subnets for the cluster",
-                example='subnet_ids = ["subnet-0123456789abcdef0"]',
-                rule=SUBNET_ID,
-                placeholders=True,
-            ),
-            ParamSpec(
-                "nodegroup",
-                "str",
-                default="",
-                doc='a node group to create ("": none)',
-                example='nodegroup = "workers"',
-                rule=EKS_NODEGROUP_NAME,
-                placeholders=True,
-            ),
-            ParamSpec(
-                "node_role_arn",
-                "str",
-                default="",
-                doc='the node group\'s role ("": the same as role_arn)',
-                example='node_role_arn = "arn:aws:iam::{account}:role/EksNodeRole"',
-                rule=OPTIONAL_IAM_ROLE_ARN,
-                placeholders=True,
-            ),
-        ),
-    ),
-    "cloudformation_stack": StepSpec(
-        "cloudformation_stack",
-        "a template deployed per trainee",
-        _specs(
-            _name(STACK_NAME, "dojo-{trainee}-network"),
-            ParamSpec(
-                "template",
-                "str",
-                True,
-                doc="the template file, relative to the course file (no placeholders)",
-                example='template = "templates/network.yaml"',
-            ),
-            ParamSpec(
-                "parameters",
-                "table[str, str]",
-                default={},
-                doc="the template's parameters (values may use placeholders)",
-                example='parameters = { Owner = "{trainee}" }',
-                placeholders=True,
-                key_rule=STACK_PARAMETER_KEY,
-            ),
-            ParamSpec(
-                "capabilities",
-                "list[str]",
-                default=[],
-                doc="what the template may create that needs acknowledging",
-                example='capabilities = ["CAPABILITY_NAMED_IAM"]',
-                choices=CAPABILITIES,
-            ),
-        ),
-    ),
-}
+# The kinds are specified in ``console.kinds``; the course file's schema is their parameters.
+STEP_KINDS: dict[str, KindSpec] = dict(KINDS)
 
 TOP_LEVEL_KEYS = ("course", "trainee", "step")
 

@@ -19,17 +19,28 @@ restore a terminal that is gone. The state goes to ``--state-dir`` or
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from console.aws.operator import resolve_operator
+from console.devtools.sandbox import (
+    host_env,
+    prepare_roles,
+    read_exports,
+    start_standin,
+    stop_standin,
+)
+from console.errors import WhodidthisError
 from console.model import CommandKind, Operator
 from console.store.state import Store
 
@@ -53,34 +64,54 @@ def _pick(names: list[str], wanted: str, fallback: int) -> str | None:
     return names[fallback] if names else None
 
 
+class StandIn:
+    """The stand-in (``python -m standin serve``) as the demo's child process.
+
+    Its stdout gives the environment (``export`` lines, then EOF); its stderr is read on a
+    thread so that the console's screen stays clean, and tells when the story's fix happened.
+    """
+
+    def __init__(self, process: subprocess.Popen, env: dict[str, str]):
+        self.process = process
+        self.env = env
+        self.course_path = Path(env.get("WHODIDTHIS_COURSE", ""))
+        self.on_fixed: Callable[[str], None] | None = None
+        self.said: collections.deque[str] = collections.deque(maxlen=20)
+        self._reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._reader.start()
+
+    def _read_stderr(self) -> None:
+        for line in self.process.stderr or ():
+            self.said.append(line.rstrip())
+            name = line.removeprefix("sandbox: fixed ").partition("'s trust policy")[0]
+            if line.startswith("sandbox: fixed ") and self.on_fixed is not None:
+                self.on_fixed(name)
+
+    def stop(self, wait: float = ENGINE_STOP_SECONDS) -> None:
+        """Stop the stand-in (SIGKILL after ``wait`` seconds)."""
+        stop_standin(self.process, wait)
+
+
 def start_sandbox(directory: Path, trainees: int, latency_ms: float = DEMO_LATENCY_MS):
-    """The sandbox with the story's two troubles; returns it with the names it chose."""
-    from standin.bootstrap import topology
-
-    from standin import Sandbox, SandboxOptions
-
-    names = [name for name, _ in topology(trainees)]
+    """The stand-in with the story's two troubles; returns it with the names it chose."""
+    sample = prepare_roles(directory / "roles", trainees)
+    names = [name for name, _ in sample.trainees]
     denied, throttled = _pick(names, DENIED, -1), _pick(names, THROTTLED, 0)
-    before = {denied: "other-account"} if denied else {}
-    sandbox = Sandbox(
-        SandboxOptions(
-            trainees=trainees,
-            before=before,
-            directory=directory / "sandbox",
-            latency_ms=latency_ms,
-            jitter_ms=DEMO_JITTER_MS if latency_ms else 0.0,
-        )
-    ).start()
+    argv = ["--trainees", str(trainees), "--latency", str(latency_ms)]
+    argv += ["--jitter", str(DEMO_JITTER_MS if latency_ms else 0.0)]
+    argv += ["--dir", str(directory / "sandbox"), "--roles", str(directory / "roles")]
+    if denied:
+        argv += ["--before", f"{denied}=other-account"]
+        argv += ["--fix-after", f"{denied}={FIX_AFTER_SECONDS:g}"]
     if throttled:
-        sandbox.faults.add_error(
-            "ThrottlingException",
-            "Rate exceeded",
-            status=400,
-            account=sandbox.account_of(throttled),
-            service="iam",
-            first=THROTTLED_CALLS,
-        )
-    return sandbox, denied, throttled
+        argv += ["--throttle-first", f"{throttled}:iam:{THROTTLED_CALLS}"]
+    process = start_standin(argv)
+    exports = read_exports(process.stdout)
+    if "AWS_ENDPOINT_URL" not in exports:
+        stop_standin(process, ENGINE_STOP_SECONDS)
+        said = (process.stderr.read() if process.stderr else "").strip()
+        raise WhodidthisError(f"the sandbox did not start: {said or 'no reason given'}")
+    return StandIn(process, host_env(exports, directory, dict(os.environ))), denied, throttled
 
 
 def stop_engines(
@@ -137,22 +168,18 @@ def cli_demo(args) -> int:
     pids: set[int] = set()
     saved_env = dict(os.environ)
     sandbox = course = None
-    fixer: threading.Timer | None = None
     print("whodidthis demo: starting the sandbox (moto, the gateway, IMDS)…", file=sys.stderr)
     try:
         latency = getattr(args, "latency", DEMO_LATENCY_MS)
         sandbox, denied, throttled = start_sandbox(directory, args.trainees, latency)
         # The detached engine inherits this environment: it acts as the sandbox's EC2 host.
         os.environ.clear()
-        os.environ.update(sandbox.clean_env(saved_env))
+        os.environ.update(host_env(sandbox.env, directory, saved_env))
         course = load_course(sandbox.course_path)
         app = open_console(
             sandbox.course_path, state_dir, resolve_operator(args.operator, ssm=False), pids
         )
-        if denied:
-            fixer = threading.Timer(FIX_AFTER_SECONDS, _fix_trust, (sandbox, denied, app))
-            fixer.daemon = True
-            fixer.start()
+        sandbox.on_fixed = lambda name: _fixed(name, app)
         app.quit_note = QUIT_NOTE
         app.engine_note = "the demo's q stops it"
         app.notify(_story(denied, throttled), title="The demo", timeout=15)
@@ -166,8 +193,6 @@ def cli_demo(args) -> int:
         app.run()
         app.store.close()
     finally:
-        if fixer is not None:
-            fixer.cancel()
         if course is not None:
             stop_engines(state_dir, course.name, pids)
         if sandbox is not None:
@@ -183,12 +208,10 @@ def cli_demo(args) -> int:
 
 
 def _hang_up(state_dir: Path, course_name: str, pids: set[int], sandbox, directory) -> None:
-    """SIGHUP: the terminal is gone. Stop the engines (SIGKILL after a second), the sandbox
-    (its servers are this process's threads), remove the temporary folder, and exit."""
+    """SIGHUP: the terminal is gone. Stop the engines (SIGKILL after a second), the stand-in
+    (SIGKILL after half a second), remove the temporary folder, and exit."""
     stop_engines(state_dir, course_name, pids, wait=HANGUP_STOP_SECONDS)
-    stopper = threading.Thread(target=sandbox.stop, daemon=True)
-    stopper.start()
-    stopper.join(HANGUP_STOP_SECONDS / 2)  # what is not stopped by then goes with the process
+    sandbox.stop(wait=HANGUP_STOP_SECONDS / 2)  # SIGKILL after that
     shutil.rmtree(directory, ignore_errors=True)
     os._exit(128 + signal.SIGHUP)
 
@@ -213,9 +236,8 @@ def open_console(course_path: Path, state_dir: Path, operator: Operator | str, p
     return app
 
 
-def _fix_trust(sandbox, name: str, app) -> None:
-    """The sandbox's administrator fixes the trust policy, as the story's fix does."""
-    sandbox.apply_before_state(name, "trusted")
+def _fixed(name: str, app) -> None:
+    """The stand-in's administrator fixed the trust policy, as the story's fix does."""
     app.call_from_thread(
         app.notify,
         f"{name}'s ManageEnvRole now trusts AdminEnvRole only. Select {name} and press r to retry.",

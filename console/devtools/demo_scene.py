@@ -17,6 +17,8 @@ from pathlib import Path
 
 from console.aws.identity import HostIdentity
 from console.engine.plan import PlanItem, TraineePlan
+from console.kinds import KINDS
+from console.kinds.arns import format_arn
 from console.model import LedgerRecord, Outcome, StepState, TraineeState
 from console.store.state import Store
 
@@ -39,21 +41,17 @@ NAMES = (
     "mallory",
     "niaj",
 )
-RESOURCE_ARNS = {
-    "iam_user": "arn:aws:iam::{account}:user/{name}",
-    "codecommit_repo": "arn:aws:codecommit:ap-northeast-1:{account}:{name}",
-    "s3_bucket": "arn:aws:s3:::{name}",
-    "eks_cluster": "arn:aws:eks:ap-northeast-1:{account}:cluster/{name}",
-}
+REGION = "ap-northeast-1"
 TAKEN = (
     "The requested bucket name is not available. The bucket namespace is shared by all "
     "users of the system. Please select a different name and try again."
 )
+# (kind, resource name): the course's steps; each kind's service and create call are its spec's.
 STEPS = (
-    ("iam_user", "{trainee}", "iam", "CreateUser"),
-    ("codecommit_repo", "dojo-app", "codecommit", "CreateRepository"),
-    ("s3_bucket", "{course}-{trainee}", "s3", "CreateBucket"),
-    ("eks_cluster", "{trainee}-eks", "eks", "CreateCluster"),
+    ("iam_user", "{trainee}"),
+    ("codecommit_repo", "dojo-app"),
+    ("s3_bucket", "{course}-{trainee}"),
+    ("eks_cluster", "{trainee}-eks"),
 )
 DENIED = (
     "User: arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0a1b2c3d4e5f60718 is not "
@@ -105,7 +103,7 @@ def course_toml(names: list[str]) -> str:
     lines = [
         "[course]",
         f'name = "{COURSE}"',
-        'region = "ap-northeast-1"',
+        f'region = "{REGION}"',
         'role_name = "ManageEnvRole"',
         "concurrency = 10",
         'host_role = "AdminEnvRole"',
@@ -136,7 +134,7 @@ def write_scene(directory: Path, count: int = 12) -> Scene:
     try:
         store.sync_roster(
             [(n, account_of(i)) for i, n in enumerate(names)],
-            [(kind, template) for kind, template, _, _ in STEPS],
+            list(STEPS),
         )
         for index, name in enumerate(names):
             _write_trainee(store, name, account_of(index), moment)
@@ -214,15 +212,15 @@ def _run_steps(
         source_identity=OPERATOR,
         last_action="GetCallerIdentity ok",
     )
-    for index, (kind, template, service, operation) in enumerate(STEPS[:done]):
+    for index, (kind, template) in enumerate(STEPS[:done]):
         resource = template.format(trainee=name, course=COURSE)
         _record(
             store,
             name,
             account,
             f"{kind}:{resource}",
-            service,
-            operation,
+            KINDS[kind].service,
+            KINDS[kind].create,
             principal,
             session,
             moment,
@@ -231,11 +229,11 @@ def _run_steps(
             name,
             index,
             state=StepState.DONE,
-            resource_arn=RESOURCE_ARNS[kind].format(account=account, name=resource),
+            resource_arn=format_arn(kind, account=account, name=resource, region=REGION),
         )
     if done == len(STEPS):
         return
-    kind, template, service, operation = STEPS[done]
+    kind, template = STEPS[done]
     label = f"{kind}:{template.format(trainee=name, course=COURSE)}"
     store.set_trainee(name, step_index=done, last_action=label)
     if state != TraineeState.FAILED:
@@ -246,8 +244,8 @@ def _run_steps(
         name,
         account,
         label,
-        service,
-        operation,
+        KINDS[kind].service,
+        KINDS[kind].create,
         principal,
         session,
         moment,
@@ -354,9 +352,9 @@ def scene_plan(names: list[str]) -> list[TraineePlan]:
                 f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/{OPERATOR}@{COURSE}"
             )
         done = PICTURE.get(name, (None, 0))[1]
-        for kind, template, _, _ in reversed(STEPS[:done]):
+        for kind, template in reversed(STEPS[:done]):
             resource = template.format(trainee=name, course=COURSE)
-            arn = RESOURCE_ARNS[kind].format(account=account, name=resource)
+            arn = format_arn(kind, account=account, name=resource, region=REGION)
             plan.items.append(PlanItem(f"{kind}:{resource}", resource, arn, True))
         if name == "alice":
             plan.items.append(

@@ -187,7 +187,7 @@ class TraineePipeline:
             client=client,
             progress=lambda text: self._set(last_action=text),
             template_path=str(self.course.template_path(step))
-            if step.kind == "cloudformation_stack"
+            if STEP_KINDS[step.kind].template_param
             else None,
             template_body=self.course.templates.get(step.index),
             extra={"our_create": self._our_create(step)},

@@ -18,10 +18,11 @@ import sys
 import threading
 from pathlib import Path
 
-from console.aws.identity import HostIdentity, resolve_host_identity
+from console.aws.identity import HostIdentity
 from console.aws.operator import resolve_operator
-from console.course.model import Course, load_course, resolve_course_path
-from console.errors import IdentityRefused, StateError, StateRefused
+from console.course.model import Course, load_course
+from console.engine.opening import open_course
+from console.errors import StateError, StateRefused
 from console.idle_gc import freeze_startup
 from console.model import LedgerRecord, Operator, Outcome
 from console.redaction import (
@@ -30,7 +31,7 @@ from console.redaction import (
     quiet_sdk_loggers,
     redacting_handler,
 )
-from console.store.state import Store, course_state_dir, resolve_state_dir
+from console.store.state import Store, course_state_dir
 
 log = logging.getLogger("whodidthis.engine")
 IDLE_SECONDS_DETACHED = 5.0
@@ -73,14 +74,6 @@ class StoreRecorder:
             error_message=error_message,
             **attribution,
         )
-
-
-def check_host(course: Course, allow_long_term: bool) -> HostIdentity:
-    """The verdict on the host identity, before any call to a trainee account."""
-    host = resolve_host_identity(expected_role=course.host_role, allow_long_term=allow_long_term)
-    if not host.ok:
-        raise IdentityRefused(host.problems)
-    return host
 
 
 async def run_engine(
@@ -309,21 +302,16 @@ def _log_redacted(path: Path) -> None:
 
 def cli_engine(args) -> int:
     """``whodidthis engine COURSE``: the detached engine's entry point."""
-    from console.aws.ou_pins import listed_and_pinned
-
-    course = load_course(resolve_course_path(args.course))
-    state_dir = resolve_state_dir(args.state_dir)
-    store = Store.open(state_dir, course.name)
-    if course.trainees_from_ou:
-        course, notes = listed_and_pinned(course, store)
-        for note in notes:  # the command that queued the work said these already
-            log.warning("trainee %s: %s", note.trainee, note.text)
+    opened = open_course(
+        args.course, args.state_dir, sync=False, allow_long_term=args.allow_long_term_keys
+    )
+    course, state_dir, store = opened.course, opened.state_dir, opened.store
     _log_redacted(engine_log_path(state_dir, course.name))
     logging.getLogger("whodidthis").setLevel(logging.INFO)
     log.info("engine starting for %s (pid %d)", course.name, os.getpid())
     _step_back(os.environ.get("WHODIDTHIS_ENGINE_NICE"))
     try:
-        host = check_host(course, args.allow_long_term_keys)
+        host = opened.host()
         runs = serve_locked(
             course,
             store,

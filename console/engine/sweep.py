@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass
 
 from console.errors import WhodidthisError
+from console.kinds import KINDS
+from console.kinds.arns import arn_pattern
 from console.model import Leftover
 from console.steps.base import TAG_COURSE, TAG_TRAINEE
 
@@ -36,13 +38,7 @@ SERVICE_LINKED_PATH = "/aws-service-role/"
 NAMED_IN_ERROR = 10  # the error names this many; ``leftovers`` holds every one
 
 # Resource type (``service:type`` from the ARN) -> the step kind whose teardown deletes it.
-DELETABLE = {
-    "iam:user": "iam_user",
-    "codecommit:repository": "codecommit_repo",
-    "s3:bucket": "s3_bucket",
-    "eks:cluster": "eks_cluster",
-    "cloudformation:stack": "cloudformation_stack",
-}
+DELETABLE = {spec.tagging_type: kind for kind, spec in KINDS.items() if spec.sweep_deletes}
 
 # ARNs whose resource part names no type: the type each service's ARN implies.
 _UNTYPED = {
@@ -67,14 +63,9 @@ def resource_type(arn: str) -> str:
 
 def resource_name(leftover: Leftover) -> str | None:
     """The name a step kind uses for a deletable leftover (None for any other kind)."""
-    resource = leftover.arn.split(":", 5)[-1]
-    if leftover.type == "iam:user":
-        return resource.rsplit("/", 1)[-1]
-    if leftover.type in ("eks:cluster", "cloudformation:stack"):
-        return resource.split("/")[1]
-    if leftover.type in ("s3:bucket", "codecommit:repository"):
-        return resource
-    return None
+    kind = DELETABLE.get(leftover.type)
+    found = arn_pattern(kind).fullmatch(leftover.arn) if kind else None
+    return found["name"] if found else None
 
 
 def receipt_text(checked_at: float) -> str:

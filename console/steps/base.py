@@ -17,6 +17,7 @@ from typing import Any
 
 from console import TOOL_NAME
 from console.errors import WhodidthisError
+from console.kinds import KINDS, KindSpec
 
 TAG_COURSE = "whodidthis:course"
 TAG_TRAINEE = "whodidthis:trainee"
@@ -115,8 +116,21 @@ class StepKind:
     Every operation is idempotent and safe to run again after a crash at any point.
     """
 
-    kind: str = ""
-    service: str = ""  # the AWS service its client is for (``ctx.client(service)``)
+    kind: str = ""  # the kind it implements: its spec is ``console.kinds.KINDS[kind]``
+
+    @property
+    def spec(self) -> KindSpec:
+        """What the kind is, as data: its parameters, service, calls and resource."""
+        return KINDS[self.kind]
+
+    @property
+    def service(self) -> str:
+        """The AWS service its client is for (``ctx.client(service)``)."""
+        return self.spec.service
+
+    def resource(self, ctx: StepContext) -> str:
+        """The step's resource as a sentence names it: ``IAM user alice``."""
+        return f"{self.spec.noun} {resource_name(ctx)}"
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create when missing, adopt when ours, raise NotOurs otherwise."""

@@ -130,11 +130,6 @@ class CloudFormationStack(StepKind):
     """A stack deployed from the course's template, with the course's parameters."""
 
     kind = "cloudformation_stack"
-    service = "cloudformation"
-
-    @staticmethod
-    def _resource(ctx: StepContext) -> str:
-        return f"CloudFormation stack {resource_name(ctx)}"
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the stack (tagged) or adopt ours, settling or replacing it as needed."""
@@ -142,14 +137,14 @@ class CloudFormationStack(StepKind):
         stack = await _stack(cfn, name)
         if stack is not None:
             ownership.refuse_unless_ours(
-                ctx, self._resource(ctx), ownership.tags_from_pairs(stack.get("Tags"))
+                ctx, self.resource(ctx), ownership.tags_from_pairs(stack.get("Tags"))
             )
             stack = await self._settle(ctx, cfn, stack)
         if stack is None:
             return ApplyResult(await self._create(ctx, cfn, name), True)
         if stack["StackStatus"] == "UPDATE_ROLLBACK_FAILED":
             raise StackFailed(
-                f"{self._resource(ctx)} is UPDATE_ROLLBACK_FAILED "
+                f"{self.resource(ctx)} is UPDATE_ROLLBACK_FAILED "
                 f"({await failure_reason(cfn, stack['StackId'])}). Fix the cause, then run "
                 "`aws cloudformation continue-update-rollback` and apply again."
             )
@@ -168,7 +163,7 @@ class CloudFormationStack(StepKind):
             await wait_until(
                 cfn,
                 "DescribeStacks",
-                f"{self._resource(ctx)} to settle",
+                f"{self.resource(ctx)} to settle",
                 SETTLED,
                 delay=15,
                 max_attempts=240,
@@ -204,7 +199,7 @@ class CloudFormationStack(StepKind):
                 exc, ("AlreadyExistsException",), lambda: _stack(cfn, name)
             )
             tags = ownership.tags_from_pairs(stack.get("Tags"))
-            ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
+            ownership.refuse_unless_ours(ctx, self.resource(ctx), tags)
             stack_id = stack["StackId"]
         await self._wait(ctx, cfn, "stack_create_complete", stack_id, "create")
         return stack_id
@@ -237,13 +232,13 @@ class CloudFormationStack(StepKind):
             unread = (exc.last_response or {}).get("Error")
             if unread:  # the polls went unanswered: that says nothing of the stack itself
                 raise StackFailed(
-                    f"{self._resource(ctx)}: its state could not be read while waiting for the "
+                    f"{self.resource(ctx)}: its state could not be read while waiting for the "
                     f"{action} ({unread.get('Code')}: {unread.get('Message')}); the stack may "
                     "well be fine: run the command again to look at it afresh."
                 ) from exc
             status = (exc.last_response.get("Stacks") or [{}])[0].get("StackStatus", "unknown")
             raise StackFailed(
-                f"{self._resource(ctx)}: {action} failed ({status}): "
+                f"{self.resource(ctx)}: {action} failed ({status}): "
                 f"{await failure_reason(cfn, stack_id)}"
             ) from exc
 
@@ -267,10 +262,10 @@ class CloudFormationStack(StepKind):
         cfn, name = await ctx.client(self.service), resource_name(ctx)
         stack = await _stack(cfn, name)
         if stack is None:
-            return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
+            return CheckResult(False, None, (f"{self.resource(ctx)} does not exist",))
         arn, status = stack["StackId"], stack["StackStatus"]
         if not ctx.is_ours(ownership.tags_from_pairs(stack.get("Tags"))):
-            return CheckResult(False, arn, (f"{self._resource(ctx)} is not ours",))
+            return CheckResult(False, arn, (f"{self.resource(ctx)} is not ours",))
         if not status.endswith("_COMPLETE") or status in RECREATE:
             return CheckResult(False, arn, (f"the stack is {status}",))
         problems = await self._differences(ctx, cfn, stack)
@@ -281,16 +276,16 @@ class CloudFormationStack(StepKind):
         cfn, name = await ctx.client(self.service), resource_name(ctx)
         stack = await _stack(cfn, name)
         if stack is None:
-            return [ownership.gone(self._resource(ctx))]
+            return [ownership.gone(self.resource(ctx))]
         tags = ownership.tags_from_pairs(stack.get("Tags"))
         if not ctx.is_ours(tags):
-            return [ownership.kept(self._resource(ctx), stack["StackId"], tags)]
+            return [ownership.kept(self.resource(ctx), stack["StackId"], tags)]
         held = await every(
             cfn, "list_stack_resources", "StackResourceSummaries", StackName=stack["StackId"]
         )
         return [
             ownership.to_delete(
-                self._resource(ctx), stack["StackId"], f"with the {len(held)} resources it created"
+                self.resource(ctx), stack["StackId"], f"with the {len(held)} resources it created"
             )
         ]
 
@@ -306,7 +301,7 @@ class CloudFormationStack(StepKind):
             await self._delete(ctx, cfn, stack)
         if await _stack(cfn, name) is not None:
             raise StackFailed(
-                f"{self._resource(ctx)} is still there after its deletion "
+                f"{self.resource(ctx)} is still there after its deletion "
                 "completed; run teardown again."
             )
         return [ownership.deleted(line)]

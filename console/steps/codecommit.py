@@ -52,11 +52,6 @@ class CodeCommitRepo(StepKind):
     """A CodeCommit repository with the course's description."""
 
     kind = "codecommit_repo"
-    service = "codecommit"
-
-    @staticmethod
-    def _resource(ctx: StepContext) -> str:
-        return f"CodeCommit repository {resource_name(ctx)}"
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the repository (tagged) or adopt ours and set its description."""
@@ -74,7 +69,7 @@ class CodeCommitRepo(StepKind):
             else:
                 return ApplyResult(created["repositoryMetadata"]["Arn"], True)
         meta, tags = found
-        ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
+        ownership.refuse_unless_ours(ctx, self.resource(ctx), tags)
         if meta.get("repositoryDescription", "") != description:
             ctx.progress(f"setting the description of {name}")
             await codecommit.update_repository_description(
@@ -87,10 +82,10 @@ class CodeCommitRepo(StepKind):
         codecommit, name = await ctx.client(self.service), resource_name(ctx)
         found = await _find(codecommit, name)
         if found is None:
-            return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
+            return CheckResult(False, None, (f"{self.resource(ctx)} does not exist",))
         meta, tags = found
         if not ctx.is_ours(tags):
-            return CheckResult(False, meta["Arn"], (f"{self._resource(ctx)} is not ours",))
+            return CheckResult(False, meta["Arn"], (f"{self.resource(ctx)} is not ours",))
         if meta.get("repositoryDescription", "") != str(ctx.params.get("description") or ""):
             return CheckResult(False, meta["Arn"], ("its description differs from the course's",))
         return CheckResult(True, meta["Arn"])
@@ -100,13 +95,13 @@ class CodeCommitRepo(StepKind):
         codecommit = await ctx.client(self.service)
         found = await _find(codecommit, resource_name(ctx))
         if found is None:
-            return [ownership.gone(self._resource(ctx))]
+            return [ownership.gone(self.resource(ctx))]
         meta, tags = found
         if not ctx.is_ours(tags):
-            return [ownership.kept(self._resource(ctx), meta["Arn"], tags)]
+            return [ownership.kept(self.resource(ctx), meta["Arn"], tags)]
         return [
             ownership.to_delete(
-                self._resource(ctx), meta["Arn"], "with every commit and branch in it"
+                self.resource(ctx), meta["Arn"], "with every commit and branch in it"
             )
         ]
 
@@ -119,6 +114,6 @@ class CodeCommitRepo(StepKind):
         ctx.progress(f"deleting CodeCommit repository {name}")
         await codecommit.delete_repository(repositoryName=name)  # a missing one is no error
         await wait_gone(
-            codecommit, "GetRepository", MISSING, self._resource(ctx), repositoryName=name
+            codecommit, "GetRepository", MISSING, self.resource(ctx), repositoryName=name
         )
         return [ownership.deleted(line)]

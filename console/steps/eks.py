@@ -117,23 +117,16 @@ class EksCluster(StepKind):
     """An EKS cluster, waited for until ACTIVE, with an optional node group."""
 
     kind = "eks_cluster"
-    service = "eks"
-
-    @staticmethod
-    def _resource(ctx: StepContext) -> str:
-        return f"EKS cluster {resource_name(ctx)}"
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the cluster (tagged) or adopt ours, wait until ACTIVE, then the node group."""
         eks, name = await ctx.client(self.service), resource_name(ctx)
         cluster = await _cluster(eks, name)
         if cluster is not None:
-            ownership.refuse_unless_ours(ctx, self._resource(ctx), cluster.get("tags") or {})
+            ownership.refuse_unless_ours(ctx, self.resource(ctx), cluster.get("tags") or {})
             if cluster.get("status") == "DELETING":  # a teardown was interrupted: let it finish
                 ctx.progress(f"waiting for the old cluster {name} to be deleted")
-                await wait(
-                    eks, "cluster_deleted", f"{self._resource(ctx)} to be deleted", name=name
-                )
+                await wait(eks, "cluster_deleted", f"{self.resource(ctx)} to be deleted", name=name)
                 cluster = None
         created = False
         if cluster is None:
@@ -141,7 +134,7 @@ class EksCluster(StepKind):
         if not created:
             self._refuse_other_version(ctx, cluster)
         ctx.progress(f"waiting for EKS cluster {name} to become ACTIVE")
-        await wait(eks, "cluster_active", f"{self._resource(ctx)} to become ACTIVE", name=name)
+        await wait(eks, "cluster_active", f"{self.resource(ctx)} to become ACTIVE", name=name)
         if ctx.params.get("nodegroup"):
             await self._apply_node_group(ctx, eks, name)
         return ApplyResult(cluster["arn"], created)
@@ -161,7 +154,7 @@ class EksCluster(StepKind):
             )
         except ClientError as exc:
             found = await found_after_all(exc, IN_USE, lambda: _cluster(eks, name))
-            ownership.refuse_unless_ours(ctx, self._resource(ctx), found.get("tags") or {})
+            ownership.refuse_unless_ours(ctx, self.resource(ctx), found.get("tags") or {})
             return found, False
         return answer["cluster"], True
 
@@ -169,7 +162,7 @@ class EksCluster(StepKind):
         wanted, actual = str(ctx.params["version"]), str(cluster.get("version"))
         if actual != wanted:
             raise Drifted(
-                f"{self._resource(ctx)} runs Kubernetes {actual}, the course asks for {wanted}. "
+                f"{self.resource(ctx)} runs Kubernetes {actual}, the course asks for {wanted}. "
                 "whodidthis does not upgrade clusters: upgrade it one minor version at a time "
                 "(aws eks update-cluster-version), or tear it down and apply again."
             )
@@ -209,9 +202,9 @@ class EksCluster(StepKind):
         eks, name = await ctx.client(self.service), resource_name(ctx)
         cluster = await _cluster(eks, name)
         if cluster is None:
-            return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
+            return CheckResult(False, None, (f"{self.resource(ctx)} does not exist",))
         if not ctx.is_ours(cluster.get("tags")):
-            return CheckResult(False, cluster["arn"], (f"{self._resource(ctx)} is not ours",))
+            return CheckResult(False, cluster["arn"], (f"{self.resource(ctx)} is not ours",))
         problems = []
         if cluster.get("status") != "ACTIVE":
             problems.append(f"the cluster is {cluster.get('status')}, not ACTIVE")
@@ -240,11 +233,11 @@ class EksCluster(StepKind):
         eks, name = await ctx.client(self.service), resource_name(ctx)
         cluster = await _cluster(eks, name)
         if cluster is None:
-            return [ownership.gone(self._resource(ctx))]
+            return [ownership.gone(self.resource(ctx))]
         if not ctx.is_ours(cluster.get("tags")):
-            return [ownership.kept(self._resource(ctx), cluster["arn"], cluster.get("tags") or {})]
+            return [ownership.kept(self.resource(ctx), cluster["arn"], cluster.get("tags") or {})]
         lines = [_part_line(part, name, found) for part, found in await _contents(eks, name)]
-        return lines + [ownership.to_delete(self._resource(ctx), cluster["arn"])]
+        return lines + [ownership.to_delete(self.resource(ctx), cluster["arn"])]
 
     async def teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """Delete the node groups and Fargate profiles, then the cluster; wait until gone."""
@@ -257,7 +250,7 @@ class EksCluster(StepKind):
         if cluster is not None and cluster.get("status") != "DELETING":
             ctx.progress(f"deleting EKS cluster {name}")
             await _delete(eks.delete_cluster, name=name)
-        await wait(eks, "cluster_deleted", f"{self._resource(ctx)} to be deleted", name=name)
+        await wait(eks, "cluster_deleted", f"{self.resource(ctx)} to be deleted", name=name)
         return [ownership.deleted(line) for line in plan]
 
     @staticmethod

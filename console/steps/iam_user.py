@@ -183,11 +183,6 @@ class IamUser(StepKind):
     """The trainee's IAM user with its managed policies and group memberships."""
 
     kind = "iam_user"
-    service = "iam"
-
-    @staticmethod
-    def _resource(ctx: StepContext) -> str:
-        return f"IAM user {resource_name(ctx)}"
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the user (tagged) or adopt ours, then attach policies and join groups."""
@@ -203,7 +198,7 @@ class IamUser(StepKind):
                 arn, created = user["User"]["Arn"], True
         if found is not None:
             arn, tags = found
-            ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
+            ownership.refuse_unless_ours(ctx, self.resource(ctx), tags)
             created = False
         await self._converge(ctx, iam, name, fresh=created)
         return ApplyResult(arn, created)
@@ -227,10 +222,10 @@ class IamUser(StepKind):
         iam, name = await ctx.client(self.service), resource_name(ctx)
         found = await find_user(iam, name)
         if found is None:
-            return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
+            return CheckResult(False, None, (f"{self.resource(ctx)} does not exist",))
         arn, tags = found
         if not ctx.is_ours(tags):
-            return CheckResult(False, arn, (f"{self._resource(ctx)} is not ours",))
+            return CheckResult(False, arn, (f"{self.resource(ctx)} is not ours",))
         policies = set(ctx.params.get("policy_arns") or ())
         groups = set(ctx.params.get("groups") or ())
         problems = [
@@ -247,12 +242,12 @@ class IamUser(StepKind):
         """The plan line for the user, and what must be removed from it first."""
         found = await find_user(iam, name)
         if found is None:
-            return ownership.gone(self._resource(ctx)), []
+            return ownership.gone(self.resource(ctx)), []
         arn, tags = found
         if not ctx.is_ours(tags):
-            return ownership.kept(self._resource(ctx), arn, tags), []
+            return ownership.kept(self.resource(ctx), arn, tags), []
         blockers = await _blockers(iam, name)
-        return ownership.to_delete(self._resource(ctx), arn, _summary(blockers)), blockers
+        return ownership.to_delete(self.resource(ctx), arn, _summary(blockers)), blockers
 
     async def plan_teardown(self, ctx: StepContext) -> list[PlannedDeletion]:
         """The user, with what would be removed from it first; or why it would be kept."""
@@ -274,7 +269,7 @@ class IamUser(StepKind):
         except ClientError as exc:
             if not is_missing(exc, MISSING):
                 raise
-        await wait_gone(iam, "GetUser", MISSING, self._resource(ctx), UserName=name)
+        await wait_gone(iam, "GetUser", MISSING, self.resource(ctx), UserName=name)
         return [ownership.deleted(line)]
 
 

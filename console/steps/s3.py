@@ -112,11 +112,6 @@ class S3Bucket(StepKind):
     """An S3 bucket, versioned when the course asks for it."""
 
     kind = "s3_bucket"
-    service = "s3"
-
-    @staticmethod
-    def _resource(ctx: StepContext) -> str:
-        return f"S3 bucket {resource_name(ctx)}"
 
     async def apply(self, ctx: StepContext) -> ApplyResult:
         """Create the bucket (tagged) or adopt ours, then turn on versioning when asked."""
@@ -129,7 +124,7 @@ class S3Bucket(StepKind):
             ctx.progress(f"tagging bucket {name}, left untagged by an interrupted run")
             await s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ctx.tag_list()})
         else:
-            ownership.refuse_unless_ours(ctx, self._resource(ctx), tags)
+            ownership.refuse_unless_ours(ctx, self.resource(ctx), tags)
         if ctx.params.get("versioning") and not await _versioning_enabled(s3, name):
             ctx.progress(f"turning on versioning of {name}")
             await s3.put_bucket_versioning(
@@ -170,9 +165,9 @@ class S3Bucket(StepKind):
         except NotOurs as exc:
             return CheckResult(False, _arn(name), (str(exc),))
         if tags is None:
-            return CheckResult(False, None, (f"{self._resource(ctx)} does not exist",))
+            return CheckResult(False, None, (f"{self.resource(ctx)} does not exist",))
         if not ctx.is_ours(tags):
-            return CheckResult(False, _arn(name), (f"{self._resource(ctx)} is not ours",))
+            return CheckResult(False, _arn(name), (f"{self.resource(ctx)} is not ours",))
         if ctx.params.get("versioning") and not await _versioning_enabled(s3, name):
             return CheckResult(False, _arn(name), ("versioning is not enabled",))
         return CheckResult(True, _arn(name))
@@ -185,19 +180,19 @@ class S3Bucket(StepKind):
         except NotOurs:
             return [
                 PlannedDeletion(
-                    self._resource(ctx),
+                    self.resource(ctx),
                     None,
                     ours=False,
                     note="kept: in another account, or its tags cannot be read",
                 )
             ]
         if tags is None:
-            return [ownership.gone(self._resource(ctx))]
+            return [ownership.gone(self.resource(ctx))]
         if not (ctx.is_ours(tags) or await _claimable(ctx, s3, name, tags)):
-            return [ownership.kept(self._resource(ctx), _arn(name), tags)]
+            return [ownership.kept(self.resource(ctx), _arn(name), tags)]
         return [
             ownership.to_delete(
-                self._resource(ctx),
+                self.resource(ctx),
                 _arn(name),
                 "first deleting every object version and delete marker",
             )
@@ -216,7 +211,7 @@ class S3Bucket(StepKind):
         except ClientError as exc:
             if error_code(exc) != "NoSuchBucket":
                 raise
-        await wait(s3, "bucket_not_exists", f"{self._resource(ctx)} to be gone", Bucket=name)
+        await wait(s3, "bucket_not_exists", f"{self.resource(ctx)} to be gone", Bucket=name)
         return [ownership.deleted(line)]
 
 

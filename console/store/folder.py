@@ -20,12 +20,16 @@ from console.errors import StateError, StateRefused
 from console.store.db import Database
 
 
-def resolve_state_dir(arg: str | None, environ: Mapping[str, str] | None = None) -> Path:
+def resolve_state_dir(
+    arg: str | None, environ: Mapping[str, str] | None = None, *, create: bool = True
+) -> Path:
     """Where state lives: ``arg``, else ``$WHODIDTHIS_STATE_DIR``, else the XDG state dir.
 
     The XDG state dir is ``$XDG_STATE_HOME/whodidthis`` when that variable holds an absolute
     path (the XDG spec says to ignore a relative one), else ``~/.local/state/whodidthis``. A
     directory created here gets mode 0700: the ledger says who did what, for the operator only.
+
+    ``create=False`` only names it (a read-only view creates nothing).
 
     Raises:
         StateError: the directory does not exist and cannot be created.
@@ -40,7 +44,8 @@ def resolve_state_dir(arg: str | None, environ: Mapping[str, str] | None = None)
     else:
         home = Path(env["HOME"]) if env.get("HOME") else Path.home()
         state_dir = home / ".local" / "state" / "whodidthis"
-    _make_private_dir(state_dir)
+    if create:
+        _make_private_dir(state_dir)
     return state_dir
 
 

@@ -11,6 +11,7 @@ import string
 
 from hypothesis import given
 from hypothesis import strategies as st
+from iampolicy.conditions import OPERATORS, failing_clauses
 
 from iampolicy import (
     Caller,
@@ -21,7 +22,6 @@ from iampolicy import (
     request_context,
     trust_policy_problems,
 )
-from iampolicy.conditions import OPERATORS, failing_clauses
 
 HOST = Caller(
     "arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i-0abc",
@@ -311,3 +311,67 @@ def test_the_decision_is_deny_if_any_deny_matches_else_allow_if_any_allow(statem
         else Decision.IMPLICIT_DENY
     )
     assert evaluate([document], HOST, action, "arn:aws:s3:::b", {}).decision is expected
+
+
+BUCKET_OBJECT = "arn:aws:s3:::dojo-bucket/notes.txt"
+
+
+@given(st.booleans(), st.sampled_from(["exact", "account", "other"]))
+def test_in_one_account_a_bucket_policy_is_one_more_way_to_allow(identity_allows, names):
+    """ "If either the identity-based policy or the resource-based policy within the same account
+    allows the request and the other doesn't, the request is still allowed" (single account)."""
+    principal = {
+        "exact": HOST.principal_arn,
+        "account": "arn:aws:iam::100000000000:root",
+        "other": "arn:aws:iam::100000000000:user/someone",
+    }[names]
+    bucket = _doc(
+        {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "s3:*", "Resource": "*"}
+    )
+    identity = [_doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})]
+    answer = authorize(
+        HOST, "s3:GetObject", BUCKET_OBJECT, {}, identity if identity_allows else [], bucket
+    )
+    assert answer.allowed == (identity_allows or names == "exact")
+
+
+@given(st.sampled_from(["sts:AssumeRole", "kms:Decrypt"]))
+def test_a_trust_or_key_policy_must_grant_even_in_one_account(action):
+    resource = (
+        "arn:aws:iam::100000000000:role/Target"
+        if action.startswith("sts")
+        else "arn:aws:kms:us-east-1:100000000000:key/1234abcd"
+    )
+    someone_else = _doc(
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::100000000000:user/x"}, "Action": "*"}
+    )
+    identity = [_doc({"Effect": "Allow", "Action": "*", "Resource": "*"})]
+    refused = authorize(HOST, action, resource, {}, identity, someone_else, "100000000000")
+    assert (refused.allowed, refused.refused_by) == (False, "resource")
+
+
+def test_across_accounts_a_resource_without_policy_grants_nothing():
+    identity = [_doc({"Effect": "Allow", "Action": "sqs:*", "Resource": "*"})]
+    queue = "arn:aws:sqs:us-east-1:200000000001:jobs"
+    refused = authorize(HOST, "sqs:SendMessage", queue, {}, identity, None, "200000000001")
+    assert (refused.allowed, refused.refused_by) == (False, "resource")
+    assert authorize(HOST, "sqs:SendMessage", queue, {}, identity, None, "100000000000").allowed
+
+
+def test_a_service_principal_is_decided_by_the_resource_policy_alone():
+    ec2 = Caller("ec2.amazonaws.com", "", "ec2.amazonaws.com", service="ec2.amazonaws.com")
+    trust = _doc(
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:*"}
+    )
+    role = "arn:aws:iam::100000000000:role/Target"
+    assert authorize(ec2, "sts:AssumeRole", role, {}, [], trust, "100000000000").allowed
+    other = _doc({**trust["Statement"][0], "Principal": {"Service": "lambda.amazonaws.com"}})
+    assert not authorize(ec2, "sts:AssumeRole", role, {}, [], other, "100000000000").allowed
+
+
+@given(word_sets, st.sampled_from(["StringEquals", "StringNotEquals", "StringLike"]))
+def test_a_multivalued_key_without_a_set_operator_never_holds(values, operator):
+    """ "Multivalued context keys require a condition set operator" (single vs. multivalued)."""
+    context = {"aws:tagkeys": tuple(sorted(values))}
+    assert not holds({operator: {"aws:TagKeys": sorted(values)}}, context)
+    assert not holds({operator + "IfExists": {"aws:TagKeys": "zzzzz"}}, context)

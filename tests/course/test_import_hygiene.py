@@ -14,7 +14,7 @@ COURSE_MODULES = [
     "console.course.lines",
     "console.course.placeholders",
     "console.course.rendered",
-    "console.course.rules",
+    "console.rules",
     "console.course.schema",
 ]
 

@@ -1,6 +1,6 @@
 """The demo in a real terminal, closed the way an instructor's laptop closes it: ``tmux
 kill-session`` hangs up on the pane (SIGHUP). Within two seconds nothing the demo started is
-left: not the demo with its in-process sandbox, not the detached engine."""
+left: not the demo, not its stand-in (a child process), not the detached engine."""
 
 from __future__ import annotations
 
@@ -35,6 +35,22 @@ def living_with(marker: str) -> list[tuple[int, str]]:
     return found
 
 
+def stand_ins_of(parent: int) -> list[int]:
+    """The demo's stand-in: its child processes running ``python -m standin``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent and "-m standin serve" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
 def engine_pid(state_dir: Path) -> int | None:
     if not (state_dir / "dojo-2026-12").exists():
         return None
@@ -66,12 +82,18 @@ def test_kill_session_leaves_no_demo_sandbox_or_engine_after_two_seconds(tmp_pat
         engine = engine_pid(state_dir)
         assert engine is not None, "the demo started no engine"
         assert len(living_with(str(state_dir))) >= 2  # the demo and its engine
+        demos = [pid for pid, _ in living_with(str(state_dir)) if pid != engine]
+        stand_ins = [child for demo in demos for child in stand_ins_of(demo)]
+        assert len(stand_ins) == 1, "the demo runs its stand-in as a child process"
         terminal.tmux("kill-session")
         hung_up = time.monotonic()
-        while living_with(str(state_dir)) and time.monotonic() - hung_up < GONE_WITHIN:
+        while (
+            living_with(str(state_dir)) or _alive(stand_ins[0])
+        ) and time.monotonic() - hung_up < GONE_WITHIN:
             time.sleep(0.05)
         assert living_with(str(state_dir)) == []
         assert not _alive(engine)
+        assert not _alive(stand_ins[0])
     finally:
         terminal.stop()
 

@@ -43,11 +43,15 @@ def test_each_before_state(before, name, with_source_identity, allowed):
 def test_the_topology_has_what_the_story_says(before):
     iam = before.backdoor_session(ADMIN).client("iam")
     attached = iam.list_attached_role_policies(RoleName="AdminEnvRole")["AttachedPolicies"]
+    # What `whodidthis iam-templates` writes, deployed through the stand-in's CloudFormation.
     assert {p["PolicyName"] for p in attached} == {
         "PowerUserAccess",
         "AmazonSSMManagedInstanceCore",
-        "AssumeManageEnvRole",
     }
+    assert sorted(iam.list_role_policies(RoleName="AdminEnvRole")["PolicyNames"]) == [
+        "AssumeManageEnvRole",
+        "ListTraineeAccounts",
+    ]
     profile = iam.get_instance_profile(InstanceProfileName="AdminEnvRole")["InstanceProfile"]
     assert [r["RoleName"] for r in profile["Roles"]] == ["AdminEnvRole"]
     frank = before.backdoor_session(before.account_of("frank")).client("iam")

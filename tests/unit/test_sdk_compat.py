@@ -78,13 +78,15 @@ def test_a_name_that_is_gone_is_reported_as_gone():
 
 
 def _requirements() -> dict[str, str]:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    """Every requirement of the workspace's three distributions (moto is the stand-in's)."""
     found = {}
-    for requirement in project["dependencies"] + [
-        r for extra in project.get("optional-dependencies", {}).values() for r in extra
-    ]:
-        name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower()
-        found[name] = requirement
+    for folder in (REPO, REPO / "iampolicy", REPO / "standin"):
+        project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+        for requirement in project["dependencies"] + [
+            r for extra in project.get("optional-dependencies", {}).values() for r in extra
+        ]:
+            name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower()
+            found.setdefault(name, requirement)
     return found
 
 

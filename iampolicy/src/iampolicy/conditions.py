@@ -8,7 +8,9 @@ values are compared as each operator says.
 An absent key: the condition is false, except that a negated operator (``StringNotEquals``,
 ``ArnNotLike``, ``NotIpAddress``...) is then true, ``...IfExists`` is true, ``Null`` tests for
 exactly that, and ``ForAllValues:`` over no values is true. ``ForAnyValue:`` needs at least one
-request value to match; ``ForAllValues:`` needs every request value to match.
+request value to match; ``ForAllValues:`` needs every request value to match. A multivalued key
+(a tuple in the context) under an operator with no set qualifier never holds: AWS says such keys
+"require a condition set operator".
 
 An operator this module does not know makes the condition false: IAM would have refused the
 policy when it was saved, and a sandbox must not grant what AWS never could.
@@ -200,6 +202,10 @@ def key_holds(
         if operator.if_exists or operator.qualifier == "forallvalues":
             return True
         return negated and operator.qualifier is None
+    if operator.qualifier is None and isinstance(context.get(key.lower()), tuple):
+        # "Multivalued context keys require a condition set operator" ("Single-valued vs.
+        # multivalued context keys"): without one the clause cannot hold, negated or not.
+        return False
 
     def one(value: str) -> bool:
         hit = any(matcher(w, value, ctx) for w in wanted)

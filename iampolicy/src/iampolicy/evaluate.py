@@ -4,10 +4,13 @@ From the IAM user guide's "Policy evaluation logic": every applicable statement 
 a Deny whose conditions hold wins over everything; otherwise the request needs an Allow. Within one
 account an Allow from either the identity policies or the resource policy suffices, except that a
 resource policy naming only the *account* (``arn:aws:iam::A:root`` or ``A``) delegates to the
-identity policies. Across accounts both must allow. Anything not allowed is an implicit deny.
+identity policies, and that a role's trust policy or a KMS key policy must itself grant (naming the
+caller, or naming the account and the identity policies allowing). Across accounts both must allow;
+a resource with no policy grants nothing across accounts. A service principal has only the resource
+policy. Anything not allowed is an implicit deny.
 
-Service control policies, permission boundaries and session policies are not modelled: the
-sandbox has none, and on AWS a refusal they cause is named as possible, never asserted.
+Service control and resource control policies, permission boundaries and session policies are not
+modelled: the sandbox has none, and on AWS a refusal they cause is named as possible, never asserted.
 """
 
 from __future__ import annotations
@@ -132,6 +135,23 @@ class Authorization:
         return self.decision is Decision.ALLOWED
 
 
+def needs_resource_grant(action: str, resource: str | None) -> bool:
+    """Whether, within one account, the resource policy itself must grant (not only IAM).
+
+    A role's trust policy ("IAM roles: Terms and concepts", trust policy; the ``sts:`` actions
+    on a role) and a KMS key policy (AWS KMS Developer Guide, "Key policies in AWS KMS":
+    "Unless the key policy explicitly allows it, you cannot use IAM policies to allow access to
+    a KMS key") must allow the caller, or name the account to hand the decision to IAM. Every
+    other resource policy is one more way to allow ("Policy evaluation for requests within a
+    single account": "If either the identity-based policy or the resource-based policy within
+    the same account allows the request and the other doesn't, the request is still allowed").
+    """
+    service = action.split(":", 1)[0].lower()
+    if service == "sts":
+        return True
+    return service == "kms" and resource is not None and ":key/" in resource
+
+
 def authorize(
     caller: Caller,
     action: str,
@@ -144,9 +164,15 @@ def authorize(
     """Combine identity and resource policies as AWS does (see the module docstring).
 
     Args:
-        resource_policy: a role's trust policy (for ``sts:AssumeRole`` and the ``sts:`` actions
-            that go with it): it must allow, whoever the caller.
-        resource_account: the account owning the resource (needed with ``resource_policy``).
+        caller: who asks.
+        action: ``service:Operation``.
+        resource: the resource ARN (None: not known).
+        context: the request context, keys lower-cased.
+        identity: the caller's identity policies.
+        resource_policy: the resource's policy: a role's trust policy for the ``sts:`` actions
+            (it must grant, see ``needs_resource_grant``), a bucket or queue policy otherwise.
+        resource_account: the account owning the resource; when it is not the caller's, both
+            sides must allow (a resource with no policy grants nothing across accounts).
     """
     by_identity = evaluate(identity, caller, action, resource, context)
     by_resource = None
@@ -156,22 +182,36 @@ def authorize(
         return Authorization(Decision.EXPLICIT_DENY, "identity", by_identity, by_resource)
     if by_resource is not None and by_resource.decision is Decision.EXPLICIT_DENY:
         return Authorization(Decision.EXPLICIT_DENY, "resource", by_identity, by_resource)
+    refused_by = _refused_by(
+        caller, by_identity, by_resource, resource_account, needs_resource_grant(action, resource)
+    )
+    decision = Decision.ALLOWED if refused_by is None else Decision.IMPLICIT_DENY
+    return Authorization(decision, refused_by, by_identity, by_resource)
+
+
+def _refused_by(
+    caller: Caller,
+    by_identity: PolicyAnswer,
+    by_resource: PolicyAnswer | None,
+    resource_account: str | None,
+    must_grant: bool,
+) -> str | None:
+    """Which side leaves the request without an Allow (no explicit Deny is left by now)."""
     identity_allows = by_identity.decision is Decision.ALLOWED
-    if by_resource is None:
-        refused = None if identity_allows else "identity"
-        decision = Decision.ALLOWED if identity_allows else Decision.IMPLICIT_DENY
-        return Authorization(decision, refused, by_identity, None)
-    resource_allows = by_resource.decision is Decision.ALLOWED
+    resource_allows = by_resource is not None and by_resource.decision is Decision.ALLOWED
+    # An Allow naming the caller itself (or anyone) grants alone; one naming only the account
+    # hands the decision to the account's identity policies.
+    direct = resource_allows and bool(by_resource and by_resource.named - {"account"})
+    if caller.service is not None:
+        # A service principal has no identity policy: the resource policy alone decides.
+        return None if resource_allows else "resource"
     if resource_account is not None and resource_account != caller.account:
+        # "Cross-account policy evaluation logic": both accounts must allow.
         if not resource_allows:
-            return Authorization(Decision.IMPLICIT_DENY, "resource", by_identity, by_resource)
-        if not identity_allows:
-            return Authorization(Decision.IMPLICIT_DENY, "identity", by_identity, by_resource)
-        return Authorization(Decision.ALLOWED, None, by_identity, by_resource)
-    # One account: a trust policy naming the caller itself (or anyone) grants alone; naming
-    # only the account hands the decision to the identity policies.
+            return "resource"
+        return None if identity_allows else "identity"
+    if by_resource is None or not must_grant:
+        return None if identity_allows or direct else "identity"
     if not resource_allows:
-        return Authorization(Decision.IMPLICIT_DENY, "resource", by_identity, by_resource)
-    if by_resource.named - {"account"} or identity_allows:
-        return Authorization(Decision.ALLOWED, None, by_identity, by_resource)
-    return Authorization(Decision.IMPLICIT_DENY, "identity", by_identity, by_resource)
+        return "resource"
+    return None if direct or identity_allows else "identity"

@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from standin.roles import RoleTemplates
     from standin.sample_course import write_sample_course
     from standin.sandbox import Sandbox, SandboxOptions
 
-__all__ = ["Sandbox", "SandboxOptions", "write_sample_course"]
+__all__ = ["RoleTemplates", "Sandbox", "SandboxOptions", "write_sample_course"]
 
 _HOMES = {
+    "RoleTemplates": "standin.roles",
     "Sandbox": "standin.sandbox",
     "SandboxOptions": "standin.sandbox",
     "write_sample_course": "standin.sample_course",
@@ -25,7 +27,7 @@ _HOMES = {
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``Sandbox``, ``SandboxOptions`` and ``write_sample_course`` when first asked for."""
+    """Load the public names when first asked for."""
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'standin' has no attribute {name!r}")

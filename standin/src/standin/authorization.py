@@ -18,6 +18,8 @@ import re
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
+from iampolicy.statements import as_list
+
 from iampolicy import (
     Caller,
     Decision,
@@ -26,11 +28,11 @@ from iampolicy import (
     request_context,
     trust_policy_problems,
 )
-from iampolicy.statements import as_list
 from standin import moto_state
 from standin.httpserver import HttpResponse
 from standin.principals import Principal
 from standin.protocols import Call, error_response
+from standin.provider_schemas import DEFAULT_REGION, handler_permissions
 
 # signing name -> IAM service prefix, where they differ
 _PREFIXES = {
@@ -290,12 +292,11 @@ def enforce_stack_permissions(call: Call, principal: Principal, response: HttpRe
 
     moto's CloudFormation creates every resource whoever asks; AWS's creates them with the
     caller's own permissions (when no service role is passed) and fails the first one the
-    caller may not create, then rolls back. After moto's CreateStack succeeds, each resource's
-    create action (``console.aws.permissions.TEMPLATE_RESOURCE_ACTIONS``) is decided for the
-    caller; the first refused one turns the stack into AWS's ROLLBACK_COMPLETE, with the
-    refusal as the resource's CREATE_FAILED reason.
+    caller may not create, then rolls back. After moto's CreateStack succeeds, every permission
+    of each resource's create handler (from its provider schema, ``standin.provider_schemas``)
+    is decided for the caller; the first refused one turns the stack into AWS's
+    ROLLBACK_COMPLETE, with the refusal as the resource's CREATE_FAILED reason.
     """
-    from console.aws.permissions import TEMPLATE_RESOURCE_ACTIONS
     from standin.gaps_steps import created_stack, roll_back_failed
 
     if call.service != "cloudformation" or call.operation != "CreateStack":
@@ -311,19 +312,17 @@ def enforce_stack_permissions(call: Call, principal: Principal, response: HttpRe
         (getattr(stack, "template_dict", None) or {}).get("Resources", {}).items()
     ):
         kind = str(body.get("Type")) if isinstance(body, dict) else ""
-        actions = TEMPLATE_RESOURCE_ACTIONS.get(kind)
-        if not actions:
-            continue
-        answer = evaluate(texts, principal.caller, actions[0], None, context)
-        if answer.decision is Decision.ALLOWED:
-            continue
-        service = actions[0].split(":", 1)[0].upper()
-        denied = _denial_message(
-            principal, actions[0], None, answer.decision is Decision.EXPLICIT_DENY
-        )
-        reason = (
-            f'Resource handler returned message: "{denied} (Service: {service}, Status Code: '
-            f'400)" (HandlerErrorCode: AccessDenied)'
-        )
-        roll_back_failed(stack, logical_id, kind, reason)
-        return
+        for action in handler_permissions(kind, "create", call.region or DEFAULT_REGION):
+            answer = evaluate(texts, principal.caller, action, None, context)
+            if answer.decision is Decision.ALLOWED:
+                continue
+            service = action.split(":", 1)[0].upper()
+            denied = _denial_message(
+                principal, action, None, answer.decision is Decision.EXPLICIT_DENY
+            )
+            reason = (
+                f'Resource handler returned message: "{denied} (Service: {service}, Status '
+                f'Code: 400)" (HandlerErrorCode: AccessDenied)'
+            )
+            roll_back_failed(stack, logical_id, kind, reason)
+            return

@@ -1,16 +1,16 @@
-"""The story's topology, created the way an account factory would: straight in moto.
+"""The story's topology, created the way an account factory would, with the user's own roles.
 
-The admin account ``100000000000`` holds ``AdminEnvRole`` (trusting EC2; PowerUserAccess,
-AmazonSSMManagedInstanceCore and ``AssumeManageEnvRole``: what ``iam-templates`` writes) and its
-instance profile. Trainee ``i`` (1-based) owns account ``200000000000 + i`` with ``ManageEnvRole``
-(trusting only AdminEnvRole, for AssumeRole, SetSourceIdentity and TagSession; allowed what
-``iam-templates --course`` writes for the sample course) and ``EksClusterRole``. The sandbox
-enforces identity policies on every call, so these are the permissions the product really has.
+The admin account ``100000000000`` gets what the admin template (``admin-env-role.json``,
+written by ``whodidthis iam-templates``) makes: ``AdminEnvRole`` and its instance profile.
+Trainee ``i`` (1-based) owns account ``200000000000 + i`` with what the trainee template
+(``manage-env-role.json``) makes, ``ManageEnvRole``, plus the stand-in's own ``EksClusterRole``.
+Both templates go through moto's CloudFormation (``standin.roles``). The sandbox enforces
+identity policies on every call, so these are the permissions the product really has.
 
-"Before" states give a trainee the story's broken setups: ``root-trust`` (trusts the admin
-account root), ``no-role``, ``other-account`` (trusts another account's AdminEnvRole),
-``no-source-identity`` (trust lacks sts:SetSourceIdentity) and ``wildcard`` (Principal ``*``);
-``trusted`` is the fixed state.
+"Before" states are the stand-in's own scenario, applied after deployment by editing the
+trust policy: ``root-trust`` (trusts the admin account root), ``no-role``, ``other-account``
+(trusts another account's AdminEnvRole), ``no-source-identity`` (trust lacks
+sts:SetSourceIdentity) and ``wildcard`` (Principal ``*``); ``trusted`` is the template's own.
 
 This talks to moto's backends in-process, bypassing the gateway: about 0.2 ms per trainee where the
 same calls over HTTP cost about 20 ms (40 s for the benchmarks' 2,000 trainees).
@@ -21,49 +21,38 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from console.aws.permissions import host_statements, manage_role_statements, template_actions
 from standin import moto_state
-from standin.sample_course import LAB_TEMPLATE
+from standin.roles import Deployment, install, install_role
+from standin.topology import (
+    ADMIN_ACCOUNT,
+    BEFORE_STATES,
+    HOST_ROLE,
+    MANAGE_ROLE,
+    NAMES,
+    TRUSTED,
+    host_role_arn,
+    topology,
+    trainee_account,
+    trainee_name,
+)
 
-ADMIN_ACCOUNT = "100000000000"
-HOST_ROLE = "AdminEnvRole"
-MANAGE_ROLE = "ManageEnvRole"
+__all__ = [
+    "ADMIN_ACCOUNT",
+    "BEFORE_STATES",
+    "HOST_ROLE",
+    "MANAGE_ROLE",
+    "NAMES",
+    "TRUSTED",
+    "host_role_arn",
+    "topology",
+    "trainee_account",
+    "trainee_name",
+]
+
 EKS_ROLE = "EksClusterRole"
 OTHER_ACCOUNT = "999999999999"
-NAMES = (
-    "alice", "bob", "carol", "dave", "erin", "frank",
-    "grace", "heidi", "ivan", "judy", "mallory", "niaj",
-)  # fmt: skip
-TRUSTED = "trusted"
-BEFORE_STATES = (
-    TRUSTED,
-    "root-trust",
-    "no-role",
-    "other-account",
-    "no-source-identity",
-    "wildcard",
-)
+# The before-states' trust policies (the story's broken setups), not the template's.
 MANAGE_ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
-
-
-def trainee_name(index: int) -> str:
-    """The story's name for trainee ``index`` (1-based)."""
-    return NAMES[index - 1] if index <= len(NAMES) else f"trainee-{index:04d}"
-
-
-def trainee_account(index: int) -> str:
-    """The account id of trainee ``index`` (1-based)."""
-    return str(200000000000 + index)
-
-
-def topology(count: int) -> list[tuple[str, str]]:
-    """``(name, account)`` of the first ``count`` trainees."""
-    return [(trainee_name(i), trainee_account(i)) for i in range(1, count + 1)]
-
-
-def host_role_arn(admin_account: str = ADMIN_ACCOUNT) -> str:
-    """The ARN of the host's role."""
-    return f"arn:aws:iam::{admin_account}:role/{HOST_ROLE}"
 
 
 def _trust(principal: Any, actions: list[str] | str) -> dict:
@@ -98,81 +87,39 @@ def _policy_arn(name: str) -> str:
     return f"arn:aws:iam::aws:policy/{name}"
 
 
-def manage_role_policy() -> dict:
-    """ManageEnvRole's identity policy: the build services plus the sample template's needs."""
-    statements = manage_role_statements()
-    template = sorted(template_actions(LAB_TEMPLATE)[0])
-    statements.append(
-        {"Sid": "SampleCourseTemplate", "Effect": "Allow", "Action": template, "Resource": "*"}
-    )
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
-def _create_manage_role(iam: Any, trust: dict) -> Any:
-    role = _create_role(
-        iam, MANAGE_ROLE, trust, [], "Lets the whodidthis host build this trainee's environment"
-    )
-    iam.put_role_policy(MANAGE_ROLE, "BuildTrainingEnvironment", json.dumps(manage_role_policy()))
-    return role
-
-
-def _create_role(iam: Any, name: str, trust: dict, policies: list[str], description: str) -> Any:
-    role = iam.create_role(
-        role_name=name,
-        assume_role_policy_document=json.dumps(trust),
+def _create_eks_role(account: str) -> None:
+    """The role the course's EKS clusters run as: the stand-in's own, not the product's."""
+    iam = moto_state.iam_backend(account, create=True)
+    iam.create_role(
+        role_name=EKS_ROLE,
+        assume_role_policy_document=json.dumps(
+            _trust({"Service": "eks.amazonaws.com"}, "sts:AssumeRole")
+        ),
         path="/",
         permissions_boundary=None,
-        description=description,
+        description="The role EKS clusters of the course run as",
         tags=[],
         max_session_duration="3600",
     )
-    for arn in policies:
-        moto_state.attach_managed_policy(iam.account_id, name, arn)
-    return role
+    moto_state.attach_managed_policy(account, EKS_ROLE, _policy_arn("AmazonEKSClusterPolicy"))
 
 
-def create_admin(admin_account: str = ADMIN_ACCOUNT) -> None:
-    """AdminEnvRole, its policies and its instance profile in the admin account."""
-    iam = moto_state.iam_backend(admin_account, create=True)
-    assume_manage = iam.create_policy(
-        description="Lets the host assume ManageEnvRole in any trainee account",
-        path="/",
-        policy_document=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": host_statements(MANAGE_ROLE),
-            }
-        ),
-        policy_name="AssumeManageEnvRole",
-        tags=[],
-    )
-    _create_role(
-        iam,
-        HOST_ROLE,
-        _trust({"Service": "ec2.amazonaws.com"}, "sts:AssumeRole"),
-        [
-            _policy_arn("PowerUserAccess"),
-            _policy_arn("AmazonSSMManagedInstanceCore"),
-            assume_manage.arn,
-        ],
-        "The whodidthis host's instance-profile role",
-    )
-    iam.create_instance_profile(name=HOST_ROLE, path="/", role_names=[HOST_ROLE])
+def create_admin(admin: Deployment, admin_account: str = ADMIN_ACCOUNT) -> None:
+    """What the admin template made, in the admin account."""
+    install(admin, admin_account)
 
 
-def create_trainee(account: str, state: str = TRUSTED, admin_account: str = ADMIN_ACCOUNT) -> None:
-    """A trainee account's roles, ManageEnvRole in the given before-state."""
-    iam = moto_state.iam_backend(account, create=True)
-    trust = manage_role_trust(state, admin_account)
-    if trust is not None:
-        _create_manage_role(iam, trust)
-    _create_role(
-        iam,
-        EKS_ROLE,
-        _trust({"Service": "eks.amazonaws.com"}, "sts:AssumeRole"),
-        [_policy_arn("AmazonEKSClusterPolicy")],
-        "The role EKS clusters of the course run as",
-    )
+def create_trainee(
+    account: str,
+    trainee: Deployment,
+    state: str = TRUSTED,
+    admin_account: str = ADMIN_ACCOUNT,
+) -> None:
+    """What the trainee template made, in ``account``, ManageEnvRole in the given before-state."""
+    install(trainee, account, skip=(MANAGE_ROLE,) if state == "no-role" else ())
+    if state not in (TRUSTED, "no-role"):
+        set_trust_policy(account, MANAGE_ROLE, manage_role_trust(state, admin_account) or {})
+    _create_eks_role(account)
 
 
 def delete_role(account: str, name: str) -> None:
@@ -196,26 +143,41 @@ def set_trust_policy(account: str, role_name: str, document: dict) -> None:
     role.assume_role_policy_document = json.dumps(document)
 
 
-def apply_state(account: str, state: str, admin_account: str = ADMIN_ACCOUNT) -> None:
-    """Put an existing trainee account's ManageEnvRole into a before-state."""
-    trust = manage_role_trust(state, admin_account)
-    if trust is None:
+def apply_state(
+    account: str, state: str, trainee: Deployment, admin_account: str = ADMIN_ACCOUNT
+) -> None:
+    """Put an existing trainee account's ManageEnvRole into a before-state (``trusted``: the
+    trainee template's own trust policy, the role deployed again if it was deleted)."""
+    if state == "no-role":
         delete_role(account, MANAGE_ROLE)
-    elif moto_state.find_role(account, MANAGE_ROLE) is None:
-        _create_manage_role(moto_state.iam_backend(account, create=True), trust)
-    else:
-        set_trust_policy(account, MANAGE_ROLE, trust)
+        return
+    trust = manage_role_trust(state, admin_account)
+    deployed = trainee.role(MANAGE_ROLE)
+    if deployed is None:
+        raise LookupError(f"the trainee template deploys no role called {MANAGE_ROLE}")
+    if moto_state.find_role(account, MANAGE_ROLE) is None:
+        install_role(moto_state.iam_backend(account, create=True), account, deployed)
+    if state == TRUSTED:
+        trust = trainee.trust(MANAGE_ROLE, account)
+    set_trust_policy(account, MANAGE_ROLE, trust or {})
 
 
-def bootstrap(count: int, before: dict[str, str], admin_account: str = ADMIN_ACCOUNT) -> None:
-    """Create the admin account and ``count`` trainee accounts in moto."""
+def bootstrap(
+    count: int,
+    before: dict[str, str],
+    admin: Deployment,
+    trainee: Deployment,
+    admin_account: str = ADMIN_ACCOUNT,
+) -> None:
+    """Create the admin account and ``count`` trainee accounts in moto, from the deployments
+    of the admin and trainee templates."""
     trainees = topology(count)
     unknown = sorted(set(before) - {name for name, _ in trainees})
     if unknown:
         raise ValueError(f"before-states name unknown trainees: {', '.join(unknown)}")
-    create_admin(admin_account)
+    create_admin(admin, admin_account)
     for name, account in trainees:
-        create_trainee(account, before.get(name, TRUSTED), admin_account)
+        create_trainee(account, trainee, before.get(name, TRUSTED), admin_account)
 
 
 def issue_host_session(

@@ -30,6 +30,7 @@ from urllib.parse import unquote
 # moto reads this when an IAM backend is created; set it before anything imports moto.
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
+from moto.cloudformation.models import cloudformation_backends
 from moto.codecommit.models import codecommit_backends
 from moto.eks.models import eks_backends
 from moto.iam import models as iam_models
@@ -124,6 +125,11 @@ def iam_backend(account: str, create: bool = False) -> Any:
     if create:
         return iam_backends[account][PARTITION]
     return _existing(iam_backends, account)
+
+
+def cloudformation_backend(account: str, region: str) -> Any:
+    """The CloudFormation backend of ``account`` in ``region`` (created on demand)."""
+    return cloudformation_backends[account][region]
 
 
 def drop_deleted_bucket_tags(account: str) -> None:

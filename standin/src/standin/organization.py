@@ -13,6 +13,7 @@ import contextlib
 from dataclasses import dataclass
 
 from standin import bootstrap
+from standin.roles import Deployment
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ def create_ou(
     management,
     names: list[str],
     *,
+    trainee: Deployment,
     ou_name: str = "trainees",
     tags: dict[str, dict[str, str]] | None = None,
     without_role: tuple[str, ...] = (),
@@ -40,6 +42,7 @@ def create_ou(
     Args:
         management: a boto3 session acting in the management (admin) account.
         names: the accounts' names (AWS account names, not yet trainee names).
+        trainee: what the trainee template deploys (``standin.roles``).
         ou_name: the OU's name.
         tags: account name -> tags to put on that account.
         without_role: account names whose ManageEnvRole is not deployed (a brand-new account
@@ -62,8 +65,7 @@ def create_ou(
         )
         for key, value in (tags or {}).get(name, {}).items():
             organizations.tag_resource(ResourceId=account, Tags=[{"Key": key, "Value": value}])
-        bootstrap.create_trainee(
-            account, "no-role" if name in without_role else bootstrap.TRUSTED, admin_account
-        )
+        state = "no-role" if name in without_role else bootstrap.TRUSTED
+        bootstrap.create_trainee(account, trainee, state, admin_account)
         made.append((name, account))
     return SandboxOu(ou_id, tuple(made))

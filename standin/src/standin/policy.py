@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from iampolicy.patterns import glob
+
 from iampolicy import (
     Authorization,
     Caller,
@@ -21,7 +23,6 @@ from iampolicy import (
     authorize,
     request_context,
 )
-from iampolicy.patterns import glob
 
 ASSUME_ROLE = "sts:AssumeRole"
 SET_SOURCE_IDENTITY = "sts:SetSourceIdentity"

@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from standin.faults import FaultPlan
 from standin.gateway import BACKDOOR_HEADER, Gateway
 from standin.httpserver import HttpServer
 from standin.imds import InstanceMetadata
+from standin.roles import Deployment, RoleTemplates, deploy
 from standin.sample_course import write_sample_course
 from standin.trail import Trail
 
@@ -73,6 +75,9 @@ class SandboxOptions:
         course_name: the sample course's name.
         imds_refuse_token: IMDS refuses the token request (403): botocore falls back to
             IMDSv1, which is then served.
+        roles: the role templates ``whodidthis iam-templates`` writes, or a function given
+            the sample course's path that returns them (so a caller can write the trainee
+            template for that course). Required: the stand-in has no roles of its own.
     """
 
     trainees: int = 12
@@ -87,6 +92,7 @@ class SandboxOptions:
     instance_id: str = INSTANCE_ID
     course_name: str = "dojo-2026-12"
     imds_refuse_token: bool = False
+    roles: RoleTemplates | Callable[[Path], RoleTemplates] | None = None
 
 
 class _BackdoorSession(boto3.Session):
@@ -141,12 +147,20 @@ class Sandbox:
         self._imds: InstanceMetadata | None = None
         self._trail: Trail | None = None
         self._started = self._stopped = False
+        self._roles_for: tuple[object, str, RoleTemplates] | None = None
+        self._admin_roles: Deployment | None = None
+        self._trainee_roles: Deployment | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> Sandbox:
         """Start moto, the gateway and IMDS, and bootstrap the topology; returns self."""
         global _active
+        if self.options.roles is None:
+            raise ValueError(
+                "SandboxOptions.roles is required: the role templates `whodidthis "
+                "iam-templates --course COURSE --out DIR` writes (RoleTemplates.from_dir(DIR))"
+            )
         with _active_lock:
             if _active is not None:
                 raise RuntimeError(
@@ -236,7 +250,7 @@ class Sandbox:
         Args:
             **changes: ``SandboxOptions`` fields to change first (``trainees``, ``before``,
                 ``latency_ms``, ``jitter_ms``, ``throttle``, ``seed``,
-                ``host_credential_lifetime``). Without them the options of the last reset apply.
+                ``host_credential_lifetime``, ``roles``). Without them the options of the last reset apply.
         """
         fixed = {"directory", "region", "instance_id"} & set(changes)
         if fixed:
@@ -263,12 +277,32 @@ class Sandbox:
                 "throttle": {"*": options.throttle} if options.throttle else {},
             }
         )
-        bootstrap.bootstrap(options.trainees, dict(options.before), self.admin_account)
         self.trainees = bootstrap.topology(options.trainees)
         self.course_path = write_sample_course(
             self.directory, self.trainees, options.course_name, options.region
         )
+        templates = self._role_templates()
+        self._admin_roles = deploy(templates.admin, options.region)
+        self._trainee_roles = deploy(templates.trainee, options.region)
+        bootstrap.bootstrap(
+            options.trainees,
+            dict(options.before),
+            self._admin_roles,
+            self._trainee_roles,
+            self.admin_account,
+        )
         self._trail.clear()
+
+    def _role_templates(self) -> RoleTemplates:
+        """The options' role templates; a function is asked again only when the course changed."""
+        roles = self.options.roles
+        if roles is None or isinstance(roles, RoleTemplates):
+            assert roles is not None, "checked by start()"
+            return roles
+        text = self.course_path.read_text(encoding="utf-8")
+        if self._roles_for is None or self._roles_for[:2] != (roles, text):
+            self._roles_for = (roles, text, roles(self.course_path))
+        return self._roles_for[2]
 
     # -- what clients need -------------------------------------------------------------------
 
@@ -338,7 +372,14 @@ class Sandbox:
         from standin.organization import create_ou
 
         management = self.backdoor_session(self.admin_account)
-        return create_ou(management, names, admin_account=self.admin_account, **options)
+        assert self._trainee_roles is not None
+        return create_ou(
+            management,
+            names,
+            trainee=self._trainee_roles,
+            admin_account=self.admin_account,
+            **options,
+        )
 
     def account_of(self, name: str) -> str:
         """The account of trainee ``name``."""
@@ -365,4 +406,5 @@ class Sandbox:
 
     def apply_before_state(self, name: str, state: str) -> None:
         """Put trainee ``name``'s ManageEnvRole into a before-state (``trusted`` fixes it)."""
-        bootstrap.apply_state(self.account_of(name), state, self.admin_account)
+        assert self._trainee_roles is not None
+        bootstrap.apply_state(self.account_of(name), state, self._trainee_roles, self.admin_account)

@@ -2,7 +2,8 @@
 
 Each ``ValueRule`` knows what it names, what is allowed (in words a message can quote) and can
 say why a given string falls short. ``console.course.schema`` attaches them to course keys and
-step parameters; step parameters are checked after placeholders are rendered for each trainee.
+``console.kinds`` to step parameters; step parameters are checked after placeholders are
+rendered for each trainee.
 """
 
 from __future__ import annotations
