@@ -12,11 +12,29 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import subprocess
+import sys
+
 from console.store.chain import chain_existing
-from tests.engine.test_operators import whodidthis
+from tests.drills.test_lost_create import bucket_course
 
 COURSE = "dojo-2026-12"
 MALLORY = "arn:aws:sts::{account}:assumed-role/ManageEnvRole/mallory@dojo-2026-12"
+
+
+def whodidthis(sandbox, state_dir, operator, *args):
+    """``whodidthis ARGS`` on the drill's course (``trace COURSE RESOURCE`` for trace)."""
+    course = str(state_dir / "course.toml")
+    if not (state_dir / "course.toml").exists():
+        bucket_course(sandbox, state_dir)
+    head, rest = (
+        (["trace", course], list(args[1:])) if args[0] == "trace" else (list(args), [course])
+    )
+    argv = [sys.executable, "-m", "console", *head, *rest]
+    argv += ["--state-dir", str(state_dir), "--operator", operator]
+    return subprocess.run(
+        argv, env=sandbox.clean_env(), capture_output=True, text=True, timeout=300
+    )
 
 
 def _forge(db, account: str, trainee: str) -> int:

@@ -13,11 +13,25 @@ bucket, and ``teardown`` must delete it.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from console.model import LedgerRecord
 from console.store.state import Store
 from tests.drills.test_strangers_bucket import COURSE, _untagged
 from tests.engine.helpers import cli, status
+
+
+def bucket_course(sandbox, folder: Path, count: int = 1) -> Path:
+    """A course of an IAM user and a bucket for the first ``count`` trainees (no stack: the
+    drill is about the bucket)."""
+    lines = ["[course]", f'name = "{COURSE}"', 'region = "ap-northeast-1"']
+    for name, account in sandbox.trainees[:count]:
+        lines += ["", "[[trainee]]", f'name = "{name}"', f'account = "{account}"']
+    lines += ["", "[[step]]", 'kind = "iam_user"', "", "[[step]]", 'kind = "s3_bucket"']
+    lines.append('name = "{course}-{trainee}-{account}"')
+    path = folder / "course.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _bucket(sandbox):
@@ -26,12 +40,13 @@ def _bucket(sandbox):
 
 
 def _resolved_then_torn_down(sandbox, tmp_path, trainee, name, s3) -> None:
-    again = cli(sandbox, tmp_path, "apply")
+    course = tmp_path / "course.toml"
+    again = cli(sandbox, tmp_path, "apply", course=course)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
-    assert status(sandbox, tmp_path)[trainee]["state"] == "READY"
+    assert status(sandbox, tmp_path, course)[trainee]["state"] == "READY"
     tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
     assert tags["whodidthis:trainee"] == trainee
-    torn = cli(sandbox, tmp_path, "teardown", "--yes")
+    torn = cli(sandbox, tmp_path, "teardown", "--yes", course=course)
     assert torn.returncode == 0, torn.stdout[-2000:] + torn.stderr[-2000:]
     assert name not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
 
@@ -47,7 +62,7 @@ def test_a_server_error_after_the_bucket_was_made_is_resolved(sandbox_factory, t
         operation="CreateBucket",
         after_applying=True,
     )
-    first = cli(sandbox, tmp_path, "apply")
+    first = cli(sandbox, tmp_path, "apply", course=bucket_course(sandbox, tmp_path))
     assert first.returncode == 1
     sandbox.faults.clear()
     s3.delete_bucket_tagging(Bucket=name)  # an endpoint that drops create-time tags
@@ -63,7 +78,7 @@ def test_a_create_left_unknown_by_a_crash_is_resolved(sandbox_factory, tmp_path)
     sandbox.faults.add_error(
         "AccessDenied", "Access Denied", 403, service="s3", operation="CreateBucket"
     )
-    first = cli(sandbox, tmp_path, "apply")
+    first = cli(sandbox, tmp_path, "apply", course=bucket_course(sandbox, tmp_path))
     assert first.returncode == 1
     sandbox.faults.clear()
     store = Store.open(tmp_path, COURSE)
