@@ -68,12 +68,17 @@ SWEEP_AND_HANDOUT_ACTIONS = (
 )
 
 TEMPLATE_RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
+    # sqs:ListQueueTags and sqs:UntagQueue: the create, read and update handlers' permissions of
+    # AWS::SQS::Queue in CloudFormation's provider schema (cfn-lint's
+    # data/schemas/resources/0b0fc52a92647916.json); the stand-in now enforces them.
     "AWS::SQS::Queue": (
         "sqs:CreateQueue",
         "sqs:GetQueueUrl",
         "sqs:GetQueueAttributes",
         "sqs:SetQueueAttributes",
+        "sqs:ListQueueTags",
         "sqs:TagQueue",
+        "sqs:UntagQueue",
         "sqs:DeleteQueue",
     ),
     "AWS::SSM::Parameter": (
