@@ -9,13 +9,15 @@ Textual or the engine, and ``whodidthis --help`` imports no command at all.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import io
 import os
 import sys
 from collections.abc import Callable
 
 from console.commands.registry import COMMANDS, CommandLine, build_parser
-from console.errors import EXIT_BAD_INPUT, CourseError, WhodidthisError
+from console.errors import EXIT_BAD_INPUT, EXIT_FAILED, CourseError, WhodidthisError
 
 NEEDS_SANDBOX = ("sandbox", "demo")
 
@@ -46,7 +48,45 @@ def _misspelt_command(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the command; returns the exit code."""
+    """Parse ``argv`` and run the command; returns the exit code.
+
+    Output that cannot be written ends the command with a sentence, never a traceback: a
+    reader gone (``| head``) quietly (exit 0, as Unix tools do), a full or failing stdout
+    (``> /dev/full``) or a closed one with exit 1.
+    """
+    if sys.stdout is None:  # started with stdout closed (>&-): writing to it is an error
+        sys.stdout = ClosedOutput()
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit: a failed write is then caught below
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        from console.commands.stdout import silence_stdout
+
+        silence_stdout()  # the interpreter's own flush at exit must not fail again
+        print(f"whodidthis: cannot write the output: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+class ClosedOutput(io.TextIOBase):
+    """stdout when the process started without one: every write fails as a closed file's."""
+
+    def writable(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+#: What writing to stdout answers when it cannot take the output: full, broken, closed.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EBADF, errno.EPIPE, errno.EDQUOT})
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     guess = _misspelt_command(argv)
     if guess is not None:
@@ -147,3 +187,13 @@ def _reader_gone() -> int:
 
     silence_stdout()
     return 0
+
+
+def __getattr__(name: str):
+    """``MAX_SANDBOX_TRAINEES``, the bound of ``sandbox``/``demo --trainees``, without loading
+    that command's module for every other command."""
+    if name == "MAX_SANDBOX_TRAINEES":
+        from console.commands.sandbox_cmd import MAX_SANDBOX_TRAINEES
+
+        return MAX_SANDBOX_TRAINEES
+    raise AttributeError(f"module 'console.cli' has no attribute {name!r}")

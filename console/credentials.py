@@ -57,7 +57,11 @@ IDENTIFIER_PREFIXES = {
     "ASCA": "certificate",
 }
 
-KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])")
+# Preceded by no id character, or by an URL-encoded "=" (``aws_access_key_id%3DAKIA...``).
+KEY_ID = re.compile(
+    r"(?:(?<![A-Z0-9])|(?<=%3D)|(?<=%3d))"
+    r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])"
+)
 # Any AWS unique id (credential or identifier): what mask_key_id may show four characters of.
 _UNIQUE_ID = re.compile(r"A[A-Z0-9]{3}[A-Z0-9]{12,28}")
 # Every value below is a maximal run of base64 characters, found in one pass (a regex per
@@ -177,33 +181,89 @@ def camel_case_words(candidate: str) -> bool:
 
 def find_credentials(text: str) -> list[Credential]:
     """Every credential-shaped span of ``text``, in order: the verdict the scan, guard and
-    redactor share."""
+    redactor share.
+
+    A value split over two lines with a backslash line continuation (a shell script, a
+    Dockerfile) is found too, its span covering both parts."""
+    found = _find_in(text)
+    if "\\\n" in text:
+        found += _across_continuations(text)
+    return sorted(found, key=lambda credential: credential.start)
+
+
+def _find_in(text: str) -> list[Credential]:
     found = []
     if any(mark in text for mark in _KEY_ID_MARKS):
         found = [Credential(m.start(), m.end(), ACCESS_KEY_ID) for m in KEY_ID.finditer(text)]
     for run in _RUN.finditer(text):
-        credential = _credential_in_run(text, run.start(), run.end())
+        start = _after_url_equals(text, run.start())
+        credential = _credential_in_run(text, start, run.end())
         if credential:
             found.append(credential)
     if "%2" in text:
         found.extend(_url_encoded(text))
-    return sorted(found, key=lambda credential: credential.start)
+    return found
+
+
+_CONTINUATION = re.compile(r"\\\r?\n")
+
+
+def _across_continuations(text: str) -> list[Credential]:
+    """Credentials that only appear once ``\\`` + newline is joined, mapped back to ``text``."""
+    cuts: list[tuple[int, int]] = []  # (index in the joined text, characters removed before)
+    parts, last, removed, length = [], 0, 0, 0
+    for match in _CONTINUATION.finditer(text):
+        parts.append(text[last : match.start()])
+        length += match.start() - last
+        removed += match.end() - match.start()
+        cuts.append((length, removed))
+        last = match.end()
+    parts.append(text[last:])
+    joined = "".join(parts)
+
+    def original(index: int) -> int:
+        shift = 0
+        for at, total in cuts:
+            if at <= index:
+                shift = total
+        return index + shift
+
+    found = []
+    for credential in _find_in(joined):
+        if any(credential.start < at < credential.end for at, _ in cuts):
+            start, end = original(credential.start), original(credential.end - 1) + 1
+            found.append(Credential(start, end, credential.kind, credential.named))
+    return found
+
+
+def without_continuations(value: str) -> str:
+    """A found value with its backslash line continuations taken out (as the shell reads it)."""
+    return _CONTINUATION.sub("", value) if "\\" in value else value
+
+
+def _after_url_equals(text: str, start: int) -> int:
+    """A run starting ``3D`` right after ``%`` is an URL-encoded ``=`` and its value: the value
+    starts two characters later (``aws_secret_access_key%3DSECRET`` in a URL or a form)."""
+    if start and text[start - 1] == "%" and text[start : start + 2] in ("3D", "3d"):
+        return start + 2
+    return start
 
 
 def _url_encoded(text: str) -> list[Credential]:
     """Secrets and tokens URL-encoded (a presigned URL's ``X-Amz-Security-Token``, a form)."""
     found = []
     for run in _URL_ENCODED_RUN.finditer(text):
-        raw = run.group()
+        begin = _after_url_equals(text, run.start())
+        raw = text[begin : run.end()]
         if "%2" not in raw:
             continue  # a plain run: found as it is
         value = _URL_DECODED.sub(lambda m: "+" if m.group()[2] in "Bb" else "/", raw)
         if len(value) == SECRET_LENGTH and looks_random(value):
-            named = _named_before(text, run.start(), SECRET_NAME_ENDINGS)
-            found.append(Credential(run.start(), run.end(), SECRET_ACCESS_KEY, named))
+            named = _named_before(text, begin, SECRET_NAME_ENDINGS)
+            found.append(Credential(begin, run.end(), SECRET_ACCESS_KEY, named))
         elif len(value) >= TOKEN_SHORTEST and looks_random(value):
-            named = _named_before(text, run.start(), TOKEN_NAME_ENDINGS)
-            found.append(Credential(run.start(), run.end(), SESSION_TOKEN, named))
+            named = _named_before(text, begin, TOKEN_NAME_ENDINGS)
+            found.append(Credential(begin, run.end(), SESSION_TOKEN, named))
     return found
 
 
@@ -242,6 +302,8 @@ def _named_before(text: str, start: int, endings: tuple[str, ...]) -> bool:
     """Whether the value at ``start`` is assigned to a name with one of these endings."""
     line_start = text.rfind("\n", max(0, start - _NAME_LOOKBACK), start) + 1
     before = text[max(line_start, start - _NAME_LOOKBACK) : start]
+    if before[-3:] in ("%3D", "%3d"):  # NAME%3DVALUE: an URL-encoded assignment
+        before = before[:-3] + "="
     match = _NAME_BEFORE.search(before)
     if not match:
         return False

@@ -195,6 +195,8 @@ class TraineeStatus:
     steps: tuple[StepStatus, ...] = ()
     leftovers: tuple[Leftover, ...] = ()
     receipt: str | None = None
+    #: An OU trainee whose account the OU's listing lost or names otherwise (``ou_pins``).
+    ou_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +231,9 @@ class LedgerRecord:
     attempt_request_ids: tuple[str, ...] = ()
     #: The operator's SSM evidence and why it could be forged (JSON, ``Operator.evidence``).
     operator_evidence: str | None = None
+    #: sha256 of the access key id the call was signed with, first 16 hex digits: compared with
+    #: CloudTrail's ``userIdentity.accessKeyId`` without the store holding a key id.
+    access_key_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

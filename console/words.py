@@ -6,6 +6,7 @@ No Textual here: the console's widgets use these helpers for the words, and styl
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from console.course.model import Course
 from console.model import (
@@ -43,6 +44,30 @@ WHAT_TO_DO = {
     "--trainee-made --yes` deletes the kinds whodidthis can delete (each in the ledger); "
     "delete the others by hand, or keep them on purpose.",
 }
+
+
+def printable(text: str | None) -> str:
+    """``text`` safe to print on a terminal: control and format characters (ESC, newline, tab,
+    bidi overrides) shown as escapes (``\\x1b``, ``\\n``), so a name an operator chose can
+    neither drive the terminal nor forge a line of output."""
+    if not text:
+        return text or ""
+    if text.isprintable():
+        return text
+    return "".join(_escaped(ch) if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    special = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if ch in special:
+        return special[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def cell(text: str | None) -> str:
+    """A Markdown table cell: :func:`printable`, and ``|`` escaped so it adds no column."""
+    return printable(text).replace("|", "\\|")
 
 
 def what_to_do(error_code: str | None) -> str | None:
@@ -126,12 +151,14 @@ def event_text(event: Event) -> str | None:
     when = clock(event.ts)
     if event.type == "trainee" and "state" in f:
         extra = f"  {f.get('error') or f.get('receipt') or ''}".rstrip()
-        return f"{when} {event.trainee:<14} {f['state']}{extra}"
+        return printable(f"{when} {event.trainee:<14} {f['state']}{extra}")
     if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"
     if event.type == "summary":
         states = ", ".join(f"{n} {s}" for s, n in f.get("states", {}).items())
-        return f"{when} {f.get('command', 'run')} finished: {states or 'nothing to do'}"
+        head = f.get("ledger_head") or {}
+        kept = f" (ledger head {head['links']}:{head['sha256']})" if head.get("sha256") else ""
+        return f"{when} {f.get('command', 'run')} finished: {states or 'nothing to do'}{kept}"
     return None
 
 
@@ -154,6 +181,7 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
                 "error_code": t.error_code,
                 "leftovers": [{"arn": item.arn, "type": item.type} for item in t.leftovers],
                 "receipt": t.receipt,
+                "ou_note": t.ou_note,
                 "steps": [
                     {
                         "kind": s.kind,
@@ -190,7 +218,8 @@ def status_row(t: TraineeStatus) -> str:
     state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
     return (
         f"{t.name:<14} {t.account:<12} {state:<14} {step_count(t):<14} "
-        f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}".rstrip()
+        f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}"
+        + (f"  [OU: {t.ou_note}]" if t.ou_note else "")
     )
 
 
@@ -199,7 +228,7 @@ def status_table(
 ) -> str:
     """The ``status`` table for people."""
     lines = [status_title(course, trainees, holder), STATUS_HEADER]
-    return "\n".join(lines + [status_row(t) for t in trainees])
+    return "\n".join(lines + [printable(status_row(t).rstrip()) for t in trainees])
 
 
 LEDGER_FIELDS = (
@@ -296,7 +325,7 @@ def ledger_line(record: LedgerRecord, holder: dict | None = None) -> str:
     """One ledger record for people: time, trainee, call, principal, outcome, request id,
     and the operator the call was made for (the columns of :data:`LEDGER_HEADER`)."""
     call = f"{record.service}:{record.operation}"
-    return (
+    return printable(
         f"{iso(record.ts)}  {record.trainee:<12} {call:<36} "
         f"{short_principal(record.principal_arn):<40} {outcome_words(record, holder):<10} "
         f"{record.request_id or '-':<36}  {record.operator or '-'}"

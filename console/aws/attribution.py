@@ -10,6 +10,7 @@ from a context variable that each trainee's task sets for itself.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -102,6 +103,7 @@ class Recorder(Protocol):
         attempt_request_ids: tuple[str, ...] = (),
         principal_id: str | None = None,
         assume_request_id: str | None = None,
+        access_key_digest: str | None = None,
     ) -> None: ...
 
 
@@ -134,10 +136,20 @@ class MemoryRecorder:
 _TOKEN = "whodidthis_ledger_token"
 _ATTEMPTS = "whodidthis_attempt_request_ids"
 _SIGNED_BY = "whodidthis_signed_by"
+_KEY_DIGEST = "whodidthis_key_digest"
 _KEY_ID = re.compile(r"Credential=([A-Z0-9]{16,128})/")
 
 #: access key id -> the AssumeRole that issued it (``SessionBroker.issued``), or None.
 Issued = Callable[[str], Any]
+
+
+def key_digest(access_key_id: str | None) -> str | None:
+    """The first 16 hex digits of the access key id's sha256: what the ledger keeps of the key
+    a call was signed with, to compare with CloudTrail's ``accessKeyId`` (never the id itself:
+    the store refuses anything shaped like one)."""
+    if not access_key_id:
+        return None
+    return hashlib.sha256(access_key_id.encode()).hexdigest()[:16]
 
 
 def unanswered_outcome(exception: BaseException) -> Outcome:
@@ -186,9 +198,13 @@ def install_ledger_hooks(
     def signed(request, **_):
         # Registered last: the signer (and any credential refresh) has run by now.
         context = getattr(request, "context", None) or {}
-        if context.get(_TOKEN) is None or issued is None:
+        if context.get(_TOKEN) is None:
             return
         match = _KEY_ID.search(str(request.headers.get("Authorization", "")))
+        if match:
+            context[_KEY_DIGEST] = key_digest(match.group(1))
+        if issued is None:
+            return
         issue = issued(match.group(1)) if match else None
         if issue is not None:
             context[_SIGNED_BY] = issue
@@ -217,6 +233,7 @@ def install_ledger_hooks(
             attempt_request_ids=_with(context.get(_ATTEMPTS, []), request_id),
             principal_id=getattr(issue, "principal_id", None),
             assume_request_id=getattr(issue, "request_id", None),
+            access_key_digest=context.get(_KEY_DIGEST),
         )
 
     def after_call_error(exception, context, **_):

@@ -98,14 +98,17 @@ def list_ou_accounts(ou: str, name_tag: str | None, botocore_session=None) -> li
     from botocore.exceptions import BotoCoreError, ClientError
 
     organizations = _client(botocore_session)
-    found = []
     try:
-        for page in organizations.get_paginator("list_accounts_for_parent").paginate(ParentId=ou):
-            for account in page.get("Accounts") or []:
-                if _state(account) != "ACTIVE":
-                    continue
-                tag = _tag(organizations, account["Id"], name_tag) if name_tag else None
-                found.append(OuAccount(account["Id"], account["Name"], _joined(account), tag))
+        active = [
+            account
+            for page in organizations.get_paginator("list_accounts_for_parent").paginate(
+                ParentId=ou
+            )
+            for account in page.get("Accounts") or []
+            if _state(account) == "ACTIVE"
+        ]
+        tags = _tags_of(organizations, [a["Id"] for a in active], name_tag)
+        found = [OuAccount(a["Id"], a["Name"], _joined(a), tags.get(a["Id"])) for a in active]
     except BotoCoreError as exc:  # no credentials, no endpoint: nothing was listed
         raise IdentityRefused(
             [f"the host could not list the accounts of {ou}: {exc}; run `whodidthis whoami`"]
@@ -121,7 +124,51 @@ def list_ou_accounts(ou: str, name_tag: str | None, botocore_session=None) -> li
                 "delegated administrator account: see `whodidthis iam-templates`"
             ]
         ) from None
+    _say_child_ous(organizations, ou)
     return found
+
+
+def _say_child_ous(organizations, ou: str) -> None:
+    """Child OUs are not listed into the course: say so on stderr when there are any.
+
+    Best effort: the host may lack organizations:ListOrganizationalUnitsForParent, which the
+    course does not otherwise need; then nothing is said.
+    """
+    import sys
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        answer = organizations.list_organizational_units_for_parent(ParentId=ou)
+    except (BotoCoreError, ClientError):
+        return
+    children = [unit["Id"] for unit in answer.get("OrganizationalUnits") or []]
+    if children:
+        more = " and more" if answer.get("NextToken") else ""
+        print(
+            f"whodidthis: note: {ou} has child OUs ({', '.join(children)}{more}); their "
+            "accounts are not trainees of this course: trainees_from_ou takes the OU's own "
+            "accounts only (name a child OU in a course of its own)",
+            file=sys.stderr,
+        )
+
+
+#: Accounts whose name tags are asked at once, instead of one after another (a 500-account OU
+#: made 500 ListTagsForResource calls in a row). Organizations throttles each account's
+#: requests; the client's standard retries absorb a Throttling answer, so a few in flight is
+#: safe where hundreds would not be.
+TAG_LOOKUPS_AT_ONCE = 8
+
+
+def _tags_of(organizations, accounts: list[str], key: str | None) -> dict[str, str | None]:
+    """Each account's ``key`` tag, asked concurrently (a botocore client is thread-safe)."""
+    if not key or not accounts:
+        return {}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=TAG_LOOKUPS_AT_ONCE) as pool:
+        values = pool.map(lambda account: _tag(organizations, account, key), accounts)
+        return dict(zip(accounts, values, strict=True))
 
 
 def _tag(organizations, account: str, key: str) -> str | None:

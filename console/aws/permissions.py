@@ -43,6 +43,7 @@ SSM_SESSION_ACTIONS = ("ssm:DescribeSessions",)  # the human behind ssm-user
 ORGANIZATION_ACTIONS = (
     "organizations:ListAccountsForParent",
     "organizations:ListTagsForResource",
+    "organizations:ListOrganizationalUnitsForParent",  # to say child OUs are not listed
 )
 HOST_ACTIONS = HOST_CHECK_ACTIONS + SSM_SESSION_ACTIONS + ORGANIZATION_ACTIONS
 

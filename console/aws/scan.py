@@ -32,6 +32,7 @@ from console.credentials import (
     entropy,
     find_credentials,
     mask_key_id,
+    without_continuations,
 )
 from console.errors import UsageError
 
@@ -241,7 +242,7 @@ def findings_in(text: str, path: str, kind: str = "file") -> list[Finding]:
     and each named secret when the file holds no key id."""
     key_ids, secrets = [], []
     for credential in find_credentials(text):
-        value = text[credential.start : credential.end]
+        value = without_continuations(text[credential.start : credential.end])
         if credential.kind == ACCESS_KEY_ID:
             if not KEY_ID.fullmatch(value):  # base64-encoded (a Kubernetes Secret's data)
                 value = base64.b64decode(value).decode("ascii")

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +25,7 @@ from pathlib import Path
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks
 from console.aws.passwords import PasswordPolicy, account_password_policy, new_password
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
-from console.errors import EXIT_FAILED, EXIT_OK, UsageError
+from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from console.steps.base import TAG_COURSE, TAG_TRAINEE
 
 CHANGE_PASSWORD_POLICY = "arn:aws:iam::aws:policy/IAMUserChangePassword"
@@ -87,7 +85,18 @@ def login_steps(course) -> list:
     return steps
 
 
-async def _set_password(iam, course, trainee, user: str, policy: PasswordPolicy) -> Handout:
+@dataclass
+class Progress:
+    """Whose password changed so far, and whose change is under way: what an interrupted or
+    undelivered handout must name (``handout_safety``)."""
+
+    changed: list[Handout] = field(default_factory=list)
+    changing: set[str] = field(default_factory=set)
+
+
+async def _set_password(
+    iam, course, trainee, user: str, policy: PasswordPolicy, progress: Progress
+) -> Handout:
     from botocore.exceptions import ClientError
 
     from console.steps.calls import every
@@ -103,6 +112,7 @@ async def _set_password(iam, course, trainee, user: str, policy: PasswordPolicy)
         row.error = f"IAM user {user} is not tagged for this course and trainee: left alone"
         return row
     password = new_password(policy)
+    progress.changing.add(trainee.name)
     try:
         await iam.get_login_profile(UserName=user)
         await iam.update_login_profile(UserName=user, Password=password, PasswordResetRequired=True)
@@ -111,6 +121,8 @@ async def _set_password(iam, course, trainee, user: str, policy: PasswordPolicy)
             raise
         await iam.create_login_profile(UserName=user, Password=password, PasswordResetRequired=True)
     row.password = password
+    progress.changed.append(row)
+    progress.changing.discard(trainee.name)
     if not policy.allow_users_to_change:
         attached = await every(
             iam, "list_attached_user_policies", "AttachedPolicies", UserName=user
@@ -123,7 +135,7 @@ async def _set_password(iam, course, trainee, user: str, policy: PasswordPolicy)
     return row
 
 
-async def _one(course, trainee, steps, broker, recorder) -> list[Handout]:
+async def _one(course, trainee, steps, broker, recorder, progress: Progress) -> list[Handout]:
     from console.engine.pipeline import failure_of
 
     users = [step.name_for(course, trainee) for step in steps]
@@ -148,13 +160,17 @@ async def _one(course, trainee, steps, broker, recorder) -> list[Handout]:
         ) as iam:
             install_ledger_hooks(iam, recorder)
             policy = await account_password_policy(iam)
-            return [await _set_password(iam, course, trainee, user, policy) for user in users]
+            return [
+                await _set_password(iam, course, trainee, user, policy, progress) for user in users
+            ]
     except Exception as exc:  # every failure is reported on the trainee's row
         error = failure_of(exc, broker.host_arn).text
         return [Handout(trainee.name, trainee.account, user, error=error) for user in users]
 
 
-async def hand_out(course, host, operator, names: list[str], recorder) -> list[Handout]:
+async def hand_out(
+    course, host, operator, names: list[str], recorder, progress: Progress | None = None
+) -> list[Handout]:
     """Set a one-time password for every console user of ``names`` (default: everyone)."""
     from console.aws.sessions import broker_for
     from console.redaction import quiet_sdk_loggers
@@ -163,34 +179,15 @@ async def hand_out(course, host, operator, names: list[str], recorder) -> list[H
     steps = login_steps(course)
     targets = course.trainees_in(names)
     slots = asyncio.Semaphore(course.concurrency)
+    progress = progress or Progress()
     async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
 
         async def one(trainee) -> list[Handout]:
             async with slots:
-                return await _one(course, trainee, steps, broker, recorder)
+                return await _one(course, trainee, steps, broker, recorder, progress)
 
         rows = await asyncio.gather(*(one(t) for t in targets))
     return [row for group in rows for row in group]
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by this user only, atomically.
-
-    The file is made by ``mkstemp`` (mode 0600 from its first moment) beside ``path`` and
-    renamed over it, so no reader ever sees it half-written or with wider rights.
-    """
-    folder = path.parent if str(path.parent) else Path(".")
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            os.fchmod(out.fileno(), 0o600)
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 EXAMPLES = """examples:
@@ -239,17 +236,40 @@ def default_path(course_name: str, now: float) -> Path:
 
 
 def cli_handout(args: HandoutOptions) -> int:
-    """Entry point of ``whodidthis handout``."""
-    from console.aws.operator import resolve_operator
+    """Entry point of ``whodidthis handout``: a new 0600 file by default, the terminal only
+    with ``--stdout``; one run at a time per course; the file's place is made before any
+    password changes, and an interruption or a failed delivery names whose passwords changed."""
+    from console.commands.handout_safety import PreparedOut, handout_lock, refuse_closed_stdout
     from console.commands.headless import check_trainees, open_course
-    from console.engine.opening import check_host
-    from console.engine.process import StoreRecorder
 
     opened = open_course(args)
     try:
         course = opened.course
         check_trainees(course, args.trainee)
         login_steps(course)  # a course without console users is bad input: exit 2, no call
+        if args.stdout:
+            refuse_closed_stdout()
+        with handout_lock(opened.store.course_dir):
+            out = None  # the file is prepared before any change
+            if not args.stdout:
+                out = PreparedOut(
+                    Path(args.out) if args.out else default_path(course.name, time.time())
+                )
+            return _hand_out_and_deliver(args, opened, out)
+    finally:
+        opened.store.close()
+
+
+def _hand_out_and_deliver(args: HandoutOptions, opened, out) -> int:
+    """Change the passwords, then deliver them; an interruption or a failed delivery names
+    every trainee whose password changed."""
+    from console.aws.operator import resolve_operator
+    from console.commands.handout_safety import interrupted
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
+
+    course, progress = opened.course, Progress()
+    try:
         host = check_host(course, args.allow_long_term_keys)
         rows = asyncio.run(
             hand_out(
@@ -258,26 +278,55 @@ def cli_handout(args: HandoutOptions) -> int:
                 resolve_operator(args.operator),
                 args.trainee,
                 StoreRecorder(opened.store),
+                progress,
             )
         )
-    finally:
-        opened.store.close()
-    text = _text(args.output, course.name, rows)
-    if args.stdout:
-        sys.stdout.write(text)
-    else:
-        path = Path(args.out) if args.out else default_path(course.name, time.time())
-        write_private(path, text)
-        done = sum(row.password is not None for row in rows)
-        print(
-            f"wrote {done} one-time password(s) to {path} (mode 0600, readable by you only); "
-            "give each trainee theirs, then delete the file",
-            file=sys.stderr,
-        )
-        for row in rows:
-            if row.error:
-                print(f"{row.name}: {row.error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        if progress.changed:  # those passwords exist only here: hand them out all the same
+            _deliver(args, course, progress.changed, out, progress)
+        elif out is not None:
+            out.discard()
+        names = [row.name for row in progress.changed]
+        print(interrupted(names, sorted(progress.changing)), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BaseException:
+        if out is not None:
+            out.discard()
+        raise
+    code = _deliver(args, course, rows, out, progress)
+    if code != EXIT_OK:
+        return code
     return EXIT_OK if all(row.error is None for row in rows) else EXIT_FAILED
+
+
+def _deliver(args: HandoutOptions, course, rows: list[Handout], out, progress: Progress) -> int:
+    """Print or write the handout; EXIT_FAILED (saying whose passwords changed) when it could
+    not be delivered."""
+    from console.commands.handout_safety import deliver_to_stdout, undelivered
+
+    text = _text(args.output, course.name, rows)
+    changed = [row.name for row in progress.changed]
+    if out is None:
+        failed = deliver_to_stdout(text)
+        if failed is not None:
+            print(undelivered(changed, failed, "stdout"), file=sys.stderr)
+            return EXIT_FAILED
+        return EXIT_OK
+    try:
+        out.commit(text)
+    except OSError as exc:
+        print(undelivered(changed, exc, str(out.path)), file=sys.stderr)
+        return EXIT_FAILED
+    done = sum(row.password is not None for row in rows)
+    print(
+        f"wrote {done} one-time password(s) to {out.path} (mode 0600, readable by you only); "
+        "give each trainee theirs, then delete the file",
+        file=sys.stderr,
+    )
+    for row in rows:
+        if row.error:
+            print(f"{row.name}: {row.error}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _text(output: str, course_name: str, rows: list[Handout]) -> str:

@@ -22,7 +22,7 @@ from console.course.model import Course
 from console.engine import opening
 from console.engine.opening import Opened, check_host
 from console.engine.process import ensure_engine, serve_locked
-from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from console.model import CommandKind, Operator, TraineeState, TraineeStatus
 from console.store.state import Store
 from console.words import event_json, event_text
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from console.commands.options import CourseOptions
 
 FOLLOW_POLL_SECONDS = 0.2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def open_course(args: CourseOptions, *, sync: bool = True) -> Opened:
@@ -52,11 +53,12 @@ def check_trainees(course: Course, names: list[str]) -> None:
 
 @dataclass
 class Interrupt:
-    """Ctrl+C on a foreground command: the first asks the engine to cancel, the second forces.
+    """Ctrl+C (or SIGTERM) on a foreground command: the first asks the engine to cancel, the
+    second forces.
 
-    The first SIGINT queues a ``cancel`` for the command's trainees: they stop cleanly between
+    The first SIGINT or SIGTERM queues a ``cancel`` for the command's trainees: they stop cleanly between
     two steps (CANCELLED, every ledger record completed) and the command exits 130. A second
-    SIGINT raises KeyboardInterrupt at once (exit 130, whatever was in flight is left as it was).
+    one raises KeyboardInterrupt at once (exit 130, whatever was in flight is left as it was).
     """
 
     store: Store
@@ -92,12 +94,16 @@ async def follow(
     """
     loop = asyncio.get_running_loop()
     if interrupt is not None:
-        loop.add_signal_handler(signal.SIGINT, interrupt)
+        # SIGTERM (a plain `kill`, systemd, a CI job's timeout) is handled like Ctrl+C: the
+        # call in flight finishes and is recorded, the trainees stop cleanly, exit 130.
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, interrupt)
     try:
         await _follow(store, command_id, since, as_json=as_json, names=names)
     finally:
         if interrupt is not None:
-            loop.remove_signal_handler(signal.SIGINT)
+            for signum in STOP_SIGNALS:
+                loop.remove_signal_handler(signum)
 
 
 async def _follow(
@@ -130,7 +136,7 @@ async def _follow(
                 printed[said] = _without_time(text)
                 if progress.redraw:
                     sys.stderr.write("\r\x1b[2K")
-                print(text, flush=True)
+                _say(text)
         if progress is not None and progress.redraw:
             progress.show([t.state for t in store.trainees_named(names)])
         if done:
@@ -152,10 +158,16 @@ def command_done(store: Store, command_id: int) -> bool:
 def _print_event(event, as_json: bool) -> None:
     line = json.dumps(event_json(event)) if as_json else event_text(event)
     if line:
-        try:
-            print(line, flush=True)
-        except BrokenPipeError:  # the reader left (apply --json | head): not the work
-            silence_stdout()
+        _say(line)
+
+
+def _say(line: str) -> None:
+    """Print a line of a command doing work; output that cannot be written (the reader left:
+    ``apply --json | head``; a full disk: ``> /dev/full``) stops the output, not the work."""
+    try:
+        print(line, flush=True)
+    except OSError:
+        silence_stdout()
 
 
 def run_command(args: RunOptions, kind: CommandKind, names: list[str]) -> int:
@@ -180,6 +192,7 @@ def _run_command(
     check_trainees(course, names)
     host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
     operator = resolve_operator(args.operator)  # exit 2 for another's name in an SSM session
+    names = _without_lost(kind, names, opened)
     since = store.last_event_id()
     command_id = store.enqueue(kind, names, operator)
     targets = set(names or (t.name for t in course.trainees))
@@ -217,7 +230,33 @@ def _run_command(
         )
     if interrupt.requested:
         return EXIT_INTERRUPTED, command_id
-    return exit_code(store, kind, command_id), command_id
+    code = exit_code(store, kind, command_id)
+    return (EXIT_FAILED if _failing_notes(opened.notes, targets) else code), command_id
+
+
+def _without_lost(kind: CommandKind, names: list[str], opened) -> list[str]:
+    """apply and retry build nothing in an account that left the OU (``ou_pins``): its
+    trainee is left out of the command (named when it was all there was to do)."""
+    from console.aws.ou_pins import lost_names
+
+    lost = lost_names(opened.notes)
+    if not lost or kind == CommandKind.TEARDOWN:
+        return names
+    kept = [n for n in (names or [t.name for t in opened.course.trainees]) if n not in lost]
+    if not kept:
+        raise UsageError(
+            f"every trainee asked for ({', '.join(sorted(lost))}) is in an account that left "
+            f"{opened.course.trainees_from_ou}: nothing to build; `whodidthis teardown` still "
+            "reaches their resources"
+        )
+    return kept
+
+
+def _failing_notes(notes: list, targets: set[str]) -> list:
+    """Pin notes that make the command fail: a trainee lost from the OU, or a name taken."""
+    from console.aws.ou_pins import FAILING
+
+    return [n for n in notes if n.code in FAILING]
 
 
 def exit_code(store: Store, kind: CommandKind, command_id: int) -> int:

@@ -261,10 +261,19 @@ def cli_iam_templates(args: TemplateOptions) -> int:
         files = {name.replace(".json", ".yaml"): body for name, body in files.items()}
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, body in files.items():
-            (out / name).write_text(_body(body, yaml))
-            print(out / name)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            written = []
+            for name, body in files.items():
+                (out / name).write_text(_body(body, yaml))
+                written.append(out / name)
+        except OSError as exc:
+            raise UsageError(
+                f"--out {out}: cannot write {exc.filename or out} ({exc.strerror}); give a "
+                "folder you can write (it is created if missing)"
+            ) from None
+        for path in written:
+            print(path)
         print(
             "note: trainees_from_ou needs the host in the organization's management account or"
             " a delegated administrator account (organizations:ListAccountsForParent works only"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
@@ -35,6 +35,8 @@ class LedgerOptions(CourseOptions):
     command_id: int | None = None
     all: bool = False
     follow: bool = False
+    verify: bool = False
+    head: list[str] = field(default_factory=list)
 
 
 def add_parser(sub, name: str, summary: str | None):
@@ -51,7 +53,21 @@ def add_parser(sub, name: str, summary: str | None):
         metavar="WHEN",
         help="only records from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
     )
-    p.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N records")
+    p.add_argument(
+        "--tail", type=positive, default=None, metavar="N", help="only the last N records"
+    )
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="recompute the ledger's hash chain; name the first changed, missing or added record",
+    )
+    p.add_argument(
+        "--head",
+        action="append",
+        default=[],
+        metavar="LINKS:SHA256",
+        help="with --verify: also check a head a command's summary printed (repeatable)",
+    )
     p.add_argument(
         "--command",
         type=int,
@@ -71,10 +87,30 @@ def add_parser(sub, name: str, summary: str | None):
     return p
 
 
+def positive(text: str) -> int:
+    """A whole number of at least 1 (``--tail 0`` or ``--tail -5`` is a usage error)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number (give 1 or more)")
+    return value
+
+
 def cli_ledger(options: LedgerOptions) -> int:
     from console.commands.headless import check_trainees, open_course
 
     opened = open_course(options, sync=False)
+    if options.verify:
+        from console.commands.verify import verify_ledger
+
+        try:
+            return verify_ledger(opened, options.head)
+        finally:
+            opened.store.close()
     if options.trainee:
         check_trainees(opened.course, [options.trainee])
     try:

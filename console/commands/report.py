@@ -11,7 +11,7 @@ from console.course.model import Course
 from console.errors import EXIT_OK
 from console.kinds import KINDS
 from console.model import LedgerRecord, Outcome, TraineeStatus, forgeable_of, operator_level
-from console.words import iso, short_principal
+from console.words import cell, iso, printable, short_principal
 
 #: The call that creates each step kind's resource: the one that names its creator.
 PRIMARY_CREATE = {kind: spec.create for kind, spec in KINDS.items()}
@@ -128,17 +128,21 @@ def report_markdown(
     lines = [f"# {course.name}: who created what", ""]
     for t in data["trainees"]:
         lines += [
-            f"## {t['name']} ({t['account']}): {t['state']}",
+            printable(f"## {t['name']} ({t['account']}): {t['state']}"),
             "",
             "| step | resource | created by | operator | when | request id |",
             "|---|---|---|---|---|---|",
         ]
         for r in t["resources"]:
-            lines.append(
-                f"| {r['step']} | {r['resource_arn'] or '-'} | "
-                f"{short_principal(r['created_by']) or '-'} | {r['operator'] or '-'} | "
-                f"{r['created_at'] or '-'} | {r['request_id'] or '-'} |"
+            cells = (
+                r["step"],
+                r["resource_arn"] or "-",
+                short_principal(r["created_by"]) or "-",
+                r["operator"] or "-",
+                r["created_at"] or "-",
+                r["request_id"] or "-",
             )
+            lines.append("| " + " | ".join(cell(value) for value in cells) + " |")
         if with_history:
             lines += _history_lines(t)
         lines += _sweep_lines(t)
@@ -158,11 +162,13 @@ def _history_lines(trainee: dict) -> list[str]:
                 continue
             outcome = e["outcome"] + (f" {e['error_code']}" if e["error_code"] else "")
             lines.append(
-                f"- {e['ts']} {e['operation']} {outcome} by "
-                f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
-                f"({e['operator_level'] or '-'}"
-                f"{', forgeable' if e['operator_forgeable'] else ''}), "
-                f"request {e['request_id'] or '-'}"
+                printable(
+                    f"- {e['ts']} {e['operation']} {outcome} by "
+                    f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
+                    f"({e['operator_level'] or '-'}"
+                    f"{', forgeable' if e['operator_forgeable'] else ''}), "
+                    f"request {e['request_id'] or '-'}"
+                )
             )
     return lines
 
@@ -171,9 +177,11 @@ def _sweep_lines(trainee: dict) -> list[str]:
     """What the last teardown's sweep found: the receipt, or each leftover named."""
     if trainee["leftovers"]:
         lines = ["", f"Leftovers after teardown ({len(trainee['leftovers'])}):", ""]
-        return lines + [f"- {item['arn']} ({item['type']})" for item in trainee["leftovers"]]
+        return lines + [
+            printable(f"- {item['arn']} ({item['type']})") for item in trainee["leftovers"]
+        ]
     if trainee["receipt"]:
-        return ["", f"Teardown sweep: {trainee['receipt']}"]
+        return ["", printable(f"Teardown sweep: {trainee['receipt']}")]
     return []
 
 

@@ -32,9 +32,36 @@ class SandboxOptions(Options):
     before: list[str] = field(default_factory=list)
 
 
+#: The most trainee accounts the stand-in is asked to make: above the scale bench's 5,000
+#: (bench/scale_bench.py) is refused, far below what exhausts memory (99,999,999,999 grew to
+#: 23 GB before the kernel killed it).
+MAX_SANDBOX_TRAINEES = 5000
+
+
+def sandbox_trainees(text: str) -> int:
+    """``--trainees`` of ``sandbox``/``demo``: 1..MAX_SANDBOX_TRAINEES, else a usage error."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_SANDBOX_TRAINEES:
+        raise argparse.ArgumentTypeError(
+            f"{value} trainees: the sandbox makes 1 to {MAX_SANDBOX_TRAINEES}"
+        )
+    return value
+
+
 def add_parser(sub, name: str, summary: str | None):
     p = new_parser(sub, name, summary, epilog=EXAMPLES[name])
-    p.add_argument("--trainees", type=int, default=12)
+    p.add_argument(
+        "--trainees",
+        type=sandbox_trainees,
+        default=12,
+        metavar="N",
+        help=f"trainee accounts to make (1..{MAX_SANDBOX_TRAINEES})",
+    )
     if name == "demo":
         p.add_argument(
             "--latency",

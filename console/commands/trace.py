@@ -23,6 +23,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from console.aws.attribution import key_digest
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
@@ -31,7 +32,7 @@ from console.errors import EXIT_OK, UsageError
 from console.kinds import KINDS
 from console.kinds.arns import match_arn
 from console.model import LedgerRecord
-from console.words import iso, short_principal
+from console.words import iso, printable, short_principal
 
 CLOUDTRAIL_TYPE = {kind: spec.cloudtrail_type for kind, spec in KINDS.items()}
 
@@ -53,10 +54,11 @@ def resolve_target(course: Course, resource: str) -> Target:
         UsageError: no step of the course makes it, or several do.
     """
     kind = account = trainee_name = None
+    shown = echoed(resource)
     if resource.startswith("arn:"):
         parts = resource.split(":", 5)
         if len(parts) != 6:
-            raise UsageError(f"{resource} is not an ARN (arn:aws:SERVICE:REGION:ACCOUNT:...)")
+            raise UsageError(f"{shown} is not an ARN (arn:aws:SERVICE:REGION:ACCOUNT:...)")
         matched = match_arn(resource)
         if matched:
             spec, account, name = matched
@@ -76,13 +78,23 @@ def resolve_target(course: Course, resource: str) -> Target:
     ]
     if not found:
         raise UsageError(
-            f"no step of course {course.name} makes {resource}; give an ARN or a resource "
+            f"no step of course {course.name} makes {shown}; give an ARN or a resource "
             "name as the course renders it (e.g. the trainee's user name, or alice/dojo-app)"
         )
     if len(found) > 1:
         choices = ", ".join(f"{t.trainee.name}/{t.name}" for t in found[:5])
-        raise UsageError(f"{resource} names {len(found)} resources; say which: {choices}")
+        raise UsageError(f"{shown} names {len(found)} resources; say which: {choices}")
     return found[0]
+
+
+ECHO_LIMIT = 120  # characters of a user's argument repeated in a message
+
+
+def echoed(text: str) -> str:
+    """A user's argument as a message repeats it: printable, and cut to ``ECHO_LIMIT``."""
+    if len(text) <= ECHO_LIMIT:
+        return printable(text)
+    return f"{printable(text[:ECHO_LIMIT])}... ({len(text)} characters)"
 
 
 def ledger_history(ledger: list[LedgerRecord], target: Target) -> list[LedgerRecord]:
@@ -167,29 +179,69 @@ def ledger_mark(record: LedgerRecord, in_trail: set, now: float, window: float) 
 
 
 def joined(
-    records: list[LedgerRecord], events: list[dict], now: float | None = None, window: float = 0
+    records: list[LedgerRecord],
+    events: list[dict],
+    now: float | None = None,
+    window: float = 0,
+    course: str = "",
 ) -> list[dict]:
     """Ledger records and CloudTrail events, marked where each was seen, oldest first.
 
-    A call both saw carries ``cloudtrail_identity``: ``same`` when CloudTrail's session name and
-    SourceIdentity are the ledger's, else what CloudTrail says (the ledger was wrong, or forged).
+    A record and the event of the same request id are ``both`` only when CloudTrail names the
+    same principal, session and access key as the record; otherwise the record is
+    ``contradicted`` and says which fields CloudTrail names otherwise (a ledger rewritten after
+    the fact). A call both saw also carries ``cloudtrail_identity``: ``same`` when CloudTrail's
+    session name and SourceIdentity are the ledger's, else what CloudTrail says. A record
+    CloudTrail lacks is ``not yet delivered``, ``beyond event history`` or ``ledger only``; an
+    event of this course's session that the ledger lacks says so.
     """
     from console.aws.cloudtrail import session_of
 
     now = time.time() if now is None else now
-    by_request = {e.get("requestID"): e for e in events}
+    by_request = {e.get("requestID"): e for e in events if e.get("requestID")}
     in_ledger = {r.request_id for r in records if r.request_id}
     rows = []
     for record in records:
-        row = trace_json(record, ledger_mark(record, set(by_request), now, window))
-        event = by_request.get(record.request_id)
-        if event is not None:
-            said = session_of(event.get("userIdentity") or {})
-            same = said == (record.session_name, record.source_identity)
-            row["cloudtrail_identity"] = "same" if same else f"differs: {said[0]} / {said[1]}"
+        event = by_request.get(record.request_id) if record.request_id else None
+        if event is None:
+            rows.append(trace_json(record, ledger_mark(record, set(by_request), now, window)))
+            continue
+        differs = contradictions(record, event)
+        row = trace_json(record, "contradicted" if differs else "both")
+        said = session_of(event.get("userIdentity") or {})
+        same = said == (record.session_name, record.source_identity)
+        row["cloudtrail_identity"] = "same" if same else f"differs: {said[0]} / {said[1]}"
+        if differs:
+            row["cloudtrail_says"] = differs
         rows.append(row)
-    rows += [cloudtrail_json(e) for e in events if e.get("requestID") not in in_ledger]
+    for event in events:
+        if event.get("requestID") in in_ledger:
+            continue
+        row = cloudtrail_json(event)
+        if course and (row["session_name"] or "").endswith(f"@{course}"):
+            row["note"] = "made by a whodidthis session of this course; the ledger has no record"
+        rows.append(row)
     return sorted(rows, key=lambda row: row["ts"] or "")
+
+
+def contradictions(record: LedgerRecord, event: dict) -> dict:
+    """The fields CloudTrail names otherwise than the record: principal, session, key."""
+    identity = event.get("userIdentity") or {}
+    arn = identity.get("arn")
+    said = {
+        "principal_arn": (record.principal_arn, arn),
+        "principal_id": (record.principal_id, identity.get("principalId")),
+        "access_key_digest": (record.access_key_digest, key_digest(identity.get("accessKeyId"))),
+    }
+    if record.operation == "AssumeRole":  # the record names the new session, the caller the host
+        wanted = (event.get("requestParameters") or {}).get("roleSessionName")
+        said["session_name"] = (record.session_name, wanted)
+    elif arn and ":assumed-role/" in arn:
+        said["session_name"] = (record.session_name, arn.rsplit("/", 1)[-1])
+    # A field either side leaves empty is not a contradiction (old records, IAM users).
+    return {
+        name: theirs for name, (ours, theirs) in said.items() if ours and theirs and ours != theirs
+    }
 
 
 async def lookup_events(
@@ -258,8 +310,11 @@ def trace_line(row: dict) -> str:
     seen = f"{row['seen']:<15} " if "seen" in row else ""
     if row.get("cloudtrail_identity", "same") != "same":
         seen += f"(CloudTrail {row['cloudtrail_identity']}) "
+    if row.get("cloudtrail_says"):
+        said = ", ".join(f"{k}={v}" for k, v in row["cloudtrail_says"].items())
+        seen += f"(CloudTrail: {said}) "
     who = short_principal(row["principal_arn"]) or "-"
-    return (
+    return printable(
         f"{row['ts']}  {seen}{row['operation']:<34} {row['outcome']:<7} {who} "
         f"for {row['operator'] or '-'}  {row['request_id'] or '-'}"
     )
@@ -313,12 +368,14 @@ def cli_trace(args: TraceOptions) -> int:
         records = ledger_history(opened.store.ledger(trainee=target.trainee.name), target)
         if args.cloudtrail:
             events = _cloudtrail(args, opened, target, records)
-            rows = joined(records, events, window=args.delivery_window * 60)
+            rows = joined(
+                records, events, window=args.delivery_window * 60, course=opened.course.name
+            )
         else:
             rows = [trace_json(r) for r in records]
     finally:
         opened.store.close()
-    title = f"{target.label} of {target.trainee.name} ({target.trainee.account}):"
+    title = printable(f"{target.label} of {target.trainee.name} ({target.trainee.account}):")
     emit(args.output, lambda: rows, lambda: "\n".join([title, *map(trace_line, rows)]), lines=True)
     return EXIT_OK
 

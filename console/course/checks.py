@@ -20,6 +20,7 @@ from typing import cast
 from console.course.lines import KeyPath, LineMap
 from console.course.placeholders import placeholder_problems
 from console.course.schema import COURSE_KEYS, STEP_KINDS, TOP_LEVEL_KEYS, TRAINEE_KEYS
+from console.course.templates import TemplateRefused, parameter_problem, read_template
 from console.kinds.params import ParamSpec
 from console.rules import ACCOUNT_ID
 
@@ -60,6 +61,8 @@ class CheckedCourse:
     trainees: list[tuple[str, str, int]] = field(default_factory=list)
     steps: list[tuple[int, str, dict, int]] = field(default_factory=list)
     trainees_ok: bool = False
+    #: Each cloudformation_stack step's template text, read once (``course/templates.py``).
+    templates: dict[int, str] = field(default_factory=dict)
 
 
 def field_name(path: KeyPath) -> str:
@@ -249,7 +252,7 @@ def check_document(doc: dict, problems: Problems, base_dir: Path) -> CheckedCour
         checked.trainees = _check_trainees(doc.get("trainee"), problems)
         checked.trainees_ok = len(problems) == before and bool(checked.trainees)
     for index, table in _tables(doc.get("step"), "step", problems):
-        step = _check_step(index, table, problems, base_dir)
+        step = _check_step(index, table, problems, base_dir, checked.templates)
         if step:
             checked.steps.append(step)
     return checked
@@ -364,7 +367,7 @@ def _check_unique(
 
 
 def _check_step(
-    index: int, table: dict, problems: Problems, base_dir: Path
+    index: int, table: dict, problems: Problems, base_dir: Path, templates: dict[int, str]
 ) -> tuple[int, str, dict, int] | None:
     path = ("step", index)
     kinds = tuple(STEP_KINDS)
@@ -388,14 +391,26 @@ def _check_step(
     params = check_table(table, STEP_KINDS[kind].params, path, problems, f'a step of kind "{kind}"')
     template = STEP_KINDS[kind].template_param
     if template and template in params:
-        _check_template(str(params[template]), path + (template,), problems, base_dir)
+        body = _check_template(str(params[template]), path + (template,), problems, base_dir)
+        if body is not None:
+            templates[index] = body
+        parameters = params.get("parameters")
+        for name, value in (parameters if isinstance(parameters, dict) else {}).items():
+            too_long = parameter_problem(value)
+            if too_long:
+                problems.add(
+                    path + ("parameters", name),
+                    f"the value {too_long}",
+                    "pass less in the parameter (or put the data in the template or in S3)",
+                )
     if len(problems) > before:
         return None
     return index, kind, params, problems.lines.line_of(path)
 
 
-def _check_template(template: str, path: KeyPath, problems: Problems, base_dir: Path) -> None:
-    """The template file must exist inside the course file's folder, symlinks resolved.
+def _check_template(template: str, path: KeyPath, problems: Problems, base_dir: Path) -> str | None:
+    """The template file's text, read once, when it is inside the course file's folder
+    (symlinks resolved) and within CloudFormation's limits; None after adding the problem.
 
     The template's text is sent to every trainee account in CreateStack: a path that leaves the
     course's folder (``..``, an absolute path, a symlink pointing out) would upload a host file.
@@ -412,9 +427,13 @@ def _check_template(template: str, path: KeyPath, problems: Problems, base_dir: 
                 "put the template in the course file's folder (or below it) and name it "
                 "relative to the course file",
             )
-            return
+            return None
         if where.is_file():
-            return
+            try:
+                return read_template(where, folder)
+            except TemplateRefused as refused:
+                problems.add(path, f"{quote(template)} {refused.what}", refused.todo)
+                return None
         if where.is_dir():
             what = "is a folder, not a file"
         else:
@@ -427,3 +446,4 @@ def _check_template(template: str, path: KeyPath, problems: Problems, base_dir: 
         f"{quote(template)} {what}: looked for {where}{note}",
         "give the template file's path relative to the course file",
     )
+    return None

@@ -20,6 +20,7 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -149,6 +150,9 @@ class Course:
     checks: tuple[Milestone, ...] = ()
     # cfn-lint's warnings about the course's templates (shown, never fatal).
     warnings: tuple[str, ...] = ()
+    #: Each cloudformation_stack step's template text by step index, read once at load
+    #: (``course/templates.py``): what CreateStack sends, whatever the file becomes later.
+    templates: Mapping[int, str] = field(default_factory=dict, compare=False, repr=False)
 
     def role_arn(self, trainee: Trainee) -> str:
         """The role assumed in ``trainee``'s account."""
@@ -170,6 +174,10 @@ class Course:
             f'no trainee "{name}" in course {self.name} ({self.path}); {hint}'
             f"trainees: {', '.join(names)}"
         )
+
+    def template_body(self, step: Step) -> str:
+        """The template text of ``step`` as it was read when the course was loaded."""
+        return self.templates[step.index]
 
     def template_path(self, step: Step) -> Path:
         """The template file ``step`` names, relative to the course file.
@@ -309,6 +317,7 @@ def _build(checked: CheckedCourse, path: Path, warnings: tuple[str, ...] = ()) -
             Step(index=index, kind=kind, params=params, line=line)
             for index, kind, params, line in checked.steps
         ),
+        templates=dict(checked.templates),
         **checked.settings,  # type: ignore[arg-type]  # each setting was checked by its spec
     )
 

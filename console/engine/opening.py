@@ -60,6 +60,8 @@ class Opened:
     store: Store
     allow_long_term: bool = False
     _host: HostIdentity | None = field(default=None, repr=False)
+    #: An OU course's pin notes (``console/aws/ou_pins.py``): where the listing disagreed.
+    notes: list = field(default_factory=list)
 
     def host(self) -> HostIdentity:
         """The host identity's verdict (exit 3 when refused), checked once."""
@@ -105,11 +107,34 @@ def open_course(
         opened_host = check_host(loaded, allow_long_term)
         loaded = with_ou_trainees(loaded)
     store = Store.open(folder, loaded.name, readonly=read_only)
-    if read_only or not sync:
-        loaded = with_known_trainees(loaded, [(t.name, t.account) for t in store.trainees()])
-    elif not store.readonly:
-        store.sync_roster(
-            [(t.name, t.account) for t in loaded.trainees],
-            [(s.kind, s.name_template) for s in loaded.steps],
-        )
-    return Opened(loaded, path, folder, store, allow_long_term, opened_host)
+    notes: list = []
+    try:
+        if opened_host is not None:  # listed just now: keep each built trainee at its account
+            loaded, notes = _pinned(loaded, store)
+        if read_only or not sync:
+            loaded = with_known_trainees(loaded, [(t.name, t.account) for t in store.trainees()])
+        elif not store.readonly:
+            store.sync_roster(
+                [(t.name, t.account) for t in loaded.trainees],
+                [(s.kind, s.name_template) for s in loaded.steps],
+            )
+            if loaded.trainees_from_ou:
+                store.set_ou_notes({note.trainee: note.text for note in notes})
+    except BaseException:
+        store.close()
+        raise
+    return Opened(loaded, path, folder, store, allow_long_term, opened_host, notes)
+
+
+def _pinned(course: Course, store: Store):
+    """An OU course's trainees as just listed, each built one kept at its pinned account
+    (``console/aws/ou_pins.py``); the notes, each said on stderr."""
+    import sys
+
+    from console.aws.ou_pins import pin
+    from console.words import printable
+
+    course, notes = pin(course, store.trainees())
+    for note in notes:
+        print(printable(f"whodidthis: trainee {note.trainee}: {note.text}"), file=sys.stderr)
+    return course, notes

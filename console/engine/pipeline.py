@@ -204,6 +204,7 @@ class TraineePipeline:
             template_path=str(self.course.template_path(step))
             if STEP_KINDS[step.kind].template_param
             else None,
+            template_body=self.course.templates.get(step.index),
             extra={"our_create": self._our_create(step)},
         )
 

@@ -12,8 +12,10 @@ import errno
 import inspect
 import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from console.aws.identity import HostIdentity
@@ -38,6 +40,8 @@ IDLE_SECONDS_DETACHED = 5.0
 #: gets every cycle; when a console needs the CPU, the console wins. ``WHODIDTHIS_ENGINE_NICE=0``
 #: turns it off.
 ENGINE_NICE = 10
+#: Set by SIGTERM to the detached engine: serve no further command after the current ones stop.
+TERMINATED = threading.Event()
 GC_YOUNG_THRESHOLD = 10_000  # allocations between young collections (CPython's default: 700)
 
 
@@ -113,7 +117,7 @@ async def run_engine(
                 pool=pool,
             )
             if companion is None:
-                return await engine.serve(idle_seconds)
+                return await _serve_until_terminated(engine, idle_seconds)
             runs, _ = await asyncio.gather(engine.serve(idle_seconds), companion)
             return runs
     finally:
@@ -134,6 +138,24 @@ async def _start_workers(course: Course, store: Store, host: HostIdentity, opera
     pool = WorkerPool(course, store.course_dir.parent, host, Operator.of(operator), count)
     await pool.start()
     return pool
+
+
+async def _serve_until_terminated(engine, idle_seconds: float) -> list:
+    """Serve; SIGTERM (a plain ``kill``, a shutdown) is handled like Ctrl+C on a foreground
+    command: the calls in flight finish and are recorded, the trainees stop CANCELLED between
+    two steps, and the engine exits, instead of dying with a ledger record left ``unknown``."""
+    loop = asyncio.get_running_loop()
+
+    def terminate() -> None:
+        log.info("SIGTERM: stopping every trainee after its current step, then exiting")
+        TERMINATED.set()
+        engine.terminate()
+
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        return await engine.serve(idle_seconds)
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _settle_garbage_collector() -> None:
@@ -185,7 +207,7 @@ def serve_locked(
             )
         finally:
             lock.release()
-        if not store.pending_commands():
+        if TERMINATED.is_set() or not store.pending_commands():
             return runs
 
 
@@ -208,6 +230,9 @@ def spawn_detached(
     """
     argv = [
         sys.executable,
+        # -P: the operator's working folder is not put on sys.path, so a console/ folder
+        # there cannot stand in for the product (Python 3.11+).
+        "-P",
         "-m",
         "console",
         "engine",

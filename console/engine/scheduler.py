@@ -15,6 +15,8 @@ normally.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import logging
 import os
 import time
 from collections import Counter
@@ -27,6 +29,11 @@ from console.engine.workers import WorkerDied, WorkerPool
 from console.model import Command, CommandKind, Operator, TraineeState
 
 POLL_SECONDS = 0.2
+log = logging.getLogger("whodidthis.engine")
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -77,6 +84,15 @@ class Engine:
         self._trainee_locks: dict[str, asyncio.Lock] = {}
         self._runs: set[asyncio.Task] = set()
         self._active: list[CommandRun] = []  # the runs in progress, for cancel
+        self.stopping = False  # set by terminate(): finish cleanly, claim nothing more
+
+    def terminate(self) -> None:
+        """SIGTERM to the detached engine: every trainee stops after its current step (as a
+        ``cancel`` of the whole course), then the engine exits; queued commands stay queued
+        for the next engine."""
+        self.stopping = True
+        for run in self._active:
+            run.cancelled |= set(run.names) - set(run.finals)
 
     async def serve(self, idle_seconds: float = 1.0) -> list[CommandRun]:
         """Claim and execute commands until none is pending or running for ``idle_seconds``."""
@@ -96,6 +112,11 @@ class Engine:
         while True:
             if crashed:
                 raise crashed[0]
+            if self.stopping:  # SIGTERM: let the runs stop cleanly, claim nothing new
+                if not self._runs:
+                    return finished
+                await asyncio.sleep(POLL_SECONDS)
+                continue
             command = self.store.claim_next(self.engine_id)
             if command is not None:
                 task = asyncio.create_task(self.execute(command))
@@ -149,11 +170,22 @@ class Engine:
                     last_action=f"queued: {command.kind}",
                 )
         await asyncio.gather(*(self._one(run, name, teardown) for name in names))
-        summary = run.summary()
+        summary = run.summary() | {"ledger_head": self._keep_head(command)}
         self.store.finish_run(run_id, summary)
         self.store.add_event("summary", None, **summary)
         self.store.finish_command(command.id, _result_text(run))
         return run
+
+    def _keep_head(self, command: Command) -> dict:
+        """The ledger chain's head, written to ``engine.log`` too (outside the database)."""
+        from console.store.chain import keep_head
+
+        head = self.store.ledger_head()
+        what = f"after command {command.id} ({command.kind.value})"
+        problem = keep_head(self.store.course_dir / "engine.log", head, _utc_now(), what)
+        if problem:
+            log.warning("%s", problem)
+        return head.as_json()
 
     def _targets(self, command: Command) -> list[str]:
         known = [t.name for t in self.course.trainees]

@@ -91,6 +91,8 @@ class StepContext:
     client: Callable[[str], Awaitable[Any]]  # an aiobotocore client (typed at run time)
     progress: Callable[[str], None] = lambda text: None
     template_path: str | None = None
+    #: for ``cloudformation_stack``, the template text read when the course was loaded.
+    template_body: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property

@@ -150,6 +150,10 @@ def _parameters(ctx: StepContext) -> list[dict[str, str]]:
 
 
 def _template(ctx: StepContext) -> str:
+    """The template as read when the course was loaded (never read again: a file swapped
+    since would be sent instead); a context built without it reads the file."""
+    if ctx.template_body is not None:
+        return ctx.template_body
     return Path(ctx.template_path or ctx.params["template"]).read_text(encoding="utf-8")
 
 

@@ -8,6 +8,7 @@ empty file at its name is a truncated ledger, refused rather than started over.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -166,6 +167,65 @@ def _put_in_place(fresh: Path, path: Path) -> None:
         if path.exists():
             raise FileExistsError(errno.EEXIST, "exists", str(path)) from None
         os.rename(fresh, path)
+
+
+def refuse_untrusted_contents(course_dir: Path, path: Path) -> None:
+    """What is in a course folder is not trusted for being there: a folder that was once
+    writable by others (tightened since) may hold what someone planted.
+
+    The course folder and the database (and its ``-wal``/``-shm``) must be what they say:
+    not a symlink (the ledger would go into the planter's file), not a file with another
+    name elsewhere (a hard link: whoever holds that name reads and rewrites the ledger), and
+    ours. A database of ours that others may read or write is brought back to 0600.
+
+    Raises:
+        StateRefused: naming the file, what is wrong and what to do.
+    """
+    _refuse_link_or_stranger(course_dir, "course folder", directory=True)
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        _refuse_link_or_stranger(path.with_name(name), "state store file")
+
+
+def _refuse_link_or_stranger(path: Path, what: str, *, directory: bool = False) -> None:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StateError(f"cannot check the {what} {path}: {exc.strerror}") from exc
+    kind = stat.S_ISDIR if directory else stat.S_ISREG
+    problem = None
+    if stat.S_ISLNK(info.st_mode):
+        problem = f"is a symlink (to {os.readlink(path)}): whodidthis never writes through one"
+    elif not kind(info.st_mode):
+        problem = "is not a " + ("folder" if directory else "regular file")
+    elif info.st_uid != os.geteuid():
+        problem = f"belongs to uid {info.st_uid}, not to you"
+    elif not directory and info.st_nlink > 1 and not _being_created(path, info):
+        problem = (
+            f"has {info.st_nlink} names (hard links): another name elsewhere reaches the same "
+            "ledger"
+        )
+    if problem:
+        raise StateRefused(
+            f"the {what} {path} {problem}; nothing was changed. Move the course's state aside "
+            f"(mv {path.parent if not directory else path} <elsewhere>) and run the command "
+            "again: a new store is created, and resources in AWS carry their tags and are "
+            "adopted, not duplicated"
+        )
+    if not directory and stat.S_IMODE(info.st_mode) & 0o077:
+        path.chmod(0o600)  # ours, one name: tighten rather than refuse
+
+
+def _being_created(path: Path, info: os.stat_result) -> bool:
+    """The second name is the new store another process is linking into place this instant
+    (:func:`_create_database`: ``.state.sqlite3.*.new`` beside it, the same file)."""
+    prefix = f".{path.name}."
+    for sibling in path.parent.glob(f"{prefix}*.new"):
+        with contextlib.suppress(OSError):
+            if sibling.lstat().st_ino == info.st_ino and info.st_nlink == 2:
+                return True
+    return False
 
 
 def refuse_empty_database(path: Path) -> None:

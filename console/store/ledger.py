@@ -14,6 +14,7 @@ import json
 
 from console.errors import StateError
 from console.model import LedgerRecord, Outcome
+from console.store import chain
 from console.store.events import EventLog
 from console.store.guard import refuse_credentials
 
@@ -44,6 +45,7 @@ class Ledger(EventLog):
                 tuple(_plain(values[name]) for name in _WRITTEN),
             )
             record_id = int(cursor.lastrowid or 0)  # an INSERT always sets it
+            chain.append(conn, record_id, "intent", values)
             self._insert_event(
                 conn,
                 "action",
@@ -74,6 +76,7 @@ class Ledger(EventLog):
         attempt_request_ids: tuple[str, ...] | list[str] = (),
         principal_id: str | None = None,
         assume_request_id: str | None = None,
+        access_key_digest: str | None = None,
     ) -> None:
         """Settle an intent with what AWS answered; writes an ``action`` event (``phase: done``).
 
@@ -100,6 +103,7 @@ class Ledger(EventLog):
             "resource_arn": resource_arn,
         }
         refuse_credentials(values, "ledger")
+        values["access_key_digest"] = access_key_digest  # a digest: never a key id
         attempts = json.dumps(list(attempt_request_ids))
         now = self._clock()
         with self._db.write() as conn:
@@ -107,17 +111,31 @@ class Ledger(EventLog):
                 "UPDATE ledger SET outcome = ?, request_id = ?, error_code = ?, error_message = ?,"
                 " resource_arn = coalesce(?, resource_arn), completed_at = ?,"
                 " attempt_request_ids = ?, principal_id = coalesce(?, principal_id),"
-                " assume_request_id = coalesce(?, assume_request_id)"
+                " assume_request_id = coalesce(?, assume_request_id),"
+                " access_key_digest = ?"
                 " WHERE id = ? AND outcome = 'unknown' AND completed_at IS NULL"
-                " RETURNING trainee, step, service, operation",
-                (*values.values(), now, attempts, principal_id, assume_request_id, record_id),
+                " RETURNING *",
+                (*list(values.values())[:-1], now, attempts, principal_id, assume_request_id)
+                + (access_key_digest, record_id),
             ).fetchone()
             if row is None:
                 raise StateError(f"ledger record {record_id} does not exist or is already complete")
+            chain.append(conn, record_id, "settle", dict(row))
+            values.pop("access_key_digest")
             fields = {"phase": "done", "ledger_id": record_id, "step": row["step"]}
             fields |= {"service": row["service"], "operation": row["operation"]}
             fields |= {k: v for k, v in values.items() if k != "error_message"}
             self._insert_event(conn, "action", row["trainee"], fields, now)
+
+    def ledger_head(self) -> chain.Head:
+        """The ledger chain's head now (its links and last digest)."""
+        with self._db.read() as conn:
+            return chain.head(conn)
+
+    def verify_ledger(self, heads=()) -> tuple[int, list[str]]:
+        """Recompute the ledger's chain against ``heads``; (records checked, problems)."""
+        with self._db.read() as conn:
+            return chain.verify(conn, heads)
 
     def ledger(
         self, trainee: str | None = None, since_id: int = 0, limit: int | None = None

@@ -165,12 +165,33 @@ def _v5_milestones(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_chain(conn: sqlite3.Connection) -> None:
+    """The ledger's hash chain (:mod:`console.store.chain`), every record already there linked
+    in id order; and the digest of the access key id each call was signed with (CloudTrail
+    names the key: comparing digests needs no key id in the store)."""
+    from console.store.chain import chain_existing
+
+    conn.execute(
+        """CREATE TABLE ledger_chain (
+            seq INTEGER PRIMARY KEY,
+            ledger_id INTEGER NOT NULL,
+            phase TEXT NOT NULL,
+            digest TEXT NOT NULL
+        )"""
+    )
+    conn.execute("ALTER TABLE ledger ADD COLUMN access_key_digest TEXT")
+    # An OU trainee's listing disagreeing with its pinned account (console/aws/ou_pins.py).
+    conn.execute("ALTER TABLE trainees ADD COLUMN ou_note TEXT")
+    chain_existing(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
     _v2_who_did_this,
     _v3_sweep,
     _v4_confirmed_by_aws,
     _v5_milestones,
+    _v6_chain,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

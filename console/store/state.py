@@ -25,7 +25,12 @@ from console.course.placeholders import render_text
 from console.errors import StateError
 from console.model import Event, Leftover, StepState, StepStatus, TraineeState, TraineeStatus
 from console.store.db import Database, row_dict
-from console.store.folder import course_state_dir, prepare_writable, refuse_empty_database
+from console.store.folder import (
+    course_state_dir,
+    prepare_writable,
+    refuse_empty_database,
+    refuse_untrusted_contents,
+)
 from console.store.folder import resolve_state_dir as resolve_state_dir  # where callers look
 from console.store.guard import refuse_credentials
 from console.store.ledger import Ledger
@@ -51,6 +56,7 @@ TRAINEE_FIELDS = frozenset(
         "finished_at",
         "leftovers",
         "receipt",
+        "ou_note",
     }
 )
 STEP_FIELDS = frozenset({"state", "error", "resource_arn", "name"})
@@ -108,6 +114,7 @@ class Store(Ledger, CommandQueue, EngineRuns, Milestones):
             raise StateError(f"{course_name!r} is not a course name: use [a-z0-9-]")
         course_dir = course_state_dir(state_dir, course_name)
         path = course_dir / DB_FILE
+        refuse_untrusted_contents(course_dir, path)
         refuse_empty_database(path)
         if not readonly:
             readonly = not prepare_writable(course_dir, path)
@@ -177,6 +184,16 @@ class Store(Ledger, CommandQueue, EngineRuns, Milestones):
             sync_steps(conn, [name for name, _ in trainees], list(steps))
             if any(counts.values()):
                 self._insert_event(conn, "roster", None, counts)
+
+    def set_ou_notes(self, notes: Mapping[str, str]) -> None:
+        """Each OU trainee's note (``console/aws/ou_pins.py``); cleared for every other one."""
+        refuse_credentials(dict(notes), "trainees.ou_note")
+        with self._db.write() as conn:
+            conn.execute("UPDATE trainees SET ou_note = NULL WHERE ou_note IS NOT NULL")
+            conn.executemany(
+                "UPDATE trainees SET ou_note = ? WHERE name = ?",
+                [(text, name) for name, text in notes.items()],
+            )
 
     def trainees(self, *, include_removed: bool = False) -> list[TraineeStatus]:
         """Every trainee of the course, sorted by name, with its steps."""
@@ -338,6 +355,7 @@ class Store(Ledger, CommandQueue, EngineRuns, Milestones):
                 Leftover(item["arn"], item["type"]) for item in json.loads(row["leftovers"] or "[]")
             ),
             receipt=row["receipt"],
+            ou_note=row["ou_note"],
             steps=tuple(
                 StepStatus(
                     index=step["idx"],

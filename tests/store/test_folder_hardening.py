@@ -131,3 +131,89 @@ def test_the_commands_exit_2_on_a_corrupt_database_and_keep_it(sandbox, tmp_path
     assert "is damaged" in result.stderr and "Traceback" not in result.stderr
     assert f"mv {db.parent} {db.parent}.damaged" in result.stderr
     assert db.read_bytes() == b"SQLite format 3\x00" + b"\xff" * 4080
+
+
+# -- issue 26, item 6: the contents of a folder once writable by others are not trusted ------
+
+
+def test_a_planted_symlink_for_the_database_is_refused_not_followed(tmp_path: Path):
+    theirs = tmp_path / "attacker.sqlite3"
+    Store.open(tmp_path / "elsewhere", COURSE).close()
+    (tmp_path / "elsewhere" / COURSE / "state.sqlite3").rename(theirs)
+    (tmp_path / COURSE).mkdir(mode=0o700)
+    (tmp_path / COURSE / "state.sqlite3").symlink_to(theirs)
+    before = theirs.read_bytes()
+    with pytest.raises(StateRefused) as refused:
+        Store.open(tmp_path, COURSE)
+    assert refused.value.exit_code == EXIT_BAD_INPUT
+    assert "is a symlink" in str(refused.value)
+    assert theirs.read_bytes() == before  # the ledger never went into their file
+
+
+def test_a_database_with_a_second_name_elsewhere_is_refused(tmp_path: Path):
+    Store.open(tmp_path, COURSE).close()
+    db = tmp_path / COURSE / "state.sqlite3"
+    os.link(db, tmp_path / "their-copy")
+    with pytest.raises(StateRefused, match="has 2 names"):
+        Store.open(tmp_path, COURSE)
+
+
+def test_a_world_writable_database_of_ours_is_brought_back_to_0600(tmp_path: Path):
+    Store.open(tmp_path, COURSE).close()
+    db = tmp_path / COURSE / "state.sqlite3"
+    db.chmod(0o666)
+    Store.open(tmp_path, COURSE).close()
+    assert db.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_symlinked_course_folder_is_refused(tmp_path: Path):
+    (tmp_path / "theirs").mkdir(mode=0o700)
+    (tmp_path / COURSE).symlink_to(tmp_path / "theirs")
+    with pytest.raises(StateRefused, match="course folder .* is a symlink"):
+        Store.open(tmp_path, COURSE)
+    assert not list((tmp_path / "theirs").iterdir())
+
+
+# -- issue 26, item 9: a store damaged in the middle is refused at open ----------------------
+
+
+def _damaged_in_the_middle(state_dir: Path, course: str = COURSE) -> Path:
+    """A store with enough ledger to span many pages, one page in the middle overwritten."""
+    from console.model import LedgerRecord
+
+    with Store.open(state_dir, course) as store:
+        for n in range(400):
+            store.ledger_intent(
+                LedgerRecord(None, 1.0, course, "alice", "111111111111", "s", "iam",
+                             f"CreateUser{n}", "arn:aws:sts::1:assumed-role/R/s", "s", None)
+            )  # fmt: skip
+    db = state_dir / course / "state.sqlite3"
+    page = sqlite3.connect(db).execute("PRAGMA page_size").fetchone()[0]
+    pages = db.stat().st_size // page
+    assert pages > 6
+    with db.open("r+b") as handle:
+        handle.seek(page * (pages // 2))
+        handle.write(b"\xa5" * page)
+    return db
+
+
+def test_a_store_damaged_in_the_middle_is_refused_at_open(tmp_path: Path):
+    db = _damaged_in_the_middle(tmp_path)
+    damaged = db.read_bytes()
+    for readonly in (False, True):
+        with pytest.raises(StateRefused) as refused:
+            Store.open(tmp_path, COURSE, readonly=readonly)
+        assert "is damaged" in str(refused.value) and refused.value.exit_code == EXIT_BAD_INPUT
+    assert db.read_bytes() == damaged  # nothing written into it
+
+
+def test_status_and_apply_exit_2_on_a_store_damaged_in_the_middle(sandbox, tmp_path):
+    course = "dojo-2026-12"
+    db = _damaged_in_the_middle(tmp_path, course)
+    before = len(sandbox.trail())
+    for command in ("status", "apply"):
+        result = cli(sandbox, tmp_path, command)
+        assert result.returncode == EXIT_BAD_INPUT, result.stdout + result.stderr
+        assert "is damaged" in result.stderr and "Traceback" not in result.stderr
+    assert len(sandbox.trail()) == before  # no AWS call
+    assert db.exists()
