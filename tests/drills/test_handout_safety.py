@@ -59,7 +59,7 @@ def test_out_into_a_missing_folder_changes_nothing(sandbox, tmp_path):
 def _handout_process(sandbox, state, course, stdout):
     return subprocess.Popen(
         [sys.executable, "-m", "console", "handout", str(course), "--state-dir", str(state)]
-        + ["--operator", "alice"],
+        + ["--operator", "alice", "--stdout"],
         env=sandbox.clean_env(),
         stdout=stdout,
         stderr=subprocess.PIPE,

@@ -208,7 +208,8 @@ def test_a_call_whose_cloudtrail_identity_differs_from_the_ledger_says_so():
     identity["sessionContext"]["sourceIdentity"] = "ben"
     event = {"requestID": "r-1", "eventTime": "2027-01-15T08:00:00Z", "userIdentity": identity}
     [row] = joined([record], [event], now=1_800_000_100.0)
-    assert row["seen"] == "both"
+    assert row["seen"] == "contradicted"  # CloudTrail names another session than the record
+    assert row["cloudtrail_says"]["session_name"] == "MySessionName"
     assert row["cloudtrail_identity"] == "differs: MySessionName / ben"
     assert "(CloudTrail differs: MySessionName / ben)" in trace_line(row)
     identity["arn"] = identity["arn"].rsplit("/", 1)[0] + "/ann@c"
