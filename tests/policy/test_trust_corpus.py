@@ -80,9 +80,13 @@ def test_the_lint_severity_follows_the_evaluator(case):
         org_id=ORG,
         host_session_arn=corpus.HOST_SESSION,
     )
-    severities = {f.severity for f in findings}
+    # A trust that lets the host in without a SourceIdentity is warned about on its own (issue
+    # 20: such a session names no operator): only when nothing else is wrong with it.
+    unrequired = [f for f in findings if "without a SourceIdentity" in f.message]
+    severities = {f.severity for f in findings if f not in unrequired}
     worst = ERROR if ERROR in severities else WARNING if WARNING in severities else "ok"
     assert worst == case.lint, [f.message for f in findings]
+    assert not unrequired or case.lint == "ok"
 
 
 @pytest.mark.parametrize("case", [c for c in corpus.CASES if c.lint != "ok"], ids=lambda c: c.name)
