@@ -65,17 +65,11 @@ def _client(botocore_session=None):
 def _paced(client) -> None:
     """Every Organizations call (each page too) waits for the process's one Organizations
     pace and reports each attempt's throttle to it (``console.aws.pacing``)."""
-    from console.aws.pacing import ORGANIZATIONS_RATE, shared
+    from console.aws.pacing import ORGANIZATIONS_RATE, observer, shared
 
     pace = shared("organizations", ORGANIZATIONS_RATE)
-
-    def observe(response=None, **_) -> None:
-        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
-        if isinstance(parsed, dict):
-            pace.answered(parsed.get("Error", {}).get("Code"))
-
     client.meta.events.register("before-call.organizations", lambda **_: pace.wait_blocking())
-    client.meta.events.register_first("needs-retry.organizations", observe)
+    client.meta.events.register_first("needs-retry.organizations", observer(pace))
 
 
 def _state(account: dict) -> str:

@@ -20,18 +20,13 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
-# What a throttled call answers (docs/contracts.md).
-THROTTLE_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-        "PriorRequestNotComplete",
-    }
-)
+from console.aws.retry_voice import LIMIT_CODES
+
+# What a throttled call answers: botocore's own list (console.aws.retry_voice), so the pace
+# halves on exactly what botocore's retries treat as throttling.
+THROTTLE_CODES = LIMIT_CODES
 ASSUME_ROLE_RATE = 100.0  # a sixth of the reported AssumeRole rate: room for other hosts
 ORGANIZATIONS_RATE = 10.0  # Organizations' list calls are paged; a few a second suffice
 
@@ -92,6 +87,18 @@ class Pace:
                 self.throttles += 1
                 self.rate = max(self.floor, self.rate / 2)
                 self._tokens = min(self._tokens, 0.0)
+
+
+def observer(pace: Pace) -> Callable[..., None]:
+    """A ``needs-retry`` handler that tells ``pace`` each attempt's answer, before botocore
+    decides whether to retry (register it first: a retry handler's answer ends the chain)."""
+
+    def observe(response: Any = None, **_: Any) -> None:
+        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
+        if isinstance(parsed, dict):
+            pace.answered(parsed.get("Error", {}).get("Code"))
+
+    return observe
 
 
 def error_code_of(exc: BaseException) -> str | None:

@@ -26,7 +26,7 @@ from console.aws.attribution import (
 from console.aws.config import aio_client_config
 from console.aws.identity import role_arn_of
 from console.aws.names import session_name, source_identity, sts_name, tag_value
-from console.aws.pacing import ASSUME_ROLE_RATE, shared
+from console.aws.pacing import ASSUME_ROLE_RATE, observer, shared
 from console.aws.sdk.session import acting_with, credentials_of, engine_session, utc_now
 from console.errors import WhodidthisError
 from console.model import Operator
@@ -175,14 +175,8 @@ class SessionBroker:
         install_ledger_hooks(self._sts, self._recorder)
         # Every AssumeRole counts against the host's own account: one pace for the process,
         # told of each throttled attempt (first, so botocore's retry handler cannot hide it).
-        self._sts.meta.events.register_first("needs-retry.sts.AssumeRole", self._observe)
+        self._sts.meta.events.register_first("needs-retry.sts.AssumeRole", observer(self.pace))
         return self
-
-    def _observe(self, response=None, **_: Any) -> None:
-        """Each AssumeRole attempt's answer, before botocore decides whether to retry."""
-        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
-        if isinstance(parsed, dict):
-            self.pace.answered(parsed.get("Error", {}).get("Code"))
 
     async def warm(self, services) -> None:
         """Build (and close) one client per service before any trainee needs one.
