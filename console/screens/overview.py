@@ -10,12 +10,11 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from console.model import CommandKind
 from console.screens.scope import ACT_WORDS, Scope, action_allowed, has_work, question_for
-from console.screens.views import VIEWS_PROMPT, open_view
+from console.screens.views import VIEWS_PROMPT, ViewSwitching
 from widgets.context_line import ContextLine
 from widgets.identity_panel import IdentityPanel
 from widgets.ledger_log import LedgerLog
@@ -26,7 +25,7 @@ from widgets.trainee_table import TraineeTable
 MILESTONE_SECONDS = 180.0
 
 
-class OverviewScreen(Screen):
+class OverviewScreen(ViewSwitching):
     """Every trainee of the course, live."""
 
     # In footer order: at 80 columns Textual's Footer shows what fits from the left, so help
@@ -441,20 +440,6 @@ class OverviewScreen(Screen):
         name = self.table.selected_name
         status = self.table.status(name) if name else None
         self.app.copy(status.principal_arn if status else None, "session ARN")
-
-    def action_command_line(self) -> None:
-        line = self.query_one("#command-line", Input)
-        line.value = ""
-        line.display = True
-        self.set_focus(line)
-
-    @on(Input.Submitted, "#command-line")
-    def _view_chosen(self, event: Input.Submitted) -> None:
-        event.input.display = False
-        self.set_focus(self.table)
-        problem = open_view(self.app, event.value)
-        if problem:
-            self.notify(problem, severity="warning")
 
     def action_pin(self) -> None:
         self.table.set_view(pin_failures=not self.table.pin_failures)

@@ -7,6 +7,8 @@ back to the trainees, and ``:`` switches again. Typing the start of a view's nam
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -48,7 +50,28 @@ def open_view(app, text: str) -> str | None:
     return None
 
 
-class TableView(Screen):
+class ViewSwitching(Screen):
+    """A screen with ``:`` to switch views: its ``#command-line`` Input takes the view's name,
+    then focus goes back to its ``table``."""
+
+    table: Any
+
+    def action_command_line(self) -> None:
+        line = self.query_one("#command-line", Input)
+        line.value = ""
+        line.display = True
+        self.set_focus(line)
+
+    @on(Input.Submitted, "#command-line")
+    def _view_chosen(self, event: Input.Submitted) -> None:
+        event.input.display = False
+        self.set_focus(self.table)
+        problem = open_view(self.app, event.value)
+        if problem:
+            self.notify(problem, severity="warning")
+
+
+class TableView(ViewSwitching):
     """A view of rows from the store: the context line, a title, the table, the footer."""
 
     BINDINGS = [
@@ -120,20 +143,6 @@ class TableView(Screen):
             self.set_focus(self.table)
             return
         self.app.pop_screen()
-
-    def action_command_line(self) -> None:
-        line = self.query_one("#command-line", Input)
-        line.value = ""
-        line.display = True
-        self.set_focus(line)
-
-    @on(Input.Submitted, "#command-line")
-    def _view_chosen(self, event: Input.Submitted) -> None:
-        event.input.display = False
-        self.set_focus(self.table)
-        problem = open_view(self.app, event.value)
-        if problem:
-            self.notify(problem, severity="warning")
 
 
 class LedgerView(TableView):
