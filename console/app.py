@@ -488,9 +488,11 @@ def run_console(args: ConsoleOptions) -> int:
     """``whodidthis [run] COURSE`` and ``view COURSE`` (``read_only``): open the console; the
     exit code is 0."""
     from console.aws.operator import resolve_operator
+    from console.commands.screen import forget_stale_size
     from console.course.model import resolve_course_path
     from console.store.state import resolve_state_dir
 
+    forget_stale_size()
     app = make_app(
         resolve_course_path(args.course),
         resolve_state_dir(args.state_dir),

@@ -9,6 +9,7 @@ When the watch ends, the last frame is printed once on the normal screen, fitted
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -46,6 +47,32 @@ def fit(head: list[str], rows: list[Row], height: int, width: int) -> list[str]:
     return [line[:width] for line in [*head, *(r.text for r in kept), *more]]
 
 
+def terminal_size(stream) -> tuple[int, int]:
+    """The size of the terminal ``stream`` draws on, as its driver says (``TIOCGWINSZ``).
+
+    ``COLUMNS`` and ``LINES`` are read only when the stream has no size: an exported value
+    left over from another shell (CI runners set them) would make every frame wrap, and a
+    wrapped frame pushes its own header off the screen.
+    """
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        size = shutil.get_terminal_size()
+    return size.columns, size.lines
+
+
+def forget_stale_size(stream=None) -> None:
+    """Drop ``COLUMNS`` and ``LINES`` from the environment when ``stream`` is a terminal whose
+    size its driver tells: Textual reads the variables before the terminal, so an exported
+    value would pin the console to a size that is not the screen's, through every resize."""
+    try:
+        os.get_terminal_size((stream or sys.stdout).fileno())
+    except (AttributeError, OSError, ValueError):
+        return
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+
+
 class Screen:
     """Where a watch draws: in place on a terminal, else each changed frame printed once."""
 
@@ -68,7 +95,7 @@ class Screen:
         if not self._entered:
             self._entered = True
             self.stream.write(ALTERNATE_ON + CURSOR_OFF)
-        width, height = shutil.get_terminal_size()
+        width, height = terminal_size(self.stream)
         lines = fit(head, rows, height, width)
         self.stream.write(
             HOME + "\n".join(line + CLEAR_LINE_END for line in lines) + CLEAR_SCREEN_END
@@ -82,7 +109,7 @@ class Screen:
             return
         self.stream.write(CURSOR_ON + ALTERNATE_OFF)
         if self._last is not None:
-            width, height = shutil.get_terminal_size()
+            width, height = terminal_size(self.stream)
             head, rows = self._last
             self.stream.write("\n".join(fit(head, rows, height - 1, width)) + "\n")
         self.stream.flush()

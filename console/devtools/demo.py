@@ -159,6 +159,7 @@ def _gone(pid: int) -> bool:
 
 def cli_demo(args) -> int:
     """Run the demo until the operator quits; returns 0."""
+    from console.commands.screen import forget_stale_size
     from console.course.model import load_course
     from console.store.state import resolve_state_dir
 
@@ -190,6 +191,7 @@ def cli_demo(args) -> int:
             signal.SIGHUP,
             lambda *_: _hang_up(state_dir, course.name, pids, sandbox, directory),
         )
+        forget_stale_size()
         app.run()
         app.store.close()
     finally:

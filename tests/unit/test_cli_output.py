@@ -16,7 +16,7 @@ import yaml
 from console.cli import main
 from console.commands.options import CourseOptions, Options, apply_environment
 from console.commands.registry import COMMANDS, build_parser
-from console.commands.screen import Row, fit
+from console.commands.screen import Row, fit, terminal_size
 from console.devtools.demo_scene import T0, write_scene
 from console.model import (
     CommandKind,
@@ -224,6 +224,25 @@ def test_a_frame_taller_than_the_screen_keeps_the_urgent_rows_and_says_how_many_
     assert len(lines) == 10
     assert "row 3" in lines and "row 17" in lines and lines[-1] == "… 23 more (`"
     assert all(len(line) <= 12 for line in lines)
+
+
+def test_a_frame_is_fitted_to_the_terminal_it_is_drawn_on_not_to_a_stale_columns(monkeypatch):
+    """CI runners export COLUMNS; a watch drawn on a 80-column pty must still cut at 80, or
+    its rows wrap and push the header off the screen."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("LINES", "90")
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    with os.fdopen(follower, "w", closefd=True) as stream:
+        assert terminal_size(stream) == (80, 24)
+    os.close(leader)
+    assert terminal_size(object()) == (200, 90)  # no terminal at all: the variables decide
 
 
 def test_junit_xml_names_each_failure_and_what_was_left():
