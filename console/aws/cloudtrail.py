@@ -151,3 +151,112 @@ def session_of(identity: dict) -> tuple[str | None, str | None]:
     arn = identity.get("arn") or ""
     name = arn.rsplit("/", 1)[-1] if ":assumed-role/" in arn else None
     return name, (identity.get("sessionContext") or {}).get("sourceIdentity")
+
+
+# -- SSM sessions to this instance, for audit and trace --cloudtrail ---------------------------
+# What the StartSession check is (issue 20.3): each command's operator had an SSM StartSession to
+# this instance that overlaps the command, and every session the command recorded it ran in
+# (its worker and the workers enclosing it) was opened by the operator. One place, used by both.
+
+SESSION_EVENTS = ("StartSession", "TerminateSession")
+SESSION_CONFIRMED, SESSION_CONTRADICTED = "confirmed", "contradicted"
+
+
+async def ssm_sessions(broker, account: str, regions, pace: Pace, start, instance_id):
+    """The SSM sessions to ``instance_id`` that the admin account's CloudTrail recorded, asked
+    with the host's own credentials (``broker.host_client``) in each of ``regions``."""
+    found: list[Found] = []
+    for region in regions:
+        async with broker.host_client("cloudtrail", region) as cloudtrail:
+            for name in SESSION_EVENTS:
+                attribute = ("EventName", name)
+                found += await lookup(cloudtrail, account, region, attribute, pace, StartTime=start)
+    return sessions_of(found, instance_id)
+
+
+def sessions_of(found: list[Found], instance_id: str | None) -> dict[str, dict]:
+    """SSM sessions from StartSession/TerminateSession records (to this instance): session id
+    -> owner ARN, the access key the owner opened it with, start, end, target."""
+    sessions: dict[str, dict] = {}
+    for f in sorted(found, key=lambda f: event_time(f.event) or 0):
+        event = f.event
+        session_id = (event.get("responseElements") or {}).get("sessionId") or (
+            event.get("requestParameters") or {}
+        ).get("sessionId")
+        if not session_id:
+            continue
+        if event.get("eventName") == "StartSession":
+            target = (event.get("requestParameters") or {}).get("target")
+            if instance_id and target != instance_id:
+                continue
+            identity = event.get("userIdentity") or {}
+            sessions[session_id] = {
+                "owner": identity.get("arn"),
+                "key": identity.get("accessKeyId") or None,
+                "start": event_time(event),
+                "end": None,
+                "target": target,
+            }
+        elif session_id in sessions:
+            sessions[session_id]["end"] = event_time(event)
+    return sessions
+
+
+def owner_matches(owner: str | None, operator) -> bool:
+    """True when a StartSession's owner ARN is ``operator`` (its ARN, else its name)."""
+    from console.aws.operator import operator_from_owner
+
+    if not owner:
+        return False
+    if operator.arn:
+        return owner == operator.arn
+    return operator_from_owner(owner) == operator.name
+
+
+def session_check(command, operator, sessions: dict, instance_id: str | None):
+    """(contradictions, missing evidence) about ``command``'s operator's SSM session."""
+    from console.words import iso
+
+    contradictions: list[str] = []
+    missing: list[str] = []
+    for session_id in (operator.session_id, *operator.outer_sessions):
+        if not session_id:
+            continue
+        found = sessions.get(session_id)
+        if found is None:
+            missing.append(f"no StartSession record of SSM session {session_id}")
+        elif not owner_matches(found["owner"], operator):
+            contradictions.append(
+                f"SSM session {session_id}, which this command ran in, was opened by "
+                f"{found['owner']} (StartSession at {iso(found['start'])}), not {operator.name}"
+            )
+    begin = command.claimed_at or command.created_at or 0.0
+    end = command.done_at or time.time()
+    overlapping = [
+        (sid, s)
+        for sid, s in sessions.items()
+        if (s["start"] or 0) <= end and (s["end"] is None or s["end"] >= begin)
+    ]
+    if not any(owner_matches(s["owner"], operator) for _, s in overlapping):
+        others = ", ".join(f"{sid} by {s['owner']}" for sid, s in overlapping) or "none"
+        where = instance_id or "this instance"
+        missing.append(
+            f"no SSM session of {operator.name} to {where} overlapped the command "
+            f"(sessions then: {others})"
+        )
+    return contradictions, missing
+
+
+def session_mark(command, sessions: dict, instance_id, now: float, window: float):
+    """``(mark, evidence)`` for ``command``'s SSM session alone: ``confirmed``,
+    ``contradicted`` or ``not yet delivered`` (missing, and younger than ``window``)."""
+    operator = command.acting
+    if operator is None:
+        return SESSION_CONTRADICTED, ["the command names no operator"]
+    contradictions, missing = session_check(command, operator, sessions, instance_id)
+    if contradictions:
+        return SESSION_CONTRADICTED, contradictions
+    if missing:
+        young = too_young(command.done_at or now, now, window)
+        return (NOT_YET_DELIVERED if young else SESSION_CONTRADICTED), missing
+    return SESSION_CONFIRMED, [f"StartSession by {operator.arn or operator.name} overlaps it"]
