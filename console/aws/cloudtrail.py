@@ -260,3 +260,131 @@ def session_mark(command, sessions: dict, instance_id, now: float, window: float
         young = too_young(command.done_at or now, now, window)
         return (NOT_YET_DELIVERED if young else SESSION_CONTRADICTED), missing
     return SESSION_CONFIRMED, [f"StartSession by {operator.arn or operator.name} overlaps it"]
+
+
+# -- how an assumed-role Owner got its session name ----------------------------------------------
+# IAM User Guide, "Logging IAM and AWS STS API calls with AWS CloudTrail" (awsdocs/iam-user-guide,
+# cloudtrail-integration at 651083f): AssumeRoleWithSAML's record has userIdentity.type SAMLUser
+# (userName = saml:sub, identityProvider = saml:namequalifier) and AssumeRoleWithWebIdentity's
+# WebIdentityUser; both name the new session in responseElements.assumedRoleUser.arn and its key
+# in responseElements.credentials.accessKeyId, as AssumeRole's caller copy does. The session name
+# of the first two comes from the identity provider; AssumeRole's from its caller.
+FEDERATED = {"AssumeRoleWithSAML": "SAML", "AssumeRoleWithWebIdentity": "web identity"}
+ISSUING_EVENTS = (*FEDERATED, "AssumeRole")
+SSO_ROLE_PREFIX = "AWSReservedSSO_"  # IAM Identity Center's roles (see console.aws.ssm_host)
+
+
+@dataclass(frozen=True)
+class OwnerName:
+    """Who set an SSM session Owner's name: ``chosen`` True (its caller, sts:AssumeRole),
+    False (IAM, an identity provider, IAM Identity Center), None (CloudTrail does not say)."""
+
+    issued_by: str | None
+    chosen: bool | None
+    words: str
+
+
+def _role_of(arn: str) -> str:
+    return arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+
+
+def owner_name(owner: str | None, key: str | None, issuing: list[dict]) -> OwnerName:
+    """How ``owner`` (a StartSession's ``userIdentity.arn``) got its name, from the issuing
+    records (``ISSUING_EVENTS``) CloudTrail holds: the one that issued the access key ``key``
+    the session was opened with, else those issuing a session of that ARN."""
+    if not owner or ":assumed-role/" not in owner:
+        return OwnerName(None, False, f"{owner or '-'} is not a role session: IAM names it")
+    issued = [e for e in issuing if _issued_arn(e) == owner]
+    exact = [e for e in issued if key and issued_key(e) == key]
+    kinds = {e.get("eventName") for e in exact or issued}
+    if len(kinds) > 1:
+        return OwnerName(
+            None,
+            None,
+            f"sessions named {owner} were issued both by {' and '.join(sorted(map(str, kinds)))}"
+            ": CloudTrail cannot say which opened the SSM session",
+        )
+    if kinds:
+        event = max(exact or issued, key=lambda e: event_time(e) or 0)
+        return _issued_words(event)
+    if _role_of(owner).startswith(SSO_ROLE_PREFIX):
+        return OwnerName(
+            "IAM Identity Center",
+            False,
+            f"role {_role_of(owner)} is IAM Identity Center's (AWSReservedSSO_*): the session "
+            "name is the user's sign-in name, not a caller's choice",
+        )
+    return OwnerName(
+        None,
+        None,
+        f"no AssumeRole, AssumeRoleWithSAML or AssumeRoleWithWebIdentity record issued {owner}"
+        " in the event history read: who chose its name is not settled",
+    )
+
+
+def _issued_arn(event: dict) -> str | None:
+    return ((event.get("responseElements") or {}).get("assumedRoleUser") or {}).get("arn")
+
+
+def _issued_words(event: dict) -> OwnerName:
+    """The OwnerName an issuing record says."""
+    name = event.get("eventName") or "?"
+    identity = event.get("userIdentity") or {}
+    asked = event.get("requestParameters") or {}
+    when = event.get("eventTime")
+    if name in FEDERATED:
+        who = identity.get("userName") or identity.get("principalId") or "?"
+        idp = identity.get("identityProvider") or asked.get("principalArn") or "?"
+        return OwnerName(
+            name,
+            False,
+            f"{name} at {when} for {FEDERATED[name]} user {who} of {idp}: the identity "
+            "provider set the session name, not a caller",
+        )
+    source = asked.get("sourceIdentity")
+    also = f", SourceIdentity {source}" if source else ""
+    return OwnerName(
+        name,
+        True,
+        f"sts:AssumeRole at {when} by {caller_words(identity)}{also}: its caller chose the "
+        f"session name {asked.get('roleSessionName')}",
+    )
+
+
+def _settled(owner: str, key: str | None, found: list[dict]) -> bool:
+    """True when ``found`` has the record that issued ``key`` as ``owner`` (a record matched by
+    the ARN alone is not enough: a caller may have taken a federated user's name), or when
+    ``owner`` is an IAM Identity Center role's session."""
+    exact = any(_issued_arn(e) == owner and key and issued_key(e) == key for e in found)
+    return exact or _role_of(owner).startswith(SSO_ROLE_PREFIX)
+
+
+async def issuing_records(broker, account: str, regions, pace: Pace, start, owners) -> list:
+    """The records that issued the assumed-role sessions in ``owners`` ((owner ARN, access key
+    id) pairs), in ``account`` (the host's): the federated ones first, then AssumeRole (the
+    many) only while some owner is unsettled."""
+    wanted = {
+        (o, k) for o, k in owners if o and ":assumed-role/" in o and o.split(":")[4] == account
+    }
+    arns = {o for o, _ in wanted}
+    found: list[dict] = []
+    for name in ISSUING_EVENTS:
+        if all(_settled(o, k, found) for o, k in wanted):
+            break
+        for region in regions:
+            async with broker.host_client("cloudtrail", region) as cloudtrail:
+                attribute = ("EventName", name)
+                events = await lookup(cloudtrail, account, region, attribute, pace, StartTime=start)
+                found += [f.event for f in events if _issued_arn(f.event) in arns]
+    return found
+
+
+def operator_owner_name(operator, sessions: dict, issuing: list[dict]) -> OwnerName | None:
+    """How the operator's Owner got its name, by the key of the session it worked in (or of its
+    sessions to this instance); None when the operator has no Owner ARN."""
+    if operator is None or not operator.arn:
+        return None
+    session = sessions.get(operator.session_id or "")
+    keys = [session["key"]] if session else []
+    keys += [s["key"] for s in sessions.values() if s["owner"] == operator.arn]
+    return owner_name(operator.arn, next((k for k in keys if k), None), issuing)

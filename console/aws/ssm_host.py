@@ -49,7 +49,12 @@ IMDS_TIMEOUT = 2.0
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL_STS")
 IMDS_VARIABLE = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
 # IAM Identity Center's roles: the session name is the user's sign-in name, not the caller's.
+# (STS API Reference, AssumeRoleWithSAML: "AssumeRoleWithSAML will not work on IAM Identity
+# Center managed roles. These roles' names start with AWSReservedSSO_.")
 SSO_ROLE_PREFIX = "AWSReservedSSO_"
+# An assumed-role ARN looks the same whether sts:AssumeRole (a name its caller chose),
+# AssumeRoleWithSAML or AssumeRoleWithWebIdentity (a name the identity provider set) issued it.
+OWNER_NAME_UNSETTLED = "cannot tell SAML from the ARN"
 
 
 def is_session_id(text: str) -> bool:
@@ -249,11 +254,18 @@ def forgery_risks(
         role = owner_arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
         if not role.startswith(SSO_ROLE_PREFIX):
             risks.append(
-                f"the owner is a session of role {role} whose name its caller chose "
-                "(sts:AssumeRole --role-session-name): IAM Identity Center (AWSReservedSSO_*) "
-                "and SAML sessions carry the sign-in name; this one may not"
+                f"the owner is a session of role {role}: if sts:AssumeRole issued it, its "
+                "caller chose the name (--role-session-name); if SAML or web identity "
+                f"federation did, the identity provider set it. {OWNER_NAME_UNSETTLED}: "
+                "`whodidthis audit` settles it from CloudTrail (the issuing record)"
             )
     return risks
+
+
+def is_unsettled(reason: str) -> bool:
+    """True for a reason that may or may not be a forgery (an assumed-role owner, whose ARN
+    cannot say whether SAML or its caller named it); False for a way to forge for certain."""
+    return OWNER_NAME_UNSETTLED in reason
 
 
 def run_as_words(user: str) -> str | None:

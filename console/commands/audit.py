@@ -31,7 +31,9 @@ from console.aws.cloudtrail import (
     NOT_YET_DELIVERED,
     Pace,
     issued_key,
+    issuing_records,
     lookup,
+    operator_owner_name,
     regions_for,
     session_check,
     session_of,
@@ -58,6 +60,9 @@ class Verdict:
     verdict: str
     evidence: list[str] = field(default_factory=list)
     calls: int = 0
+    #: Who set the Owner's session name: True its caller (sts:AssumeRole), False IAM, an
+    #: identity provider (SAML, web identity) or IAM Identity Center, None not settled.
+    owner_name_chosen: bool | None = None
 
 
 @dataclass
@@ -68,6 +73,7 @@ class Evidence:
     sessions: dict[str, dict] = field(default_factory=dict)  # session id -> start, end, owner
     assumed: dict[str, dict] = field(default_factory=dict)  # AssumeRole request id -> record
     calls: dict[str, dict] = field(default_factory=dict)  # request id -> record
+    issuing: list[dict] = field(default_factory=list)  # the records that issued the Owners
 
 
 def command_records(command: Command, ledger: list[LedgerRecord], now: float):
@@ -102,6 +108,8 @@ async def gather(course, host, operator, recorder, records, start: datetime) -> 
         evidence.sessions = await ssm_sessions(
             broker, host.account, regions, pace, start, instance_id
         )
+        owners = [(s["owner"], s["key"]) for s in evidence.sessions.values()]
+        evidence.issuing = await issuing_records(broker, host.account, regions, pace, start, owners)
         accounts = {r.account: r.trainee for r in records}
         for account, trainee in sorted(accounts.items()):
             current.set(LedgerContext(course.name, trainee, account, step="trace"))
@@ -168,6 +176,10 @@ def judge(command: Command, records, evidence: Evidence, course: str, now, windo
             f"StartSession by {operator.arn or operator.name} overlaps it; "
             f"{len(records)} call(s) in CloudTrail as {names[0]} / SourceIdentity {names[1]}"
         ]
+    named = operator_owner_name(operator, evidence.sessions, evidence.issuing)
+    if named is not None:
+        verdict.owner_name_chosen = named.chosen
+        verdict.evidence.append(f"the owner's session name: {named.words}")
     return verdict
 
 

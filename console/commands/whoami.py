@@ -61,10 +61,18 @@ def _level_words(operator) -> str:
     """The operator's level, and whether this host could forge it."""
     if operator.level == "claimed":
         return "claimed (a flag or the login; nothing on this host verifies it)"
-    if operator.forgeable:
+    from console.aws.ssm_host import is_unsettled
+
+    certain = [r for r in operator.forgeable if not is_unsettled(r)]
+    if certain:
         return (
             f"ssm-session, FORGEABLE on this host ({len(operator.forgeable)} reasons below); "
             "`whodidthis audit` confirms it from CloudTrail"
+        )
+    if operator.forgeable:
+        return (
+            "ssm-session; the owner's session name may be its caller's choice (cannot tell "
+            "SAML from the ARN): `whodidthis audit` settles it from CloudTrail"
         )
     return "ssm-session (nothing found that could forge it; `audit` confirms it from CloudTrail)"
 
