@@ -265,6 +265,12 @@ def test_a_host_in_ap_northeast_1_without_a_region_variable_finds_its_operator(s
         OWNER,
     )
     assert "in ap-northeast-1" in data["operator_verified_by"]
+    # whoami's own region: the host's from IMDS, beside botocore's (none here), each labelled
+    assert (data["host_region"], data["host_region_source"]) == (
+        "ap-northeast-1",
+        "imds placement/region",
+    )
+    assert (data["cli_region"], data["cli_region_source"]) == (None, None)
     describe = [r for r in sandbox.trail() if r["operation"] == "DescribeSessions"]
     assert [r["region"] for r in describe] == ["ap-northeast-1"]
 
