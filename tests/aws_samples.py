@@ -34,7 +34,8 @@ NOT_SESSION_IDS = (
 # amazon-ssm-agent (commit 1c217c89b42d), agent/framework/processor/executer/outofproc/master.go:
 #   processCreator(workerName, []string{documentID})  with workerName = DefaultSessionWorker,
 # agent/appconfig/constants_unix.go: DefaultSessionWorker = defaultWorkerPath + "ssm-session-worker"
-# (/usr/bin/ on Amazon Linux's package). outofproc/proc/process.go parseArgv also takes three.
+# (/usr/bin/ on Amazon Linux's package). Agents from commit 30356932 (2019-01-22) to fab30b28
+# (2021-08-30) passed proc.FormArgv(documentID, instanceID): three; parseArgv still takes them.
 WORKER_PATH = "/usr/bin/ssm-session-worker"
 WORKER_ARGV = [WORKER_PATH, "root-ekp6rf9qs5arzcjxsndyvboavi"]
 OLD_WORKER_ARGV = [WORKER_PATH, "John-07a16060613c408b5", "i-0123456789abcdef0"]

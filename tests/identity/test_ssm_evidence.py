@@ -82,7 +82,28 @@ def test_ssh_over_ssm_is_named(tmp_path):
     assert found.nearest is None and found.sshd_pid == 300
     over_ssm = ssh_words({"SSH_CONNECTION": "127.0.0.1 51234 127.0.0.1 22"})
     assert "over SSM" in over_ssm and "cannot tell" in over_ssm
-    assert "not an SSM shell session" in ssh_words({"SSH_CONNECTION": "203.0.113.9 5 10.0.0.1 22"})
+    remote = ssh_words({"SSH_CONNECTION": "203.0.113.9 5 10.0.0.1 22"})
+    # port.go DialCall: to a remote host, another instance's worker dials this host's address
+    assert "not an SSM shell session" in remote
+    assert "AWS-StartPortForwardingSessionToRemoteHost" in remote
+
+
+def test_run_command_is_no_session(tmp_path):
+    """A Run Command document runs in ``ssm-document-worker`` (master.go: DefaultDocumentWorker
+    unless the document is a StartSession), argv ``[worker, commandId]`` (messageutil.go:
+    DocumentID = CommandID; a CommandId is a UUID, botocore ssm shape CommandId, 36 chars)."""
+    command_id = "0b8e5f72-4c3a-4b1e-9d2f-6a7c8e9f0a1b"
+    process(tmp_path, 400, "amazon-ssm-agent", 1, 0, ["/usr/bin/amazon-ssm-agent"])
+    process(tmp_path, 410, "ssm-agent-worker", 400, 0, ["/usr/bin/ssm-agent-worker"])
+    process(
+        tmp_path, 500, "ssm-document-worker", 410, 0, ["/usr/bin/ssm-document-worker", command_id]
+    )
+    process(tmp_path, 501, "sh", 500, 0, ["sh", "-c", "_script.sh"])
+    process(tmp_path, 600, "python3", 501, 0, ["python3", "-m", "console", "whoami"])
+    found = ancestry(600, tmp_path)
+    assert found.nearest is None
+    [note] = found.notes
+    assert "SSM Run Command" in note and command_id in note and "SendCommand" in note
 
 
 def test_endpoint_overrides_and_chosen_session_names_are_reasons():
