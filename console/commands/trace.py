@@ -307,66 +307,6 @@ async def lookup_events(
     return trail
 
 
-def _commands_of(commands, records, now: float) -> list:
-    """The commands that made one of ``records`` (``audit``'s rule: its operator, its
-    trainees, while it ran)."""
-    from console.commands.audit import command_records
-
-    return [c for c in commands if command_records(c, records, now)]
-
-
-def command_marks(commands, records, trail: Trail, now: float, window: float) -> list[dict]:
-    """Each command that made one of ``records``: its SSM session mark (``audit``'s check,
-    ``console.aws.cloudtrail.session_mark``) and the records it made."""
-    from console.aws.cloudtrail import session_mark
-    from console.commands.audit import command_records
-
-    marks = []
-    for command in commands:
-        made = command_records(command, records, now)
-        if not made:
-            continue
-        mark, evidence = session_mark(command, trail.sessions, trail.instance_id, now, window)
-        acting = command.acting
-        marks.append(
-            {
-                "command": command.id,
-                "kind": command.kind.value,
-                "operator": command.operator,
-                "level": acting.level if acting else None,
-                "ssm_session": mark,
-                "evidence": evidence,
-                "records": made,
-            }
-        )
-    return marks
-
-
-def marked(rows: list[dict], marks: list[dict]) -> list[dict]:
-    """``rows`` with each ledger row's command and that command's SSM session mark."""
-    by_call = {
-        (iso(r.ts), r.request_id, f"{r.service}:{r.operation}"): m
-        for m in marks
-        for r in m["records"]
-    }
-    for row in rows:
-        mark = by_call.get((row["ts"], row["request_id"], row["operation"]))
-        if mark is not None and row.get("operator"):
-            row["command"] = mark["command"]
-            row["ssm_session"] = mark["ssm_session"]
-            row["ssm_session_evidence"] = mark["evidence"]
-    return rows
-
-
-def mark_line(mark: dict) -> str:
-    """One command's SSM session mark for people."""
-    head = (
-        f"command {mark['command']} {mark['kind']} by {mark['operator'] or '-'} "
-        f"({mark['level'] or '-'}): SSM session {mark['ssm_session']}"
-    )
-    return "\n".join(printable(line) for line in [head, *(f"  - {e}" for e in mark["evidence"])])
-
-
 async def _by_access_key(session, broker, course, account, unseen, pace) -> list:
     """The events of ``unseen`` ledger calls, found by the access key their session used."""
     from datetime import UTC, datetime
@@ -447,6 +387,7 @@ def add_parser(sub, name: str, summary: str | None):
 def cli_trace(args: TraceOptions) -> int:
     """Entry point of ``whodidthis trace``."""
     from console.commands.headless import open_course
+    from console.commands.trace_sessions import command_marks, commands_of, mark_line, marked
 
     opened = open_course(args, sync=False)
     try:
@@ -455,7 +396,7 @@ def cli_trace(args: TraceOptions) -> int:
         marks: list[dict] = []
         if args.cloudtrail:
             now, window = time.time(), args.delivery_window * 60
-            commands = _commands_of(opened.store.commands(), records, now)
+            commands = commands_of(opened.store.commands(), records, now)
             since = min((c.claimed_at or c.created_at or now for c in commands), default=None)
             trail = _cloudtrail(args, opened, target, records, since)
             rows = joined(records, trail.events, now, window, course=opened.course.name)
