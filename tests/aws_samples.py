@@ -194,7 +194,7 @@ def required_keys(record: dict) -> set[str]:
 
 
 # IAM User Guide, "Logging IAM and AWS STS API calls with AWS CloudTrail", "Example SAML AWS STS
-# API event in CloudTrail log file" (awsdocs/iam-user-guide doc_source/cloudtrail-integration.md
+# API event in CloudTrail log file" (awsdocs/iam-user-guide, page cloudtrail-integration
 # at 651083f). Copied as printed but for one fix: the page leaves out the comma after
 # responseElements' "sourceIdentity" (not JSON as printed).
 ASSUME_ROLE_WITH_SAML = {

@@ -293,7 +293,7 @@ def owner_name(owner: str | None, key: str | None, issuing: list[dict]) -> Owner
     records (``ISSUING_EVENTS``) CloudTrail holds: the one that issued the access key ``key``
     the session was opened with, else those issuing a session of that ARN."""
     if not owner or ":assumed-role/" not in owner:
-        return OwnerName(None, False, f"{owner or '-'} is not a role session: IAM names it")
+        return OwnerName(None, False, f"{owner or '-'} is not a role session: IAM named it")
     issued = [e for e in issuing if _issued_arn(e) == owner]
     exact = [e for e in issued if key and issued_key(e) == key]
     kinds = {e.get("eventName") for e in exact or issued}

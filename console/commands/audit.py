@@ -179,7 +179,7 @@ def judge(command: Command, records, evidence: Evidence, course: str, now, windo
     named = operator_owner_name(operator, evidence.sessions, evidence.issuing)
     if named is not None:
         verdict.owner_name_chosen = named.chosen
-        verdict.evidence.append(f"the owner's session name: {named.words}")
+        verdict.evidence.append(f"who named the owner: {named.words}")
     return verdict
 
 
