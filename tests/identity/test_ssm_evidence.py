@@ -183,9 +183,9 @@ def test_cloudtrail_says_who_set_an_owners_session_name():
     # ben assumes the SAML role himself, naming his session as the SAML session is named
     taken = copy.deepcopy(ASSUME_ROLE_CALLER_COPY)
     taken["responseElements"]["assumedRoleUser"]["arn"] = issued(ASSUME_ROLE_WITH_SAML)
-    taken["responseElements"]["credentials"]["accessKeyId"] = "ASIAQRSTUVWXYZBENBEN"
+    taken["responseElements"]["credentials"]["accessKeyId"] = "ASIAQRSTUVWBENEXAMPLE"
     both = [ASSUME_ROLE_WITH_SAML, taken]
-    assert owner_name(issued(taken), "ASIAQRSTUVWXYZBENBEN", both).chosen is True
+    assert owner_name(issued(taken), "ASIAQRSTUVWBENEXAMPLE", both).chosen is True
     assert owner_name(issued(taken), key(ASSUME_ROLE_WITH_SAML), both).chosen is False
     assert owner_name(issued(taken), None, both).chosen is None  # the ARN alone cannot say
 
@@ -197,7 +197,7 @@ def test_cloudtrail_says_who_set_an_owners_session_name():
     assert owner_name("arn:aws:iam::1:user/ann", None, []).chosen is False
 
     # the key comes from the StartSession of the session the operator worked in
-    sessions = {"s-1": {"owner": issued(taken), "key": "ASIAQRSTUVWXYZBENBEN"}}
+    sessions = {"s-1": {"owner": issued(taken), "key": "ASIAQRSTUVWBENEXAMPLE"}}
     operator = SimpleNamespace(arn=issued(taken), session_id="s-1")
     assert operator_owner_name(operator, sessions, both).chosen is True
     assert operator_owner_name(SimpleNamespace(arn=None, session_id=None), {}, both) is None
