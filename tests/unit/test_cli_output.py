@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
@@ -29,7 +30,7 @@ from console.model import (
     TraineeState,
     TraineeStatus,
 )
-from console.words import LEDGER_FIELDS, clock, ledger_line, outcome_words, step_count
+from console.words import LEDGER_FIELDS, clock, is_read, ledger_line, outcome_words, step_count
 
 
 @pytest.fixture
@@ -96,7 +97,9 @@ def test_yaml_and_json_say_the_same_and_json_has_its_synonym(
         codes.add(code)
         outputs.append(out)
     as_json, synonym, as_yaml, table = outputs
-    parse = (lambda text: [json.loads(line) for line in text.splitlines()]) if listing else json.loads
+    parse = (
+        (lambda text: [json.loads(line) for line in text.splitlines()]) if listing else json.loads
+    )
     assert codes == {exit_code}
     assert parse(as_json) == parse(synonym) == yaml.safe_load(as_yaml)
     assert parse(as_json) and table.strip() and table not in (as_json, as_yaml)
@@ -341,3 +344,55 @@ def test_region_and_profile_are_offered_where_the_host_calls_aws_only():
         assert "--region" in parser.commands[name].format_help(), name
     for name in ("status", "ledger", "report", "completion", "help"):
         assert "--region" not in parser.commands[name].format_help(), name
+
+
+def test_follow_with_a_tail_cuts_the_first_screen_only_then_prints_every_new_record_once(
+    capsys, common, monkeypatch
+):
+    """Seven records come between two polls of ``ledger --follow --tail 2``, one of them
+    answered only a poll later: each is printed once, in order, none lost to the tail."""
+    from console.commands import follow, ledger
+    from console.devtools.demo_scene import COURSE
+    from console.store.state import Store
+
+    store = Store.open(common[2], COURSE)
+    before = [r.request_id for r in store.ledger() if not is_read(r)]
+    polls, in_flight = [], []
+
+    def write(operation: str, answered: bool = True) -> int:
+        record = LedgerRecord(None, T0 + 60, COURSE, "alice", "200000000001", "s3_bucket:2",
+                              "s3", operation, "arn", "kenji@dojo", "kenji")  # fmt: skip
+        record_id = store.ledger_intent(record)
+        if answered:
+            store.ledger_settle(record_id, outcome=Outcome.OK, request_id=f"req-{record_id}")
+        return record_id
+
+    def sleep(_seconds):  # the engine's work between two polls
+        polls.append(len(polls))
+        if len(polls) == 1:
+            in_flight.append(write("PutBucketTagging", answered=False))
+            for _ in range(6):
+                write("PutObject")
+        elif len(polls) == 2:
+            store.ledger_settle(in_flight[0], outcome=Outcome.OK, request_id="req-late")
+
+    class Polls:  # the run ends after the third poll
+        def __init__(self, *_):
+            self.count = 0
+
+        def poll(self, *_):
+            self.count += 1
+            return 0 if self.count > 3 else None
+
+    monkeypatch.setattr(follow, "Follower", Polls)
+    monkeypatch.setattr(ledger, "time", SimpleNamespace(time=time.time, sleep=sleep))
+    try:
+        code, out, _ = run(capsys, "ledger", *common, "--follow", "--tail", "2", "-o", "json")
+        new = [r.request_id for r in store.ledger()][-7:]
+    finally:
+        store.close()
+    printed = [json.loads(line)["request_id"] for line in out.splitlines()]
+    assert code == 0 and len(printed) == len(set(printed))
+    first, later = printed[:-7], printed[-7:]
+    assert first == before[-2:]  # the tail: the first screen only
+    assert later == [*new[1:], new[0]]  # the call answered a poll later comes when answered
