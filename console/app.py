@@ -26,6 +26,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.filter import LineFilter, Monochrome
 from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -45,6 +46,7 @@ from console.model import Command, CommandKind, LedgerRecord, Operator
 from console.store.state import Store
 from console.store.watch import Changes, StoreWatch
 from widgets.context_line import Context, Pace, endpoint_words
+from widgets.identity_panel import IdentityPanel
 from widgets.palette import ANSI_THEME, LegibleMonochrome, SixteenColours
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
@@ -214,6 +216,25 @@ class WhodidthisApp(App):
             self._keys_until = time.monotonic() + TYPING_PAUSE
             self._hold_until_keys_pause(TYPING_PAUSE)  # then the skipped polls catch up
         await super().on_event(event)
+
+    def on_notify(self, event: Notify) -> None:
+        """Before Textual shows a new toast (its ``_on_notify`` runs after this): the oldest
+        toasts go if the stack would reach down onto the trainee table (console.screens.toasts).
+        """
+        self._fit_toasts(event.notification)
+
+    def on_identity_panel_resized(self, _message: IdentityPanel.Resized) -> None:
+        self._fit_toasts(None)  # a shorter panel leaves less room above the table
+
+    def _fit_toasts(self, new: Notification | None) -> None:
+        from console.screens.toasts import crowded, dismiss, room_above_table
+
+        room = room_above_table(self.screen)
+        if room is None:
+            return
+        shown = [*self._notifications, *([new] if new else [])]  # Textual's: oldest first
+        for old in crowded(shown, room, self.size.width):
+            dismiss(self, old)
 
     # -- reading the store -------------------------------------------------------------------
 
