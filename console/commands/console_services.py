@@ -1,6 +1,6 @@
 """What the console needs from the outside world, the real things: the host identity from
 botocore's default chain, the detached engine, and the read-only AWS calls of the teardown plan
-and the preflight. ``console.app.make_app`` uses these unless a test or the screenshots inject
+and the preflight. ``console.launch.make_app`` uses these unless a test or the screenshots inject
 their own. No Textual here: each import that brings botocore waits until it is called.
 """
 

@@ -222,7 +222,7 @@ def _hang_up(state_dir: Path, course_name: str, pids: set[int], sandbox, directo
 def open_console(course_path: Path, state_dir: Path, operator: Operator | str, pids: set[int]):
     """The console on the demo's course with an apply queued and the engine started; every
     engine it starts is noted in ``pids`` so that quitting can stop it."""
-    from console.app import make_app
+    from console.launch import make_app
 
     app = make_app(course_path, state_dir, operator)
     start_engine = app.services.engine_launcher
