@@ -8,7 +8,8 @@ again (or a second console) attaches to the same run.
 
 ``console.launch.make_app`` is the one factory for the CLI, the tests and the screenshot script:
 what differs between them (the host identity, how the engine starts, the clock, the read-only AWS
-calls of the teardown plan and the preflight) is injected there, as :class:`Services`.
+calls of the teardown plan and the preflight) is injected there, as ``Services``
+(console.commands.console_services).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from console.commands.console_services import Services
 from console.course.model import Course
 from console.idle_gc import IdleCollector
 from console.model import Command, CommandKind, LedgerRecord, Operator
@@ -43,32 +44,10 @@ from widgets.palette import ANSI_THEME, LegibleMonochrome, SixteenColours
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
     from console.aws.identity import HostIdentity
 
-IdentityProvider = Callable[[], "HostIdentity"]
-EngineLauncher = Callable[[], "int | None"]
-PlanProvider = Callable[[list[str]], Awaitable[list]]
-PreflightProvider = Callable[[list[str]], Awaitable[list]]
-
-
 STARTUP_SECONDS = 2.0
-
-
 GC_TICK_SECONDS = 5.0
 TOAST_SECONDS = 4.0
 TYPING_PAUSE = 0.3  # seconds after a key before the store's changes are painted
-
-
-@dataclass
-class Services:
-    """What the console needs from the outside world, injected by :func:`make_app`."""
-
-    identity_provider: IdentityProvider
-    engine_launcher: EngineLauncher
-    plan_provider: PlanProvider
-    preflight_provider: PreflightProvider
-    clock: Callable[[], float] = time.time
-    poll_interval: float = 0.25
-    # One round of lab milestone checks (None: the console never checks, e.g. read-only).
-    progress_provider: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass

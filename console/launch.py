@@ -3,7 +3,7 @@ identity, the detached engine, the read-only AWS calls) into :class:`console.app
 ``run_console`` is ``whodidthis run`` and ``view``.
 
 The one factory for the CLI, the tests and the screenshot script: what differs between them is
-injected here, as :class:`console.app.Services`.
+injected here, as ``Services`` (console.commands.console_services).
 """
 
 from __future__ import annotations
@@ -13,15 +13,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.app import (
+from console.app import WhodidthisApp
+from console.commands.console_services import (
     EngineLauncher,
     IdentityProvider,
     PlanProvider,
     PreflightProvider,
     Services,
-    WhodidthisApp,
-)
-from console.commands.console_services import (
     engine_launcher_for,
     host_identity,
     no_engine,
