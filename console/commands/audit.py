@@ -29,13 +29,15 @@ from datetime import UTC, datetime
 
 from console.aws.cloudtrail import (
     NOT_YET_DELIVERED,
-    Found,
     Pace,
-    event_time,
     issued_key,
+    issuing_records,
     lookup,
+    operator_owner_name,
     regions_for,
+    session_check,
     session_of,
+    ssm_sessions,
     too_young,
 )
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
@@ -43,7 +45,6 @@ from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
 from console.errors import EXIT_OK, WhodidthisError
 from console.model import Command, LedgerRecord, Outcome
-from console.words import iso
 
 CONFIRMED, CONTRADICTED = "confirmed", "contradicted"
 EXIT_CONTRADICTED = 1
@@ -60,6 +61,9 @@ class Verdict:
     verdict: str
     evidence: list[str] = field(default_factory=list)
     calls: int = 0
+    #: Who set the Owner's session name: True its caller (sts:AssumeRole), False IAM, an
+    #: identity provider (SAML, web identity) or IAM Identity Center, None not settled.
+    owner_name_chosen: bool | None = None
 
 
 @dataclass
@@ -70,6 +74,7 @@ class Evidence:
     sessions: dict[str, dict] = field(default_factory=dict)  # session id -> start, end, owner
     assumed: dict[str, dict] = field(default_factory=dict)  # AssumeRole request id -> record
     calls: dict[str, dict] = field(default_factory=dict)  # request id -> record
+    issuing: list[dict] = field(default_factory=list)  # the records that issued the Owners
 
 
 def command_records(command: Command, ledger: list[LedgerRecord], now: float):
@@ -88,31 +93,6 @@ def command_records(command: Command, ledger: list[LedgerRecord], now: float):
     ]
 
 
-def _sessions(found: list[Found], instance_id: str | None) -> dict[str, dict]:
-    """SSM sessions from StartSession/TerminateSession records (to this instance)."""
-    sessions: dict[str, dict] = {}
-    for f in sorted(found, key=lambda f: event_time(f.event) or 0):
-        event = f.event
-        session_id = (event.get("responseElements") or {}).get("sessionId") or (
-            event.get("requestParameters") or {}
-        ).get("sessionId")
-        if not session_id:
-            continue
-        if event.get("eventName") == "StartSession":
-            target = (event.get("requestParameters") or {}).get("target")
-            if instance_id and target != instance_id:
-                continue
-            sessions[session_id] = {
-                "owner": (event.get("userIdentity") or {}).get("arn"),
-                "start": event_time(event),
-                "end": None,
-                "target": target,
-            }
-        elif session_id in sessions:
-            sessions[session_id]["end"] = event_time(event)
-    return sessions
-
-
 async def gather(course, host, operator, recorder, records, start: datetime) -> Evidence:
     """Everything audit needs from CloudTrail, in the admin and the trainee accounts."""
     import botocore.session
@@ -125,15 +105,12 @@ async def gather(course, host, operator, recorder, records, start: datetime) -> 
     evidence = Evidence(instance_id)
     pace = Pace()
     async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
-        found: list[Found] = []
-        for region in regions_for(host_region, course.region):
-            async with broker.host_client("cloudtrail", region) as cloudtrail:
-                for name in ("StartSession", "TerminateSession"):
-                    attribute = ("EventName", name)
-                    found += await lookup(
-                        cloudtrail, host.account, region, attribute, pace, StartTime=start
-                    )
-        evidence.sessions = _sessions(found, instance_id)
+        regions = regions_for(host_region, course.region)
+        evidence.sessions = await ssm_sessions(
+            broker, host.account, regions, pace, start, instance_id
+        )
+        owners = [(s["owner"], s["key"]) for s in evidence.sessions.values()]
+        evidence.issuing = await issuing_records(broker, host.account, regions, pace, start, owners)
         accounts = {r.account: r.trainee for r in records}
         for account, trainee in sorted(accounts.items()):
             current.set(LedgerContext(course.name, trainee, account, step="trace"))
@@ -179,7 +156,9 @@ def judge(command: Command, records, evidence: Evidence, course: str, now, windo
     if operator is None:
         verdict.verdict, verdict.evidence = CONTRADICTED, ["the command names no operator"]
         return verdict
-    contradictions, missing = _session_check(command, operator, evidence)
+    contradictions, missing = session_check(
+        command, operator, evidence.sessions, evidence.instance_id
+    )
     names = (session_name(operator.name, course), source_identity(operator.name))
     for record in records:
         found = _call_check(record, names, evidence)
@@ -198,49 +177,11 @@ def judge(command: Command, records, evidence: Evidence, course: str, now, windo
             f"StartSession by {operator.arn or operator.name} overlaps it; "
             f"{len(records)} call(s) in CloudTrail as {names[0]} / SourceIdentity {names[1]}"
         ]
+    named = operator_owner_name(operator, evidence.sessions, evidence.issuing)
+    if named is not None:
+        verdict.owner_name_chosen = named.chosen
+        verdict.evidence.append(f"who named the owner: {named.words}")
     return verdict
-
-
-def _owner_matches(owner: str | None, operator) -> bool:
-    from console.aws.operator import operator_from_owner
-
-    if not owner:
-        return False
-    if operator.arn:
-        return owner == operator.arn
-    return operator_from_owner(owner) == operator.name
-
-
-def _session_check(command: Command, operator, evidence: Evidence) -> tuple[list, list]:
-    """(contradictions, missing evidence) about the operator's SSM session."""
-    contradictions: list[str] = []
-    missing: list[str] = []
-    for session_id in (operator.session_id, *operator.outer_sessions):
-        if not session_id:
-            continue
-        found = evidence.sessions.get(session_id)
-        if found is None:
-            missing.append(f"no StartSession record of SSM session {session_id}")
-        elif not _owner_matches(found["owner"], operator):
-            contradictions.append(
-                f"SSM session {session_id}, which this command ran in, was opened by "
-                f"{found['owner']} (StartSession at {iso(found['start'])}), not {operator.name}"
-            )
-    begin = command.claimed_at or command.created_at or 0.0
-    end = command.done_at or time.time()
-    overlapping = [
-        (sid, s)
-        for sid, s in evidence.sessions.items()
-        if (s["start"] or 0) <= end and (s["end"] is None or s["end"] >= begin)
-    ]
-    if not any(_owner_matches(s["owner"], operator) for _, s in overlapping):
-        others = ", ".join(f"{sid} by {s['owner']}" for sid, s in overlapping) or "none"
-        where = evidence.instance_id or "this instance"
-        missing.append(
-            f"no SSM session of {operator.name} to {where} overlapped the command "
-            f"(sessions then: {others})"
-        )
-    return contradictions, missing
 
 
 def _call_check(record: LedgerRecord, names: tuple[str, str], evidence: Evidence) -> str | None:
