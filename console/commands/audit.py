@@ -1,4 +1,4 @@
-"""``whodidthis audit COURSE [--since T] [--json]``: each command's operator, confirmed by AWS.
+"""``whodidthis audit COURSE [--since T] [-o FORMAT]``: each command's operator, confirmed by AWS.
 
 What the host shows about its operator can be forged where someone has root (the SSM agent
 gives ssm-user passwordless sudo) or redirects SSM and STS calls; CloudTrail cannot be written
@@ -17,12 +17,12 @@ CloudTrail (``console.aws.cloudtrail``), paced at 2 requests per second per acco
 
 Each command ends ``confirmed``, ``contradicted`` (with the evidence) or ``not yet delivered``
 (evidence missing, and the command younger than the delivery window). Any contradiction: exit 1.
+``-o json`` prints one verdict per line (``--json`` its synonym), ``-o yaml`` them as one sequence.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -40,7 +40,8 @@ from console.aws.cloudtrail import (
     ssm_sessions,
     too_young,
 )
-from console.commands.options import CourseOptions, add_common, add_course, new_parser
+from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
 from console.errors import EXIT_OK, WhodidthisError
 from console.model import Command, LedgerRecord, Outcome
@@ -230,11 +231,8 @@ def _asked(work) -> Evidence:
 
 def cli_audit(args) -> int:
     """Entry point of ``whodidthis audit``."""
-    from console.aws.operator import resolve_operator
     from console.commands.headless import open_course
     from console.commands.views import parse_since
-    from console.engine.opening import check_host
-    from console.engine.process import StoreRecorder
 
     now = time.time()
     since = parse_since(args.since, now) if args.since else 0.0
@@ -244,33 +242,47 @@ def cli_audit(args) -> int:
         ledger = opened.store.ledger()
         per_command = {c.id: command_records(c, ledger, now) for c in commands}
         records = [r for found in per_command.values() for r in found]
-        host = check_host(opened.course, args.allow_long_term_keys)
-        start = datetime.fromtimestamp(max(since - 43200, now - 90 * 86400), UTC)
-        operator = resolve_operator(args.operator)
-        evidence = _asked(
-            gather(opened.course, host, operator, StoreRecorder(opened.store), records, start)
-        )
+        evidence = read_cloudtrail(args, opened, records, since, now)
     finally:
         opened.store.close()
     window = args.delivery_window * 60
     verdicts = [
         judge(c, per_command[c.id], evidence, opened.course.name, now, window) for c in commands
     ]
-    for v in verdicts:
-        print(json.dumps(asdict(v)) if args.json else verdict_line(v))
+    emit(
+        args.output,
+        lambda: [asdict(v) for v in verdicts],
+        lambda: "\n".join(map(verdict_line, verdicts)) or "no command to audit",
+        lines=True,
+    )
     contradicted = any(v.verdict == CONTRADICTED for v in verdicts)
     return EXIT_CONTRADICTED if contradicted else EXIT_OK
 
 
+def read_cloudtrail(args, opened, records: list[LedgerRecord], since: float, now: float):
+    """What CloudTrail holds about the commands since ``since``: the one AWS read of audit,
+    as the host identity (checked first) and each trainee's ManageEnvRole session."""
+    from console.aws.operator import resolve_operator
+    from console.engine.opening import check_host
+    from console.engine.process import StoreRecorder
+
+    host = check_host(opened.course, args.allow_long_term_keys)
+    start = datetime.fromtimestamp(max(since - 43200, now - 90 * 86400), UTC)
+    operator = resolve_operator(args.operator)
+    recorder = StoreRecorder(opened.store)
+    return _asked(gather(opened.course, host, operator, recorder, records, start))
+
+
 AUDIT_EXAMPLES = """examples:
   whodidthis audit dojo.toml               each command's operator, confirmed from CloudTrail
-  whodidthis audit dojo.toml --since 2h --json"""
+  whodidthis audit dojo.toml --since 2h -o json    one JSON verdict per command and line
+  whodidthis audit dojo.toml -o yaml               the verdicts as one YAML sequence"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class AuditOptions(CourseOptions):
     since: str | None = None
-    json: bool = False
+    output: str = "table"
     delivery_window: float = 15.0
 
 
@@ -283,7 +295,7 @@ def add_parser(sub, name: str, summary: str | None):
         metavar="WHEN",
         help="only commands from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
     )
-    p.add_argument("--json", action="store_true", help="one JSON verdict per command and line")
+    add_output(p, json_help="one JSON verdict per command and line (as -o json)")
     p.add_argument(
         "--delivery-window",
         type=float,
