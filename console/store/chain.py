@@ -72,17 +72,20 @@ class Head:
         return {"links": self.links, "sha256": self.digest}
 
 
-def _canonical(value: object, name: str) -> object:
-    if name in _REAL and isinstance(value, int | float):
-        return float(value)  # SQLite hands a REAL back as float whatever was written
-    return value
+#: ``json.dumps(..., sort_keys=True, separators=(",", ":"))`` made once: ``dumps`` with options
+#: builds a new encoder for every call, and every ledger write digests a link.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
 def digest(previous: str, ledger_id: int, phase: str, fields: Mapping[str, object]) -> str:
     """The digest of one link: the previous digest, the record id, the phase and its fields."""
     names = INTENT_FIELDS if phase == "intent" else SETTLE_FIELDS
-    body = {name: _canonical(fields.get(name), name) for name in names}
-    text = json.dumps([previous, ledger_id, phase, body], sort_keys=True, separators=(",", ":"))
+    body = {name: fields.get(name) for name in names}
+    for name in _REAL:
+        value = body.get(name)
+        if isinstance(value, int | float):
+            body[name] = float(value)  # SQLite hands a REAL back as float whatever was written
+    text = _CANONICAL_JSON.encode([previous, ledger_id, phase, body])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -60,7 +60,7 @@ class EventLog:
     ) -> Event:
         """Insert an event inside the caller's transaction; the caller has guarded ``fields``."""
         ts = self._clock() if ts is None else ts
-        encoded = json.dumps(fields, separators=(",", ":"), default=str)
+        encoded = _EVENT_JSON.encode(fields)
         cursor = conn.execute(
             "INSERT INTO events (ts, type, trainee, fields) VALUES (?, ?, ?, ?)",
             (ts, type, trainee, encoded),
@@ -70,6 +70,9 @@ class EventLog:
 
 
 _PLAIN = (str, int, float, bool, type(None))
+#: ``json.dumps(fields, separators=(",", ":"), default=str)`` made once (``dumps`` with options
+#: builds an encoder per call; the engine writes several events per AWS call).
+_EVENT_JSON = json.JSONEncoder(separators=(",", ":"), default=str)
 
 
 def _read_back(fields: dict, encoded: str) -> dict:

@@ -20,6 +20,7 @@ from console.store.guard import refuse_credentials
 
 _COLUMNS = tuple(f.name for f in dataclasses.fields(LedgerRecord))
 _WRITTEN = tuple(name for name in _COLUMNS if name != "id")
+_INSERT = f"INSERT INTO ledger ({', '.join(_WRITTEN)}) VALUES ({', '.join('?' for _ in _WRITTEN)})"
 
 
 class Ledger(EventLog):
@@ -38,12 +39,8 @@ class Ledger(EventLog):
         if not values["ts"]:
             values["ts"] = self._clock()
         refuse_credentials(values, "ledger")
-        placeholders = ", ".join("?" for _ in _WRITTEN)
         with self._db.write() as conn:
-            cursor = conn.execute(
-                f"INSERT INTO ledger ({', '.join(_WRITTEN)}) VALUES ({placeholders})",
-                tuple(_plain(values[name]) for name in _WRITTEN),
-            )
+            cursor = conn.execute(_INSERT, [_plain(values[name]) for name in _WRITTEN])
             record_id = int(cursor.lastrowid or 0)  # an INSERT always sets it
             chain.append(conn, record_id, "intent", values)
             self._insert_event(
@@ -162,6 +159,8 @@ def _record(row) -> LedgerRecord:
 
 def _plain(value: object) -> object:
     """Enums as their value; SQLite would store a StrEnum fine, but keep the column plain."""
+    if value is None or type(value) in (str, float):  # most columns: nothing to convert
+        return value
     if isinstance(value, tuple):
         return json.dumps(list(value))
     return value.value if isinstance(value, Outcome) else value

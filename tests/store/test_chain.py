@@ -123,3 +123,42 @@ def test_a_head_from_a_summary_parses_and_a_bad_one_is_refused():
             assert "LINKS:SHA256" in str(exc)
         else:
             raise AssertionError(f"{bad!r} was accepted")
+
+
+def test_a_links_digest_is_the_one_earlier_versions_wrote():
+    """Pinned: a store chained by an earlier whodidthis must still verify (the digest's text
+    is sorted, compact JSON; an int timestamp counts as the float SQLite reads back)."""
+    from console.store.chain import digest
+
+    fields = {
+        "ts": 1765000000,
+        "course": "dojo",
+        "trainee": "alice",
+        "account": "200000000001",
+        "region": "ap-northeast-1",
+        "step": "iam_user:alice",
+        "service": "iam",
+        "operation": "CreateUser",
+        "principal_arn": "arn:aws:sts::200000000001:assumed-role/ManageEnvRole/whodidthis-ops",
+        "session_name": "whodidthis-ops",
+        "source_identity": None,
+        "operator": "ops",
+        "operator_source": "flag",
+        "operator_arn": None,
+        "request_id": "req-1",
+        "outcome": "ok",
+        "error_code": None,
+        "error_message": None,
+        "resource_arn": None,
+        "completed_at": 1765000001.5,
+        "principal_id": "AROAEXAMPLE:whodidthis-ops",
+        "assume_request_id": "req-0",
+        "attempt_request_ids": '["req-1"]',
+        "access_key_digest": "0123456789abcdef",
+    }
+    assert digest("", 1, "intent", fields) == (
+        "54782ba6ab49c6b300e764c7e411b7bbfb55aaa428f7be3ca9fd79b2e3a9dcc6"
+    )
+    assert digest("ab" * 32, 1, "settle", fields) == (
+        "d3fb7fec154340f15a1c39434daee08f6ba82c213dfeed705a555c94db2383a4"
+    )
