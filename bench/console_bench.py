@@ -31,7 +31,16 @@ import threading
 import time
 from pathlib import Path
 
-from common import QUICK, ROOT, VENV_BIN, machine, sandbox, save, three_step_course
+from common import (
+    QUICK,
+    ROOT,
+    VENV_BIN,
+    compile_bytecode,
+    machine,
+    sandbox,
+    save,
+    three_step_course,
+)
 
 TRAINEES = 500 if QUICK else 5000
 P99_GOAL_MS = 50
@@ -231,6 +240,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> dict:
+    compile_bytecode()
     print(f"machine: {machine()}")
     rows: dict[str, str] = {}
     with (

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import VENV_BIN, machine, sandbox, save
+from common import VENV_BIN, compile_bytecode, machine, sandbox, save
 
 TRAINEES, LATENCY_MS = 500, 50
 
@@ -39,6 +39,7 @@ def run(env: dict, concurrency: int, state: str) -> tuple[float, int]:
 
 
 def main() -> dict:
+    compile_bytecode()
     print(f"machine: {machine()}")
     print(f"\n## Preflight: {TRAINEES} trainees, {LATENCY_MS} ms per call")
     rows = {}

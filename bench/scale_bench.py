@@ -40,6 +40,7 @@ from common import (
     QUICK,
     SANDBOX_PID,
     VENV_BIN,
+    compile_bytecode,
     machine,
     machine_busy,
     measured,
@@ -210,6 +211,7 @@ def _ints(text: str | None) -> tuple[int, ...]:
 
 def main() -> list[dict]:
     args = arguments()
+    compile_bytecode()
     print(f"machine: {machine()}")
     print(
         "Timings on a shared machine are noisy: compare the bounds and ratios of one run, "

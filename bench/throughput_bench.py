@@ -28,6 +28,7 @@ from common import (
     QUICK,
     SANDBOX_PID,
     VENV_BIN,
+    compile_bytecode,
     machine,
     machine_busy,
     measured,
@@ -210,6 +211,7 @@ def print_bounds(name: str, times: list[float], calls: int, used: list[dict]) ->
 def main() -> None:
     numbers = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
     rounds = int(numbers[0]) if numbers else 1 if QUICK else 3
+    compile_bytecode()
     print(f"machine: {machine()}")
     results = {}
     for trainees in (200,) if QUICK else (50, 200):
