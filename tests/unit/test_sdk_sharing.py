@@ -189,8 +189,26 @@ async def test_handlers_still_must_take_kwargs_and_the_answer_is_kept_per_functi
             iam.meta.events.register("before-call.iam", no_kwargs)
         iam.meta.events.register("before-call.iam", Hooks().fine)
         iam.meta.events.register("before-call.iam", Hooks().fine)
-    assert clientcache._takes_kwargs[Hooks.fine] is True  # one entry for every instance
-    assert clientcache._takes_kwargs[no_kwargs] is False
+    assert clientcache._takes_kwargs[Hooks.fine.__code__] is True  # one for every instance
+    assert clientcache._takes_kwargs[no_kwargs.__code__] is False
+
+
+async def test_closures_made_for_every_client_are_checked_once(session, monkeypatch):
+    """The ledger hooks are closures made anew per client: one check for all of them."""
+    asked = []
+    monkeypatch.setattr(clientcache, "_sdk_accepts_kwargs", lambda func: asked.append(func) or True)
+
+    def made(n):
+        def hook(**kwargs):
+            return n
+
+        return hook
+
+    async with session.create_client("iam", region_name="us-east-1", config=None) as iam:
+        asked.clear()  # what the client's creation registered
+        for n in range(3):
+            iam.meta.events.register("before-call.iam", made(n))
+    assert [func.__code__ for func in asked] == [made(0).__code__]
 
 
 async def test_partials_and_callable_objects_are_checked_once_by_the_function_underneath(session):
@@ -212,9 +230,9 @@ async def test_partials_and_callable_objects_are_checked_once_by_the_function_un
         iam.meta.events.register("before-call.iam", functools.partial(takes, "a"))
         iam.meta.events.register("before-call.iam", functools.partial(takes, "b"))
         iam.meta.events.register("before-call.iam", Handler())
-    assert clientcache._takes_kwargs[takes] is True  # every partial of it: one entry
-    assert clientcache._takes_kwargs[refuses] is False
-    assert clientcache._takes_kwargs[Handler.__call__] is True
+    assert clientcache._takes_kwargs[takes.__code__] is True  # every partial of it: one entry
+    assert clientcache._takes_kwargs[refuses.__code__] is False
+    assert clientcache._takes_kwargs[Handler.__call__.__code__] is True
 
 
 def test_an_object_with_its_own_signature_is_asked_every_time():
