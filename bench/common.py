@@ -191,10 +191,11 @@ def report(title: str, times: dict[str, list[float]], baseline: str) -> dict:
 
 def compile_bytecode() -> None:
     """Compile the product and its libraries to bytecode, as ``pip install`` does, before any
-    run: this VM sets ``PYTHONDONTWRITEBYTECODE=1`` and ``uv sync`` compiles nothing, so every
-    engine and worker process compiled some 360 modules from source at start (0.5 s of CPU
-    each, 1.38 s -> 0.84 s of a one-trainee ``apply``), which a host that installed
-    whodidthis never does. Compiling is once per machine; later runs only compare mtimes."""
+    run: this VM sets ``PYTHONDONTWRITEBYTECODE=1`` and ``uv sync`` compiles nothing unless
+    asked (``make``'s sync asks; a worktree's plain ``uv sync`` does not), so every engine and
+    worker process compiled some 360 modules from source at start (0.5 s of CPU each: 1.38 s
+    -> 0.84 s of a one-trainee ``apply``), which a host that installed whodidthis never does.
+    Compiling is once per venv; later runs only compare mtimes."""
     import compileall
 
     roots = [ROOT / name for name in ("console", "widgets", "iampolicy", "standin")]
