@@ -152,6 +152,8 @@ def event_text(event: Event) -> str | None:
     if event.type == "trainee" and "state" in f:
         extra = f"  {f.get('error') or f.get('receipt') or ''}".rstrip()
         return printable(f"{when} {event.trainee:<14} {f['state']}{extra}")
+    if event.type == "trust":  # a warning of the trust check before a build
+        return printable(f"{when} {event.trainee:<14} trust {f.get('severity')}: {f.get('message')}")
     if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"
     if event.type == "summary":

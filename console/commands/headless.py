@@ -130,7 +130,8 @@ async def _follow(
                 _print_event(event, as_json)
                 continue
             text = event_text(event)
-            keep = event.type == "summary" or "FAILED" in (text or "") or not progress.redraw
+            keep = event.type in ("summary", "trust") or "FAILED" in (text or "")
+            keep = keep or not progress.redraw
             said = (event.trainee, event.type)  # a state said once, until it changes
             if text and keep and printed.get(said) != _without_time(text):
                 printed[said] = _without_time(text)

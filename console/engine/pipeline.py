@@ -150,9 +150,29 @@ class TraineePipeline:
             try:
                 if teardown:
                     return await self._teardown(client, before)
+                if refused := await self._trust_gate(client):
+                    return refused
                 return await self._converge(client, before)
             except Exception as exc:
                 return self._fail(failure_of(exc, s.principal_arn))
+
+    async def _trust_gate(self, client) -> TraineeState | None:
+        """Before a build, preflight's trust check (one GetRole): FAILED when the role's trust
+        lets others in (an error finding), so nothing is built in an account anyone may enter;
+        each warning becomes a ``trust`` event the CLI and the console show."""
+        from console.aws.trustcheck import build_gate, refusal_text
+
+        self._set(last_action=f"check {self.course.role_name}'s trust policy")
+        errors, warnings = await build_gate(
+            self.course, self.broker, self.session, await client("iam")
+        )
+        for finding in warnings:
+            self.store.add_event("trust", self.trainee.name, severity=finding.severity,
+                                 message=finding.message)  # fmt: skip
+        if not errors:
+            return None
+        text = refusal_text(self.course, self.trainee, errors)
+        return self._fail(Failure("UnsafeTrustPolicy", text, self.session.principal_arn))
 
     def _begin_context(self) -> None:
         """This task's ledger context: the trainee, and the operator the command acts for."""
