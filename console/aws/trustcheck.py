@@ -72,9 +72,17 @@ async def build_gate(course, broker, session, iam) -> tuple[list[Finding], list[
 
     An error that the host cannot get in is left out: the AssumeRole just made with the
     product's own request answered, so AWS says it can (such a finding would come from a host
-    ARN IAM would not tell us), and it is no reason to refuse a build.
+    ARN IAM would not tell us), and it is no reason to refuse a build. A trust that cannot be
+    read is a warning: the role predates ``iam:GetRole`` on itself, and preflight says so.
     """
-    _, document = await read_trust(iam, course.role_name)
+    from botocore.exceptions import ClientError
+
+    try:
+        _, document = await read_trust(iam, course.role_name)
+    except ClientError as exc:  # a role without iam:GetRole on itself: say so, build anyway
+        error = exc.response.get("Error", {})
+        text = f"{error.get('Code')}: {error.get('Message')}"
+        return [], [Finding(WARNING, f"could not read the trust policy to check it ({text})", "{}")]
     request = product_request(
         course.name,
         session.trainee,
