@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
+from console.aws.cloudtrail import SessionMark
 from console.aws.organizations import new_account_note
 from console.aws.retry_voice import announce_retries
 from console.aws.sessions import SessionBroker, TraineeSession
@@ -242,7 +243,14 @@ class TraineePipeline:
                     # the fact) may have made the resource: the step reads back what exists
                     # (its CreationDate, contents and tags) before claiming it.
                     self._created[record.step] = OurCreate(
-                        at=record.ts, answered=record.outcome == Outcome.OK
+                        at=record.ts,
+                        answered=record.outcome == Outcome.OK,
+                        session=SessionMark(
+                            record.principal_arn,
+                            record.request_id,
+                            record.access_key_digest,
+                            record.assume_request_id,
+                        ),
                     )
                     continue
                 if record.outcome != Outcome.OK:
