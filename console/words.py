@@ -153,7 +153,9 @@ def event_text(event: Event) -> str | None:
         extra = f"  {f.get('error') or f.get('receipt') or ''}".rstrip()
         return printable(f"{when} {event.trainee:<14} {f['state']}{extra}")
     if event.type == "trust":  # a warning of the trust check before a build
-        return printable(f"{when} {event.trainee:<14} trust {f.get('severity')}: {f.get('message')}")
+        return printable(
+            f"{when} {event.trainee:<14} trust {f.get('severity')}: {f.get('message')}"
+        )
     if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"
     if event.type == "summary":
@@ -162,6 +164,13 @@ def event_text(event: Event) -> str | None:
         kept = f" (ledger head {head['links']}:{head['sha256']})" if head.get("sha256") else ""
         return f"{when} {f.get('command', 'run')} finished: {states or 'nothing to do'}{kept}"
     return None
+
+
+def ou_code_of(note: str | None) -> str | None:
+    """An OU note's code (``OuAccountMoved``, ``OuAccountSuspended``, ...), as the store keeps
+    it before the text (``console/aws/ou_pins.py``); None for none or an older, bare note."""
+    code, sep, _ = (note or "").partition(": ")
+    return code if sep and code.startswith("Ou") and code.isalpha() else None
 
 
 def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | None) -> dict:
@@ -184,6 +193,7 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
                 "leftovers": [{"arn": item.arn, "type": item.type} for item in t.leftovers],
                 "receipt": t.receipt,
                 "ou_note": t.ou_note,
+                "ou_code": ou_code_of(t.ou_note),
                 "steps": [
                     {
                         "kind": s.kind,

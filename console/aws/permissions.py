@@ -44,6 +44,9 @@ ORGANIZATION_ACTIONS = (
     "organizations:ListAccountsForParent",
     "organizations:ListTagsForResource",
     "organizations:ListOrganizationalUnitsForParent",  # to say child OUs are not listed
+    # A pinned account the OU no longer lists ACTIVE: suspended, or moved (and where to).
+    "organizations:DescribeAccount",
+    "organizations:ListParents",
 )
 HOST_ACTIONS = HOST_CHECK_ACTIONS + SSM_SESSION_ACTIONS + ORGANIZATION_ACTIONS
 

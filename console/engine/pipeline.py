@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
 from console.aws.cloudtrail import SessionMark
 from console.aws.organizations import new_account_note
+from console.aws.ou_pins import SUSPENDED
 from console.aws.retry_voice import announce_retries
 from console.aws.sessions import SessionBroker, TraineeSession
 from console.classroom.inventory import Inventory, take, trainee_made_text
@@ -37,6 +38,7 @@ from console.errors import WhodidthisError
 from console.model import Leftover, Operator, Outcome, StepState, TraineeState, TraineeStatus
 from console.steps.base import PlannedDeletion, StepContext, StepKind
 from console.steps.ownership import OurCreate, may_have_acted
+from console.words import ou_code_of
 
 UNREACHABLE = (
     "AWS could not be reached from this host (network, proxy, DNS or VPC endpoint); "
@@ -120,6 +122,10 @@ class TraineePipeline:
         errors: they become a FAILED state with the reason."""
         self._begin_context()
         before = self.store.trainee(self.trainee.name)
+        if before is not None and ou_code_of(before.ou_note) == SUSPENDED:
+            # Organizations says the account is suspended or closing: no AssumeRole can reach
+            # it, so none is tried; the note says what becomes of its resources.
+            return self._fail(Failure(SUSPENDED, before.ou_note.split(": ", 1)[1], None))
         self._set(
             state=TraineeState.ASSUMING,
             error=None,

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from console.steps.base import TAG_COURSE, TAG_TRAINEE, NotOurs
 from console.aws.cloudtrail import SessionMark
+from console.steps.base import TAG_COURSE, TAG_TRAINEE, NotOurs
 from console.steps.ownership import OurCreate
 from console.steps.s3 import CLAIM_TOLERANCE_S, S3Bucket
 from tests.steps.world import REGION, unique
