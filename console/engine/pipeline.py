@@ -14,11 +14,11 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
-from console.aws.cloudtrail import SessionMark
 from console.aws.organizations import new_account_note
 from console.aws.ou_pins import SUSPENDED
 from console.aws.retry_voice import announce_retries
 from console.aws.sessions import SessionBroker, TraineeSession
+from console.aws.trail_claims import SessionMark
 from console.classroom.inventory import Inventory, take, trainee_made_text
 from console.classroom.progress import trainee_users
 from console.classroom.reads import ReadClients, enabled_regions

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console.aws.cloudtrail import SessionMark
+from console.aws.trail_claims import SessionMark
 from console.steps.base import NotOurs, PlannedDeletion, StepContext
 
 

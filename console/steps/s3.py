@@ -89,7 +89,7 @@ async def _claimable(ctx: StepContext, s3, name: str, tags: dict[str, str]) -> b
 
 async def _in_our_trail(ctx: StepContext, name: str, ours) -> bool:
     """CloudTrail says the bucket's newest create was made by the session the ledger names."""
-    from console.aws.cloudtrail import made_by_session
+    from console.aws.trail_claims import made_by_session
 
     if ours.session is None:
         return False

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from console.aws.cloudtrail import SessionMark
+from console.aws.trail_claims import SessionMark
 from console.steps.base import TAG_COURSE, TAG_TRAINEE, NotOurs
 from console.steps.ownership import OurCreate
 from console.steps.s3 import CLAIM_TOLERANCE_S, S3Bucket
