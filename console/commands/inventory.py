@@ -99,6 +99,7 @@ def clean_trainee_made(args) -> int:
     from console.aws.sessions import broker_for
     from console.classroom.cleanup import clean, cleaned_line, plan
     from console.classroom.inventory import inventory_of
+    from console.classroom.progress import trainee_users
     from console.engine.opening import check_host
     from console.engine.process import StoreRecorder
 
@@ -125,12 +126,18 @@ def clean_trainee_made(args) -> int:
                     inv = await inventory_of(
                         course, trainee, session.session, broker.client_config, since
                     )
+                    keep = set().union(*(trainee_users(course, t) for t in course.trainees))
                     if args.yes:
                         lines = await clean(
-                            inv, session.session, broker.client_config, recorder, broker.issued
+                            inv,
+                            session.session,
+                            broker.client_config,
+                            recorder,
+                            broker.issued,
+                            keep,
                         )
                     else:
-                        lines = plan(inv)
+                        lines = plan(inv, keep)
                     out.append(
                         (trainee.name, lines + [f"could not check: {e}" for e in inv.errors])
                     )
