@@ -167,11 +167,16 @@ def event_text(event: Event) -> str | None:
         return printable(f"{when} {event.trainee:<14} {f['state']}{extra}")
     if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"
+    if event.type == "trainee-made":  # the engine's clean of what a trainee made by hand
+        said = [*f.get("lines", []), *(f"could not check: {e}" for e in f.get("errors", []))]
+        head = f"{when} {event.trainee:<14} "
+        return "\n".join(printable(f"{head}{line}") for line in said or ["nothing made by hand"])
     if event.type == "summary":
         states = ", ".join(f"{n} {s}" for s, n in f.get("states", {}).items())
         head = f.get("ledger_head") or {}
         kept = f" (ledger head {head['links']}:{head['sha256']})" if head.get("sha256") else ""
-        return f"{when} {f.get('command', 'run')} finished: {states or 'nothing to do'}{kept}"
+        states = states or "; ".join(f.get("trainee_made") or []) or "nothing to do"
+        return f"{when} {f.get('command', 'run')} finished: {states}{kept}"
     return None
 
 

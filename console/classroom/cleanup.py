@@ -101,3 +101,28 @@ def cleaned_line(line: Cleaned) -> str:
     """One line for people: what, where, and what happened."""
     m = line.made
     return f"  {line.outcome:<8} {m.type} {m.name} in {m.region}: {line.why}"
+
+
+def course_users(course) -> set[str]:
+    """Every IAM user the course's ``iam_user`` steps name, for any trainee: never deleted as
+    hand-made (an account shared by two trainees holds both)."""
+    from console.classroom.progress import trainee_users
+
+    return set().union(*(trainee_users(course, t) for t in course.trainees))
+
+
+async def clean_trainee(course, trainee, broker, operator, recorder, since: float, *, delete: bool):
+    """One trainee's inventory with the broker's session for ``operator``, then its plan
+    (``delete`` False) or its deletes (True); returns (the inventory, its lines). What
+    ``teardown --trainee-made`` runs in the CLI and the engine's ``trainee-made`` command."""
+    from console.aws.attribution import LedgerContext, current
+    from console.classroom.inventory import inventory_of
+
+    current.set(LedgerContext(course.name, trainee.name, trainee.account, step="inventory"))
+    session = await broker.session_for(trainee.name, trainee.account, operator)
+    inv = await inventory_of(course, trainee, session.session, broker.client_config, since)
+    keep = course_users(course)
+    if not delete:
+        return inv, plan(inv, keep)
+    config = broker.client_config
+    return inv, await clean(inv, session.session, config, recorder, broker.issued, keep)
