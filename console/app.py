@@ -34,6 +34,7 @@ from textual.worker import Worker, WorkerState
 from console.commands.console_services import (
     engine_launcher_for,
     host_identity,
+    inventory_provider_for,
     no_engine,
     plan_provider_for,
     preflight_provider_for,
@@ -77,6 +78,8 @@ class Services:
     poll_interval: float = 0.25
     # One round of lab milestone checks (None: the console never checks, e.g. read-only).
     progress_provider: Callable[[], Awaitable[None]] | None = None
+    # What each trainee made by hand (None: the inventory view says why it shows nothing).
+    inventory_provider: Callable[[list[str]], Awaitable[list]] | None = None
 
 
 @dataclass
@@ -441,6 +444,7 @@ def make_app(
     plan_provider: PlanProvider | None = None,
     preflight_provider: PreflightProvider | None = None,
     progress_provider: Callable[[], Awaitable[None]] | None = None,
+    inventory_provider: Callable[[list[str]], Awaitable[list]] | None = None,
     poll_interval: float = 0.25,
     allow_long_term: bool = False,
     read_only: bool = False,
@@ -476,6 +480,9 @@ def make_app(
         progress_provider=None
         if read_only or not course.checks
         else progress_provider or progress_provider_for(course, store, operator, host),
+        # A read-only view calls no AWS of its own: `whodidthis inventory` does.
+        inventory_provider=inventory_provider
+        or (None if read_only else inventory_provider_for(course, store, operator, host)),
         clock=clock,
         poll_interval=poll_interval,
     )

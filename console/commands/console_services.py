@@ -19,6 +19,7 @@ EngineLauncher = Callable[[], "int | None"]
 PlanProvider = Callable[[list[str]], Awaitable[list]]
 PreflightProvider = Callable[[list[str]], Awaitable[list]]
 ProgressProvider = Callable[[], Awaitable[None]]
+InventoryProvider = Callable[[list[str]], Awaitable[list]]
 
 
 def host_identity(course: Course, allow_long_term: bool) -> HostIdentity:
@@ -63,6 +64,21 @@ def preflight_provider_for(course, operator, host) -> PreflightProvider:
         return await preflight(course, identity, operator, names)
 
     return check
+
+
+def inventory_provider_for(course, store, operator, host) -> InventoryProvider:
+    """What each trainee made by hand, from the class's start: ``whodidthis inventory``'s
+    own reads (``console.commands.inventory.inventories``)."""
+
+    async def take(names: list[str]) -> list:
+        from console.classroom.inventory import class_window_start
+        from console.commands.inventory import inventories
+
+        identity = await asyncio.to_thread(host)
+        since = class_window_start(store)
+        return await inventories(course, store, identity, operator, names, since)
+
+    return take
 
 
 def progress_provider_for(course, store, operator, host) -> ProgressProvider:

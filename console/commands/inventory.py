@@ -33,21 +33,25 @@ def class_start(store, since_arg: str | None) -> float:
 def take_inventory(args, opened: Opened, since: float) -> list:
     """Every (named) trainee's inventory, read with their ManageEnvRole session."""
     from console.aws.operator import resolve_operator
-    from console.aws.sessions import broker_for
-    from console.classroom.inventory import inventory_all
     from console.engine.opening import check_host
-    from console.engine.process import StoreRecorder
 
     course = opened.course
     host = check_host(course, args.allow_long_term_keys)
     operator = resolve_operator(args.operator)
+    return asyncio.run(inventories(course, opened.store, host, operator, args.trainee, since))
 
-    async def go():
-        recorder = StoreRecorder(opened.store)
-        async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
-            return await inventory_all(course, broker, operator, args.trainee, since)
 
-    return asyncio.run(go())
+async def inventories(course, store, host, operator, names, since: float) -> list:
+    """The inventories of ``names`` (all when empty) as ``operator``, from ``host``; what
+    ``whodidthis inventory`` and the console's inventory view show. Read-only: only the
+    AssumeRoles reach the ledger."""
+    from console.aws.sessions import broker_for
+    from console.classroom.inventory import inventory_all
+    from console.engine.process import StoreRecorder
+
+    recorder = StoreRecorder(store)
+    async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
+        return await inventory_all(course, broker, operator, names, since)
 
 
 def inventory_lines(inv) -> list[str]:

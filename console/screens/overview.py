@@ -100,7 +100,7 @@ class OverviewScreen(ViewSwitching):
             "command_line",
             "Views",
             id="views",
-            tooltip="Switch view: type trainees, ledger, leftovers or operators, then enter",
+            tooltip="Switch view: type trainees, ledger, leftovers, operators or inventory, then enter",
         ),
         Binding(
             "s",
