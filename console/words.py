@@ -169,8 +169,8 @@ def event_text(event: Event) -> str | None:
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"
     if event.type == "trainee-made":  # the engine's clean of what a trainee made by hand
         said = [*f.get("lines", []), *(f"could not check: {e}" for e in f.get("errors", []))]
-        head = f"{when} {event.trainee:<14} "
-        return "\n".join(printable(f"{head}{line}") for line in said or ["nothing made by hand"])
+        who = f"{when} {event.trainee:<14} "
+        return "\n".join(printable(f"{who}{line}") for line in said or ["nothing made by hand"])
     if event.type == "summary":
         states = ", ".join(f"{n} {s}" for s, n in f.get("states", {}).items())
         head = f.get("ledger_head") or {}

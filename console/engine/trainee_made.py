@@ -19,9 +19,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from console.classroom.cleanup import clean_trainee, cleaned_line
 from console.classroom.inventory import class_window_start
+
+if TYPE_CHECKING:
+    from console.engine.scheduler import CommandRun
 
 
 def tally(lines: list) -> str:
@@ -57,7 +61,7 @@ async def clean_one(engine, run, trainee, since: float) -> str:
     return words
 
 
-async def serve(engine, command, run_of) -> object:
+async def serve(engine, command, run_of: type[CommandRun]) -> CommandRun:
     """Serve ``command`` (kind ``trainee-made``) for its trainees; returns its run.
 
     ``run_of(command, names, run_id, operator=...)`` makes the engine's ``CommandRun``."""
