@@ -124,6 +124,10 @@ def test_hand_made_resources_are_named_and_deleted_only_on_request(sandbox, tmp_
     cleaned = cli(sandbox, state, "teardown", "--trainee-made", "--yes", course=course)
 
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    # The engine's trainee-made command, followed like any: each line, then its result.
+    assert f"{alice:<14} deleted  AWS::SQS::Queue lab-queue in {REGION}" in cleaned.stdout
+    assert f"{alice:<14} kept     AWS::SQS::Queue ops-queue" in cleaned.stdout
+    assert f"trainee-made finished: {alice}: 3 deleted, 1 kept" in cleaned.stdout
     assert not queue_exists(sandbox, account, "lab-queue")
     assert instance_state(sandbox, account, instance) == "terminated"
     assert queue_exists(sandbox, account, "ops-queue")
