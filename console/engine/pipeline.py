@@ -409,7 +409,9 @@ class TraineePipeline:
             text = leftovers_text(found) + unsure + lagging.replace("; ", " Also ", 1)
             failure = Failure("Leftovers", text, self.session.principal_arn)
             return self._fail(failure, leftovers=found, receipt=None)
-        receipt = receipt_text(time.time(), made.left, regions or [self.course.region])
+        receipt = receipt_text(
+            time.time(), made.left, regions or [self.course.region], home=self.course.region
+        )
         if made.left or made.errors:
             failure = Failure("TraineeMade", trainee_made_text(made), self.session.principal_arn)
             return self._fail(failure, leftovers=[], receipt=receipt)
