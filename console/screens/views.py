@@ -238,11 +238,11 @@ class OperatorsView(TableView):
     def columns(self) -> list[tuple[str, int | None]]:
         return [
             ("#", 4),
-            ("Kind", 9),
+            ("Kind", 12),  # trainee-made
             ("Operator", 12),
             ("Known by", 11),
             ("Queued (UTC)", 20),
-            ("Result", 18),
+            ("Result", 15),
             ("Trainees", None),
         ]
 
