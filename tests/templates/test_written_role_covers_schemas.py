@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 from console.aws.permissions import course_needs, manage_role_statements
-from console.commands.iam_templates import trainee_template
 from console.aws.policy_quotas import (
     MANAGED_POLICIES_PER_ROLE,
     MANAGED_POLICY_CHARS,
@@ -30,6 +29,7 @@ from console.aws.policy_quotas import (
     lay_out,
     policy_chars,
 )
+from console.commands.iam_templates import trainee_template
 from console.course.model import load_course
 from console.course.provider_schemas import schema_root
 from iampolicy import Caller, Decision, evaluate
@@ -189,3 +189,22 @@ def test_a_course_needing_more_than_ten_managed_policies_is_refused_naming_the_q
     fitted = lay_out(base, actions[:400])  # what fits is packed, every policy within quota
     assert all(policy_chars({"Statement": m}) <= MANAGED_POLICY_CHARS for m in fitted.managed)
     assert [a for m in fitted.managed for s in m for a in s["Action"]] == actions[:400]
+
+
+def test_the_stand_in_deploys_the_split_role_with_its_managed_policies(every_template):
+    # The stand-in's roles come from the written template (standin.roles): the managed
+    # policies it makes and attaches are copied into each account with the role.
+    from standin import moto_state
+    from standin.roles import deploy, install
+
+    written = trainee_template(ADMIN, course=every_template)
+    wanted = written_documents(written)
+    deployment = deploy(written, REGION)
+    install(deployment, "200000000077")
+    role = moto_state.find_role("200000000077", "ManageEnvRole")
+    texts = moto_state.role_policy_texts(role)
+    assert len(role.managed_policies) == len(wanted) - 1 >= 1
+    assert sorted(json.loads(t)["Statement"][0]["Sid"] for t in texts) == sorted(
+        d["Statement"][0]["Sid"] for d in wanted
+    )
+    assert all("200000000077" in arn for arn in role.managed_policies)

@@ -156,8 +156,19 @@ def _deploy(template: dict, region: str) -> Deployment:
             for p in iam.instance_profiles.values()
         )
     finally:
+        _detach_customer_policies(STAGING_ACCOUNT)
         backend.delete_stack(stack.stack_id)
     return Deployment(roles, profiles)
+
+
+def _detach_customer_policies(account: str) -> None:
+    """Detach the staged roles' customer managed policies: moto's DeleteStack deletes the
+    role before the policy attached to it, which IAM (and moto) refuse."""
+    iam = moto_state.iam_backend(account, create=True)
+    for role in list(iam.roles.values()):
+        for arn in list(role.managed_policies):
+            if ":aws:policy/" not in arn:
+                iam.detach_role_policy(arn, role.name)
 
 
 def _managed_policy_arns(template: dict) -> dict[str, tuple[str, ...]]:
