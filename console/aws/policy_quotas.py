@@ -161,7 +161,7 @@ def quota_warnings(trust: str | dict, inline: list[str], managed: list[str], att
         if size >= NEAR * quota:
             state = "over" if size > quota else "near"
             found.append(
-                f"{what} is {size:,} characters (white space not counted), {state} IAM's "
+                f"{what}: {size:,} characters (white space not counted), {state} IAM's "
                 f"{quota:,} for {quota_name} ({QUOTAS_PAGE})"
             )
     if attached >= MANAGED_POLICIES_PER_ROLE:

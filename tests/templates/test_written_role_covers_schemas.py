@@ -208,3 +208,16 @@ def test_the_stand_in_deploys_the_split_role_with_its_managed_policies(every_tem
         d["Statement"][0]["Sid"] for d in wanted
     )
     assert all("200000000077" in arn for arn in role.managed_policies)
+
+
+def test_quota_warnings_say_near_over_and_the_attached_count():
+    from console.aws.policy_quotas import quota_warnings
+
+    trust = json.dumps({"Statement": [{"Sid": "x" * 2100}]})  # past 2,048
+    near = json.dumps({"Statement": [{"Sid": "y" * 5600}]})  # 91% of 6,144
+    said = quota_warnings(trust, [], [near], attached=10)
+    assert len(said) == 3
+    assert said[0].startswith("its trust policy: 2,1") and "over IAM's 2,048" in said[0]
+    assert said[1].startswith("managed policy 1: 5,6") and "near IAM's 6,144" in said[1]
+    assert said[2].startswith("it has 10 managed policies attached")
+    assert quota_warnings(json.dumps({"Statement": []}), [near[:3000]], [], attached=2) == []
