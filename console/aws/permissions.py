@@ -86,8 +86,10 @@ SWEEP_AND_HANDOUT_ACTIONS = (
 CLASSROOM_ACTIONS = (
     "ec2:DescribeRegions",
     "cloudtrail:LookupEvents",
-    "cloudcontrol:GetResource",
-    "cloudcontrol:ListResources",
+    # Cloud Control API's actions carry the cloudformation prefix (Service Authorization
+    # Reference, "AWS Cloud Control API"); there is no cloudcontrol prefix.
+    "cloudformation:GetResource",
+    "cloudformation:ListResources",
     "sqs:ListQueues",
     "sqs:GetQueueAttributes",
     "sqs:DeleteQueue",

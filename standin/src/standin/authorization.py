@@ -35,6 +35,7 @@ from standin.protocols import Call, error_response
 # signing name -> IAM service prefix, where they differ
 _PREFIXES = {
     "tagging": "tag",
+    "cloudcontrol": "cloudformation",  # Cloud Control API (Service Authorization Reference)
     "monitoring": "cloudwatch",
     "email": "ses",
     "execute-api": "apigateway",
