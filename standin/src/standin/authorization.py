@@ -35,7 +35,10 @@ from standin.protocols import Call, error_response
 # signing name -> IAM service prefix, where they differ
 _PREFIXES = {
     "tagging": "tag",
-    "cloudcontrol": "cloudformation",  # Cloud Control API (Service Authorization Reference)
+    # Cloud Control API (signing name cloudcontrolapi): its actions carry the cloudformation
+    # prefix (Service Authorization Reference; aws/aws-sdk#140 shows the AccessDenied naming
+    # cloudformation:ListResources).
+    "cloudcontrolapi": "cloudformation",
     "monitoring": "cloudwatch",
     "email": "ses",
     "execute-api": "apigateway",

@@ -42,27 +42,36 @@ from standin.provider_schemas import DEFAULT_REGION, handler_permissions
 CREATE, UPDATE, DELETE = ("create", "read"), ("update", "read"), ("delete",)
 
 
-def refused_permission(
+def first_refusal(
     principal: Principal, kind: str, handlers: tuple[str, ...], region: str
-) -> str | None:
-    """The handler error AWS records for the first permission of ``handlers`` of ``kind`` the
-    caller lacks, or None when it has them all."""
+) -> tuple[str, str] | None:
+    """(action, AWS's denial) for the first permission of ``handlers`` of ``kind`` the caller
+    lacks, or None when it has them all."""
     texts = identity_texts(principal)
     context = request_context(principal.caller, principal.facts, region=region)
     for handler in handlers:
         for action in handler_permissions(kind, handler, region or DEFAULT_REGION):
             answer = evaluate(texts, principal.caller, action, None, context)
-            if answer.decision is Decision.ALLOWED:
-                continue
-            denied = _denial_message(
-                principal, action, None, answer.decision is Decision.EXPLICIT_DENY
-            )
-            service = action.split(":", 1)[0].upper()
-            return (
-                f'Resource handler returned message: "{denied} (Service: {service}, Status '
-                f'Code: 400)" (HandlerErrorCode: AccessDenied)'
-            )
+            if answer.decision is not Decision.ALLOWED:
+                explicit = answer.decision is Decision.EXPLICIT_DENY
+                return action, _denial_message(principal, action, None, explicit)
     return None
+
+
+def refused_permission(
+    principal: Principal, kind: str, handlers: tuple[str, ...], region: str
+) -> str | None:
+    """The handler error CloudFormation records for the first permission of ``handlers`` of
+    ``kind`` the caller lacks, or None when it has them all."""
+    refused = first_refusal(principal, kind, handlers, region)
+    if refused is None:
+        return None
+    action, denied = refused
+    service = action.split(":", 1)[0].upper()
+    return (
+        f'Resource handler returned message: "{denied} (Service: {service}, Status '
+        f'Code: 400)" (HandlerErrorCode: AccessDenied)'
+    )
 
 
 def _resources(template: dict | None) -> dict[str, dict]:
