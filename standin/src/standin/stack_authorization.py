@@ -39,7 +39,9 @@ from standin.principals import Principal
 from standin.protocols import Call
 from standin.provider_schemas import DEFAULT_REGION, handler_permissions
 
-CREATE, UPDATE, DELETE = ("create", "read"), ("update", "read"), ("delete",)
+CREATE: tuple[str, ...] = ("create", "read")
+UPDATE: tuple[str, ...] = ("update", "read")
+DELETE: tuple[str, ...] = ("delete",)
 
 
 def first_refusal(
