@@ -2,7 +2,7 @@
 
 From the IAM User Guide, "IAM and AWS STS quotas"
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html; source
-awsdocs/iam-user-guide, doc_source/reference_iam-quotas.md): a role trust policy is at most
+the awsdocs/iam-user-guide repository's doc_source page of that name): a role trust policy is at most
 2,048 characters by default (adjustable to 4,096); a role's inline policies together at most
 10,240; a managed policy at most 6,144; at most 10 managed policies attached to a role by
 default (adjustable to 20). "IAM does not count white space when calculating the size of a

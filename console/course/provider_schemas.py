@@ -23,8 +23,9 @@ from pathlib import Path
 # The handlers whose permissions a stack's caller needs. CloudFormation invokes ``create``,
 # ``update`` and ``delete`` for CreateStack, UpdateStack and DeleteStack, and ``read`` after
 # them and for drift detection: the handler contract has every create and update end in a
-# model a subsequent ``read`` returns (cloudformation-cli, doc_source/
-# resource-type-test-contract.md), and many registry handlers end their create and update by
+# model a subsequent ``read`` returns (the CloudFormation CLI user guide, "Resource type
+# handler contracts": aws-cloudformation/cloudformation-cli, doc_source/
+# resource-type-test-contract), and many registry handlers end their create and update by
 # calling their read handler, so a role without the read permissions can fail the create (the
 # Lambda function's read needs lambda:GetFunctionScalingConfig, its create does not list it).
 # ``list`` is left out: no stack operation invokes it; it serves Cloud Control's ListResources

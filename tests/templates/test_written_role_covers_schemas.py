@@ -5,8 +5,8 @@ Independent of how ``console.aws.permissions`` derives it: for every public temp
 straight from cfn-lint's files for the course's region, and every permission its ``create``,
 ``read``, ``update`` and ``delete`` handlers list must be allowed by the written role (all its
 policies, inline and managed), as the shared IAM evaluator decides. CloudFormation invokes
-the read handler after create and update and for drift (cloudformation-cli,
-doc_source/resource-type-test-contract.md), so a role missing a read permission fails on AWS.
+the read handler after create and update and for drift (the CloudFormation CLI user guide,
+"Resource type handler contracts"), so a role missing a read permission fails on AWS.
 """
 
 from __future__ import annotations
@@ -145,8 +145,8 @@ def test_a_milestone_read_through_cloud_control_gets_its_types_list_permissions(
 def test_a_course_past_the_inline_quota_is_written_as_policies_within_every_quota(
     every_template,
 ):
-    # Source: IAM User Guide, "IAM and AWS STS quotas" (awsdocs/iam-user-guide,
-    # doc_source/reference_iam-quotas.md): trust 2,048, inline per role 10,240, managed 6,144,
+    # Source: IAM User Guide, "IAM and AWS STS quotas" (https://docs.aws.amazon.com/IAM/latest/
+    # UserGuide/reference_iam-quotas.html): trust 2,048, inline per role 10,240, managed 6,144,
     # 10 managed per role; white space not counted.
     one_document = {"Version": "2012-10-17", "Statement": manage_role_statements(every_template)}
     assert policy_chars(one_document) > ROLE_INLINE_CHARS  # as one inline policy: refused

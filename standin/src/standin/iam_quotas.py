@@ -1,8 +1,7 @@
 """IAM's size quotas, which moto reports (GetAccountSummary) but does not enforce.
 
-IAM User Guide, "IAM and AWS STS quotas" (awsdocs/iam-user-guide,
-doc_source/reference_iam-quotas.md; https://docs.aws.amazon.com/IAM/latest/UserGuide/
-reference_iam-quotas.html): a role trust policy at most 2,048 characters (default), a role's
+IAM User Guide, "IAM and AWS STS quotas" (https://docs.aws.amazon.com/IAM/latest/UserGuide/
+reference_iam-quotas.html; awsdocs/iam-user-guide on GitHub holds its source): a role trust policy at most 2,048 characters (default), a role's
 inline policies together at most 10,240, a managed policy at most 6,144, at most 10 managed
 policies attached to a role (default); white space is not counted. AWS refuses with
 ``LimitExceeded`` (HTTP 409), worded as these public samples show:

@@ -6,8 +6,8 @@ so the caller needs every permission the handler's provider schema lists
 (``standin.provider_schemas``):
 
 * CreateStack runs each resource's ``create`` handler and then its ``read`` handler (the
-  handler contract has every create end in a model a ``read`` returns: cloudformation-cli,
-  doc_source/resource-type-test-contract.md); a refusal is the resource's CREATE_FAILED and
+  handler contract has every create end in a model a ``read`` returns: the CloudFormation CLI
+  user guide, "Resource type handler contracts"); a refusal is the resource's CREATE_FAILED and
   the stack's ROLLBACK_COMPLETE.
 * UpdateStack runs ``create`` and ``read`` for a new resource, ``update`` and ``read`` for a
   changed one, ``delete`` for a removed one; a refusal is UPDATE_FAILED and the stack's
