@@ -128,6 +128,8 @@ def _refuse_delete(call: Call, principal: Principal, stack: Any, request_id: str
     # What still exists: a rolled-back stack's map is empty (gaps_steps._roll_back).
     remaining = getattr(stack.resource_map, "_resource_json_map", {}) or {}
     for logical_id, body in _resources({"Resources": remaining}).items():
+        if body.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"):
+            continue  # kept: CloudFormation runs no delete handler for it
         kind = str(body.get("Type"))
         reason = refused_permission(principal, kind, DELETE, call.region or "")
         if reason is None:
