@@ -197,11 +197,12 @@ class WhodidthisApp(App):
 
     def _fit_toasts(self, new: Notification | None) -> None:
         from console.screens.toasts import crowded, dismiss, room_above_table
+        from widgets.datatable_cache import shown_notifications
 
         room = room_above_table(self.screen)
         if room is None:
             return
-        shown = [*self._notifications, *([new] if new else [])]  # Textual's: oldest first
+        shown = [*shown_notifications(self), *([new] if new else [])]  # Textual's: oldest first
         for old in crowded(shown, room, self.size.width):
             dismiss(self, old)
 

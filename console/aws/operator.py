@@ -33,12 +33,11 @@ from console.aws.ssm_host import (
     ancestry,
     forgery_risks,
     imds_facts,
-    is_unsettled,
     run_as_words,
     ssh_words,
 )
 from console.errors import UsageError
-from console.model import Operator
+from console.model import Operator, is_unsettled
 
 
 def operator_name(arg: str | None) -> str:

@@ -48,6 +48,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from console.model import OWNER_NAME_UNSETTLED
+
 WORKER_NAME = "ssm-session-worker"
 DEFAULT_RUN_AS = "ssm-user"  # amazon-ssm-agent agent/appconfig/constants.go DefaultRunAsUserName
 SUDOERS_FILE = "/etc/sudoers.d/ssm-agent-users"
@@ -70,7 +72,6 @@ IMDS_VARIABLE = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
 SSO_ROLE_PREFIX = "AWSReservedSSO_"
 # An assumed-role ARN looks the same whether sts:AssumeRole (a name its caller chose),
 # AssumeRoleWithSAML or AssumeRoleWithWebIdentity (a name the identity provider set) issued it.
-OWNER_NAME_UNSETTLED = "cannot tell SAML from the ARN"
 
 
 def is_session_id(text: str) -> bool:
@@ -295,12 +296,6 @@ def forgery_risks(
                 "`whodidthis audit` settles it from CloudTrail (the issuing record)"
             )
     return risks
-
-
-def is_unsettled(reason: str) -> bool:
-    """True for a reason that may or may not be a forgery (an assumed-role owner, whose ARN
-    cannot say whether SAML or its caller named it); False for a way to forge for certain."""
-    return OWNER_NAME_UNSETTLED in reason
 
 
 def run_as_words(user: str) -> str | None:

@@ -11,7 +11,14 @@ from console.commands.output import emit
 from console.course.model import Course
 from console.errors import EXIT_OK
 from console.kinds import KINDS
-from console.model import LedgerRecord, Outcome, TraineeStatus, forgeable_of, operator_level
+from console.model import (
+    LedgerRecord,
+    Outcome,
+    TraineeStatus,
+    forgeable_of,
+    forgeable_words,
+    operator_level,
+)
 from console.words import cell, iso, printable, short_principal
 
 #: The call that creates each step kind's resource: the one that names its creator.
@@ -169,7 +176,7 @@ def _history_lines(trainee: dict) -> list[str]:
                     f"- {e['ts']} {e['operation']} {outcome} by "
                     f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
                     f"({e['operator_level'] or '-'}"
-                    f"{', forgeable' if e['operator_forgeable'] else ''}), "
+                    f"{', ' + forgeable_words(e['operator_forgeable']) if e['operator_forgeable'] else ''}), "
                     f"request {e['request_id'] or '-'}"
                 )
             )

@@ -62,7 +62,7 @@ def _level_words(operator) -> str:
     """The operator's level, and whether this host could forge it."""
     if operator.level == "claimed":
         return "claimed (a flag or the login; nothing on this host verifies it)"
-    from console.aws.ssm_host import is_unsettled
+    from console.model import is_unsettled
 
     certain = [r for r in operator.forgeable if not is_unsettled(r)]
     if certain:

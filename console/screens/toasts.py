@@ -58,15 +58,7 @@ def room_above_table(screen) -> int | None:
 
 
 def dismiss(app, notification: Notification) -> None:
-    """Take a toast off the screen as its own timer does: forget the notification and remove
-    its holder (Textual's rack, dropping a forgotten toast itself, leaves its holder behind:
-    an empty row that pushes the next toasts down)."""
-    from textual.css.query import NoMatches
-    from textual.widgets._toast import ToastRack
+    """Take a toast off the screen (through the one door to Textual's private names)."""
+    from widgets.datatable_cache import dismiss_toast
 
-    app._unnotify(notification, refresh=False)
-    try:
-        rack = app.screen.get_child_by_type(ToastRack)
-        rack.get_child_by_id(ToastRack._toast_id(notification)).remove()
-    except NoMatches:
-        pass  # not on screen yet: forgetting it is enough
+    dismiss_toast(app, notification)

@@ -11,10 +11,10 @@ from console.aws.ssm_host import (
     SessionWorker,
     ancestry,
     forgery_risks,
-    is_unsettled,
     run_as_words,
     ssh_words,
 )
+from console.model import is_unsettled
 from tests.aws_samples import BASE36_SESSION_IDS, OLD_WORKER_ARGV, WORKER_ARGV
 
 SSM_USER_UID = 1001
@@ -201,3 +201,18 @@ def test_cloudtrail_says_who_set_an_owners_session_name():
     operator = SimpleNamespace(arn=issued(taken), session_id="s-1")
     assert operator_owner_name(operator, sessions, both).chosen is True
     assert operator_owner_name(SimpleNamespace(arn=None, session_id=None), {}, both) is None
+
+
+def test_an_owner_only_unsettled_is_not_called_forgeable_in_the_ledger_words():
+    """The identity panel, ledger lines and report say ``unsettled`` when the one reason is an
+    assumed-role owner (the ARN cannot tell SAML from sts:AssumeRole), ``forgeable`` when any
+    reason is a certain way to forge."""
+    from console.model import Operator
+    from console.words import operator_words
+
+    owner = "arn:aws:sts::111122223333:assumed-role/Instructors/ann"
+    (unsettled,) = forgery_risks("ann", owner, {}, sudo=False, euid=1001)
+    only = Operator("ann", "ssm-session", owner, forgeable=(unsettled,))
+    assert "(unsettled here: 1 reason; run audit)" in operator_words(only)
+    both = Operator("ann", "ssm-session", owner, forgeable=("ssm-user has sudo", unsettled))
+    assert "(forgeable here: 2 reasons; run audit)" in operator_words(both)
