@@ -152,8 +152,8 @@ class WhodidthisApp(App):
         self.course = course
         self.store = store
         # Every command this console queues acts for this operator (and says how it is known).
-        self.acting = Operator.of(operator)
-        self.operator = self.acting.name
+        self.acting_for = Operator.of(operator)
+        self.operator = self.acting_for.name
         self.services = services
         self.host: HostIdentity | None = None
         self.host_error: str | None = None
@@ -360,7 +360,7 @@ class WhodidthisApp(App):
                 timeout=15,
             )
             return None
-        command_id = self.store.enqueue(kind, names, self.acting)
+        command_id = self.store.enqueue(kind, names, self.acting_for)
         who = ", ".join(names) if names else f"all {len(self.course.trainees)} trainees"
         # One short line, no title: toasts sit over the ledger, never over the table.
         self.notify(f"{kind.value} queued as command {command_id} for {who}", timeout=TOAST_SECONDS)

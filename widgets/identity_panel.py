@@ -166,9 +166,9 @@ class IdentityPanel(Static):
         outcome = record.outcome.value + (f" {record.error_code}" if record.error_code else "")
         text.append(f"last {clock(record.ts)} {record.service}:{record.operation} ")
         text.append(outcome, style="green" if outcome == "ok" else "bold red")
-        text.append(f" by {short_principal(record.principal_arn) or 'unknown'}")
+        text.append(f" by {short_principal(record.acting.principal_arn) or 'unknown'}")
         if record.operator:
-            text.append(f" for {record.operator}")
+            text.append(f" for {record.operator.name}")
         return text
 
     def _problems(self) -> list[str]:

@@ -41,7 +41,7 @@ def ledger_text(record: LedgerRecord, trainee_width: int = 10, holder: dict | No
     text.append(f"{record.trainee:<{trainee_width}} ", style="bold")
     text.append(f"{record.service + ':' + record.operation:<26} ")
     text.append_text(outcome_text(record, holder))
-    text.append(f" {short_principal(record.principal_arn)}", style=PRINCIPAL_STYLE)
+    text.append(f" {short_principal(record.acting.principal_arn)}", style=PRINCIPAL_STYLE)
     return text
 
 

@@ -29,7 +29,7 @@ from console.aws.names import session_name, source_identity, sts_name, tag_value
 from console.aws.pacing import ASSUME_ROLE_RATE, observer, shared
 from console.aws.sdk.session import acting_with, credentials_of, engine_session, utc_now
 from console.errors import WhodidthisError
-from console.model import Operator
+from console.model import Acting, Operator
 from console.redaction import quiet_sdk_loggers
 
 MAX_DURATION = 3600  # role chaining caps sessions at one hour
@@ -102,20 +102,19 @@ class TraineeSession:
     def credentials(self):
         return credentials_of(self.session)  # the refreshable credentials object
 
+    def acting(self) -> Acting:
+        """Who AWS sees make the calls signed with this session's current credentials."""
+        return Acting(
+            principal_arn=self.principal_arn,
+            session_name=self.session_name,
+            source_identity=self.source_identity,
+            principal_id=self.issue.principal_id if self.issue else None,
+            assume_request_id=self.issue.request_id if self.issue else None,
+        )
+
     def attribution(self) -> dict:
         """The ledger context's fields for calls made with this session."""
-        operator = self.operator or Operator("unknown")
-        return {
-            "principal_arn": self.principal_arn,
-            "session_name": self.session_name,
-            "source_identity": self.source_identity,
-            "principal_id": self.issue.principal_id if self.issue else None,
-            "assume_request_id": self.issue.request_id if self.issue else None,
-            "operator": operator.name,
-            "operator_source": operator.source,
-            "operator_arn": operator.arn,
-            "operator_evidence": operator.evidence(),
-        }
+        return {"acting": self.acting(), "operator": self.operator or Operator("unknown")}
 
 
 class SessionBroker:
@@ -320,16 +319,15 @@ class SessionBroker:
         return _Context(
             replace(
                 base,
-                principal_arn=self.host_arn,
-                principal_id=self.host_principal_id,
-                assume_request_id=None,  # the host's own credentials come from EC2, not STS
-                session_name=kwargs["RoleSessionName"],
-                source_identity=kwargs.get("SourceIdentity"),
+                acting=Acting(
+                    principal_arn=self.host_arn,
+                    session_name=kwargs["RoleSessionName"],
+                    source_identity=kwargs.get("SourceIdentity"),
+                    principal_id=self.host_principal_id,
+                    # no assume_request_id: the host's own credentials come from EC2, not STS
+                ),
                 region=self.region,
-                operator=operator.name,
-                operator_source=operator.source,
-                operator_arn=operator.arn,
-                operator_evidence=operator.evidence(),
+                operator=operator,
             )
         )
 

@@ -19,7 +19,7 @@ from console.aws.identity import HostIdentity
 from console.engine.plan import PlanItem, TraineePlan
 from console.kinds import KINDS
 from console.kinds.arns import format_arn
-from console.model import LedgerRecord, Outcome, StepState, TraineeState
+from console.model import Acting, LedgerRecord, Outcome, StepState, TraineeState
 from console.store.state import Store
 
 T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
@@ -291,9 +291,7 @@ def _record(
             step=step,
             service=service,
             operation=operation,
-            principal_arn=principal,
-            session_name=session,
-            source_identity=OPERATOR,
+            acting=Acting(principal_arn=principal, session_name=session, source_identity=OPERATOR),
         )
     )
     store.ledger_settle(

@@ -162,10 +162,7 @@ class TraineePipeline:
                 self.trainee.name,
                 self.trainee.account,
                 region=self.course.region,
-                operator=self.operator.name,
-                operator_source=self.operator.source,
-                operator_arn=self.operator.arn,
-                operator_evidence=self.operator.evidence(),
+                operator=self.operator,
             )
         )
 

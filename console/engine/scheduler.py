@@ -134,7 +134,7 @@ class Engine:
         if command.kind == CommandKind.CANCEL:
             return self._cancel(command)
         names = self._targets(command)
-        operator = command.acting or self.operator
+        operator = command.operator or self.operator
         run_id = self.store.begin_run(command.kind.value, operator.name, os.getpid(), names)
         run = CommandRun(command, names, run_id, operator=operator)
         self._active.append(run)

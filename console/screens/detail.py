@@ -35,7 +35,9 @@ def ledger_detail(record: LedgerRecord, holder: dict | None = None) -> Text:
     text = Text.assemble((f"{clock(record.ts)} ", "bright_black"))
     text.append(f"{record.service}:{record.operation} ", style="bold")
     text.append_text(outcome_text(record, holder))
-    text.append(f"\n  by {short_principal(record.principal_arn) or '-'}", style=PRINCIPAL_STYLE)
+    text.append(
+        f"\n  by {short_principal(record.acting.principal_arn) or '-'}", style=PRINCIPAL_STYLE
+    )
     text.append(
         f" · step {record.step or '-'} · req {record.request_id or '-'}", style="bright_black"
     )

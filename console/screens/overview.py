@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input
 
-from console.model import CommandKind
+from console.model import CommandKind, operator_name
 from console.screens.scope import ACT_WORDS, Scope, action_allowed, has_work, question_for
 from console.screens.views import VIEWS_PROMPT, ViewSwitching
 from widgets.context_line import ContextLine
@@ -199,7 +199,7 @@ class OverviewScreen(ViewSwitching):
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(IdentityPanel).show_operator(getattr(self.app, "acting", None))
+        self.query_one(IdentityPanel).show_operator(getattr(self.app, "acting_for", None))
         self.query_one(IdentityPanel).show_host(self.app.host, self.app.now(), self.app.host_error)
         self.query_one("#filter-line", Input).display = False
         self.query_one("#command-line", Input).display = False
@@ -240,7 +240,11 @@ class OverviewScreen(ViewSwitching):
         """Opened on a run already going: which command, what kind, for whom."""
         command = self.app.serving
         number = f"command {command.id}, " if command is not None else ""
-        who = (command.operator if command is not None else None) or run["operator"] or "?"
+        who = (
+            (operator_name(command.operator) if command is not None else None)
+            or run["operator"]
+            or "?"
+        )
         self.notify(
             f"Attached to a running {run['kind']} ({number}{len(run['trainees'])} trainees) "
             f"started by {who}.",

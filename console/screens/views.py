@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from console.model import Command, LedgerRecord
+from console.model import Command, LedgerRecord, operator_name
 from console.words import clock, is_read, iso, short_principal
 from widgets.context_line import ContextLine
 from widgets.ledger_log import outcome_text
@@ -183,7 +183,7 @@ class LedgerView(TableView):
                     Text(record.trainee, style="bold"),
                     f"{record.service}:{record.operation}",
                     outcome_text(record, holder),
-                    Text(short_principal(record.principal_arn), style=PRINCIPAL_STYLE),
+                    Text(short_principal(record.acting.principal_arn), style=PRINCIPAL_STYLE),
                     record.request_id or "-",
                 ]
                 self.put(str(record.id), cells, record.request_id)
@@ -243,7 +243,9 @@ class OperatorsView(TableView):
 
     def fill(self) -> None:
         for command in self.app.store.commands():
-            self.put(str(command.id), _command_cells(command), command.operator_arn)
+            self.put(
+                str(command.id), _command_cells(command), command.operator and command.operator.arn
+            )
 
     def on_whodidthis_app_store_changed(self, message) -> None:
         self.fill()
@@ -255,8 +257,8 @@ def _command_cells(command: Command) -> list:
     return [
         str(command.id),
         command.kind.value,
-        Text(command.operator or "-", style="bold"),
-        command.operator_source or "-",
+        Text(operator_name(command.operator) or "-", style="bold"),
+        command.operator.source if command.operator else "-",
         queued,
         result,
         ", ".join(command.trainees) or "all",

@@ -63,7 +63,7 @@ async def test_apply_all_asks_then_queues_and_starts_the_engine(console, launche
         await pilot.press("y")
         await settle(pilot)
         applies = [c for c in app.store.commands() if c.kind == CommandKind.APPLY]
-        assert applies[-1].operator == "kenji" and applies[-1].trainees == ()
+        assert applies[-1].operator.name == "kenji" and applies[-1].trainees == ()
         assert len(applies) == 2  # the scene's own, and this one
         assert launcher.calls == 1
 

@@ -19,6 +19,7 @@ from console.commands.registry import COMMANDS, build_parser
 from console.commands.screen import Row, fit, terminal_size
 from console.devtools.demo_scene import T0, write_scene
 from console.model import (
+    Acting,
     CommandKind,
     LedgerRecord,
     Leftover,
@@ -201,7 +202,16 @@ def test_the_step_column_counts_what_exists():
 
 def _record(ts: float, outcome: Outcome = Outcome.UNKNOWN) -> LedgerRecord:
     return LedgerRecord(
-        1, ts, "c", "alice", "1", None, "s3", "CreateBucket", "arn", "s", "s", outcome=outcome
+        1,
+        ts,
+        "c",
+        "alice",
+        "1",
+        None,
+        "s3",
+        "CreateBucket",
+        Acting("arn", "s", "s"),
+        outcome=outcome,
     )
 
 
