@@ -337,10 +337,11 @@ class Event:
 class Command:
     """A request in the command queue, executed exactly once by the engine that claims it.
 
-    ``operator`` is who the command acts for, or None when it was queued without one.
+    ``id`` is its place in the queue (a command exists only once queued); ``operator`` is who
+    the command acts for, or None when it was queued without one.
     """
 
-    id: int | None
+    id: int
     kind: CommandKind
     trainees: tuple[str, ...] = ()
     operator: Operator | None = None

@@ -150,11 +150,11 @@ class IdentityPanel(Static):
                     ),
                 )
             )
-        lines.append((Text(""), self._last_action()))
+        lines.append((Text(""), self._last_action(status)))
         return lines
 
-    def _last_action(self) -> Text:
-        record, status = self._record, self._trainee
+    def _last_action(self, status: TraineeStatus) -> Text:
+        record = self._record
         if record is None:
             return Text(f"last: {status.last_action or 'nothing yet'}")
         text = Text()

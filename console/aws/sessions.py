@@ -14,7 +14,7 @@ import contextlib
 import contextvars
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.aws.attribution import (
     LedgerContext,
@@ -31,6 +31,9 @@ from console.aws.sdk.session import acting_with, credentials_of, engine_session,
 from console.errors import WhodidthisError
 from console.model import Acting, Operator
 from console.redaction import quiet_sdk_loggers
+
+if TYPE_CHECKING:  # the client types are the dev group's (types-aiobotocore), not the product's
+    from types_aiobotocore_sts import STSClient
 
 MAX_DURATION = 3600  # role chaining caps sessions at one hour
 __all__ = [
@@ -94,7 +97,9 @@ class TraineeSession:
     session_name: str
     source_identity: str | None
     principal_arn: str
-    session: Any  # AioSession with refreshable credentials
+    # An AioSession with refreshable credentials. Left untyped: its clients are made for the
+    # step kinds' services by name, which types-aiobotocore's overloads (one per literal) cannot type.
+    session: Any
     operator: Operator | None = None
     issue: Issue | None = None
 
@@ -126,6 +131,8 @@ class SessionBroker:
     credentials renew themselves), so one operator's session never acts for another's command.
     """
 
+    _sts: STSClient  # the host's STS client, from __aenter__ (typed: types-aiobotocore)
+
     def __init__(
         self,
         host_session,
@@ -150,7 +157,6 @@ class SessionBroker:
         self.source_identity = self.source_identity_of(self.operator)
         self.duration = min(duration, MAX_DURATION)
         self._stack = AsyncExitStack()
-        self._sts: Any = None  # the host's STS client, from __aenter__
         # One config for every trainee client: botocore only reads it (our retries dict has
         # both keys, so botocore's fill-in never writes to it), and building one per client
         # was a tenth of a client's creation.

@@ -13,7 +13,13 @@ import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
-from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
+from console.aws.attribution import (
+    LedgerContext,
+    Recorder,
+    current,
+    install_ledger_hooks,
+    update_context,
+)
 from console.aws.organizations import new_account_note
 from console.aws.retry_voice import announce_retries
 from console.aws.sessions import SessionBroker, TraineeSession
@@ -30,6 +36,7 @@ from console.engine.confirm import (
     read_through_cloud_control,
     unconfirmed_text,
 )
+from console.engine.ports import TraineeRows
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
 from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError
@@ -95,10 +102,10 @@ class TraineePipeline:
         course: Course,
         trainee: Trainee,
         *,
-        store,
+        store: TraineeRows,
         broker: SessionBroker,
         kinds: dict[str, StepKind],
-        recorder,
+        recorder: Recorder,
         cancelled=lambda: False,
         operator: Operator | str | None = None,
     ):

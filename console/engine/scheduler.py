@@ -22,9 +22,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from console.aws.attribution import Recorder
 from console.aws.sessions import SessionBroker
 from console.course.model import Course
 from console.engine.pipeline import TraineePipeline
+from console.engine.ports import EngineStore
 from console.engine.workers import WorkerDied, WorkerPool
 from console.model import Command, CommandKind, Operator, TraineeState
 
@@ -66,11 +68,11 @@ class Engine:
     def __init__(
         self,
         course: Course,
-        store,
+        store: EngineStore,
         *,
         broker: SessionBroker,
         kinds: dict,
-        recorder,
+        recorder: Recorder,
         engine_id: str,
         operator: Operator | str,
         pool: WorkerPool | None = None,

@@ -264,13 +264,14 @@ class OverviewScreen(ViewSwitching):
 
     def _show_context(self) -> None:
         active = [s.name for s in self.table.statuses() if s.state.is_active]
-        self.query_one(ContextLine).show(self.app.context(self.table.sort, active))
+        self.query_one(ContextLine).show(self.app.context(self.table.sort_by, active))
 
     @on(TraineeTable.TraineeHighlighted)
     def _show_selected(self) -> None:
         name = self.table.selected_name
         status = self.table.status(name) if name else None
-        self.query_one(IdentityPanel).show_trainee(status, self.app.attribution.latest.get(name))
+        record = self.app.attribution.latest.get(name) if name else None
+        self.query_one(IdentityPanel).show_trainee(status, record)
 
     @on(TraineeTable.TraineeSelected)
     def _open_detail(self, message: TraineeTable.TraineeSelected) -> None:
@@ -432,7 +433,7 @@ class OverviewScreen(ViewSwitching):
     def action_sort(self) -> None:
         """The next order of :data:`SORTS`; the cursor stays on its trainee."""
         table = self.table
-        table.set_view(sort=SORTS[(SORTS.index(table.sort) + 1) % len(SORTS)])
+        table.set_view(sort=SORTS[(SORTS.index(table.sort_by) + 1) % len(SORTS)])
         self._show_context()
         self._show_summary()
 

@@ -7,7 +7,7 @@ back to the trainees, and ``:`` switches again. Typing the start of a view's nam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -21,6 +21,11 @@ from console.words import clock, is_read, iso, short_principal
 from widgets.context_line import ContextLine
 from widgets.ledger_log import outcome_text
 from widgets.trainee_look import PRINCIPAL_STYLE
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.app import WhodidthisApp
 
 VIEWS = ("trainees", "ledger", "leftovers", "operators")
 VIEWS_PROMPT = "view: trainees, ledger, leftovers or operators; enter to go, escape to stay"
@@ -53,6 +58,9 @@ def open_view(app, text: str) -> str | None:
 class ViewSwitching(Screen):
     """A screen with ``:`` to switch views: its ``#command-line`` Input takes the view's name,
     then focus goes back to its ``table``."""
+
+    if TYPE_CHECKING:  # self.app as this console's app (Textual's getter; no import at run time)
+        app = getters.app(WhodidthisApp)
 
     table: Any
 
@@ -243,9 +251,8 @@ class OperatorsView(TableView):
 
     def fill(self) -> None:
         for command in self.app.store.commands():
-            self.put(
-                str(command.id), _command_cells(command), command.operator and command.operator.arn
-            )
+            arn = command.operator.arn if command.operator else None
+            self.put(str(command.id), _command_cells(command), arn)
 
     def on_whodidthis_app_store_changed(self, message) -> None:
         self.fill()
