@@ -133,7 +133,7 @@ def assume_roles(trail: Path) -> int:
 def console_usage(course: Path, state: str, env: dict) -> dict:
     """The console's peak RSS and CPU over 5 s on the finished store."""
     code = (
-        "import asyncio, sys\nfrom console.app import make_app\n"
+        "import asyncio, sys\nfrom console.launch import make_app\n"
         "from pathlib import Path\n"
         "async def main():\n"
         "    app = make_app(Path(sys.argv[1]), Path(sys.argv[2]), 'bench')\n"

@@ -6,9 +6,10 @@ a message; the operator's actions become commands in the store's queue, served b
 engine it starts when none runs. Quitting the console therefore never stops work, and opening it
 again (or a second console) attaches to the same run.
 
-``make_app`` is the one factory for the CLI, the tests and the screenshot script: what differs
-between them (the host identity, how the engine starts, the clock, the read-only AWS calls of the
-teardown plan and the preflight) is injected there.
+``console.launch.make_app`` is the one factory for the CLI, the tests and the screenshot script:
+what differs between them (the host identity, how the engine starts, the clock, the read-only AWS
+calls of the teardown plan and the preflight) is injected there, as ``Services``
+(console.commands.console_services).
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import events, work
@@ -26,57 +25,29 @@ from textual.app import App
 from textual.binding import Binding
 from textual.filter import LineFilter, Monochrome
 from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from console.commands.console_services import (
-    engine_launcher_for,
-    host_identity,
-    no_engine,
-    plan_provider_for,
-    preflight_provider_for,
-    progress_provider_for,
-)
+from console.commands.console_services import Services
 from console.course.model import Course
 from console.idle_gc import IdleCollector
 from console.model import Command, CommandKind, LedgerRecord, Operator
 from console.store.state import Store
 from console.store.watch import Changes, StoreWatch
 from widgets.context_line import Context, Pace, endpoint_words
+from widgets.identity_panel import IdentityPanel
 from widgets.palette import ANSI_THEME, LegibleMonochrome, SixteenColours
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
     from console.aws.identity import HostIdentity
-    from console.commands.console_cmd import ConsoleOptions
-
-IdentityProvider = Callable[[], "HostIdentity"]
-EngineLauncher = Callable[[], "int | None"]
-PlanProvider = Callable[[list[str]], Awaitable[list]]
-PreflightProvider = Callable[[list[str]], Awaitable[list]]
-
 
 STARTUP_SECONDS = 2.0
-
-
 GC_TICK_SECONDS = 5.0
 TOAST_SECONDS = 4.0
 TYPING_PAUSE = 0.3  # seconds after a key before the store's changes are painted
-
-
-@dataclass
-class Services:
-    """What the console needs from the outside world, injected by :func:`make_app`."""
-
-    identity_provider: IdentityProvider
-    engine_launcher: EngineLauncher
-    plan_provider: PlanProvider
-    preflight_provider: PreflightProvider
-    clock: Callable[[], float] = time.time
-    poll_interval: float = 0.25
-    # One round of lab milestone checks (None: the console never checks, e.g. read-only).
-    progress_provider: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -214,6 +185,26 @@ class WhodidthisApp(App):
             self._keys_until = time.monotonic() + TYPING_PAUSE
             self._hold_until_keys_pause(TYPING_PAUSE)  # then the skipped polls catch up
         await super().on_event(event)
+
+    def on_notify(self, event: Notify) -> None:
+        """Before Textual shows a new toast (its ``_on_notify`` runs after this): the oldest
+        toasts go if the stack would reach down onto the trainee table (console.screens.toasts).
+        """
+        self._fit_toasts(event.notification)
+
+    def on_identity_panel_resized(self, _message: IdentityPanel.Resized) -> None:
+        self._fit_toasts(None)  # a shorter panel leaves less room above the table
+
+    def _fit_toasts(self, new: Notification | None) -> None:
+        from console.screens.toasts import crowded, dismiss, room_above_table
+        from widgets.datatable_cache import shown_notifications
+
+        room = room_above_table(self.screen)
+        if room is None:
+            return
+        shown = [*shown_notifications(self), *([new] if new else [])]  # Textual's: oldest first
+        for old in crowded(shown, room, self.size.width):
+            dismiss(self, old)
 
     # -- reading the store -------------------------------------------------------------------
 
@@ -430,78 +421,3 @@ class WhodidthisApp(App):
             self.notify(f"Could not write the screen: {error}", severity="error")
             return
         self.notify(f"Screen written to {paths[0]} (and .svg)", timeout=8)
-
-
-def make_app(
-    course_path: Path,
-    state_dir: Path,
-    operator: Operator | str,
-    *,
-    identity_provider: IdentityProvider | None = None,
-    engine_launcher: EngineLauncher | None = None,
-    clock: Callable[[], float] = time.time,
-    plan_provider: PlanProvider | None = None,
-    preflight_provider: PreflightProvider | None = None,
-    progress_provider: Callable[[], Awaitable[None]] | None = None,
-    poll_interval: float = 0.25,
-    allow_long_term: bool = False,
-    read_only: bool = False,
-    colours: int | None = None,
-) -> WhodidthisApp:
-    """The console for the course at ``course_path``, its store in ``state_dir``.
-
-    Every provider defaults to the real thing: the host identity from botocore's default
-    chain, the detached engine, and the read-only AWS calls of ``plan.teardown_plan`` and
-    ``preflight.preflight``. The roster is synced so a fresh course shows its trainees at once.
-
-    ``read_only`` makes the view for someone who asks "who did this?": everything shown, no
-    action key bound, the store opened read-only and no engine ever started. ``colours=16``
-    shows what a 16-colour terminal shows (found by itself from ``TERM=xterm``).
-    """
-    from console.engine.opening import open_course
-
-    opened = open_course(course_path, state_dir, read_only=read_only, sync=not read_only)
-    course, store = opened.course, opened.store
-    if read_only:
-        engine_launcher = no_engine
-    app_ref: list[WhodidthisApp] = []
-
-    def host() -> HostIdentity:
-        return app_ref[0].host or host_identity(course, allow_long_term)
-
-    services = Services(
-        identity_provider=identity_provider or (lambda: host_identity(course, allow_long_term)),
-        engine_launcher=engine_launcher
-        or engine_launcher_for(course_path, state_dir, operator, allow_long_term, store),
-        plan_provider=plan_provider or plan_provider_for(course, store, operator, host),
-        preflight_provider=preflight_provider or preflight_provider_for(course, operator, host),
-        progress_provider=None
-        if read_only or not course.checks
-        else progress_provider or progress_provider_for(course, store, operator, host),
-        clock=clock,
-        poll_interval=poll_interval,
-    )
-    app = WhodidthisApp(course, store, operator, services, read_only=read_only, colours=colours)
-    app_ref.append(app)
-    return app
-
-
-def run_console(args: ConsoleOptions) -> int:
-    """``whodidthis [run] COURSE`` and ``view COURSE`` (``read_only``): open the console; the
-    exit code is 0."""
-    from console.aws.operator import resolve_operator
-    from console.commands.screen import forget_stale_size
-    from console.course.model import resolve_course_path
-    from console.store.state import resolve_state_dir
-
-    forget_stale_size()
-    app = make_app(
-        resolve_course_path(args.course),
-        resolve_state_dir(args.state_dir),
-        resolve_operator(args.operator),
-        allow_long_term=args.allow_long_term_keys,
-        read_only=args.read_only,
-    )
-    app.run()
-    app.store.close()
-    return 0

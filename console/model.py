@@ -74,6 +74,26 @@ def operator_level(source: str | None) -> str | None:
     return "ssm-session" if source == "ssm-session" else "claimed"
 
 
+#: The words of a forgeability reason that may or may not be a forgery: an assumed-role SSM
+#: session owner, whose ARN cannot say whether SAML or its caller chose the session name.
+OWNER_NAME_UNSETTLED = "cannot tell SAML from the ARN"
+
+
+def is_unsettled(reason: str) -> bool:
+    """True for a reason that may or may not be a forgery (an assumed-role owner, whose ARN
+    cannot say whether SAML or its caller named it); False for a way to forge for certain."""
+    return OWNER_NAME_UNSETTLED in reason
+
+
+def forgeable_words(reasons) -> str:
+    """``forgeable`` when any reason is a certain way to forge, ``unsettled`` when every one
+    waits for CloudTrail to settle it, ``""`` for none."""
+    reasons = list(reasons)
+    if not reasons:
+        return ""
+    return "unsettled" if all(is_unsettled(r) for r in reasons) else "forgeable"
+
+
 def forgeable_of(evidence: str | None) -> list[str]:
     """The forgeability reasons in a stored ``operator_evidence`` (JSON), oldest form first."""
     import json

@@ -17,6 +17,7 @@ from console.model import (
     StepState,
     TraineeState,
     TraineeStatus,
+    forgeable_words,
     operator_name,
 )
 
@@ -265,7 +266,8 @@ def operator_words(operator: Operator) -> str:
         words = f"ssm-session: owner of this SSM session, {operator.arn}"
         if operator.forgeable:
             count = len(operator.forgeable)
-            words += f" (forgeable here: {count} reason{'s' if count > 1 else ''}; run audit)"
+            kind = forgeable_words(operator.forgeable)
+            words += f" ({kind} here: {count} reason{'s' if count > 1 else ''}; run audit)"
         return words
     if operator.source == "flag":
         return "claimed: from --operator, not verified"

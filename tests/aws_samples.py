@@ -34,7 +34,8 @@ NOT_SESSION_IDS = (
 # amazon-ssm-agent (commit 1c217c89b42d), agent/framework/processor/executer/outofproc/master.go:
 #   processCreator(workerName, []string{documentID})  with workerName = DefaultSessionWorker,
 # agent/appconfig/constants_unix.go: DefaultSessionWorker = defaultWorkerPath + "ssm-session-worker"
-# (/usr/bin/ on Amazon Linux's package). outofproc/proc/process.go parseArgv also takes three.
+# (/usr/bin/ on Amazon Linux's package). Agents from commit 30356932 (2019-01-22) to fab30b28
+# (2021-08-30) passed proc.FormArgv(documentID, instanceID): three; parseArgv still takes them.
 WORKER_PATH = "/usr/bin/ssm-session-worker"
 WORKER_ARGV = [WORKER_PATH, "root-ekp6rf9qs5arzcjxsndyvboavi"]
 OLD_WORKER_ARGV = [WORKER_PATH, "John-07a16060613c408b5", "i-0123456789abcdef0"]
@@ -190,3 +191,127 @@ def required_keys(record: dict) -> set[str]:
     """The top-level fields of a sample, less those "CloudTrail record contents" marks
     optional that the stand-in leaves out (sourceIPAddress, userAgent: not emulated)."""
     return set(record) - {"sourceIPAddress", "userAgent", "responseElements"}
+
+
+# IAM User Guide, "Logging IAM and AWS STS API calls with AWS CloudTrail", "Example SAML AWS STS
+# API event in CloudTrail log file" (awsdocs/iam-user-guide, page cloudtrail-integration
+# at 651083f). Copied as printed but for one fix: the page leaves out the comma after
+# responseElements' "sourceIdentity" (not JSON as printed).
+ASSUME_ROLE_WITH_SAML = {
+    "eventVersion": "1.05",
+    "userIdentity": {
+        "type": "SAMLUser",
+        "principalId": "SampleUkh1i4+ExamplexL/jEvs=:SamlExample",
+        "userName": "SamlExample",
+        "identityProvider": "bdGOnTesti4+ExamplexL/jEvs=",
+    },
+    "eventTime": "2019-11-01T19:14:36Z",
+    "eventSource": "sts.amazonaws.com",
+    "eventName": "AssumeRoleWithSAML",
+    "awsRegion": "us-east-2",
+    "sourceIPAddress": "192.0.2.101",
+    "userAgent": "aws-cli/1.16.263 Python/3.4.7 "
+    "Linux/4.9.184-0.1.ac.235.83.329.metal1.x86_64 botocore/1.12.253",
+    "requestParameters": {
+        "sAMLAssertionID": "_c0046cEXAMPLEb9d4b8eEXAMPLE2619aEXAMPLE",
+        "roleSessionName": "MyAssignedRoleSessionName",
+        "sourceIdentity": "MySAMLUser",
+        "principalTags": {
+            "CostCenter": "987654",
+            "Project": "Unicorn",
+            "Department": "Engineering",
+        },
+        "transitiveTagKeys": ["CostCenter", "Project"],
+        "durationSeconds": 3600,
+        "roleArn": "arn:aws:iam::444455556666:role/SAMLTestRoleShibboleth",
+        "principalArn": "arn:aws:iam::444455556666:saml-provider/Shibboleth",
+    },
+    "responseElements": {
+        "subjectType": "transient",
+        "issuer": "https://server.example.com/idp/shibboleth",
+        "sourceIdentity": "MySAMLUser",
+        "credentials": {
+            "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+            "expiration": "Mar 23, 2016, 2:39:57 AM",
+            "sessionToken": "<encoded session token blob>",
+        },
+        "nameQualifier": "bdGOnTesti4+ExamplexL/jEvs=",
+        "assumedRoleUser": {
+            "assumedRoleId": "AROAD35QRSTUVWEXAMPLE:MyAssignedRoleSessionName",
+            "arn": "arn:aws:sts::444455556666:assumed-role/SAMLTestRoleShibboleth/"
+            "MyAssignedRoleSessionName",
+        },
+        "subject": "SamlExample",
+        "audience": "https://signin.aws.amazon.com/saml",
+    },
+    "resources": [
+        {
+            "ARN": "arn:aws:iam::444455556666:role/SAMLTestRoleShibboleth",
+            "accountId": "444455556666",
+            "type": "AWS::IAM::Role",
+        },
+        {
+            "ARN": "arn:aws:iam::444455556666:saml-provider/test-saml-provider",
+            "accountId": "444455556666",
+            "type": "AWS::IAM::SAMLProvider",
+        },
+    ],
+    "requestID": "6EXAMPLE-e595-11e5-b2c7-c974fEXAMPLE",
+    "eventID": "dEXAMPLE-265a-41e0-9352-4401bEXAMPLE",
+    "eventType": "AwsApiCall",
+    "recipientAccountId": "444455556666",
+}
+
+# Same page, "Example web identity AWS STS API event in CloudTrail log file". Two fixes: the page
+# leaves out the comma after requestParameters' "roleSessionName", and has a trailing comma.
+ASSUME_ROLE_WITH_WEB_IDENTITY = {
+    "eventVersion": "1.05",
+    "userIdentity": {
+        "type": "WebIdentityUser",
+        "principalId": "accounts.google.com:<id-of-application>.apps.googleusercontent.com:"
+        "<id-of-user>",
+        "userName": "<id of user>",
+        "identityProvider": "accounts.google.com",
+    },
+    "eventTime": "2016-03-23T01:39:51Z",
+    "eventSource": "sts.amazonaws.com",
+    "eventName": "AssumeRoleWithWebIdentity",
+    "awsRegion": "us-east-2",
+    "sourceIPAddress": "192.0.2.101",
+    "userAgent": "aws-cli/1.3.23 Python/2.7.6 Linux/2.6.18-164.el5",
+    "requestParameters": {
+        "sourceIdentity": "MyWebIdentityUser",
+        "durationSeconds": 3600,
+        "roleArn": "arn:aws:iam::444455556666:role/FederatedWebIdentityRole",
+        "roleSessionName": "MyAssignedRoleSessionName",
+        "principalTags": {"CostCenter": "24680", "Project": "Pegasus"},
+        "transitiveTagKeys": ["CostCenter", "Project"],
+    },
+    "responseElements": {
+        "provider": "accounts.google.com",
+        "subjectFromWebIdentityToken": "<id of user>",
+        "sourceIdentity": "MyWebIdentityUser",
+        "audience": "<id of application>.apps.googleusercontent.com",
+        "credentials": {
+            "accessKeyId": "ASIACQRSTUVWRAOEXAMPLE",
+            "expiration": "Mar 23, 2016, 2:39:51 AM",
+            "sessionToken": "<encoded session token blob>",
+        },
+        "assumedRoleUser": {
+            "assumedRoleId": "AROACQRSTUVWRAOEXAMPLE:MyAssignedRoleSessionName",
+            "arn": "arn:aws:sts::444455556666:assumed-role/FederatedWebIdentityRole/"
+            "MyAssignedRoleSessionName",
+        },
+    },
+    "resources": [
+        {
+            "ARN": "arn:aws:iam::444455556666:role/FederatedWebIdentityRole",
+            "accountId": "444455556666",
+            "type": "AWS::IAM::Role",
+        }
+    ],
+    "requestID": "6EXAMPLE-e595-11e5-b2c7-c974fEXAMPLE",
+    "eventID": "bEXAMPLE-0b30-4246-b28c-e3da3EXAMPLE",
+    "eventType": "AwsApiCall",
+    "recipientAccountId": "444455556666",
+}

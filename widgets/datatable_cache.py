@@ -1,4 +1,5 @@
-"""Every use of Textual's private names, behind one door: DataTable's render caches.
+"""Every use of Textual's private names, behind one door: DataTable's render caches, the
+screen's text and the toasts on screen.
 
 DataTable's ``update_cell`` bumps one update counter that is part of every cached cell, row and
 line, so one changed cell made every visible row render again through Rich: measured with
@@ -41,7 +42,33 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
         "textual.screen:Screen._compositor",
         "textual.app:App._background_screens",
     ),
+    "shown_notifications, dismiss_toast: toasts kept off the trainee table": (
+        "textual.app:App._notifications",
+        "textual.app:App._unnotify",
+        "textual.widgets:_toast",
+        "textual.widgets._toast:ToastRack._toast_id",
+    ),
 }
+
+
+def shown_notifications(app) -> list:
+    """The notifications on screen, oldest first (Textual keeps no public list of them)."""
+    return list(app._notifications)
+
+
+def dismiss_toast(app, notification) -> None:
+    """Take a toast off the screen as its own timer does: forget the notification and remove
+    its holder (Textual's rack, dropping a forgotten toast itself, leaves its holder behind:
+    an empty row that pushes the next toasts down)."""
+    from textual.css.query import NoMatches
+    from textual.widgets._toast import ToastRack
+
+    app._unnotify(notification, refresh=False)
+    try:
+        rack = app.screen.get_child_by_type(ToastRack)
+        rack.get_child_by_id(ToastRack._toast_id(notification)).remove()
+    except NoMatches:
+        pass  # not on screen yet: forgetting it is enough
 
 
 def screen_text(app) -> str:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import Static
 
 from console.model import LedgerRecord, Operator, TraineeStatus
@@ -41,6 +43,12 @@ class IdentityPanel(Static):
         border-left: thick $error;
     }
     """
+
+    class Resized(Message):
+        """The panel's height changed: what is drawn over it (the toasts) may need to fit again."""
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.post_message(self.Resized())
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -10,7 +10,8 @@ operator is that owner's IAM user name or role session name: level ``ssm-session
 
 That evidence is local, and it can be forged where someone can start a root process (ssm-user's
 passwordless sudo, which the agent grants by default), where SSM or STS calls go to an endpoint
-override, or where the Owner is an assumed role whose session name its caller chose. Each such
+override, or where the Owner is an assumed role whose session name its caller may have chosen
+(the ARN cannot tell sts:AssumeRole from SAML: that reason is ``unsettled``). Each such
 reason goes with the operator (``Operator.forgeable``) to whoami, the panel, the ledger and the
 report; ``whodidthis audit`` settles it from CloudTrail (level ``confirmed``).
 
@@ -36,7 +37,7 @@ from console.aws.ssm_host import (
     ssh_words,
 )
 from console.errors import UsageError
-from console.model import Operator
+from console.model import Operator, is_unsettled
 
 
 def operator_name(arg: str | None) -> str:
@@ -166,7 +167,7 @@ def _verified(found: Ancestry, owner, name, target, region, env, notes) -> Opera
     risks = forgery_risks(user, owner, env, outer=outer)
     if (words := run_as_words(user)) is not None:
         notes.append(words)
-    notes.extend(f"forgeable: {risk}" for risk in risks)
+    notes.extend(f"{'unsettled' if is_unsettled(r) else 'forgeable'}: {r}" for r in risks)
     if risks:
         notes.append("`whodidthis audit COURSE` settles it from CloudTrail (StartSession records)")
     operator = Operator(

@@ -1,21 +1,37 @@
 """What this host can show about an SSM Session Manager session, and what could forge it.
 
 Facts from the SSM agent's own source (github.com/aws/amazon-ssm-agent, read at commit
-1c217c89b42d, 2024-10-21):
+1c217c89b42d, 2024-10-21, and its history):
 
 * The agent starts one ``ssm-session-worker`` per session with argv ``[worker, sessionId]``
   (``agent/framework/processor/executer/outofproc/master.go``: ``processCreator(workerName,
-  []string{documentID})``, the document id of a session being its session id); the worker also
-  accepts the older ``[worker, sessionId, instanceId]`` (``outofproc/proc/process.go``,
-  ``parseArgv``). The worker runs as root, the agent's user.
-* The shell of a Standard_Stream session is the worker's direct child (``exec.Command("sh")``,
-  ``agent/session/shell/shell_unix.go``), as ``ssm-user`` or, with Run As, as the OS user the
-  preferences or the owner's ``SSMSessionRunAs`` tag name (same file, ``sessionUser``).
-* The agent writes ``/etc/sudoers.d/ssm-agent-users`` with ``ssm-user ALL=(ALL) NOPASSWD:ALL``
-  (``agent/session/utility/utility_unix.go``): on a default host any operator can start a
-  root-owned process called ``ssm-session-worker`` carrying any session id seen in ``ps``.
-* SSH over SSM (``AWS-StartSSHSession``) and port forwarding connect the worker to a local port:
-  the shell is sshd's child, with the connection from the loopback address.
+  []string{documentID})``; "For Session, DocumentID = SessionID",
+  ``agent/session/contracts/agentmessage.go``). Agents from commit 30356932 (2019-01-22) to
+  fab30b28 (2021-08-30) passed ``FormArgv(documentID, instanceID)``: ``[worker, sessionId,
+  instanceId]``; ``outofproc/proc/process.go`` ``parseArgv`` still accepts both. argv[0] is
+  the worker's path (``/usr/bin/ssm-session-worker``, ``agent/appconfig/constants_unix.go``;
+  beside the agent's binary when installed elsewhere, as the snap is). The worker runs as the
+  agent's user: root.
+* Run Command's documents run in ``ssm-document-worker`` instead (same ``master.go``:
+  ``DefaultDocumentWorker`` unless the document type is ``StartSession``), with argv
+  ``[worker, commandId]`` (``agent/messageservice/utils/messageutil.go``: ``DocumentID =
+  CommandID``): no session, so no session owner; CloudTrail's ``SendCommand`` names the sender.
+* The shell of a Standard_Stream session is the worker's child (``exec.Command("sh")``;
+  ``sh -c COMMAND`` for interactive commands; ``agent/session/shell/shell_unix.go``), as
+  ``ssm-user`` or, with Run As, as the OS user the preferences or the owner's
+  ``SSMSessionRunAs`` tag name (same file, ``sessionUser``); as root when the document sets
+  ``runAsElevated``. It inherits the agent's environment (``os.Environ()``): the agent sets no
+  AWS variable of its own.
+* When the agent creates ``ssm-user`` it writes ``/etc/sudoers.d/ssm-agent-users`` with
+  ``ssm-user ALL=(ALL) NOPASSWD:ALL`` (``agent/session/utility/utility_unix.go``,
+  ``CreateLocalAdminUser``: "only create sudoers file when user does not exist"): on a default
+  host any operator can start a root-owned ``ssm-session-worker`` carrying any session id
+  seen in ``ps``.
+* Port forwarding (``AWS-StartPortForwardingSession``, and SSH over SSM, ``AWS-StartSSHSession``)
+  runs in a session worker that dials ``localhost:PORT`` (``agent/session/plugins/port/port.go``,
+  ``DialCall``): an SSH shell is sshd's child, its connection from the loopback address. To a
+  remote host (``AWS-StartPortForwardingSessionToRemoteHost``) the worker of another instance
+  dials this host's address: the connection comes from that instance.
 
 Session ids: botocore's SSM model (``SessionId``) allows 1 to 96 characters. AWS's doc examples
 show an old hex suffix (``John-07a16060613c408b5``); today's ids end in a 26-character lowercase
@@ -31,6 +47,8 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from console.model import OWNER_NAME_UNSETTLED
 
 WORKER_NAME = "ssm-session-worker"
 DEFAULT_RUN_AS = "ssm-user"  # amazon-ssm-agent agent/appconfig/constants.go DefaultRunAsUserName
@@ -49,7 +67,11 @@ IMDS_TIMEOUT = 2.0
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL_STS")
 IMDS_VARIABLE = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
 # IAM Identity Center's roles: the session name is the user's sign-in name, not the caller's.
+# (STS API Reference, AssumeRoleWithSAML: "AssumeRoleWithSAML will not work on IAM Identity
+# Center managed roles. These roles' names start with AWSReservedSSO_.")
 SSO_ROLE_PREFIX = "AWSReservedSSO_"
+# An assumed-role ARN looks the same whether sts:AssumeRole (a name its caller chose),
+# AssumeRoleWithSAML or AssumeRoleWithWebIdentity (a name the identity provider set) issued it.
 
 
 def is_session_id(text: str) -> bool:
@@ -144,6 +166,8 @@ def ancestry(pid: int | None = None, proc: Path = Path("/proc")) -> Ancestry:
             )
         elif name == "sshd" and sshd is None and not workers:
             sshd = current
+        elif name == DOCUMENT_WORKER_NAME[:15] and not workers and _owned_by_root(proc, current):
+            notes.append(document_worker_words(current, _argv(proc, current)))
         current = parent
     return Ancestry(tuple(workers), tuple(notes), sshd)
 
@@ -157,7 +181,24 @@ def ssh_words(env: Mapping[str, str]) -> str:
             "the shell is sshd's child, not the session worker's, so the host cannot tell whose "
             "SSM session it is"
         )
-    return f"an SSH login from {client or 'an unknown address'}, not an SSM shell session"
+    return (
+        f"an SSH login from {client or 'an unknown address'}, not an SSM shell session (plain "
+        "SSH, or SSM port forwarding to a remote host through that instance, "
+        "AWS-StartPortForwardingSessionToRemoteHost: its CloudTrail StartSession names who)"
+    )
+
+
+DOCUMENT_WORKER_NAME = "ssm-document-worker"
+
+
+def document_worker_words(pid: int, argv: list[str]) -> str:
+    """A note for a process run by SSM Run Command (an ``ssm-document-worker`` ancestor)."""
+    command = argv[1] if len(argv) > 1 else "unknown"
+    return (
+        f"this runs under SSM Run Command ({DOCUMENT_WORKER_NAME} pid {pid}, command {command}), "
+        "not a Session Manager session: there is no session owner to read; CloudTrail's "
+        "SendCommand record names who sent it"
+    )
 
 
 def imds_facts(botocore_session) -> tuple[str | None, str | None]:
@@ -249,9 +290,10 @@ def forgery_risks(
         role = owner_arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
         if not role.startswith(SSO_ROLE_PREFIX):
             risks.append(
-                f"the owner is a session of role {role} whose name its caller chose "
-                "(sts:AssumeRole --role-session-name): IAM Identity Center (AWSReservedSSO_*) "
-                "and SAML sessions carry the sign-in name; this one may not"
+                f"the owner is a session of role {role}: if sts:AssumeRole issued it, its "
+                "caller chose the name (--role-session-name); if SAML or web identity "
+                f"federation did, the identity provider set it. {OWNER_NAME_UNSETTLED}: "
+                "`whodidthis audit` settles it from CloudTrail (the issuing record)"
             )
     return risks
 

@@ -36,6 +36,6 @@ def add_parser(sub, name: str, summary: str | None):
         )
     add_common(p)
     p.set_defaults(
-        handler="console.app:run_console", options=ConsoleOptions, read_only=name == "view"
+        handler="console.launch:run_console", options=ConsoleOptions, read_only=name == "view"
     )
     return p

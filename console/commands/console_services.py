@@ -1,13 +1,15 @@
 """What the console needs from the outside world, the real things: the host identity from
 botocore's default chain, the detached engine, and the read-only AWS calls of the teardown plan
-and the preflight. ``console.app.make_app`` uses these unless a test or the screenshots inject
+and the preflight. ``console.launch.make_app`` uses these unless a test or the screenshots inject
 their own. No Textual here: each import that brings botocore waits until it is called.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,10 +17,26 @@ if TYPE_CHECKING:
     from console.course.model import Course
     from console.store.state import Store
 
+IdentityProvider = Callable[[], "HostIdentity"]
 EngineLauncher = Callable[[], "int | None"]
 PlanProvider = Callable[[list[str]], Awaitable[list]]
 PreflightProvider = Callable[[list[str]], Awaitable[list]]
 ProgressProvider = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Services:
+    """What the console needs from the outside world, injected by ``console.launch.make_app``
+    into ``console.app.WhodidthisApp``."""
+
+    identity_provider: IdentityProvider
+    engine_launcher: EngineLauncher
+    plan_provider: PlanProvider
+    preflight_provider: PreflightProvider
+    clock: Callable[[], float] = time.time
+    poll_interval: float = 0.25
+    # One round of lab milestone checks (None: the console never checks, e.g. read-only).
+    progress_provider: ProgressProvider | None = None
 
 
 def host_identity(course: Course, allow_long_term: bool) -> HostIdentity:

@@ -1,4 +1,4 @@
-"""``whodidthis inventory COURSE [--json] [--since WHEN]``: what each trainee made by hand.
+"""``whodidthis inventory COURSE [-o FORMAT] [--since WHEN]``: what each trainee made by hand.
 
 Per trainee, every resource created in the account during the class window by anyone but
 whodidthis, in every enabled region (``console.classroom.inventory``): what, who, when, whether
@@ -8,13 +8,13 @@ it still exists, and whether it costs money while it does. Read-only.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from dataclasses import dataclass, field
 
 from console.commands.headless import Opened, open_course
-from console.commands.options import CourseOptions, add_common, add_course, new_parser
+from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.commands.output import emit
 from console.errors import EXIT_OK
 from console.words import clock, iso
 
@@ -79,16 +79,15 @@ def cli_inventory(args) -> int:
         found = take_inventory(args, opened, since)
     finally:
         opened.store.close()
-    if args.json:
-        doc = {
+    emit(
+        args.output,
+        lambda: {
             "course": opened.course.name,
             "since": iso(since),
             "trainees": [inv.as_json() for inv in found],
-        }
-        print(json.dumps(doc))
-    else:
-        for inv in found:
-            print("\n".join(inventory_lines(inv)))
+        },
+        lambda: "\n".join(line for inv in found for line in inventory_lines(inv)),
+    )
     return EXIT_OK
 
 
@@ -150,12 +149,13 @@ def clean_trainee_made(args) -> int:
 
 INVENTORY_EXAMPLES = """examples:
   whodidthis inventory dojo.toml              what each trainee made by hand, every region
-  whodidthis inventory dojo.toml --since 3h --json"""
+  whodidthis inventory dojo.toml --since 3h -o json
+  whodidthis inventory dojo.toml -o yaml      the same data as -o json, in YAML"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class InventoryOptions(CourseOptions):
-    json: bool = False
+    output: str = "table"
     trainee: list[str] = field(default_factory=list)
     since: str | None = None
 
@@ -163,7 +163,7 @@ class InventoryOptions(CourseOptions):
 def add_parser(sub, name: str, summary: str | None):
     p = new_parser(sub, name, summary, epilog=INVENTORY_EXAMPLES)
     add_course(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_output(p, json_help="one JSON object (as -o json)")
     p.add_argument(
         "--trainee", action="append", default=[], metavar="NAME", help="only these (repeatable)"
     )

@@ -3,7 +3,8 @@
 Reads (AssumeRole, GetCallerIdentity, Describe*, Get*, List*) stay recorded, for attribution,
 and are shown with ``--all``. A call not yet answered reads ``in flight`` while the engine
 that made it is alive, and ``unknown`` (an answer lost in a crash) only when none is.
-``--follow`` prints the records as they come until the run queued settles.
+``--follow`` prints the records as they come until the run queued settles (``--tail N``: the
+first screen's last N, then every new one).
 """
 
 from __future__ import annotations
@@ -126,8 +127,9 @@ def cli_ledger(options: LedgerOptions) -> int:
         opened.store.close()
 
 
-def chosen(options: LedgerOptions, store) -> tuple[list[LedgerRecord], int]:
-    """The records the options ask for, and how many reads were left out."""
+def chosen(options: LedgerOptions, store, *, tail: bool = True) -> tuple[list[LedgerRecord], int]:
+    """The records the options ask for, and how many reads were left out; ``tail`` False
+    keeps them all (``--follow`` applies ``--tail`` to its first screen only)."""
     from console.commands.views import find_command, parse_since, select_records
     from console.words import is_read
 
@@ -136,7 +138,7 @@ def chosen(options: LedgerOptions, store) -> tuple[list[LedgerRecord], int]:
     records = select_records(store.ledger(trainee=options.trainee), since=since, command=command)
     kept = records if options.all else [r for r in records if not is_read(r)]
     hidden = len(records) - len(kept)
-    if options.tail is not None:
+    if tail and options.tail is not None:
         kept = kept[-options.tail :] if options.tail > 0 else []
     return kept, hidden
 
@@ -162,7 +164,11 @@ def print_records(
 
 
 def follow_ledger(options: LedgerOptions, opened) -> int:
-    """``--follow``: each record printed once it is answered (or, at the end, as it is)."""
+    """``--follow``: each record printed once it is answered (or, at the end, as it is).
+
+    ``--tail N`` cuts the first screen only: the records older than its last N are passed
+    over once, and from then on every new record is printed, however many came in one poll.
+    """
     from console.commands.follow import POLL_SECONDS, Follower
 
     follower = Follower(opened.store, opened.course_path)
@@ -173,7 +179,9 @@ def follow_ledger(options: LedgerOptions, opened) -> int:
             holder = opened.store.engine_holder()
             settled = not any(t.state.is_active for t in opened.store.trainees())
             code = follower.poll(holder, settled)
-            records, _ = chosen(options, opened.store)
+            records, _ = chosen(options, opened.store, tail=False)
+            if first and options.tail is not None:
+                printed.update(r.id for r in records[: -options.tail])  # before the tail
             fresh = [
                 r
                 for r in records
@@ -181,13 +189,19 @@ def follow_ledger(options: LedgerOptions, opened) -> int:
             ]
             printed.update(r.id for r in fresh)
             if fresh or first:
-                if options.output == "yaml" and fresh:
-                    print("---")  # each batch its own YAML document: the stream stays valid
-                print_records(options.output, fresh, holder, header=first)
-                sys.stdout.flush()
+                _print_batch(options.output, fresh, holder, first=first)
             first = False
             if code is not None:
                 return code
             time.sleep(POLL_SECONDS)
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _print_batch(output: str, fresh: list[LedgerRecord], holder, *, first: bool) -> None:
+    """One poll's new records; in YAML each batch is its own document, so the stream stays
+    valid YAML."""
+    if output == "yaml" and fresh:
+        print("---")
+    print_records(output, fresh, holder, header=first)
+    sys.stdout.flush()

@@ -1,23 +1,25 @@
-"""``whodidthis progress COURSE [--watch] [--json] [--stuck-minutes N]``: lab milestones.
+"""``whodidthis progress COURSE [--watch] [-o FORMAT] [--stuck-minutes N]``: lab milestones.
 
 Runs every ``[[check]]`` of the course for each trainee (read-only, with the trainee's
 ManageEnvRole session; ``console.classroom.progress``), records in the store when each
 milestone was first reached, and prints where each trainee is: ``2/5`` with the next milestone
 named and how long they have been on it, then each milestone with the time it was reached.
 ``--watch`` checks again every few minutes until Ctrl+C; ``--stuck-minutes N`` shows only the
-trainees who have been on the same milestone for more than N minutes.
+trainees who have been on the same milestone for more than N minutes. ``-o json`` prints one
+object per round (``--json`` its synonym), ``-o yaml`` the same data as one YAML document per
+round (``---`` between rounds).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from dataclasses import dataclass, field
 
 from console.commands.headless import Opened, open_course
-from console.commands.options import CourseOptions, add_common, add_course, new_parser
+from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.commands.output import emit
 from console.errors import EXIT_OK, UsageError
 from console.milestone_words import cell, public, stuck_minutes, summary
 from console.words import clock
@@ -69,6 +71,7 @@ def run_checks(args, opened: Opened) -> dict[str, str]:
 
 
 def _show(args, opened: Opened, errors: dict[str, str], now: float) -> None:
+    """One round as ``-o`` asks: the JSON object (or its YAML), or the text for people."""
     rows = progress_rows(opened, errors)
     if args.stuck_minutes is not None:
         rows = [
@@ -76,23 +79,38 @@ def _show(args, opened: Opened, errors: dict[str, str], now: float) -> None:
             for r in rows
             if (m := stuck_minutes(r["milestones"], now)) is not None and m > args.stuck_minutes
         ]
-    if args.json:
-        out = [dict(r, milestones=public(r["milestones"])) for r in rows]
-        print(json.dumps({"course": opened.course.name, "trainees": out}), flush=True)
-        return
+    if args.output == "yaml" and args.watch:
+        print("---")  # each round its own YAML document
+    emit(
+        args.output,
+        lambda: {
+            "course": opened.course.name,
+            "trainees": [dict(r, milestones=public(r["milestones"])) for r in rows],
+        },
+        lambda: (
+            "\n".join(progress_lines(rows, now))
+            or f"no trainee on one milestone for more than {args.stuck_minutes:g} minutes"
+        ),
+    )
+    sys.stdout.flush()
+
+
+def progress_lines(rows: list[dict], now: float) -> list[str]:
+    """The trainees' milestones for people: where each is, then each milestone's time."""
+    lines = []
     for row in rows:
         found = row["milestones"]
         minutes = stuck_minutes(found, now)
         on_it = f" (on it {minutes:.0f} min)" if minutes is not None else ""
-        print(f"{row['name']:<14} {cell(found)}{on_it}")
+        lines.append(f"{row['name']:<14} {cell(found)}{on_it}")
         if row["error"]:
-            print(f"  could not check: {row['error']}")
+            lines.append(f"  could not check: {row['error']}")
         for item in found["items"]:
             at = item["reached_at"]
             when = clock(_epoch(at)) if at else "--:--:--"
             mark = "✔" if item["reached"] else "·"
-            print(f"  {mark} {when}  {item['name']}: {item['detail'] or 'not checked yet'}")
-    sys.stdout.flush()
+            lines.append(f"  {mark} {when}  {item['name']}: {item['detail'] or 'not checked yet'}")
+    return lines
 
 
 def _epoch(text: str) -> float:
@@ -127,12 +145,13 @@ def cli_progress(args) -> int:
 PROGRESS_EXAMPLES = """examples:
   whodidthis progress dojo.toml                     each trainee's lab milestones
   whodidthis progress dojo.toml --stuck-minutes 20  who has been stuck for 20 minutes
-  whodidthis progress dojo.toml --watch             again every 3 minutes"""
+  whodidthis progress dojo.toml --watch             again every 3 minutes
+  whodidthis progress dojo.toml -o yaml             the same data as -o json, in YAML"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ProgressOptions(CourseOptions):
-    json: bool = False
+    output: str = "table"
     watch: bool = False
     stuck_minutes: float | None = None
     trainee: list[str] = field(default_factory=list)
@@ -141,7 +160,7 @@ class ProgressOptions(CourseOptions):
 def add_parser(sub, name: str, summary: str | None):
     p = new_parser(sub, name, summary, epilog=PROGRESS_EXAMPLES)
     add_course(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object per round")
+    add_output(p, json_help="one JSON object per round (as -o json)")
     p.add_argument("--watch", action="store_true", help="check again every 3 minutes (Ctrl+C)")
     p.add_argument(
         "--stuck-minutes",

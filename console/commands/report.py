@@ -3,6 +3,7 @@ request id; built from the step states and the ledger."""
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
@@ -16,6 +17,7 @@ from console.model import (
     Outcome,
     TraineeStatus,
     forgeable_of,
+    forgeable_words,
     operator_columns,
     operator_level,
 )
@@ -25,6 +27,8 @@ from console.words import cell, iso, printable, short_principal
 PRIMARY_CREATE = {kind: spec.create for kind, spec in KINDS.items()}
 #: Identity calls are in the ledger too, but they change no resource.
 NOT_A_CHANGE = {"AssumeRole", "GetCallerIdentity"}
+#: ``--format``, the older spelling of ``-o``: its values as ``-o``'s.
+OLD_FORMATS = {"md": "table", "json": "json"}
 
 
 def _creations(ledger: list[LedgerRecord]) -> dict[tuple[str, str], LedgerRecord]:
@@ -178,7 +182,7 @@ def _history_lines(trainee: dict) -> list[str]:
                     f"- {e['ts']} {e['operation']} {outcome} by "
                     f"{short_principal(e['principal_arn']) or '-'} for {e['operator'] or '-'} "
                     f"({e['operator_level'] or '-'}"
-                    f"{', forgeable' if e['operator_forgeable'] else ''}), "
+                    f"{', ' + forgeable_words(e['operator_forgeable']) if e['operator_forgeable'] else ''}), "
                     f"request {e['request_id'] or '-'}"
                 )
             )
@@ -226,9 +230,9 @@ def add_parser(sub, name: str, summary: str | None):
     add_output(p, json_help="one JSON object (as -o json; -o table is the Markdown)")
     p.add_argument(
         "--format",
-        choices=("md", "json"),
+        choices=tuple(OLD_FORMATS),
         dest="output",
-        type=lambda text: {"md": "table"}.get(text, text),
+        action=_OldFormat,
         help="md or json: the older spelling of -o table|json",
     )
     p.add_argument(
@@ -239,6 +243,14 @@ def add_parser(sub, name: str, summary: str | None):
     add_common(p, aws=False)
     p.set_defaults(handler=cli_report, options=ReportOptions)
     return p
+
+
+class _OldFormat(argparse.Action):
+    """``--format md|json``, stored as ``-o``'s value. argparse checks ``choices`` after
+    ``type``, so a ``type`` turning ``md`` into ``table`` made ``md`` itself refused."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, OLD_FORMATS[str(values)])
 
 
 def cli_report(options: ReportOptions) -> int:

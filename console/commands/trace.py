@@ -246,13 +246,26 @@ def contradictions(record: LedgerRecord, event: dict) -> dict:
     }
 
 
+@dataclass
+class Trail:
+    """What CloudTrail says: the target's events, and the SSM sessions to this instance."""
+
+    events: list[dict]
+    sessions: dict[str, dict]
+    instance_id: str | None = None
+
+
 async def lookup_events(
-    course: Course, target: Target, host, operator, recorder, records=()
-) -> list[dict]:
+    course: Course, target: Target, host, operator, recorder, records=(), since=None
+) -> Trail:
     """The trainee account's changing CloudTrail events about the target (or the ledger's
-    calls on it), by ResourceName, then by AccessKeyId for the ledger's calls still unseen."""
+    calls on it), by ResourceName, then by AccessKeyId for the ledger's calls still unseen;
+    with ``since`` (epoch seconds), also the admin account's SSM sessions to this instance
+    from then on (StartSession/TerminateSession, as ``audit`` reads them)."""
+    from datetime import UTC, datetime
+
     from console.aws.attribution import LedgerContext, current
-    from console.aws.cloudtrail import Found, Pace, lookup, regions_for
+    from console.aws.cloudtrail import Found, Pace, lookup, regions_for, ssm_sessions
     from console.aws.sessions import broker_for
 
     trainee = target.trainee
@@ -275,12 +288,25 @@ async def lookup_events(
             extra = await _by_access_key(session, broker, course, trainee.account, unseen, pace)
             for f in extra:
                 found.setdefault(f.event.get("eventID") or str(id(f)), f)
+        trail = Trail([], {})
+        if since is not None:
+            import botocore.session
+
+            from console.aws.ssm_host import imds_facts
+
+            trail.instance_id, host_region = imds_facts(botocore.session.get_session())
+            start = datetime.fromtimestamp(since - 43200, UTC)  # a session: < 12 h before
+            regions = regions_for(host_region, course.region)
+            trail.sessions = await ssm_sessions(
+                broker, host.account, regions, pace, start, trail.instance_id
+            )
     wanted = (CLOUDTRAIL_TYPE[target.step.kind], target.name)
-    return [
+    trail.events = [
         f.event
         for f in found.values()
         if f.changing and (wanted in f.resources or f.request_id in ours)
     ]
+    return trail
 
 
 async def _by_access_key(session, broker, course, account, unseen, pace) -> list:
@@ -363,26 +389,32 @@ def add_parser(sub, name: str, summary: str | None):
 def cli_trace(args: TraceOptions) -> int:
     """Entry point of ``whodidthis trace``."""
     from console.commands.headless import open_course
+    from console.commands.trace_sessions import command_marks, commands_of, mark_line, marked
 
     opened = open_course(args, sync=False)
     try:
         target = resolve_target(opened.course, args.resource)
         records = ledger_history(opened.store.ledger(trainee=target.trainee.name), target)
+        marks: list[dict] = []
         if args.cloudtrail:
-            events = _cloudtrail(args, opened, target, records)
-            rows = joined(
-                records, events, window=args.delivery_window * 60, course=opened.course.name
-            )
+            now, window = time.time(), args.delivery_window * 60
+            commands = commands_of(opened.store.commands(), records, now)
+            since = min((c.claimed_at or c.created_at or now for c in commands), default=None)
+            trail = _cloudtrail(args, opened, target, records, since)
+            rows = joined(records, trail.events, now, window, course=opened.course.name)
+            marks = command_marks(commands, records, trail, now, window)
+            rows = marked(rows, marks)
         else:
             rows = [trace_json(r) for r in records]
     finally:
         opened.store.close()
     title = printable(f"{target.label} of {target.trainee.name} ({target.trainee.account}):")
-    emit(args.output, lambda: rows, lambda: "\n".join([title, *map(trace_line, rows)]), lines=True)
+    text = [title, *map(trace_line, rows), *map(mark_line, marks)]
+    emit(args.output, lambda: rows, lambda: "\n".join(text), lines=True)
     return EXIT_OK
 
 
-def _cloudtrail(args: TraceOptions, opened, target: Target, records) -> list[dict]:
+def _cloudtrail(args: TraceOptions, opened, target: Target, records, since) -> Trail:
     from console.aws.operator import resolve_operator
     from console.engine.opening import check_host
     from console.engine.process import StoreRecorder
@@ -390,5 +422,7 @@ def _cloudtrail(args: TraceOptions, opened, target: Target, records) -> list[dic
     host = check_host(opened.course, args.allow_long_term_keys)
     operator = resolve_operator(args.operator)
     return asyncio.run(
-        lookup_events(opened.course, target, host, operator, StoreRecorder(opened.store), records)
+        lookup_events(
+            opened.course, target, host, operator, StoreRecorder(opened.store), records, since
+        )
     )

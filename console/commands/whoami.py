@@ -24,13 +24,14 @@ IMDS_WORDS = {
 }
 
 
-def expected_host_role(course_arg: str | None) -> str | None:
-    """The course's ``host_role``, when ``--course`` names a course file."""
+def course_of(course_arg: str | None):
+    """The course and its path, when ``--course`` names a course file; else (None, None)."""
     if not course_arg:
-        return None
+        return None, None
     from console.course.model import load_course, resolve_course_path
 
-    return load_course(resolve_course_path(course_arg)).host_role
+    path = resolve_course_path(course_arg)
+    return load_course(path), path
 
 
 def format_time_left(seconds: int | None) -> str:
@@ -61,20 +62,101 @@ def _level_words(operator) -> str:
     """The operator's level, and whether this host could forge it."""
     if operator.level == "claimed":
         return "claimed (a flag or the login; nothing on this host verifies it)"
-    if operator.forgeable:
+    from console.model import is_unsettled
+
+    certain = [r for r in operator.forgeable if not is_unsettled(r)]
+    if certain:
         return (
             f"ssm-session, FORGEABLE on this host ({len(operator.forgeable)} reasons below); "
             "`whodidthis audit` confirms it from CloudTrail"
         )
+    if operator.forgeable:
+        return (
+            "ssm-session; the owner's session name may be its caller's choice (cannot tell "
+            "SAML from the ARN): `whodidthis audit` settles it from CloudTrail"
+        )
     return "ssm-session (nothing found that could forge it; `audit` confirms it from CloudTrail)"
 
 
+@dataclass(frozen=True)
+class Regions:
+    """The regions whoami shows, each with where it came from.
+
+    ``host`` is the instance's own (IMDS ``placement/region``, read as the SSM check reads it:
+    the SSM agent sets no AWS variable in a session's shell, and botocore takes no region from
+    IMDS); ``cli`` is botocore's configured one (what ``aws`` and the host's calls use).
+    """
+
+    host: str | None
+    cli: str | None
+    cli_source: str | None
+    course: str | None = None
+    course_source: str | None = None
+
+    def rows(self) -> list[tuple[str, str]]:
+        host = (
+            f"{self.host} (this host's, from IMDS placement/region)"
+            if self.host
+            else "- (this host's: IMDS gave none, not an EC2 instance profile)"
+        )
+        cli = (
+            f"{self.cli} (the CLI's, from {self.cli_source})"
+            if self.cli
+            else "- (the CLI's: no AWS_DEFAULT_REGION, --region or profile region; the SSM "
+            "agent sets none)"
+        )
+        rows = [("region", host), ("region", cli)]
+        if self.course:
+            rows.append(("region", f"{self.course} (the course's, {self.course_source})"))
+        return rows
+
+    def to_json(self) -> dict:
+        return {
+            "host_region": self.host,
+            "host_region_source": "imds placement/region" if self.host else None,
+            "cli_region": self.cli,
+            "cli_region_source": self.cli_source,
+            "course_region": self.course,
+        }
+
+
+def find_regions(identity: HostIdentity, course=(None, None), botocore_session=None) -> Regions:
+    """The host's region (IMDS, asked only for an instance profile: elsewhere it would wait for
+    a timeout), botocore's configured one and its source, and ``course``'s (from course_of)."""
+    import os
+
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    from console.aws.ssm_host import imds_facts
+
+    session = botocore_session or botocore.session.get_session()
+    host = imds_facts(session)[1] if identity.method == "iam-role" else None
+    source = None
+    if identity.region:
+        source = "AWS_DEFAULT_REGION (or --region)"
+        if not os.environ.get("AWS_DEFAULT_REGION"):
+            try:
+                profile = session.profile or "default"
+            except BotoCoreError:
+                profile = "default"
+            source = f"profile {profile} in the AWS config file"
+    loaded, path = course  # (Course, its path) from course_of, or (None, None)
+    where = str(path) if path else None
+    return Regions(host, identity.region, source, loaded.region if loaded else None, where)
+
+
 def render_text(
-    identity: HostIdentity, scan_result=None, now: dt.datetime | None = None, operator=None
+    identity: HostIdentity,
+    scan_result=None,
+    now: dt.datetime | None = None,
+    operator=None,
+    regions: Regions | None = None,
 ) -> str:
     """The human ``whoami`` report: one fact a line, the verdict last.
 
     ``operator`` is a :class:`console.aws.operator.OperatorCheck`: who acts, and how known.
+    ``regions``: the host's, the CLI's and the course's, each with its source.
     """
     rows = [
         ("identity", identity.arn or "-"),
@@ -88,7 +170,10 @@ def render_text(
     if identity.expires_at:
         when = identity.expires_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         rows.append(("expires", f"{when} (in {format_time_left(identity.seconds_left(now))})"))
-    rows.append(("region", identity.region or "- (set AWS_DEFAULT_REGION)"))
+    if regions is not None:
+        rows.extend(regions.rows())
+    else:
+        rows.append(("region", identity.region or "- (set AWS_DEFAULT_REGION)"))
     if operator is not None:
         who = operator.operator
         rows.append(("operator", f"{who.name} ({who.source}: {operator.how})"))
@@ -161,25 +246,32 @@ def cli_whoami(args: WhoamiOptions) -> int:
 
         scan_paths = [Path(p) for p in args.scan] or None
         check_paths(scan_paths or [])  # a missing path is bad input (exit 2), before any call
+    course, course_path = course_of(args.course)
     identity = resolve_host_identity(
-        expected_role=expected_host_role(args.course),
+        expected_role=course.host_role if course else None,
         allow_long_term=args.allow_long_term_keys,
     )
     from console.aws.operator import check_operator
 
     # Finding an SSM session's owner asks AWS: only with credentials we accept.
     operator = check_operator(args.operator, ssm=identity.ok)
+    regions = find_regions(identity, (course, course_path))
     scan_result = None if args.scan is None else scan(scan_paths)
     refused = not identity.ok or bool(scan_result and scan_result.findings)
 
     def data() -> dict:
         out = identity.to_json()
         out.update(operator_json(operator))
+        out.update(regions.to_json())
         if scan_result is not None:
             out["scan"] = scan_result.to_json()
             out["problems"] = out["problems"] + [f.sentence() for f in scan_result.findings]
             out["ok"] = not refused
         return out
 
-    emit(args.output, data, lambda: render_text(identity, scan_result, operator=operator))
+    emit(
+        args.output,
+        data,
+        lambda: render_text(identity, scan_result, operator=operator, regions=regions),
+    )
     return EXIT_IDENTITY_REFUSED if refused else EXIT_OK

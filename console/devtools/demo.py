@@ -52,6 +52,7 @@ ENGINE_STOP_SECONDS = 5.0
 HANGUP_STOP_SECONDS = 1.0  # on SIGHUP the whole demo must be gone within 2 s
 DEMO_LATENCY_MS = 400.0
 DEMO_JITTER_MS = 200.0
+STORY_SECONDS = 15.0  # long enough to read three lines; it covers no trainee meanwhile
 QUIT_NOTE = (
     "Quit the demo: this stops its engine and its sandbox too. "
     "(Quitting a real console never stops its engine.)"
@@ -183,7 +184,7 @@ def cli_demo(args) -> int:
         sandbox.on_fixed = lambda name: _fixed(name, app)
         app.quit_note = QUIT_NOTE
         app.engine_note = "the demo's q stops it"
-        app.notify(_story(denied, throttled), title="The demo", timeout=15)
+        tell_story(app, denied, throttled)
         # A kill (SIGTERM) ends the demo like q, cleaned up. A closed terminal (SIGHUP) cannot
         # wait for the console to restore a terminal that is gone: stop everything, now.
         signal.signal(signal.SIGTERM, lambda *_: app.exit())
@@ -221,7 +222,7 @@ def _hang_up(state_dir: Path, course_name: str, pids: set[int], sandbox, directo
 def open_console(course_path: Path, state_dir: Path, operator: Operator | str, pids: set[int]):
     """The console on the demo's course with an apply queued and the engine started; every
     engine it starts is noted in ``pids`` so that quitting can stop it."""
-    from console.app import make_app
+    from console.launch import make_app
 
     app = make_app(course_path, state_dir, operator)
     start_engine = app.services.engine_launcher
@@ -240,26 +241,30 @@ def open_console(course_path: Path, state_dir: Path, operator: Operator | str, p
 
 def _fixed(name: str, app) -> None:
     """The stand-in's administrator fixed the trust policy, as the story's fix does."""
-    app.call_from_thread(
-        app.notify,
-        f"{name}'s ManageEnvRole now trusts AdminEnvRole only. Select {name} and press r to retry.",
-        title="Trust policy fixed",
-        timeout=30,
+    app.call_from_thread(tell_fixed, app, name)
+
+
+def tell_fixed(app, name: str) -> None:
+    """Says the fix happened and what to do, in one short line (a toast over the identity
+    panel: the stack must not reach the trainee table, see console.screens.toasts)."""
+    app.notify(
+        f"{name} can be retried: select her, press r.", title="Trust policy fixed", timeout=30
     )
 
 
+def tell_story(app, denied: str | None, throttled: str | None) -> None:
+    """The demo's story as a toast of short lines: at 80x24 it sits over the identity panel,
+    never over the trainee table, whose Error column shows the story's denial."""
+    app.notify(_story(denied, throttled), title="The demo", timeout=STORY_SECONDS)
+
+
 def _story(denied: str | None, throttled: str | None) -> str:
-    parts = [
-        "An apply is running on the sandbox's trainee accounts. q ends the demo and stops "
-        "its engine and sandbox (a real console's q leaves the engine running)."
-    ]
+    """One line per fact, each within a toast's width (``Toast`` in app.tcss); the rest (why
+    q here stops the engine, what enter shows) is said where it happens: q's confirmation,
+    the detail."""
+    lines = ["An apply runs on the sandbox; q ends the demo."]
     if denied:
-        parts.append(
-            f"{denied}'s role still trusts another account: her assume is denied (enter shows why)."
-        )
+        lines.append(f"{denied}'s role trusts another account: denied.")
     if throttled:
-        parts.append(
-            f"{throttled}'s account throttles his first IAM calls; his client "
-            "retries and absorbs it."
-        )
-    return " ".join(parts)
+        lines.append(f"{throttled}'s account throttles; retries absorb it.")
+    return "\n".join(lines)

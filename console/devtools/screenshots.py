@@ -35,7 +35,7 @@ PICTURES = {
 
 async def take(directory: Path, name: str, keys: tuple[str, ...], size=SIZE) -> Path:
     """One picture: a fresh scene, the keys pressed, every worker finished, then the SVG."""
-    from console.app import make_app
+    from console.launch import make_app
 
     async def plan(names: list[str]) -> list:
         return scene_plan(names)

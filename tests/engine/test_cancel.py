@@ -140,6 +140,9 @@ def test_ctrl_c_on_an_apply_attached_to_a_detached_engine_cancels_there(sandbox,
     wait_for(store.engine_holder, what="the detached engine")
     attached = foreground(sandbox, tmp_path)
     wait_for(lambda: a_step_done(store), what="a first step done")
+    # Slower still once a step is done: on a loaded machine the attaching process can take
+    # longer to start than the rest of the build at 250 ms, and nothing would be left to cancel.
+    sandbox.faults.set_latency(1000)
     wait_for(lambda: attached.stderr.readline().startswith("attached"), what="the attach")
     attached.send_signal(signal.SIGINT)
     out, err = attached.communicate(timeout=120)

@@ -105,7 +105,9 @@ def test_trace_with_cloudtrail_marks_what_each_side_saw(sandbox, tmp_path, rebui
     assert [r["ts"] for r in rows] == sorted(r["ts"] for r in rows)
     lookups = [r for r in sandbox.trail() if r["operation"] == "LookupEvents"][before:]
     assert lookups and all(r["status"] == 200 for r in lookups)  # paced: never throttled
-    assert {r["account"] for r in lookups} == {account}
+    # the trainee account's events; the admin account's StartSessions (the session check)
+    assert {r["account"] for r in lookups} == {account, sandbox.admin_account}
+    assert all(r["ssm_session"] in ("contradicted", "not yet delivered") for r in ours)
 
 
 def test_a_trace_right_after_a_build_says_not_yet_delivered(sandbox, tmp_path, rebuilt):

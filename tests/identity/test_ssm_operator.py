@@ -265,6 +265,12 @@ def test_a_host_in_ap_northeast_1_without_a_region_variable_finds_its_operator(s
         OWNER,
     )
     assert "in ap-northeast-1" in data["operator_verified_by"]
+    # whoami's own region: the host's from IMDS, beside botocore's (none here), each labelled
+    assert (data["host_region"], data["host_region_source"]) == (
+        "ap-northeast-1",
+        "imds placement/region",
+    )
+    assert (data["cli_region"], data["cli_region_source"]) == (None, None)
     describe = [r for r in sandbox.trail() if r["operation"] == "DescribeSessions"]
     assert [r["region"] for r in describe] == ["ap-northeast-1"]
 
@@ -317,6 +323,20 @@ def test_a_forged_worker_under_sudo_is_flagged_and_audit_contradicts_it(sandbox,
     [verdict] = [json.loads(line) for line in audit.stdout.splitlines()]
     assert (verdict["operator"], verdict["verdict"]) == ("elodie", "contradicted")
     assert any(hers in e and ann in e for e in verdict["evidence"])
+    # trace --cloudtrail makes the same StartSession check (issue 20.3), per command and row
+    trace = run(
+        sandbox,
+        world,
+        [*DROP, PYTHON, "-m", "console", "trace", str(world / "course.toml"), trainee]
+        + ["--cloudtrail", "--json", "--state-dir", state, "--operator", "auditor"],
+    )
+    assert trace.returncode == 0, trace.stderr
+    rows = [json.loads(line) for line in trace.stdout.splitlines()]
+    ours = [r for r in rows if r["operator"] == "elodie"]
+    assert ours and {(r["command"], r["ssm_session"]) for r in ours} == {
+        (verdict["command"], "contradicted")
+    }
+    assert any(hers in e and ann in e for e in ours[0]["ssm_session_evidence"])
 
 
 def test_audit_confirms_an_honest_session(sandbox, world):
@@ -336,3 +356,12 @@ def test_audit_confirms_an_honest_session(sandbox, world):
     )
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "by elodie (ssm-session): confirmed" in audit.stdout
+    trace = run(
+        sandbox,
+        world,
+        [*DROP, PYTHON, "-m", "console", "trace", course, trainee, "--cloudtrail"]
+        + ["--state-dir", state, "--operator", "auditor"],
+    )
+    assert trace.returncode == 0, trace.stderr
+    assert "by elodie (ssm-session): SSM session confirmed" in trace.stdout
+    assert f"StartSession by {OWNER} overlaps it" in trace.stdout

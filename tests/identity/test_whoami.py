@@ -47,12 +47,16 @@ def test_instance_profile_via_imds_is_ok(sandbox, env):
     assert data["key_id_masked"].startswith("ASIA****")
 
 
-def test_text_output_names_the_role_and_verdict(env):
+def test_text_output_names_the_role_and_verdict(sandbox, env):
     result = whoami(env)
     assert result.returncode == 0
     assert "assumed-role/AdminEnvRole/" in result.stdout
     assert "instance profile via IMDSv2 (iam-role)" in result.stdout
     assert "OK: acting as AdminEnvRole with no stored credential" in result.stdout
+    # each region with where it came from: the stand-in's IMDS, the environment
+    region, host = env["AWS_DEFAULT_REGION"], sandbox.options.region
+    assert f"region    {host} (this host's, from IMDS placement/region)" in result.stdout
+    assert f"region    {region} (the CLI's, from AWS_DEFAULT_REGION" in result.stdout
 
 
 def test_long_term_keys_from_env_are_refused_with_exit_3(sandbox, env):

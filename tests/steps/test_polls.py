@@ -16,6 +16,21 @@ from tests.steps.world import unique
 
 
 @pytest.fixture
+def quick_polls(monkeypatch):
+    """A waiter's delay between polls kept to a blink: CloudFormation's and EKS's shipped
+    waiters wait 30 s between polls, and these tests are about what a poll's error means, not
+    about how long the schedule waits."""
+    import asyncio
+
+    from aiobotocore.waiter import AIOWaiter
+
+    async def blink(self, seconds):
+        await asyncio.sleep(min(seconds, 0.05))
+
+    monkeypatch.setattr(AIOWaiter, "_sleep", blink)
+
+
+@pytest.fixture
 def no_client_retries(monkeypatch):
     """The operator's own setting: every throttled attempt is a throttled poll."""
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
@@ -38,7 +53,7 @@ async def test_a_waiter_keeps_polling_through_60_percent_throttling(
 
 
 async def test_a_stack_whose_polls_are_throttled_is_not_reported_failed(
-    sandbox, monkeypatch, world, tmp_path
+    sandbox, monkeypatch, world, tmp_path, quick_polls
 ):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
     template = tmp_path / "lab.json"
@@ -66,7 +81,7 @@ async def test_a_stack_whose_polls_are_throttled_is_not_reported_failed(
 
 
 async def test_a_cluster_whose_polls_are_throttled_is_waited_for_not_failed(
-    sandbox, monkeypatch, world
+    sandbox, monkeypatch, world, quick_polls
 ):
     from console.steps.eks import EksCluster
     from tests.steps import test_eks

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from console.app import WhodidthisApp, make_app
+from console.app import WhodidthisApp
 from console.devtools.demo_scene import (
     OPERATOR,
     Scene,
@@ -19,6 +19,7 @@ from console.devtools.demo_scene import (
     scene_preflight,
     write_scene,
 )
+from console.launch import make_app
 
 
 @pytest.fixture(autouse=True)

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+from textual.geometry import Region
 from textual.widgets._toast import Toast
 
+from console.devtools.demo import tell_fixed, tell_story
 from console.model import LedgerRecord, Outcome
 from widgets.context_line import Context, Pace, context_text, expiry_words
 from widgets.ledger_log import ledger_text
 from widgets.trainee_table import TraineeTable
 
 from .conftest import settle
+
+HEIDI = 7  # rows down from the top: alice, bob, carol, dave, erin, frank, grace, heidi
 
 
 def record(ts: float, **fields) -> LedgerRecord:
@@ -88,13 +92,45 @@ def test_an_unanswered_call_is_in_flight_while_its_engine_lives():
     assert "unknown" in ledger_text(pending, holder=restarted).plain
 
 
+def error_column(table: TraineeTable) -> Region:
+    """Where the table's Error column is drawn: its header and every row, to the table's edge."""
+    x = table.region.x - round(table.scroll_x)
+    for column in table.columns.values():
+        if str(column.label) == "Error":
+            return Region(x, table.region.y, table.region.right - x, table.region.height)
+        x += column.get_render_width(table)
+    raise AssertionError("no Error column")
+
+
 async def test_toasts_sit_above_the_table_never_over_its_error_column(console):
+    """Three toasts filling the room over alice's identity panel, then the cursor moved to
+    heidi (her panel is a line shorter), the demo's story, its fix and the retry it asks for:
+    every toast shown lies above the table, never over its Error column; the newest stays."""
     app = console()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
+
+        async def toasts_clear_of_the_table() -> list[Toast]:
+            await settle(pilot)
+            table = app.screen.query_one(TraineeTable)
+            errors = error_column(table)
+            toasts = list(app.screen.query(Toast))
+            for toast in toasts:
+                assert toast.region.bottom <= table.region.y, (toast.region, table.region)
+                assert not toast.region.overlaps(errors), (toast.region, errors)
+            return toasts
+
         await settle(pilot)
-        app.notify("apply queued as command 7 for alice", timeout=30)
-        await settle(pilot)
-        await pilot.pause(0.3)
-        table = app.screen.query_one(TraineeTable)
-        (toast,) = app.screen.query(Toast)
-        assert toast.region.height and toast.region.bottom <= table.region.y
+        for number in (7, 8, 9):
+            app.notify(f"apply queued as command {number} for alice", timeout=30)
+        assert len(await toasts_clear_of_the_table()) == 3
+        await pilot.press(*["down"] * HEIDI)  # a shorter panel: the oldest goes
+        assert len(await toasts_clear_of_the_table()) == 2
+
+        tell_story(app, "heidi", "dave")  # as the demo tells it, for 15 s
+        (story,) = await toasts_clear_of_the_table()
+        assert story.region.height == 4  # the title and its three lines, none cut
+
+        tell_fixed(app, "heidi")
+        await pilot.press("r", "y")  # queued, engine started: two more
+        toasts = await toasts_clear_of_the_table()
+        assert "engine started" in str(toasts[-1].render())  # the newest stays

@@ -95,8 +95,8 @@ async def test_resizing_to_200_columns_brings_every_column_back(console):
 
 
 async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
-    from console.app import make_app
     from console.devtools.demo_scene import OPERATOR, scene_host
+    from console.launch import make_app
     from console.store.state import Store
 
     big = write_scene(tmp_path / "big", count=1000)
@@ -141,8 +141,8 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
 
 
 async def test_the_last_row_is_reachable_before_every_row_is_added(tmp_path):
-    from console.app import make_app
     from console.devtools.demo_scene import OPERATOR, scene_host
+    from console.launch import make_app
 
     big = write_scene(tmp_path / "big", count=1000)
     app = make_app(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.app import make_app
+from console.launch import make_app
 from console.model import CommandKind, Operator
 
 from .conftest import scene_host, settle

@@ -78,8 +78,8 @@ async def test_the_help_of_the_view_lists_no_action_key(console):
 def test_viewing_a_course_never_run_says_where_to_point(scene, tmp_path):
     import pytest
 
-    from console.app import make_app
     from console.errors import StateError
+    from console.launch import make_app
 
     with pytest.raises(StateError, match="nothing to view: there is no state for course"):
         make_app(scene.course_path, tmp_path / "empty", "kenji", read_only=True)

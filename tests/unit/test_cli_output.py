@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -29,7 +31,7 @@ from console.model import (
     TraineeState,
     TraineeStatus,
 )
-from console.words import LEDGER_FIELDS, clock, ledger_line, outcome_words, step_count
+from console.words import LEDGER_FIELDS, clock, is_read, ledger_line, outcome_words, step_count
 
 
 @pytest.fixture
@@ -38,19 +40,80 @@ def common(tmp_path):
     return (str(scene.course_path), "--state-dir", str(scene.state_dir))
 
 
+#: The commands that print what they read (``whodidthis --help`` lists every command).
+READING = (
+    "whoami", "preflight", "status", "ledger", "report", "trace", "audit", "progress",
+    "inventory", "iam-templates",
+)  # fmt: skip
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
 
-@pytest.mark.parametrize("command", ["status", "report"])
-def test_yaml_and_json_say_the_same_and_json_has_its_synonym(capsys, common, command):
-    _, as_json, _ = run(capsys, command, *common, "-o", "json")
-    _, synonym, _ = run(capsys, command, *common, "--json")
-    code, as_yaml, _ = run(capsys, command, *common, "-o", "yaml")
-    assert code == 0
-    assert json.loads(as_json) == json.loads(synonym) == yaml.safe_load(as_yaml)
+def _what_aws_answered(command: str, course: str, monkeypatch) -> None:
+    """For the commands that read AWS, their one AWS read answers as AWS did (the stand-in's
+    answers are their own tests'): what is tested here is how the answer is printed."""
+    from console.classroom.creators import Creator
+    from console.classroom.inventory import Inventory, Made
+    from console.commands import audit, inventory, progress
+
+    if command == "audit":
+        monkeypatch.setattr(audit, "read_cloudtrail", lambda *_: audit.Evidence("i-0a1b2c3d4e"))
+        monkeypatch.setattr(audit, "time", SimpleNamespace(time=lambda: T0 + 47))  # the scene's
+    elif command == "progress":
+        with open(course, "a", encoding="utf-8") as file:
+            file.write('\n[[check]]\nname = "signed in"\nkind = "signed_in"\n')
+        refused = {"heidi": "AccessDenied: not authorized to perform sts:AssumeRole"}
+        monkeypatch.setattr(progress, "run_checks", lambda *_: refused)
+    elif command == "inventory":
+        alice = "arn:aws:iam::200000000001:user/alice"
+        made = Made(
+            "AWS::S3::Bucket", "alice-lab-1", "ap-northeast-1", "CreateBucket", T0,
+            Creator("iam-user", "alice", alice), True, False, True, exists=True,
+        )  # fmt: skip
+        found = [Inventory("alice", "200000000001", ["ap-northeast-1"], [made])]
+        monkeypatch.setattr(inventory, "take_inventory", lambda *_: found)
+
+
+@pytest.mark.parametrize(
+    ("command", "listing", "exit_code"),
+    [
+        ("status", False, 0),
+        ("report", False, 0),
+        ("progress", False, 0),
+        ("inventory", False, 0),
+        ("audit", True, 0),  # JSON Lines; the scene's command is too young to be in CloudTrail
+    ],
+)
+def test_yaml_and_json_say_the_same_and_json_has_its_synonym(
+    capsys, common, monkeypatch, command, listing, exit_code
+):
+    _what_aws_answered(command, common[0], monkeypatch)
+    codes, outputs = set(), []
+    for output in (("-o", "json"), ("--json",), ("-o", "yaml"), ("-o", "table")):
+        code, out, _ = run(capsys, command, *common, *output)
+        codes.add(code)
+        outputs.append(out)
+    as_json, synonym, as_yaml, table = outputs
+    parse = (
+        (lambda text: [json.loads(line) for line in text.splitlines()]) if listing else json.loads
+    )
+    assert codes == {exit_code}
+    assert parse(as_json) == parse(synonym) == yaml.safe_load(as_yaml)
+    assert parse(as_json) and table.strip() and table not in (as_json, as_yaml)
+
+
+def test_every_reading_command_takes_o_and_json_as_its_synonym():
+    commands = build_parser().commands
+    for name in READING:
+        actions = {flag: a for a in commands[name].arguments for flag in a.option_strings}
+        assert tuple(actions["-o"].choices) == ("table", "json", "yaml"), name
+        assert (actions["--json"].dest, actions["--json"].const) == ("output", "json"), name
+    older = commands["report"].parse_args(["c.toml", "--format", "md"])
+    assert older.output == "table"  # the older spelling still reads as -o table
 
 
 def test_a_listing_in_yaml_is_one_sequence_of_the_json_lines(capsys, common):
@@ -149,7 +212,9 @@ def test_bash_completion_offers_commands_options_and_their_values(capsys):
     assert {"--watch", "--output", "-o", "--json"} <= set(
         _complete(script, "whodidthis", "status", "-")
     )
-    assert _complete(script, "whodidthis", "ledger", "-o", "") == ["table", "json", "yaml"]
+    for reading in ("ledger", "audit", "progress", "inventory"):
+        assert _complete(script, "whodidthis", reading, "-o", "") == ["table", "json", "yaml"]
+    assert _complete(script, "whodidthis", "report", "--format", "") == ["md", "json"]
     assert _complete(script, "whodidthis", "completion", "") == ["bash", "zsh", "fish"]
     assert "--junit" in _complete(script, "whodidthis", "apply", "--j")
 
@@ -289,3 +354,55 @@ def test_region_and_profile_are_offered_where_the_host_calls_aws_only():
         assert "--region" in parser.commands[name].format_help(), name
     for name in ("status", "ledger", "report", "completion", "help"):
         assert "--region" not in parser.commands[name].format_help(), name
+
+
+def test_follow_with_a_tail_cuts_the_first_screen_only_then_prints_every_new_record_once(
+    capsys, common, monkeypatch
+):
+    """Seven records come between two polls of ``ledger --follow --tail 2``, one of them
+    answered only a poll later: each is printed once, in order, none lost to the tail."""
+    from console.commands import follow, ledger
+    from console.devtools.demo_scene import COURSE
+    from console.store.state import Store
+
+    store = Store.open(common[2], COURSE)
+    before = [r.request_id for r in store.ledger() if not is_read(r)]
+    polls, in_flight = [], []
+
+    def write(operation: str, answered: bool = True) -> int:
+        record = LedgerRecord(None, T0 + 60, COURSE, "alice", "200000000001", "s3_bucket:2",
+                              "s3", operation, Acting("arn", "kenji@dojo", "kenji"))  # fmt: skip
+        record_id = store.ledger_intent(record)
+        if answered:
+            store.ledger_settle(record_id, outcome=Outcome.OK, request_id=f"req-{record_id}")
+        return record_id
+
+    def sleep(_seconds):  # the engine's work between two polls
+        polls.append(len(polls))
+        if len(polls) == 1:
+            in_flight.append(write("PutBucketTagging", answered=False))
+            for _ in range(6):
+                write("PutObject")
+        elif len(polls) == 2:
+            store.ledger_settle(in_flight[0], outcome=Outcome.OK, request_id="req-late")
+
+    class Polls:  # the run ends after the third poll
+        def __init__(self, *_):
+            self.count = 0
+
+        def poll(self, *_):
+            self.count += 1
+            return 0 if self.count > 3 else None
+
+    monkeypatch.setattr(follow, "Follower", Polls)
+    monkeypatch.setattr(ledger, "time", SimpleNamespace(time=time.time, sleep=sleep))
+    try:
+        code, out, _ = run(capsys, "ledger", *common, "--follow", "--tail", "2", "-o", "json")
+        new = [r.request_id for r in store.ledger()][-7:]
+    finally:
+        store.close()
+    printed = [json.loads(line)["request_id"] for line in out.splitlines()]
+    assert code == 0 and len(printed) == len(set(printed))
+    first, later = printed[:-7], printed[-7:]
+    assert first == before[-2:]  # the tail: the first screen only
+    assert later == [*new[1:], new[0]]  # the call answered a poll later comes when answered
