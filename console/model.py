@@ -65,6 +65,9 @@ class CommandKind(enum.StrEnum):
     RETRY = "retry"
     TEARDOWN = "teardown"
     CANCEL = "cancel"
+    #: Delete what the named trainees made by hand (``teardown --trainee-made``'s first half;
+    #: ``console.engine.trainee_made``); their environments are left as they are.
+    TRAINEE_MADE = "trainee-made"
 
 
 def operator_level(source: str | None) -> str | None:

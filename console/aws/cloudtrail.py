@@ -91,13 +91,21 @@ class Found:
 
 
 async def lookup(
-    client, account: str, region: str, attribute: tuple[str, str], pace: Pace, **window
+    client,
+    account: str,
+    region: str,
+    attribute: tuple[str, str],
+    pace: Pace,
+    *,
+    quiet: bool = False,
+    **window,
 ) -> list[Found]:
     """Every event LookupEvents has for one attribute, paced, with a progress line on stderr.
 
     Args:
         client: an aiobotocore ``cloudtrail`` client in ``account`` and ``region``.
         attribute: (AttributeKey, AttributeValue).
+        quiet: no progress line (the engine's own look-ups, in the middle of a build).
         window: ``StartTime`` / ``EndTime`` (datetimes), when given.
     """
     found: list[Found] = []
@@ -121,12 +129,13 @@ async def lookup(
             )
             found.append(Found(json.loads(entry["CloudTrailEvent"]), region, resources))
         shown = mask_key_id(value) if key == "AccessKeyId" else value  # a session's key id
-        print(
-            f"CloudTrail LookupEvents {account} {region} {key}={shown}: page {page}, "
-            f"{len(found)} events so far",
-            file=sys.stderr,
-            flush=True,
-        )
+        if not quiet:
+            print(
+                f"CloudTrail LookupEvents {account} {region} {key}={shown}: page {page}, "
+                f"{len(found)} events so far",
+                file=sys.stderr,
+                flush=True,
+            )
         token = answer.get("NextToken")
         if not token:
             return found

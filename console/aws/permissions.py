@@ -44,6 +44,9 @@ ORGANIZATION_ACTIONS = (
     "organizations:ListAccountsForParent",
     "organizations:ListTagsForResource",
     "organizations:ListOrganizationalUnitsForParent",  # to say child OUs are not listed
+    # A pinned account the OU no longer lists ACTIVE: suspended, or moved (and where to).
+    "organizations:DescribeAccount",
+    "organizations:ListParents",
 )
 HOST_ACTIONS = HOST_CHECK_ACTIONS + SSM_SESSION_ACTIONS + ORGANIZATION_ACTIONS
 
@@ -78,7 +81,8 @@ SWEEP_AND_HANDOUT_ACTIONS = (
 
 # Following the class (``console.classroom``): milestone checks and the inventory read every
 # enabled region's CloudTrail and the services trainees make things in; ``teardown
-# --trainee-made`` deletes the kinds it can (SQS queues, EC2 instances, S3 buckets).
+# --trainee-made`` deletes the kinds it can (SQS queues, EC2 instances, S3 buckets, IAM users
+# with what DeleteUser needs gone first: IAM API reference, DeleteUser).
 CLASSROOM_ACTIONS = (
     "ec2:DescribeRegions",
     "cloudtrail:LookupEvents",
@@ -97,6 +101,24 @@ CLASSROOM_ACTIONS = (
     "s3:DeleteObjectVersion",
     "s3:DeleteBucket",
     "iam:GetUser",
+    "iam:ListAccessKeys",
+    "iam:DeleteAccessKey",
+    "iam:ListSigningCertificates",
+    "iam:DeleteSigningCertificate",
+    "iam:ListSSHPublicKeys",
+    "iam:DeleteSSHPublicKey",
+    "iam:ListServiceSpecificCredentials",
+    "iam:DeleteServiceSpecificCredential",
+    "iam:ListMFADevices",
+    "iam:DeactivateMFADevice",
+    "iam:DeleteVirtualMFADevice",
+    "iam:ListUserPolicies",
+    "iam:DeleteUserPolicy",
+    "iam:ListAttachedUserPolicies",
+    "iam:DetachUserPolicy",
+    "iam:ListGroupsForUser",
+    "iam:RemoveUserFromGroup",
+    "iam:DeleteUser",
     "codecommit:GetBranch",
     "codecommit:GetCommit",
     "cloudformation:DescribeStacks",

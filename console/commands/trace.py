@@ -23,7 +23,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from console.aws.attribution import key_digest
+from console.commands.cloudtrail_join import contradictions
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
@@ -223,27 +223,6 @@ def joined(
             row["note"] = "made by a whodidthis session of this course; the ledger has no record"
         rows.append(row)
     return sorted(rows, key=lambda row: row["ts"] or "")
-
-
-def contradictions(record: LedgerRecord, event: dict) -> dict:
-    """The fields CloudTrail names otherwise than the record: principal, session, key."""
-    identity = event.get("userIdentity") or {}
-    arn = identity.get("arn")
-    acting = record.acting
-    said = {
-        "principal_arn": (acting.principal_arn, arn),
-        "principal_id": (acting.principal_id, identity.get("principalId")),
-        "access_key_digest": (acting.access_key_digest, key_digest(identity.get("accessKeyId"))),
-    }
-    if record.operation == "AssumeRole":  # the record names the new session, the caller the host
-        wanted = (event.get("requestParameters") or {}).get("roleSessionName")
-        said["session_name"] = (acting.session_name, wanted)
-    elif arn and ":assumed-role/" in arn:
-        said["session_name"] = (acting.session_name, arn.rsplit("/", 1)[-1])
-    # A field either side leaves empty is not a contradiction (old records, IAM users).
-    return {
-        name: theirs for name, (ours, theirs) in said.items() if ours and theirs and ours != theirs
-    }
 
 
 @dataclass

@@ -19,13 +19,15 @@ from console.store.chain import Head
 
 
 class TraineeRows(Protocol):
-    """A trainee's state, steps and ledger: what one pipeline reads and writes."""
+    """A trainee's state, steps, events and ledger: what one pipeline reads and writes."""
 
     def trainee(self, name: str, *, include_removed: bool = False) -> TraineeStatus | None: ...
 
     def set_trainee(self, name: str, **fields: object) -> Event: ...
 
     def set_step(self, trainee: str, index: int, **fields: object) -> Event: ...
+
+    def add_event(self, type: str, trainee: str | None, **fields: object) -> Event: ...
 
     def ledger(
         self, trainee: str | None = None, since_id: int = 0, limit: int | None = None
@@ -58,8 +60,8 @@ class TraineeStore(TraineeRows, LedgerWriter, Protocol):
 
 
 class EngineStore(TraineeStore, Protocol):
-    """Everything the scheduler uses: the trainees and the ledger, the command queue, the runs
-    and the events, and where the engine's log goes."""
+    """Everything the scheduler uses: the trainees, their events and the ledger, the command
+    queue and the runs, and where the engine's log goes."""
 
     @property
     def course_dir(self) -> Path: ...
@@ -71,7 +73,5 @@ class EngineStore(TraineeStore, Protocol):
     def begin_run(self, kind: str, operator: str, pid: int, trainees: Iterable[str]) -> int: ...
 
     def finish_run(self, run_id: int, summary: dict) -> None: ...
-
-    def add_event(self, type: str, trainee: str | None, **fields: object) -> Event: ...
 
     def ledger_head(self) -> Head: ...

@@ -88,6 +88,15 @@ class Engine:
         self._active: list[CommandRun] = []  # the runs in progress, for cancel
         self.stopping = False  # set by terminate(): finish cleanly, claim nothing more
 
+    @property
+    def slots(self) -> asyncio.Semaphore:
+        """The course's concurrency, shared by every command's trainees."""
+        return self._slots
+
+    def trainee_lock(self, name: str) -> asyncio.Lock:
+        """Held while anything works on ``name``'s account: one pipeline at a time."""
+        return self._trainee_locks.setdefault(name, asyncio.Lock())
+
     def terminate(self) -> None:
         """SIGTERM to the detached engine: every trainee stops after its current step (as a
         ``cancel`` of the whole course), then the engine exits; queued commands stay queued
@@ -135,6 +144,10 @@ class Engine:
         """Run one command to its end and mark it done in the queue."""
         if command.kind == CommandKind.CANCEL:
             return self._cancel(command)
+        if command.kind == CommandKind.TRAINEE_MADE:
+            from console.engine import trainee_made
+
+            return await trainee_made.serve(self, command, CommandRun)
         names = self._targets(command)
         operator = command.operator or self.operator
         run_id = self.store.begin_run(command.kind.value, operator.name, os.getpid(), names)

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 from console.model import CommandKind, LedgerRecord, TraineeStatus
 from console.screens.scope import ACT_WORDS, Scope, action_allowed, has_work, question_for
 from console.screens.views import ViewSwitching
-from console.words import clock, short_principal, what_to_do
+from console.words import clock, short_principal, short_receipt, what_to_do
 from widgets.context_line import ContextLine
 from widgets.ledger_log import outcome_text
 from widgets.trainee_look import (
@@ -290,5 +290,5 @@ def _session_grid(status: TraineeStatus) -> Table:
         count = len(status.leftovers)
         grid.add_row("Sweep", Text(f"{count} leftover(s): {named}", style="bold red"))
     elif status.receipt:
-        grid.add_row("Sweep", Text(status.receipt, style="green"))
+        grid.add_row("Sweep", Text(short_receipt(status.receipt) or "", style="green"))
     return grid

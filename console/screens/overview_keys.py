@@ -77,7 +77,7 @@ OVERVIEW_BINDINGS: list[BindingType] = [
         "command_line",
         "Views",
         id="views",
-        tooltip="Switch view: type trainees, ledger, leftovers or operators, then enter",
+        tooltip="Switch view: type trainees, ledger, leftovers, operators or inventory, then enter",
     ),
     Binding(
         "s",

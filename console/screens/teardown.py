@@ -85,6 +85,9 @@ class TeardownScreen(ModalScreen[bool]):
         ),
     ]
 
+    #: What typing the word does, in the prompt and in the wrong-word answer.
+    ACTION = "tear down"
+
     def __init__(self, scope: Scope) -> None:
         super().__init__()
         self.scope = scope
@@ -97,9 +100,12 @@ class TeardownScreen(ModalScreen[bool]):
         """What the operator types to proceed."""
         return self.scope.confirm_word(self.app.course.name)
 
+    def title_text(self) -> Text:
+        """The box's first line: what would happen, to whom."""
+        return Text(f"Tear down {self.scope.phrase(self.app.course.name)}", style="bold")
+
     def compose(self) -> ComposeResult:
-        course = self.app.course
-        title = Text(f"Tear down {self.scope.phrase(course.name)}", style="bold")
+        title = self.title_text()
         if self.scope.hidden_marks:
             title.append(f"\n{self.scope.hidden_note()}", style="yellow")
         with Vertical(id="teardown-dialog", classes="dialog"):
@@ -110,7 +116,7 @@ class TeardownScreen(ModalScreen[bool]):
             yield RichLog(id="plan", wrap=True, markup=False, auto_scroll=False)
             # No blinking cursor: over Session Manager every blink is a redraw sent.
             name = Input(
-                placeholder=f"type {self.word} and enter to tear down; escape cancels",
+                placeholder=f"type {self.word} and enter to {self.ACTION}; escape cancels",
                 id="confirm-name",
             )
             name.cursor_blink = False
@@ -185,7 +191,7 @@ class TeardownScreen(ModalScreen[bool]):
             return
         self.query_one("#plan-status", Static).update(
             Text(
-                f"That is not {self.word}: type {self.word} exactly to tear down "
+                f"That is not {self.word}: type {self.word} exactly to {self.ACTION} "
                 f"{self.scope.who()}, or press escape to cancel.",
                 style="bold yellow",
             )

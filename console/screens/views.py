@@ -1,4 +1,5 @@
-"""The views ``:`` switches to, besides the trainees: the ledger, the leftovers, the operators.
+"""The views ``:`` switches to, besides the trainees: the ledger, the leftovers, the operators
+(and the inventory, ``console.screens.inventory``).
 
 Each is a table that follows the store, under the same context line as the trainee list;
 ``y`` copies what identifies the selected row (a request id, an ARN) with OSC 52, escape goes
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
 
     from console.app import WhodidthisApp
 
-VIEWS = ("trainees", "ledger", "leftovers", "operators")
-VIEWS_PROMPT = "view: trainees, ledger, leftovers or operators; enter to go, escape to stay"
+VIEWS = ("trainees", "ledger", "leftovers", "operators", "inventory")
+VIEWS_PROMPT = "view: trainees, ledger, leftovers, operators, inventory; enter to go"
 KEPT_RECORDS = 1000  # the ledger view's rows: the newest; `whodidthis ledger` has them all
 
 
@@ -48,7 +49,11 @@ def open_view(app, text: str) -> str | None:
         return f"No view {text.strip()!r}: try {', '.join(VIEWS)}."
     while len(app.screen_stack) > 1:  # every view sits right on the trainee list
         app.pop_screen()
-    if view != "trainees":
+    if view == "inventory":  # what trainees made by hand (console.screens.inventory)
+        from console.screens.inventory import InventoryView
+
+        app.push_screen(InventoryView())
+    elif view != "trainees":
         app.push_screen(
             {"ledger": LedgerView, "leftovers": LeftoversView}.get(view, OperatorsView)()
         )
@@ -241,11 +246,11 @@ class OperatorsView(TableView):
     def columns(self) -> list[tuple[str, int | None]]:
         return [
             ("#", 4),
-            ("Kind", 9),
+            ("Kind", 12),  # trainee-made
             ("Operator", 12),
             ("Known by", 11),
             ("Queued (UTC)", 20),
-            ("Result", 18),
+            ("Result", 15),
             ("Trainees", None),
         ]
 

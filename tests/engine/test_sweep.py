@@ -18,7 +18,8 @@ COURSE = "sweep-1"
 REGION = "ap-northeast-1"
 TAG_COURSE, TAG_TRAINEE = "whodidthis:course", "whodidthis:trainee"
 RECEIPT = re.compile(
-    r"0 left by whodidthis, 0 made by the trainee, regions: [a-z0-9, -]+; "
+    r"0 left by whodidthis, 0 made by the trainee, regions: all \d+ enabled "
+    r"\(ap-northeast-1(, ([a-z0-9-]+|…))+\); "
     r"checked at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 )
 
