@@ -26,7 +26,7 @@ from console.aws.trustcheck import lint, product_request, read_trust
 from console.aws.trustlint import ERROR, Finding, ProductRequest, recommended_policy
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
-from console.commands.preflight_checks import diagnose, permission_findings
+from console.commands.preflight_checks import diagnose, permission_findings, quota_findings
 from console.errors import EXIT_FAILED, EXIT_OK
 from console.model import Operator
 
@@ -153,6 +153,7 @@ async def _check(course, host, broker, trainee, shared) -> PreflightRow:
             permissions = await permission_findings(
                 iam, course, role["Arn"], trainee.account, shared[1]
             )
+            permissions += await quota_findings(iam, course, role)
     except Exception as exc:
         row.error = f"assumed, but could not read the trust policy: {failure_of(exc, None).text}"
         row.error_code = failure_of(exc, None).code

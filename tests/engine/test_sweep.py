@@ -24,10 +24,13 @@ RECEIPT = re.compile(
 )
 
 
+# A hand-made stack whose resource needs no permission to delete (CloudFormation's own
+# handle): deleting a stack runs each resource's delete handler as the caller, and
+# ManageEnvRole may delete only what the course's kinds and templates make.
 STACK_TEMPLATE = """\
 Resources:
-  Topic:
-    Type: AWS::SNS::Topic
+  Handle:
+    Type: AWS::CloudFormation::WaitConditionHandle
 """
 
 
