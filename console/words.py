@@ -18,9 +18,8 @@ from console.model import (
     StepState,
     TraineeState,
     TraineeStatus,
-    forgeable_of,
     forgeable_words,
-    operator_level,
+    operator_name,
 )
 
 STATE_SYMBOLS = {
@@ -307,12 +306,13 @@ def operator_words(operator: Operator) -> str:
 
 def ledger_json(record: LedgerRecord) -> dict:
     """A ledger record with the fields of docs/contracts.md, "Ledger record" (``ts`` as ISO 8601)."""
-    data = {name: getattr(record, name) for name in LEDGER_FIELDS}
+    flat = record.flat()  # the ledger's columns: the JSON keeps the store's flat names
+    data = {name: flat[name] for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
     data["attempt_request_ids"] = list(record.attempt_request_ids)
-    data["operator_level"] = operator_level(record.operator_source)
-    data["operator_forgeable"] = forgeable_of(record.operator_evidence)
+    data["operator_level"] = record.operator.level if record.operator else None
+    data["operator_forgeable"] = list(record.operator.forgeable) if record.operator else []
     return data
 
 
@@ -359,7 +359,7 @@ def ledger_line(record: LedgerRecord, holder: dict | None = None) -> str:
     call = f"{record.service}:{record.operation}"
     return printable(
         f"{iso(record.ts)}  {record.trainee:<12} {call:<36} "
-        f"{short_principal(record.principal_arn):<40} {outcome_words(record, holder):<10} "
-        f"{record.request_id or '-':<36}  {record.operator or '-'}"
-        f" ({operator_level(record.operator_source) or '-'})"
+        f"{short_principal(record.acting.principal_arn):<40} {outcome_words(record, holder):<10} "
+        f"{record.request_id or '-':<36}  {operator_name(record.operator) or '-'}"
+        f" ({record.operator.level if record.operator else '-'})"
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from console.credentials import mask_key_id
+from console.model import Command, Operator
 
 GLOBAL_REGION = "us-east-1"
 LOOKUP_INTERVAL = 0.5  # LookupEvents: 2 requests per second per account and region
@@ -211,7 +212,7 @@ def sessions_of(found: list[Found], instance_id: str | None) -> dict[str, dict]:
     return sessions
 
 
-def owner_matches(owner: str | None, operator) -> bool:
+def owner_matches(owner: str | None, operator: Operator) -> bool:
     """True when a StartSession's owner ARN is ``operator`` (its ARN, else its name)."""
     from console.aws.operator import operator_from_owner
 
@@ -222,7 +223,7 @@ def owner_matches(owner: str | None, operator) -> bool:
     return operator_from_owner(owner) == operator.name
 
 
-def session_check(command, operator, sessions: dict, instance_id: str | None):
+def session_check(command: Command, operator: Operator, sessions: dict, instance_id: str | None):
     """(contradictions, missing evidence) about ``command``'s operator's SSM session."""
     from console.words import iso
 
@@ -256,10 +257,10 @@ def session_check(command, operator, sessions: dict, instance_id: str | None):
     return contradictions, missing
 
 
-def session_mark(command, sessions: dict, instance_id, now: float, window: float):
+def session_mark(command: Command, sessions: dict, instance_id, now: float, window: float):
     """``(mark, evidence)`` for ``command``'s SSM session alone: ``confirmed``,
     ``contradicted`` or ``not yet delivered`` (missing, and younger than ``window``)."""
-    operator = command.acting
+    operator = command.operator
     if operator is None:
         return SESSION_CONTRADICTED, ["the command names no operator"]
     contradictions, missing = session_check(command, operator, sessions, instance_id)

@@ -51,7 +51,7 @@ from console.commands.options import CourseOptions, add_common, add_course, add_
 from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
 from console.errors import EXIT_OK, WhodidthisError
-from console.model import Command, LedgerRecord, Outcome
+from console.model import Command, LedgerRecord, Outcome, operator_name
 from console.words import printable
 
 CONFIRMED, CONTRADICTED = "confirmed", "contradicted"
@@ -94,7 +94,7 @@ def command_records(command: Command, ledger: list[LedgerRecord], now: float):
         r
         for r in ledger
         if start <= r.ts <= end
-        and r.operator == command.operator
+        and operator_name(r.operator) == operator_name(command.operator)
         and (not names or r.trainee in names)
         and r.operation not in NOT_A_CHANGE
         and r.step != "trace"
@@ -138,7 +138,7 @@ def record_verdicts(records: list[LedgerRecord], evidence: Evidence) -> list[Rec
             found.append(
                 RecordVerdict(
                     record.id or 0, record.trainee, f"{record.service}:{record.operation}",
-                    record.request_id, record.operator, CONTRADICTED, said,
+                    record.request_id, operator_name(record.operator), CONTRADICTED, said,
                 )
             )  # fmt: skip
     return found
@@ -182,7 +182,7 @@ async def gather(course, host, operator, recorder, records, start: datetime) -> 
 
 async def _trainee_calls(session, broker, course, account, records, pace, start, evidence):
     """The AssumeRoles that issued the ledger's sessions, and the calls made with their keys."""
-    issuers = {r.assume_request_id for r in records if r.assume_request_id}
+    issuers = {r.acting.assume_request_id for r in records if r.acting.assume_request_id}
     for region in regions_for(course.region):
         async with session.session.create_client(
             "cloudtrail", region_name=region, config=broker.client_config
@@ -207,11 +207,11 @@ def judge(
     sessions carry none, and expecting one would contradict every honest command)."""
     from console.aws.names import session_name, source_identity
 
-    operator = command.acting
+    operator = command.operator
     verdict = Verdict(
         command.id or 0,
         command.kind.value,
-        command.operator,
+        operator_name(operator),
         operator.level if operator else None,
         CONFIRMED,
         calls=len(records),
@@ -257,13 +257,13 @@ def _call_check(
     call = f"{record.service}:{record.operation} ({record.request_id})"
     if record.outcome is Outcome.UNKNOWN or not record.request_id:
         return None  # no answer was heard: nothing to hold CloudTrail to
-    assumed = evidence.assumed.get(record.assume_request_id or "")
+    assumed = evidence.assumed.get(record.acting.assume_request_id or "")
     if assumed is None:
-        return f"missing: the AssumeRole {record.assume_request_id} that issued {call}'s key"
+        return f"missing: the AssumeRole {record.acting.assume_request_id} that issued {call}'s key"
     asked = assumed.get("requestParameters") or {}
     if (asked.get("roleSessionName"), asked.get("sourceIdentity")) != names:
         return (
-            f"{call} used a key issued by AssumeRole {record.assume_request_id} as "
+            f"{call} used a key issued by AssumeRole {record.acting.assume_request_id} as "
             f"{asked.get('roleSessionName')} / SourceIdentity {asked.get('sourceIdentity')}"
         )
     event = evidence.calls.get(record.request_id)

@@ -17,16 +17,17 @@ def contradictions(record: LedgerRecord, event: dict) -> dict:
     """The fields CloudTrail names otherwise than the record: principal, session, key."""
     identity = event.get("userIdentity") or {}
     arn = identity.get("arn")
+    acting = record.acting
     said = {
-        "principal_arn": (record.principal_arn, arn),
-        "principal_id": (record.principal_id, identity.get("principalId")),
-        "access_key_digest": (record.access_key_digest, key_digest(identity.get("accessKeyId"))),
+        "principal_arn": (acting.principal_arn, arn),
+        "principal_id": (acting.principal_id, identity.get("principalId")),
+        "access_key_digest": (acting.access_key_digest, key_digest(identity.get("accessKeyId"))),
     }
     if record.operation == "AssumeRole":  # the record names the new session, the caller the host
         wanted = (event.get("requestParameters") or {}).get("roleSessionName")
-        said["session_name"] = (record.session_name, wanted)
+        said["session_name"] = (acting.session_name, wanted)
     elif arn and ":assumed-role/" in arn:
-        said["session_name"] = (record.session_name, arn.rsplit("/", 1)[-1])
+        said["session_name"] = (acting.session_name, arn.rsplit("/", 1)[-1])
     # A field either side leaves empty is not a contradiction (old records, IAM users).
     return {
         name: theirs for name, (ours, theirs) in said.items() if ours and theirs and ours != theirs

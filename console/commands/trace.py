@@ -31,7 +31,7 @@ from console.course.model import Course, Step, Trainee
 from console.errors import EXIT_OK, UsageError
 from console.kinds import KINDS
 from console.kinds.arns import match_arn
-from console.model import LedgerRecord
+from console.model import LedgerRecord, operator_columns
 from console.words import iso, printable, short_principal
 
 CLOUDTRAIL_TYPE = {kind: spec.cloudtrail_type for kind, spec in KINDS.items()}
@@ -110,17 +110,18 @@ def ledger_history(ledger: list[LedgerRecord], target: Target) -> list[LedgerRec
 
 def trace_json(record: LedgerRecord, seen: str | None = None) -> dict:
     """One history event, as ``trace --json`` prints it."""
+    acting, who = record.acting, operator_columns(record.operator)
     event = {
         "ts": iso(record.ts),
         "operation": f"{record.service}:{record.operation}",
-        "principal_arn": record.principal_arn,
-        "session_name": record.session_name,
-        "source_identity": record.source_identity,
-        "operator": record.operator,
-        "operator_source": record.operator_source,
-        "operator_arn": record.operator_arn,
+        "principal_arn": acting.principal_arn,
+        "session_name": acting.session_name,
+        "source_identity": acting.source_identity,
+        "operator": who["operator"],
+        "operator_source": who["operator_source"],
+        "operator_arn": who["operator_arn"],
         "request_id": record.request_id,
-        "assume_request_id": record.assume_request_id,
+        "assume_request_id": acting.assume_request_id,
         "outcome": record.outcome.value,
     }
     if seen:
@@ -209,7 +210,7 @@ def joined(
         differs = contradictions(record, event)
         row = trace_json(record, "contradicted" if differs else "both")
         said = session_of(event.get("userIdentity") or {})
-        same = said == (record.session_name, record.source_identity)
+        same = said == (record.acting.session_name, record.acting.source_identity)
         row["cloudtrail_identity"] = "same" if same else f"differs: {said[0]} / {said[1]}"
         if differs:
             row["cloudtrail_says"] = differs
@@ -294,7 +295,7 @@ async def _by_access_key(session, broker, course, account, unseen, pace) -> list
     from console.aws.cloudtrail import issued_key, lookup, regions_for
 
     wanted = {r.request_id for r in unseen}
-    issuers = {r.assume_request_id for r in unseen if r.assume_request_id}
+    issuers = {r.acting.assume_request_id for r in unseen if r.acting.assume_request_id}
     start = datetime.fromtimestamp(min(r.ts for r in unseen) - 43200, UTC)  # a session: <12 h
     found = []
     for region in regions_for(course.region):

@@ -13,7 +13,13 @@ import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
-from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
+from console.aws.attribution import (
+    LedgerContext,
+    Recorder,
+    current,
+    install_ledger_hooks,
+    update_context,
+)
 from console.aws.organizations import new_account_note
 from console.aws.ou_pins import SUSPENDED
 from console.aws.retry_voice import announce_retries
@@ -32,6 +38,7 @@ from console.engine.confirm import (
     read_through_cloud_control,
     unconfirmed_text,
 )
+from console.engine.ports import TraineeRows
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
 from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError
@@ -98,10 +105,10 @@ class TraineePipeline:
         course: Course,
         trainee: Trainee,
         *,
-        store,
+        store: TraineeRows,
         broker: SessionBroker,
         kinds: dict[str, StepKind],
-        recorder,
+        recorder: Recorder,
         cancelled=lambda: False,
         operator: Operator | str | None = None,
     ):
@@ -122,10 +129,11 @@ class TraineePipeline:
         errors: they become a FAILED state with the reason."""
         self._begin_context()
         before = self.store.trainee(self.trainee.name)
-        if before is not None and ou_code_of(before.ou_note) == SUSPENDED:
+        note = before.ou_note if before is not None else None
+        if note is not None and ou_code_of(note) == SUSPENDED:
             # Organizations says the account is suspended or closing: no AssumeRole can reach
             # it, so none is tried; the note says what becomes of its resources.
-            return self._fail(Failure(SUSPENDED, before.ou_note.split(": ", 1)[1], None))
+            return self._fail(Failure(SUSPENDED, note.split(": ", 1)[1], None))
         self._set(
             state=TraineeState.ASSUMING,
             error=None,
@@ -189,10 +197,7 @@ class TraineePipeline:
                 self.trainee.name,
                 self.trainee.account,
                 region=self.course.region,
-                operator=self.operator.name,
-                operator_source=self.operator.source,
-                operator_arn=self.operator.arn,
-                operator_evidence=self.operator.evidence(),
+                operator=self.operator,
             )
         )
 
@@ -252,10 +257,10 @@ class TraineePipeline:
                         at=record.ts,
                         answered=record.outcome == Outcome.OK,
                         session=SessionMark(
-                            record.principal_arn,
+                            record.acting.principal_arn,
                             record.request_id,
-                            record.access_key_digest,
-                            record.assume_request_id,
+                            record.acting.access_key_digest,
+                            record.acting.assume_request_id,
                         ),
                     )
                     continue

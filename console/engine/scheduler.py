@@ -22,9 +22,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from console.aws.attribution import Recorder
 from console.aws.sessions import SessionBroker
 from console.course.model import Course
 from console.engine.pipeline import TraineePipeline
+from console.engine.ports import EngineStore
 from console.engine.workers import WorkerDied, WorkerPool
 from console.model import Command, CommandKind, Operator, TraineeState
 
@@ -66,11 +68,11 @@ class Engine:
     def __init__(
         self,
         course: Course,
-        store,
+        store: EngineStore,
         *,
         broker: SessionBroker,
         kinds: dict,
-        recorder,
+        recorder: Recorder,
         engine_id: str,
         operator: Operator | str,
         pool: WorkerPool | None = None,
@@ -147,7 +149,7 @@ class Engine:
 
             return await trainee_made.serve(self, command, CommandRun)
         names = self._targets(command)
-        operator = command.acting or self.operator
+        operator = command.operator or self.operator
         run_id = self.store.begin_run(command.kind.value, operator.name, os.getpid(), names)
         run = CommandRun(command, names, run_id, operator=operator)
         self._active.append(run)

@@ -26,6 +26,7 @@ from console.classroom.inventory import class_window_start
 
 if TYPE_CHECKING:
     from console.engine.scheduler import CommandRun
+    from console.model import Command
 
 
 def tally(lines: list) -> str:
@@ -61,12 +62,12 @@ async def clean_one(engine, run, trainee, since: float) -> str:
     return words
 
 
-async def serve(engine, command, run_of: type[CommandRun]) -> CommandRun:
+async def serve(engine, command: Command, run_of: type[CommandRun]) -> CommandRun:
     """Serve ``command`` (kind ``trainee-made``) for its trainees; returns its run.
 
     ``run_of(command, names, run_id, operator=...)`` makes the engine's ``CommandRun``."""
     names = [t.name for t in engine.course.trainees_in(command.trainees)]
-    operator = command.acting or engine.operator
+    operator = command.operator or engine.operator
     store = engine.store
     run_id = store.begin_run(command.kind.value, operator.name, os.getpid(), names)
     run = run_of(command, names, run_id, operator=operator)

@@ -260,9 +260,9 @@ class CleanMadeScreen(TeardownScreen):
             # Who and when; the ledger's record of the delete says it in full (``reason``).
             why = f"made by {m.creator.text} at {clock(m.at)[:5]}" if deleting else line.why
             log.write(Text(f"         {why}", style="bright_black"))
-        deleting = sum(line.outcome == "delete" for line in self.lines)
+        deletes = sum(line.outcome == "delete" for line in self.lines)
         status = Text(
-            f"{deleting} resource(s) would be deleted, {len(self.lines) - deleting} kept. ",
+            f"{deletes} resource(s) would be deleted, {len(self.lines) - deletes} kept. ",
             style="bold",
         )
         status.append("Their environments stay as they are.")

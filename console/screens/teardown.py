@@ -8,6 +8,8 @@ and presses enter. While the plan is worked out, the box says so and counts the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +22,11 @@ from textual.worker import Worker, WorkerState
 from console.screens.scope import Scope
 from console.words import short_principal
 from widgets.trainee_look import PRINCIPAL_STYLE
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.app import WhodidthisApp
 
 
 def plan_lines(plans: list) -> tuple[list[Text], int, int]:
@@ -64,6 +71,9 @@ def plan_lines(plans: list) -> tuple[list[Text], int, int]:
 
 class TeardownScreen(ModalScreen[bool]):
     """Shows the plan for ``scope``; True once the operator typed the scope's word."""
+
+    if TYPE_CHECKING:  # self.app as this console's app (Textual's getter; no import at run time)
+        app = getters.app(WhodidthisApp)
 
     BINDINGS = [
         Binding(

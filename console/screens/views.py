@@ -8,7 +8,7 @@ back to the trainees, and ``:`` switches again. Typing the start of a view's nam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -17,11 +17,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from console.model import Command, LedgerRecord
+from console.model import Command, LedgerRecord, operator_name
 from console.words import clock, is_read, iso, short_principal
 from widgets.context_line import ContextLine
 from widgets.ledger_log import outcome_text
 from widgets.trainee_look import PRINCIPAL_STYLE
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.app import WhodidthisApp
 
 VIEWS = ("trainees", "ledger", "leftovers", "operators", "inventory")
 VIEWS_PROMPT = "view: trainees, ledger, leftovers, operators, inventory; enter to go"
@@ -58,6 +63,9 @@ def open_view(app, text: str) -> str | None:
 class ViewSwitching(Screen):
     """A screen with ``:`` to switch views: its ``#command-line`` Input takes the view's name,
     then focus goes back to its ``table``."""
+
+    if TYPE_CHECKING:  # self.app as this console's app (Textual's getter; no import at run time)
+        app = getters.app(WhodidthisApp)
 
     table: Any
 
@@ -188,7 +196,7 @@ class LedgerView(TableView):
                     Text(record.trainee, style="bold"),
                     f"{record.service}:{record.operation}",
                     outcome_text(record, holder),
-                    Text(short_principal(record.principal_arn), style=PRINCIPAL_STYLE),
+                    Text(short_principal(record.acting.principal_arn), style=PRINCIPAL_STYLE),
                     record.request_id or "-",
                 ]
                 self.put(str(record.id), cells, record.request_id)
@@ -248,7 +256,8 @@ class OperatorsView(TableView):
 
     def fill(self) -> None:
         for command in self.app.store.commands():
-            self.put(str(command.id), _command_cells(command), command.operator_arn)
+            arn = command.operator.arn if command.operator else None
+            self.put(str(command.id), _command_cells(command), arn)
 
     def on_whodidthis_app_store_changed(self, message) -> None:
         self.fill()
@@ -260,8 +269,8 @@ def _command_cells(command: Command) -> list:
     return [
         str(command.id),
         command.kind.value,
-        Text(command.operator or "-", style="bold"),
-        command.operator_source or "-",
+        Text(operator_name(command.operator) or "-", style="bold"),
+        command.operator.source if command.operator else "-",
         queued,
         result,
         ", ".join(command.trainees) or "all",

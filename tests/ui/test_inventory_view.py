@@ -127,7 +127,7 @@ async def test_clean_asks_for_the_name_then_queues_trainee_made(console, launche
         await settle(pilot)
         assert isinstance(app.screen, InventoryView)
         [queued] = [c for c in app.store.commands() if c.kind == CommandKind.TRAINEE_MADE]
-        assert queued.trainees == ("alice",) and queued.operator == "kenji"
+        assert queued.trainees == ("alice",) and queued.operator.name == "kenji"
         assert launcher.calls == 1
         # Two marked trainees: the word is how many; carol's is kept (not hers) and named.
         await pilot.press("space", *["down"] * 5, "space", "x")
