@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from console.model import LedgerRecord, Outcome, StepState, TraineeState
+from console.model import Acting, LedgerRecord, Outcome, StepState, TraineeState
 from console.store.state import Store
 
 COURSE = "bench"
@@ -62,9 +62,11 @@ def engine_call(store: Store, names: list[tuple[str, str]], i: int) -> None:
             step="iam_user",
             service="iam",
             operation="CreateUser",
-            principal_arn=f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/op@{COURSE}",
-            session_name=f"op@{COURSE}",
-            source_identity="op",
+            acting=Acting(
+                principal_arn=f"arn:aws:sts::{account}:assumed-role/ManageEnvRole/op@{COURSE}",
+                session_name=f"op@{COURSE}",
+                source_identity="op",
+            ),
         )
     )
     store.ledger_settle(record_id, outcome=Outcome.OK, request_id=f"req-{i}")
@@ -106,9 +108,7 @@ def writes(store: Store, names: list[tuple[str, str]], calls: int) -> None:
                 None,
                 "iam",
                 "TagUser",
-                "arn:p",
-                "op@bench",
-                "op",
+                Acting("arn:p", "op@bench", "op"),
             )
         ),
     )

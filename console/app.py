@@ -123,8 +123,8 @@ class WhodidthisApp(App):
         self.course = course
         self.store = store
         # Every command this console queues acts for this operator (and says how it is known).
-        self.acting = Operator.of(operator)
-        self.operator = self.acting.name
+        self.acting_for = Operator.of(operator)
+        self.operator = self.acting_for.name
         self.services = services
         self.host: HostIdentity | None = None
         self.host_error: str | None = None
@@ -134,7 +134,7 @@ class WhodidthisApp(App):
         # The command the live run serves (its id, kind and operator), read with the run.
         self.serving: Command | None = None
         self._serving_run: int | None = None
-        self.watch = StoreWatch(store)
+        self.store_watch = StoreWatch(store)  # not `watch`: that is Textual's own method
         # Start-up objects frozen, full collections only while the operator is quiet.
         self.collector = IdleCollector()
         self._keys_until = 0.0  # store changes wait for the operator's keys until then
@@ -166,7 +166,7 @@ class WhodidthisApp(App):
 
     def on_mount(self) -> None:
         # The first read happens before the first frame, so the rows are there at once.
-        changes = self.watch.poll()
+        changes = self.store_watch.poll()
         self._find_serving(changes)
         self._deliver(changes)
         self.set_interval(self.services.poll_interval, self._poll, name="poll")
@@ -221,7 +221,7 @@ class WhodidthisApp(App):
 
     @work(thread=True, group="poll", exit_on_error=False, description="read the state store")
     def _poll_store(self) -> None:
-        changes = self.watch.poll()
+        changes = self.store_watch.poll()
         if changes is not None:
             self._find_serving(changes)
             self.post_message(self.StoreChanged(changes))
@@ -246,7 +246,7 @@ class WhodidthisApp(App):
         The same path as the timer's, awaited: for the tests and for an operator's action
         that wants its effect on screen at once.
         """
-        changes = await asyncio.to_thread(self.watch.poll)
+        changes = await asyncio.to_thread(self.store_watch.poll)
         if changes is None:
             return False
         await asyncio.to_thread(self._find_serving, changes)
@@ -299,7 +299,9 @@ class WhodidthisApp(App):
         """The trainees being worked on, as the trainee list holds them (no store read)."""
         from widgets.trainee_table import TraineeTable
 
-        tables = self.screen_stack[0].query(TraineeTable) if self.screen_stack else []
+        if not self.screen_stack:
+            return []
+        tables = self.screen_stack[0].query(TraineeTable)
         return [s.name for t in tables for s in t.statuses() if s.state.is_active]
 
     def context(self, sort: str, active: list[str]) -> Context:
@@ -351,7 +353,7 @@ class WhodidthisApp(App):
                 timeout=15,
             )
             return None
-        command_id = self.store.enqueue(kind, names, self.acting)
+        command_id = self.store.enqueue(kind, names, self.acting_for)
         who = ", ".join(names) if names else f"all {len(self.course.trainees)} trainees"
         # One short line, no title: toasts sit over the ledger, never over the table.
         self.notify(f"{kind.value} queued as command {command_id} for {who}", timeout=TOAST_SECONDS)

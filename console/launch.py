@@ -17,11 +17,13 @@ from console.app import WhodidthisApp
 from console.commands.console_services import (
     EngineLauncher,
     IdentityProvider,
+    InventoryProvider,
     PlanProvider,
     PreflightProvider,
     Services,
     engine_launcher_for,
     host_identity,
+    inventory_provider_for,
     no_engine,
     plan_provider_for,
     preflight_provider_for,
@@ -45,6 +47,7 @@ def make_app(
     plan_provider: PlanProvider | None = None,
     preflight_provider: PreflightProvider | None = None,
     progress_provider: Callable[[], Awaitable[None]] | None = None,
+    inventory_provider: InventoryProvider | None = None,
     poll_interval: float = 0.25,
     allow_long_term: bool = False,
     read_only: bool = False,
@@ -80,6 +83,9 @@ def make_app(
         progress_provider=None
         if read_only or not course.checks
         else progress_provider or progress_provider_for(course, store, operator, host),
+        # A read-only view calls no AWS of its own: `whodidthis inventory` does.
+        inventory_provider=inventory_provider
+        or (None if read_only else inventory_provider_for(course, store, operator, host)),
         clock=clock,
         poll_interval=poll_interval,
     )

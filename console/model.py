@@ -7,7 +7,8 @@ touches AWS, and no field ever holds a credential value.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
 
 
 class TraineeState(enum.StrEnum):
@@ -64,6 +65,9 @@ class CommandKind(enum.StrEnum):
     RETRY = "retry"
     TEARDOWN = "teardown"
     CANCEL = "cancel"
+    #: Delete what the named trainees made by hand (``teardown --trainee-made``'s first half;
+    #: ``console.engine.trainee_made``); their environments are left as they are.
+    TRAINEE_MADE = "trainee-made"
 
 
 def operator_level(source: str | None) -> str | None:
@@ -220,8 +224,79 @@ class TraineeStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Acting:
+    """Who AWS saw make a call: the identity a ledger record attributes it to.
+
+    ``principal_arn`` is the caller's ARN (the assumed-role session, or the host for its own
+    AssumeRole); ``principal_id`` is CloudTrail's ``userIdentity.principalId``
+    (``AROA...:session``); ``assume_request_id`` is the request id of the AssumeRole that
+    issued the credentials the call was signed with; ``access_key_digest`` is the sha256 of
+    that access key id, first 16 hex digits: compared with CloudTrail's
+    ``userIdentity.accessKeyId`` without the store holding a key id.
+    """
+
+    principal_arn: str | None = None
+    session_name: str | None = None
+    source_identity: str | None = None
+    principal_id: str | None = None
+    assume_request_id: str | None = None
+    access_key_digest: str | None = None
+
+
+#: The ledger columns (and flat JSON keys) an :class:`Acting` is kept in, by the same names.
+ACTING_COLUMNS = tuple(f.name for f in fields(Acting))
+#: The columns an operator is kept in (ledger and command queue alike).
+OPERATOR_COLUMNS = ("operator", "operator_source", "operator_arn", "operator_evidence")
+
+
+def operator_columns(operator: Operator | None) -> dict[str, str | None]:
+    """``operator`` as the store's flat columns (and the JSON's keys); all None without one."""
+    if operator is None:
+        return dict.fromkeys(OPERATOR_COLUMNS)
+    return {
+        "operator": operator.name,
+        "operator_source": operator.source,
+        "operator_arn": operator.arn,
+        "operator_evidence": operator.evidence(),
+    }
+
+
+def operator_name(operator: Operator | None) -> str | None:
+    """The operator's name, or None when a record or command names no operator."""
+    return None if operator is None else operator.name
+
+
+class Columns(Protocol):
+    """A store row by column name: a ``sqlite3.Row`` or a dict."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
+
+
+def operator_of(columns: Columns) -> Operator | None:
+    """The operator kept in ``columns`` (a store row), or None when the row names none."""
+    name = columns["operator"]
+    if name is None:
+        return None
+    return Operator.stored(
+        str(name),
+        _text(columns["operator_source"]),
+        _text(columns["operator_arn"]),
+        _text(columns["operator_evidence"]),
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerRecord:
-    """One attributed AWS call (docs/contracts.md, "Ledger record"). Never holds a credential."""
+    """One attributed AWS call (docs/contracts.md, "Ledger record"). Never holds a credential.
+
+    ``acting`` is who AWS saw, ``operator`` the human the command acted for (None in records
+    written before operators were kept). The store and the JSON keep both flat
+    (:meth:`flat`, :meth:`from_flat`), with the column names docs/contracts.md gives.
+    """
 
     id: int | None
     ts: float
@@ -231,29 +306,39 @@ class LedgerRecord:
     step: str | None
     service: str
     operation: str
-    principal_arn: str | None
-    session_name: str | None
-    source_identity: str | None
+    acting: Acting = Acting()
     request_id: str | None = None
     outcome: Outcome = Outcome.UNKNOWN
     error_code: str | None = None
     error_message: str | None = None
     resource_arn: str | None = None
     region: str | None = None
-    #: CloudTrail's ``userIdentity.principalId`` of the caller: ``AROA...:session``.
-    principal_id: str | None = None
-    #: The request id of the AssumeRole that issued the credentials this call was signed with.
-    assume_request_id: str | None = None
-    operator: str | None = None
-    operator_source: str | None = None
-    operator_arn: str | None = None
+    operator: Operator | None = None
     #: Every attempt's request id, oldest first (retries); ``request_id`` is the answered one.
     attempt_request_ids: tuple[str, ...] = ()
-    #: The operator's SSM evidence and why it could be forged (JSON, ``Operator.evidence``).
-    operator_evidence: str | None = None
-    #: sha256 of the access key id the call was signed with, first 16 hex digits: compared with
-    #: CloudTrail's ``userIdentity.accessKeyId`` without the store holding a key id.
-    access_key_digest: str | None = None
+
+    def flat(self) -> dict[str, object]:
+        """The record as the ledger's columns: ``acting`` and ``operator`` spread out."""
+        values: dict[str, object] = {name: getattr(self, name) for name in _RECORD_OWN}
+        values.update((name, getattr(self.acting, name)) for name in ACTING_COLUMNS)
+        values.update(operator_columns(self.operator))
+        return values
+
+    @classmethod
+    def from_flat(cls, columns: Columns) -> LedgerRecord:
+        """The record kept in ``columns`` (every name of :data:`LEDGER_COLUMNS`), as typed
+        values: ``outcome`` an :class:`Outcome`, ``attempt_request_ids`` a tuple."""
+        own: dict[str, Any] = {name: columns[name] for name in _RECORD_OWN}
+        own["outcome"] = Outcome(own["outcome"])
+        own["attempt_request_ids"] = tuple(own["attempt_request_ids"] or ())
+        acting = Acting(**{name: _text(columns[name]) for name in ACTING_COLUMNS})
+        return cls(**own, acting=acting, operator=operator_of(columns))
+
+
+#: LedgerRecord's own scalar fields, kept in columns of the same names.
+_RECORD_OWN = tuple(f.name for f in fields(LedgerRecord) if f.name not in ("acting", "operator"))
+#: Every column of the ledger a record is kept in.
+LEDGER_COLUMNS = (*_RECORD_OWN, *ACTING_COLUMNS, *OPERATOR_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,26 +358,18 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A request in the command queue, executed exactly once by the engine that claims it."""
+    """A request in the command queue, executed exactly once by the engine that claims it.
 
-    id: int | None
+    ``id`` is its place in the queue (a command exists only once queued); ``operator`` is who
+    the command acts for, or None when it was queued without one.
+    """
+
+    id: int
     kind: CommandKind
     trainees: tuple[str, ...] = ()
-    operator: str | None = None
+    operator: Operator | None = None
     created_at: float | None = None
     claimed_by: str | None = None
     claimed_at: float | None = None
     done_at: float | None = None
     result: str | None = None
-    operator_source: str | None = None
-    operator_arn: str | None = None
-    operator_evidence: str | None = None
-
-    @property
-    def acting(self) -> Operator | None:
-        """The operator this command acts for, or None when it was queued without one."""
-        if self.operator is None:
-            return None
-        return Operator.stored(
-            self.operator, self.operator_source, self.operator_arn, self.operator_evidence
-        )

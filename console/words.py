@@ -6,6 +6,7 @@ No Textual here: the console's widgets use these helpers for the words, and styl
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 from console.course.model import Course
@@ -17,9 +18,8 @@ from console.model import (
     StepState,
     TraineeState,
     TraineeStatus,
-    forgeable_of,
     forgeable_words,
-    operator_level,
+    operator_name,
 )
 
 STATE_SYMBOLS = {
@@ -56,6 +56,18 @@ def printable(text: str | None) -> str:
     if text.isprintable():
         return text
     return "".join(_escaped(ch) if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+
+
+_ALL_REGIONS = re.compile(r"regions: all (\d+) enabled \(([^,)]+), [^)]*\)")
+
+
+def short_receipt(receipt: str | None) -> str | None:
+    """A sweep receipt for a table line: the region list (17 names on a commercial account,
+    too long at 80 columns) cut to the course's region, the fact kept (``regions: all 17
+    enabled (ap-northeast-1, …)``). ``status --json`` and the report keep the full list."""
+    if not receipt:
+        return receipt
+    return _ALL_REGIONS.sub(lambda m: f"regions: all {m[1]} enabled ({m[2]}, …)", receipt)
 
 
 def _escaped(ch: str) -> str:
@@ -151,16 +163,32 @@ def event_text(event: Event) -> str | None:
     f = event.fields
     when = clock(event.ts)
     if event.type == "trainee" and "state" in f:
-        extra = f"  {f.get('error') or f.get('receipt') or ''}".rstrip()
+        extra = f"  {f.get('error') or short_receipt(f.get('receipt')) or ''}".rstrip()
         return printable(f"{when} {event.trainee:<14} {f['state']}{extra}")
+    if event.type == "trust":  # a warning of the trust check before a build
+        return printable(
+            f"{when} {event.trainee:<14} trust {f.get('severity')}: {f.get('message')}"
+        )
     if event.type == "step" and f.get("state") in ("DONE", "FAILED", "TORN_DOWN"):
         return f"{when} {event.trainee:<14}   step {f.get('index', 0) + 1} {f['state']}"
+    if event.type == "trainee-made":  # the engine's clean of what a trainee made by hand
+        said = [*f.get("lines", []), *(f"could not check: {e}" for e in f.get("errors", []))]
+        who = f"{when} {event.trainee:<14} "
+        return "\n".join(printable(f"{who}{line}") for line in said or ["nothing made by hand"])
     if event.type == "summary":
         states = ", ".join(f"{n} {s}" for s, n in f.get("states", {}).items())
         head = f.get("ledger_head") or {}
         kept = f" (ledger head {head['links']}:{head['sha256']})" if head.get("sha256") else ""
-        return f"{when} {f.get('command', 'run')} finished: {states or 'nothing to do'}{kept}"
+        states = states or "; ".join(f.get("trainee_made") or []) or "nothing to do"
+        return f"{when} {f.get('command', 'run')} finished: {states}{kept}"
     return None
+
+
+def ou_code_of(note: str | None) -> str | None:
+    """An OU note's code (``OuAccountMoved``, ``OuAccountSuspended``, ...), as the store keeps
+    it before the text (``console/aws/ou_pins.py``); None for none or an older, bare note."""
+    code, sep, _ = (note or "").partition(": ")
+    return code if sep and code.startswith("Ou") and code.isalpha() else None
 
 
 def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | None) -> dict:
@@ -183,6 +211,7 @@ def status_json(course: Course, trainees: list[TraineeStatus], holder: dict | No
                 "leftovers": [{"arn": item.arn, "type": item.type} for item in t.leftovers],
                 "receipt": t.receipt,
                 "ou_note": t.ou_note,
+                "ou_code": ou_code_of(t.ou_note),
                 "steps": [
                     {
                         "kind": s.kind,
@@ -219,7 +248,7 @@ def status_row(t: TraineeStatus) -> str:
     state = f"{STATE_SYMBOLS[t.state]} {t.state.value}"
     return (
         f"{t.name:<14} {t.account:<12} {state:<14} {step_count(t):<14} "
-        f"{short_principal(t.principal_arn):<40} {t.error or t.receipt or ''}"
+        f"{short_principal(t.principal_arn):<40} {t.error or short_receipt(t.receipt) or ''}"
         + (f"  [OU: {t.ou_note}]" if t.ou_note else "")
     )
 
@@ -277,12 +306,13 @@ def operator_words(operator: Operator) -> str:
 
 def ledger_json(record: LedgerRecord) -> dict:
     """A ledger record with the fields of docs/contracts.md, "Ledger record" (``ts`` as ISO 8601)."""
-    data = {name: getattr(record, name) for name in LEDGER_FIELDS}
+    flat = record.flat()  # the ledger's columns: the JSON keeps the store's flat names
+    data = {name: flat[name] for name in LEDGER_FIELDS}
     data["ts"] = iso(record.ts)
     data["outcome"] = record.outcome.value
     data["attempt_request_ids"] = list(record.attempt_request_ids)
-    data["operator_level"] = operator_level(record.operator_source)
-    data["operator_forgeable"] = forgeable_of(record.operator_evidence)
+    data["operator_level"] = record.operator.level if record.operator else None
+    data["operator_forgeable"] = list(record.operator.forgeable) if record.operator else []
     return data
 
 
@@ -329,7 +359,7 @@ def ledger_line(record: LedgerRecord, holder: dict | None = None) -> str:
     call = f"{record.service}:{record.operation}"
     return printable(
         f"{iso(record.ts)}  {record.trainee:<12} {call:<36} "
-        f"{short_principal(record.principal_arn):<40} {outcome_words(record, holder):<10} "
-        f"{record.request_id or '-':<36}  {record.operator or '-'}"
-        f" ({operator_level(record.operator_source) or '-'})"
+        f"{short_principal(record.acting.principal_arn):<40} {outcome_words(record, holder):<10} "
+        f"{record.request_id or '-':<36}  {operator_name(record.operator) or '-'}"
+        f" ({record.operator.level if record.operator else '-'})"
     )

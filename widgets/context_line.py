@@ -50,7 +50,7 @@ def endpoint_words(environ: Mapping[str, str] | None = None) -> str:
 
 def is_throttle(code: str | None) -> bool:
     """True for an AWS error code that says "slow down" (Throttling, LimitExceeded...)."""
-    return bool(code) and any(word in code for word in THROTTLE_WORDS)
+    return code is not None and any(word in code for word in THROTTLE_WORDS)
 
 
 @dataclass

@@ -18,6 +18,9 @@ Nothing else under ``widgets/`` or ``console/`` touches a Textual private name
 
 from __future__ import annotations
 
+from collections.abc import Collection, KeysView
+from typing import Any, Protocol
+
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
@@ -99,13 +102,14 @@ class RowCachedTable(DataTable):
             return
         row_key = RowKey(row_key) if isinstance(row_key, str) else row_key
         column_key = ColumnKey(column_key) if isinstance(column_key, str) else column_key
-        if row_key not in self._row_locations or column_key not in self._column_locations:
+        row_index = self._row_locations.get(row_key)
+        if row_index is None or column_key not in self._column_locations:
             raise CellDoesNotExist(
                 f"No cell exists for row_key={row_key!r}, column_key={column_key!r}."
             )
         self._data[row_key][column_key] = value
         self._dirty_rows.add(row_key)
-        self.refresh_row(self._row_locations.get(row_key))  # that line, not the whole table
+        self.refresh_row(row_index)  # that line, not the whole table
 
     def render_lines(self, crop) -> list[Strip]:
         self._forget_dirty_rows()
@@ -117,11 +121,21 @@ class RowCachedTable(DataTable):
             return
         dirty, self._dirty_rows = self._dirty_rows, set()
         indexes = {self._row_locations.get(key) for key in dirty}
-        for cache, position, wanted in (
-            (self._cell_render_cache, 0, dirty),
-            (self._row_render_cache, 0, dirty),
-            (self._row_renderable_cache, 1, indexes),
-        ):
-            for key in [k for k in cache.keys() if k[position] in wanted]:  # noqa: SIM118 - LRUCache has no __iter__
-                cache.discard(key)
+        _discard(self._cell_render_cache, 0, dirty)
+        _discard(self._row_render_cache, 0, dirty)
+        _discard(self._row_renderable_cache, 1, indexes)
         self._line_cache.clear()  # by screen line; rebuilt cheaply from the row caches
+
+
+class _Cache(Protocol):
+    """What :func:`_discard` uses of Textual's LRU caches (each keyed by its own tuple)."""
+
+    def keys(self) -> KeysView[Any]: ...
+
+    def discard(self, key: Any, /) -> None: ...
+
+
+def _discard(cache: _Cache, position: int, wanted: Collection[object]) -> None:
+    """Drop the entries of ``cache`` whose key holds one of ``wanted`` at ``position``."""
+    for key in [k for k in cache.keys() if k[position] in wanted]:  # noqa: SIM118 - LRUCache has no __iter__
+        cache.discard(key)

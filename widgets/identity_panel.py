@@ -158,11 +158,11 @@ class IdentityPanel(Static):
                     ),
                 )
             )
-        lines.append((Text(""), self._last_action()))
+        lines.append((Text(""), self._last_action(status)))
         return lines
 
-    def _last_action(self) -> Text:
-        record, status = self._record, self._trainee
+    def _last_action(self, status: TraineeStatus) -> Text:
+        record = self._record
         if record is None:
             return Text(f"last: {status.last_action or 'nothing yet'}")
         text = Text()
@@ -174,9 +174,9 @@ class IdentityPanel(Static):
         outcome = record.outcome.value + (f" {record.error_code}" if record.error_code else "")
         text.append(f"last {clock(record.ts)} {record.service}:{record.operation} ")
         text.append(outcome, style="green" if outcome == "ok" else "bold red")
-        text.append(f" by {short_principal(record.principal_arn) or 'unknown'}")
+        text.append(f" by {short_principal(record.acting.principal_arn) or 'unknown'}")
         if record.operator:
-            text.append(f" for {record.operator}")
+            text.append(f" for {record.operator.name}")
         return text
 
     def _problems(self) -> list[str]:

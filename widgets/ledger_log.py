@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from rich.text import Text
+from textual import events
 from textual.widgets import RichLog
 
 from console.model import LedgerRecord, Outcome
@@ -41,7 +42,7 @@ def ledger_text(record: LedgerRecord, trainee_width: int = 10, holder: dict | No
     text.append(f"{record.trainee:<{trainee_width}} ", style="bold")
     text.append(f"{record.service + ':' + record.operation:<26} ")
     text.append_text(outcome_text(record, holder))
-    text.append(f" {short_principal(record.principal_arn)}", style=PRINCIPAL_STYLE)
+    text.append(f" {short_principal(record.acting.principal_arn)}", style=PRINCIPAL_STYLE)
     return text
 
 
@@ -68,7 +69,7 @@ class LedgerLog(RichLog):
         self._kept: deque[LedgerRecord] = deque(maxlen=KEPT_LINES)
         self._title()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         # The log follows its end; a panel above growing (a host warning) must not hide it.
         self.scroll_end(animate=False, immediate=True, x_axis=False)
 

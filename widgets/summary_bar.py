@@ -45,7 +45,7 @@ def run_words(
         for s in statuses
         if s.state in FINISHED and s.name in run["trainees"] and (s.finished_at or 0) >= started
     )
-    who = command.operator if command is not None and command.operator else run["operator"]
+    who = command.operator.name if command is not None and command.operator else run["operator"]
     number = f" #{command.id}" if command is not None else ""
     return (
         f"{run['kind']}{number} by {who or '?'} {finished}/{total} · "

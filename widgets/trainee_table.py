@@ -166,7 +166,7 @@ class TraineeTable(RowCachedTable):
         self.filter_text = ""
         self.failures_only = False
         self.pin_failures = False
-        self.sort = "name"
+        self.sort_by = "name"  # not `sort`: that is DataTable's own method
         self._keeps = matcher("")
 
     # -- what the screen asks ----------------------------------------------------------------
@@ -266,7 +266,7 @@ class TraineeTable(RowCachedTable):
             self.filter_text = filter_text
             self._keeps = matcher(filter_text)
         if sort is not None:
-            self.sort = sort
+            self.sort_by = sort
         if failures_only is not None:
             self.failures_only = failures_only
         if pin_failures is not None:
@@ -333,7 +333,7 @@ class TraineeTable(RowCachedTable):
     def _ordered_visible(self) -> list[str]:
         now = self._clock()
         names = []
-        for status in sorted(self._statuses.values(), key=lambda s: sort_key(self.sort, s, now)):
+        for status in sorted(self._statuses.values(), key=lambda s: sort_key(self.sort_by, s, now)):
             if self.failures_only and not needs_attention(status):
                 continue
             if not self._keeps(_haystack(status)):
@@ -357,8 +357,8 @@ class TraineeTable(RowCachedTable):
                 return True
             if self.filter_text and (status.name in self._cells) != self._keeps(_haystack(status)):
                 return True
-            if self.sort != "name" and sort_key(self.sort, status, now) != sort_key(
-                self.sort, old, now
+            if self.sort_by != "name" and sort_key(self.sort_by, status, now) != sort_key(
+                self.sort_by, old, now
             ):
                 return True
         return False

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from console.model import LedgerRecord, Outcome
+from console.model import ACTING_COLUMNS, Acting, LedgerRecord, Operator, Outcome
 
 # Read-only prefixes (docs/contracts.md: read-only calls are left out of the ledger).
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Check", "Lookup", "Simulate")
@@ -32,22 +32,16 @@ def is_recorded(operation: str) -> bool:
 
 @dataclass(frozen=True)
 class LedgerContext:
-    """Who is acting, for the records of the calls made in this task."""
+    """Who is acting, for the records of the calls made in this task: the identity AWS sees
+    (``acting``) and the human the command acts for (``operator``)."""
 
     course: str
     trainee: str
     account: str
-    principal_arn: str | None = None
-    session_name: str | None = None
-    source_identity: str | None = None
+    acting: Acting = Acting()
     step: str | None = None
     region: str | None = None
-    principal_id: str | None = None
-    assume_request_id: str | None = None
-    operator: str | None = None
-    operator_source: str | None = None
-    operator_arn: str | None = None
-    operator_evidence: str | None = None
+    operator: Operator | None = None
 
     def record(self, service: str, operation: str) -> LedgerRecord:
         return LedgerRecord(
@@ -59,16 +53,9 @@ class LedgerContext:
             step=self.step,
             service=service,
             operation=operation,
-            principal_arn=self.principal_arn,
-            session_name=self.session_name,
-            source_identity=self.source_identity,
+            acting=self.acting,
             region=self.region,
-            principal_id=self.principal_id,
-            assume_request_id=self.assume_request_id,
             operator=self.operator,
-            operator_source=self.operator_source,
-            operator_arn=self.operator_arn,
-            operator_evidence=self.operator_evidence,
         )
 
 
@@ -130,7 +117,9 @@ class MemoryRecorder:
     def settle(self, token: int, **outcome) -> None:
         outcome = {k: v for k, v in outcome.items() if v is not None or k == "request_id"}
         outcome["attempt_request_ids"] = tuple(outcome.get("attempt_request_ids", ()))
-        self.records[token] = replace(self.records[token], **outcome)
+        record = self.records[token]
+        signed = {k: outcome.pop(k) for k in ACTING_COLUMNS if k in outcome}  # known at signing
+        self.records[token] = replace(record, acting=replace(record.acting, **signed), **outcome)
 
 
 _TOKEN = "whodidthis_ledger_token"

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from console.credentials import mask_key_id
+from console.model import Command, Operator
 
 GLOBAL_REGION = "us-east-1"
 LOOKUP_INTERVAL = 0.5  # LookupEvents: 2 requests per second per account and region
@@ -90,13 +91,21 @@ class Found:
 
 
 async def lookup(
-    client, account: str, region: str, attribute: tuple[str, str], pace: Pace, **window
+    client,
+    account: str,
+    region: str,
+    attribute: tuple[str, str],
+    pace: Pace,
+    *,
+    quiet: bool = False,
+    **window,
 ) -> list[Found]:
     """Every event LookupEvents has for one attribute, paced, with a progress line on stderr.
 
     Args:
         client: an aiobotocore ``cloudtrail`` client in ``account`` and ``region``.
         attribute: (AttributeKey, AttributeValue).
+        quiet: no progress line (the engine's own look-ups, in the middle of a build).
         window: ``StartTime`` / ``EndTime`` (datetimes), when given.
     """
     found: list[Found] = []
@@ -120,12 +129,13 @@ async def lookup(
             )
             found.append(Found(json.loads(entry["CloudTrailEvent"]), region, resources))
         shown = mask_key_id(value) if key == "AccessKeyId" else value  # a session's key id
-        print(
-            f"CloudTrail LookupEvents {account} {region} {key}={shown}: page {page}, "
-            f"{len(found)} events so far",
-            file=sys.stderr,
-            flush=True,
-        )
+        if not quiet:
+            print(
+                f"CloudTrail LookupEvents {account} {region} {key}={shown}: page {page}, "
+                f"{len(found)} events so far",
+                file=sys.stderr,
+                flush=True,
+            )
         token = answer.get("NextToken")
         if not token:
             return found
@@ -202,7 +212,7 @@ def sessions_of(found: list[Found], instance_id: str | None) -> dict[str, dict]:
     return sessions
 
 
-def owner_matches(owner: str | None, operator) -> bool:
+def owner_matches(owner: str | None, operator: Operator) -> bool:
     """True when a StartSession's owner ARN is ``operator`` (its ARN, else its name)."""
     from console.aws.operator import operator_from_owner
 
@@ -213,7 +223,7 @@ def owner_matches(owner: str | None, operator) -> bool:
     return operator_from_owner(owner) == operator.name
 
 
-def session_check(command, operator, sessions: dict, instance_id: str | None):
+def session_check(command: Command, operator: Operator, sessions: dict, instance_id: str | None):
     """(contradictions, missing evidence) about ``command``'s operator's SSM session."""
     from console.words import iso
 
@@ -247,10 +257,10 @@ def session_check(command, operator, sessions: dict, instance_id: str | None):
     return contradictions, missing
 
 
-def session_mark(command, sessions: dict, instance_id, now: float, window: float):
+def session_mark(command: Command, sessions: dict, instance_id, now: float, window: float):
     """``(mark, evidence)`` for ``command``'s SSM session alone: ``confirmed``,
     ``contradicted`` or ``not yet delivered`` (missing, and younger than ``window``)."""
-    operator = command.acting
+    operator = command.operator
     if operator is None:
         return SESSION_CONTRADICTED, ["the command names no operator"]
     contradictions, missing = session_check(command, operator, sessions, instance_id)

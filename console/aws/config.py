@@ -8,6 +8,7 @@ own ``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS`` or profile say otherwise. botocore
 from __future__ import annotations
 
 import os
+from typing import Literal, TypedDict, cast
 
 from botocore.config import Config
 
@@ -18,8 +19,18 @@ __all__ = ["aio_client_config", "client_config", "mask_key_id", "retry_settings"
 DEFAULT_RETRY_MODE = "standard"
 DEFAULT_MAX_ATTEMPTS = 10
 
+RetryMode = Literal["legacy", "standard", "adaptive"]
 
-def retry_settings(profile_config: dict | None = None, *, mode: str | None = None) -> dict:
+
+class Retries(TypedDict, total=False):
+    """botocore's ``Config(retries=...)``: the mode and the attempts, the first one counted."""
+
+    total_max_attempts: int
+    max_attempts: int
+    mode: RetryMode
+
+
+def retry_settings(profile_config: dict | None = None, *, mode: str | None = None) -> Retries:
     """The ``retries`` dict for a client: the operator's settings win over ours.
 
     Args:
@@ -40,7 +51,9 @@ def retry_settings(profile_config: dict | None = None, *, mode: str | None = Non
         max_attempts = DEFAULT_MAX_ATTEMPTS
     # ``total_max_attempts`` counts the first attempt, as AWS_MAX_ATTEMPTS does; botocore's
     # ``max_attempts`` key would count retries only.
-    return {"mode": chosen_mode, "total_max_attempts": max_attempts}
+    # The operator's mode is passed as given: botocore refuses any other than RetryMode's when
+    # the client is made (InvalidRetryModeError, naming it), which says more than we could.
+    return {"mode": cast(RetryMode, chosen_mode), "total_max_attempts": max_attempts}
 
 
 def client_config(

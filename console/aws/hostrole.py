@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from console.aws.identity import role_of
 
@@ -73,7 +74,8 @@ def lookup_host_role(session_arn: str | None, botocore_session=None, region=None
     if name is None:
         return HostRole(None, None, "the host is not acting as a role")
     session = botocore_session or botocore.session.get_session()
-    iam = session.create_client("iam", region_name=region or "us-east-1")
+    # botocore's own (not aio) client: types-aiobotocore types only aiobotocore's.
+    iam: Any = session.create_client("iam", region_name=region or "us-east-1")
     problems = []
     try:
         return HostRole(iam.get_role(RoleName=name)["Role"]["Arn"], "iam:GetRole")

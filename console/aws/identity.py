@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from console.aws.chain import (
     IMDS_V1_PROBLEM,
@@ -278,7 +279,8 @@ def resolve_host_identity(
         )
     arn = account = user_id = sts_problem = None
     try:
-        sts = session.create_client(
+        # botocore's own (not aio) clients: types-aiobotocore types only aiobotocore's.
+        sts: Any = session.create_client(
             "sts", region_name=region or "us-east-1", config=client_config(profile_config)
         )
         answer = sts.get_caller_identity()

@@ -147,6 +147,52 @@ def _say_child_ous(organizations, ou: str) -> None:
         )
 
 
+#: Account states of an account that is going or gone (botocore's ``AccountState`` enum; the
+#: older ``AccountStatus`` has SUSPENDED and PENDING_CLOSURE): its roles cannot be assumed.
+GONE_STATES = frozenset({"SUSPENDED", "PENDING_CLOSURE", "CLOSED"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Fate:
+    """What Organizations says of a pinned account its OU no longer lists ACTIVE.
+
+    Attributes:
+        state: ``State`` (else ``Status``) from DescribeAccount; None when it could not be asked.
+        parent: its parent now (``ListParents``: an OU or the root id); None when not asked.
+        problem: why Organizations could not tell (the call's error), else None.
+    """
+
+    state: str | None
+    parent: str | None
+    problem: str | None = None
+
+    @property
+    def suspended(self) -> bool:
+        return self.state in GONE_STATES
+
+
+def fates_of(accounts: list[str], botocore_session=None) -> dict[str, Fate]:
+    """Each account's state and parent (two calls an account; only the pinned accounts an OU
+    listing lost are asked, so usually none)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if not accounts:
+        return {}
+    organizations = _client(botocore_session)
+    fates = {}
+    for account in accounts:
+        try:
+            state = _state(organizations.describe_account(AccountId=account)["Account"])
+            parents = organizations.list_parents(ChildId=account).get("Parents") or []
+            fates[account] = Fate(state or None, parents[0]["Id"] if parents else None)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            fates[account] = Fate(None, None, f"{error.get('Code')}: {error.get('Message')}")
+        except BotoCoreError as exc:
+            fates[account] = Fate(None, None, str(exc))
+    return fates
+
+
 #: Accounts whose name tags are asked at once, instead of one after another (a 500-account OU
 #: made 500 ListTagsForResource calls in a row). Organizations throttles each account's
 #: requests; the client's standard retries absorb a Throttling answer, so a few in flight is

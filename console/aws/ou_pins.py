@@ -8,9 +8,12 @@ name at another account (teardown then deleting nothing in either). So once a tr
 been built, its name and account are a pair the listing cannot undo:
 
 * a pinned account listed under another name stays its pinned trainee (``OuNameChanged``);
-* a pinned trainee whose account is no longer listed ACTIVE stays in the course at that account
-  (``OuAccountLost``): ``teardown`` still reaches its resources there while its role can be
-  assumed, and fails it saying why when not; ``apply`` builds nothing more there;
+* a pinned trainee whose account is no longer listed ACTIVE stays in the course at that account,
+  and Organizations is asked why (DescribeAccount's state, ListParents): moved to another
+  parent (``OuAccountMoved``: ``teardown`` still reaches its resources there), suspended or
+  closing (``OuAccountSuspended``: its roles cannot be assumed, so ``teardown`` fails it
+  saying so without trying), or it cannot tell (``OuAccountLost``: teardown tries); ``apply``
+  builds nothing more in any of them;
 * a new account listed under a pinned trainee's name is not a trainee (``OuNameTaken``).
 
 Each case is a note on the trainee (``status``, the command's stderr) and makes the command
@@ -20,13 +23,17 @@ exit 1 (docs/contracts.md, "Trainees from an OU").
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from console.course.model import Course, Trainee
 from console.model import StepState, TraineeState, TraineeStatus
 
 LOST, RENAMED, TAKEN = "OuAccountLost", "OuNameChanged", "OuNameTaken"
+MOVED, SUSPENDED = "OuAccountMoved", "OuAccountSuspended"
+#: The notes of a trainee whose account left the OU's ACTIVE accounts.
+GONE = frozenset({LOST, MOVED, SUSPENDED})
 #: Notes that mean the course cannot be what the OU says: the command exits 1.
-FAILING = frozenset({LOST, TAKEN})
+FAILING = GONE | {TAKEN}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +53,15 @@ def built(status: TraineeStatus) -> bool:
     return any(step.state != StepState.PENDING for step in status.steps)
 
 
-def pin(course: Course, known: list[TraineeStatus]) -> tuple[Course, list[PinNote]]:
+def pin(
+    course: Course, known: list[TraineeStatus], fates: Callable[[list[str]], dict] | None = None
+) -> tuple[Course, list[PinNote]]:
     """``course`` (trainees as the OU lists them now) with every built trainee kept at its
-    pinned account; the notes say where the listing disagreed."""
+    pinned account; the notes say where the listing disagreed.
+
+    Args:
+        fates: asks Organizations what became of the lost accounts (``organizations.fates_of``).
+    """
     if not course.trainees_from_ou:
         return course, []
     ou = course.trainees_from_ou
@@ -68,10 +81,11 @@ def pin(course: Course, known: list[TraineeStatus]) -> tuple[Course, list[PinNot
         else:
             trainees.append(trainee)
     line = course.trainees[0].line if course.trainees else 0
-    for account, name in by_account.items():
-        if account not in listed:
-            notes.append(_lost(name, account, ou))
-            trainees.append(Trainee(name, account, line))
+    lost = [account for account in by_account if account not in listed]
+    told = fates(lost) if fates is not None and lost else {}
+    for account in lost:
+        notes.append(_lost(by_account[account], account, ou, told.get(account)))
+        trainees.append(Trainee(by_account[account], account, line))
     trainees.sort(key=lambda t: t.name)
     return dataclasses.replace(course, trainees=tuple(trainees)), notes
 
@@ -97,17 +111,43 @@ def _taken(trainee: Trainee, pinned_account: str, ou: str) -> PinNote:
     )
 
 
-def _lost(name: str, account: str, ou: str) -> PinNote:
+def _lost(name: str, account: str, ou: str, fate=None) -> PinNote:
+    """The note of a pinned account no longer listed ACTIVE, as ``fate`` (a ``Fate``) says."""
+    if fate is not None and fate.suspended:
+        return PinNote(
+            name,
+            account,
+            SUSPENDED,
+            f"account {account} is {fate.state} (suspended or closing): its roles cannot be "
+            f"assumed, so trainee {name}'s resources there cannot be torn down from here; AWS "
+            "deletes them when it closes the account (90 days after suspension); to tear down "
+            "sooner, reinstate the account (AWS Support), then run teardown",
+        )
+    if fate is not None and fate.state == "ACTIVE" and fate.parent and fate.parent != ou:
+        return PinNote(
+            name,
+            account,
+            MOVED,
+            f"account {account} was moved out of {ou} (it is now under {fate.parent}); "
+            f"trainee {name} stays pinned to it: teardown still reaches its resources there, "
+            "and apply builds nothing more there",
+        )
+    why = f" (Organizations could not say why: {fate.problem})" if fate and fate.problem else ""
     return PinNote(
         name,
         account,
         LOST,
         f"account {account} is no longer an ACTIVE account of {ou} (moved out, suspended or "
-        f"closed); trainee {name} stays pinned to it: teardown still reaches its resources "
-        "there while its role can be assumed, and apply builds nothing more there",
+        f"closed){why}; trainee {name} stays pinned to it: teardown still reaches its "
+        "resources there while its role can be assumed, and apply builds nothing more there",
     )
 
 
 def lost_names(notes: list[PinNote]) -> set[str]:
     """The trainees whose account left the OU."""
-    return {note.trainee for note in notes if note.code == LOST}
+    return {note.trainee for note in notes if note.code in GONE}
+
+
+def stored(note: PinNote) -> str:
+    """The note as the store keeps it (``trainees.ou_note``): its code, then its text."""
+    return f"{note.code}: {note.text}"

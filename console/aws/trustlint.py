@@ -34,16 +34,19 @@ from iampolicy import (
 from iampolicy.statements import as_list
 
 ERROR, WARNING, INFO = "error", "warning", "info"
+HOST = "host"  # a finding's topic: the host role itself cannot get in
 STRANGER_ACCOUNTS = ("999999999999", "888888888888")
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One lint finding: how bad, what is wrong, and the policy to paste instead."""
+    """One lint finding: how bad, what is wrong, and the policy to paste instead; ``topic``
+    is ``HOST`` when it says the host cannot get in (else who else can, or the form)."""
 
     severity: str
     message: str
     fix: str
+    topic: str = ""
 
     def to_json(self) -> dict:
         return {"severity": self.severity, "message": self.message, "fix": json.loads(self.fix)}
@@ -348,7 +351,7 @@ def _host_findings(document, probes: Probes, host: str, fix: str) -> list[Findin
     for action, answer in probes.host.items():
         if answer.decision is Decision.ALLOWED:
             continue
-        findings.append(Finding(ERROR, _why_not(document, action, answer, host), fix))
+        findings.append(Finding(ERROR, _why_not(document, action, answer, host), fix, HOST))
     return findings
 
 

@@ -27,6 +27,14 @@ from console.classroom.reads import RegionPace, enabled_regions
 from console.words import iso
 
 REGIONS_AT_ONCE = 4  # regions asked side by side for one account
+DEFAULT_WINDOW = 24 * 3600.0  # a course with no ledger yet: the last day
+
+
+def class_window_start(store) -> float:
+    """The class window's start: the course's first ledger record, else a day ago."""
+    import time
+
+    return min((r.ts for r in store.ledger()), default=time.time() - DEFAULT_WINDOW)
 
 
 @dataclass(frozen=True)

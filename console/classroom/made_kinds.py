@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from console.errors import WhodidthisError
+
 Reader = Callable[..., Awaitable[bool]]  # (clients, region, id) -> still exists
 Deleter = Callable[..., Awaitable[None]]  # (client factory, region, id) -> deleted
 
@@ -132,6 +134,27 @@ async def _user_exists(clients, region: str, user: str) -> bool:
     return True
 
 
+class NotTheTrainees(WhodidthisError):
+    """A resource the inventory found that turns out to be the course's own: never deleted."""
+
+
+async def _delete_user(client, region: str, user: str) -> None:
+    """Delete an IAM user a trainee made, and first what DeleteUser needs gone (IAM API
+    reference, DeleteUser: password, access keys, signing certificates, SSH keys, service
+    credentials, MFA devices, inline and attached policies, groups; ``iam_user.delete_user``).
+    A user carrying whodidthis's tags is the course's, however it came to be: kept."""
+    from console.steps.base import TAG_COURSE, TAG_TRAINEE
+    from console.steps.iam_user import delete_user, find_user
+
+    iam = await client("iam", region)
+    found = await find_user(iam, user)
+    if found is None:
+        return
+    if {TAG_COURSE, TAG_TRAINEE} & set(found[1]):
+        raise NotTheTrainees(f"IAM user {user} carries whodidthis's tags: the course's own user")
+    await delete_user(iam, user)
+
+
 KINDS: tuple[MadeKind, ...] = (
     MadeKind("AWS::SQS::Queue", "sqs:CreateQueue", _queue_ids, False, _queue_exists, _delete_queue),
     MadeKind(
@@ -150,7 +173,14 @@ KINDS: tuple[MadeKind, ...] = (
         _bucket_exists,
         _delete_bucket,
     ),
-    MadeKind("AWS::IAM::User", "iam:CreateUser", _request("userName"), False, _user_exists),
+    MadeKind(
+        "AWS::IAM::User",
+        "iam:CreateUser",
+        _request("userName"),
+        False,
+        _user_exists,
+        _delete_user,
+    ),
     MadeKind("AWS::EC2::NatGateway", "ec2:CreateNatGateway", _resource_ids, True),
     MadeKind("AWS::EC2::EIP", "ec2:AllocateAddress", _resource_ids, True),
     MadeKind(

@@ -116,11 +116,8 @@ def cli_teardown(options: RunOptions) -> int:
 
     _check(options)
     if options.trainee_made:  # what trainees made first: it may use ours
-        from console.commands.inventory import clean_trainee_made
-        from console.errors import EXIT_OK
-
-        code = clean_trainee_made(options)
-        if code != EXIT_OK:
+        code = _trainee_made_first(options)
+        if code != 0:
             return code
     if options.yes:
         return run_command(options, CommandKind.TEARDOWN, options.trainee)
@@ -141,3 +138,17 @@ def cli_teardown(options: RunOptions) -> int:
         )
     finally:
         counter.close()
+
+
+def _trainee_made_first(options: RunOptions) -> int:
+    """``--trainee-made``: without ``--yes`` its plan, printed here (reads only); with it, the
+    engine's ``trainee-made`` command, queued and followed like any (the console's clean
+    action queues the same command)."""
+    from dataclasses import replace
+
+    from console.commands.headless import run_command
+    from console.commands.inventory import clean_trainee_made
+
+    if not options.yes:
+        return clean_trainee_made(options)
+    return run_command(replace(options, junit=None), CommandKind.TRAINEE_MADE, options.trainee)

@@ -15,6 +15,12 @@ CloudTrail (``console.aws.cloudtrail``), paced at 2 requests per second per acco
    copy, whose request id the ledger keeps) whose role session name and SourceIdentity name the
    operator; the call's own ``userIdentity`` must say the same.
 
+3. **Each record.** Every changing call the ledger has since ``--since``, whichever command
+   (or operator) it names, is held to the CloudTrail record of its request id as ``trace
+   --cloudtrail`` holds it (``console.commands.cloudtrail_join``): a record naming another
+   principal, principal id, session or access key than CloudTrail is ``contradicted`` on a
+   line of its own, so a row rewritten to blame someone else cannot leave its command unseen.
+
 Each command ends ``confirmed``, ``contradicted`` (with the evidence) or ``not yet delivered``
 (evidence missing, and the command younger than the delivery window). Any contradiction: exit 1.
 ``-o json`` prints one verdict per line (``--json`` its synonym), ``-o yaml`` them as one sequence.
@@ -40,11 +46,13 @@ from console.aws.cloudtrail import (
     ssm_sessions,
     too_young,
 )
+from console.commands.cloudtrail_join import contradictions as record_contradictions
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
 from console.errors import EXIT_OK, WhodidthisError
-from console.model import Command, LedgerRecord, Outcome
+from console.model import Command, LedgerRecord, Outcome, operator_name
+from console.words import printable
 
 CONFIRMED, CONTRADICTED = "confirmed", "contradicted"
 EXIT_CONTRADICTED = 1
@@ -86,11 +94,63 @@ def command_records(command: Command, ledger: list[LedgerRecord], now: float):
         r
         for r in ledger
         if start <= r.ts <= end
-        and r.operator == command.operator
+        and operator_name(r.operator) == operator_name(command.operator)
         and (not names or r.trainee in names)
         and r.operation not in NOT_A_CHANGE
         and r.step != "trace"
     ]
+
+
+def audited_records(ledger: list[LedgerRecord], since: float) -> list[LedgerRecord]:
+    """Every changing trainee call since ``since`` that AWS answered: each one is held to its
+    CloudTrail record, whatever command or operator the ledger says it was made for."""
+    return [
+        r
+        for r in ledger
+        if r.ts >= since
+        and r.operation not in NOT_A_CHANGE
+        and r.step != "trace"
+        and r.request_id
+        and r.outcome is not Outcome.UNKNOWN
+    ]
+
+
+@dataclass
+class RecordVerdict:
+    """A ledger record CloudTrail contradicts: what it says, and what CloudTrail says."""
+
+    record: int
+    trainee: str
+    operation: str
+    request_id: str | None
+    operator: str | None
+    verdict: str
+    cloudtrail_says: dict
+
+
+def record_verdicts(records: list[LedgerRecord], evidence: Evidence) -> list[RecordVerdict]:
+    """The records whose CloudTrail record names someone else (``contradicted``)."""
+    found = []
+    for record in records:
+        event = evidence.calls.get(record.request_id or "")
+        said = record_contradictions(record, event) if event is not None else {}
+        if said:
+            found.append(
+                RecordVerdict(
+                    record.id or 0, record.trainee, f"{record.service}:{record.operation}",
+                    record.request_id, operator_name(record.operator), CONTRADICTED, said,
+                )
+            )  # fmt: skip
+    return found
+
+
+def record_line(v: RecordVerdict) -> str:
+    """One contradicted record for people."""
+    said = ", ".join(f"{k}={val}" for k, val in v.cloudtrail_says.items())
+    return printable(
+        f"record {v.record} {v.operation} ({v.request_id}) of {v.trainee}, by "
+        f"{v.operator or '-'} in the ledger: {v.verdict}: CloudTrail names {said}"
+    )
 
 
 async def gather(course, host, operator, recorder, records, start: datetime) -> Evidence:
@@ -122,7 +182,7 @@ async def gather(course, host, operator, recorder, records, start: datetime) -> 
 
 async def _trainee_calls(session, broker, course, account, records, pace, start, evidence):
     """The AssumeRoles that issued the ledger's sessions, and the calls made with their keys."""
-    issuers = {r.assume_request_id for r in records if r.assume_request_id}
+    issuers = {r.acting.assume_request_id for r in records if r.acting.assume_request_id}
     for region in regions_for(course.region):
         async with session.session.create_client(
             "cloudtrail", region_name=region, config=broker.client_config
@@ -140,15 +200,18 @@ async def _trainee_calls(session, broker, course, account, records, pace, start,
                         evidence.calls[f.request_id] = f.event
 
 
-def judge(command: Command, records, evidence: Evidence, course: str, now, window) -> Verdict:
-    """The verdict on one command."""
+def judge(
+    command: Command, records, evidence: Evidence, course: str, now, window, *, sets_si=True
+) -> Verdict:
+    """The verdict on one command (``sets_si``: the course sets SourceIdentity; without it the
+    sessions carry none, and expecting one would contradict every honest command)."""
     from console.aws.names import session_name, source_identity
 
-    operator = command.acting
+    operator = command.operator
     verdict = Verdict(
         command.id or 0,
         command.kind.value,
-        command.operator,
+        operator_name(operator),
         operator.level if operator else None,
         CONFIRMED,
         calls=len(records),
@@ -159,7 +222,10 @@ def judge(command: Command, records, evidence: Evidence, course: str, now, windo
     contradictions, missing = session_check(
         command, operator, evidence.sessions, evidence.instance_id
     )
-    names = (session_name(operator.name, course), source_identity(operator.name))
+    names = (
+        session_name(operator.name, course),
+        source_identity(operator.name) if sets_si else None,
+    )
     for record in records:
         found = _call_check(record, names, evidence)
         (missing if found and found.startswith("missing:") else contradictions).extend(
@@ -184,18 +250,20 @@ def judge(command: Command, records, evidence: Evidence, course: str, now, windo
     return verdict
 
 
-def _call_check(record: LedgerRecord, names: tuple[str, str], evidence: Evidence) -> str | None:
+def _call_check(
+    record: LedgerRecord, names: tuple[str, str | None], evidence: Evidence
+) -> str | None:
     """Why ``record`` contradicts the operator (``missing: ...`` when unseen), else None."""
     call = f"{record.service}:{record.operation} ({record.request_id})"
     if record.outcome is Outcome.UNKNOWN or not record.request_id:
         return None  # no answer was heard: nothing to hold CloudTrail to
-    assumed = evidence.assumed.get(record.assume_request_id or "")
+    assumed = evidence.assumed.get(record.acting.assume_request_id or "")
     if assumed is None:
-        return f"missing: the AssumeRole {record.assume_request_id} that issued {call}'s key"
+        return f"missing: the AssumeRole {record.acting.assume_request_id} that issued {call}'s key"
     asked = assumed.get("requestParameters") or {}
     if (asked.get("roleSessionName"), asked.get("sourceIdentity")) != names:
         return (
-            f"{call} used a key issued by AssumeRole {record.assume_request_id} as "
+            f"{call} used a key issued by AssumeRole {record.acting.assume_request_id} as "
             f"{asked.get('roleSessionName')} / SourceIdentity {asked.get('sourceIdentity')}"
         )
     event = evidence.calls.get(record.request_id)
@@ -203,6 +271,9 @@ def _call_check(record: LedgerRecord, names: tuple[str, str], evidence: Evidence
         return f"missing: {call} in CloudTrail"
     if session_of(event.get("userIdentity") or {}) != names:
         return f"{call} was made as {session_of(event.get('userIdentity') or {})} in CloudTrail"
+    if said := record_contradictions(record, event):
+        words = ", ".join(f"{k}={v}" for k, v in said.items())
+        return f"ledger record {record.id} of {call} was changed: CloudTrail names {words}"
     return None
 
 
@@ -241,21 +312,35 @@ def cli_audit(args) -> int:
         commands = [c for c in opened.store.commands() if (c.created_at or 0) >= since]
         ledger = opened.store.ledger()
         per_command = {c.id: command_records(c, ledger, now) for c in commands}
-        records = [r for found in per_command.values() for r in found]
+        each = audited_records(ledger, since)
+        records = list({r.id: r for found in [*per_command.values(), each] for r in found}.values())
         evidence = read_cloudtrail(args, opened, records, since, now)
     finally:
         opened.store.close()
     window = args.delivery_window * 60
     verdicts = [
-        judge(c, per_command[c.id], evidence, opened.course.name, now, window) for c in commands
+        judge(
+            c,
+            per_command[c.id],
+            evidence,
+            opened.course.name,
+            now,
+            window,
+            sets_si=opened.course.source_identity,
+        )
+        for c in commands
     ]
+    forged = record_verdicts(each, evidence)
     emit(
         args.output,
-        lambda: [asdict(v) for v in verdicts],
-        lambda: "\n".join(map(verdict_line, verdicts)) or "no command to audit",
+        lambda: [asdict(v) for v in verdicts] + [asdict(r) for r in forged],
+        lambda: (
+            "\n".join([*map(verdict_line, verdicts), *map(record_line, forged)])
+            or "no command to audit"
+        ),
         lines=True,
     )
-    contradicted = any(v.verdict == CONTRADICTED for v in verdicts)
+    contradicted = bool(forged) or any(v.verdict == CONTRADICTED for v in verdicts)
     return EXIT_CONTRADICTED if contradicted else EXIT_OK
 
 

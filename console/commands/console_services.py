@@ -22,6 +22,7 @@ EngineLauncher = Callable[[], "int | None"]
 PlanProvider = Callable[[list[str]], Awaitable[list]]
 PreflightProvider = Callable[[list[str]], Awaitable[list]]
 ProgressProvider = Callable[[], Awaitable[None]]
+InventoryProvider = Callable[[list[str]], Awaitable[list]]
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Services:
     poll_interval: float = 0.25
     # One round of lab milestone checks (None: the console never checks, e.g. read-only).
     progress_provider: ProgressProvider | None = None
+    # What each trainee made by hand (None: the inventory view says why it shows nothing).
+    inventory_provider: InventoryProvider | None = None
 
 
 def host_identity(course: Course, allow_long_term: bool) -> HostIdentity:
@@ -81,6 +84,21 @@ def preflight_provider_for(course, operator, host) -> PreflightProvider:
         return await preflight(course, identity, operator, names)
 
     return check
+
+
+def inventory_provider_for(course, store, operator, host) -> InventoryProvider:
+    """What each trainee made by hand, from the class's start: ``whodidthis inventory``'s
+    own reads (``console.commands.inventory.inventories``)."""
+
+    async def take(names: list[str]) -> list:
+        from console.classroom.inventory import class_window_start
+        from console.commands.inventory import inventories
+
+        identity = await asyncio.to_thread(host)
+        since = class_window_start(store)
+        return await inventories(course, store, identity, operator, names, since)
+
+    return take
 
 
 def progress_provider_for(course, store, operator, host) -> ProgressProvider:

@@ -87,6 +87,6 @@ class Follower:
             return "nothing queued" if not self.followed else "done"
         c = self.pending[0]
         where = "running" if c.claimed_at else "queued, waiting for an engine"
-        by = f" by {c.operator}" if c.operator else ""
+        by = f" by {c.operator.name}" if c.operator else ""
         more = f" (+{len(self.pending) - 1} queued)" if len(self.pending) > 1 else ""
         return f"following {c.kind.value} #{c.id}{by}: {where}{more}"

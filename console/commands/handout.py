@@ -147,10 +147,7 @@ async def _one(course, trainee, steps, broker, recorder, progress: Progress) -> 
             trainee.account,
             step="handout",
             region=course.region,
-            operator=operator.name,
-            operator_source=operator.source,
-            operator_arn=operator.arn,
-            operator_evidence=operator.evidence(),
+            operator=operator,
         )
     )
     try:

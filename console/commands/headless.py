@@ -130,7 +130,8 @@ async def _follow(
                 _print_event(event, as_json)
                 continue
             text = event_text(event)
-            keep = event.type == "summary" or "FAILED" in (text or "") or not progress.redraw
+            kept_type = event.type in ("summary", "trust", "trainee-made")
+            keep = kept_type or "FAILED" in (text or "") or not progress.redraw
             said = (event.trainee, event.type)  # a state said once, until it changes
             if text and keep and printed.get(said) != _without_time(text):
                 printed[said] = _without_time(text)
@@ -278,6 +279,8 @@ def exit_code(store: Store, kind: CommandKind, command_id: int) -> int:
     )
     if summary is None:
         return EXIT_FAILED
+    if kind == CommandKind.TRAINEE_MADE:  # no state to reach: every delete asked for answered
+        return EXIT_FAILED if summary.get("failed", 0) else EXIT_OK
     reached = (summary.get("states") or {}).get(goal.value, 0)
     return EXIT_OK if reached == summary.get("trainees", 0) else EXIT_FAILED
 

@@ -16,9 +16,10 @@ from console.aws.permissions import (
     POWER_USER,
     SSM_CORE,
     assume_statements,
-    manage_role_statements,
+    manage_role_policies,
     organization_statements,
 )
+from console.aws.policy_quotas import check_trust, document
 from console.aws.trustlint import recommended_policy
 from console.commands.options import Options, add_aws, add_debug, add_output, new_parser
 from console.errors import EXIT_OK, UsageError
@@ -91,8 +92,12 @@ def trainee_template(
 
     Args:
         course: when given, the role is also allowed what the course's steps and templates
-            need beyond the step kinds' services (``console.aws.permissions``), and with its
+            need beyond the step kinds' services (``console.aws.permissions``), in managed
+            policies when one inline policy would pass IAM's size quota, and with its
             ``source_identity = true`` the trust requires ``sts:SourceIdentity``.
+
+    Raises:
+        PolicyQuotaExceeded: what the course needs cannot fit IAM's quotas (exit 2).
         host_role_arn: the host role's ARN as IAM names it (with its path); default: the
             role ``host_role`` at the root path of ``admin_account``.
         require_source_identity: whether the trust requires ``sts:SourceIdentity`` (default:
@@ -105,30 +110,42 @@ def trainee_template(
     if require_source_identity is not None:
         require = require_source_identity
     trust = recommended_policy(host_arn, source_identity=True, pin=True, require=require)
+    check_trust(trust)
+    policies = manage_role_policies(course)
+    resources: dict[str, dict] = {
+        "ManageEnvRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": role_name,
+                "MaxSessionDuration": 3600,
+                "AssumeRolePolicyDocument": trust,
+                "Policies": [
+                    {
+                        "PolicyName": "BuildTrainingEnvironment",
+                        "PolicyDocument": document(policies.inline),
+                    }
+                ],
+                "Tags": [{"Key": "whodidthis:tool", "Value": "whodidthis"}],
+            },
+        },
+    }
+    for number, statements in enumerate(policies.managed, 1):
+        # Beyond IAM's 10,240 characters of inline policy per role: managed policies of at
+        # most 6,144 each, attached to the role (console.aws.policy_quotas).
+        resources[f"CourseNeeds{number}"] = {
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Properties": {
+                "Description": f"whodidthis: what the course needs, part {number} of "
+                f"{len(policies.managed)}",
+                "Roles": [{"Ref": "ManageEnvRole"}],
+                "PolicyDocument": document(statements),
+            },
+        }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"whodidthis: {role_name}, trusting only {host_arn}. Deploy to every "
         "trainee account (a StackSet).",
-        "Resources": {
-            "ManageEnvRole": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "RoleName": role_name,
-                    "MaxSessionDuration": 3600,
-                    "AssumeRolePolicyDocument": trust,
-                    "Policies": [
-                        {
-                            "PolicyName": "BuildTrainingEnvironment",
-                            "PolicyDocument": {
-                                "Version": "2012-10-17",
-                                "Statement": manage_role_statements(course),
-                            },
-                        }
-                    ],
-                    "Tags": [{"Key": "whodidthis:tool", "Value": "whodidthis"}],
-                },
-            },
-        },
+        "Resources": resources,
         "Outputs": {"ManageEnvRoleArn": {"Value": {"Fn::GetAtt": ["ManageEnvRole", "Arn"]}}},
     }
 

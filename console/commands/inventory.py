@@ -18,37 +18,40 @@ from console.commands.output import emit
 from console.errors import EXIT_OK
 from console.words import clock, iso
 
-DEFAULT_WINDOW = 24 * 3600.0  # a course with no ledger yet: the last day
 
-
-def class_start(opened: Opened, since_arg: str | None) -> float:
-    """The class window's start: ``--since``, else the course's first ledger record."""
+def class_start(store, since_arg: str | None) -> float:
+    """The class window's start: ``--since``, else the course's first ledger record (in
+    ``store``), else the last day."""
+    from console.classroom.inventory import class_window_start
     from console.commands.views import parse_since
 
     if since_arg:
         return parse_since(since_arg, time.time())
-    records = opened.store.ledger()
-    return min((r.ts for r in records), default=time.time() - DEFAULT_WINDOW)
+    return class_window_start(store)
 
 
 def take_inventory(args, opened: Opened, since: float) -> list:
     """Every (named) trainee's inventory, read with their ManageEnvRole session."""
     from console.aws.operator import resolve_operator
-    from console.aws.sessions import broker_for
-    from console.classroom.inventory import inventory_all
     from console.engine.opening import check_host
-    from console.engine.process import StoreRecorder
 
     course = opened.course
     host = check_host(course, args.allow_long_term_keys)
     operator = resolve_operator(args.operator)
+    return asyncio.run(inventories(course, opened.store, host, operator, args.trainee, since))
 
-    async def go():
-        recorder = StoreRecorder(opened.store)
-        async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
-            return await inventory_all(course, broker, operator, args.trainee, since)
 
-    return asyncio.run(go())
+async def inventories(course, store, host, operator, names, since: float) -> list:
+    """The inventories of ``names`` (all when empty) as ``operator``, from ``host``; what
+    ``whodidthis inventory`` and the console's inventory view show. Read-only: only the
+    AssumeRoles reach the ledger."""
+    from console.aws.sessions import broker_for
+    from console.classroom.inventory import inventory_all
+    from console.engine.process import StoreRecorder
+
+    recorder = StoreRecorder(store)
+    async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
+        return await inventory_all(course, broker, operator, names, since)
 
 
 def inventory_lines(inv) -> list[str]:
@@ -75,7 +78,7 @@ def cli_inventory(args) -> int:
     try:
         for name in args.trainee:
             opened.course.trainee(name)
-        since = class_start(opened, args.since)
+        since = class_start(opened.store, args.since)
         found = take_inventory(args, opened, since)
     finally:
         opened.store.close()
@@ -96,8 +99,7 @@ def clean_trainee_made(args) -> int:
     its deletes (with it), before the teardown of what whodidthis built."""
     from console.aws.operator import resolve_operator
     from console.aws.sessions import broker_for
-    from console.classroom.cleanup import clean, cleaned_line, plan
-    from console.classroom.inventory import inventory_of
+    from console.classroom.cleanup import clean_trainee, cleaned_line
     from console.engine.opening import check_host
     from console.engine.process import StoreRecorder
 
@@ -108,28 +110,16 @@ def clean_trainee_made(args) -> int:
             course.trainee(name)
         host = check_host(course, args.allow_long_term_keys)
         operator = resolve_operator(args.operator)
-        since = class_start(opened, None)
+        since = class_start(opened.store, None)
         recorder = StoreRecorder(opened.store)
 
         async def go() -> list[tuple[str, list]]:
-            from console.aws.attribution import LedgerContext, current
-
             out = []
             async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
                 for trainee in course.trainees_in(args.trainee):
-                    current.set(
-                        LedgerContext(course.name, trainee.name, trainee.account, step="inventory")
+                    inv, lines = await clean_trainee(
+                        course, trainee, broker, operator, recorder, since, delete=args.yes
                     )
-                    session = await broker.session_for(trainee.name, trainee.account, operator)
-                    inv = await inventory_of(
-                        course, trainee, session.session, broker.client_config, since
-                    )
-                    if args.yes:
-                        lines = await clean(
-                            inv, session.session, broker.client_config, recorder, broker.issued
-                        )
-                    else:
-                        lines = plan(inv)
                     out.append(
                         (trainee.name, lines + [f"could not check: {e}" for e in inv.errors])
                     )

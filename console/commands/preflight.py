@@ -16,24 +16,17 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 from console.aws import sdk
 from console.aws.attribution import LedgerContext, current
 from console.aws.identity import role_arn_of
-from console.aws.names import tag_value
 from console.aws.organizations import new_account_note
 from console.aws.permissions import course_needs
-from console.aws.trustlint import (
-    ERROR,
-    Finding,
-    ProductRequest,
-    lint_trust_policy,
-    recommended_policy,
-)
+from console.aws.trustcheck import lint, product_request, read_trust
+from console.aws.trustlint import ERROR, Finding, ProductRequest, recommended_policy
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
-from console.commands.preflight_checks import diagnose, permission_findings
+from console.commands.preflight_checks import diagnose, permission_findings, quota_findings
 from console.errors import EXIT_FAILED, EXIT_OK
 from console.model import Operator
 
@@ -117,15 +110,10 @@ def host_role_of(host, region: str):
 
 def _product_request(course, broker, trainee) -> ProductRequest:
     """The AssumeRole the broker makes for ``trainee`` (what the lint's probes send)."""
-    return ProductRequest(
-        session_name=broker.session_name,
-        source_identity=broker.source_identity,
-        tags={
-            "course": tag_value(course.name),
-            "trainee": tag_value(trainee.name),
-            "operator": tag_value(broker.operator.name),
-        },
-    )
+    return product_request(
+        course.name, trainee.name, broker.session_name, broker.source_identity,
+        broker.operator.name,
+    )  # fmt: skip
 
 
 async def _check(course, host, broker, trainee, shared) -> PreflightRow:
@@ -161,25 +149,17 @@ async def _check(course, host, broker, trainee, shared) -> PreflightRow:
         async with session.session.create_client(
             "iam", region_name=course.region, config=aio_client_config(None)
         ) as iam:
-            role = (await iam.get_role(RoleName=course.role_name))["Role"]
+            role, document = await read_trust(iam, course.role_name)
             permissions = await permission_findings(
                 iam, course, role["Arn"], trainee.account, shared[1]
             )
+            permissions += await quota_findings(iam, course, role)
     except Exception as exc:
         row.error = f"assumed, but could not read the trust policy: {failure_of(exc, None).text}"
         row.error_code = failure_of(exc, None).code
         return row
-    document = role["AssumeRolePolicyDocument"]
-    if isinstance(document, str):
-        document = json.loads(unquote(document))
-    findings = lint_trust_policy(
-        document,
-        admin_account=host.account,
-        host_role_arn=shared[0],
-        source_identity=course.source_identity,
-        request=_product_request(course, broker, trainee),
-        host_session_arn=host.arn,
-    )
+    findings = lint(course, document, host_arn=host.arn, host_role_arn=shared[0],
+                    request=_product_request(course, broker, trainee))  # fmt: skip
     order = {ERROR: 0, "warning": 1, "info": 2}
     row.findings = sorted(findings + permissions, key=lambda f: order.get(f.severity, 3))
     return row

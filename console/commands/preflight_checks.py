@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 
-from console.aws.permissions import manage_role_statements
+from console.aws.permissions import manage_role_policies, manage_role_statements
+from console.aws.policy_quotas import PolicyQuotaExceeded, document, quota_warnings
 from console.aws.simulate import simulate
 from console.aws.trustlint import ERROR, WARNING, Finding
 
@@ -134,3 +135,58 @@ async def permission_findings(iam, course, role_arn: str, account: str, needs) -
         )
         for reason, actions in by_reason.items()
     ]
+
+
+async def quota_findings(iam, course, role: dict) -> list[Finding]:
+    """A warning when ``role``'s policies are near or past one of IAM's size quotas
+    (``console.aws.policy_quotas``): a role past one cannot be given what a course adds.
+
+    Reads its inline policies and its customer managed policies' default versions as the
+    role itself (``iam:*`` is ManageEnvRole's); a read IAM refuses leaves the check unsaid.
+    """
+    from botocore.exceptions import ClientError
+
+    name = role["RoleName"]
+    try:
+        inline = [
+            _text((await iam.get_role_policy(RoleName=name, PolicyName=p))["PolicyDocument"])
+            for p in (await iam.list_role_policies(RoleName=name))["PolicyNames"]
+        ]
+        attached = (await iam.list_attached_role_policies(RoleName=name))["AttachedPolicies"]
+        managed = []
+        for policy in attached:
+            if ":aws:policy/" in policy["PolicyArn"]:
+                continue  # AWS managed: its size is AWS's business
+            found = (await iam.get_policy(PolicyArn=policy["PolicyArn"]))["Policy"]
+            version = await iam.get_policy_version(
+                PolicyArn=policy["PolicyArn"], VersionId=found["DefaultVersionId"]
+            )
+            managed.append(_text(version["PolicyVersion"]["Document"]))
+    except ClientError:
+        return []
+    said = quota_warnings(_text(role["AssumeRolePolicyDocument"]), inline, managed, len(attached))
+    return [
+        Finding(
+            WARNING,
+            f"{name}: {line}. Write its policies again with `whodidthis iam-templates "
+            "--course COURSE`, which keeps each within IAM's quotas.",
+            _written_policies(course),
+        )
+        for line in said
+    ]
+
+
+def _written_policies(course) -> str:
+    """The policies ``iam-templates --course`` writes for ``course``, by name, as JSON."""
+    try:
+        laid = manage_role_policies(course)
+    except PolicyQuotaExceeded as exc:
+        return json.dumps({"cannot be written": str(exc)})
+    named = {"BuildTrainingEnvironment": document(laid.inline)}
+    named |= {f"CourseNeeds{n}": document(s) for n, s in enumerate(laid.managed, 1)}
+    return json.dumps(named, indent=2)
+
+
+def _text(document) -> str:
+    """A policy document as text (IAM answers URL-encoded JSON; botocore may decode it)."""
+    return document if isinstance(document, str) else json.dumps(document)

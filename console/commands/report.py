@@ -12,11 +12,13 @@ from console.course.model import Course
 from console.errors import EXIT_OK
 from console.kinds import KINDS
 from console.model import (
+    Acting,
     LedgerRecord,
     Outcome,
     TraineeStatus,
     forgeable_of,
     forgeable_words,
+    operator_columns,
     operator_level,
 )
 from console.words import cell, iso, printable, short_principal
@@ -55,17 +57,18 @@ def history(ledger: list[LedgerRecord]) -> dict[tuple[str, str], list[LedgerReco
 
 def history_json(record: LedgerRecord) -> dict:
     """One event of a resource's history (``report --history``, ``trace``)."""
+    acting, who = record.acting, operator_columns(record.operator)
     return {
         "ts": iso(record.ts),
         "operation": f"{record.service}:{record.operation}",
-        "principal_arn": record.principal_arn,
-        "session_name": record.session_name,
-        "source_identity": record.source_identity,
-        "operator": record.operator,
-        "operator_source": record.operator_source,
-        "operator_level": operator_level(record.operator_source),
-        "operator_forgeable": forgeable_of(record.operator_evidence),
-        "operator_arn": record.operator_arn,
+        "principal_arn": acting.principal_arn,
+        "session_name": acting.session_name,
+        "source_identity": acting.source_identity,
+        "operator": who["operator"],
+        "operator_source": who["operator_source"],
+        "operator_level": operator_level(who["operator_source"]),
+        "operator_forgeable": forgeable_of(who["operator_evidence"]),
+        "operator_arn": who["operator_arn"],
         "request_id": record.request_id,
         "outcome": record.outcome.value,
         "error_code": record.error_code,
@@ -73,17 +76,20 @@ def history_json(record: LedgerRecord) -> dict:
 
 
 def _resource(label: str, step, record: LedgerRecord | None) -> dict:
+    # No record (nothing created yet): every attribution field is null.
+    acting = record.acting if record else Acting()
+    who = operator_columns(record.operator if record else None)
     return {
         "step": label,
         "state": step.state.value,
         "resource_arn": step.resource_arn,
-        "created_by": record.principal_arn if record else None,
-        "session_name": record.session_name if record else None,
-        "source_identity": record.source_identity if record else None,
-        "operator": record.operator if record else None,
-        "operator_source": record.operator_source if record else None,
-        "operator_level": operator_level(record.operator_source) if record else None,
-        "operator_arn": record.operator_arn if record else None,
+        "created_by": acting.principal_arn,
+        "session_name": acting.session_name,
+        "source_identity": acting.source_identity,
+        "operator": who["operator"],
+        "operator_source": who["operator_source"],
+        "operator_level": operator_level(who["operator_source"]),
+        "operator_arn": who["operator_arn"],
         "created_at": iso(record.ts) if record else None,
         "request_id": record.request_id if record else None,
         "operation": f"{record.service}:{record.operation}" if record else None,

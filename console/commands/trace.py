@@ -23,7 +23,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from console.aws.attribution import key_digest
+from console.commands.cloudtrail_join import contradictions
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
@@ -31,7 +31,7 @@ from console.course.model import Course, Step, Trainee
 from console.errors import EXIT_OK, UsageError
 from console.kinds import KINDS
 from console.kinds.arns import match_arn
-from console.model import LedgerRecord
+from console.model import LedgerRecord, operator_columns
 from console.words import iso, printable, short_principal
 
 CLOUDTRAIL_TYPE = {kind: spec.cloudtrail_type for kind, spec in KINDS.items()}
@@ -110,17 +110,18 @@ def ledger_history(ledger: list[LedgerRecord], target: Target) -> list[LedgerRec
 
 def trace_json(record: LedgerRecord, seen: str | None = None) -> dict:
     """One history event, as ``trace --json`` prints it."""
+    acting, who = record.acting, operator_columns(record.operator)
     event = {
         "ts": iso(record.ts),
         "operation": f"{record.service}:{record.operation}",
-        "principal_arn": record.principal_arn,
-        "session_name": record.session_name,
-        "source_identity": record.source_identity,
-        "operator": record.operator,
-        "operator_source": record.operator_source,
-        "operator_arn": record.operator_arn,
+        "principal_arn": acting.principal_arn,
+        "session_name": acting.session_name,
+        "source_identity": acting.source_identity,
+        "operator": who["operator"],
+        "operator_source": who["operator_source"],
+        "operator_arn": who["operator_arn"],
         "request_id": record.request_id,
-        "assume_request_id": record.assume_request_id,
+        "assume_request_id": acting.assume_request_id,
         "outcome": record.outcome.value,
     }
     if seen:
@@ -209,7 +210,7 @@ def joined(
         differs = contradictions(record, event)
         row = trace_json(record, "contradicted" if differs else "both")
         said = session_of(event.get("userIdentity") or {})
-        same = said == (record.session_name, record.source_identity)
+        same = said == (record.acting.session_name, record.acting.source_identity)
         row["cloudtrail_identity"] = "same" if same else f"differs: {said[0]} / {said[1]}"
         if differs:
             row["cloudtrail_says"] = differs
@@ -222,26 +223,6 @@ def joined(
             row["note"] = "made by a whodidthis session of this course; the ledger has no record"
         rows.append(row)
     return sorted(rows, key=lambda row: row["ts"] or "")
-
-
-def contradictions(record: LedgerRecord, event: dict) -> dict:
-    """The fields CloudTrail names otherwise than the record: principal, session, key."""
-    identity = event.get("userIdentity") or {}
-    arn = identity.get("arn")
-    said = {
-        "principal_arn": (record.principal_arn, arn),
-        "principal_id": (record.principal_id, identity.get("principalId")),
-        "access_key_digest": (record.access_key_digest, key_digest(identity.get("accessKeyId"))),
-    }
-    if record.operation == "AssumeRole":  # the record names the new session, the caller the host
-        wanted = (event.get("requestParameters") or {}).get("roleSessionName")
-        said["session_name"] = (record.session_name, wanted)
-    elif arn and ":assumed-role/" in arn:
-        said["session_name"] = (record.session_name, arn.rsplit("/", 1)[-1])
-    # A field either side leaves empty is not a contradiction (old records, IAM users).
-    return {
-        name: theirs for name, (ours, theirs) in said.items() if ours and theirs and ours != theirs
-    }
 
 
 @dataclass
@@ -314,7 +295,7 @@ async def _by_access_key(session, broker, course, account, unseen, pace) -> list
     from console.aws.cloudtrail import issued_key, lookup, regions_for
 
     wanted = {r.request_id for r in unseen}
-    issuers = {r.assume_request_id for r in unseen if r.assume_request_id}
+    issuers = {r.acting.assume_request_id for r in unseen if r.acting.assume_request_id}
     start = datetime.fromtimestamp(min(r.ts for r in unseen) - 43200, UTC)  # a session: <12 h
     found = []
     for region in regions_for(course.region):

@@ -6,6 +6,7 @@ traced rows and says it.
 
 from __future__ import annotations
 
+from console.model import Command, operator_name
 from console.words import iso, printable
 
 
@@ -17,7 +18,7 @@ def commands_of(commands, records, now: float) -> list:
     return [c for c in commands if command_records(c, records, now)]
 
 
-def command_marks(commands, records, trail, now: float, window: float) -> list[dict]:
+def command_marks(commands: list[Command], records, trail, now: float, window: float) -> list[dict]:
     """Each command that made one of ``records``: its SSM session mark (``audit``'s check,
     ``console.aws.cloudtrail.session_mark``) and the records it made."""
     from console.aws.cloudtrail import session_mark
@@ -29,13 +30,13 @@ def command_marks(commands, records, trail, now: float, window: float) -> list[d
         if not made:
             continue
         mark, evidence = session_mark(command, trail.sessions, trail.instance_id, now, window)
-        acting = command.acting
+        operator = command.operator
         marks.append(
             {
                 "command": command.id,
                 "kind": command.kind.value,
-                "operator": command.operator,
-                "level": acting.level if acting else None,
+                "operator": operator_name(operator),
+                "level": operator.level if operator else None,
                 "ssm_session": mark,
                 "evidence": evidence,
                 "records": made,

@@ -20,8 +20,19 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-# The handlers whose permissions a stack's caller needs: build, change, tear down.
-STACK_HANDLERS = ("create", "update", "delete")
+# The handlers whose permissions a stack's caller needs. CloudFormation invokes ``create``,
+# ``update`` and ``delete`` for CreateStack, UpdateStack and DeleteStack, and ``read`` after
+# them and for drift detection: the handler contract has every create and update end in a
+# model a subsequent ``read`` returns (the CloudFormation CLI user guide, "Resource type
+# handler contracts": aws-cloudformation/cloudformation-cli, doc_source/
+# resource-type-test-contract), and many registry handlers end their create and update by
+# calling their read handler, so a role without the read permissions can fail the create (the
+# Lambda function's read needs lambda:GetFunctionScalingConfig, its create does not list it).
+# ``list`` is left out: no stack operation invokes it; it serves Cloud Control's ListResources
+# (and the IaC generator's scans), which a course's ``resource_exists`` milestone may use, so
+# those milestones' types get their list permissions (``LIST_HANDLERS``) instead.
+STACK_HANDLERS = ("create", "read", "update", "delete")
+LIST_HANDLERS = ("list",)
 # An IAM action as a policy can name it. A few schemas list a word that is not one (the log
 # group's ``s3:REST.PUT.OBJECT``, an S3 access-log operation name); IAM would refuse a policy
 # naming it, so it is reported, not written.

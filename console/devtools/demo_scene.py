@@ -19,7 +19,7 @@ from console.aws.identity import HostIdentity
 from console.engine.plan import PlanItem, TraineePlan
 from console.kinds import KINDS
 from console.kinds.arns import format_arn
-from console.model import LedgerRecord, Outcome, StepState, TraineeState
+from console.model import Acting, CommandKind, LedgerRecord, Outcome, StepState, TraineeState
 from console.store.state import Store
 
 T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
@@ -138,7 +138,7 @@ def write_scene(directory: Path, count: int = 12) -> Scene:
         )
         for index, name in enumerate(names):
             _write_trainee(store, name, account_of(index), moment)
-        store.enqueue("apply", [], OPERATOR)
+        store.enqueue(CommandKind.APPLY, [], OPERATOR)
         moment[0] = T0 + RUN_SECONDS
     finally:
         store.close()
@@ -165,6 +165,7 @@ def _write_trainee(store: Store, name: str, account: str, moment: list[float]) -
     if start is None:
         return
     moment[0] = T0 + start
+    end = T0 + start + (ran or 0)  # when it failed or finished (ran is None while it runs)
     session = f"{OPERATOR}@{COURSE}"
     store.set_trainee(
         name, state=TraineeState.ASSUMING, started_at=moment[0], last_action="assume ManageEnvRole"
@@ -183,16 +184,14 @@ def _write_trainee(store: Store, name: str, account: str, moment: list[float]) -
         error=("AccessDenied", DENIED.format(account=account)) if denied else None,
     )
     if denied:
-        _fail(
-            store, name, T0 + start + ran, "AccessDenied", DENIED.format(account=account), HOST_ARN
-        )
+        _fail(store, name, end, "AccessDenied", DENIED.format(account=account), HOST_ARN)
     elif state != TraineeState.ASSUMING:
         _run_steps(store, name, account, state, done, moment)
         if state == TraineeState.READY:
             store.set_trainee(
                 name,
                 state=state,
-                finished_at=T0 + start + ran,
+                finished_at=end,
                 step_index=None,
                 last_action="all steps done",
             )
@@ -291,9 +290,7 @@ def _record(
             step=step,
             service=service,
             operation=operation,
-            principal_arn=principal,
-            session_name=session,
-            source_identity=OPERATOR,
+            acting=Acting(principal_arn=principal, session_name=session, source_identity=OPERATOR),
         )
     )
     store.ledger_settle(

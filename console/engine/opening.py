@@ -119,7 +119,9 @@ def open_course(
                 [(s.kind, s.name_template) for s in loaded.steps],
             )
             if loaded.trainees_from_ou:
-                store.set_ou_notes({note.trainee: note.text for note in notes})
+                from console.aws.ou_pins import stored
+
+                store.set_ou_notes({note.trainee: stored(note) for note in notes})
     except BaseException:
         store.close()
         raise
@@ -131,10 +133,11 @@ def _pinned(course: Course, store: Store):
     (``console/aws/ou_pins.py``); the notes, each said on stderr."""
     import sys
 
+    from console.aws.organizations import fates_of
     from console.aws.ou_pins import pin
     from console.words import printable
 
-    course, notes = pin(course, store.trainees())
+    course, notes = pin(course, store.trainees(), fates_of)
     for note in notes:
         print(printable(f"whodidthis: trainee {note.trainee}: {note.text}"), file=sys.stderr)
     return course, notes

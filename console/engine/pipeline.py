@@ -13,10 +13,18 @@ import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 
-from console.aws.attribution import LedgerContext, current, install_ledger_hooks, update_context
+from console.aws.attribution import (
+    LedgerContext,
+    Recorder,
+    current,
+    install_ledger_hooks,
+    update_context,
+)
 from console.aws.organizations import new_account_note
+from console.aws.ou_pins import SUSPENDED
 from console.aws.retry_voice import announce_retries
 from console.aws.sessions import SessionBroker, TraineeSession
+from console.aws.trail_claims import SessionMark
 from console.classroom.inventory import Inventory, take, trainee_made_text
 from console.classroom.progress import trainee_users
 from console.classroom.reads import ReadClients, enabled_regions
@@ -30,12 +38,14 @@ from console.engine.confirm import (
     read_through_cloud_control,
     unconfirmed_text,
 )
+from console.engine.ports import TraineeRows
 from console.engine.sweep import DELETABLE, leftovers_text, receipt_text, sweep
 from console.engine.sweep import resource_name as sweep_name
 from console.errors import WhodidthisError
 from console.model import Leftover, Operator, Outcome, StepState, TraineeState, TraineeStatus
 from console.steps.base import PlannedDeletion, StepContext, StepKind
 from console.steps.ownership import OurCreate, may_have_acted
+from console.words import ou_code_of
 
 UNREACHABLE = (
     "AWS could not be reached from this host (network, proxy, DNS or VPC endpoint); "
@@ -95,10 +105,10 @@ class TraineePipeline:
         course: Course,
         trainee: Trainee,
         *,
-        store,
+        store: TraineeRows,
         broker: SessionBroker,
         kinds: dict[str, StepKind],
-        recorder,
+        recorder: Recorder,
         cancelled=lambda: False,
         operator: Operator | str | None = None,
     ):
@@ -119,6 +129,11 @@ class TraineePipeline:
         errors: they become a FAILED state with the reason."""
         self._begin_context()
         before = self.store.trainee(self.trainee.name)
+        note = before.ou_note if before is not None else None
+        if note is not None and ou_code_of(note) == SUSPENDED:
+            # Organizations says the account is suspended or closing: no AssumeRole can reach
+            # it, so none is tried; the note says what becomes of its resources.
+            return self._fail(Failure(SUSPENDED, note.split(": ", 1)[1], None))
         self._set(
             state=TraineeState.ASSUMING,
             error=None,
@@ -150,9 +165,29 @@ class TraineePipeline:
             try:
                 if teardown:
                     return await self._teardown(client, before)
+                if refused := await self._trust_gate(client):
+                    return refused
                 return await self._converge(client, before)
             except Exception as exc:
                 return self._fail(failure_of(exc, s.principal_arn))
+
+    async def _trust_gate(self, client) -> TraineeState | None:
+        """Before a build, preflight's trust check (one GetRole): FAILED when the role's trust
+        lets others in (an error finding), so nothing is built in an account anyone may enter;
+        each warning becomes a ``trust`` event the CLI and the console show."""
+        from console.aws.trustcheck import build_gate, refusal_text
+
+        self._set(last_action=f"check {self.course.role_name}'s trust policy")
+        errors, warnings = await build_gate(
+            self.course, self.broker, self.session, await client("iam")
+        )
+        for finding in warnings:
+            self.store.add_event("trust", self.trainee.name, severity=finding.severity,
+                                 message=finding.message)  # fmt: skip
+        if not errors:
+            return None
+        text = refusal_text(self.course, self.trainee, errors)
+        return self._fail(Failure("UnsafeTrustPolicy", text, self.session.principal_arn))
 
     def _begin_context(self) -> None:
         """This task's ledger context: the trainee, and the operator the command acts for."""
@@ -162,10 +197,7 @@ class TraineePipeline:
                 self.trainee.name,
                 self.trainee.account,
                 region=self.course.region,
-                operator=self.operator.name,
-                operator_source=self.operator.source,
-                operator_arn=self.operator.arn,
-                operator_evidence=self.operator.evidence(),
+                operator=self.operator,
             )
         )
 
@@ -222,7 +254,14 @@ class TraineePipeline:
                     # the fact) may have made the resource: the step reads back what exists
                     # (its CreationDate, contents and tags) before claiming it.
                     self._created[record.step] = OurCreate(
-                        at=record.ts, answered=record.outcome == Outcome.OK
+                        at=record.ts,
+                        answered=record.outcome == Outcome.OK,
+                        session=SessionMark(
+                            record.acting.principal_arn,
+                            record.request_id,
+                            record.acting.access_key_digest,
+                            record.acting.assume_request_id,
+                        ),
                     )
                     continue
                 if record.outcome != Outcome.OK:
@@ -375,7 +414,9 @@ class TraineePipeline:
             text = leftovers_text(found) + unsure + lagging.replace("; ", " Also ", 1)
             failure = Failure("Leftovers", text, self.session.principal_arn)
             return self._fail(failure, leftovers=found, receipt=None)
-        receipt = receipt_text(time.time(), made.left, regions or [self.course.region])
+        receipt = receipt_text(
+            time.time(), made.left, regions or [self.course.region], home=self.course.region
+        )
         if made.left or made.errors:
             failure = Failure("TraineeMade", trainee_made_text(made), self.session.principal_arn)
             return self._fail(failure, leftovers=[], receipt=receipt)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from console.aws.identity import HostIdentity
 from console.course.model import Course
+from console.engine.ports import TraineeStore
 from console.errors import EXIT_OK
 from console.model import Operator
 from console.steps.base import TAG_COURSE, TAG_TRAINEE
@@ -59,7 +60,7 @@ class TraineePlan:
 
 async def teardown_plan(
     course: Course,
-    store,
+    store: TraineeStore,
     host: HostIdentity,
     operator: Operator | str,
     names: list[str] | None = None,

@@ -22,6 +22,7 @@ from console.aws.identity import HostIdentity
 from console.aws.operator import resolve_operator
 from console.course.model import Course, load_course
 from console.engine.opening import open_course
+from console.engine.ports import LedgerWriter
 from console.errors import StateError, StateRefused
 from console.idle_gc import freeze_startup
 from console.model import LedgerRecord, Operator, Outcome
@@ -48,7 +49,7 @@ GC_YOUNG_THRESHOLD = 10_000  # allocations between young collections (CPython's 
 class StoreRecorder:
     """The ledger's recorder backed by the state store."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: LedgerWriter):
         self.store = store
 
     def intent(self, record: LedgerRecord) -> int:

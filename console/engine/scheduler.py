@@ -22,9 +22,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from console.aws.attribution import Recorder
 from console.aws.sessions import SessionBroker
 from console.course.model import Course
 from console.engine.pipeline import TraineePipeline
+from console.engine.ports import EngineStore
 from console.engine.workers import WorkerDied, WorkerPool
 from console.model import Command, CommandKind, Operator, TraineeState
 
@@ -66,11 +68,11 @@ class Engine:
     def __init__(
         self,
         course: Course,
-        store,
+        store: EngineStore,
         *,
         broker: SessionBroker,
         kinds: dict,
-        recorder,
+        recorder: Recorder,
         engine_id: str,
         operator: Operator | str,
         pool: WorkerPool | None = None,
@@ -85,6 +87,15 @@ class Engine:
         self._runs: set[asyncio.Task] = set()
         self._active: list[CommandRun] = []  # the runs in progress, for cancel
         self.stopping = False  # set by terminate(): finish cleanly, claim nothing more
+
+    @property
+    def slots(self) -> asyncio.Semaphore:
+        """The course's concurrency, shared by every command's trainees."""
+        return self._slots
+
+    def trainee_lock(self, name: str) -> asyncio.Lock:
+        """Held while anything works on ``name``'s account: one pipeline at a time."""
+        return self._trainee_locks.setdefault(name, asyncio.Lock())
 
     def terminate(self) -> None:
         """SIGTERM to the detached engine: every trainee stops after its current step (as a
@@ -133,8 +144,12 @@ class Engine:
         """Run one command to its end and mark it done in the queue."""
         if command.kind == CommandKind.CANCEL:
             return self._cancel(command)
+        if command.kind == CommandKind.TRAINEE_MADE:
+            from console.engine import trainee_made
+
+            return await trainee_made.serve(self, command, CommandRun)
         names = self._targets(command)
-        operator = command.acting or self.operator
+        operator = command.operator or self.operator
         run_id = self.store.begin_run(command.kind.value, operator.name, os.getpid(), names)
         run = CommandRun(command, names, run_id, operator=operator)
         self._active.append(run)

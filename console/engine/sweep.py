@@ -70,17 +70,22 @@ def resource_name(leftover: Leftover) -> str | None:
     return found["name"] if found else None
 
 
-def receipt_text(checked_at: float, made=(), regions=()) -> str:
-    """The sweep's receipt, as status, the console and the report show it: what whodidthis
+def receipt_text(checked_at: float, made=(), regions=(), home: str | None = None) -> str:
+    """The sweep's receipt, as it is stored and ``status --json`` gives it: what whodidthis
     left (nothing, or there would be no receipt), what the trainee made that is still there
-    (each named: ``made`` holds ``console.classroom.inventory.Made``), and the regions looked
-    at."""
+    (each named: ``made`` holds ``console.classroom.inventory.Made``), and every region looked
+    at, the course's (``home``) first: ``regions: all 17 enabled (ap-northeast-1, af-south-1,
+    ...)``. Tables show it shortened (``console.words.short_receipt``)."""
     moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(checked_at))
     named = ", ".join(f"{m.type} {m.name} in {m.region}" for m in made[:NAMED_IN_ERROR])
     if len(made) > NAMED_IN_ERROR:
         named += f", and {len(made) - NAMED_IN_ERROR} more (`whodidthis inventory`)"
     trainee = f"{len(made)} made by the trainee" + (f" ({named})" if made else "")
-    where = ", ".join(regions) or "the course region"
+    ordered = sorted(regions, key=lambda region: (region != home, region))
+    if len(ordered) > 1:
+        where = f"all {len(ordered)} enabled ({', '.join(ordered)})"
+    else:
+        where = ", ".join(ordered) or "the course region"
     return f"0 left by whodidthis, {trainee}, regions: {where}; checked at {moment}"
 
 

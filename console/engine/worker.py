@@ -22,8 +22,16 @@ import signal
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, TextIO
 
 from console.model import Operator, TraineeState
+
+if TYPE_CHECKING:  # the worker imports the SDK only once it is asked to serve
+    from console.aws.attribution import Recorder
+    from console.aws.sessions import SessionBroker
+    from console.course.model import Course
+    from console.engine.ports import TraineeRows
+    from console.steps.base import StepKind
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent thread dies
 
@@ -76,7 +84,15 @@ async def serve(reader: asyncio.StreamReader, answers) -> None:
 class Worker:
     """Runs trainees as the engine's lines ask, answering each with its final state."""
 
-    def __init__(self, course, store, broker, kinds, recorder, answers):
+    def __init__(
+        self,
+        course: Course,
+        store: TraineeRows,
+        broker: SessionBroker,
+        kinds: dict[str, StepKind],
+        recorder: Recorder,
+        answers: TextIO,
+    ):
         self.course, self.store, self.broker = course, store, broker
         self.kinds, self.recorder, self.answers = kinds, recorder, answers
         self.cancelled: set[str] = set()

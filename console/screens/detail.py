@@ -7,6 +7,8 @@ message and the line that says what to do are reachable, never cut off by a box.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,7 +19,8 @@ from textual.widgets import Footer, Static
 
 from console.model import CommandKind, LedgerRecord, TraineeStatus
 from console.screens.scope import ACT_WORDS, Scope, action_allowed, has_work, question_for
-from console.words import clock, short_principal, what_to_do
+from console.screens.views import ViewSwitching
+from console.words import clock, short_principal, short_receipt, what_to_do
 from widgets.context_line import ContextLine
 from widgets.ledger_log import outcome_text
 from widgets.trainee_look import (
@@ -28,6 +31,11 @@ from widgets.trainee_look import (
     step_state_text,
 )
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.app import WhodidthisApp
+
 
 def ledger_detail(record: LedgerRecord, holder: dict | None = None) -> Text:
     """A ledger record with everything, on lines that wrap (never cut): the call and its
@@ -35,7 +43,9 @@ def ledger_detail(record: LedgerRecord, holder: dict | None = None) -> Text:
     text = Text.assemble((f"{clock(record.ts)} ", "bright_black"))
     text.append(f"{record.service}:{record.operation} ", style="bold")
     text.append_text(outcome_text(record, holder))
-    text.append(f"\n  by {short_principal(record.principal_arn) or '-'}", style=PRINCIPAL_STYLE)
+    text.append(
+        f"\n  by {short_principal(record.acting.principal_arn) or '-'}", style=PRINCIPAL_STYLE
+    )
     text.append(
         f" · step {record.step or '-'} · req {record.request_id or '-'}", style="bright_black"
     )
@@ -79,6 +89,9 @@ def cloudtrail_text(course: str, status: TraineeStatus) -> Text:
 class TraineeDetailScreen(Screen):
     """The x-ray of one trainee: its session, its error, its steps and their resources, its
     ledger, and how to set those beside CloudTrail; ``r`` retries it, escape goes back."""
+
+    if TYPE_CHECKING:  # self.app as this console's app (Textual's getter; no import at run time)
+        app = getters.app(WhodidthisApp)
 
     HELP_TITLE = "Keys of a trainee's x-ray"
     HELP_RULE = "Everything about one trainee, live: up and down scroll, escape goes back."
@@ -246,7 +259,8 @@ class TraineeDetailScreen(Screen):
         """Back to the trainee list with its view line open."""
         trainees = self.app.screen_stack[0]
         await self.app.pop_screen()
-        trainees.action_command_line()
+        if isinstance(trainees, ViewSwitching):  # the trainee list, at the bottom of the stack
+            trainees.action_command_line()
 
     def _show_context(self) -> None:
         status = self.app.store.trainee(self.trainee)
@@ -276,5 +290,5 @@ def _session_grid(status: TraineeStatus) -> Table:
         count = len(status.leftovers)
         grid.add_row("Sweep", Text(f"{count} leftover(s): {named}", style="bold red"))
     elif status.receipt:
-        grid.add_row("Sweep", Text(status.receipt, style="green"))
+        grid.add_row("Sweep", Text(short_receipt(status.receipt) or "", style="green"))
     return grid

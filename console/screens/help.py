@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -14,6 +16,11 @@ from textual.widgets import Static
 from console.model import TraineeState
 from console.screens.scope import action_allowed
 from widgets.trainee_look import state_text
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.app import WhodidthisApp
 
 KEY_NAMES = {
     "question_mark": "?",
@@ -61,6 +68,9 @@ def states_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     """The keys of the screen it was opened on, then (on the trainee screens) the states;
     any of escape, q or ? closes it."""
+
+    if TYPE_CHECKING:  # self.app as this console's app (Textual's getter; no import at run time)
+        app = getters.app(WhodidthisApp)
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="close-help"),

@@ -25,6 +25,9 @@ from widgets.context_line import ContextLine
 from widgets.trainee_look import PRINCIPAL_STYLE, time_left_words
 
 if TYPE_CHECKING:  # botocore, under it, costs 0.2 s of start-up: keep it off the path
+    from textual import getters
+
+    from console.app import WhodidthisApp
     from console.aws.identity import HostIdentity
 
 SEVERITY_STYLES = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
@@ -96,6 +99,9 @@ def preflight_view(rows: list) -> Group:
 class IdentityScreen(Screen):
     """The host's identity in full and a preflight of one trainee; ``p`` runs it again."""
 
+    if TYPE_CHECKING:  # self.app as this console's app (Textual's getter; no import at run time)
+        app = getters.app(WhodidthisApp)
+
     BINDINGS = [
         Binding("question_mark", "app.help", "Help", id="help-identity"),
         Binding("escape", "app.pop_screen", "Back", id="back-identity"),
@@ -157,11 +163,11 @@ class IdentityScreen(Screen):
                 style="italic",
             )
         )
-        self.run_preflight()
+        self.run_preflight(self.trainee)
 
     @work(group="preflight", exclusive=True, exit_on_error=False, description="preflight")
-    async def run_preflight(self) -> None:
-        rows = await self.app.services.preflight_provider([self.trainee])
+    async def run_preflight(self, trainee: str) -> None:
+        rows = await self.app.services.preflight_provider([trainee])
         self.query_one("#preflight-result", Static).update(preflight_view(rows))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Footer, Input
 
-from console.model import CommandKind
+from console.model import CommandKind, operator_name
 from console.screens.overview_keys import OVERVIEW_BINDINGS
 from console.screens.scope import ACT_WORDS, Scope, action_allowed, has_work, question_for
 from console.screens.views import VIEWS_PROMPT, ViewSwitching
@@ -67,7 +67,7 @@ class OverviewScreen(ViewSwitching):
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(IdentityPanel).show_operator(getattr(self.app, "acting", None))
+        self.query_one(IdentityPanel).show_operator(getattr(self.app, "acting_for", None))
         self.query_one(IdentityPanel).show_host(self.app.host, self.app.now(), self.app.host_error)
         self.query_one("#filter-line", Input).display = False
         self.query_one("#command-line", Input).display = False
@@ -108,7 +108,11 @@ class OverviewScreen(ViewSwitching):
         """Opened on a run already going: which command, what kind, for whom."""
         command = self.app.serving
         number = f"command {command.id}, " if command is not None else ""
-        who = (command.operator if command is not None else None) or run["operator"] or "?"
+        who = (
+            (operator_name(command.operator) if command is not None else None)
+            or run["operator"]
+            or "?"
+        )
         self.notify(
             f"Attached to a running {run['kind']} ({number}{len(run['trainees'])} trainees) "
             f"started by {who}.",
@@ -128,13 +132,14 @@ class OverviewScreen(ViewSwitching):
 
     def _show_context(self) -> None:
         active = [s.name for s in self.table.statuses() if s.state.is_active]
-        self.query_one(ContextLine).show(self.app.context(self.table.sort, active))
+        self.query_one(ContextLine).show(self.app.context(self.table.sort_by, active))
 
     @on(TraineeTable.TraineeHighlighted)
     def _show_selected(self) -> None:
         name = self.table.selected_name
         status = self.table.status(name) if name else None
-        self.query_one(IdentityPanel).show_trainee(status, self.app.attribution.latest.get(name))
+        record = self.app.attribution.latest.get(name) if name else None
+        self.query_one(IdentityPanel).show_trainee(status, record)
 
     @on(TraineeTable.TraineeSelected)
     def _open_detail(self, message: TraineeTable.TraineeSelected) -> None:
@@ -296,7 +301,7 @@ class OverviewScreen(ViewSwitching):
     def action_sort(self) -> None:
         """The next order of :data:`SORTS`; the cursor stays on its trainee."""
         table = self.table
-        table.set_view(sort=SORTS[(SORTS.index(table.sort) + 1) % len(SORTS)])
+        table.set_view(sort=SORTS[(SORTS.index(table.sort_by) + 1) % len(SORTS)])
         self._show_context()
         self._show_summary()
 

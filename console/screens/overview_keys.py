@@ -3,12 +3,12 @@ order: the table of bindings on its own, the screen's behaviour in its module.""
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 # In footer order: at 80 columns Textual's Footer shows what fits from the left, so help
 # and the keys that act come first. Every lower-case action key follows one rule (see
 # console.screens.scope): the visible marked trainees, else the one under the cursor.
-OVERVIEW_BINDINGS = [
+OVERVIEW_BINDINGS: list[BindingType] = [
     Binding(
         "question_mark", "app.help", "Help", id="help-main", tooltip="Every key, and the states"
     ),
@@ -77,7 +77,7 @@ OVERVIEW_BINDINGS = [
         "command_line",
         "Views",
         id="views",
-        tooltip="Switch view: type trainees, ledger, leftovers or operators, then enter",
+        tooltip="Switch view: type trainees, ledger, leftovers, operators or inventory, then enter",
     ),
     Binding(
         "s",

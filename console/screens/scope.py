@@ -27,6 +27,7 @@ ACTING = frozenset(
         "mark",
         "preflight",
         "milestones",
+        "clean_made",
     }
 )
 

@@ -8,6 +8,8 @@ and presses enter. While the plan is worked out, the box says so and counts the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +22,11 @@ from textual.worker import Worker, WorkerState
 from console.screens.scope import Scope
 from console.words import short_principal
 from widgets.trainee_look import PRINCIPAL_STYLE
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.app import WhodidthisApp
 
 
 def plan_lines(plans: list) -> tuple[list[Text], int, int]:
@@ -65,6 +72,9 @@ def plan_lines(plans: list) -> tuple[list[Text], int, int]:
 class TeardownScreen(ModalScreen[bool]):
     """Shows the plan for ``scope``; True once the operator typed the scope's word."""
 
+    if TYPE_CHECKING:  # self.app as this console's app (Textual's getter; no import at run time)
+        app = getters.app(WhodidthisApp)
+
     BINDINGS = [
         Binding(
             "escape",
@@ -74,6 +84,9 @@ class TeardownScreen(ModalScreen[bool]):
             tooltip="Change nothing and go back",
         ),
     ]
+
+    #: What typing the word does, in the prompt and in the wrong-word answer.
+    ACTION = "tear down"
 
     def __init__(self, scope: Scope) -> None:
         super().__init__()
@@ -87,9 +100,12 @@ class TeardownScreen(ModalScreen[bool]):
         """What the operator types to proceed."""
         return self.scope.confirm_word(self.app.course.name)
 
+    def title_text(self) -> Text:
+        """The box's first line: what would happen, to whom."""
+        return Text(f"Tear down {self.scope.phrase(self.app.course.name)}", style="bold")
+
     def compose(self) -> ComposeResult:
-        course = self.app.course
-        title = Text(f"Tear down {self.scope.phrase(course.name)}", style="bold")
+        title = self.title_text()
         if self.scope.hidden_marks:
             title.append(f"\n{self.scope.hidden_note()}", style="yellow")
         with Vertical(id="teardown-dialog", classes="dialog"):
@@ -100,7 +116,7 @@ class TeardownScreen(ModalScreen[bool]):
             yield RichLog(id="plan", wrap=True, markup=False, auto_scroll=False)
             # No blinking cursor: over Session Manager every blink is a redraw sent.
             name = Input(
-                placeholder=f"type {self.word} and enter to tear down; escape cancels",
+                placeholder=f"type {self.word} and enter to {self.ACTION}; escape cancels",
                 id="confirm-name",
             )
             name.cursor_blink = False
@@ -175,7 +191,7 @@ class TeardownScreen(ModalScreen[bool]):
             return
         self.query_one("#plan-status", Static).update(
             Text(
-                f"That is not {self.word}: type {self.word} exactly to tear down "
+                f"That is not {self.word}: type {self.word} exactly to {self.ACTION} "
                 f"{self.scope.who()}, or press escape to cancel.",
                 style="bold yellow",
             )

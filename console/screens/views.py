@@ -1,4 +1,5 @@
-"""The views ``:`` switches to, besides the trainees: the ledger, the leftovers, the operators.
+"""The views ``:`` switches to, besides the trainees: the ledger, the leftovers, the operators
+(and the inventory, ``console.screens.inventory``).
 
 Each is a table that follows the store, under the same context line as the trainee list;
 ``y`` copies what identifies the selected row (a request id, an ARN) with OSC 52, escape goes
@@ -7,7 +8,7 @@ back to the trainees, and ``:`` switches again. Typing the start of a view's nam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -16,14 +17,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from console.model import Command, LedgerRecord
+from console.model import Command, LedgerRecord, operator_name
 from console.words import clock, is_read, iso, short_principal
 from widgets.context_line import ContextLine
 from widgets.ledger_log import outcome_text
 from widgets.trainee_look import PRINCIPAL_STYLE
 
-VIEWS = ("trainees", "ledger", "leftovers", "operators")
-VIEWS_PROMPT = "view: trainees, ledger, leftovers or operators; enter to go, escape to stay"
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.app import WhodidthisApp
+
+VIEWS = ("trainees", "ledger", "leftovers", "operators", "inventory")
+VIEWS_PROMPT = "view: trainees, ledger, leftovers, operators, inventory; enter to go"
 KEPT_RECORDS = 1000  # the ledger view's rows: the newest; `whodidthis ledger` has them all
 
 
@@ -43,7 +49,11 @@ def open_view(app, text: str) -> str | None:
         return f"No view {text.strip()!r}: try {', '.join(VIEWS)}."
     while len(app.screen_stack) > 1:  # every view sits right on the trainee list
         app.pop_screen()
-    if view != "trainees":
+    if view == "inventory":  # what trainees made by hand (console.screens.inventory)
+        from console.screens.inventory import InventoryView
+
+        app.push_screen(InventoryView())
+    elif view != "trainees":
         app.push_screen(
             {"ledger": LedgerView, "leftovers": LeftoversView}.get(view, OperatorsView)()
         )
@@ -53,6 +63,9 @@ def open_view(app, text: str) -> str | None:
 class ViewSwitching(Screen):
     """A screen with ``:`` to switch views: its ``#command-line`` Input takes the view's name,
     then focus goes back to its ``table``."""
+
+    if TYPE_CHECKING:  # self.app as this console's app (Textual's getter; no import at run time)
+        app = getters.app(WhodidthisApp)
 
     table: Any
 
@@ -183,7 +196,7 @@ class LedgerView(TableView):
                     Text(record.trainee, style="bold"),
                     f"{record.service}:{record.operation}",
                     outcome_text(record, holder),
-                    Text(short_principal(record.principal_arn), style=PRINCIPAL_STYLE),
+                    Text(short_principal(record.acting.principal_arn), style=PRINCIPAL_STYLE),
                     record.request_id or "-",
                 ]
                 self.put(str(record.id), cells, record.request_id)
@@ -233,17 +246,18 @@ class OperatorsView(TableView):
     def columns(self) -> list[tuple[str, int | None]]:
         return [
             ("#", 4),
-            ("Kind", 9),
+            ("Kind", 12),  # trainee-made
             ("Operator", 12),
             ("Known by", 11),
             ("Queued (UTC)", 20),
-            ("Result", 18),
+            ("Result", 15),
             ("Trainees", None),
         ]
 
     def fill(self) -> None:
         for command in self.app.store.commands():
-            self.put(str(command.id), _command_cells(command), command.operator_arn)
+            arn = command.operator.arn if command.operator else None
+            self.put(str(command.id), _command_cells(command), arn)
 
     def on_whodidthis_app_store_changed(self, message) -> None:
         self.fill()
@@ -255,8 +269,8 @@ def _command_cells(command: Command) -> list:
     return [
         str(command.id),
         command.kind.value,
-        Text(command.operator or "-", style="bold"),
-        command.operator_source or "-",
+        Text(operator_name(command.operator) or "-", style="bold"),
+        command.operator.source if command.operator else "-",
         queued,
         result,
         ", ".join(command.trainees) or "all",

@@ -8,7 +8,8 @@ kind is built here, so every wait polls the same way and fails the same way.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 from botocore.waiter import WaiterModel
@@ -127,7 +128,7 @@ def _failed(what: str, source: str, delay: int, attempts: int, exc: WaiterError)
     return WaitFailed(f"Waiting for {what} failed: {reason}")
 
 
-def _last_state(response: dict | None) -> str | None:
+def _last_state(response: Mapping[str, Any] | None) -> str | None:
     """The state the last poll saw (a stack's, a cluster's, a node group's), if it says one."""
     response = response or {}
     for key in ("cluster", "nodegroup", "fargateProfile"):
@@ -197,7 +198,7 @@ async def wait_until(
     max_attempts: int,
     progress: Progress | None = None,
     **params,
-) -> dict:
+) -> None:
     """Wait with a botocore waiter built here, for a state no shipped waiter covers.
 
     Args:
@@ -209,9 +210,6 @@ async def wait_until(
         delay, max_attempts: the polling schedule (the budget is their product).
         progress: shown the wait and its budget as the row's last action.
         **params: the describe call's parameters.
-
-    Returns:
-        The last response (the one a success acceptor matched).
     """
     from aiobotocore.waiter import create_waiter_with_client
 
@@ -232,7 +230,7 @@ async def wait_until(
     source = f"a {operation} waiter"
     _announce(progress, what, source, delay, max_attempts)
     try:
-        return await create_waiter_with_client(name, model, client).wait(**params)
+        await create_waiter_with_client(name, model, client).wait(**params)
     except WaiterError as exc:
         raise _failed(what, source, delay, max_attempts, exc) from exc
 

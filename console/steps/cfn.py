@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
@@ -270,14 +272,15 @@ class CloudFormationStack(StepKind):
         try:
             await shipped.wait(StackName=stack_id)
         except WaiterError as exc:
-            unread = (exc.last_response or {}).get("Error")
+            last: Mapping[str, Any] = exc.last_response or {}
+            unread = last.get("Error")
             if unread:  # the polls went unanswered: that says nothing of the stack itself
                 raise StackFailed(
                     f"{self.resource(ctx)}: its state could not be read while waiting for the "
                     f"{action} ({unread.get('Code')}: {unread.get('Message')}); the stack may "
                     "well be fine: run the command again to look at it afresh."
                 ) from exc
-            status = (exc.last_response.get("Stacks") or [{}])[0].get("StackStatus", "unknown")
+            status = (last.get("Stacks") or [{}])[0].get("StackStatus", "unknown")
             if status.endswith("_IN_PROGRESS"):
                 raise StackFailed(
                     f"{self.resource(ctx)}: the {action} is still {status} after "

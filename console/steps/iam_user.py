@@ -260,19 +260,26 @@ class IamUser(StepKind):
         line, blockers = await self._plan(ctx, iam, name)
         if not (line.ours and line.exists):
             return [line]
-        for blocker in blockers:
-            ctx.progress(f"removing {blocker.label} of {name}")
-            await _remove(iam, blocker)
-        ctx.progress(f"deleting IAM user {name}")
-        try:
-            await iam.delete_user(UserName=name)
-        except ClientError as exc:
-            if not is_missing(exc, MISSING):
-                raise
+        await delete_user(iam, name, blockers, ctx.progress)
         await wait_gone(
             iam, "GetUser", MISSING, self.resource(ctx), progress=ctx.progress, UserName=name
         )
         return [ownership.deleted(line)]
+
+
+async def delete_user(iam, name: str, blockers: list[Removal] | None = None, progress=None):
+    """Remove what blocks DeleteUser (``_blockers``, found now unless given), then delete the
+    user; each a call of ``iam`` (the ledger's, when it has the hooks). Gone already is fine."""
+    say = progress or (lambda text: None)
+    for blocker in await _blockers(iam, name) if blockers is None else blockers:
+        say(f"removing {blocker.label} of {name}")
+        await _remove(iam, blocker)
+    say(f"deleting IAM user {name}")
+    try:
+        await iam.delete_user(UserName=name)
+    except ClientError as exc:
+        if not is_missing(exc, MISSING):
+            raise
 
 
 async def _remove(iam, blocker: Removal) -> None:

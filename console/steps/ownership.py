@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from console.aws.trail_claims import SessionMark
 from console.steps.base import NotOurs, PlannedDeletion, StepContext
 
 
@@ -29,12 +30,15 @@ class OurCreate:
         step_done: the step was DONE before this run: the create window is closed.
         answered: AWS's answer to the create reached us (``ok``); False when it was lost (the
             record left ``unknown`` by a crash, or a server error that may follow the fact).
+        session: the session the record names, for CloudTrail to confirm the create was its
+            own when reading the resource back cannot tell.
     """
 
     at: float
     tagged: bool = False
     step_done: bool = False
     answered: bool = True
+    session: SessionMark | None = None
 
     @property
     def window_open(self) -> bool:

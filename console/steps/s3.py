@@ -79,13 +79,38 @@ async def _claimable(ctx: StepContext, s3, name: str, tags: dict[str, str]) -> b
     ours = ctx.extra.get("our_create")
     if tags or ours is None or not ours.window_open:
         return False
-    return await _made_by_our_call(s3, name, ours.at)
+    if not await _holds_nothing(s3, name):
+        return False
+    # The read-back cannot tell when the CreationDate is not our call's (S3's model: "This date
+    # can change when making changes to your bucket, such as editing its bucket policy"; or
+    # the host's clock was off): then the trail of our own session decides.
+    return await _created_at(s3, name, ours.at) or await _in_our_trail(ctx, name, ours)
+
+
+async def _in_our_trail(ctx: StepContext, name: str, ours) -> bool:
+    """CloudTrail says the bucket's newest create was made by the session the ledger names."""
+    from console.aws.trail_claims import made_by_session
+
+    if ours.session is None:
+        return False
+    ctx.progress(f"asking CloudTrail who made bucket {name}")
+    try:
+        trail = await ctx.client("cloudtrail")
+        return await made_by_session(
+            trail, ctx.account, ctx.region, name=name, create="CreateBucket",
+            delete="DeleteBucket", mark=ours.session,
+        )  # fmt: skip
+    except ClientError:  # no cloudtrail:LookupEvents: the read-back's word stands
+        return False
 
 
 async def _made_by_our_call(s3, name: str, at: float) -> bool:
     """The bucket is empty and S3's CreationDate matches our create call made at ``at``."""
-    if not await _holds_nothing(s3, name):
-        return False
+    return await _holds_nothing(s3, name) and await _created_at(s3, name, at)
+
+
+async def _created_at(s3, name: str, at: float) -> bool:
+    """S3's CreationDate for the bucket is within ``CLAIM_TOLERANCE_S`` of ``at``."""
     created = await _creation_date(s3, name)
     return created is not None and abs(created.timestamp() - at) <= CLAIM_TOLERANCE_S
 

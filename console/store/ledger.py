@@ -9,16 +9,17 @@ have reached AWS, and the sandbox trail or CloudTrail says which.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 from console.errors import StateError
-from console.model import LedgerRecord, Outcome
+from console.model import LEDGER_COLUMNS, LedgerRecord, Outcome
 from console.store import chain
 from console.store.events import EventLog
 from console.store.guard import refuse_credentials
 
-_COLUMNS = tuple(f.name for f in dataclasses.fields(LedgerRecord))
+# The SQL is flat: a record's acting identity and operator are spread over columns named as
+# docs/contracts.md names them (LedgerRecord.flat and from_flat are the one mapping).
+_COLUMNS = LEDGER_COLUMNS
 _WRITTEN = tuple(name for name in _COLUMNS if name != "id")
 _INSERT = f"INSERT INTO ledger ({', '.join(_WRITTEN)}) VALUES ({', '.join('?' for _ in _WRITTEN)})"
 
@@ -32,12 +33,11 @@ class Ledger(EventLog):
         The record is stored with outcome ``unknown`` whatever ``record.outcome`` says, and an
         ``action`` event (``phase: intent``) is written in the same transaction.
         """
-        values = {name: getattr(record, name) for name in _COLUMNS}  # flat: no asdict deep copy
+        ts = record.ts or self._clock()
+        values = record.flat()
         # What only the answer can tell is left empty until ledger_settle.
-        values.update(id=None, outcome=Outcome.UNKNOWN.value, request_id=None)
+        values.update(id=None, ts=ts, outcome=Outcome.UNKNOWN.value, request_id=None)
         values.update(error_code=None, error_message=None)
-        if not values["ts"]:
-            values["ts"] = self._clock()
         refuse_credentials(values, "ledger")
         with self._db.write() as conn:
             cursor = conn.execute(_INSERT, [_plain(values[name]) for name in _WRITTEN])
@@ -53,11 +53,11 @@ class Ledger(EventLog):
                     "step": record.step,
                     "service": record.service,
                     "operation": record.operation,
-                    "principal_arn": record.principal_arn,
-                    "session_name": record.session_name,
+                    "principal_arn": record.acting.principal_arn,
+                    "session_name": record.acting.session_name,
                     "outcome": Outcome.UNKNOWN.value,
                 },
-                values["ts"],
+                ts,
             )
         return record_id
 
@@ -152,9 +152,8 @@ class Ledger(EventLog):
 
 def _record(row) -> LedgerRecord:
     values = {name: row[name] for name in _COLUMNS}
-    values["outcome"] = Outcome(values["outcome"])
-    values["attempt_request_ids"] = tuple(json.loads(values["attempt_request_ids"] or "[]"))
-    return LedgerRecord(**values)
+    values["attempt_request_ids"] = json.loads(values["attempt_request_ids"] or "[]")
+    return LedgerRecord.from_flat(values)
 
 
 def _plain(value: object) -> object:

@@ -24,7 +24,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 
 from console.errors import StateError
-from console.model import Command, CommandKind, Operator
+from console.model import Command, CommandKind, Operator, operator_columns, operator_of
 from console.store.db import Database
 from console.store.guard import refuse_credentials
 
@@ -58,7 +58,8 @@ class CommandQueue:
         kind = CommandKind(kind)
         names = list(trainees)
         who = None if operator is None else Operator.of(operator)
-        refuse_credentials({"trainees": names, "operator": who and who.name}, "commands")
+        kept = operator_columns(who)
+        refuse_credentials({"trainees": names, "operator": kept["operator"]}, "commands")
         with self._db.write() as conn:
             for row in conn.execute(
                 "SELECT id, trainees, operator, operator_source, operator_arn FROM commands"
@@ -66,23 +67,20 @@ class CommandQueue:
                 (kind.value,),
             ):
                 same_operator = (row["operator"], row["operator_source"], row["operator_arn"]) == (
-                    who and who.name,
-                    who and who.source,
-                    who and who.arn,
+                    kept["operator"],
+                    kept["operator_source"],
+                    kept["operator_arn"],
                 )
                 if same_operator and sorted(json.loads(row["trainees"])) == sorted(names):
                     conn.execute("UPDATE commands SET reclaims = 0 WHERE id = ?", (row["id"],))
                     return int(row["id"])
             cursor = conn.execute(
-                "INSERT INTO commands (kind, trainees, operator, operator_source, operator_arn,"
-                " operator_evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO commands (kind, trainees, {', '.join(kept)}, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind.value,
                     json.dumps(names),
-                    who and who.name,
-                    who and who.source,
-                    who and who.arn,
-                    who and who.evidence(),
+                    *kept.values(),
                     self._clock(),
                 ),
             )
@@ -179,13 +177,10 @@ def _command(row: sqlite3.Row) -> Command:
         id=row["id"],
         kind=CommandKind(row["kind"]),
         trainees=tuple(json.loads(row["trainees"])),
-        operator=row["operator"],
+        operator=operator_of(row),
         created_at=row["created_at"],
         claimed_by=row["claimed_by"],
         claimed_at=row["claimed_at"],
         done_at=row["done_at"],
         result=row["result"],
-        operator_source=row["operator_source"],
-        operator_arn=row["operator_arn"],
-        operator_evidence=row["operator_evidence"],
     )

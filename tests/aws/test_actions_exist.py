@@ -19,6 +19,7 @@ NAMED = sorted(
         *[a for actions in permissions.STEP_ACTIONS.values() for a in actions],
         *permissions.COMMON_ACTIONS,
         *permissions.SWEEP_AND_HANDOUT_ACTIONS,
+        *permissions.CLASSROOM_ACTIONS,
         *permissions.HOST_ACTIONS,
         *permissions.ASSUME_ACTIONS,
     }

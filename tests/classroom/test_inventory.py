@@ -9,13 +9,25 @@ why; untagged resources someone else made are never deleted, with or without the
 from __future__ import annotations
 
 import json
+from contextlib import AsyncExitStack
 
+import pytest
+
+from console.classroom.made_kinds import BY_EVENT, NotTheTrainees
+from console.steps.base import TAG_COURSE
 from tests.engine.helpers import cli, status
+from tests.steps.world import open_world, unique
 
 COURSE = "inventory-1"
 REGION = "ap-northeast-1"
 OTHER = "eu-west-1"
 AMI = "ami-12c6146b"  # one of moto's stock images
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}],
+    }
+)
 
 
 def course_file(sandbox, tmp_path):
@@ -51,6 +63,11 @@ def queue_exists(sandbox, account: str, name: str) -> bool:
     return any(url.endswith(f"/{name}") for url in sqs.list_queues().get("QueueUrls", []))
 
 
+def user_exists(sandbox, account: str, name: str) -> bool:
+    names = sandbox.backdoor_session(account).client("iam").list_users()["Users"]
+    return any(user["UserName"] == name for user in names)
+
+
 def instance_state(sandbox, account: str, instance_id: str) -> str:
     ec2 = sandbox.backdoor_session(account).client("ec2", region_name=OTHER)
     answer = ec2.describe_instances(InstanceIds=[instance_id])
@@ -73,6 +90,12 @@ def test_hand_made_resources_are_named_and_deleted_only_on_request(sandbox, tmp_
         QueueName="ops-queue"
     )
     backdoor.client("sqs", region_name=REGION).create_queue(QueueName="stranger-queue")
+    # A user alice made for her lab, with what DeleteUser needs removed first.
+    iam = mine.client("iam")
+    iam.create_user(UserName="helper")
+    iam.create_login_profile(UserName="helper", Password="Passw0rd!Passw0rd!")
+    iam.create_access_key(UserName="helper")
+    iam.put_user_policy(UserName="helper", PolicyName="inline", PolicyDocument=POLICY)
 
     result = cli(sandbox, state, "inventory", "--json", course=course)
 
@@ -91,15 +114,20 @@ def test_hand_made_resources_are_named_and_deleted_only_on_request(sandbox, tmp_
     assert cli(sandbox, state, "teardown", "--yes", course=course).returncode == 1
     row = status(sandbox, state, course)[alice]
     assert row["state"] == "FAILED" and row["error_code"] == "TraineeMade"
-    assert "0 left by whodidthis, 2 made by the trainee (" in row["receipt"]
+    assert "0 left by whodidthis, 3 made by the trainee (" in row["receipt"]
     assert "lab-queue in ap-northeast-1" in row["receipt"] and instance in row["receipt"]
-    assert f"regions: {', '.join(found['regions'])}" in row["receipt"]
+    others = ", ".join(r for r in found["regions"] if r != REGION)
+    assert f"regions: all {len(found['regions'])} enabled ({REGION}, {others})" in row["receipt"]
     assert queue_exists(sandbox, account, "lab-queue")
     assert instance_state(sandbox, account, instance) == "running"
 
     cleaned = cli(sandbox, state, "teardown", "--trainee-made", "--yes", course=course)
 
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    # The engine's trainee-made command, followed like any: each line, then its result.
+    assert f"{alice:<14} deleted  AWS::SQS::Queue lab-queue in {REGION}" in cleaned.stdout
+    assert f"{alice:<14} kept     AWS::SQS::Queue ops-queue" in cleaned.stdout
+    assert f"trainee-made finished: {alice}: 3 deleted, 1 kept" in cleaned.stdout
     assert not queue_exists(sandbox, account, "lab-queue")
     assert instance_state(sandbox, account, instance) == "terminated"
     assert queue_exists(sandbox, account, "ops-queue")
@@ -114,6 +142,12 @@ def test_hand_made_resources_are_named_and_deleted_only_on_request(sandbox, tmp_
         assert record["outcome"] == "ok" and name in record["step"]
         assert f"made by {alice} (IAM user) at " in record["step"]
     assert deletes["TerminateInstances"]["region"] == OTHER
+    assert not user_exists(sandbox, account, "helper")
+    helper = [
+        r["operation"] for r in records if "AWS::IAM::User helper: made by" in (r["step"] or "")
+    ]
+    for operation in ("DeleteLoginProfile", "DeleteAccessKey", "DeleteUserPolicy"):
+        assert helper.index(operation) < helper.index("DeleteUser"), helper
 
 
 def test_the_plan_names_what_it_would_delete_and_keeps_the_rest(sandbox, tmp_path):
@@ -131,7 +165,7 @@ def test_the_plan_names_what_it_would_delete_and_keeps_the_rest(sandbox, tmp_pat
     assert shown.returncode == 0, shown.stderr
     assert "kept     AWS::SQS::Queue ops-queue" in shown.stdout
     assert "made by ops (IAM user), not the trainee" in shown.stdout
-    assert "kept     AWS::IAM::User helper" in shown.stdout
+    assert "delete   AWS::IAM::User helper" in shown.stdout
     assert queue_exists(sandbox, account, "ops-queue")
 
 
@@ -150,3 +184,30 @@ def test_the_sweep_finds_our_tags_in_every_region(sandbox, tmp_path):
     assert [item["arn"] for item in row["leftovers"]] == [f"arn:aws:sqs:{OTHER}:{account}:far-away"]
     swept = {r["region"] for r in sandbox.trail() if r["operation"] == "GetResources"}
     assert {REGION, OTHER, "us-east-1"} <= swept and "cn-north-1" not in swept
+
+
+async def test_a_user_carrying_our_tags_is_kept_and_a_hand_made_one_goes_whole(sandbox):
+    """The IAM user deleter: the course's tags stop it; otherwise whatever DeleteUser needs
+    gone goes first (each through the ledger's client), the user last."""
+    async with AsyncExitStack() as stack:
+        world = await open_world(sandbox, stack)
+        world.ctx({})  # the calls below are attributed to the trainee
+        iam = world.backdoor.client("iam")
+        ours, theirs = unique("course-user"), unique("lab-user")
+        iam.create_user(UserName=ours, Tags=[{"Key": TAG_COURSE, "Value": "another-course"}])
+        iam.create_user(UserName=theirs)
+        iam.create_access_key(UserName=theirs)
+        iam.put_user_policy(UserName=theirs, PolicyName="inline", PolicyDocument=POLICY)
+        delete = BY_EVENT["iam:CreateUser"].delete
+        assert delete is not None
+
+        async def client(service, region):
+            return await world.client(service)
+
+        with pytest.raises(NotTheTrainees):
+            await delete(client, "us-east-1", ours)
+        await delete(client, "us-east-1", theirs)
+
+        assert user_exists(sandbox, world.account, ours)
+        assert not user_exists(sandbox, world.account, theirs)
+        assert world.operations("iam") == ["DeleteAccessKey", "DeleteUserPolicy", "DeleteUser"]

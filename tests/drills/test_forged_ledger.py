@@ -4,7 +4,8 @@ One ``sqlite3 UPDATE`` changed operator, session and principal, and ``ledger``, 
 ``report --history`` then blamed someone else; ``trace --cloudtrail`` marked the forged row
 ``both`` because only the request id was compared. Now ``ledger --verify`` names the record,
 a chain recomputed over the lie still fails the head kept outside the database (the command's
-summary, ``engine.log``), and ``trace --cloudtrail`` calls the record ``contradicted``.
+summary, ``engine.log``), and ``trace --cloudtrail`` and ``audit`` call the record
+``contradicted``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def test_a_rewritten_record_is_named_and_contradicted_by_cloudtrail(sandbox, tmp
     )
     intact = whodidthis(sandbox, tmp_path, "ann", "ledger", "--verify")
     assert intact.returncode == 0 and "as written" in intact.stdout, intact.stdout
+    honest = whodidthis(sandbox, tmp_path, "ann", "audit", "--json")
+    assert honest.returncode == 0, honest.stdout  # no SSM session: "not yet delivered" only
+    assert [json.loads(line)["verdict"] for line in honest.stdout.splitlines()] == [
+        "not yet delivered"
+    ]
 
     db = tmp_path / COURSE / "state.sqlite3"
     record_id = _forge(db, account, trainee)
@@ -74,6 +80,16 @@ def test_a_rewritten_record_is_named_and_contradicted_by_cloudtrail(sandbox, tmp
     create = next(r for r in rows if r["operation"] == "iam:CreateUser")
     assert create["seen"] == "contradicted", create
     assert create["cloudtrail_says"]["session_name"].startswith("ann")
+    # audit holds each record to CloudTrail with the same comparison: the row rewritten to
+    # blame mallory left ann's command, and is caught on a line of its own (exit 1).
+    audited = whodidthis(sandbox, tmp_path, "ann", "audit", "--json")
+    assert audited.returncode == 1, audited.stdout + audited.stderr
+    lines = [json.loads(line) for line in audited.stdout.splitlines()]
+    [row] = [line for line in lines if line.get("record") == record_id]
+    assert (row["verdict"], row["operator"]) == ("contradicted", "mallory")
+    assert row["cloudtrail_says"] == {
+        k: create["cloudtrail_says"][k] for k in ("principal_arn", "session_name")
+    }
 
     # The forger recomputes the whole chain: the database agrees with itself again ...
     with sqlite3.connect(db) as conn:

@@ -87,19 +87,34 @@ def test_apply_again_creates_nothing_new(sandbox, tmp_path):
 def test_a_denied_trainee_fails_alone_then_retry_brings_it_ready(sandbox, tmp_path):
     victim, account = sandbox.trainees[5]
     sandbox.apply_before_state(victim, "other-account")
-    applied = cli(sandbox, tmp_path, "apply")
+    # A trust preflight calls an error (anyone may assume): apply refuses to build there.
+    open_door, open_account = sandbox.trainees[6]
+    sandbox.apply_before_state(open_door, "wildcard")
+    applied = cli(sandbox, tmp_path, "apply", "--json")
     assert applied.returncode == 1
     states = status(sandbox, tmp_path)
     assert states[victim]["state"] == "FAILED"
     assert states[victim]["error_code"] == "AccessDenied"
     assert "AdminEnvRole" in states[victim]["error"]  # the principal that got the denial
     assert states[victim]["error"].startswith("AccessDenied: User: ")  # the code said once
-    assert [n for n, t in states.items() if t["state"] != "READY"] == [victim]
+    opened = states[open_door]
+    assert (opened["state"], opened["error_code"]) == ("FAILED", "UnsafeTrustPolicy")
+    assert "any AWS principal (*)" in opened["error"] and "whodidthis preflight" in opened["error"]
+    assert f"--trainee {open_door}" in opened["error"]
+    assert changing(sandbox.trail(), {open_account}) == []  # nothing built in the open account
+    assert {n for n, t in states.items() if t["state"] != "READY"} == {victim, open_door}
+    # The others' trust is only a warning (no SourceIdentity required): shown, not fatal.
+    events = [json.loads(line) for line in applied.stdout.splitlines()]
+    warned = {e["trainee"] for e in events if e["type"] == "trust"}
+    assert warned == set(states) - {victim, open_door}
+    assert all(e["severity"] == "warning" for e in events if e["type"] == "trust")
 
-    sandbox.apply_before_state(victim, "trusted")  # the trust policy is fixed
-    retried = cli(sandbox, tmp_path, "retry", "--trainee", victim)
+    sandbox.apply_before_state(victim, "trusted")  # the trust policies are fixed
+    sandbox.apply_before_state(open_door, "trusted")
+    retried = cli(sandbox, tmp_path, "retry", "--trainee", victim, "--trainee", open_door)
     assert retried.returncode == 0, retried.stderr
-    assert status(sandbox, tmp_path)[victim]["state"] == "READY"
+    assert "trust warning: The trust policy lets" in retried.stdout  # said in text too
+    assert {status(sandbox, tmp_path)[n]["state"] for n in (victim, open_door)} == {"READY"}
 
 
 def test_a_throttling_storm_of_30_percent_is_absorbed(sandbox, tmp_path):

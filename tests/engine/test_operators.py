@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from console.model import Outcome
+from console.model import Outcome, operator_name
 from console.store.state import Store
 
 COURSE = "dojo-2026-12"
@@ -76,29 +76,29 @@ def assert_ledger_equals_trail(sandbox, store, operators: dict[str, set[str]]):
     records = store.ledger()
     assert records
     for record in records:
-        assert record.principal_arn, f"a ledger record names no principal: {record}"
-        assert record.session_name and record.operator and record.operator_source
+        assert record.acting.principal_arn, f"a ledger record names no principal: {record}"
+        assert record.acting.session_name and record.operator and record.operator.source
         assert record.region == sandbox.options.region
-        assert record.principal_id and record.principal_id.endswith(
-            ":" + (session_of(record.principal_arn) or "")
+        assert record.acting.principal_id and record.acting.principal_id.endswith(
+            ":" + (session_of(record.acting.principal_arn) or "")
         )
         if record.outcome == Outcome.UNKNOWN:
             continue  # the evidence of a crash: no answer, no request id
         seen = trail[record.request_id]
-        assert seen["principal_arn"] == record.principal_arn, record
+        assert seen["principal_arn"] == record.acting.principal_arn, record
         if record.operation == "AssumeRole":  # the caller is the host; the session is the new one
             assert seen["account"] == sandbox.admin_account
-            assert record.session_name == f"{record.operator}@{COURSE}"
+            assert record.acting.session_name == f"{record.operator.name}@{COURSE}"
         else:
-            assert seen["session_name"] == record.session_name, record
+            assert seen["session_name"] == record.acting.session_name, record
             assert seen["account"] == record.account
-            assert record.session_name == f"{record.operator}@{COURSE}"
-            assert record.trainee in operators[record.operator]
-            assert record.assume_request_id in trail
-            assert trail[record.assume_request_id]["operation"] == "AssumeRole"
+            assert record.acting.session_name == f"{record.operator.name}@{COURSE}"
+            assert record.trainee in operators[record.operator.name]
+            assert record.acting.assume_request_id in trail
+            assert trail[record.acting.assume_request_id]["operation"] == "AssumeRole"
             # CloudTrail ties the call to that AssumeRole: the key it was signed with is the
             # one that AssumeRole issued.
-            issued = issued_keys[record.assume_request_id]
+            issued = issued_keys[record.acting.assume_request_id]
             assert signed_with[record.request_id] == issued, record
         # every attempt AWS answered is kept, the answered one last
         assert record.attempt_request_ids[-1] == record.request_id
@@ -106,7 +106,9 @@ def assert_ledger_equals_trail(sandbox, store, operators: dict[str, set[str]]):
     accounts = {account: name for name, account in sandbox.trainees}
     by_request = {r.request_id: r for r in records}
     unknown = [
-        (r.account, r.operation, r.session_name) for r in records if r.outcome == Outcome.UNKNOWN
+        (r.account, r.operation, r.acting.session_name)
+        for r in records
+        if r.outcome == Outcome.UNKNOWN
     ]
     for seen in sandbox.trail():
         name = accounts.get(seen["account"])
@@ -128,7 +130,10 @@ def test_two_operators_in_one_engine_each_act_with_their_own_session(sandbox, tm
     assert first.returncode == 0 and "engine started" in first.stderr, first.stderr
     store = Store.open(tmp_path, COURSE)
     engine = wait_for(store.engine_holder, what="the detached engine")
-    wait_for(lambda: any(r.operator == "ann" for r in store.ledger()), what="ann's first call")
+    wait_for(
+        lambda: any(operator_name(r.operator) == "ann" for r in store.ledger()),
+        what="ann's first call",
+    )
     # While ann's command runs, ben asks the same engine for other trainees, and tears one
     # of ann's down once hers is built.
     second = whodidthis(sandbox, tmp_path, "ben", "apply", *trainee_flags(ben))
@@ -139,11 +144,11 @@ def test_two_operators_in_one_engine_each_act_with_their_own_session(sandbox, tm
     assert store.engine_holder() in (None, engine) or store.engine_holder()["pid"] == engine["pid"]
     wait_for(lambda: not store.pending_commands(), what="every command done")
 
-    assert {c.operator for c in store.commands()} == {"ann", "ben"}
-    assert all(c.operator_source == "flag" for c in store.commands())
+    assert {operator_name(c.operator) for c in store.commands()} == {"ann", "ben"}
+    assert all(c.operator and c.operator.source == "flag" for c in store.commands())
     assert_ledger_equals_trail(sandbox, store, {"ann": set(ann), "ben": set(ben) | {ann[0]}})
     deleted = [r for r in store.ledger() if r.operation == "DeleteUser"]
-    assert [r.operator for r in deleted] == ["ben"] and deleted[0].trainee == ann[0]
+    assert [operator_name(r.operator) for r in deleted] == ["ben"] and deleted[0].trainee == ann[0]
     sessions = {r["session_name"] for r in sandbox.trail() if r["account"] != "100000000000"}
     assert sessions == {f"ann@{COURSE}", f"ben@{COURSE}"}
 
@@ -202,11 +207,17 @@ def test_no_command_leaves_a_record_without_a_principal(sandbox, tmp_path):
         assert done.returncode == 0, done.stderr
     store = Store.open(tmp_path, COURSE)
     records = store.ledger()
-    assert {r.operator for r in records} == {"ann", "ben"}
+    assert {operator_name(r.operator) for r in records} == {"ann", "ben"}
     missing = [
         r
         for r in records
-        if not (r.principal_arn and r.session_name and r.principal_id and r.operator and r.region)
+        if not (
+            r.acting.principal_arn
+            and r.acting.session_name
+            and r.acting.principal_id
+            and r.operator
+            and r.region
+        )
     ]
     assert missing == []
     assert_ledger_equals_trail(
@@ -222,6 +233,6 @@ def test_each_call_names_the_assume_role_whose_key_signed_it_across_refreshes(sa
     done = whodidthis(sandbox, tmp_path, "ann", "apply", "--trainee", trainee)
     assert done.returncode == 0, done.stderr
     store = Store.open(tmp_path, COURSE)
-    used = {r.assume_request_id for r in store.ledger() if r.operation != "AssumeRole"}
+    used = {r.acting.assume_request_id for r in store.ledger() if r.operation != "AssumeRole"}
     assert len(used) > 1  # the session did refresh, and the records follow it
     assert_ledger_equals_trail(sandbox, store, {"ann": {trainee}})

@@ -13,28 +13,46 @@ def _users(sandbox, account: str) -> set[str]:
     return {u["UserName"] for u in iam.list_users()["Users"]}
 
 
-def test_an_account_moved_out_of_the_ou_is_still_torn_down_and_named(sandbox, tmp_path):
+def test_moved_and_suspended_accounts_are_told_apart_and_the_moved_one_torn_down(sandbox, tmp_path):
     ou = sandbox.create_ou(["alice", "bob", "carol"])
     course = ou_course(tmp_path, ou.ou_id)
     assert cli(sandbox, tmp_path, "apply", course=course).returncode == 0
-    bob = ou.account_of("bob")
+    bob, carol = ou.account_of("bob"), ou.account_of("carol")
     organizations = sandbox.backdoor_session(sandbox.admin_account).client(
         "organizations", region_name="us-east-1"
     )
     root = organizations.list_roots()["Roots"][0]["Id"]
     organizations.move_account(AccountId=bob, SourceParentId=ou.ou_id, DestinationParentId=root)
+    organizations.close_account(AccountId=carol)  # SUSPENDED: its roles cannot be assumed
 
     again = cli(sandbox, tmp_path, "apply", course=course)
     assert again.returncode == 1, again.stdout + again.stderr
-    assert f"trainee bob: account {bob} is no longer an ACTIVE account" in again.stderr
+    assert f"trainee bob: account {bob} was moved out of {ou.ou_id} (it is now under {root})" in (
+        again.stderr
+    )
+    assert f"trainee carol: account {carol} is SUSPENDED (suspended or closing)" in again.stderr
     shown = status(sandbox, tmp_path, course)
-    assert shown["bob"]["account"] == bob and "no longer an ACTIVE" in shown["bob"]["ou_note"]
+    assert shown["bob"]["account"] == bob and shown["bob"]["ou_code"] == "OuAccountMoved"
+    assert shown["carol"]["ou_code"] == "OuAccountSuspended"
+    assert "cannot be torn down from here" in shown["carol"]["ou_note"]
+    assert shown["alice"]["ou_code"] is None
 
+    before = len(sandbox.trail())
     torn = cli(sandbox, tmp_path, "teardown", "--yes", course=course)
-    assert torn.returncode == 1, torn.stdout + torn.stderr  # the course lost a trainee: say so
+    assert torn.returncode == 1, torn.stdout + torn.stderr  # the course lost trainees: say so
     assert "trainee bob" in torn.stderr
     assert "bob" not in _users(sandbox, bob)  # torn down through its pinned account
-    assert {t["state"] for t in status(sandbox, tmp_path, course).values()} == {"TORN_DOWN"}
+    states = status(sandbox, tmp_path, course)
+    assert (states["alice"]["state"], states["bob"]["state"]) == ("TORN_DOWN", "TORN_DOWN")
+    assert states["carol"]["state"] == "FAILED"
+    assert states["carol"]["error_code"] == "OuAccountSuspended"
+    assert "reinstate the account" in states["carol"]["error"]
+    tried = [
+        r
+        for r in sandbox.trail()[before:]
+        if r["account"] == carol or carol in (r.get("target_role_arn") or "")
+    ]
+    assert tried == []  # no AssumeRole into a suspended account, nothing attempted there
 
 
 def test_swapped_name_tags_do_not_re_point_the_trainees(sandbox, tmp_path):

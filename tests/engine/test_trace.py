@@ -139,9 +139,6 @@ def test_marks_for_old_records_and_the_role_accounts_copy():
         "iam_user:alice",
         "iam",
         "CreateUser",
-        None,
-        None,
-        None,
         request_id="r-old",
         outcome=Outcome.OK,
     )
@@ -154,9 +151,6 @@ def test_marks_for_old_records_and_the_role_accounts_copy():
         "iam_user:alice",
         "iam",
         "TagUser",
-        None,
-        None,
-        None,
         request_id="r-recent",
         outcome=Outcome.OK,
     )
@@ -169,9 +163,6 @@ def test_marks_for_old_records_and_the_role_accounts_copy():
         "iam_user:alice",
         "iam",
         "UntagUser",
-        None,
-        None,
-        None,
         request_id="r-fresh",
         outcome=Outcome.OK,
     )
@@ -188,7 +179,7 @@ def test_a_call_whose_cloudtrail_identity_differs_from_the_ledger_says_so():
     import copy
 
     from console.commands.trace import joined, trace_line
-    from console.model import LedgerRecord, Outcome
+    from console.model import Acting, LedgerRecord, Outcome
     from tests.aws_samples import ASSUMED_ROLE_IDENTITY
 
     record = LedgerRecord(
@@ -200,9 +191,7 @@ def test_a_call_whose_cloudtrail_identity_differs_from_the_ledger_says_so():
         "iam_user:alice",
         "iam",
         "CreateUser",
-        None,
-        "ann@c",
-        "ann",
+        Acting(session_name="ann@c", source_identity="ann"),
         request_id="r-1",
         outcome=Outcome.OK,
     )

@@ -1,6 +1,7 @@
 """``whodidthis preflight`` on each "before" state of the story, and the IAM templates."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -26,9 +27,27 @@ def by_name(data):
 
 
 def test_the_after_state_the_templates_deploy_passes_with_no_findings(sandbox, tmp_path):
-    """The sandbox's roles are what iam-templates writes: a trust policy pinned to the host."""
+    """The sandbox's roles are what iam-templates writes: a trust policy pinned to the host.
+    One trainee's role also holds an inline policy that brings it near IAM's 10,240 characters
+    of inline policy per role: preflight warns (and the rest is still fine)."""
     env = sandbox.clean_env()
     env["WHODIDTHIS_STATE_DIR"] = str(tmp_path)
+    first, account = sandbox.trainees[0]
+    iam = sandbox.backdoor_session(account).client("iam")
+    held = sum(  # the written inline policies' size, white space not counted
+        len("".join(json.dumps(iam.get_role_policy(RoleName="ManageEnvRole", PolicyName=n)[
+            "PolicyDocument"]).split()))
+        for n in iam.list_role_policies(RoleName="ManageEnvRole")["PolicyNames"]
+    )  # fmt: skip
+    # Each action adds 25 characters ("ec2:Describe00000Thing" and its quotes and comma):
+    # filled to about 9,700 of the 10,240.
+    actions = [f"ec2:Describe{n:05d}Thing" for n in range((9700 - held - 70) // 25)]
+    filler = {"Effect": "Allow", "Action": actions, "Resource": "*"}
+    iam.put_role_policy(
+        RoleName="ManageEnvRole",
+        PolicyName="Filler",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [filler]}),
+    )
     code, data, _ = preflight(env, sandbox.course_path)
     assert code == 0 and data["ok"] is True
     for name, account in sandbox.trainees:
@@ -38,8 +57,13 @@ def test_the_after_state_the_templates_deploy_passes_with_no_findings(sandbox, t
         )
         # The sandbox's trust allows but does not require a SourceIdentity (its trainees serve
         # courses with and without one); this course sets one, so preflight warns.
-        assert [f["severity"] for f in row["findings"]] == ["warning"]
-        assert "without a SourceIdentity" in row["findings"][0]["message"]
+        warnings = [f["message"] for f in row["findings"] if f["severity"] == "warning"]
+        assert len(row["findings"]) == len(warnings) == (2 if name == first else 1)
+        assert "without a SourceIdentity" in warnings[0]
+    [near] = [f for f in by_name(data)[first]["findings"] if "quota" in f["message"]]
+    assert re.search(r"ManageEnvRole: its inline policies together: 9,[67]\d\d ", near["message"])
+    assert "near IAM's 10,240 for a role's inline policies" in near["message"]
+    assert "BuildTrainingEnvironment" in near["fix"]  # what iam-templates writes instead
 
 
 def test_each_before_state_is_reported(sandbox_factory, tmp_path):

@@ -59,7 +59,7 @@ async def test_session_acts_in_the_trainee_account_with_our_names(sandbox):
     assert created[0]["source_identity"] == "alice"
     other = sandbox.backdoor_session(sandbox.trainees[1][1]).client("s3")
     assert "landed-here" not in [b["Name"] for b in other.list_buckets()["Buckets"]]
-    ops = [(r.operation, r.principal_arn, r.outcome) for r in recorder.records]
+    ops = [(r.operation, r.acting.principal_arn, r.outcome) for r in recorder.records]
     assert ops[0][0] == "AssumeRole" and ops[0][1].startswith(HOST_PREFIX)
     assert ops[1] == ("GetCallerIdentity", ts.principal_arn, Outcome.OK)
     assert recorder.records[0].request_id == assume[0]["request_id"]

@@ -38,9 +38,12 @@ REPO = Path(__file__).resolve().parents[2]
 COURSE = "dojo-2026-12"
 
 # The non-root user runs whodidthis with an interpreter it may execute (this venv's may live in
-# root's home) and this checkout's packages.
+# root's home) and this checkout's packages: the product and its evaluator (a dependency, as an
+# install has it: apply lints the trust policy before building).
 PYTHON = shutil.which(f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin")
-PYTHONPATH = os.pathsep.join([str(REPO), sysconfig.get_paths()["purelib"]])
+PYTHONPATH = os.pathsep.join(
+    [str(REPO), str(REPO / "iampolicy" / "src"), sysconfig.get_paths()["purelib"]]
+)
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="the stand-in worker must run as root"),

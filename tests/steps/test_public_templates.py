@@ -3,8 +3,10 @@
 Each template under ``tests/templates/public`` cites its source (aws-cloudformation-templates
 or the CloudFormation Template Reference). For each:
 
-* with the policy ``iam-templates --course`` writes, the ``cloudformation_stack`` step creates
-  the stack and tears it down;
+* with the role ``iam-templates --course`` writes for a course of every public template (past
+  IAM's 10,240 characters of inline policy per role, so written as an inline policy and
+  managed policies, each within IAM's quotas, which the stand-in enforces as AWS does), the
+  ``cloudformation_stack`` step creates the stack and tears it down;
 * with the plain policy (no course), AWS (the stand-in) refuses the stack, naming a permission
   from the template's provider schemas that the role lacks;
 * preflight's permission simulation names that same permission before any change, and finds
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from console.aws.permissions import course_needs, manage_role_statements, template_actions
+from console.commands.iam_templates import trainee_template
 from console.commands.preflight_checks import permission_findings
 from console.course.model import load_course
 from console.steps.cfn import CloudFormationStack, StackFailed
@@ -63,6 +66,46 @@ def give_role(world, statements: list[dict]) -> None:
     )
 
 
+def give_written_role(world, role_template: dict) -> None:
+    """ManageEnvRole's policies as a StackSet of the written template leaves them: its inline
+    policy, and each managed policy created and attached (IAM refuses any past its quota)."""
+    iam = world.backdoor.client("iam")
+    resources = role_template["Resources"]
+    for policy in resources["ManageEnvRole"]["Properties"]["Policies"]:
+        iam.put_role_policy(
+            RoleName="ManageEnvRole",
+            PolicyName=policy["PolicyName"],
+            PolicyDocument=json.dumps(policy["PolicyDocument"]),
+        )
+    for logical_id, body in resources.items():
+        if body["Type"] == "AWS::IAM::ManagedPolicy":
+            arn = iam.create_policy(
+                PolicyName=f"ManageEnvRole-{logical_id}",
+                PolicyDocument=json.dumps(body["Properties"]["PolicyDocument"]),
+            )["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName="ManageEnvRole", PolicyArn=arn)
+
+
+@pytest.fixture(scope="module")
+def every_template_role(tmp_path_factory) -> dict:
+    """The role ``iam-templates --course`` writes for one course of every public template."""
+    folder = tmp_path_factory.mktemp("every-template")
+    steps = []
+    for index, template in enumerate(sorted(PUBLIC.glob("*.yaml"))):
+        shutil.copy(template, folder / template.name)
+        steps.append(
+            f'[[step]]\nkind = "cloudformation_stack"\nname = "lab{index}"\n'
+            f'template = "{template.name}"\ncapabilities = ["CAPABILITY_NAMED_IAM"]\n'
+        )
+    (folder / "course.toml").write_text(
+        f'[course]\nname = "dojo"\nregion = "{REGION}"\n\n'
+        '[[trainee]]\nname = "alice"\naccount = "200000000001"\n\n' + "\n".join(steps)
+    )
+    role = trainee_template("111122223333", course=load_course(folder / "course.toml"))
+    assert any(b["Type"] == "AWS::IAM::ManagedPolicy" for b in role["Resources"].values())
+    return role
+
+
 async def missing_before_any_change(world, course) -> list[str]:
     """The error findings of preflight's permission simulation, as the trainee's role."""
     iam = await world.client("iam")
@@ -73,7 +116,7 @@ async def missing_before_any_change(world, course) -> list[str]:
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 async def test_the_course_role_builds_and_deletes_and_the_plain_role_is_refused(
-    sandbox, world, tmp_path, template
+    sandbox, world, tmp_path, template, every_template_role
 ):
     parameters, capabilities = TEMPLATES[template]
     unique = uuid.uuid4().hex[:8]
@@ -99,7 +142,7 @@ async def test_the_course_role_builds_and_deletes_and_the_plain_role_is_refused(
     assert all(named[0] in m for m in missing[:1]), (named, missing)  # ... preflight did too
     await step.teardown(world.ctx(params, template_path=str(tmp_path / template)))
 
-    give_role(world, manage_role_statements(course))  # what `iam-templates --course` writes
+    give_written_role(world, every_template_role)  # what `iam-templates --course` writes
     assert await missing_before_any_change(world, course) == []
     ctx = world.ctx(params, template_path=str(tmp_path / template))
     result = await step.apply(ctx)

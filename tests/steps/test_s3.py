@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from console.aws.trail_claims import SessionMark
 from console.steps.base import TAG_COURSE, TAG_TRAINEE, NotOurs
 from console.steps.ownership import OurCreate
 from console.steps.s3 import CLAIM_TOLERANCE_S, S3Bucket
@@ -83,6 +84,31 @@ async def test_an_untagged_bucket_our_crashed_create_left_is_claimed(world):
     result = await STEP.apply(world.ctx(params, extra=_just_created()))
     assert not result.created
     assert _tags(world, params["name"])[TAG_TRAINEE] == world.trainee
+
+
+async def test_a_lost_create_the_read_back_cannot_place_is_resolved_from_our_trail(world):
+    """Our session made the bucket (the trail says so), the answer was lost (a crash: the
+    record kept only its session), and CreationDate is an hour off the record (a host clock
+    off, or a date S3 moved): the read-back cannot tell, the trail of our own session can."""
+    params = _spec(world)
+    s3 = await world.client("s3")
+    await s3.create_bucket(Bucket=params["name"], CreateBucketConfiguration=LOCATION)
+    session = world.session
+    lost = OurCreate(
+        at=time.time() - 3600,
+        answered=False,
+        session=SessionMark(session.principal_arn, assume_request_id=session.issue.request_id),
+    )
+    result = await STEP.apply(world.ctx(params, extra={"our_create": lost}))
+    assert not result.created and _tags(world, params["name"])[TAG_TRAINEE] == world.trainee
+    assert f"asking CloudTrail who made bucket {params['name']}" in world.progress
+    # Another session's mark (an AssumeRole that issued another key) is no proof.
+    other = _spec(world)
+    await s3.create_bucket(Bucket=other["name"], CreateBucketConfiguration=LOCATION)
+    stranger = SessionMark(session.principal_arn, assume_request_id="not-our-assume")
+    with pytest.raises(NotOurs):
+        await STEP.apply(world.ctx(other, extra={"our_create": OurCreate(
+            at=time.time() - 3600, answered=False, session=stranger)}))  # fmt: skip
 
 
 async def test_a_bucket_with_other_tags_is_never_claimed(world):

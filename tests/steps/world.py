@@ -38,6 +38,7 @@ class World:
     client: object
     recorder: MemoryRecorder = field(default_factory=MemoryRecorder)
     progress: list[str] = field(default_factory=list)
+    session: object = None  # the trainee's TraineeSession (who the trail says acted)
 
     def ctx(
         self,
@@ -102,4 +103,6 @@ async def open_world(sandbox, stack: AsyncExitStack, index: int = 0) -> World:
             clients[service] = made
         return clients[service]
 
-    return World(name, account, sandbox.backdoor_session(account), client, recorder)
+    return World(
+        name, account, sandbox.backdoor_session(account), client, recorder, session=session
+    )

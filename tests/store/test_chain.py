@@ -162,3 +162,55 @@ def test_a_links_digest_is_the_one_earlier_versions_wrote():
     assert digest("ab" * 32, 1, "settle", fields) == (
         "d3fb7fec154340f15a1c39434daee08f6ba82c213dfeed705a555c94db2383a4"
     )
+
+
+def test_nested_values_hash_and_print_as_the_flat_record_did(store: Store):
+    """Issue 22.4 nested the acting identity and the operator in the record; the SQL, the
+    chain and the JSON stay flat. The digest and the JSON below were taken from the flat
+    record before that change, so a store written then still verifies and prints the same."""
+    from dataclasses import replace
+
+    from console.model import Acting, Operator
+    from console.words import ledger_json
+
+    operator = Operator(
+        "ann", "ssm-session", "arn:aws:sts::999999999999:assumed-role/Ops/ann", ("sudo",),
+        "ann-0123", ("ann-0abc",),
+    )  # fmt: skip
+    acting = Acting(
+        "arn:aws:sts::111111111111:assumed-role/ManageEnvRole/ann@dojo", "ann@dojo", "ann",
+        "AROAEXAMPLE:ann@dojo", "assume-1",
+    )  # fmt: skip
+    made = record(acting=acting, operator=operator, region="eu-west-1")
+    record_id = store.ledger_intent(made)
+    store.ledger_settle(
+        record_id, outcome=Outcome.OK, request_id="req-1", attempt_request_ids=("req-0", "req-1"),
+        resource_arn="arn:aws:iam::111111111111:user/alice", principal_id=acting.principal_id,
+        assume_request_id="assume-2", access_key_digest="0123456789abcdef",
+    )  # fmt: skip
+    bob = record(
+        "bob", "AssumeRole", ts=1_800_000_005.0, account="2" * 12, step=None, service="sts"
+    )
+    store.ledger_intent(replace(bob, acting=Acting()))
+    assert store.ledger_head().digest == (
+        "f8be7c726846f727e885452fd621a7629941302bbb229507eaf64947969542f0"
+    )
+    settled, unknown = store.ledger()
+    signed = {"assume_request_id": "assume-2", "access_key_digest": "0123456789abcdef"}
+    assert settled.acting == replace(acting, **signed)  # the signing filled in the settlement
+    assert (settled.operator, unknown.operator) == (operator, None)
+    assert ledger_json(settled) == {
+        "ts": "2027-01-15T08:00:00.000+00:00", "course": "dojo", "trainee": "alice",
+        "account": "111111111111", "step": "iam_user", "service": "iam",
+        "operation": "CreateUser", "principal_arn": acting.principal_arn,
+        "session_name": "ann@dojo", "source_identity": "ann", "request_id": "req-1",
+        "outcome": "ok", "error_code": None, "error_message": None, "region": "eu-west-1",
+        "principal_id": "AROAEXAMPLE:ann@dojo", "assume_request_id": "assume-2",
+        "operator": "ann", "operator_source": "ssm-session", "operator_arn": operator.arn,
+        "attempt_request_ids": ["req-0", "req-1"],
+        "resource_arn": "arn:aws:iam::111111111111:user/alice",
+        "operator_level": "ssm-session", "operator_forgeable": ["sudo"],
+    }  # fmt: skip
+    assert list(ledger_json(unknown))[7:13] == [
+        "principal_arn", "session_name", "source_identity", "request_id", "outcome", "error_code",
+    ]  # fmt: skip

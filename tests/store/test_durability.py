@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from console.errors import StateError
-from console.model import LedgerRecord
+from console.model import Acting, LedgerRecord
 from console.store.state import Store
 
 from .conftest import COURSE, ROSTER, STEPS, integrity
@@ -221,7 +221,9 @@ def _record(n: int) -> LedgerRecord:
         step="iam_user",
         service="iam",
         operation="CreateUser",
-        principal_arn="arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo",
-        session_name="op@dojo",
-        source_identity="op",
+        acting=Acting(
+            principal_arn="arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo",
+            session_name="op@dojo",
+            source_identity="op",
+        ),
     )

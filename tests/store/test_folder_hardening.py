@@ -179,13 +179,13 @@ def test_a_symlinked_course_folder_is_refused(tmp_path: Path):
 
 def _damaged_in_the_middle(state_dir: Path, course: str = COURSE) -> Path:
     """A store with enough ledger to span many pages, one page in the middle overwritten."""
-    from console.model import LedgerRecord
+    from console.model import Acting, LedgerRecord
 
     with Store.open(state_dir, course) as store:
         for n in range(400):
             store.ledger_intent(
                 LedgerRecord(None, 1.0, course, "alice", "111111111111", "s", "iam",
-                             f"CreateUser{n}", "arn:aws:sts::1:assumed-role/R/s", "s", None)
+                             f"CreateUser{n}", Acting("arn:aws:sts::1:assumed-role/R/s", "s"))
             )  # fmt: skip
     db = state_dir / course / "state.sqlite3"
     page = sqlite3.connect(db).execute("PRAGMA page_size").fetchone()[0]

@@ -9,7 +9,7 @@ import string
 
 import pytest
 
-from console.model import LedgerRecord, TraineeState
+from console.model import Acting, LedgerRecord, TraineeState
 from console.store.guard import CredentialRefused, mask_key_id, refuse_credentials
 from console.store.state import Store
 from tests.credentials_cases import (
@@ -46,7 +46,7 @@ def test_every_write_path_refuses_a_credential(roster_store: Store, secret: str)
         lambda: roster_store.set_trainee("alice", error=f"failed with {secret} in it"),
         lambda: roster_store.set_step("alice", 0, error=secret),
         lambda: roster_store.add_event("note", "alice", detail={"nested": [secret]}),
-        lambda: roster_store.ledger_intent(_record(principal_arn=secret)),
+        lambda: roster_store.ledger_intent(_record(acting=Acting(principal_arn=secret))),
         lambda: roster_store.enqueue("retry", [secret]),
         lambda: roster_store.begin_run("apply", secret, 1, []),
     ]
@@ -125,9 +125,11 @@ def _record(**changes) -> LedgerRecord:
         step="iam_user",
         service="iam",
         operation="CreateUser",
-        principal_arn="arn:aws:sts::1:assumed-role/R/s",
-        session_name="op@dojo",
-        source_identity="op",
+        acting=Acting(
+            principal_arn="arn:aws:sts::1:assumed-role/R/s",
+            session_name="op@dojo",
+            source_identity="op",
+        ),
     )
     return dataclasses.replace(base, **changes)
 
@@ -160,8 +162,8 @@ def test_identifiers_and_digests_are_storable(value: str):
 
 def test_a_principal_id_stays_storable(roster_store: Store):
     principal_id = "AROA" + "".join(_random.choice(string.ascii_uppercase) for _ in range(17))
-    roster_store.ledger_intent(_record(principal_id=f"{principal_id}:op@dojo"))
-    assert roster_store.ledger()[0].principal_id == f"{principal_id}:op@dojo"
+    roster_store.ledger_intent(_record(acting=Acting(principal_id=f"{principal_id}:op@dojo")))
+    assert roster_store.ledger()[0].acting.principal_id == f"{principal_id}:op@dojo"
     event = roster_store.set_trainee("alice", error=f"denied to {principal_id}:op@dojo")
     assert event.fields["error"] == f"denied to {principal_id}:op@dojo"
 

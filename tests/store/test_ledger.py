@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from console.errors import StateError
-from console.model import LedgerRecord, Outcome
+from console.model import Acting, LedgerRecord, Outcome
 from console.store.state import Store
 
 PRINCIPAL = "arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo"
@@ -23,9 +23,11 @@ def record(trainee: str = "alice", operation: str = "CreateUser", **changes) -> 
         step="iam_user",
         service="iam",
         operation=operation,
-        principal_arn=PRINCIPAL,
-        session_name="op@dojo",
-        source_identity="op",
+        acting=Acting(
+            principal_arn=PRINCIPAL,
+            session_name="op@dojo",
+            source_identity="op",
+        ),
     )
     return dataclasses.replace(base, **changes)
 
@@ -34,7 +36,7 @@ def test_intent_is_unknown_until_completed(store: Store):
     record_id = store.ledger_intent(record(outcome=Outcome.OK, request_id="made-up"))
     (intent,) = store.ledger()
     assert (intent.id, intent.outcome, intent.request_id) == (record_id, Outcome.UNKNOWN, None)
-    assert intent.principal_arn == PRINCIPAL and intent.session_name == "op@dojo"
+    assert intent.acting == Acting(PRINCIPAL, "op@dojo", "op")
 
     store.ledger_settle(
         record_id,

@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from console.errors import StateError
-from console.model import CommandKind
+from console.model import CommandKind, Operator
 from console.store.state import Store
 
 from .conftest import COURSE
@@ -25,7 +25,7 @@ def test_commands_are_claimed_oldest_first_and_once(store: Store):
         retry,
         CommandKind.RETRY,
         ("alice", "bob"),
-        "op",
+        Operator("op", "flag"),  # a bare name is taken as given by --operator
     )
     assert first.claimed_by == "engine-a"
     assert store.claim_next("engine-b").id == teardown
@@ -116,7 +116,7 @@ def test_another_operators_identical_request_is_never_folded_into_the_first(stor
     first = store.enqueue(CommandKind.RETRY, ["bob"], "alice")
     second = store.enqueue(CommandKind.RETRY, ["bob"], "carol")
     assert second != first
-    assert [(c.id, c.operator) for c in store.pending_commands()] == [
+    assert [(c.id, c.operator and c.operator.name) for c in store.pending_commands()] == [
         (first, "alice"),
         (second, "carol"),
     ]

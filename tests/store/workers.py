@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from console.errors import StateError
-from console.model import CommandKind, LedgerRecord, Outcome, TraineeState
+from console.model import Acting, CommandKind, LedgerRecord, Outcome, TraineeState
 from console.store.db import Database
 from console.store.state import DB_FILE, Store
 
@@ -118,9 +118,11 @@ def _record(count: int) -> LedgerRecord:
         step="iam_user",
         service="iam",
         operation="CreateUser",
-        principal_arn="arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo",
-        session_name="op@dojo",
-        source_identity="op",
+        acting=Acting(
+            principal_arn="arn:aws:sts::111111111111:assumed-role/ManageEnvRole/op@dojo",
+            session_name="op@dojo",
+            source_identity="op",
+        ),
     )
 
 

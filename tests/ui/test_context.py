@@ -27,9 +27,6 @@ def record(ts: float, **fields) -> LedgerRecord:
         step=None,
         service="iam",
         operation="CreateUser",
-        principal_arn=None,
-        session_name=None,
-        source_identity=None,
         outcome=Outcome.OK,
     )
     values.update(fields)

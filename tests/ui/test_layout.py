@@ -12,6 +12,7 @@ from console.screens.confirm import ConfirmScreen
 from console.screens.detail import TraineeDetailScreen
 from console.screens.help import HelpScreen
 from console.screens.identity import IdentityScreen
+from console.screens.inventory import InventoryView
 from console.screens.overview import OverviewScreen
 from console.screens.teardown import TeardownScreen
 from widgets.trainee_table import TraineeTable, choose_columns
@@ -66,6 +67,7 @@ def test_the_principal_shrinks_rather_than_a_kept_column_going():
         ConfirmScreen,
         HelpScreen,
         TraineeTable,
+        InventoryView,
     ],
 )
 def test_no_action_needs_a_key_session_manager_may_swallow(screen):

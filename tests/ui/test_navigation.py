@@ -58,13 +58,13 @@ async def test_s_cycles_the_sort_and_the_context_line_names_it(console):
         await pilot.press("s")  # elapsed: the longest running first
         await settle(pilot)
         assert "sort:elapsed" in context_of(app)
-        assert table_of(app).sort == "elapsed"
+        assert table_of(app).sort_by == "elapsed"
         await pilot.press("s")  # milestone: the least built first
         await settle(pilot)
         assert table_of(app).visible_names[0] in ("frank", "heidi")
         await pilot.press("s", "s")  # error, then back to name
         await settle(pilot)
-        assert table_of(app).sort == "name" and table_of(app).visible_names[0] == "alice"
+        assert table_of(app).sort_by == "name" and table_of(app).visible_names[0] == "alice"
 
 
 async def test_colon_switches_views_and_back(console):

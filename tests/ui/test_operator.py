@@ -31,12 +31,12 @@ async def test_a_retry_from_the_console_carries_its_operator(scene, launcher, pr
             [retry] = [c for c in app.store.commands() if c.kind == CommandKind.RETRY]
     finally:
         app.store.close()
-    assert (retry.operator, retry.operator_source, retry.operator_arn) == (
+    assert retry.operator == operator
+    assert (retry.operator.name, retry.operator.source, retry.operator.arn) == (
         "élodie",
         "ssm-session",
         OWNER,
     )
-    assert retry.acting == operator
 
 
 async def test_the_operators_level_and_evidence_travel_with_the_command(scene, launcher, providers):
@@ -71,4 +71,4 @@ async def test_the_operators_level_and_evidence_travel_with_the_command(scene, l
         app.store.close()
     assert "ssm-session: owner of this SSM session" in shown
     assert "forgeable here: 2 reasons; run audit" in shown
-    assert retry.acting == operator and retry.acting.level == "ssm-session"
+    assert retry.operator == operator and retry.operator.level == "ssm-session"

@@ -63,7 +63,7 @@ async def test_apply_all_asks_then_queues_and_starts_the_engine(console, launche
         await pilot.press("y")
         await settle(pilot)
         applies = [c for c in app.store.commands() if c.kind == CommandKind.APPLY]
-        assert applies[-1].operator == "kenji" and applies[-1].trainees == ()
+        assert applies[-1].operator.name == "kenji" and applies[-1].trainees == ()
         assert len(applies) == 2  # the scene's own, and this one
         assert launcher.calls == 1
 
@@ -330,9 +330,9 @@ async def test_store_changes_wait_while_keys_are_pressed_then_show(console, scen
         await pilot.press("j")
         writer = Store.open(scene.state_dir, "dojo-2026-12", clock=scene.clock)
         writer.set_trainee("frank", state=TraineeState.RUNNING, step_index=0)
-        app.post_message(app.StoreChanged(app.watch.poll()))
+        app.post_message(app.StoreChanged(app.store_watch.poll()))
         writer.set_trainee("grace", state=TraineeState.RUNNING, step_index=1)
-        app.post_message(app.StoreChanged(app.watch.poll()))
+        app.post_message(app.StoreChanged(app.store_watch.poll()))
         writer.close()
         await pilot.pause()
         assert row_of(table, "frank")["state"] != "▶ RUNNING"  # held behind the key

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from console.devtools.demo_scene import COURSE, OPERATOR
-from console.model import LedgerRecord, Outcome, StepState, TraineeState
+from console.model import Acting, LedgerRecord, Outcome, StepState, TraineeState
 from console.store.state import Store
 
 PRINCIPAL = f"arn:aws:sts::200000000008:assumed-role/ManageEnvRole/{OPERATOR}@{COURSE}"
@@ -38,9 +38,11 @@ def running(store: Store) -> None:
             step="iam_user:heidi",
             service="iam",
             operation="CreateUser",
-            principal_arn=PRINCIPAL,
-            session_name=f"{OPERATOR}@{COURSE}",
-            source_identity=OPERATOR,
+            acting=Acting(
+                principal_arn=PRINCIPAL,
+                session_name=f"{OPERATOR}@{COURSE}",
+                source_identity=OPERATOR,
+            ),
         )
     )
     store.ledger_settle(record, outcome=Outcome.OK, request_id="req-from-the-other-process")

@@ -21,6 +21,7 @@ from console.commands.registry import COMMANDS, build_parser
 from console.commands.screen import Row, fit, terminal_size
 from console.devtools.demo_scene import T0, write_scene
 from console.model import (
+    Acting,
     CommandKind,
     LedgerRecord,
     Leftover,
@@ -266,7 +267,16 @@ def test_the_step_column_counts_what_exists():
 
 def _record(ts: float, outcome: Outcome = Outcome.UNKNOWN) -> LedgerRecord:
     return LedgerRecord(
-        1, ts, "c", "alice", "1", None, "s3", "CreateBucket", "arn", "s", "s", outcome=outcome
+        1,
+        ts,
+        "c",
+        "alice",
+        "1",
+        None,
+        "s3",
+        "CreateBucket",
+        Acting("arn", "s", "s"),
+        outcome=outcome,
     )
 
 
@@ -361,7 +371,7 @@ def test_follow_with_a_tail_cuts_the_first_screen_only_then_prints_every_new_rec
 
     def write(operation: str, answered: bool = True) -> int:
         record = LedgerRecord(None, T0 + 60, COURSE, "alice", "200000000001", "s3_bucket:2",
-                              "s3", operation, "arn", "kenji@dojo", "kenji")  # fmt: skip
+                              "s3", operation, Acting("arn", "kenji@dojo", "kenji"))  # fmt: skip
         record_id = store.ledger_intent(record)
         if answered:
             store.ledger_settle(record_id, outcome=Outcome.OK, request_id=f"req-{record_id}")

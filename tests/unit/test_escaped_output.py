@@ -10,8 +10,10 @@ from console.commands.report import report_markdown
 from console.commands.trace import echoed, trace_json, trace_line
 from console.course.model import Course, Trainee
 from console.model import (
+    Acting,
     Event,
     LedgerRecord,
+    Operator,
     Outcome,
     StepState,
     StepStatus,
@@ -27,9 +29,8 @@ def _record() -> LedgerRecord:
     return LedgerRecord(
         id=1, ts=1_800_000_000.0, course="dojo", trainee="alice", account="111111111111",
         step="iam_user:alice", service="iam", operation="CreateUser",
-        principal_arn="arn:aws:sts::111111111111:assumed-role/ManageEnvRole/x@dojo",
-        session_name="x@dojo", source_identity=None, request_id="req-1", outcome=Outcome.OK,
-        operator=EVIL,
+        acting=Acting("arn:aws:sts::111111111111:assumed-role/ManageEnvRole/x@dojo", "x@dojo"),
+        request_id="req-1", outcome=Outcome.OK, operator=Operator(EVIL),
     )  # fmt: skip
 
 

@@ -208,7 +208,7 @@ def _accepts_kwargs(func) -> bool:
     profile of a 400-trainee build put 1.6% of the engine's CPU in those checks."""
     target = _kwargs_owner(func)
     if target is None:
-        return _sdk_accepts_kwargs(func)  # anything else: asked every time
+        return bool(_sdk_accepts_kwargs(func))  # anything else: asked every time
     key = target if _SIGNED_BY_HAND & target.__dict__.keys() else target.__code__
     answer = _takes_kwargs.get(key)
     if answer is None:
@@ -301,9 +301,10 @@ def apply() -> None:
 
     Process-wide: only ``console.aws.sdk.install`` calls it, from the engine."""
     aiobotocore.session.AioClientCreator = CachingClientCreator
-    EventAliaser.__copy__ = _copy_sharing_aliases
+    # Patches, by design: the stubs type what is replaced, not that it may be.
+    EventAliaser.__copy__ = _copy_sharing_aliases  # type: ignore[method-assign, assignment]
     botocore.regions.EndpointProvider = _shared_provider
-    botocore.hooks.accepts_kwargs = _accepts_kwargs
+    botocore.hooks.accepts_kwargs = _accepts_kwargs  # type: ignore[assignment]
     botocore.endpoint.get_environ_proxies = _environ_proxies
     botocore.useragent.sanitize_user_agent_string_component = _sanitize
-    botocore.useragent.UserAgentString.to_string = _user_agent
+    botocore.useragent.UserAgentString.to_string = _user_agent  # type: ignore[method-assign]

@@ -31,11 +31,14 @@ from standin import moto_state
 from standin.httpserver import HttpResponse
 from standin.principals import Principal
 from standin.protocols import Call, error_response
-from standin.provider_schemas import DEFAULT_REGION, handler_permissions
 
 # signing name -> IAM service prefix, where they differ
 _PREFIXES = {
     "tagging": "tag",
+    # Cloud Control API (signing name cloudcontrolapi): its actions carry the cloudformation
+    # prefix (Service Authorization Reference; aws/aws-sdk#140 shows the AccessDenied naming
+    # cloudformation:ListResources).
+    "cloudcontrolapi": "cloudformation",
     "monitoring": "cloudwatch",
     "email": "ses",
     "execute-api": "apigateway",
@@ -284,44 +287,3 @@ def _missing_principals(document: dict) -> list[str]:
             ):
                 missing.append(f'Invalid principal in policy: "AWS":"{entry}"')
     return missing
-
-
-def enforce_stack_permissions(call: Call, principal: Principal, response: HttpResponse) -> None:
-    """A stack whose resources the caller may not create fails as on AWS.
-
-    moto's CloudFormation creates every resource whoever asks; AWS's creates them with the
-    caller's own permissions (when no service role is passed) and fails the first one the
-    caller may not create, then rolls back. After moto's CreateStack succeeds, every permission
-    of each resource's create handler (from its provider schema, ``standin.provider_schemas``)
-    is decided for the caller; the first refused one turns the stack into AWS's
-    ROLLBACK_COMPLETE, with the refusal as the resource's CREATE_FAILED reason.
-    """
-    from standin.gaps_steps import created_stack, roll_back_failed
-
-    if call.service != "cloudformation" or call.operation != "CreateStack":
-        return
-    if response.status != 200 or call.params.get("RoleARN"):
-        return
-    stack = created_stack(principal.account, call.region or "", call.params.get("StackName", ""))
-    if stack is None:
-        return
-    texts = identity_texts(principal)
-    context = request_context(principal.caller, principal.facts, region=call.region)
-    for logical_id, body in (
-        (getattr(stack, "template_dict", None) or {}).get("Resources", {}).items()
-    ):
-        kind = str(body.get("Type")) if isinstance(body, dict) else ""
-        for action in handler_permissions(kind, "create", call.region or DEFAULT_REGION):
-            answer = evaluate(texts, principal.caller, action, None, context)
-            if answer.decision is Decision.ALLOWED:
-                continue
-            service = action.split(":", 1)[0].upper()
-            denied = _denial_message(
-                principal, action, None, answer.decision is Decision.EXPLICIT_DENY
-            )
-            reason = (
-                f'Resource handler returned message: "{denied} (Service: {service}, Status '
-                f'Code: 400)" (HandlerErrorCode: AccessDenied)'
-            )
-            roll_back_failed(stack, logical_id, kind, reason)
-            return

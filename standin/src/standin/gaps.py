@@ -26,7 +26,15 @@ import threading
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from standin import gaps_iam, gaps_steps, gaps_tagging, moto_state, trainee_activity
+from standin import (
+    cloudcontrol,
+    gaps_iam,
+    gaps_steps,
+    gaps_tagging,
+    moto_state,
+    trainee_activity,
+)
+from standin.cloudcontrol import CLOUD_CONTROL
 from standin.httpserver import HttpRequest, HttpResponse
 from standin.principals import Principal
 from standin.protocols import Call, error_response, json_response
@@ -105,8 +113,11 @@ class MotoGaps:
     ) -> HttpResponse | None:
         """A full answer for a call moto cannot serve, or None to forward it."""
         self._remember_before_delete(call, caller)
-        if call.service == "cloudcontrol":  # moto has no Cloud Control API: say so plainly
-            message = "The stand-in does not serve the Cloud Control API (moto has none)."
+        if call.service == CLOUD_CONTROL:  # moto has none: GetResource/ListResources for a few
+            served = cloudcontrol.answer(call, caller, request_id)
+            if served is not None:
+                return served
+            message = "The stand-in does not serve this Cloud Control API call (moto has none)."
             return error_response(call, "UnsupportedActionException", message, 400, request_id)
         if call.service == "ec2" and call.operation == "DescribeRegions":
             return trainee_activity.describe_regions(call, request_id)

@@ -25,15 +25,12 @@ import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from standin import assume_role, cfn_models, moto_state, signing, trainee_activity
-from standin.authorization import (
-    Authorizer,
-    enforce_stack_permissions,
-    malformed_trust,
-)
+from standin.authorization import Authorizer, malformed_trust
 from standin.cloudtrail import CloudTrail
 from standin.faults import FaultPlan
 from standin.gaps import MotoGaps
 from standin.httpserver import HOP_BY_HOP, HttpRequest, HttpResponse
+from standin.iam_quotas import refuse_past_quota
 from standin.policy import role_account
 from standin.principals import Principal, Principals
 from standin.protocols import (
@@ -47,6 +44,7 @@ from standin.protocols import (
     throttling_response,
 )
 from standin.ssm_sessions import SsmSessions
+from standin.stack_authorization import enforce_stack_permissions, refuse_stack_change
 from standin.trail import Trail, TrailRecord, now_iso
 
 LOG = logging.getLogger(__name__)
@@ -185,9 +183,12 @@ class Gateway:
             if response is None:
                 response = self.cloudtrail.answer(call, principal, new_request_id(call))
             if response is None:  # what AWS refuses before any resource, and what we cannot run
-                response = cfn_models.insufficient_capabilities(
-                    call, new_request_id(call)
-                ) or cfn_models.refuse_unrunnable(call, new_request_id(call))
+                response = (
+                    cfn_models.insufficient_capabilities(call, new_request_id(call))
+                    or cfn_models.refuse_unrunnable(call, new_request_id(call))
+                    or refuse_stack_change(call, principal, new_request_id(call))
+                    or refuse_past_quota(call, principal, new_request_id(call))
+                )
             if response is None:
                 response = self.gaps.answer(call, principal, request, new_request_id(call))
             if response is None:

@@ -36,8 +36,11 @@ from moto.eks.models import eks_backends
 from moto.iam import models as iam_models
 from moto.iam.models import iam_backends
 from moto.iam.utils import ACCOUNT_OFFSET, AWS_ROLE_ALPHABET
+from moto.logs.models import logs_backends
 from moto.organizations.models import organizations_backends
 from moto.s3.models import s3_backends
+from moto.sns.models import sns_backends
+from moto.sqs.models import sqs_backends
 from moto.sts.models import sts_backends
 
 PARTITION = "aws"
@@ -130,6 +133,18 @@ def iam_backend(account: str, create: bool = False) -> Any:
 def cloudformation_backend(account: str, region: str) -> Any:
     """The CloudFormation backend of ``account`` in ``region`` (created on demand)."""
     return cloudformation_backends[account][region]
+
+
+def regional_items(service: str, account: str, region: str) -> list[Any]:
+    """What moto holds of one kind in ``account`` and ``region``, without creating a backend:
+    ``sns`` topics, ``logs`` log groups, ``sqs`` queues (Cloud Control reads these)."""
+    backends, attribute = {
+        "sns": (sns_backends, "topics"),
+        "logs": (logs_backends, "groups"),
+        "sqs": (sqs_backends, "queues"),
+    }[service]
+    backend = _existing(backends, account, region)
+    return list(getattr(backend, attribute).values()) if backend is not None else []
 
 
 def drop_deleted_bucket_tags(account: str) -> None:

@@ -117,6 +117,11 @@ def _compile_route(model: OperationModel) -> Route:
     )
 
 
+# signing name -> botocore's model name, where they differ (an unknown name costs botocore a
+# scan of every model folder, seconds, before it says so)
+_MODEL_NAMES = {"cloudcontrolapi": "cloudcontrol"}
+
+
 class ServiceCatalog:
     """botocore service models, loaded on first use and kept (thread-safe)."""
 
@@ -134,7 +139,8 @@ class ServiceCatalog:
 
     def _load(self, name: str) -> ServiceInfo | None:
         try:
-            model = ServiceModel(self._loader.load_service_model(name, "service-2"), name)
+            model_name = _MODEL_NAMES.get(name, name)
+            model = ServiceModel(self._loader.load_service_model(model_name, "service-2"), name)
         except (UnknownServiceError, DataNotFoundError):
             return None
         meta = model.metadata

@@ -3,27 +3,37 @@
 Every resource type's provider schema lists the IAM permissions each handler needs
 (``handlers.create.permissions``, ``.delete``, ``.update``...). cfn-lint ships those schemas for
 every region: ``cfnlint/data/schemas/providers/<region>.json`` maps a type name to a file under
-``resources/``, shared between regions that agree. The stand-in reads them directly rather than
-importing cfn-lint's modules (which cost a second to load) or keeping a table of its own.
+``resources/``, shared between regions that agree. The stand-in reads the files directly rather
+than importing cfn-lint (seconds of imports) or keeping a table of its own.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
-from functools import lru_cache
-from importlib import resources
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
-_SCHEMAS = "cfnlint.data.schemas"
 DEFAULT_REGION = "us-east-1"
+
+
+@cache
+def _root() -> Path:
+    """cfn-lint's ``data/schemas`` folder, found without importing cfn-lint: importing the
+    package (as ``importlib.resources.files`` does) costs seconds of its own imports."""
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or not spec.submodule_search_locations:
+        raise LookupError("cfn-lint's provider schemas are not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "schemas"
 
 
 @lru_cache(maxsize=64)
 def _index(region: str) -> dict[str, str]:
     """Type name -> schema file name, for one region (us-east-1's when the region is unknown)."""
-    providers = resources.files(_SCHEMAS).joinpath("providers")
+    providers = _root() / "providers"
     for candidate in (region, DEFAULT_REGION):
-        found = providers.joinpath(f"{candidate}.json")
+        found = providers / f"{candidate}.json"
         if found.is_file():
             return json.loads(found.read_text())
     raise LookupError("cfn-lint's provider schemas are not installed")
@@ -31,8 +41,7 @@ def _index(region: str) -> dict[str, str]:
 
 @lru_cache(maxsize=2048)
 def _schema(name: str) -> dict[str, Any]:
-    text = resources.files(_SCHEMAS).joinpath("resources", f"{name}.json").read_text()
-    return json.loads(text)
+    return json.loads((_root() / "resources" / f"{name}.json").read_text())
 
 
 def schema(type_name: str, region: str = DEFAULT_REGION) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ account) and deploys them through moto's CloudFormation, as a user deploys them 
 Like a StackSet, each distinct template is deployed through CloudFormation once (in a staging
 account of its own, then the stack is deleted) and what it made (roles with their inline
 policies, attached managed policies and instance profiles) is copied into every account it is
-meant for. A test's reset then costs IAM writes only (about 0.2 ms per trainee), not a stack
+meant for; customer managed policies the template attaches are created in each account. A test's reset then costs IAM writes only (about 0.2 ms per trainee), not a stack
 per account (about 9 ms). The staging account's id in the documents becomes each account's id.
 
 moto's CloudFormation keeps a role's inline policies as dicts (IAM keeps JSON text) and ignores
@@ -82,6 +82,8 @@ class DeployedRole:
     tags: tuple[tuple[str, str], ...]
     inline: tuple[tuple[str, str], ...]
     managed: tuple[str, ...]
+    # customer managed policies the template made and attached: (name, path, document)
+    customer: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ def _deploy(template: dict, region: str) -> Deployment:
                 tags=tuple(moto_state.tags_of(role).items()),
                 inline=tuple((name, _text(doc)) for name, doc in role.policies.items()),
                 managed=managed.get(role.name, ()),
+                customer=_customer_policies(role),
             )
             for role in iam.roles.values()
         )
@@ -153,8 +156,19 @@ def _deploy(template: dict, region: str) -> Deployment:
             for p in iam.instance_profiles.values()
         )
     finally:
+        _detach_customer_policies(STAGING_ACCOUNT)
         backend.delete_stack(stack.stack_id)
     return Deployment(roles, profiles)
+
+
+def _detach_customer_policies(account: str) -> None:
+    """Detach the staged roles' customer managed policies: moto's DeleteStack deletes the
+    role before the policy attached to it, which IAM (and moto) refuse."""
+    iam = moto_state.iam_backend(account, create=True)
+    for role in list(iam.roles.values()):
+        for arn in list(role.managed_policies):
+            if ":aws:policy/" not in arn:
+                iam.detach_role_policy(arn, role.name)
 
 
 def _managed_policy_arns(template: dict) -> dict[str, tuple[str, ...]]:
@@ -169,6 +183,18 @@ def _managed_policy_arns(template: dict) -> dict[str, tuple[str, ...]]:
             raise ValueError(f"{logical_id}: the stand-in takes ManagedPolicyArns as plain ARNs")
         found[str(properties.get("RoleName", logical_id))] = tuple(arns)
     return found
+
+
+def _customer_policies(role: Any) -> tuple[tuple[str, str, str], ...]:
+    """The customer managed policies attached to a staged role (``AWS::IAM::ManagedPolicy``
+    resources naming it in ``Roles``: ``iam-templates`` writes them past IAM's inline quota)."""
+    found = []
+    for arn, policy in list(role.managed_policies.items()):
+        if ":aws:policy/" in arn:
+            continue  # AWS managed: attached by ARN (``ManagedPolicyArns``)
+        default = next(v for v in policy.versions if v.is_default)
+        found.append((policy.name, policy.path, _text(default.document)))
+    return tuple(found)
 
 
 def _text(document: Any) -> str:
@@ -209,3 +235,12 @@ def install_role(iam: Any, account: str, role: DeployedRole) -> None:
         created.put_policy(name, _in_account(text, account))
     for arn in role.managed:
         moto_state.attach_managed_policy(account, role.name, _in_account(arn, account))
+    for name, path, text in role.customer:
+        policy = iam.create_policy(
+            description="",
+            path=path,
+            policy_document=_in_account(text, account),
+            policy_name=name,
+            tags=[],
+        )
+        moto_state.attach_managed_policy(account, role.name, policy.arn)
