@@ -18,7 +18,8 @@ from console.aws.identity import role_arn_of
 from console.aws.names import tag_value
 from console.aws.trustlint import ERROR, HOST, WARNING, Finding, ProductRequest, lint_trust_policy
 
-# broker -> the host role's ARN: one lookup per engine process, whatever the trainee count.
+# broker -> the lookup of the host role's ARN: one per engine process, whatever the trainee
+# count, shared by every trainee that asks while it runs.
 _HOST_ROLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -58,13 +59,21 @@ def lint(course, document: dict, *, host_arn: str, host_role_arn: str, request) 
 
 async def host_role_arn(broker, region: str) -> str:
     """The host role's ARN as IAM names it (``console.aws.hostrole``), asked once per broker;
-    rebuilt from the session ARN only when IAM cannot tell."""
+    rebuilt from the session ARN only when IAM cannot tell.
+
+    The first caller's lookup is shared: a build starts up to ``concurrency`` trainees at once,
+    and each asking IAM on its own made as many boto3 sessions in threads (a burst of CPU and
+    of memory: the engine's peak went from 90 MB to over 160 MB at 400 trainees).
+    """
     from console.aws.hostrole import lookup_host_role
 
-    if broker not in _HOST_ROLES:
+    async def lookup() -> str:
         found = await asyncio.to_thread(lookup_host_role, broker.host_arn, region=region)
-        _HOST_ROLES[broker] = found.arn or role_arn_of(broker.host_arn) or broker.host_arn or ""
-    return _HOST_ROLES[broker]
+        return found.arn or role_arn_of(broker.host_arn) or broker.host_arn or ""
+
+    if broker not in _HOST_ROLES:
+        _HOST_ROLES[broker] = asyncio.ensure_future(lookup())
+    return await asyncio.shield(_HOST_ROLES[broker])
 
 
 async def build_gate(course, broker, session, iam) -> tuple[list[Finding], list[Finding]]:
