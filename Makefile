@@ -55,7 +55,7 @@ lint: bytecode
 	$(VENV)/bin/mypy
 
 test: lint $(NODE_STAMP)
-	$(VENV)/bin/python -m pytest -n 2 -p no:cacheprovider
+	$(VENV)/bin/python -m pytest -n 4 -p no:cacheprovider
 
 bench: bytecode
 	$(VENV)/bin/python bench/run_all.py
