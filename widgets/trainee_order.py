@@ -42,17 +42,40 @@ def sort_key(sort: str, status: TraineeStatus, now: float) -> tuple:
     return (status.name,)
 
 
-def matcher(text: str) -> Callable[[str], bool]:
+#: ``stuck>20``: on the next lab milestone for more than 20 minutes.
+STUCK_WORD = re.compile(r"^stuck>(\d+(?:\.\d+)?)$", re.IGNORECASE)
+
+
+def matcher(text: str) -> Callable[..., bool]:
     """What the filter line keeps: every word a regular expression (case ignored) that must
     match; ``!`` before them keeps the rows that do NOT match. A word that is not a valid
-    regular expression matches as plain text."""
+    regular expression matches as plain text.
+
+    ``stuck>N`` keeps the trainees on their next lab milestone for more than N minutes; with
+    it, the other words also match that milestone's name (``stuck>20 bucket``: stuck on the
+    bucket for more than 20 minutes). The predicate takes the row's words, and its minutes on
+    the next milestone (None when done or unknown) and that milestone's name.
+    """
     invert = text.startswith("!")
     patterns = []
+    over: float | None = None
     for word in (text[1:] if invert else text).split():
+        if found := STUCK_WORD.match(word):
+            over = float(found.group(1))
+            continue
         try:
             patterns.append(re.compile(word, re.IGNORECASE))
         except re.error:
             patterns.append(re.compile(re.escape(word), re.IGNORECASE))
-    if not patterns:
-        return lambda haystack: True
-    return lambda haystack: all(p.search(haystack) for p in patterns) != invert
+    if not patterns and over is None:
+        return lambda haystack, stuck=None, milestone="": True
+
+    def keeps(haystack: str, stuck: float | None = None, milestone: str = "") -> bool:
+        if over is not None:
+            haystack = f"{haystack} {milestone}"
+            hit = stuck is not None and stuck > over
+        else:
+            hit = True
+        return (hit and all(p.search(haystack) for p in patterns)) != invert
+
+    return keeps

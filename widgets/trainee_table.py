@@ -151,6 +151,8 @@ class TraineeTable(RowCachedTable):
         at = next(i for i, spec in enumerate(COLUMNS) if spec.key == "step") + 1
         self._columns = COLUMNS[:at] + (MILESTONE,) + COLUMNS[at:] if milestones else COLUMNS
         self._milestones: dict[str, str] = {}
+        #: When each trainee could start on its next milestone (None when all are reached).
+        self._next_since: dict[str, tuple[float | None, str]] = {}
         self._clock = clock
         self._principal_width = principal_width
         # The course's own sessions are shown by their operator (what differs between rows).
@@ -233,12 +235,19 @@ class TraineeTable(RowCachedTable):
             if name in self._cells:
                 self._repaint(name)
 
-    def show_milestones(self, cells: dict[str, str]) -> None:
-        """Take each trainee's lab milestone cell (``3/5 made the bucket``); repaint changes."""
+    def show_milestones(
+        self, cells: dict[str, str], next_since: dict[str, tuple[float | None, str]] | None = None
+    ) -> None:
+        """Take each trainee's lab milestone cell (``3/5 made the bucket``) and, for the
+        ``stuck>N`` filter, since when it could start on its next milestone and that
+        milestone's name; repaint changes."""
         changed = {n for n, text in cells.items() if self._milestones.get(n) != text}
         self._milestones.update(cells)
+        self._next_since.update(next_since or {})
         self._stale.update(changed & set(self._cells))
         self._flush_stale()
+        if "stuck>" in self.filter_text.lower():
+            self.set_view()  # minutes on the next milestone came with the new round
 
     def toggle_mark(self, name: str) -> None:
         """Mark or unmark a trainee for ``r`` (retry) and ``t`` (teardown)."""
@@ -330,13 +339,19 @@ class TraineeTable(RowCachedTable):
             self.size.width or 80, name_width, self._principal_width, self._columns
         )
 
+    def _kept(self, status: TraineeStatus, now: float) -> bool:
+        """Whether the filter keeps ``status``'s row (``stuck>N`` reads its next milestone)."""
+        since, milestone = self._next_since.get(status.name, (None, ""))
+        stuck = None if since is None else (now - since) / 60.0
+        return self._keeps(_haystack(status), stuck, milestone)
+
     def _ordered_visible(self) -> list[str]:
         now = self._clock()
         names = []
         for status in sorted(self._statuses.values(), key=lambda s: sort_key(self.sort_by, s, now)):
             if self.failures_only and not needs_attention(status):
                 continue
-            if not self._keeps(_haystack(status)):
+            if not self._kept(status, now):
                 continue
             names.append(status.name)
         if self.pin_failures:
@@ -355,7 +370,7 @@ class TraineeTable(RowCachedTable):
             flipped = needs_attention(status) != needs_attention(old)
             if flipped and (self.failures_only or self.pin_failures):
                 return True
-            if self.filter_text and (status.name in self._cells) != self._keeps(_haystack(status)):
+            if self.filter_text and (status.name in self._cells) != self._kept(status, now):
                 return True
             if self.sort_by != "name" and sort_key(self.sort_by, status, now) != sort_key(
                 self.sort_by, old, now

@@ -54,7 +54,7 @@ class OverviewScreen(ViewSwitching):
         )
         # No blinking cursor: over Session Manager every blink is a redraw sent.
         line = Input(
-            placeholder="filter: regex on name, account, state; !regex shows the others",
+            placeholder="filter: regex on name, account, state; !regex the others; stuck>20 lab",
             id="filter-line",
         )
         line.cursor_blink = False
@@ -163,8 +163,10 @@ class OverviewScreen(ViewSwitching):
 
         names = [m.name for m in self.app.course.checks]
         known = self.app.store.milestones()
+        found = {t.name: summary(names, known.get(t.name, {})) for t in self.app.course.trainees}
         self.table.show_milestones(
-            {t.name: cell(summary(names, known.get(t.name, {}))) for t in self.app.course.trainees}
+            {name: cell(f) for name, f in found.items()},
+            {name: (f.get("_since"), f.get("next") or "") for name, f in found.items()},
         )
 
     def action_milestones(self) -> None:

@@ -77,3 +77,42 @@ async def test_no_checks_no_column_and_no_rounds(scene, console):
         table = app.screen.query_one("#trainees")
         assert "milestone" not in {key.value for key in table.columns}
         assert rounds == []
+
+
+async def test_the_filter_keeps_who_is_stuck_on_which_milestone(scene, console):
+    """``stuck>N`` in the filter line: on the next milestone for more than N minutes; the other
+    words then match that milestone's name too; ``!`` shows everyone else."""
+    with_checks(scene)
+
+    async def progress() -> None:
+        store = Store.open(scene.state_dir, COURSE, clock=scene.clock)
+        try:
+            first, second = (t.name for t in store.trainees()[:2])
+            # first: signed in 30 minutes ago, on "made the bucket" since; second: first
+            # looked at now, on "signed in" for no time yet
+            store.record_checks(first, [("signed in", True, scene.now - 1800, "signed in")])
+            store.record_checks(second, [("signed in", False, None, "not yet")])
+        finally:
+            store.close()
+
+    app = console(progress_provider=progress)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#trainees")
+        everyone = list(table.visible_names)
+        first, second = everyone[0], everyone[1]
+
+        async def shown(text: str) -> list[str]:
+            table.set_view(filter_text=text)
+            await settle(pilot)
+            return list(table.visible_names)
+
+        assert await shown("stuck>20") == [first]
+        assert await shown("stuck>20 bucket") == [first]
+        assert await shown("stuck>20 signed") == []  # first is past "signed in"
+        assert await shown("stuck>0 signed") == []  # second only just started on it
+        assert first not in await shown("!stuck>20")
+        assert len(await shown("!stuck>20")) == len(everyone) - 1
+        scene.now += 45 * 60  # three quarters of an hour later, still no round of checks
+        assert set(await shown("stuck>20")) == {first, second}
+        assert await shown("stuck>20 signed") == [second]
