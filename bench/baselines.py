@@ -16,6 +16,20 @@ from pathlib import Path
 
 TAGS = [{"Key": "whodidthis:course", "Value": "bench"}, {"Key": "whodidthis:trainee", "Value": "x"}]
 REGION = "ap-northeast-1"
+
+
+def session_client(host, service: str, creds: dict, config):
+    """An aiobotocore client of ``service`` signed with an AssumeRole's ``creds``."""
+    return host.create_client(
+        service,
+        region_name=REGION,
+        config=config,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
 RETRIES = {"mode": "standard", "total_max_attempts": 10}
 
 
@@ -115,14 +129,7 @@ async def floor_trainee(sts, host, name: str, account: str, template: str) -> No
     config = AioConfig(retries=RETRIES)
 
     def client(service):
-        return host.create_client(
-            service,
-            region_name=REGION,
-            config=config,
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
+        return session_client(host, service, creds, config)
 
     async with (
         client("sts") as s,

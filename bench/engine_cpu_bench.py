@@ -30,7 +30,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from baselines import REGION, TAGS, _amissing
+from baselines import REGION, TAGS, _amissing, session_client
 from common import (
     SANDBOX_PID,
     VENV_BIN,
@@ -74,14 +74,7 @@ async def _floor_trainee(sts, host, config, name: str, account: str) -> None:
     creds = answer["Credentials"]
 
     def client(service):
-        return host.create_client(
-            service,
-            region_name=REGION,
-            config=config,
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
+        return session_client(host, service, creds, config)
 
     async with client("sts") as own, client("iam") as iam:
         await own.get_caller_identity()
