@@ -49,6 +49,10 @@ class Terminal:
         return result.stdout
 
     def start(self, argv: list[str], env: dict[str, str]) -> None:
+        # A person's terminal: the CI runner's CI=true turns redraws into plain lines (as CI
+        # logs want) and is the runner's, not the person's. An exported COLUMNS/LINES is left
+        # in: the watch and the console must take the terminal's own size over it.
+        env = {k: v for k, v in env.items() if k != "CI"}
         script = self.tmp_path / f"console-{uuid.uuid4().hex[:6]}.sh"
         assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(env.items()))
         script.write_text(f"exec env -i {assignments} {shlex.join(argv)}\n")
