@@ -47,7 +47,14 @@ from console.aws.cloudtrail import (
     too_young,
 )
 from console.commands.cloudtrail_join import contradictions as record_contradictions
-from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.commands.options import (
+    CourseOptions,
+    add_common,
+    add_course,
+    add_delivery_window,
+    add_output,
+    new_parser,
+)
 from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
 from console.errors import EXIT_OK, WhodidthisError
@@ -381,14 +388,7 @@ def add_parser(sub, name: str, summary: str | None):
         help="only commands from then on: an ISO 8601 time (UTC) or a duration (30m, 2h, 1d)",
     )
     add_output(p, json_help="one JSON verdict per command and line (as -o json)")
-    p.add_argument(
-        "--delivery-window",
-        type=float,
-        default=15.0,
-        metavar="MINUTES",
-        help="calls younger than this are 'not yet delivered' (CloudTrail: about 5 minutes, "
-        "not guaranteed; default 15)",
-    )
+    add_delivery_window(p)
     add_common(p)
     p.set_defaults(handler=cli_audit, options=AuditOptions)
     return p

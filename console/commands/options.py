@@ -131,6 +131,19 @@ def add_output(parser: argparse.ArgumentParser, *, json_help: str = "as -o json"
     parser.add_argument("--json", dest="output", action="store_const", const="json", help=json_help)
 
 
+def add_delivery_window(parser: argparse.ArgumentParser) -> None:
+    """``--delivery-window MINUTES`` of ``trace --cloudtrail`` and ``audit``: how young a call
+    may be before CloudTrail is expected to have it."""
+    parser.add_argument(
+        "--delivery-window",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="calls younger than this are 'not yet delivered' (CloudTrail: about 5 minutes, "
+        "not guaranteed; default 15)",
+    )
+
+
 def apply_environment(options: Options) -> None:
     """What ``--region``, ``--profile`` and ``--debug`` mean, set before any AWS call: the
     standard variables every AWS SDK reads, and whodidthis's loggers at DEBUG."""

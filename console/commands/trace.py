@@ -24,7 +24,14 @@ import time
 from dataclasses import dataclass
 
 from console.commands.cloudtrail_join import contradictions
-from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.commands.options import (
+    CourseOptions,
+    add_common,
+    add_course,
+    add_delivery_window,
+    add_output,
+    new_parser,
+)
 from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
 from console.course.model import Course, Step, Trainee
@@ -351,14 +358,7 @@ def add_parser(sub, name: str, summary: str | None):
         action="store_true",
         help="also ask the trainee account's CloudTrail (LookupEvents) and mark each event",
     )
-    p.add_argument(
-        "--delivery-window",
-        type=float,
-        default=15.0,
-        metavar="MINUTES",
-        help="calls younger than this are 'not yet delivered' (CloudTrail: about 5 minutes, "
-        "not guaranteed; default 15)",
-    )
+    add_delivery_window(p)
     add_common(p)
     # two positionals, options anywhere among them: the dispatcher parses these intermixed
     p.set_defaults(handler=cli_trace, options=TraceOptions, intermixed=True)
