@@ -165,6 +165,7 @@ class WhodidthisApp(App):
         return OverviewScreen()
 
     def on_mount(self) -> None:
+        self.collector.hold()  # no full collection over the rows being made, nor in the first keys
         # The first read happens before the first frame, so the rows are there at once.
         changes = self.store_watch.poll()
         self._find_serving(changes)

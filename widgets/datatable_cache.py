@@ -18,7 +18,7 @@ Nothing else under ``widgets/`` or ``console/`` touches a Textual private name
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, KeysView
+from collections.abc import Collection, KeysView
 from itertools import chain
 from typing import Any, Protocol
 
@@ -37,6 +37,8 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
         "textual.widgets:DataTable._data",
     ),
     "RowCachedTable.render_lines: drop only the changed rows' cached renders": (
+        "textual.widgets:DataTable._render_cell",
+        "textual.widgets:DataTable._update_count",
         "textual.widgets:DataTable._row_locations",
         "textual.widgets:DataTable._cell_render_cache",
         "textual.widgets:DataTable._row_render_cache",
@@ -118,6 +120,8 @@ class RowCachedTable(DataTable):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._dirty_rows: set[RowKey] = set()
+        self._drawn_rows: set[RowKey] = set()  # rows whose renders may be in the caches
+        self._lines_by_screen = False  # DataTable's own line cache entries may be there
 
     def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
         """DataTable's ``update_cell`` without its table-wide cache flush."""
@@ -152,6 +156,7 @@ class RowCachedTable(DataTable):
         however the table scrolls.
         """
         if self.cursor_type != "row":
+            self._lines_by_screen = True
             return super()._render_line(y, x1, x2, base_style)
         width = self.size.width
         try:
@@ -228,17 +233,38 @@ class RowCachedTable(DataTable):
             return None
         return row_index + (self.header_height if self.show_header else 0)
 
+    def _render_cell(self, row_index: int, column_index: int, *args, **kwargs):
+        """DataTable's, noting the row: only a row drawn since it last changed has renders in
+        the caches that :meth:`_forget_dirty_rows` must look through."""
+        if row_index >= 0:
+            self._drawn_rows.add(self._row_locations.get_key(row_index))
+        return super()._render_cell(row_index, column_index, *args, **kwargs)
+
     def _forget_dirty_rows(self) -> None:
-        """Drop the cached renders of the rows whose cells changed since the last frame."""
+        """Drop the cached renders of the rows whose cells changed since the last frame.
+
+        The caches hold thousands of entries, looked through only for changed rows that were
+        drawn: a row that changed off screen and is scrolled into view (each cursor move,
+        during a build) has nothing cached but its renderables, dropped by their exact key.
+        """
         if not self._dirty_rows:
             return
         dirty, self._dirty_rows = self._dirty_rows, set()
-        indexes = {self._row_locations.get(key) for key in dirty}
-        _discard(self._cell_render_cache, 0, dirty)
-        _discard(self._row_render_cache, 0, dirty)
-        _discard(self._row_renderable_cache, 1, indexes)
-        # Lines cached by row go with their row; DataTable's own, by screen line, all go.
-        _drop(self._line_cache, lambda key: key[0] is not _BY_ROW or key[1] in dirty)
+        for key in dirty:
+            index = self._row_locations.get(key)
+            self._row_renderable_cache.discard((self._update_count, index))
+        drawn = dirty & self._drawn_rows
+        self._drawn_rows -= drawn
+        if self._lines_by_screen:  # DataTable's own lines, by screen line: all go
+            self._lines_by_screen = False
+            self._line_cache.clear()
+        if not drawn:
+            return
+        _discard(self._cell_render_cache, 0, drawn)
+        _discard(self._row_render_cache, 0, drawn)
+        lines = self._line_cache
+        for key in [k for k in lines.keys() if k[0] is _BY_ROW and k[1] in drawn]:  # noqa: SIM118
+            lines.discard(key)
 
 
 #: Marks the line cache's keys that are by row (DataTable's own start with a screen line).
@@ -257,10 +283,5 @@ class _Cache(Protocol):
 
 def _discard(cache: _Cache, position: int, wanted: Collection[object]) -> None:
     """Drop the entries of ``cache`` whose key holds one of ``wanted`` at ``position``."""
-    _drop(cache, lambda key: key[position] in wanted)
-
-
-def _drop(cache: _Cache, unwanted: Callable[[Any], bool]) -> None:
-    """Drop the entries of ``cache`` whose key is ``unwanted``."""
-    for key in [k for k in cache.keys() if unwanted(k)]:  # noqa: SIM118 - LRUCache has no __iter__
+    for key in [k for k in cache.keys() if k[position] in wanted]:  # noqa: SIM118 - LRUCache has no __iter__
         cache.discard(key)

@@ -16,6 +16,7 @@ from functools import partial
 from rich.text import Text
 from textual import events, on
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -162,7 +163,6 @@ class TraineeTable(RowCachedTable):
         self._visible: list[str] = []
         self._layout: list[tuple[str, int]] = []
         self._generation = 0
-        self._row_of: dict[str, int] = {}
         self._stale: set[str] = set()
         self.marked: set[str] = set()
         self.filter_text = ""
@@ -230,10 +230,13 @@ class TraineeTable(RowCachedTable):
             return
         top = int(self.scroll_y)
         bottom = top + self.scrollable_content_region.height + 2
-        for name in [n for n in self._stale if top - 2 <= self._row_of.get(n, -99) < bottom]:
-            self._stale.discard(name)
-            if name in self._cells:
-                self._repaint(name)
+        # By the rows on screen, not by the stale ones: thousands may be stale during a build,
+        # and each cursor move that scrolls asks.
+        for name in self._visible[max(0, top - 2) : bottom]:
+            if name in self._stale:
+                self._stale.discard(name)
+                if name in self._cells:
+                    self._repaint(name)
 
     def show_milestones(
         self, cells: dict[str, str], next_since: dict[str, tuple[float | None, str]] | None = None
@@ -298,7 +301,6 @@ class TraineeTable(RowCachedTable):
         else:
             self.clear()
         self._visible = self._ordered_visible()
-        self._row_of = {name: index for index, name in enumerate(self._visible)}
         self._cells = {}
         self._stale = set()
         self._generation += 1
@@ -408,10 +410,16 @@ class TraineeTable(RowCachedTable):
         if self._statuses and self._choose_layout() != self._layout:
             self.rebuild()
 
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        """DataTable's, then the rows the move scrolled into view brought up to date before
+        they are first drawn (not a frame later, which drew them twice)."""
+        super().watch_cursor_coordinate(old, new)
+        self._flush_stale()
+
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        self.call_after_refresh(self._flush_stale)  # rows the move scrolled into view
+        self.call_after_refresh(self._flush_stale)  # a scroll that waited for the rows' sizes
         self.post_message(self.TraineeHighlighted(self.selected_name))
 
     @on(DataTable.RowSelected)
