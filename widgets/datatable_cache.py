@@ -19,6 +19,7 @@ Nothing else under ``widgets/`` or ``console/`` touches a Textual private name
 from __future__ import annotations
 
 from collections.abc import Collection, KeysView
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any, Protocol
 
@@ -122,6 +123,7 @@ class RowCachedTable(DataTable):
         self._dirty_rows: set[RowKey] = set()
         self._drawn_rows: set[RowKey] = set()  # rows whose renders may be in the caches
         self._lines_by_screen = False  # DataTable's own line cache entries may be there
+        self._frame: _Frame | None = None  # while render_lines runs
 
     def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
         """DataTable's ``update_cell`` without its table-wide cache flush."""
@@ -141,7 +143,40 @@ class RowCachedTable(DataTable):
 
     def render_lines(self, crop) -> list[Strip]:
         self._forget_dirty_rows()
-        return super().render_lines(crop)
+        if self.cursor_type != "row":
+            return super().render_lines(crop)
+        self._frame = self._frame_now()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def render_line(self, y: int) -> Strip:
+        """DataTable's, with what every line of a frame asks (the widget's style, its size and
+        scroll offset) read once per frame: ``rich_style`` alone walks the widget's
+        ancestors, and was a fifth of a scrolled table's render."""
+        frame = self._frame
+        if frame is None:
+            return super().render_line(y)
+        if y >= frame.fixed_height:
+            y += frame.scroll_y
+        return self._render_line(y, frame.scroll_x, frame.scroll_x + frame.width, frame.style)
+
+    def _frame_now(self) -> _Frame:
+        """What every line of this frame is rendered with."""
+        fixed = sum(row.height for row in self.ordered_rows[: self.fixed_rows])
+        scroll_x, scroll_y = self.scroll_offset
+        return _Frame(
+            style=self.rich_style,
+            width=self.size.width,
+            scroll_x=scroll_x,
+            scroll_y=scroll_y,
+            fixed_height=fixed + (self.header_height if self.show_header else 0),
+            cursor_row=self.cursor_coordinate.row,
+            hover_row=self.hover_coordinate.row,
+            flags=(self.show_cursor, self._show_hover_cursor, self._update_count),
+            pseudo=self.get_pseudo_class_state(),
+        )
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         """DataTable's line of the table, cached by its row instead of by where it is on the
@@ -158,18 +193,23 @@ class RowCachedTable(DataTable):
         if self.cursor_type != "row":
             self._lines_by_screen = True
             return super()._render_line(y, x1, x2, base_style)
-        width = self.size.width
+        frame = self._frame or self._frame_now()
         try:
             row_key, line_no = self._get_offsets(y)
         except LookupError:
-            return Strip.blank(width, base_style)
+            return Strip.blank(frame.width, base_style)
+        return self._row_line(row_key, line_no, x1, x2, base_style, frame)
+
+    def _row_line(
+        self, row_key: RowKey, line_no: int, x1: int, x2: int, base_style: Style, frame: _Frame
+    ) -> Strip:
+        """Line ``line_no`` of the row ``row_key`` (columns ``x1`` to ``x2``) in ``frame``."""
+        width = frame.width
         index = self._row_locations.get(row_key)
         index = -1 if index is None else index  # the header's row, as DataTable numbers it
-        cursor = self.cursor_coordinate.row == index
-        hover = self.hover_coordinate.row == index
+        cursor, hover = frame.cursor_row == index, frame.hover_row == index
         key = (_BY_ROW, row_key, line_no, x1, x2, width, cursor, hover, base_style)
-        key += (self.show_cursor, self._show_hover_cursor, self._update_count)
-        key += (self._pseudo_class_state,)
+        key += (frame.flags, frame.pseudo)
         if key in self._line_cache:
             return self._line_cache[key]
         here, elsewhere = Coordinate(index, 0), Coordinate(_NO_ROW, 0)
@@ -189,6 +229,32 @@ class RowCachedTable(DataTable):
         strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
         self._line_cache[key] = strip
         return strip
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if old != new and self.cursor_type == "row":
+            self.call_after_refresh(self._warm_next_moves)
+
+    def _warm_next_moves(self) -> None:
+        """Render, between keys, what the next cursor move up or down draws anew: the row
+        under the cursor without it, the rows above and below with it.
+
+        Each of those is a row rendered through Rich, cell by cell, in the key's own frame
+        otherwise (the larger part of a keypress that scrolls the table, measured at 120x40
+        with 5,000 rows); done after the frame, the next key finds them all cached.
+        """
+        if not self.is_attached or self.cursor_type != "row":
+            return
+        self._forget_dirty_rows()
+        frame = self._frame_now()
+        row = frame.cursor_row
+        x1, x2 = frame.scroll_x, frame.scroll_x + frame.width
+        for index, cursor_row in ((row, row + 1), (row - 1, row - 1), (row + 1, row + 1)):
+            if self.is_valid_row_index(index):
+                key = self._row_locations.get_key(index)
+                moved = replace(frame, cursor_row=cursor_row)
+                for line_no in range(self.rows[key].height):
+                    self._row_line(key, line_no, x1, x2, frame.style, moved)
 
     def _get_row_region(self, row_index: int) -> Region:
         """DataTable's, without summing the height of every row above (see :meth:`_row_top`)."""
@@ -265,6 +331,21 @@ class RowCachedTable(DataTable):
         lines = self._line_cache
         for key in [k for k in lines.keys() if k[0] is _BY_ROW and k[1] in drawn]:  # noqa: SIM118
             lines.discard(key)
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """What each line of one frame of a row-cursor table is rendered with."""
+
+    style: Style
+    width: int
+    scroll_x: int
+    scroll_y: int
+    fixed_height: int  # the header and the fixed rows, which do not scroll
+    cursor_row: int
+    hover_row: int
+    flags: tuple  # show_cursor, the hover cursor shown, DataTable's update count
+    pseudo: tuple  # DataTable's pseudo-class state, part of its own cache keys
 
 
 #: Marks the line cache's keys that are by row (DataTable's own start with a screen line).
