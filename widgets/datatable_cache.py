@@ -121,6 +121,7 @@ class RowCachedTable(DataTable):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._dirty_rows: set[RowKey] = set()
+        self._dirty_cells: set[tuple[RowKey, ColumnKey]] = set()
         self._drawn_rows: set[RowKey] = set()  # rows whose renders may be in the caches
         self._lines_by_screen = False  # DataTable's own line cache entries may be there
         self._frame: _Frame | None = None  # while render_lines runs
@@ -139,6 +140,7 @@ class RowCachedTable(DataTable):
             )
         self._data[row_key][column_key] = value
         self._dirty_rows.add(row_key)
+        self._dirty_cells.add((row_key, column_key))
         self.refresh_row(row_index)  # that line, not the whole table
 
     def render_lines(self, crop) -> list[Strip]:
@@ -307,7 +309,8 @@ class RowCachedTable(DataTable):
         return super()._render_cell(row_index, column_index, *args, **kwargs)
 
     def _forget_dirty_rows(self) -> None:
-        """Drop the cached renders of the rows whose cells changed since the last frame.
+        """Drop the cached renders of the cells that changed since the last frame, and of
+        their rows' lines (put together again from the cells' cached renders).
 
         The caches hold thousands of entries, looked through only for changed rows that were
         drawn: a row that changed off screen and is scrolled into view (each cursor move,
@@ -316,17 +319,19 @@ class RowCachedTable(DataTable):
         if not self._dirty_rows:
             return
         dirty, self._dirty_rows = self._dirty_rows, set()
+        cells, self._dirty_cells = self._dirty_cells, set()
         for key in dirty:
             index = self._row_locations.get(key)
             self._row_renderable_cache.discard((self._update_count, index))
         drawn = dirty & self._drawn_rows
-        self._drawn_rows -= drawn
         if self._lines_by_screen:  # DataTable's own lines, by screen line: all go
             self._lines_by_screen = False
             self._line_cache.clear()
         if not drawn:
             return
-        _discard(self._cell_render_cache, 0, drawn)
+        rendered = self._cell_render_cache
+        for key in [k for k in rendered.keys() if (k[0], k[1]) in cells]:  # noqa: SIM118
+            rendered.discard(key)
         _discard(self._row_render_cache, 0, drawn)
         lines = self._line_cache
         for key in [k for k in lines.keys() if k[0] is _BY_ROW and k[1] in drawn]:  # noqa: SIM118

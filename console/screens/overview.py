@@ -135,6 +135,11 @@ class OverviewScreen(ViewSwitching):
         self.query_one(ContextLine).show(self.app.context(self.table.sort_by, active))
 
     @on(TraineeTable.TraineeHighlighted)
+    def _cursor_moved(self) -> None:
+        # The panel after the key's own frame, not in it: the moved cursor (and the row the
+        # move scrolled into view) is drawn first, the panel's grid (a few ms of Rich) next.
+        self.call_after_refresh(self._show_selected)
+
     def _show_selected(self) -> None:
         name = self.table.selected_name
         status = self.table.status(name) if name else None
