@@ -3,10 +3,13 @@ Session Manager, and a thousand trainees updated cell by cell."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from console.app import WhodidthisApp
 from console.devtools.demo_scene import write_scene
+from console.idle_gc import NO_AUTOMATIC_FULL_PASS
 from console.model import TraineeState
 from console.screens.confirm import ConfirmScreen
 from console.screens.detail import TraineeDetailScreen
@@ -139,6 +142,12 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
         assert table.selected_name == "trainee-1000"
         assert row_of(table, "trainee-0990")["state"] == "◌ ASSUMING"  # painted once in view
         assert set(painted) <= set(names) and "trainee-0990" in painted
+        # A move that scrolls a changed row into view paints it within the move, before the
+        # frame that first draws it (not in a second frame after it).
+        assert "trainee-0950" not in painted
+        table.move_cursor(row=table.get_row_index("trainee-0950"))
+        assert "trainee-0950" in painted
+        assert row_of(table, "trainee-0950")["state"] == "◌ ASSUMING"
     app.store.close()
 
 
@@ -158,6 +167,8 @@ async def test_the_last_row_is_reachable_before_every_row_is_added(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(TraineeTable)
         assert table.rows_pending > 0  # the first frame holds only the first rows
+        # No automatic full collection over the rows being added, nor in the first keys.
+        assert gc.get_threshold()[2] == NO_AUTOMATIC_FULL_PASS
         await pilot.press("G")
         assert table.selected_name == "trainee-1000" and table.row_count == 1000
     app.store.close()
