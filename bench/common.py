@@ -36,7 +36,12 @@ def sandbox(
     clients.
 
     ``nice`` lowers its CPU priority: where a benchmark measures the host's own programs, the
-    sandbox stands in for AWS, which does not compete with them for this machine's cores."""
+    sandbox stands in for AWS, which does not compete with them for this machine's cores.
+    It then runs in a session of its own whose autogroup gets that niceness too: with the
+    kernel's autogroups (``/proc/sys/kernel/sched_autogroup_enabled``, on in most
+    distributions) a process's nice value only ranks it within its session, and the console
+    under test runs in a session of its own, so a plain ``nice`` left the sandbox an equal
+    share of the cores against it (sched(7), "The autogroup feature")."""
     with tempfile.TemporaryDirectory(prefix="bench-roles-") as roles:
         prepare_roles(Path(roles), trainees)
         argv = standin_argv(
@@ -56,7 +61,8 @@ def sandbox(
             stderr=subprocess.DEVNULL,
             env=env,
             text=True,
-            preexec_fn=(lambda: os.nice(nice)) if nice else None,
+            start_new_session=bool(nice),
+            preexec_fn=(lambda: step_back(nice)) if nice else None,
         )
         exports = read_exports(process.stdout)  # serve closes its stdout after the exports
         # The bench reads the stand-in's CPU from /proc by this pid (``process_tree_cpu``).
@@ -66,6 +72,16 @@ def sandbox(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def step_back(nice: int) -> None:
+    """Lower this process's priority by ``nice``, and its session's autogroup's (Linux; where
+    there are no autogroups, the plain ``nice`` is the whole story)."""
+    os.nice(nice)
+    try:
+        Path("/proc/self/autogroup").write_text(str(nice))
+    except OSError:
+        pass
 
 
 def three_step_course(course: Path, name: str) -> Path:

@@ -45,8 +45,9 @@ from common import (
 TRAINEES = 500 if QUICK else 5000
 P99_GOAL_MS = 50
 # The sandbox plays AWS, which on the real host is not competing for these two cores: it runs
-# at the detached engine's niceness, so the console (the operator's program) and the engine
-# share the machine as they would on the host, and the build still runs flat out.
+# at the detached engine's niceness (its session's autogroup too: ``common.step_back``), so the
+# console (the operator's program) and the engine share the machine as they would on the host,
+# and the build still runs flat out.
 SANDBOX_NICE = 10
 KEYPRESSES = 200
 SIZE = (40, 120)  # rows, columns

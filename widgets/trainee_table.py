@@ -414,7 +414,8 @@ class TraineeTable(RowCachedTable):
         """DataTable's, then the rows the move scrolled into view brought up to date before
         they are first drawn (not a frame later, which drew them twice)."""
         super().watch_cursor_coordinate(old, new)
-        self._flush_stale()
+        if self.row_count == len(self._cells):  # not while ``rebuild`` clears the rows
+            self._flush_stale()
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

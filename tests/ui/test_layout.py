@@ -120,7 +120,7 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
         assert table.row_count == 1000
         rebuilt: list[int] = []
         original = table.rebuild
-        table.rebuild = lambda: (rebuilt.append(1), original())[1]
+        table.rebuild = lambda *a: (rebuilt.append(1), original(*a))[1]
         painted: list[str] = []
         update_cell = table.update_cell
         table.update_cell = lambda row, *a, **k: (
@@ -148,6 +148,18 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
         table.move_cursor(row=table.get_row_index("trainee-0950"))
         assert "trainee-0950" in painted
         assert row_of(table, "trainee-0950")["state"] == "◌ ASSUMING"
+        # Rows a wheel scrolls into view wait, stale, for the next repaint; a sort meanwhile
+        # clears the rows (and moves the cursor) before laying them out again in order.
+        writer = Store.open(big.state_dir, "dojo-2026-12", clock=big.clock)
+        for name in names:
+            writer.set_trainee(name, state=TraineeState.RUNNING, step_index=1)
+        writer.close()
+        assert await app.refresh_from_store()
+        table.scroll_end(animate=False, immediate=True)
+        assert row_of(table, "trainee-1000")["state"] == "◌ ASSUMING"  # stale, in view
+        await pilot.press("s")
+        await settle(pilot)
+        assert row_of(table, "trainee-1000")["state"] == "▶ RUNNING"
     app.store.close()
 
 
