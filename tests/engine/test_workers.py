@@ -8,7 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from console.engine.workers import TRAINEES_PER_WORKER, WorkerDied, WorkerPool, worker_count
+from console.course.model import load_course
+from console.engine.workers import (
+    TRAINEES_PER_WORKER,
+    WorkerDied,
+    WorkerPool,
+    prestart,
+    worker_count,
+)
 from console.model import Operator
 
 
@@ -37,3 +44,32 @@ async def test_workers_that_cannot_start_fail_the_trainee_with_a_reason(tmp_path
             await pool.run("alice", teardown=False, operator=Operator("alice"))
     finally:
         await pool.close()
+
+
+async def test_the_pool_takes_prestarted_workers_and_the_rest_exit_untouched(
+    sandbox, tmp_path, monkeypatch
+):
+    """Workers start loading before the engine holds its lock (``prestart``): the pool serves
+    with those very processes; ones it never takes (another engine serves the course, the
+    host was refused) exit when the block ends, without having opened the store."""
+    for key, value in sandbox.clean_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("WHODIDTHIS_WORKERS", "2")
+    course = load_course(sandbox.course_path)
+    host = SimpleNamespace(arn="arn:aws:sts::100000000000:assumed-role/AdminEnvRole/i", user_id="x")
+
+    with prestart(course, tmp_path / "unused") as unused:
+        idle = unused.waiting
+        assert len(idle) == 2
+    assert [process.returncode for process in idle] == [0, 0]
+    assert not (tmp_path / "unused").exists()  # they never opened (or created) the store
+
+    with prestart(course, tmp_path) as early:
+        started = {process.pid for process in early.waiting}
+        pool = WorkerPool(course, tmp_path, host, Operator("alice"), 2)
+        await pool.start(early.take())
+        try:
+            assert {worker.pid for worker in pool.processes()} == started
+        finally:
+            await pool.close()
+    assert all(process.returncode == 0 for process in pool.processes())
