@@ -283,8 +283,8 @@ def exit_code(store: Store, kind: CommandKind, command_id: int) -> int:
     )
     if summary is None:
         return EXIT_FAILED
-    if kind == CommandKind.TRAINEE_MADE:  # no state to reach: every delete asked for answered
-        return EXIT_FAILED if summary.get("failed", 0) else EXIT_OK
+    if kind == CommandKind.TRAINEE_MADE:  # no state to reach: every trainee's deletes answered
+        return EXIT_FAILED if summary.get("failed", 0) or summary.get("cancelled") else EXIT_OK
     reached = (summary.get("states") or {}).get(goal.value, 0)
     return EXIT_OK if reached == summary.get("trainees", 0) else EXIT_FAILED
 
