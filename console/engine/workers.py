@@ -101,15 +101,16 @@ class Prestarted:
         return self
 
     def __exit__(self, *exc) -> None:
-        for process in self.take():  # a closed pipe ends a worker that is not serving
+        # Not taken (another engine serves, the host was refused...): a worker that was never
+        # told to serve has loaded only the course and the SDK, so it is stopped at once
+        # rather than waited for (the CLI would hang about a second on an attach).
+        for process in self.take():
+            process.kill()
+            process.wait()
             with contextlib.suppress(OSError):
-                assert process.stdin is not None
+                assert process.stdin is not None and process.stdout is not None
                 process.stdin.close()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                process.stdout.close()
 
 
 def prestart(course, state_dir, trainees: int | None = None) -> Prestarted:
