@@ -52,7 +52,7 @@ def worker_count(trainees: int, setting: str | None = None) -> int:
     """
     setting = os.environ.get("WHODIDTHIS_WORKERS") if setting is None else setting
     if setting not in (None, ""):
-        count = int(setting)
+        count = int(setting) if setting.strip().isdigit() else 0
         if count < 1:
             raise ValueError(f"WHODIDTHIS_WORKERS={setting}: give a whole number of at least 1")
         return count

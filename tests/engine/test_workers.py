@@ -3,6 +3,9 @@
 The pool's real work (trainees built on workers, a worker killed mid-build) is drilled in
 tests/drills/test_kill9_worker.py against the stand-in."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,6 +35,27 @@ def test_the_setting_wins_and_a_bad_one_says_what_to_give(monkeypatch):
     assert worker_count(12) == 3
     with pytest.raises(ValueError, match="WHODIDTHIS_WORKERS=0: give a whole number"):
         worker_count(12, "0")
+    with pytest.raises(ValueError, match="WHODIDTHIS_WORKERS=two: give a whole number"):
+        worker_count(12, "two")
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "said"),
+    [
+        (["--workers", "0"], {}, "argument --workers: '0': give a whole number of at least 1"),
+        ([], {"WHODIDTHIS_WORKERS": "two"}, "WHODIDTHIS_WORKERS=two: give a whole number"),
+    ],
+)
+def test_a_bad_worker_count_is_a_usage_error_before_anything_runs(tmp_path, argv, env, said):
+    course = tmp_path / "course.toml"
+    course.write_text('[course]\nname = "c"\nregion = "us-east-1"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "apply", str(course), "--state-dir", str(tmp_path),
+         *argv],
+        env={**os.environ, **env}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2 and said in done.stderr
+    assert list(tmp_path.iterdir()) == [course]  # no store, no engine
 
 
 async def test_workers_that_cannot_start_fail_the_trainee_with_a_reason(tmp_path):
