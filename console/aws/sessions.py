@@ -184,17 +184,9 @@ class SessionBroker:
         return self
 
     async def warm(self, services) -> None:
-        """Build (and close) one client per service before any trainee needs one.
-
-        Creating a client makes no AWS call, but the first one of each service loads its model,
-        endpoint rules and class, which every later client shares once the engine has installed
-        ``console.aws.sdk``'s caches.
-        """
-        for service in sorted(set(services) | {"sts"}):
-            async with self._host_session.create_client(
-                service, region_name=self.region, config=self.client_config
-            ):
-                pass
+        """Build (and close) one client per service before any trainee needs one
+        (:func:`warm_clients`)."""
+        await warm_clients(self._host_session, self.region, services, self.client_config)
 
     async def __aexit__(self, *exc) -> None:
         await self._stack.aclose()
@@ -400,11 +392,27 @@ class _Context:
             current.reset(self._token)
 
 
-def broker_for(course, host, *, operator: Operator | str, recorder: Recorder) -> SessionBroker:
-    """A broker for ``course``, acting from the host's default-chain session as ``host`` (the
+async def warm_clients(session, region: str, services, config=None) -> None:
+    """Build (and close) one client per service (and STS) before any trainee needs one.
+
+    Creating a client makes no AWS call, but the first one of each service loads its model,
+    endpoint rules and class, which every later client of ``session`` shares once the engine
+    has installed ``console.aws.sdk``'s caches.
+    """
+    config = config or aio_client_config(None)
+    for service in sorted(set(services) | {"sts"}):
+        async with session.create_client(service, region_name=region, config=config):
+            pass
+
+
+def broker_for(
+    course, host, *, operator: Operator | str, recorder: Recorder, session=None
+) -> SessionBroker:
+    """A broker for ``course``, acting from the host's default-chain session (``session``, or
+    a new :func:`engine_session`) as ``host`` (the
     :class:`~console.aws.identity.HostIdentity` whose ARN and principal id the ledger names)."""
     return SessionBroker(
-        engine_session(),
+        session or engine_session(),
         region=course.region,
         role_name=course.role_name,
         course=course.name,

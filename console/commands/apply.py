@@ -43,6 +43,7 @@ class RunOptions(CourseOptions):
     yes: bool = False
     trainee_made: bool = False
     junit: str | None = None
+    workers: int | None = None
 
 
 def add_parser(sub, name: str, summary: str | None):
@@ -66,6 +67,15 @@ def add_parser(sub, name: str, summary: str | None):
         help="when the command ends, write JUnit XML to FILE: one test case per trainee, "
         "a failure with its reason for each that missed its goal",
     )
+    p.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=None,
+        metavar="N",
+        help="worker processes for the engine this command starts (default: one per core, "
+        "none below 100 trainees each; 1 runs every trainee in the engine itself; the same as "
+        "$WHODIDTHIS_WORKERS; an engine already running keeps its own)",
+    )
     if name == "teardown":
         p.add_argument("--yes", action="store_true", help="proceed with the plan")
         p.add_argument(
@@ -80,7 +90,26 @@ def add_parser(sub, name: str, summary: str | None):
     return p
 
 
+def _worker_count(text: str) -> int:
+    """``--workers``: a whole number of at least 1 (argparse names the option on error)."""
+    import argparse
+
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1")
+    return int(text)
+
+
 def _check(options: RunOptions) -> None:
+    import os
+
+    from console.engine.workers import worker_count
+
+    if options.workers is not None:  # read where the engine (and a detached one) starts
+        os.environ["WHODIDTHIS_WORKERS"] = str(options.workers)
+    try:
+        worker_count(0)
+    except ValueError as exc:
+        raise UsageError(f"{exc} (or use --workers N)") from None
     if options.junit and options.detach:
         raise UsageError(
             "--junit needs the command's end, which --detach does not wait for: drop --detach "

@@ -22,6 +22,7 @@ from console.course.model import Course
 from console.engine import opening
 from console.engine.opening import Opened, check_host
 from console.engine.process import ensure_engine, serve_locked
+from console.engine.workers import Prestarted, prestart
 from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from console.model import CommandKind, Operator, TraineeState, TraineeStatus
 from console.store.state import Store
@@ -191,34 +192,37 @@ def _run_command(
 ) -> tuple[int, int | None]:
     course, store = opened.course, opened.store
     check_trainees(course, names)
-    host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
-    operator = resolve_operator(args.operator)  # exit 2 for another's name in an SSM session
-    names = _without_lost(kind, names, opened)
-    since = store.last_event_id()
-    command_id = store.enqueue(kind, names, operator)
-    targets = set(names or (t.name for t in course.trainees))
-    interrupt = Interrupt(store, sorted(targets), operator)
-    if args.detach:
-        pid = ensure_engine(
-            opened.course_path, opened.state_dir, operator, args.allow_long_term_keys
+    # The engine's workers load while AWS is asked who the host is (console.engine.workers).
+    with Prestarted() if args.detach else prestart(course, opened.state_dir) as early:
+        host = check_host(course, args.allow_long_term_keys)  # exit 3 before any trainee call
+        operator = resolve_operator(args.operator)  # exit 2: another's name in an SSM session
+        names = _without_lost(kind, names, opened)
+        since = store.last_event_id()
+        command_id = store.enqueue(kind, names, operator)
+        targets = set(names or (t.name for t in course.trainees))
+        interrupt = Interrupt(store, sorted(targets), operator)
+        if args.detach:
+            pid = ensure_engine(
+                opened.course_path, opened.state_dir, operator, args.allow_long_term_keys
+            )
+            where = f"engine started (pid {pid})" if pid else "handed to the running engine"
+            print(
+                f"{kind.value} queued as command {command_id}: {where}. Follow it to its end "
+                f"with `whodidthis status {opened.course_path} --watch` or the console.",
+                file=sys.stderr,
+            )
+            return EXIT_OK, None
+        runs = serve_locked(
+            course,
+            store,
+            operator=operator,
+            host=host,
+            idle_seconds=0.0,
+            companion_factory=lambda: follow(
+                store, command_id, since, as_json=args.json, names=targets, interrupt=interrupt
+            ),
+            prestarted=early,
         )
-        where = f"engine started (pid {pid})" if pid else "handed to the running engine"
-        print(
-            f"{kind.value} queued as command {command_id}: {where}. Follow it to its end with "
-            f"`whodidthis status {opened.course_path} --watch` or the console.",
-            file=sys.stderr,
-        )
-        return EXIT_OK, None
-    runs = serve_locked(
-        course,
-        store,
-        operator=operator,
-        host=host,
-        idle_seconds=0.0,
-        companion_factory=lambda: follow(
-            store, command_id, since, as_json=args.json, names=targets, interrupt=interrupt
-        ),
-    )
     if runs is None:
         holder = store.engine_holder() or {}
         print(
@@ -279,8 +283,8 @@ def exit_code(store: Store, kind: CommandKind, command_id: int) -> int:
     )
     if summary is None:
         return EXIT_FAILED
-    if kind == CommandKind.TRAINEE_MADE:  # no state to reach: every delete asked for answered
-        return EXIT_FAILED if summary.get("failed", 0) else EXIT_OK
+    if kind == CommandKind.TRAINEE_MADE:  # no state to reach: every trainee's deletes answered
+        return EXIT_FAILED if summary.get("failed", 0) or summary.get("cancelled") else EXIT_OK
     reached = (summary.get("states") or {}).get(goal.value, 0)
     return EXIT_OK if reached == summary.get("trainees", 0) else EXIT_FAILED
 

@@ -23,6 +23,7 @@ from console.aws.operator import resolve_operator
 from console.course.model import Course, load_course
 from console.engine.opening import open_course
 from console.engine.ports import LedgerWriter
+from console.engine.workers import Prestarted, prestart
 from console.errors import StateError, StateRefused
 from console.idle_gc import freeze_startup
 from console.model import LedgerRecord, Operator, Outcome
@@ -86,11 +87,13 @@ async def run_engine(
     idle_seconds: float,
     engine_id: str,
     companion=None,
+    prestarted: Prestarted | None = None,
 ) -> list:
     """Serve the course's command queue with one host session until idle.
 
     ``companion``, when given, is a coroutine run beside the engine (the foreground CLI's
-    event printer); it is awaited after the engine goes idle.
+    event printer); it is awaited after the engine goes idle. ``prestarted``: worker processes
+    already loading (``console.engine.workers.prestart``), which the pool takes.
     """
     from console.aws import sdk
     from console.aws.sessions import broker_for
@@ -101,7 +104,7 @@ async def run_engine(
     sdk.install()  # the SDK speed-ups: process-wide, so never in a console's process
     recorder = StoreRecorder(store)
     kinds = registry()
-    pool = await _start_workers(course, store, host, operator)
+    pool = await _start_workers(course, store, host, operator, prestarted)
     try:
         async with broker_for(course, host, operator=operator, recorder=recorder) as broker:
             if pool is None:  # with workers, they make every trainee's clients, not this one
@@ -128,7 +131,9 @@ async def run_engine(
             companion.close()  # never started (the broker failed): no "never awaited" warning
 
 
-async def _start_workers(course: Course, store: Store, host: HostIdentity, operator):
+async def _start_workers(
+    course: Course, store: Store, host: HostIdentity, operator, prestarted: Prestarted | None
+):
     """The worker processes for this course (``console.engine.workers``), or None for none."""
     from console.engine.workers import WorkerPool, worker_count
 
@@ -137,7 +142,7 @@ async def _start_workers(course: Course, store: Store, host: HostIdentity, opera
         return None
     log.info("engine runs trainees on %d worker processes", count)
     pool = WorkerPool(course, store.course_dir.parent, host, Operator.of(operator), count)
-    await pool.start()
+    await pool.start(prestarted.take() if prestarted is not None else [])
     return pool
 
 
@@ -178,6 +183,7 @@ def serve_locked(
     host: HostIdentity,
     idle_seconds: float,
     companion_factory=None,
+    prestarted: Prestarted | None = None,
 ) -> list | None:
     """Hold the course's engine lock and serve; None when another engine holds it.
 
@@ -204,6 +210,7 @@ def serve_locked(
                     idle_seconds=idle_seconds,
                     engine_id=lock.engine_id,
                     companion=companion,
+                    prestarted=prestarted,
                 )
             )
         finally:
@@ -328,16 +335,18 @@ def cli_engine(args) -> int:
     _log_redacted(engine_log_path(state_dir, course.name))
     logging.getLogger("whodidthis").setLevel(logging.INFO)
     log.info("engine starting for %s (pid %d)", course.name, os.getpid())
-    _step_back(os.environ.get("WHODIDTHIS_ENGINE_NICE"))
+    _step_back(os.environ.get("WHODIDTHIS_ENGINE_NICE"))  # before its workers: they inherit it
     try:
-        host = opened.host()
-        runs = serve_locked(
-            course,
-            store,
-            operator=resolve_operator(args.operator, ssm=False),  # the queue names who acts
-            host=host,
-            idle_seconds=IDLE_SECONDS_DETACHED,
-        )
+        with prestart(course, state_dir) as early:  # loading while the host is asked
+            host = opened.host()
+            runs = serve_locked(
+                course,
+                store,
+                operator=resolve_operator(args.operator, ssm=False),  # the queue names who acts
+                host=host,
+                idle_seconds=IDLE_SECONDS_DETACHED,
+                prestarted=early,
+            )
     finally:
         store.close()  # a clean exit leaves the store checkpointed (no WAL left over)
     if runs is None:

@@ -15,11 +15,13 @@ normally.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from console.aws.attribution import Recorder
@@ -152,9 +154,16 @@ class Engine:
         operator = command.operator or self.operator
         run_id = self.store.begin_run(command.kind.value, operator.name, os.getpid(), names)
         run = CommandRun(command, names, run_id, operator=operator)
+        with self.cancellable(run):
+            return await self._execute(run)
+
+    @contextlib.contextmanager
+    def cancellable(self, run: CommandRun) -> Iterator[CommandRun]:
+        """While in the block, a ``cancel`` command (or SIGTERM) marks ``run``'s trainees in
+        ``run.cancelled``; each stops before its next step."""
         self._active.append(run)
         try:
-            return await self._execute(run)
+            yield run
         finally:
             self._active.remove(run)
 

@@ -11,7 +11,9 @@ state does not change; a ``trainee-made`` event per trainee names each line, and
 command's result says what became of each trainee.
 
 Each trainee waits for the engine's slots and for any pipeline running for that trainee, as a
-teardown does, so a clean never races a build of the same account.
+teardown does, so a clean never races a build of the same account. A ``cancel`` (or SIGTERM)
+stops the trainees whose clean has not begun; one under way finishes its deletes, each of which
+is already in the ledger as it is made.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from console.classroom.inventory import class_window_start
 if TYPE_CHECKING:
     from console.engine.scheduler import CommandRun
     from console.model import Command
+
+
+CANCELLED = "cancelled by an operator before its clean began"
 
 
 def tally(lines: list) -> str:
@@ -75,10 +80,19 @@ async def serve(engine, command: Command, run_of: type[CommandRun]) -> CommandRu
 
     async def one(trainee) -> str:
         async with engine.slots, engine.trainee_lock(trainee.name):
+            if trainee.name in run.cancelled:  # a cancel, or SIGTERM, before its turn
+                store.add_event("trainee-made", trainee.name, lines=[CANCELLED], cancelled=True)
+                return f"{trainee.name}: {CANCELLED}"
             return f"{trainee.name}: {await clean_one(engine, run, trainee, since)}"
 
-    results = await asyncio.gather(*(one(t) for t in engine.course.trainees_in(names)))
-    summary = run.summary() | {"trainee_made": list(results), "failed": run.failures}
+    with engine.cancellable(run):
+        results = await asyncio.gather(*(one(t) for t in engine.course.trainees_in(names)))
+    stopped = sum(result.endswith(CANCELLED) for result in results)
+    summary = run.summary() | {
+        "trainee_made": list(results),
+        "failed": run.failures,
+        "cancelled": stopped,
+    }
     store.finish_run(run_id, summary)
     store.add_event("summary", None, **summary)
     store.finish_command(command.id, "; ".join(results)[:500] or "nothing to do")

@@ -1,8 +1,9 @@
 """One engine worker process: runs the trainee pipelines the engine hands it, on its own core.
 
 The engine (``console.engine.workers``) starts ``python -m console.engine.worker`` with a pipe on
-stdin and stdout. The first line says what to open (course file, state directory, the host's
-ARN and principal id, the share of the host's AssumeRole pace); every later line asks to run a
+stdin and stdout. The first line says what to load (course file, state directory); the second,
+sent once the engine holds the course's lock, what to serve as (the host's ARN and principal
+id, the operator, the share of the host's AssumeRole pace); every later line asks to run a
 trainee or to cancel some. The worker answers one line per trainee when its pipeline ends.
 
 It writes the course's store itself, as the engine does (SQLite in WAL mode lets several
@@ -49,34 +50,42 @@ def die_with_parent() -> None:
 
 
 async def serve(reader: asyncio.StreamReader, answers) -> None:
-    """Open the course, store and broker the first line names; run what the engine sends
-    until its pipe closes."""
+    """Open in two halves (``console.engine.workers``): the course and the SDK, from the first
+    line, before the engine is sure it will serve; the store and the host's broker from the
+    second, sent once it holds the lock. Then run what the engine sends until its pipe closes."""
     from console.aws import sdk
     from console.aws.pacing import ASSUME_ROLE_RATE, shared
-    from console.aws.sessions import broker_for
+    from console.aws.sdk.session import engine_session
+    from console.aws.sessions import broker_for, warm_clients
     from console.course.model import load_course
     from console.engine.process import StoreRecorder, _settle_garbage_collector
     from console.redaction import quiet_sdk_loggers
     from console.steps import registry
     from console.store.state import Store
 
-    setup = json.loads(await reader.readline() or "null")
-    if setup is None:
+    opening = json.loads(await reader.readline() or "null")
+    if opening is None:
         return  # the engine went before saying anything
     quiet_sdk_loggers()
     sdk.install()
-    # The host's AssumeRole pace is shared by the whole host: each worker takes its share.
-    shared("assume-role", ASSUME_ROLE_RATE * setup["share"])
-    course = load_course(Path(setup["course"]))
-    store = Store.open(Path(setup["state_dir"]), course.name)
-    recorder = StoreRecorder(store)
-    host = SimpleNamespace(arn=setup["host_arn"], user_id=setup["host_user_id"])
+    course = load_course(Path(opening["course"]))
     kinds = registry()
+    session = engine_session()
+    await warm_clients(session, course.region, (kinds[s.kind].service for s in course.steps))
+    serving = json.loads(await reader.readline() or "null")
+    if serving is None:
+        return  # another engine serves the course, or this one stopped before serving
+    # The host's AssumeRole pace is shared by the whole host: each worker takes its share.
+    shared("assume-role", ASSUME_ROLE_RATE * serving["share"])
+    store = Store.open(Path(opening["state_dir"]), course.name)
+    recorder = StoreRecorder(store)
+    host = SimpleNamespace(arn=serving["host_arn"], user_id=serving["host_user_id"])
     try:
-        async with broker_for(course, host, operator=setup["operator"], recorder=recorder) as b:
-            await b.warm(kinds[step.kind].service for step in course.steps)
+        async with broker_for(
+            course, host, operator=serving["operator"], recorder=recorder, session=session
+        ) as broker:
             _settle_garbage_collector()
-            await Worker(course, store, b, kinds, recorder, answers).listen(reader)
+            await Worker(course, store, broker, kinds, recorder, answers).listen(reader)
     finally:
         store.close()
 

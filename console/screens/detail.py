@@ -74,6 +74,18 @@ def steps_table(status: TraineeStatus) -> Table:
     return table
 
 
+def trust_text(events: list) -> Text:
+    """The trust check's findings of the latest build, with when it checked: the events
+    written within a minute of the newest (one gate writes them all at once)."""
+    newest = events[-1].ts
+    text = Text(f"Checked before the build at {clock(newest)}:", style="bold")
+    for event in (e for e in events if newest - e.ts < 60):
+        severity = event.fields.get("severity") or "warning"
+        text.append(f"\n {severity}: ", style="yellow bold")
+        text.append(str(event.fields.get("message") or ""))
+    return text
+
+
 def cloudtrail_text(course: str, status: TraineeStatus) -> Text:
     """Where the x-ray ends: the command that sets each resource's ledger beside the trainee
     account's CloudTrail (a change made outside whodidthis shows there as cloudtrail only)."""
@@ -126,6 +138,7 @@ class TraineeDetailScreen(Screen):
         super().__init__()
         self.trainee = name
         self._records: dict[int | None, LedgerRecord] = {}
+        self._state_shown: str | None = None  # the trust warnings are read again when it moves
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action_allowed(self.app, action)
@@ -137,6 +150,9 @@ class TraineeDetailScreen(Screen):
             yield Static(id="detail-session")
             yield Static(id="detail-milestones")
             yield Static(id="detail-error")
+            trust = Static(id="detail-trust")
+            trust.border_title = "Trust policy"
+            yield trust
             yield Static(id="detail-steps")
             ledger = Static(id="detail-ledger")
             ledger.border_title = "Ledger for this trainee"
@@ -205,6 +221,9 @@ class TraineeDetailScreen(Screen):
         self.query_one("#detail-head", Static).update(head)
         self.query_one("#detail-session", Static).update(_session_grid(status))
         self._show_milestones()
+        if status.state.value != self._state_shown:
+            self._state_shown = status.state.value
+            self._show_trust()
         error = self.query_one("#detail-error", Static)
         error.display = bool(status.error)
         if status.error:
@@ -236,6 +255,15 @@ class TraineeDetailScreen(Screen):
             mark, style = ("✔", "green") if item["reached"] else ("·", "")
             text.append(f"\n {mark} {when} UTC  {item['name']}", style=style)
         box.update(text)
+
+    def _show_trust(self) -> None:
+        """The trust check's warnings before this trainee's latest build (hidden when there
+        were none): what the CLI prints as ``trust warning:`` lines."""
+        box = self.query_one("#detail-trust", Static)
+        found = self.app.store.latest_events("trust", self.trainee)
+        box.display = bool(found)
+        if found:
+            box.update(trust_text(found))
 
     def _show_steps(self, status: TraineeStatus) -> None:
         self.query_one("#detail-steps", Static).update(steps_table(status))

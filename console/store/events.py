@@ -46,6 +46,20 @@ class EventLog:
             for row in rows
         ]
 
+    def latest_events(self, type: str, trainee: str, limit: int = 20) -> list[Event]:
+        """The newest ``limit`` events of one type about one trainee, oldest first (the trust
+        check's warnings for a trainee's x-ray)."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT id, ts, type, trainee, fields FROM events WHERE type = ? AND trainee = ? "
+                "ORDER BY id DESC LIMIT ?",
+                (type, trainee, limit),
+            ).fetchall()
+        return [
+            Event(row["id"], row["ts"], row["type"], row["trainee"], json.loads(row["fields"]))
+            for row in reversed(rows)
+        ]
+
     def last_event_id(self) -> int:
         """The newest event's id, or 0 when there is none."""
         return int(self._db.scalar("SELECT coalesce(max(id), 0) FROM events"))

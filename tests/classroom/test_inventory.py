@@ -9,13 +9,17 @@ why; untagged resources someone else made are never deleted, with or without the
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from contextlib import AsyncExitStack
 
 import pytest
 
 from console.classroom.made_kinds import BY_EVENT, NotTheTrainees
 from console.steps.base import TAG_COURSE
+from console.store.state import Store
 from tests.engine.helpers import cli, status
+from tests.engine.test_crash import wait_for
 from tests.steps.world import open_world, unique
 
 COURSE = "inventory-1"
@@ -211,3 +215,48 @@ async def test_a_user_carrying_our_tags_is_kept_and_a_hand_made_one_goes_whole(s
         assert user_exists(sandbox, world.account, ours)
         assert not user_exists(sandbox, world.account, theirs)
         assert world.operations("iam") == ["DeleteAccessKey", "DeleteUserPolicy", "DeleteUser"]
+
+
+def test_a_cancel_stops_the_cleans_that_have_not_begun(sandbox, tmp_path):
+    """``cancel --trainee bob`` while the engine cleans alice (concurrency 1): bob's clean never
+    begins, the command says so and exits 1, and nothing was called in bob's account."""
+    (alice, _), (bob, bobs) = sandbox.trainees[:2]
+    course = tmp_path / "two.toml"
+    text = course_file(sandbox, tmp_path).read_text()
+    text = text.replace("[[trainee]]", "concurrency = 1\n\n[[trainee]]", 1)
+    course.write_text(f'{text}\n[[trainee]]\nname = "{bob}"\naccount = "{bobs}"\n')
+    state = tmp_path / "state"
+    sandbox.faults.set_latency(200)  # alice's inventory outlasts the cancel's round trip
+    try:
+        cleaning = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "console",
+                "teardown",
+                str(course),
+                "--trainee-made",
+                "--yes",
+                "--state-dir",
+                str(state),
+                "--operator",
+                "alice",
+            ],
+            env=sandbox.clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for(lambda: (state / COURSE / "state.sqlite3").exists(), what="the store")
+        store = Store.open(state, COURSE)
+        wait_for(lambda: any(r["kind"] == "trainee-made" for r in store.runs()), what="the run")
+        cancel = cli(sandbox, state, "cancel", "--trainee", bob, course=course)
+        out, err = cleaning.communicate(timeout=180)
+    finally:
+        sandbox.faults.set_latency(0)
+
+    assert cancel.returncode == 0, cancel.stderr
+    assert cleaning.returncode == 1, out + err
+    assert f"{bob:<14} cancelled by an operator before its clean began" in out
+    assert f"{alice}: nothing made by hand" in out
+    assert not [r for r in ledger_of(sandbox, state, course) if r["trainee"] == bob]

@@ -71,6 +71,17 @@ def test_a_trainee_session_cannot_assume_another_trainees_role(sandbox):
     assert_denied(error, caller, manage_role(bob))
 
 
+def test_a_closed_accounts_role_is_denied_as_aws_answers(sandbox):
+    """A SUSPENDED (closed) account's role cannot be assumed: 403 AccessDenied naming the
+    caller and the role, as real answers show (cited in standin/assume_role.py)."""
+    ou = sandbox.create_ou(["Closing"], ou_name="closing")
+    target = manage_role(ou.account_of("Closing"))
+    assert assume(host(), target)["AssumedRoleUser"]  # ACTIVE: its trust decides
+    organizations = sandbox.backdoor_session(ADMIN).client("organizations", region_name="us-east-1")
+    organizations.close_account(AccountId=ou.account_of("Closing"))
+    assert_denied(aws_error(assume, host(), target), HOST_ARN, target)
+
+
 def test_a_principal_not_in_the_trust_policy_is_denied(sandbox):
     iam = sandbox.backdoor_session(ADMIN).client("iam")
     iam.create_user(UserName="jenkins")

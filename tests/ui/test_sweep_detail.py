@@ -40,3 +40,25 @@ async def test_the_detail_names_leftovers_then_shows_the_receipt(console, scene)
         assert "0 leftovers, checked at 2026-12-01T21:00:00Z" in session
         assert "leftover(s)" not in session
         assert not app.screen.query_one("#detail-error").display
+
+
+async def test_the_detail_shows_the_trust_checks_warnings_of_the_latest_build(console, scene):
+    """The engine's trust gate writes each warning as a ``trust`` event (the CLI prints them);
+    the trainee's x-ray shows those of its latest build, and none for a trainee without."""
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        writer = Store.open(scene.state_dir, "dojo-2026-12", clock=scene.clock)
+        message = "the trust does not require sts:SourceIdentity: a session can hide its operator"
+        writer.add_event("trust", "heidi", severity="warning", message=message)
+        writer.set_trainee("heidi", state=TraineeState.FAILED, error_code="X", error="X: boom")
+        writer.close()
+        await pilot.press("f", "enter")  # failures only: heidi first
+        await settle(pilot)
+        assert isinstance(app.screen, TraineeDetailScreen) and app.screen.trainee == "heidi"
+        trust = app.screen.query_one("#detail-trust")
+        text = " ".join(str(trust.render()).split())
+        assert trust.display and "warning: the trust does not require sts:SourceIdentity" in text
+        assert "Checked before the build at" in text
+        await app.push_screen(TraineeDetailScreen("alice"))  # no trust event of hers
+        await settle(pilot)
+        assert not app.screen.query_one("#detail-trust").display

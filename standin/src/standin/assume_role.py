@@ -23,6 +23,7 @@ _NAME_PATTERN = re.compile(r"^[\w+=,.@-]{2,64}$")
 _ACCESS_KEY = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
 _EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
 CHAINED_MAX_SECONDS = 3600
+CLOSED_STATES = ("SUSPENDED", "PENDING_CLOSURE")  # Organizations' AccountStatus (botocore)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,14 @@ def check(caller: Principal, params: dict[str, str]) -> Refusal | None:
         moto_state.find_role_by_arn(request.role_arn) if _ROLE_ARN.match(request.role_arn) else None
     )
     denied: str | None = "sts:AssumeRole"
+    # A closed (SUSPENDED) or closing account's roles cannot be assumed; STS answers as for
+    # a role that does not trust the caller. Real answers: 403 AccessDenied "User: <caller> is
+    # not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::<account>:role/..."
+    # for a suspended account in aws-samples/aws-security-reference-architecture-examples#218
+    # and CrowdStrike/cloud-resource-estimator#25 (accounts of an organization, closed).
+    account = _ROLE_ARN.match(request.role_arn)
+    if account and moto_state.account_status(account.group(1)) in CLOSED_STATES:
+        role = None
     if role is not None:
         refused = refusal(
             role.assume_role_policy_document,

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from functools import cache
 from typing import Any
 
@@ -178,15 +179,37 @@ def _resources(document: dict) -> dict[str, dict]:
     )
 
 
+_IAM_TYPES_LOCK = threading.Lock()
+
+
 @cache
-def _iam_types() -> tuple[str, ...]:
-    """The types CreateStack's ``Capabilities`` documentation lists (botocore's model)."""
+def _load_iam_types() -> tuple[str, ...]:
     import botocore.session
 
     model = botocore.session.get_session().get_service_model("cloudformation")
     shape = model.operation_model("CreateStack").input_shape
     assert shape is not None
     return tuple(re.findall(r"AWS::IAM::\w+", shape.members["Capabilities"].documentation))
+
+
+def _iam_types() -> tuple[str, ...]:
+    """The types CreateStack's ``Capabilities`` documentation lists (botocore's model).
+
+    Loaded once under a lock, and at start (:func:`warm`): ``cache`` alone let each thread of
+    a first burst of CreateStack load the model again (a botocore session each), which held
+    up every request to the stand-in for about 2 s (py-spy, 32 concurrent CreateStack).
+    """
+    with _IAM_TYPES_LOCK:
+        return _load_iam_types()
+
+
+def warm(region: str) -> None:
+    """Load now what CreateStack checks (capabilities, handler permissions), not in the
+    first burst of requests."""
+    from standin import provider_schemas
+
+    _iam_types()
+    provider_schemas.warm(region)
 
 
 def required_capabilities(document: dict) -> list[str]:

@@ -298,6 +298,17 @@ def organization_of(account: str) -> str | None:
     return org.id
 
 
+def account_status(account: str) -> str | None:
+    """Organizations' status of a member account (``ACTIVE``, ``SUSPENDED``, ...), or None
+    for an account in no organization."""
+    member = organizations_backends.master_accounts.get(account)
+    if not member:
+        return None
+    backend = _existing(organizations_backends, member[0])
+    found = [a for a in getattr(backend, "accounts", None) or () if a.id == account]
+    return str(found[0].status) if found else None
+
+
 def find_role_by_arn(arn: str) -> Any | None:
     """moto's IAM ``Role`` with exactly this ARN (path included), or None."""
     parts = arn.split(":", 5)

@@ -44,6 +44,12 @@ def _schema(name: str) -> dict[str, Any]:
     return json.loads((_root() / "resources" / f"{name}.json").read_text())
 
 
+def warm(region: str) -> None:
+    """Read the region's index of provider schemas now (a large JSON file), not in the first
+    burst of CreateStack requests."""
+    _index(region or DEFAULT_REGION)
+
+
 def schema(type_name: str, region: str = DEFAULT_REGION) -> dict[str, Any] | None:
     """The provider schema of a resource type in a region, or None when AWS has no such type."""
     name = _index(region or DEFAULT_REGION).get(type_name)

@@ -221,6 +221,7 @@ class Sandbox:
         for service in moto_speed.WARM_SERVICES:  # before the first burst of requests
             self._gateway.catalog.get(service)
         moto_speed.warm_apps(self._moto._server.app)
+        cfn_models.warm(self.options.region)
         self._imds = InstanceMetadata(
             self._issue_host_session,
             self.instance_id,
