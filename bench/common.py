@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from console.devtools.sandbox import prepare_roles, read_exports, standin_argv
@@ -78,10 +78,8 @@ def step_back(nice: int) -> None:
     """Lower this process's priority by ``nice``, and its session's autogroup's (Linux; where
     there are no autogroups, the plain ``nice`` is the whole story)."""
     os.nice(nice)
-    try:
+    with suppress(OSError):  # no autogroups here: the plain nice is the whole story
         Path("/proc/self/autogroup").write_text(str(nice))
-    except OSError:
-        pass
 
 
 def three_step_course(course: Path, name: str) -> Path:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection, KeysView
 from dataclasses import dataclass, replace
 from itertools import chain
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from rich.style import Style
 from textual._segment_tools import line_crop
@@ -176,8 +176,12 @@ class RowCachedTable(DataTable):
             fixed_height=fixed + (self.header_height if self.show_header else 0),
             cursor_row=self.cursor_coordinate.row,
             hover_row=self.hover_coordinate.row,
-            flags=(self.show_cursor, self._show_hover_cursor, self._update_count),
-            pseudo=self.get_pseudo_class_state(),
+            keyed=(
+                self.show_cursor,
+                self._show_hover_cursor,
+                self._update_count,
+                self.get_pseudo_class_state(),
+            ),
         )
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
@@ -210,10 +214,10 @@ class RowCachedTable(DataTable):
         index = self._row_locations.get(row_key)
         index = -1 if index is None else index  # the header's row, as DataTable numbers it
         cursor, hover = frame.cursor_row == index, frame.hover_row == index
-        key = (_BY_ROW, row_key, line_no, x1, x2, width, cursor, hover, base_style)
-        key += (frame.flags, frame.pseudo)
-        if key in self._line_cache:
-            return self._line_cache[key]
+        key = (_BY_ROW, row_key, line_no, x1, x2, width, cursor, hover, base_style, *frame.keyed)
+        lines: Any = self._line_cache  # DataTable's, which these keys by row share
+        if key in lines:
+            return lines[key]
         here, elsewhere = Coordinate(index, 0), Coordinate(_NO_ROW, 0)
         fixed, scrollable = self._render_line_in_row(
             row_key,
@@ -229,7 +233,7 @@ class RowCachedTable(DataTable):
             list(chain.from_iterable(scrollable)), x1 + fixed_width, x2, width
         )
         strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
-        self._line_cache[key] = strip
+        lines[key] = strip
         return strip
 
     def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
@@ -253,7 +257,7 @@ class RowCachedTable(DataTable):
         x1, x2 = frame.scroll_x, frame.scroll_x + frame.width
         for index, cursor_row in ((row, row + 1), (row - 1, row - 1), (row + 1, row + 1)):
             if self.is_valid_row_index(index):
-                key = self._row_locations.get_key(index)
+                key = self._key_of(index)
                 moved = replace(frame, cursor_row=cursor_row)
                 for line_no in range(self.rows[key].height):
                     self._row_line(key, line_no, x1, x2, frame.style, moved)
@@ -263,7 +267,7 @@ class RowCachedTable(DataTable):
         top = self._row_top(row_index)
         if top is None:
             return super()._get_row_region(row_index)
-        row = self.rows[self._row_locations.get_key(row_index)]
+        row = self.rows[self._key_of(row_index)]
         width = sum(column.get_render_width(self) for column in self.columns.values())
         width = max(self.size.width, width + self._row_label_column_width)
         return Region(0, top, width, row.height)
@@ -274,7 +278,7 @@ class RowCachedTable(DataTable):
         top = self._row_top(row_index) if self.is_valid_coordinate(coordinate) else None
         if top is None:
             return super()._get_cell_region(coordinate)
-        row = self.rows[self._row_locations.get_key(row_index)]
+        row = self.rows[self._key_of(row_index)]
         x = self._row_label_column_width + sum(
             column.get_render_width(self) for column in self.ordered_columns[:column_index]
         )
@@ -301,11 +305,15 @@ class RowCachedTable(DataTable):
             return None
         return row_index + (self.header_height if self.show_header else 0)
 
+    def _key_of(self, row_index: int) -> RowKey:
+        """The key of the row at ``row_index`` (a valid one)."""
+        return cast(RowKey, self._row_locations.get_key(row_index))
+
     def _render_cell(self, row_index: int, column_index: int, *args, **kwargs):
         """DataTable's, noting the row: only a row drawn since it last changed has renders in
         the caches that :meth:`_forget_dirty_rows` must look through."""
         if row_index >= 0:
-            self._drawn_rows.add(self._row_locations.get_key(row_index))
+            self._drawn_rows.add(self._key_of(row_index))
         return super()._render_cell(row_index, column_index, *args, **kwargs)
 
     def _forget_dirty_rows(self) -> None:
@@ -320,9 +328,10 @@ class RowCachedTable(DataTable):
             return
         dirty, self._dirty_rows = self._dirty_rows, set()
         cells, self._dirty_cells = self._dirty_cells, set()
-        for key in dirty:
-            index = self._row_locations.get(key)
-            self._row_renderable_cache.discard((self._update_count, index))
+        for row_key in dirty:
+            index = self._row_locations.get(row_key)
+            if index is not None:
+                self._row_renderable_cache.discard((self._update_count, index))
         drawn = dirty & self._drawn_rows
         if self._lines_by_screen:  # DataTable's own lines, by screen line: all go
             self._lines_by_screen = False
@@ -330,12 +339,12 @@ class RowCachedTable(DataTable):
         if not drawn:
             return
         rendered = self._cell_render_cache
-        for key in [k for k in rendered.keys() if (k[0], k[1]) in cells]:  # noqa: SIM118
-            rendered.discard(key)
+        for cell in [k for k in rendered.keys() if (k[0], k[1]) in cells]:  # noqa: SIM118
+            rendered.discard(cell)
         _discard(self._row_render_cache, 0, drawn)
-        lines = self._line_cache
-        for key in [k for k in lines.keys() if k[0] is _BY_ROW and k[1] in drawn]:  # noqa: SIM118
-            lines.discard(key)
+        lines: Any = self._line_cache
+        for line in [k for k in lines.keys() if k[0] is _BY_ROW and k[1] in drawn]:  # noqa: SIM118
+            lines.discard(line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,8 +358,9 @@ class _Frame:
     fixed_height: int  # the header and the fixed rows, which do not scroll
     cursor_row: int
     hover_row: int
-    flags: tuple  # show_cursor, the hover cursor shown, DataTable's update count
-    pseudo: tuple  # DataTable's pseudo-class state, part of its own cache keys
+    #: The cursor shown, the hover cursor shown, DataTable's update count and pseudo-class
+    #: state: the rest of what DataTable keys its cached lines by.
+    keyed: tuple
 
 
 #: Marks the line cache's keys that are by row (DataTable's own start with a screen line).
