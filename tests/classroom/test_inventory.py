@@ -9,8 +9,6 @@ why; untagged resources someone else made are never deleted, with or without the
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from contextlib import AsyncExitStack
 
 import pytest
@@ -18,7 +16,7 @@ import pytest
 from console.classroom.made_kinds import BY_EVENT, NotTheTrainees
 from console.steps.base import TAG_COURSE
 from console.store.state import Store
-from tests.engine.helpers import cli, status
+from tests.engine.helpers import cli, cli_started, status
 from tests.engine.test_crash import wait_for
 from tests.steps.world import open_world, unique
 
@@ -228,25 +226,7 @@ def test_a_cancel_stops_the_cleans_that_have_not_begun(sandbox, tmp_path):
     state = tmp_path / "state"
     sandbox.faults.set_latency(200)  # alice's inventory outlasts the cancel's round trip
     try:
-        cleaning = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "console",
-                "teardown",
-                str(course),
-                "--trainee-made",
-                "--yes",
-                "--state-dir",
-                str(state),
-                "--operator",
-                "alice",
-            ],
-            env=sandbox.clean_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        cleaning = cli_started(sandbox, state, "teardown", "--trainee-made", "--yes", course=course)
         wait_for(lambda: (state / COURSE / "state.sqlite3").exists(), what="the store")
         store = Store.open(state, COURSE)
         wait_for(lambda: any(r["kind"] == "trainee-made" for r in store.runs()), what="the run")

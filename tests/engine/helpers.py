@@ -10,6 +10,21 @@ from pathlib import Path
 READ_ONLY = ("Get", "List", "Describe", "Head")
 
 
+def cli_argv(sandbox, state_dir: Path, *args: str, course: Path | None = None) -> list[str]:
+    """``whodidthis ARGS COURSE --state-dir DIR --operator alice``."""
+    return [
+        sys.executable,
+        "-m",
+        "console",
+        *args,
+        str(course or sandbox.course_path),
+        "--state-dir",
+        str(state_dir),
+        "--operator",
+        "alice",
+    ]
+
+
 def cli(
     sandbox,
     state_dir: Path,
@@ -22,18 +37,19 @@ def cli(
     """``whodidthis ARGS COURSE --state-dir DIR`` in a subprocess with the sandbox's env."""
     env = sandbox.clean_env()
     env.update(env_extra or {})
-    argv = [
-        sys.executable,
-        "-m",
-        "console",
-        *args,
-        str(course or sandbox.course_path),
-        "--state-dir",
-        str(state_dir),
-        "--operator",
-        "alice",
-    ]
+    argv = cli_argv(sandbox, state_dir, *args, course=course)
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def cli_started(sandbox, state_dir: Path, *args: str, course: Path | None = None):
+    """The same command started, not waited for: its output in pipes, as text."""
+    return subprocess.Popen(
+        cli_argv(sandbox, state_dir, *args, course=course),
+        env=sandbox.clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def status(sandbox, state_dir: Path, course: Path | None = None) -> dict:
