@@ -9,9 +9,11 @@ for the engine commands, the last line a ``summary``); exit codes as docs/contra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -201,28 +203,29 @@ def _run_command(
         command_id = store.enqueue(kind, names, operator)
         targets = set(names or (t.name for t in course.trainees))
         interrupt = Interrupt(store, sorted(targets), operator)
-        if args.detach:
-            pid = ensure_engine(
-                opened.course_path, opened.state_dir, operator, args.allow_long_term_keys
+        with _withdrawn_on_ctrl_c(store, command_id, interrupt):
+            if args.detach:
+                pid = ensure_engine(
+                    opened.course_path, opened.state_dir, operator, args.allow_long_term_keys
+                )
+                where = f"engine started (pid {pid})" if pid else "handed to the running engine"
+                print(
+                    f"{kind.value} queued as command {command_id}: {where}. Follow it to its "
+                    f"end with `whodidthis status {opened.course_path} --watch` or the console.",
+                    file=sys.stderr,
+                )
+                return EXIT_OK, None
+            runs = serve_locked(
+                course,
+                store,
+                operator=operator,
+                host=host,
+                idle_seconds=0.0,
+                companion_factory=lambda: follow(
+                    store, command_id, since, as_json=args.json, names=targets, interrupt=interrupt
+                ),
+                prestarted=early,
             )
-            where = f"engine started (pid {pid})" if pid else "handed to the running engine"
-            print(
-                f"{kind.value} queued as command {command_id}: {where}. Follow it to its end "
-                f"with `whodidthis status {opened.course_path} --watch` or the console.",
-                file=sys.stderr,
-            )
-            return EXIT_OK, None
-        runs = serve_locked(
-            course,
-            store,
-            operator=operator,
-            host=host,
-            idle_seconds=0.0,
-            companion_factory=lambda: follow(
-                store, command_id, since, as_json=args.json, names=targets, interrupt=interrupt
-            ),
-            prestarted=early,
-        )
     if runs is None:
         holder = store.engine_holder() or {}
         print(
@@ -237,6 +240,26 @@ def _run_command(
         return EXIT_INTERRUPTED, command_id
     code = exit_code(store, kind, command_id)
     return (EXIT_FAILED if _failing_notes(opened.notes, targets) else code), command_id
+
+
+@contextlib.contextmanager
+def _withdrawn_on_ctrl_c(store: Store, command_id: int, interrupt: Interrupt) -> Iterator[None]:
+    """Ctrl+C before the command is followed (the engine still starting, so ``Interrupt`` is
+    not yet SIGINT's handler): a command no engine of another process has begun is withdrawn,
+    so no later engine runs what its operator stopped; one that another engine runs gets a
+    cancel, as the first Ctrl+C would send. Exit 130 either way."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if not interrupt.requested:
+            if store.withdraw(command_id, "withdrawn: Ctrl+C before an engine began it"):
+                print(
+                    f"interrupted: command {command_id} withdrawn before an engine began it",
+                    file=sys.stderr,
+                )
+            elif not command_done(store, command_id):
+                interrupt()
+        raise
 
 
 def _without_lost(kind: CommandKind, names: list[str], opened) -> list[str]:

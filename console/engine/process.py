@@ -197,6 +197,7 @@ def serve_locked(
             lock.acquire()
         except StateError:
             return runs or None
+        companion = None
         try:
             store.reclaim_abandoned(store.engine_alive)
             companion = companion_factory() if companion_factory else None
@@ -215,6 +216,8 @@ def serve_locked(
             )
         finally:
             lock.release()
+            if companion is not None and inspect.getcoroutinestate(companion) == "CORO_CREATED":
+                companion.close()  # Ctrl+C before the engine began: no "never awaited" warning
         if TERMINATED.is_set() or not store.pending_commands():
             return runs
 

@@ -32,6 +32,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -63,13 +64,20 @@ def launch(opening: dict) -> subprocess.Popen:
     """Start one worker and send it the first half of its opening (``course``, ``state_dir``).
 
     Called on the main thread only: a worker asks Linux to kill it when the thread that
-    started it ends (``console.engine.worker.die_with_parent``).
+    started it ends (``console.engine.worker.die_with_parent``). It starts with SIGINT
+    ignored (an ignored signal stays ignored across exec): the terminal's Ctrl+C reaches the
+    whole foreground group, and the engine turns it into a cancel; a worker still importing
+    would otherwise die of it with a traceback on the operator's screen.
     """
-    process = subprocess.Popen(
-        [sys.executable, "-m", "console.engine.worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
+    keep = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "console.engine.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+    finally:
+        signal.signal(signal.SIGINT, keep)
     assert process.stdin is not None
     process.stdin.write((json.dumps(opening) + "\n").encode())
     process.stdin.flush()

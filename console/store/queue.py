@@ -20,6 +20,8 @@ each run after an engine's death is one the operator asked for.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Callable, Iterable
 
@@ -116,6 +118,23 @@ class CommandQueue:
             ).rowcount
         if changed != 1:
             raise StateError(f"command {command_id} is not claimed, or is unknown or already done")
+
+    def withdraw(self, command_id: int, result: str) -> bool:
+        """Close a command no engine will run after all (its operator pressed Ctrl+C before
+        it was followed): one still unclaimed, or one claimed by an engine of this process
+        (``host:pid:...``), which stopped with the interrupt. False when another process's
+        engine has it (it is running there), or when it is done."""
+        refuse_credentials(result, "commands.result")
+        ours = f"{socket.gethostname()}:{os.getpid()}:"
+        with self._db.write() as conn:
+            changed = conn.execute(
+                "UPDATE commands SET done_at = ?, result = ?,"
+                " claimed_by = coalesce(claimed_by, 'withdrawn')"
+                " WHERE id = ? AND done_at IS NULL"
+                " AND (claimed_by IS NULL OR substr(claimed_by, 1, length(?)) = ?)",
+                (self._clock(), result, command_id, ours, ours),
+            ).rowcount
+        return changed == 1
 
     def pending_commands(self) -> list[Command]:
         """Commands not done yet, oldest first: queued ones and those an engine is running."""

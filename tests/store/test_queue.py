@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import signal
+import socket
 
 import pytest
 
@@ -37,6 +39,23 @@ def test_commands_are_claimed_oldest_first_and_once(store: Store):
     assert store.commands()[0].result == "ok"
     with pytest.raises(StateError, match="already done"):
         store.finish_command(retry, "ok again")
+
+
+def test_a_command_stopped_by_ctrl_c_is_withdrawn_unless_another_process_runs_it(store):
+    ours = f"{socket.gethostname()}:{os.getpid()}:0a1b2c3d"
+    queued = store.enqueue(CommandKind.APPLY, ["alice"], "op")
+    assert store.withdraw(queued, "withdrawn: Ctrl+C before an engine began it")
+    assert store.claim_next("engine-b") is None  # no engine will run it now
+    assert store.commands()[0].result == "withdrawn: Ctrl+C before an engine began it"
+
+    mine = store.enqueue(CommandKind.TEARDOWN, ["alice"], "op")
+    assert store.claim_next(ours).id == mine  # this process's engine, stopped by the Ctrl+C
+    assert store.withdraw(mine, "withdrawn")
+    theirs = store.enqueue(CommandKind.RETRY, ["bob"], "op")
+    assert store.claim_next("otherhost:99:ffff").id == theirs
+    assert not store.withdraw(theirs, "withdrawn")  # running elsewhere: a cancel's job
+    assert not store.withdraw(mine, "again")  # done already
+    assert [c.id for c in store.pending_commands()] == [theirs]
 
 
 def test_an_unclaimed_command_cannot_be_completed(store: Store):
