@@ -121,11 +121,11 @@ class Prestarted:
                 process.stdout.close()
 
 
-def prestart(course, state_dir, trainees: int | None = None) -> Prestarted:
-    """The workers the engine will want for ``course`` (none when it runs pipelines itself or
-    ``WHODIDTHIS_WORKERS`` is not a number: the engine reports that)."""
+def prestart(course, state_dir) -> Prestarted:
+    """The workers the engine will want for ``course`` (none when it runs pipelines itself, or
+    when ``WHODIDTHIS_WORKERS`` is not a whole number: the command refuses that itself)."""
     try:
-        count = worker_count(len(course.trainees) if trainees is None else trainees)
+        count = worker_count(len(course.trainees))
     except ValueError:
         return Prestarted()
     if count <= 1:
