@@ -65,11 +65,13 @@ def launch(opening: dict) -> subprocess.Popen:
 
     Called on the main thread only: a worker asks Linux to kill it when the thread that
     started it ends (``console.engine.worker.die_with_parent``). It starts with SIGINT
-    ignored (an ignored signal stays ignored across exec): the terminal's Ctrl+C reaches the
-    whole foreground group, and the engine turns it into a cancel; a worker still importing
-    would otherwise die of it with a traceback on the operator's screen.
+    blocked (a blocked signal stays blocked across fork and exec; the worker then ignores it):
+    the terminal's Ctrl+C reaches the whole foreground group, and the engine turns it into a
+    cancel; a worker still importing would otherwise die of it with a traceback on the
+    operator's screen. Blocked, not ignored, in this process meanwhile: a Ctrl+C during the
+    fork waits and is then delivered here, where ignoring it would have lost it.
     """
-    keep = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         process = subprocess.Popen(
             [sys.executable, "-m", "console.engine.worker"],
@@ -77,7 +79,7 @@ def launch(opening: dict) -> subprocess.Popen:
             stdout=subprocess.PIPE,
         )
     finally:
-        signal.signal(signal.SIGINT, keep)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     assert process.stdin is not None
     process.stdin.write((json.dumps(opening) + "\n").encode())
     process.stdin.flush()
