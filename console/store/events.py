@@ -41,10 +41,7 @@ class EventLog:
                 "SELECT id, ts, type, trainee, fields FROM events WHERE id > ? ORDER BY id LIMIT ?",
                 (event_id, limit),
             ).fetchall()
-        return [
-            Event(row["id"], row["ts"], row["type"], row["trainee"], json.loads(row["fields"]))
-            for row in rows
-        ]
+        return [_event(row) for row in rows]
 
     def latest_events(self, type: str, trainee: str, limit: int = 20) -> list[Event]:
         """The newest ``limit`` events of one type about one trainee, oldest first (the trust
@@ -55,10 +52,7 @@ class EventLog:
                 "ORDER BY id DESC LIMIT ?",
                 (type, trainee, limit),
             ).fetchall()
-        return [
-            Event(row["id"], row["ts"], row["type"], row["trainee"], json.loads(row["fields"]))
-            for row in reversed(rows)
-        ]
+        return [_event(row) for row in reversed(rows)]
 
     def last_event_id(self) -> int:
         """The newest event's id, or 0 when there is none."""
@@ -81,6 +75,10 @@ class EventLog:
         )
         # Return what a poller will read back (enums as plain strings), not the caller's objects.
         return Event(cursor.lastrowid, ts, type, trainee, _read_back(fields, encoded))
+
+
+def _event(row: sqlite3.Row) -> Event:
+    return Event(row["id"], row["ts"], row["type"], row["trainee"], json.loads(row["fields"]))
 
 
 _PLAIN = (str, int, float, bool, type(None))

@@ -30,6 +30,11 @@ ACQUIRE_PATIENCE_S = 0.5
 ACQUIRE_STEP_S = 0.02
 
 
+def this_process() -> str:
+    """``host:pid:``, how every engine id of this process begins (``EngineLock.engine_id``)."""
+    return f"{socket.gethostname()}:{os.getpid()}:"
+
+
 class EngineLock:
     """The engine lock of one course; a context manager that acquires on entry.
 
@@ -43,7 +48,7 @@ class EngineLock:
     def __init__(self, path: Path, course: str, *, clock: Callable[[], float] = time.time):
         self.path = Path(path)
         self.course = course
-        self.engine_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.engine_id = f"{this_process()}{uuid.uuid4().hex[:8]}"
         self._clock = clock
         self._fd: int | None = None
 

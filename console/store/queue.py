@@ -20,8 +20,6 @@ each run after an engine's death is one the operator asked for.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
 from collections.abc import Callable, Iterable
 
@@ -29,6 +27,7 @@ from console.errors import StateError
 from console.model import Command, CommandKind, Operator, operator_columns, operator_of
 from console.store.db import Database
 from console.store.guard import refuse_credentials
+from console.store.lock import this_process
 
 MAX_RECLAIMS = 1
 
@@ -125,7 +124,7 @@ class CommandQueue:
         (``host:pid:...``), which stopped with the interrupt. False when another process's
         engine has it (it is running there), or when it is done."""
         refuse_credentials(result, "commands.result")
-        ours = f"{socket.gethostname()}:{os.getpid()}:"
+        ours = this_process()
         with self._db.write() as conn:
             changed = conn.execute(
                 "UPDATE commands SET done_at = ?, result = ?,"
