@@ -329,8 +329,11 @@ def _step_back_session(increment: int) -> None:
     the group holds the engine and its workers and no one else."""
     if os.getsid(0) != os.getpid():
         return
+    group = Path("/proc/self/autogroup")
     try:
-        Path("/proc/self/autogroup").write_text(str(increment))
+        if not group.read_text().strip():  # in a cpu cgroup (a container): no autogroup in force
+            return
+        group.write_text(str(increment))
     except OSError:  # no autogroups (or not Linux): the plain nice is the whole story
         return
     log.info("engine session's autogroup niceness now %d", increment)
