@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         silence_stdout()  # the interpreter's own flush at exit must not fail again
         print(f"whodidthis: cannot write the output: {exc.strerror}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:  # Ctrl+C while the command is still being found and imported
+        return 130
 
 
 class ClosedOutput(io.TextIOBase):

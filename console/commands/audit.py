@@ -28,7 +28,6 @@ Each command ends ``confirmed``, ``contradicted`` (with the evidence) or ``not y
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +56,7 @@ from console.commands.options import (
 )
 from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
+from console.engine import interruptible
 from console.errors import EXIT_OK, WhodidthisError
 from console.model import Command, LedgerRecord, Outcome, operator_name
 from console.words import printable
@@ -295,7 +295,7 @@ def _asked(work) -> Evidence:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        return asyncio.run(work)
+        return interruptible.run(lambda: work)
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise WhodidthisError(

@@ -25,6 +25,7 @@ from pathlib import Path
 from console.aws.attribution import LedgerContext, current, install_ledger_hooks
 from console.aws.passwords import PasswordPolicy, account_password_policy, new_password
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
+from console.engine import interruptible
 from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from console.steps.base import TAG_COURSE, TAG_TRAINEE
 
@@ -268,8 +269,8 @@ def _hand_out_and_deliver(args: HandoutOptions, opened, out) -> int:
     course, progress = opened.course, Progress()
     try:
         host = check_host(course, args.allow_long_term_keys)
-        rows = asyncio.run(
-            hand_out(
+        rows = interruptible.run(
+            lambda: hand_out(
                 course,
                 host,
                 resolve_operator(args.operator),

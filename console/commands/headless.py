@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from console.aws.operator import resolve_operator
 from console.commands.stdout import silence_stdout
 from console.course.model import Course
-from console.engine import opening
+from console.engine import interruptible, opening
 from console.engine.opening import Opened, check_host
 from console.engine.process import ensure_engine, serve_locked
 from console.engine.workers import Prestarted, prestart
@@ -233,8 +233,10 @@ def _run_command(
             f"{holder.get('host')}); following command {command_id}",
             file=sys.stderr,
         )
-        asyncio.run(
-            follow(store, command_id, since, as_json=args.json, names=targets, interrupt=interrupt)
+        interruptible.run(
+            lambda: follow(
+                store, command_id, since, as_json=args.json, names=targets, interrupt=interrupt
+            )
         )
     if interrupt.requested:
         return EXIT_INTERRUPTED, command_id

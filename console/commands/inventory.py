@@ -7,7 +7,6 @@ it still exists, and whether it costs money while it does. Read-only.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from console.commands.headless import Opened, open_course
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
+from console.engine import interruptible
 from console.errors import EXIT_OK
 from console.words import clock, iso
 
@@ -38,7 +38,9 @@ def take_inventory(args, opened: Opened, since: float) -> list:
     course = opened.course
     host = check_host(course, args.allow_long_term_keys)
     operator = resolve_operator(args.operator)
-    return asyncio.run(inventories(course, opened.store, host, operator, args.trainee, since))
+    return interruptible.run(
+        lambda: inventories(course, opened.store, host, operator, args.trainee, since)
+    )
 
 
 async def inventories(course, store, host, operator, names, since: float) -> list:
@@ -125,7 +127,7 @@ def clean_trainee_made(args) -> int:
                     )
             return out
 
-        found = asyncio.run(go())
+        found = interruptible.run(go)
     finally:
         opened.store.close()
     say = (lambda text: print(text, file=sys.stderr)) if args.json else print

@@ -27,6 +27,7 @@ from console.aws.trustlint import ERROR, Finding, ProductRequest, recommended_po
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
 from console.commands.preflight_checks import diagnose, permission_findings, quota_findings
+from console.engine import interruptible
 from console.errors import EXIT_FAILED, EXIT_OK
 from console.model import Operator
 
@@ -217,8 +218,8 @@ def cli_preflight(args: PreflightOptions) -> int:
     sdk.install()  # a headless process making clients for every trainee (the console never does)
     started = time.perf_counter()
     counter = CountLine("checked", len(opened.course.trainees))
-    rows = asyncio.run(
-        preflight(
+    rows = interruptible.run(
+        lambda: preflight(
             opened.course,
             host,
             resolve_operator(args.operator),

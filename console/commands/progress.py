@@ -12,7 +12,6 @@ round (``---`` between rounds).
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from console.commands.headless import Opened, open_course
 from console.commands.options import CourseOptions, add_common, add_course, add_output, new_parser
 from console.commands.output import emit
+from console.engine import interruptible
 from console.errors import EXIT_OK, UsageError
 from console.milestone_words import cell, public, stuck_minutes, summary
 from console.words import clock
@@ -60,7 +60,7 @@ def run_checks(args, opened: Opened) -> dict[str, str]:
             return await check_all(course, broker, operator, getattr(args, "trainee", None) or ())
 
     errors = {}
-    for found in asyncio.run(go()):
+    for found in interruptible.run(go):
         if found.error:
             errors[found.trainee] = found.error
             continue

@@ -19,7 +19,6 @@ of those: a call cut short by a crash, or a record CloudTrail lost).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ from console.commands.options import (
 from console.commands.output import emit
 from console.commands.report import NOT_A_CHANGE
 from console.course.model import Course, Step, Trainee
+from console.engine import interruptible
 from console.errors import EXIT_OK, UsageError
 from console.kinds import KINDS
 from console.kinds.arns import match_arn
@@ -400,8 +400,8 @@ def _cloudtrail(args: TraceOptions, opened, target: Target, records, since) -> T
 
     host = check_host(opened.course, args.allow_long_term_keys)
     operator = resolve_operator(args.operator)
-    return asyncio.run(
-        lookup_events(
+    return interruptible.run(
+        lambda: lookup_events(
             opened.course, target, host, operator, StoreRecorder(opened.store), records, since
         )
     )

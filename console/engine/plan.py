@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from console.aws.identity import HostIdentity
 from console.course.model import Course
+from console.engine import interruptible
 from console.engine.ports import TraineeStore
 from console.errors import EXIT_OK
 from console.model import Operator
@@ -158,8 +159,8 @@ def print_plan(
     from console.aws import sdk
 
     sdk.install()  # a headless process making clients for every trainee; a console never comes here
-    plans = asyncio.run(
-        teardown_plan(opened.course, opened.store, host, operator, names, on_done=on_done)
+    plans = interruptible.run(
+        lambda: teardown_plan(opened.course, opened.store, host, operator, names, on_done=on_done)
     )
     if as_json:
         print(json.dumps({"course": opened.course.name, "plan": [p.to_json() for p in plans]}))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import inspect
 import logging
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 from console.aws.identity import HostIdentity
 from console.aws.operator import resolve_operator
 from console.course.model import Course, load_course
+from console.engine import interruptible
 from console.engine.opening import open_course
 from console.engine.ports import LedgerWriter
 from console.engine.workers import Prestarted, prestart
@@ -202,8 +204,9 @@ def serve_locked(
             store.reclaim_abandoned(store.engine_alive)
             companion = companion_factory() if companion_factory else None
             companion_factory = None  # the printer follows one command, once
-            runs += asyncio.run(
-                run_engine(
+            runs += interruptible.run(
+                functools.partial(
+                    run_engine,
                     course,
                     store,
                     operator=operator,
