@@ -246,10 +246,15 @@ def _run_command(
 
 @contextlib.contextmanager
 def _withdrawn_on_ctrl_c(store: Store, command_id: int, interrupt: Interrupt) -> Iterator[None]:
-    """Ctrl+C before the command is followed (the engine still starting, so ``Interrupt`` is
-    not yet SIGINT's handler): a command no engine of another process has begun is withdrawn,
+    """Ctrl+C (or SIGTERM) before the command is followed (the engine still starting, so
+    ``Interrupt`` is not yet their handler): a command no engine of another process has begun is withdrawn,
     so no later engine runs what its operator stopped; one that another engine runs gets a
     cancel, as the first Ctrl+C would send. Exit 130 either way."""
+
+    def stop(signum, frame) -> None:  # SIGTERM here means what Ctrl+C does (STOP_SIGNALS)
+        raise KeyboardInterrupt
+
+    kept = signal.signal(signal.SIGTERM, stop)
     try:
         yield
     except KeyboardInterrupt:
@@ -262,6 +267,8 @@ def _withdrawn_on_ctrl_c(store: Store, command_id: int, interrupt: Interrupt) ->
             elif not command_done(store, command_id):
                 interrupt()
         raise
+    finally:
+        signal.signal(signal.SIGTERM, kept)
 
 
 def _without_lost(kind: CommandKind, names: list[str], opened) -> list[str]:

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from console.store.state import Store
 from tests.drills.test_kill9_worker import workers_of
 from tests.engine.test_crash import COURSE, wait_for
@@ -42,26 +44,33 @@ def _queued(state_dir: Path) -> bool:
         store.close()
 
 
-def _ctrl_c_when(sandbox, state_dir: Path, ready) -> tuple[subprocess.Popen, str, list[int]]:
+def _ctrl_c_when(
+    sandbox, state_dir: Path, ready, signum=signal.SIGINT
+) -> tuple[subprocess.Popen, str, list[int]]:
     apply = _started(sandbox, state_dir)
     workers = wait_for(lambda: ready(apply), timeout=30, what="the moment")
-    os.killpg(apply.pid, signal.SIGINT)
+    if signum == signal.SIGINT:
+        os.killpg(apply.pid, signum)  # a terminal's Ctrl+C: the whole foreground group
+    else:
+        apply.send_signal(signum)  # a plain kill: the command alone
     _, err = apply.communicate(timeout=120)
     return apply, err, workers if isinstance(workers, list) else []
 
 
-def test_ctrl_c_while_workers_load_or_once_queued_leaves_nothing_behind(sandbox, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_while_workers_load_or_once_queued_leaves_nothing_behind(sandbox, tmp_path, signum):
     sandbox.faults.set_latency(400)  # the host check waits: the workers are still loading
     try:
         early = tmp_path / "early"
-        apply, err, workers = _ctrl_c_when(sandbox, early, lambda p: workers_of(p.pid))
-        assert apply.returncode == 130, err[-2000:]
+        apply, err, workers = _ctrl_c_when(sandbox, early, lambda p: workers_of(p.pid), signum)
+        # Before anything is queued a plain kill may end it as kills do: nothing to undo.
+        assert apply.returncode in ((130, -signal.SIGTERM) if signum == signal.SIGTERM else (130,))
         assert "Traceback" not in err and "never awaited" not in err, err[-2000:]
         wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout=10)
         assert not _queued(early)  # stopped before anything was queued
 
         queued = tmp_path / "queued"
-        apply, err, _ = _ctrl_c_when(sandbox, queued, lambda p: _queued(queued))
+        apply, err, _ = _ctrl_c_when(sandbox, queued, lambda p: _queued(queued), signum)
     finally:
         sandbox.faults.set_latency(0)
     assert apply.returncode == 130, err[-2000:]
