@@ -22,6 +22,7 @@ from console.aws.operator import resolve_operator
 from console.commands.stdout import silence_stdout
 from console.course.model import Course
 from console.engine import interruptible, opening
+from console.engine.interruptible import STOP_SIGNALS
 from console.engine.opening import Opened, check_host
 from console.engine.process import ensure_engine, serve_locked
 from console.engine.workers import Prestarted, prestart
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from console.commands.options import CourseOptions
 
 FOLLOW_POLL_SECONDS = 0.2
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def open_course(args: CourseOptions, *, sync: bool = True) -> Opened:
