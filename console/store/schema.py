@@ -185,6 +185,13 @@ def _v6_chain(conn: sqlite3.Connection) -> None:
     chain_existing(conn)
 
 
+def _v7_events_by_trainee(conn: sqlite3.Connection) -> None:
+    """A trainee's newest events of one type without reading the whole log: the x-ray's
+    "Trust policy" section (``EventLog.latest_events``) scanned every event of a large course
+    for a trainee that had none (300,000 events: 22 ms a keypress; with the index 0.005 ms)."""
+    conn.execute("CREATE INDEX events_by_trainee ON events (trainee, type, id)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_tables,
     _v2_who_did_this,
@@ -192,6 +199,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v4_confirmed_by_aws,
     _v5_milestones,
     _v6_chain,
+    _v7_events_by_trainee,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -89,3 +89,21 @@ def test_a_returned_event_is_what_a_poller_reads_back_plain_or_not(store: Store)
     assert store.events_since(plain.id - 1) == [plain, mixed]
     assert mixed.fields == {"state": "READY", "arns": ["a", "b"]}
     assert type(mixed.fields["state"]) is str  # the enum's value, as JSON gives it
+
+
+def test_latest_events_of_a_trainee_are_read_through_the_index(store: Store):
+    """The x-ray asks for one trainee's newest events of one type on every keypress: read
+    from the (trainee, type, id) index, not by scanning the course's whole log."""
+    for n in range(30):
+        store.add_event("trust", "alice" if n % 3 else "bob", n=n)
+        store.add_event("note", "alice", n=n)
+    latest = store.latest_events("trust", "alice", limit=5)
+    assert [e.fields["n"] for e in latest] == [23, 25, 26, 28, 29]  # oldest first
+    assert store.latest_events("trust", "carol") == []
+    with store._db.read() as conn:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM events WHERE type = ? AND trainee = ? "
+            "ORDER BY id DESC LIMIT 5",
+            ("trust", "alice"),
+        ).fetchall()
+    assert any("INDEX events_by_trainee" in row[-1] for row in plan), [tuple(r) for r in plan]
