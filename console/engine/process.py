@@ -42,8 +42,11 @@ IDLE_SECONDS_DETACHED = 5.0
 #: How much the detached engine steps back for the consoles watching it (``nice`` increment).
 #: The engine is background work; the operator's keystrokes are not. On an idle host it still
 #: gets every cycle; when a console needs the CPU, the console wins. ``WHODIDTHIS_ENGINE_NICE=0``
-#: turns it off.
-ENGINE_NICE = 10
+#: turns it off. 19, not 10: at 10 the kernel still let a worker keep a core for 20-47 ms while
+#: the console waited to draw a key (its main thread's ``schedstat`` during
+#: ``bench/console_bench.py``, 5,000 trainees: 1.3 s of 6.4 s waiting for a CPU); keys p99
+#: 42-47 ms at 10, 26-32 ms at 19, the build as fast (the bench's "trainees built by then").
+ENGINE_NICE = 19
 #: Set by SIGTERM to the detached engine: serve no further command after the current ones stop.
 TERMINATED = threading.Event()
 GC_YOUNG_THRESHOLD = 10_000  # allocations between young collections (CPython's default: 700)

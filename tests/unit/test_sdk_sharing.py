@@ -72,14 +72,14 @@ async def test_clients_of_one_service_share_model_and_class_not_hooks(session):
 
 
 def test_detached_engine_niceness_setting():
-    """The increment comes from WHODIDTHIS_ENGINE_NICE, defaults to 10, and a bad value falls
+    """The increment comes from WHODIDTHIS_ENGINE_NICE, defaults to 19, and a bad value falls
     back to the default (in a child: niceness cannot be undone)."""
     code = (
         "import os, sys; from console.engine.process import _step_back; "
         "_step_back(sys.argv[1] or None); print(os.nice(0))"
     )
     base = os.nice(0)
-    for setting, expected in (("", 10), ("3", 3), ("0", 0), ("lots", 10), ("99", 19)):
+    for setting, expected in (("", 19), ("3", 3), ("0", 0), ("lots", 19), ("99", 19), ("10", 10)):
         out = subprocess.run(
             [sys.executable, "-c", code, setting], capture_output=True, text=True, check=True
         ).stdout
