@@ -13,11 +13,18 @@ import errno
 import importlib
 import io
 import os
+import signal
 import sys
 from collections.abc import Callable
 
 from console.commands.registry import COMMANDS, CommandLine, build_parser
-from console.errors import EXIT_BAD_INPUT, EXIT_FAILED, CourseError, WhodidthisError
+from console.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    CourseError,
+    WhodidthisError,
+    raise_interrupted,
+)
 
 NEEDS_SANDBOX = ("sandbox", "demo")
 
@@ -56,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     if sys.stdout is None:  # started with stdout closed (>&-): writing to it is an error
         sys.stdout = ClosedOutput()
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, raise_interrupted)  # exit 130, never -2 (errors.Interrupted)
     try:
         code = _main(argv)
         sys.stdout.flush()  # here, not at exit: a failed write is then caught below

@@ -22,6 +22,11 @@ from console.commands.iam_templates import admin_template, trainee_template
 from console.course.model import load_course
 from standin import RoleTemplates, Sandbox, SandboxOptions
 
+# Detached engines started by tests step back to nice 10, not the product's 19: the suite runs
+# four pytest workers at nice 0 on two cores, and at 19 an engine got so little of them that
+# tests waiting for it to go idle timed out. (tests/unit/test_sdk_sharing.py checks the default.)
+os.environ.setdefault("WHODIDTHIS_ENGINE_NICE", "10")
+
 # What every test starts from; sandbox_factory(**changes) starts from these too.
 DEFAULTS = {
     "trainees": 12,

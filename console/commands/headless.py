@@ -26,7 +26,14 @@ from console.engine.interruptible import STOP_SIGNALS
 from console.engine.opening import Opened, check_host
 from console.engine.process import ensure_engine, serve_locked
 from console.engine.workers import Prestarted, prestart
-from console.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from console.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Interrupted,
+    UsageError,
+    raise_interrupted,
+)
 from console.model import CommandKind, Operator, TraineeState, TraineeStatus
 from console.store.state import Store
 from console.words import event_json, event_text
@@ -71,7 +78,7 @@ class Interrupt:
 
     def __call__(self) -> None:
         if self.requested:
-            raise KeyboardInterrupt
+            raise Interrupted
         self.requested = True
         self.store.enqueue(CommandKind.CANCEL, self.names, self.operator)
         print(
@@ -247,14 +254,10 @@ def _run_command(
 @contextlib.contextmanager
 def _withdrawn_on_ctrl_c(store: Store, command_id: int, interrupt: Interrupt) -> Iterator[None]:
     """Ctrl+C (or SIGTERM) before the command is followed (the engine still starting, so
-    ``Interrupt`` is not yet their handler): a command no engine of another process has begun is withdrawn,
-    so no later engine runs what its operator stopped; one that another engine runs gets a
-    cancel, as the first Ctrl+C would send. Exit 130 either way."""
-
-    def stop(signum, frame) -> None:  # SIGTERM here means what Ctrl+C does (STOP_SIGNALS)
-        raise KeyboardInterrupt
-
-    kept = signal.signal(signal.SIGTERM, stop)
+    ``Interrupt`` is not yet their handler): a command no engine of another process has begun
+    is withdrawn, so no later engine runs what its operator stopped; one that another engine
+    runs gets a cancel, as the first Ctrl+C would send. Exit 130 either way."""
+    kept = signal.signal(signal.SIGTERM, raise_interrupted)  # here SIGTERM is Ctrl+C
     try:
         yield
     except KeyboardInterrupt:

@@ -103,8 +103,9 @@ def test_detached_engine_survives_its_parent_and_a_second_apply_attaches(sandbox
     store = Store.open(tmp_path, COURSE)
     holder = wait_for(store.engine_holder, what="the detached engine")
     assert holder["pid"] != os.getpid()
-    # It steps back for the consoles: ENGINE_NICE above this test's own niceness (at most 19).
-    assert niceness(int(holder["pid"])) == min(19, os.nice(0) + ENGINE_NICE)
+    # It steps back for the consoles, by $WHODIDTHIS_ENGINE_NICE (the suite's) or ENGINE_NICE.
+    step = int(os.environ.get("WHODIDTHIS_ENGINE_NICE") or ENGINE_NICE)
+    assert niceness(int(holder["pid"])) == min(19, os.nice(0) + step)
     attached = cli(sandbox, tmp_path, "apply")
     assert attached.returncode == 0, attached.stderr
     assert "attached to the running engine" in attached.stderr

@@ -4,6 +4,7 @@ of CPython's "Exception ignored in BaseEventLoop.__del__" or "never awaited" on 
 (the early Ctrl+C drill saw them on CI). Each case runs in a child process, since it sends
 itself a real SIGINT."""
 
+import signal
 import subprocess
 import sys
 import textwrap
@@ -84,3 +85,32 @@ def test_a_failing_command_raises_its_own_error():
         """
     )
     assert done.stdout.strip() == "bad input" and done.stderr == "", done
+
+
+def test_a_stop_caught_inside_exec_d_code_still_exits_with_the_programs_code(tmp_path):
+    """CPython kills itself with SIGINT at exit (-2) once a bare KeyboardInterrupt has left
+    ``exec``'d text (a dataclass being made while a module loads), even when the program
+    caught it and returned 130 (run as ``python -m``, as ``whodidthis`` runs its engine's
+    commands): ``apply`` stopped by SIGTERM as it started exited -2 about one run in three.
+    ``errors.Interrupted``, what whodidthis's handlers raise, is not taken for that."""
+    code = """
+import os, signal, sys
+from console.errors import Interrupted
+
+def bare(*_): raise KeyboardInterrupt
+def ours(*_): raise Interrupted
+signal.signal(signal.SIGTERM, {handler})
+try:
+    exec("import os, signal\\nos.kill(os.getpid(), signal.SIGTERM)\\nsum(range(10**6))")
+except KeyboardInterrupt:
+    pass
+raise SystemExit(130)
+"""
+    codes = {}
+    for handler in ("bare", "ours"):
+        (tmp_path / f"stop_{handler}.py").write_text(code.format(handler=handler))
+        done = subprocess.run(
+            [sys.executable, "-m", f"stop_{handler}"], cwd=tmp_path, capture_output=True, timeout=60
+        )
+        codes[handler] = done.returncode
+    assert codes == {"bare": -signal.SIGINT, "ours": 130}  # "bare": CPython's doing
