@@ -15,6 +15,7 @@ import io
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 
 from console.commands.registry import COMMANDS, CommandLine, build_parser
@@ -63,8 +64,26 @@ def main(argv: list[str] | None = None) -> int:
     """
     if sys.stdout is None:  # started with stdout closed (>&-): writing to it is an error
         sys.stdout = ClosedOutput()
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, raise_interrupted)  # exit 130, never -2 (errors.Interrupted)
+    installed = _ctrl_c_as_interrupted()
+    try:
+        return _main_writing(argv)
+    finally:
+        if installed:  # a caller running commands in-process gets its handler back
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _ctrl_c_as_interrupted() -> bool:
+    """Ctrl+C raises ``errors.Interrupted`` (exit 130, never -2) where it would have raised a
+    bare KeyboardInterrupt: on the main thread, with Python's default handler in place."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return False
+    signal.signal(signal.SIGINT, raise_interrupted)
+    return True
+
+
+def _main_writing(argv: list[str] | None) -> int:
     try:
         code = _main(argv)
         sys.stdout.flush()  # here, not at exit: a failed write is then caught below

@@ -114,3 +114,24 @@ raise SystemExit(130)
         )
         codes[handler] = done.returncode
     assert codes == {"bare": -signal.SIGINT, "ours": 130}  # "bare": CPython's doing
+
+
+def test_the_cli_takes_ctrl_c_over_only_while_it_runs_and_only_on_the_main_thread():
+    """``main()`` run in-process (a script, a test) gives the caller its SIGINT handler back,
+    and works from another thread, where no signal handler can be set."""
+    done = _run(
+        """
+        import contextlib, io, signal, threading
+        from console.cli import main
+
+        seen = []
+        with contextlib.redirect_stdout(io.StringIO()):
+            seen.append(main(["completion", "bash"]))
+            seen.append(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+            thread = threading.Thread(target=lambda: seen.append(main(["completion", "bash"])))
+            thread.start()
+            thread.join()
+        print(seen)
+        """
+    )
+    assert done.stdout.strip() == "[0, True, 0]", done
