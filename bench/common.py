@@ -14,10 +14,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from console.devtools.sandbox import prepare_roles, read_exports, standin_argv
+from console.engine.process import step_back_session
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -75,11 +76,10 @@ def sandbox(
 
 
 def step_back(nice: int) -> None:
-    """Lower this process's priority by ``nice``, and its session's autogroup's (Linux; where
-    there are no autogroups, the plain ``nice`` is the whole story)."""
+    """Lower this process's priority by ``nice``, and its session's autogroup's, as the
+    detached engine steps back (``console.engine.process``)."""
     os.nice(nice)
-    with suppress(OSError):  # no autogroups here: the plain nice is the whole story
-        Path("/proc/self/autogroup").write_text(str(nice))
+    step_back_session(nice)
 
 
 def three_step_course(course: Path, name: str) -> Path:

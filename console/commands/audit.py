@@ -29,8 +29,10 @@ Each command ends ``confirmed``, ``contradicted`` (with the evidence) or ``not y
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from console.aws.cloudtrail import (
     NOT_YET_DELIVERED,
@@ -290,12 +292,13 @@ def verdict_line(v: Verdict) -> str:
     return "\n".join([head, *(f"  - {e}" for e in v.evidence)])
 
 
-def _asked(work) -> Evidence:
-    """Run ``work``; a refusal or an unreachable AWS is a clear error, not a traceback."""
+def _asked(work: Callable[[], Coroutine[Any, Any, Evidence]]) -> Evidence:
+    """Run the coroutine ``work()`` makes; a refusal or an unreachable AWS is a clear error,
+    not a traceback."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        return interruptible.run(lambda: work)
+        return interruptible.run(work)
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise WhodidthisError(
@@ -362,7 +365,7 @@ def read_cloudtrail(args, opened, records: list[LedgerRecord], since: float, now
     start = datetime.fromtimestamp(max(since - 43200, now - 90 * 86400), UTC)
     operator = resolve_operator(args.operator)
     recorder = StoreRecorder(opened.store)
-    return _asked(gather(opened.course, host, operator, recorder, records, start))
+    return _asked(lambda: gather(opened.course, host, operator, recorder, records, start))
 
 
 AUDIT_EXAMPLES = """examples:
