@@ -339,7 +339,7 @@ def step_back_session(increment: int) -> bool:
         return False
     group = Path("/proc/self/autogroup")
     try:
-        if not group.read_text().strip():  # in a cpu cgroup (a container): no autogroup in force
+        if not group.read_text().strip():  # the default autogroup, everyone's: not ours to lower
             return False
         group.write_text(str(increment))
     except OSError:  # no autogroups (or not Linux): the plain nice is the whole story
