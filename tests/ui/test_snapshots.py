@@ -109,3 +109,16 @@ def test_no_color(snap_compare, console, monkeypatch, keys):
     greys, the same text as with 16 colours: nothing cut at 80 columns, every ARN whole."""
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(console(), terminal_size=(80, 24), run_before=keys_then_settle(*keys))
+
+
+async def test_the_readme_pictures_show_the_scene_engine_pid_not_the_process_taking_them(tmp_path):
+    """``make screenshots`` gives the same pictures from any process: the live engine of the
+    scene names the scene's pid, and the console still takes it for a live engine."""
+    import os
+
+    from console.devtools.demo_scene import SCENE_ENGINE_PID
+    from console.devtools.screenshots import take
+
+    text = (await take(tmp_path, "overview.svg", ())).read_text()
+    assert f"pid&#160;{SCENE_ENGINE_PID}" in text
+    assert f"pid&#160;{os.getpid()}" not in text
