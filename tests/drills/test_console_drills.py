@@ -4,6 +4,7 @@ and two consoles retrying the same trainee at the same moment."""
 import os
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,6 +70,36 @@ def test_the_engine_finishes_when_the_console_dies(sandbox, terminals, tmp_path,
     screen = again.wait_for(lambda s: "12 READY" in s, "the final state")
     assert all("READY" in row(screen, name) for name in ("alice", "bob", "carol"))
     again.keys("q")
+
+
+# Two ways a terminal hangs up without the console hearing it: the session's leader catches the
+# SIGHUP the kernel sends it and waits for its children (as make does, running `make demo`), or
+# SIGHUP is ignored from the start (as nohup leaves it).
+CATCHING_LEADER = (
+    "import signal, subprocess, sys; signal.signal(signal.SIGHUP, lambda *_: None); "
+    "sys.exit(subprocess.call(sys.argv[1:]))"
+)
+IGNORING = "import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); " + (
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+@pytest.mark.parametrize("parent", ["catches SIGHUP", "SIGHUP ignored"])
+def test_a_console_whose_terminal_hangs_up_unheard_ends(sandbox, terminals, tmp_path, parent):
+    """Without its SIGHUP the console would read end of file for ever on a third of a core."""
+    env = {**sandbox.clean_env(), "TERM": "xterm-256color", "HOME": str(tmp_path)}
+    wrapper = CATCHING_LEADER if parent == "catches SIGHUP" else IGNORING
+    console = terminals()
+    argv = console_argv(sandbox, tmp_path / "state")
+    console.start([sys.executable, "-c", wrapper, *argv], env)
+    console.wait_for(lambda s: "AdminEnvRole" in s and "alice" in s, "the console")
+    pid = int(console.tmux("display-message", "-p", "#{pane_pid}").strip())
+    if parent == "catches SIGHUP":
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        assert len(children) == 1, children
+        pid = int(children[0])
+    console.stop()  # tmux closes the pane's terminal
+    wait_for(lambda: not _alive(pid), timeout=20, what="the console to end")
 
 
 def _alive(pid: int) -> bool:
