@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from console.aws.ssm_host import _stat
 from console.model import CommandKind, TraineeState
 from console.store.state import Store
 from tests.engine.test_crash import wait_for
@@ -103,16 +104,11 @@ def test_a_console_whose_terminal_hangs_up_unheard_ends(sandbox, terminals, tmp_
 
 
 def _children_of(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (from each one's ``stat``: no kernel option needed)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+    """The processes whose parent is ``pid``, from each one's ``/proc/PID/stat`` as the SSM
+    operator check reads it (no kernel option needed, unlike ``/proc/PID/task/TID/children``)."""
+    proc = Path("/proc")
+    found = [(int(entry.name), _stat(proc, int(entry.name))) for entry in proc.glob("[0-9]*")]
+    return [child for child, stat in found if stat is not None and stat[1] == pid]
 
 
 def _alive(pid: int) -> bool:
