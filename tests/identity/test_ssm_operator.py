@@ -6,6 +6,8 @@ the session's shell does). The operator, the session name, the SourceIdentity an
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
 import shlex
@@ -41,9 +43,8 @@ COURSE = "dojo-2026-12"
 # root's home) and this checkout's packages: the product and its evaluator (a dependency, as an
 # install has it: apply lints the trust policy before building).
 PYTHON = shutil.which(f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin")
-PYTHONPATH = os.pathsep.join(
-    [str(REPO), str(REPO / "iampolicy" / "src"), sysconfig.get_paths()["purelib"]]
-)
+PURELIB = Path(sysconfig.get_paths()["purelib"])
+PYTHONPATH = os.pathsep.join([str(REPO), str(REPO / "iampolicy" / "src"), str(PURELIB)])
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="the stand-in worker must run as root"),
@@ -73,6 +74,55 @@ def world(sandbox):
 DROP = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
 
+def _import_error(pythonpath: str) -> str:
+    """What the non-root user's Python says importing whodidthis with ``pythonpath`` ('' when
+    it can)."""
+    done = subprocess.run(
+        [*DROP, PYTHON, "-c", "import console.cli, iampolicy, aiobotocore"],
+        env={"PYTHONPATH": pythonpath},
+        cwd="/",
+        capture_output=True,
+        text=True,
+    )
+    return "" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["?"])[-1]
+
+
+@functools.cache
+def nobody_pythonpath() -> str:
+    """Where the non-root user imports whodidthis from: this checkout's packages, or, when the
+    checkout sits where that user cannot read it (a clone under ``mktemp -d``, a 0700 folder),
+    hard links to the same files in a folder it can (copies across file systems), removed when
+    the tests end. Anything else it cannot read fails the test, saying what it could not."""
+    if not _import_error(PYTHONPATH):
+        return PYTHONPATH
+    mirror = Path(tempfile.mkdtemp(prefix="whodidthis-nobody-"))
+    atexit.register(shutil.rmtree, mirror, True)
+    mirror.chmod(0o755)
+    skip = shutil.ignore_patterns("__pycache__")
+    for source, target in (
+        (REPO / "console", mirror / "repo" / "console"),
+        (REPO / "widgets", mirror / "repo" / "widgets"),
+        (REPO / "iampolicy" / "src", mirror / "iampolicy"),
+        (PURELIB, mirror / "site"),
+    ):
+        shutil.copytree(source, target, ignore=skip, copy_function=_link_or_copy)
+    pythonpath = os.pathsep.join(str(mirror / part) for part in ("repo", "iampolicy", "site"))
+    if error := _import_error(pythonpath):
+        pytest.fail(
+            f"uid {NOBODY} (SSM Run As's user here) cannot import whodidthis from this checkout "
+            f"({REPO}), nor from hard links to it in {mirror}: {error}. Make the checkout's "
+            "files readable by others (umask 022) and run the tests again."
+        )
+    return pythonpath
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
 def worker_argv(world, session_id, command, *extra):
     """A stand-in worker (a copy of sh named as the agent's) running ``command``; its arguments
     end with the session id (and ``extra``, the older agents' instance id), as the agent's do."""
@@ -93,10 +143,10 @@ def run(sandbox, world, argv, env=None):
         env={
             **sandbox.clean_env(),
             "HOME": str(world),
-            "PYTHONPATH": PYTHONPATH,
+            "PYTHONPATH": nobody_pythonpath(),
             **(env or {}),
         },
-        cwd=REPO,
+        cwd=world,
         capture_output=True,
         text=True,
         timeout=300,
