@@ -112,7 +112,7 @@ async def test_a_thousand_trainees_update_cell_by_cell(tmp_path, console):
         identity_provider=scene_host,
         engine_launcher=lambda: None,
         clock=big.clock,
-        poll_interval=0.05,
+        poll_interval=3600,  # no timer's poll: it could read the writes before the refreshes below
     )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
