@@ -11,7 +11,13 @@ Three numbers, each CPU time (user + system), so the figures mean the same on a 
   trainee; no ledger, no store, no hooks;
 * the difference: the engine's own bookkeeping per call (ledger intent and settlement with
   their hash chain and events, trainee and step states, the attribution hooks, the CLI's
-  event printer).
+  event printer);
+* the SDK's minimum: one warm client per service (made once, the host's own credentials)
+  repeating one of the engine's reads (GetCallerIdentity, IAM GetUser, CodeCommit
+  GetRepository, S3 HeadBucket of one bucket) at the same concurrency. Nothing is made per
+  call but the call: no client, no credentials, no endpoint rules the cache has not answered,
+  no ledger. The cheapest of the four is the least any engine built on aiobotocore can spend
+  per call on this machine.
 
 Not part of ``make bench`` (it repeats what ``scale_bench.py`` measures at one size); run it
 when changing the engine's hot path::
@@ -127,6 +133,63 @@ def floor_cpu(trainees: int, concurrency: int) -> float:
         return float(done.stdout.split()[-1])
 
 
+WARM_CALLS = 3000
+
+
+async def _warm(concurrency: int) -> dict[str, float]:
+    """ms of CPU per call of each read, repeated on one warm client (after 50 unmeasured)."""
+    from console.aws import sdk
+    from console.aws.config import aio_client_config
+    from console.aws.sdk.session import engine_session
+
+    sdk.install()
+    host, config = engine_session(), aio_client_config(None)
+    made = {s: host.create_client(s, region_name=REGION, config=config)
+            for s in ("sts", "iam", "codecommit", "s3")}  # fmt: skip
+    clients = {service: await made[service].__aenter__() for service in made}
+    try:
+        await clients["s3"].create_bucket(
+            Bucket="bench-warm", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        reads = {
+            "sts GetCallerIdentity": lambda: clients["sts"].get_caller_identity(),
+            "iam GetUser": lambda: _amissing(clients["iam"].get_user, UserName="bench-warm"),
+            "codecommit GetRepository": lambda: _amissing(
+                clients["codecommit"].get_repository, repositoryName="bench-warm"
+            ),
+            "s3 HeadBucket": lambda: clients["s3"].head_bucket(Bucket="bench-warm"),
+        }
+        slots = asyncio.Semaphore(concurrency)
+        per_call = {}
+        for name, read in reads.items():
+
+            async def one(read=read) -> None:
+                async with slots:
+                    await read()
+
+            await asyncio.gather(*(one() for _ in range(50)))
+            started = time.process_time()
+            await asyncio.gather(*(one() for _ in range(WARM_CALLS)))
+            per_call[name] = (time.process_time() - started) / WARM_CALLS * 1000
+        return per_call
+    finally:
+        for service in made:
+            await made[service].__aexit__(None, None, None)
+
+
+def warm_cpu(concurrency: int) -> dict[str, float]:
+    """The SDK's minimum per call (``_warm``), in a child process on a fresh stand-in."""
+    with tempfile.TemporaryDirectory() as tmp, sandbox(trainees=1, extra=["--dir", tmp]) as env:
+        argv = [sys.executable, __file__, "--warm", str(concurrency)]
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"the warm-client run failed: {done.stderr[-2000:]}")
+        return {
+            name: float(ms)
+            for name, _, ms in (line.rpartition(" ") for line in done.stdout.splitlines())
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trainees", type=int, default=400)
@@ -148,10 +211,19 @@ def main() -> None:
         f"library floor (aiobotocore with the engine's SDK speed-ups, same calls): "
         f"{floor:.2f} ms per call; the engine's own bookkeeping: {steady - floor:.2f} ms per call"
     )
+    warm = warm_cpu(args.concurrency)
+    reads = ", ".join(f"{name} {ms:.2f}" for name, ms in warm.items())
+    print(
+        f"the SDK's minimum (one warm client per service, one read repeated {WARM_CALLS} times, "
+        f"ms per call): {reads}; the least is {min(warm.values()):.2f} ms (goal <= 1.2)"
+    )
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--floor"]:
+    if sys.argv[1:2] == ["--warm"]:
+        for name, ms in asyncio.run(_warm(int(sys.argv[2]))).items():
+            print(f"{name} {ms:.4f}")
+    elif sys.argv[1:2] == ["--floor"]:
         seconds, done = asyncio.run(_floor(Path(sys.argv[2]), int(sys.argv[3])))
         print(f"floor ms per call: {seconds / (done * CALLS_PER_TRAINEE) * 1000:.4f}")
     else:
