@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ from textual.worker import Worker, WorkerState
 
 from console.commands.console_services import Services
 from console.course.model import Course
+from console.hangup import end_as_hung_up, is_terminal
 from console.idle_gc import IdleCollector
 from console.model import Command, CommandKind, LedgerRecord, Operator
 from console.store.state import Store
@@ -51,10 +50,8 @@ STARTUP_SECONDS = 2.0
 GC_TICK_SECONDS = 5.0
 TOAST_SECONDS = 4.0
 TYPING_PAUSE = 0.3  # seconds after a key before the store's changes are painted
-# A terminal can hang up without the console hearing of it: the kernel sends its SIGHUP to the
-# session's leader, and a leader that catches it and waits for its children (make, as `make demo`
-# runs the console) never passes it on; `nohup` ignores it. The console then reads end of file
-# for ever, Textual's input thread spinning on a third of a core. So it looks once a second.
+# How often the console asks whether its terminal hung up unheard (``console.hangup``): the
+# input thread of Textual spins on a third of a core meanwhile.
 HANGUP_CHECK_SECONDS = 1.0
 
 
@@ -184,7 +181,7 @@ class WhodidthisApp(App):
         self.call_after_refresh(self.resolve_host)
         self.set_timer(STARTUP_SECONDS, self.collector.start, name="gc-freeze")
         self.set_interval(GC_TICK_SECONDS, self.collector.tick, name="gc-when-quiet")
-        if not self.is_headless and _is_terminal(sys.__stdin__):
+        if not self.is_headless and is_terminal(sys.__stdin__):
             self.set_interval(HANGUP_CHECK_SECONDS, self._check_terminal, name="hang-up")
 
     def on_unmount(self) -> None:
@@ -299,15 +296,11 @@ class WhodidthisApp(App):
         self._poll()  # and catch up with what the skipped polls would have read
 
     def _check_terminal(self) -> None:
-        """The terminal hung up: end as the hang-up would have ended us (SIGHUP's own action,
-        or the handler the demo installs). Where SIGHUP is ignored (``nohup``) the console ends
-        all the same, at once: there is no terminal to give back, and Textual's orderly exit
-        waits for ever on writes that cannot happen. The console holds no lock, and the store
-        is transactional: nothing is lost, as with the SIGHUP itself."""
-        if _is_terminal(sys.__stdin__):
-            return
-        signal.raise_signal(signal.SIGHUP)
-        os._exit(128 + signal.SIGHUP)
+        """The terminal hung up unheard (``console.hangup``): end as the hang-up would have.
+        The console holds no lock, and the store is transactional: nothing is lost, as with
+        the SIGHUP itself; Textual's orderly exit would wait for ever on the dead terminal."""
+        if not is_terminal(sys.__stdin__):
+            end_as_hung_up()
 
     def _tick(self) -> None:
         host = self.host
@@ -443,11 +436,3 @@ class WhodidthisApp(App):
             self.notify(f"Could not write the screen: {error}", severity="error")
             return
         self.notify(f"Screen written to {paths[0]} (and .svg)", timeout=8)
-
-
-def _is_terminal(stream) -> bool:
-    """Whether ``stream`` is (still) a terminal: one that hung up answers no."""
-    try:
-        return stream is not None and os.isatty(stream.fileno())
-    except (OSError, ValueError):  # closed, or no file behind it
-        return False

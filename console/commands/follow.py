@@ -3,6 +3,9 @@
 A follower takes the commands queued and not yet done when it starts (``apply --detach``
 queued one and started the engine that claims it), waits for each to be claimed and to
 settle, and then has their exit code: the one the command would have exited with itself.
+It follows only while someone can see it: once the terminal it was started on hangs up, the
+watch ends as that hang-up would have ended it (``console.hangup``), even where no SIGHUP
+reached it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import time
 from pathlib import Path
 
 from console.errors import EXIT_FAILED, EXIT_OK
+from console.hangup import TerminalWatch, end_as_hung_up
 from console.model import Command, CommandKind
 
 POLL_SECONDS = 1.0
@@ -33,6 +37,7 @@ class Follower:
         self.pending = list(self.followed)
         self.started = time.monotonic()
         self.idle = 0
+        self.terminal = TerminalWatch()
 
     def poll(self, holder: dict | None, settled: bool) -> int | None:
         """The exit code once the run has ended (or cannot go on), else None.
@@ -41,6 +46,8 @@ class Follower:
             holder: the live engine (``store.engine_holder()``), None when none runs.
             settled: no trainee is being worked on.
         """
+        if self.terminal.hung_up():
+            end_as_hung_up()
         commands = {c.id: c for c in self.store.commands()}
         self.pending = [commands[c.id] for c in self.followed if not commands[c.id].done_at]
         if self.followed and not self.pending:

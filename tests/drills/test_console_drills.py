@@ -4,6 +4,7 @@ and two consoles retrying the same trainee at the same moment."""
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,47 @@ def test_a_console_whose_terminal_hangs_up_unheard_ends(sandbox, terminals, tmp_
         pid = children[0]
     console.stop()  # tmux closes the pane's terminal
     wait_for(lambda: not _alive(pid), timeout=20, what="the console to end")
+
+
+@pytest.mark.parametrize(
+    ("watch", "parent"),
+    [(["ledger", "--follow"], "catches SIGHUP"), (["status", "--watch"], "SIGHUP ignored")],
+)
+def test_a_watch_whose_terminal_hangs_up_unheard_ends_while_the_build_goes_on(
+    sandbox, terminals, tmp_path, watch, parent
+):
+    """A watch would otherwise sleep on until its next write failed: ``ledger --follow`` prints
+    nothing while every call in flight waits (minutes for a stack). It must end; the run it
+    watched goes on."""
+    from tests.engine.helpers import cli, cli_argv
+
+    state_dir = tmp_path / "state"
+    sandbox.faults.set_latency(1000)
+    assert cli(sandbox, state_dir, "apply", "--detach").returncode == 0
+    store = Store.open(state_dir, COURSE, readonly=True)
+    wait_for(
+        lambda: any(t.state == TraineeState.RUNNING for t in store.trainees()),
+        what="the run to start",
+    )
+    env = {**sandbox.clean_env(), "TERM": "xterm-256color", "HOME": str(tmp_path)}
+    wrapper = CATCHING_LEADER if parent == "catches SIGHUP" else IGNORING
+    term = terminals()
+    term.start([sys.executable, "-c", wrapper, *cli_argv(sandbox, state_dir, *watch)], env)
+    term.wait_for(lambda s: "alice" in s, "the watch's first screen")
+    pid = int(term.tmux("display-message", "-p", "#{pane_pid}").strip())
+    if parent == "catches SIGHUP":
+        children = _children_of(pid)
+        assert len(children) == 1, children
+        pid = children[0]
+    sandbox.faults.set_latency(12_000)  # from here no call is answered for 12 s, ...
+    time.sleep(3)  # ... once the calls in flight (1 s each) are, and the watch has shown them
+    term.stop()  # tmux closes the pane's terminal: nothing new to show for 9 s and more
+    wait_for(lambda: not _alive(pid), timeout=6, what="the watch to end")
+    assert store.engine_holder() is not None  # it ended for the hang-up, not for the run's end
+    assert any(t.state.is_active for t in store.trainees())
+    sandbox.faults.set_latency(0)
+    wait_for_engine_to_finish(state_dir)
+    assert {t.state for t in store.trainees()} == {TraineeState.READY}
 
 
 def _children_of(pid: int) -> list[int]:
