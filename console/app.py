@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -34,7 +33,7 @@ from textual.worker import Worker, WorkerState
 
 from console.commands.console_services import Services
 from console.course.model import Course
-from console.hangup import end_as_hung_up, is_terminal
+from console.hangup import TerminalWatch
 from console.idle_gc import IdleCollector
 from console.model import Command, CommandKind, LedgerRecord, Operator
 from console.store.state import Store
@@ -181,8 +180,9 @@ class WhodidthisApp(App):
         self.call_after_refresh(self.resolve_host)
         self.set_timer(STARTUP_SECONDS, self.collector.start, name="gc-freeze")
         self.set_interval(GC_TICK_SECONDS, self.collector.tick, name="gc-when-quiet")
-        if not self.is_headless and is_terminal(sys.__stdin__):
-            self.set_interval(HANGUP_CHECK_SECONDS, self._check_terminal, name="hang-up")
+        terminal = TerminalWatch()
+        if not self.is_headless and terminal.streams:
+            self.set_interval(HANGUP_CHECK_SECONDS, terminal.end_if_hung_up, name="hang-up")
 
     def on_unmount(self) -> None:
         self.collector.stop()
@@ -294,13 +294,6 @@ class WhodidthisApp(App):
         self._hold_timer = None
         self._deliver(None, hold_for_keys=True)
         self._poll()  # and catch up with what the skipped polls would have read
-
-    def _check_terminal(self) -> None:
-        """The terminal hung up unheard (``console.hangup``): end as the hang-up would have.
-        The console holds no lock, and the store is transactional: nothing is lost, as with
-        the SIGHUP itself; Textual's orderly exit would wait for ever on the dead terminal."""
-        if not is_terminal(sys.__stdin__):
-            end_as_hung_up()
 
     def _tick(self) -> None:
         host = self.host

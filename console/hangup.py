@@ -20,7 +20,7 @@ import sys
 from typing import NoReturn
 
 
-def is_terminal(stream) -> bool:
+def is_tty(stream) -> bool:
     """Whether ``stream`` is (still) a terminal: one that hung up answers no."""
     try:
         return stream is not None and os.isatty(stream.fileno())
@@ -43,7 +43,13 @@ class TerminalWatch:
     hang-up)."""
 
     def __init__(self) -> None:
-        self.streams = [s for s in (sys.__stdin__, sys.__stdout__) if is_terminal(s)]
+        self.streams = [s for s in (sys.__stdin__, sys.__stdout__) if is_tty(s)]
 
     def hung_up(self) -> bool:
-        return any(not is_terminal(stream) for stream in self.streams)
+        return any(not is_tty(stream) for stream in self.streams)
+
+    def end_if_hung_up(self) -> None:
+        """``end_as_hung_up`` once a terminal it watches has hung up. The programs that ask hold
+        no lock and write the store in transactions, so this loses what SIGHUP would: nothing."""
+        if self.hung_up():
+            end_as_hung_up()

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from console.errors import EXIT_FAILED, EXIT_OK
-from console.hangup import TerminalWatch, end_as_hung_up
+from console.hangup import TerminalWatch
 from console.model import Command, CommandKind
 
 POLL_SECONDS = 1.0
@@ -46,8 +46,7 @@ class Follower:
             holder: the live engine (``store.engine_holder()``), None when none runs.
             settled: no trainee is being worked on.
         """
-        if self.terminal.hung_up():
-            end_as_hung_up()
+        self.terminal.end_if_hung_up()
         commands = {c.id: c for c in self.store.commands()}
         self.pending = [commands[c.id] for c in self.followed if not commands[c.id].done_at]
         if self.followed and not self.pending:

@@ -4,7 +4,7 @@ import os
 import pty
 import sys
 
-from console.hangup import TerminalWatch, is_terminal
+from console.hangup import TerminalWatch, is_tty
 
 
 def _pty():
@@ -15,13 +15,13 @@ def _pty():
 def test_a_terminal_whose_other_end_closed_is_no_longer_one():
     master, slave = _pty()
     try:
-        assert is_terminal(slave)
+        assert is_tty(slave)
         os.close(master)  # what the SSM agent does to the session's pty, and tmux to a pane's
-        assert not is_terminal(slave)
+        assert not is_tty(slave)
     finally:
         slave.close()
-    assert not is_terminal(slave)  # closed: no file behind it
-    assert not is_terminal(None)
+    assert not is_tty(slave)  # closed: no file behind it
+    assert not is_tty(None)
 
 
 def test_the_watch_sees_the_hang_up_of_a_terminal_it_started_on(monkeypatch):
