@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from baselines import REGION, TAGS, _amissing, session_client
@@ -120,17 +121,23 @@ async def _floor(course: Path, concurrency: int) -> tuple[float, int]:
         return time.process_time() - started, len(trainees) - 1
 
 
-def floor_cpu(trainees: int, concurrency: int) -> float:
-    """The library floor's CPU per call in ms, in a child process on a fresh stand-in."""
+def _in_child(what: str, trainees: int, concurrency: int) -> str:
+    """``engine_cpu_bench.py --floor|--warm COURSE CONCURRENCY`` in a child process on a
+    fresh stand-in of ``trainees``: its output."""
     with (
         tempfile.TemporaryDirectory() as tmp,
         sandbox(trainees=trainees, extra=["--dir", tmp]) as env,
     ):
-        argv = [sys.executable, __file__, "--floor", env["WHODIDTHIS_COURSE"], str(concurrency)]
+        argv = [sys.executable, __file__, f"--{what}", env["WHODIDTHIS_COURSE"], str(concurrency)]
         done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise SystemExit(f"the floor failed: {done.stderr[-2000:]}")
-        return float(done.stdout.split()[-1])
+            raise SystemExit(f"the {what} run failed: {done.stderr[-2000:]}")
+        return done.stdout
+
+
+def floor_cpu(trainees: int, concurrency: int) -> float:
+    """The library floor's CPU per call in ms."""
+    return float(_in_child("floor", trainees, concurrency).split()[-1])
 
 
 WARM_CALLS = 3000
@@ -144,10 +151,13 @@ async def _warm(concurrency: int) -> dict[str, float]:
 
     sdk.install()
     host, config = engine_session(), aio_client_config(None)
-    made = {s: host.create_client(s, region_name=REGION, config=config)
-            for s in ("sts", "iam", "codecommit", "s3")}  # fmt: skip
-    clients = {service: await made[service].__aenter__() for service in made}
-    try:
+    async with AsyncExitStack() as stack:
+        clients = {
+            service: await stack.enter_async_context(
+                host.create_client(service, region_name=REGION, config=config)
+            )
+            for service in ("sts", "iam", "codecommit", "s3")
+        }
         await clients["s3"].create_bucket(
             Bucket="bench-warm", CreateBucketConfiguration={"LocationConstraint": REGION}
         )
@@ -172,22 +182,12 @@ async def _warm(concurrency: int) -> dict[str, float]:
             await asyncio.gather(*(one() for _ in range(WARM_CALLS)))
             per_call[name] = (time.process_time() - started) / WARM_CALLS * 1000
         return per_call
-    finally:
-        for service in made:
-            await made[service].__aexit__(None, None, None)
 
 
 def warm_cpu(concurrency: int) -> dict[str, float]:
-    """The SDK's minimum per call (``_warm``), in a child process on a fresh stand-in."""
-    with tempfile.TemporaryDirectory() as tmp, sandbox(trainees=1, extra=["--dir", tmp]) as env:
-        argv = [sys.executable, __file__, "--warm", str(concurrency)]
-        done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"the warm-client run failed: {done.stderr[-2000:]}")
-        return {
-            name: float(ms)
-            for name, _, ms in (line.rpartition(" ") for line in done.stdout.splitlines())
-        }
+    """The SDK's minimum per call (``_warm``), ms per read."""
+    lines = _in_child("warm", 1, concurrency).splitlines()
+    return {name: float(ms) for name, _, ms in (line.rpartition(" ") for line in lines)}
 
 
 def main() -> None:
@@ -221,7 +221,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--warm"]:
-        for name, ms in asyncio.run(_warm(int(sys.argv[2]))).items():
+        for name, ms in asyncio.run(_warm(int(sys.argv[3]))).items():
             print(f"{name} {ms:.4f}")
     elif sys.argv[1:2] == ["--floor"]:
         seconds, done = asyncio.run(_floor(Path(sys.argv[2]), int(sys.argv[3])))

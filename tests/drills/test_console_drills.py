@@ -90,16 +90,10 @@ IGNORING = "import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN)
 def test_a_console_whose_terminal_hangs_up_unheard_ends(sandbox, terminals, tmp_path, parent):
     """Without its SIGHUP the console would read end of file for ever on a third of a core."""
     env = {**sandbox.clean_env(), "TERM": "xterm-256color", "HOME": str(tmp_path)}
-    wrapper = CATCHING_LEADER if parent == "catches SIGHUP" else IGNORING
     console = terminals()
-    argv = console_argv(sandbox, tmp_path / "state")
-    console.start([sys.executable, "-c", wrapper, *argv], env)
+    _start_under(console, parent, console_argv(sandbox, tmp_path / "state"), env)
     console.wait_for(lambda s: "AdminEnvRole" in s and "alice" in s, "the console")
-    pid = int(console.tmux("display-message", "-p", "#{pane_pid}").strip())
-    if parent == "catches SIGHUP":
-        children = _children_of(pid)
-        assert len(children) == 1, children
-        pid = children[0]
+    pid = _program_pid(console, parent)
     console.stop()  # tmux closes the pane's terminal
     wait_for(lambda: not _alive(pid), timeout=20, what="the console to end")
 
@@ -125,15 +119,10 @@ def test_a_watch_whose_terminal_hangs_up_unheard_ends_while_the_build_goes_on(
         what="the run to start",
     )
     env = {**sandbox.clean_env(), "TERM": "xterm-256color", "HOME": str(tmp_path)}
-    wrapper = CATCHING_LEADER if parent == "catches SIGHUP" else IGNORING
     term = terminals()
-    term.start([sys.executable, "-c", wrapper, *cli_argv(sandbox, state_dir, *watch)], env)
+    _start_under(term, parent, cli_argv(sandbox, state_dir, *watch), env)
     term.wait_for(lambda s: "alice" in s, "the watch's first screen")
-    pid = int(term.tmux("display-message", "-p", "#{pane_pid}").strip())
-    if parent == "catches SIGHUP":
-        children = _children_of(pid)
-        assert len(children) == 1, children
-        pid = children[0]
+    pid = _program_pid(term, parent)
     sandbox.faults.set_latency(12_000)  # from here no call is answered for 12 s, ...
     time.sleep(3)  # ... once the calls in flight (1 s each) are, and the watch has shown them
     term.stop()  # tmux closes the pane's terminal: nothing new to show for 9 s and more
@@ -143,6 +132,23 @@ def test_a_watch_whose_terminal_hangs_up_unheard_ends_while_the_build_goes_on(
     sandbox.faults.set_latency(0)
     wait_for_engine_to_finish(state_dir)
     assert {t.state for t in store.trainees()} == {TraineeState.READY}
+
+
+def _start_under(term, parent: str, argv: list[str], env: dict[str, str]) -> None:
+    """``argv`` in ``term``'s pane under a parent that catches SIGHUP or has it ignored."""
+    wrapper = CATCHING_LEADER if parent == "catches SIGHUP" else IGNORING
+    term.start([sys.executable, "-c", wrapper, *argv], env)
+
+
+def _program_pid(term, parent: str) -> int:
+    """The pid of the program ``_start_under`` started: the pane's own (the ignoring parent
+    execs it), or the catching leader's one child."""
+    pid = int(term.tmux("display-message", "-p", "#{pane_pid}").strip())
+    if parent != "catches SIGHUP":
+        return pid
+    children = _children_of(pid)
+    assert len(children) == 1, children
+    return children[0]
 
 
 def _children_of(pid: int) -> list[int]:
